@@ -1,0 +1,376 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* rtvm-show: print librtvm's model of the host (CPUs, command line,
+ * threads) as a table or as JSON. */
+#include "config.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tool.h"
+
+const char *program_name = "rtvm-show";
+
+struct opts {
+	const char *sysroot;
+	const char *cpus;
+	const char *pattern;
+	bool json;
+	bool verbose;
+	bool show_cpus, show_cmdline, show_threads;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: %s [OPTION]... [cpus|cmdline|threads|all]...\n"
+		"Print librtvm's model of this host (or of a sysroot).\n\n"
+		"  -c, --cpus LIST      only these CPUs; threads that may run on them\n"
+		"  -p, --pattern GLOB   only threads whose name matches GLOB\n"
+		"  -j, --json           JSON instead of tables\n"
+		"  -s, --sysroot DIR    read the simulated host in DIR (also RTVM_SYSROOT)\n"
+		"  -v, --verbose        log what librtvm does to stderr\n"
+		"  -h, --help           this help\n"
+		"  -V, --version        the librtvm version\n\n"
+		"Without a section, all are shown.  Exit status: 0 on success,\n"
+		"1 when the host cannot be read, 2 for bad usage.\n",
+		program_name);
+}
+
+static bool thread_selected(const struct rtvm_thread *t,
+			    const struct rtvm_cpumask *cpus,
+			    const char *pattern)
+{
+	if (pattern && fnmatch(pattern, rtvm_thread_get_comm(t), 0) != 0)
+		return false;
+	return !cpus || rtvm_cpumask_intersects(rtvm_thread_get_affinity(t),
+						cpus);
+}
+
+static const char *idle_summary(const struct rtvm_cpu *c, char *buf,
+				size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < rtvm_cpu_get_nr_idle_states(c); i++) {
+		const struct rtvm_idle_state *s = rtvm_cpu_get_idle_state(c, i);
+
+		len += (size_t)snprintf(buf + len, len < size ? size - len : 0,
+					"%s%s:%d%s", i ? " " : "",
+					rtvm_idle_state_get_name(s),
+					rtvm_idle_state_get_exit_latency(s),
+					rtvm_idle_state_is_disabled(s) ? "(off)" : "");
+	}
+	return len ? buf : "-";
+}
+
+static void print_cpus(struct rtvm_host *h, const struct rtvm_cpumask *sel)
+{
+	const struct rtvm_cpu *c;
+	char idle[512];
+
+	printf("possible %s  online %s  isolated %s  nohz_full %s\n",
+	       tool_mask_str(rtvm_host_get_cpus(h, RTVM_CPUS_POSSIBLE), 0),
+	       tool_mask_str(rtvm_host_get_cpus(h, RTVM_CPUS_ONLINE), 1),
+	       tool_mask_str(rtvm_host_get_cpus(h, RTVM_CPUS_ISOLATED), 2),
+	       tool_mask_str(rtvm_host_get_cpus(h, RTVM_CPUS_NOHZ_FULL), 3));
+	printf("%4s %-6s %4s %4s %4s %-10s %-4s %-4s %-12s %s\n", "CPU",
+	       "STATE", "PKG", "CORE", "NODE", "SIBLINGS", "ISOL", "NOHZ",
+	       "GOVERNOR", "IDLE STATES (exit latency us)");
+	rtvm_host_foreach_cpu(c, h) {
+		int id = rtvm_cpu_get_id(c);
+
+		if (sel && !rtvm_cpumask_test(sel, (unsigned)id))
+			continue;
+		printf("%4d %-6s %4d %4d %4d %-10s %-4s %-4s %-12s %s\n", id,
+		       rtvm_cpu_is_online(c) ? "online" : "off",
+		       rtvm_cpu_get_package_id(c), rtvm_cpu_get_core_id(c),
+		       rtvm_cpu_get_node(c),
+		       tool_mask_str(rtvm_cpu_get_siblings(c), 0),
+		       rtvm_cpumask_test(rtvm_host_get_cpus(h, RTVM_CPUS_ISOLATED),
+					 (unsigned)id) ? "yes" : "-",
+		       rtvm_cpumask_test(rtvm_host_get_cpus(h, RTVM_CPUS_NOHZ_FULL),
+					 (unsigned)id) ? "yes" : "-",
+		       rtvm_cpu_get_governor(c) ? rtvm_cpu_get_governor(c) : "-",
+		       idle_summary(c, idle, sizeof(idle)));
+	}
+}
+
+static void print_cmdline(struct rtvm_host *h)
+{
+	const char *k, *v;
+
+	printf("%s\n", rtvm_host_get_cmdline(h));
+	for (unsigned int i = 0; rtvm_host_get_cmdline_param(h, i, &k, &v) == 0; i++)
+		printf("  %-24s %s\n", k, v ? v : "(flag)");
+}
+
+static void print_threads(struct rtvm_host *h, const struct opts *o,
+			  const struct rtvm_cpumask *sel)
+{
+	const struct rtvm_thread *t;
+
+	printf("%7s %7s %-8s %4s %4s %4s %-12s %-5s %-24s %s\n", "PID", "TID",
+	       "POLICY", "PRIO", "NICE", "CPU", "AFFINITY", "KIND", "CPUSET",
+	       "COMM");
+	rtvm_host_foreach_thread(t, h) {
+		const char *cs = rtvm_thread_get_cgroup(t, "cpuset");
+		int nice = 0;
+
+		if (!thread_selected(t, sel, o->pattern))
+			continue;
+		rtvm_thread_get_nice(t, &nice);
+		printf("%7d %7d %-8s %4d %4d %4d %-12s %-5s %-24s %s\n",
+		       rtvm_thread_get_pid(t), rtvm_thread_get_tid(t),
+		       tool_policy_name(rtvm_thread_get_policy(t)),
+		       rtvm_thread_get_rt_priority(t), nice,
+		       rtvm_thread_get_last_cpu(t),
+		       tool_mask_str(rtvm_thread_get_affinity(t), 0),
+		       rtvm_thread_is_per_cpu(t) ? "kcpu" :
+		       rtvm_thread_is_kthread(t) ? "kthr" : "user",
+		       cs ? cs : "-", rtvm_thread_get_comm(t));
+	}
+}
+
+static cJSON *json_mask(const struct rtvm_cpumask *m)
+{
+	char *s;
+	cJSON *j;
+
+	if (!m || rtvm_cpumask_format_list(m, &s) < 0)
+		return cJSON_CreateNull();
+	j = cJSON_CreateString(s);
+	free(s);
+	return j;
+}
+
+static cJSON *json_cpus(struct rtvm_host *h, const struct rtvm_cpumask *sel)
+{
+	static const char *const sets[] = { "possible", "present", "online",
+					    "isolated", "nohz_full" };
+	cJSON *o = cJSON_CreateObject(), *list = cJSON_CreateArray();
+	const struct rtvm_cpu *c;
+
+	for (int i = 0; i < 5; i++)
+		cJSON_AddItemToObject(o, sets[i],
+				      json_mask(rtvm_host_get_cpus(h, i)));
+	rtvm_host_foreach_cpu(c, h) {
+		cJSON *j = cJSON_CreateObject(), *idle = cJSON_CreateArray();
+		int id = rtvm_cpu_get_id(c), v;
+
+		if (sel && !rtvm_cpumask_test(sel, (unsigned)id))
+			continue;
+		cJSON_AddNumberToObject(j, "cpu", id);
+		cJSON_AddBoolToObject(j, "online", rtvm_cpu_is_online(c));
+		if ((v = rtvm_cpu_get_package_id(c)) >= 0)
+			cJSON_AddNumberToObject(j, "package", v);
+		if ((v = rtvm_cpu_get_core_id(c)) >= 0)
+			cJSON_AddNumberToObject(j, "core", v);
+		if ((v = rtvm_cpu_get_node(c)) >= 0)
+			cJSON_AddNumberToObject(j, "node", v);
+		cJSON_AddItemToObject(j, "siblings",
+				      json_mask(rtvm_cpu_get_siblings(c)));
+		if (rtvm_cpu_get_governor(c))
+			cJSON_AddStringToObject(j, "governor",
+						rtvm_cpu_get_governor(c));
+		for (unsigned int i = 0; i < rtvm_cpu_get_nr_idle_states(c); i++) {
+			const struct rtvm_idle_state *s =
+				rtvm_cpu_get_idle_state(c, i);
+			cJSON *js = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(js, "name",
+						rtvm_idle_state_get_name(s));
+			cJSON_AddNumberToObject(js, "exit_latency_us",
+						rtvm_idle_state_get_exit_latency(s));
+			cJSON_AddBoolToObject(js, "disabled",
+					      rtvm_idle_state_is_disabled(s));
+			cJSON_AddItemToArray(idle, js);
+		}
+		cJSON_AddItemToObject(j, "idle_states", idle);
+		cJSON_AddItemToArray(list, j);
+	}
+	cJSON_AddItemToObject(o, "cpus", list);
+	return o;
+}
+
+static cJSON *json_cmdline(struct rtvm_host *h)
+{
+	cJSON *o = cJSON_CreateObject(), *params = cJSON_CreateArray();
+	const char *k, *v;
+
+	cJSON_AddStringToObject(o, "raw", rtvm_host_get_cmdline(h));
+	for (unsigned int i = 0; rtvm_host_get_cmdline_param(h, i, &k, &v) == 0; i++) {
+		cJSON *p = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(p, "key", k);
+		cJSON_AddItemToObject(p, "value", v ? cJSON_CreateString(v) :
+						      cJSON_CreateNull());
+		cJSON_AddItemToArray(params, p);
+	}
+	cJSON_AddItemToObject(o, "params", params);
+	return o;
+}
+
+static cJSON *json_threads(struct rtvm_host *h, const struct opts *o,
+			   const struct rtvm_cpumask *sel)
+{
+	cJSON *list = cJSON_CreateArray();
+	const struct rtvm_thread *t;
+
+	rtvm_host_foreach_thread(t, h) {
+		cJSON *j, *cg;
+		int nice = 0;
+
+		if (!thread_selected(t, sel, o->pattern))
+			continue;
+		j = cJSON_CreateObject();
+		rtvm_thread_get_nice(t, &nice);
+		cJSON_AddNumberToObject(j, "pid", rtvm_thread_get_pid(t));
+		cJSON_AddNumberToObject(j, "tid", rtvm_thread_get_tid(t));
+		cJSON_AddStringToObject(j, "comm", rtvm_thread_get_comm(t));
+		cJSON_AddStringToObject(j, "policy",
+					tool_policy_name(rtvm_thread_get_policy(t)));
+		cJSON_AddNumberToObject(j, "rt_priority",
+					rtvm_thread_get_rt_priority(t));
+		cJSON_AddNumberToObject(j, "nice", nice);
+		cJSON_AddNumberToObject(j, "last_cpu", rtvm_thread_get_last_cpu(t));
+		cJSON_AddItemToObject(j, "affinity",
+				      json_mask(rtvm_thread_get_affinity(t)));
+		cJSON_AddBoolToObject(j, "kthread", rtvm_thread_is_kthread(t));
+		cJSON_AddBoolToObject(j, "per_cpu", rtvm_thread_is_per_cpu(t));
+		cg = cJSON_CreateObject();
+		cJSON_AddItemToObject(j, "cgroups", cg);
+		for (int i = 0; i < 2; i++) {
+			const char *ctl = i ? "cpu" : "cpuset";
+			const char *p = rtvm_thread_get_cgroup(t, ctl);
+
+			cJSON_AddItemToObject(cg, ctl, p ? cJSON_CreateString(p) :
+							    cJSON_CreateNull());
+		}
+		cJSON_AddItemToArray(list, j);
+	}
+	return list;
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "pattern", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "sysroot", required_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:p:js:vhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': o->cpus = optarg; break;
+		case 'p': o->pattern = optarg; break;
+		case 'j': o->json = true; break;
+		case 's': o->sysroot = optarg; break;
+		case 'v': o->verbose = true; break;
+		case 'h': usage(stdout); exit(EXIT_SUCCESS);
+		case 'V': printf("%s %s\n", program_name, rtvm_version());
+			  exit(EXIT_SUCCESS);
+		default: usage(stderr); return -EINVAL;
+		}
+	}
+	for (int i = optind; i < argc; i++) {
+		if (strcmp(argv[i], "cpus") == 0)
+			o->show_cpus = true;
+		else if (strcmp(argv[i], "cmdline") == 0)
+			o->show_cmdline = true;
+		else if (strcmp(argv[i], "threads") == 0)
+			o->show_threads = true;
+		else if (strcmp(argv[i], "all") == 0)
+			o->show_cpus = o->show_cmdline = o->show_threads = true;
+		else {
+			tool_error("unknown section \"%s\" (cpus, cmdline, "
+				   "threads or all)", argv[i]);
+			return -EINVAL;
+		}
+	}
+	if (!o->show_cpus && !o->show_cmdline && !o->show_threads)
+		o->show_cpus = o->show_cmdline = o->show_threads = true;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = {0};
+	struct rtvm_ctx *ctx = NULL;
+	struct rtvm_host *h = NULL;
+	struct rtvm_cpumask *sel = NULL;
+	unsigned int flags = 0;
+	int r, ret = EXIT_FAILURE;
+
+	if (parse_args(argc, argv, &o) < 0)
+		return EXIT_USAGE;
+	if (tool_new_ctx(o.sysroot, o.verbose, &ctx) < 0)
+		return EXIT_FAILURE;
+	if (o.cpus && tool_parse_cpus(ctx, "--cpus", o.cpus, &sel) < 0) {
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	if (o.show_cpus)
+		flags |= RTVM_HOST_CPUS;
+	if (o.show_cmdline)
+		flags |= RTVM_HOST_CMDLINE;
+	if (o.show_threads)
+		flags |= RTVM_HOST_THREAD_AFFINITY | RTVM_HOST_THREAD_CGROUPS;
+	r = rtvm_host_new(ctx, flags, &h);
+	if (r < 0) {
+		tool_error("cannot read the host model of %s: %s",
+			   rtvm_get_root(ctx), strerror(-r));
+		goto out;
+	}
+	if (o.json) {
+		cJSON *root = cJSON_CreateObject();
+		char *text;
+
+		cJSON_AddStringToObject(root, "root", rtvm_get_root(ctx));
+		if (o.show_cpus)
+			cJSON_AddItemToObject(root, "cpus", json_cpus(h, sel));
+		if (o.show_cmdline)
+			cJSON_AddItemToObject(root, "cmdline", json_cmdline(h));
+		if (o.show_threads)
+			cJSON_AddItemToObject(root, "threads",
+					      json_threads(h, &o, sel));
+		text = cJSON_Print(root);
+		cJSON_Delete(root);
+		if (!text) {
+			tool_error("out of memory");
+			goto out;
+		}
+		puts(text);
+		free(text);
+	} else {
+		if (o.show_cpus)
+			print_cpus(h, sel);
+		if (o.show_cmdline) {
+			if (o.show_cpus)
+				putchar('\n');
+			print_cmdline(h);
+		}
+		if (o.show_threads) {
+			if (o.show_cpus || o.show_cmdline)
+				putchar('\n');
+			print_threads(h, &o, sel);
+		}
+	}
+	ret = fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+out:
+	rtvm_cpumask_free(sel);
+	rtvm_host_unref(h);
+	rtvm_unref(ctx);
+	return ret;
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "tool.h"
+
+void tool_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", program_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void log_stderr(struct rtvm_ctx *ctx, int priority, const char *file,
+		       int line, const char *fn, const char *format,
+		       va_list args)
+{
+	fprintf(stderr, "%s: librtvm: %s: ", program_name, fn);
+	vfprintf(stderr, format, args);
+	fputc('\n', stderr);
+}
+
+int tool_new_ctx(const char *sysroot, bool verbose, struct rtvm_ctx **ret)
+{
+	struct rtvm_ctx *ctx;
+	int r;
+
+	r = rtvm_new(&ctx);
+	if (r < 0) {
+		tool_error("cannot create a librtvm context (RTVM_SYSROOT=%s): %s",
+			   getenv("RTVM_SYSROOT") ? getenv("RTVM_SYSROOT") : "",
+			   strerror(-r));
+		return r;
+	}
+	rtvm_set_log_fn(ctx, log_stderr);
+	if (verbose)
+		rtvm_set_log_priority(ctx, LOG_DEBUG);
+	if (sysroot) {
+		r = rtvm_set_root(ctx, sysroot);
+		if (r < 0) {
+			tool_error("sysroot %s: %s%s", sysroot, strerror(-r),
+				   r == -EINVAL ? " (give an absolute path)" : "");
+			rtvm_unref(ctx);
+			return r;
+		}
+	}
+	*ret = ctx;
+	return 0;
+}
+
+int tool_parse_cpus(struct rtvm_ctx *ctx, const char *what, const char *list,
+		    struct rtvm_cpumask **ret)
+{
+	struct rtvm_cpumask *m;
+	int r;
+
+	r = rtvm_cpumask_new(ctx, &m);
+	if (r < 0) {
+		tool_error("cannot size a CPU mask for this host: %s",
+			   strerror(-r));
+		return r;
+	}
+	r = rtvm_cpumask_parse_list(m, list, 0);
+	if (r < 0) {
+		tool_error("%s: \"%s\" is not a CPU list of this host (CPUs 0-%u, "
+			   "syntax like 0-3,8,10-15)",
+			   what, list, rtvm_cpumask_nr_cpus(m) - 1);
+		rtvm_cpumask_free(m);
+		return r;
+	}
+	*ret = m;
+	return 0;
+}
+
+const char *tool_mask_str(const struct rtvm_cpumask *mask, int slot)
+{
+	static char bufs[4][4096];
+	char *s;
+
+	if (!mask || rtvm_cpumask_format_list(mask, &s) < 0)
+		return "-";
+	snprintf(bufs[slot & 3], sizeof(bufs[0]), "%s", s);
+	free(s);
+	return bufs[slot & 3];
+}
+
+const char *tool_policy_name(int policy)
+{
+	switch (policy) {
+	case SCHED_OTHER: return "OTHER";
+	case SCHED_FIFO: return "FIFO";
+	case SCHED_RR: return "RR";
+	case SCHED_BATCH: return "BATCH";
+	case SCHED_IDLE: return "IDLE";
+	case 6: return "DEADLINE";
+	default: return "?";
+	}
+}

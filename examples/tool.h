@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Small helpers shared by the example tools; the tools use only the public
+ * librtvm API. */
+#ifndef RTVM_TOOL_H
+#define RTVM_TOOL_H
+
+#include <stdbool.h>
+#include <rtvm/rtvm.h>
+
+#define EXIT_USAGE 2
+
+extern const char *program_name;
+
+void tool_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A context with the sysroot (option or RTVM_SYSROOT) and stderr logging. */
+int tool_new_ctx(const char *sysroot, bool verbose, struct rtvm_ctx **ret);
+/* A mask from a CPU list typed by the user, with a clear error. */
+int tool_parse_cpus(struct rtvm_ctx *ctx, const char *what, const char *list,
+		    struct rtvm_cpumask **ret);
+/* The list form of a mask, or "-" when NULL; static buffer per call slot. */
+const char *tool_mask_str(const struct rtvm_cpumask *mask, int slot);
+const char *tool_policy_name(int policy);
+
+#endif

@@ -1,0 +1,1048 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * librtvm - prepare a Linux/KVM host for real-time virtual machines.
+ *
+ * Conventions (see librtvm(3)):
+ *  - Functions that can fail return int: >= 0 on success, a negative errno
+ *    value on failure.  Outputs go through ret_* pointers, last in the
+ *    argument list, and are left untouched on failure.
+ *  - Getters lend: a returned "const char *" or "const struct ... *" lives as
+ *    long as the object it came from.  Functions named *_dup, *_format_* and
+ *    *_to_json hand over memory that the caller releases with free().
+ *  - Unknown bits in a flags word are -EINVAL.
+ *  - The library never prints, exits or aborts; it logs through the
+ *    context's log function (silent unless RTVM_LOG or rtvm_set_log_priority
+ *    says otherwise).
+ *
+ * Every public function is documented below with its errors and the
+ * privileges it needs.
+ */
+#ifndef RTVM_RTVM_H
+#define RTVM_RTVM_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Context                                                            */
+/* ------------------------------------------------------------------ */
+
+struct rtvm_ctx;
+
+/**
+ * rtvm_new() - create a library context.
+ * @ret: where the new context is stored (one reference).
+ *
+ * The context reads RTVM_LOG (a syslog priority: "err", "info", "debug" or a
+ * number) and RTVM_SYSROOT (see rtvm_set_root()) from the environment with
+ * secure_getenv(), so both are ignored in set-uid programs.
+ *
+ * Returns: 0, or -EINVAL (@ret is NULL), -ENOMEM, or the error of opening the
+ * directory named by RTVM_SYSROOT (-ENOENT, -ENOTDIR, -EACCES).
+ * Privileges: none.
+ */
+int rtvm_new(struct rtvm_ctx **ret);
+
+/**
+ * rtvm_ref() - take a reference on a context.
+ * @ctx: the context, or NULL.
+ *
+ * Returns: @ctx.  Never fails.
+ * Privileges: none.
+ */
+struct rtvm_ctx *rtvm_ref(struct rtvm_ctx *ctx);
+
+/**
+ * rtvm_unref() - drop a reference; the last one frees the context.
+ * @ctx: the context, or NULL.
+ *
+ * Returns: NULL, always, so callers can write "ctx = rtvm_unref(ctx)".
+ * Privileges: none.
+ */
+struct rtvm_ctx *rtvm_unref(struct rtvm_ctx *ctx);
+
+/**
+ * rtvm_log_fn - type of a log function.
+ *
+ * @priority is a syslog(3) priority (LOG_ERR .. LOG_DEBUG); @format and
+ * @args are a vprintf(3) pair.  The message carries no trailing newline.
+ */
+typedef void (*rtvm_log_fn)(struct rtvm_ctx *ctx, int priority,
+			    const char *file, int line, const char *fn,
+			    const char *format, va_list args);
+
+/**
+ * rtvm_set_log_fn() - route the context's log messages to @fn.
+ * @ctx: the context.
+ * @fn: the log function, or NULL for none (the default: the library is
+ *      silent until a caller installs a function).
+ *
+ * Returns: 0, or -EINVAL when @ctx is NULL.
+ * Privileges: none.
+ */
+int rtvm_set_log_fn(struct rtvm_ctx *ctx, rtvm_log_fn fn);
+
+/**
+ * rtvm_get_log_priority() - the highest syslog priority that is logged.
+ * @ctx: the context.
+ *
+ * Returns: the priority (LOG_ERR by default, or what RTVM_LOG said), or
+ * -EINVAL when @ctx is NULL.
+ * Privileges: none.
+ */
+int rtvm_get_log_priority(const struct rtvm_ctx *ctx);
+
+/**
+ * rtvm_set_log_priority() - log messages up to @priority.
+ * @ctx: the context.
+ * @priority: LOG_EMERG (0) .. LOG_DEBUG (7).
+ *
+ * Returns: 0, or -EINVAL for a NULL @ctx or a priority outside 0..7.
+ * Privileges: none.
+ */
+int rtvm_set_log_priority(struct rtvm_ctx *ctx, int priority);
+
+/**
+ * rtvm_set_userdata() - attach a caller pointer to the context.
+ * @ctx: the context.
+ * @userdata: any pointer; the library never dereferences it.
+ *
+ * Returns: 0, or -EINVAL when @ctx is NULL.
+ * Privileges: none.
+ */
+int rtvm_set_userdata(struct rtvm_ctx *ctx, void *userdata);
+
+/**
+ * rtvm_get_userdata() - the pointer given to rtvm_set_userdata().
+ * @ctx: the context.
+ *
+ * Returns: the pointer, or NULL (also when @ctx is NULL).
+ * Privileges: none.
+ */
+void *rtvm_get_userdata(const struct rtvm_ctx *ctx);
+
+/**
+ * rtvm_version() - the library's version string, e.g. "0.1.0".
+ *
+ * Returns: a static string.  Never fails.
+ * Privileges: none.
+ */
+const char *rtvm_version(void);
+
+/**
+ * rtvm_set_root() - act on a simulated host (a sysroot) instead of this one.
+ * @ctx: the context.
+ * @path: a directory holding proc/, sys/, dev/, run/ and etc/ trees, or
+ *        NULL or "/" for the real host.
+ *
+ * Every file the library reads or writes under /proc, /sys, /dev, /run and
+ * /etc is then resolved inside @path, absolute symbolic links included.
+ * While a sysroot is set the library never acts on the real host: system
+ * calls on threads (scheduling policy, affinity, nice) are recorded in the
+ * sysroot's files instead of being made, because the pids of a sysroot are
+ * not pids of this machine.
+ *
+ * Returns: 0, or -EINVAL (@ctx NULL, @path empty or relative), -ENOMEM, or
+ * the error of opening @path (-ENOENT, -ENOTDIR, -EACCES).  On failure the
+ * previous root stays in force.
+ * Privileges: none.
+ */
+int rtvm_set_root(struct rtvm_ctx *ctx, const char *path);
+
+/**
+ * rtvm_get_root() - the sysroot in force.
+ * @ctx: the context.
+ *
+ * Returns: the absolute path of the sysroot, "/" for the real host, or NULL
+ * when @ctx is NULL.
+ * Privileges: none.
+ */
+const char *rtvm_get_root(const struct rtvm_ctx *ctx);
+
+/* ------------------------------------------------------------------ */
+/* CPU masks                                                          */
+/* ------------------------------------------------------------------ */
+
+/** The largest number of CPUs a mask can hold. */
+#define RTVM_CPUMASK_MAX_CPUS 8192
+
+/** rtvm_cpumask_parse_list(), rtvm_cpumask_parse_hex(): accept "" */
+#define RTVM_CPUMASK_ALLOW_EMPTY (1u << 0)
+
+struct rtvm_cpumask;
+
+/**
+ * rtvm_cpumask_new() - create an empty mask sized for the context's host.
+ * @ctx: the context; its host's possible CPUs (/sys/devices/system/cpu/
+ *       possible, inside the sysroot) set the mask's capacity.
+ * @ret: where the mask is stored; free it with rtvm_cpumask_free().
+ *
+ * Returns: 0, or -EINVAL (NULL argument), -ENOMEM, or the error of reading
+ * the possible CPUs (-ENOENT when the host does not say, -EINVAL when what
+ * it says cannot be parsed).
+ * Privileges: none.
+ */
+int rtvm_cpumask_new(struct rtvm_ctx *ctx, struct rtvm_cpumask **ret);
+
+/**
+ * rtvm_cpumask_new_nr() - create an empty mask for CPUs 0 .. @nr_cpus - 1.
+ * @nr_cpus: 1 .. RTVM_CPUMASK_MAX_CPUS.
+ * @ret: where the mask is stored; free it with rtvm_cpumask_free().
+ *
+ * Returns: 0, or -EINVAL (@ret NULL, @nr_cpus out of range), -ENOMEM.
+ * Privileges: none.
+ */
+int rtvm_cpumask_new_nr(unsigned int nr_cpus, struct rtvm_cpumask **ret);
+
+/**
+ * rtvm_cpumask_dup() - copy a mask.
+ * @mask: the mask to copy.
+ * @ret: where the copy is stored; free it with rtvm_cpumask_free().
+ *
+ * Returns: 0, or -EINVAL (NULL argument), -ENOMEM.
+ * Privileges: none.
+ */
+int rtvm_cpumask_dup(const struct rtvm_cpumask *mask,
+		     struct rtvm_cpumask **ret);
+
+/**
+ * rtvm_cpumask_free() - free a mask.
+ * @mask: the mask, or NULL.
+ *
+ * Returns: NULL, always.
+ * Privileges: none.
+ */
+struct rtvm_cpumask *rtvm_cpumask_free(struct rtvm_cpumask *mask);
+
+/**
+ * rtvm_cpumask_nr_cpus() - the mask's capacity.
+ * @mask: the mask.
+ *
+ * Returns: the number of CPUs the mask can hold (CPU numbers are below it),
+ * or 0 when @mask is NULL.
+ * Privileges: none.
+ */
+unsigned int rtvm_cpumask_nr_cpus(const struct rtvm_cpumask *mask);
+
+/**
+ * rtvm_cpumask_parse_list() - set a mask from the kernel's list syntax.
+ * @mask: the mask to set.
+ * @str: a list such as "0-3,8,10-15" or with strides "0-15:2/4" (groups of 2
+ *       out of every 4), with blanks and newlines around items tolerated.
+ * @flags: 0 or RTVM_CPUMASK_ALLOW_EMPTY.
+ *
+ * The whole string is checked before @mask is touched: a bad string never
+ * leaves a partial mask.
+ *
+ * Returns: 0, or -EINVAL for a NULL argument, unknown flags, a malformed list
+ * ("3-1", "x", "1,,2"), a CPU number at or above the mask's capacity
+ * ("99999"), or an empty list without RTVM_CPUMASK_ALLOW_EMPTY.
+ * Privileges: none.
+ */
+int rtvm_cpumask_parse_list(struct rtvm_cpumask *mask, const char *str,
+			    unsigned int flags);
+
+/**
+ * rtvm_cpumask_parse_hex() - set a mask from the /proc/irq hex format.
+ * @mask: the mask to set.
+ * @str: hex digits in 32-bit comma-separated groups, most significant group
+ *       first, e.g. "ff,ffffffff" or "00000000,00000003"; leading zeros and
+ *       surrounding blanks are allowed.
+ * @flags: 0 or RTVM_CPUMASK_ALLOW_EMPTY (accept an all-zero mask).
+ *
+ * Returns: 0, or -EINVAL for a NULL argument, unknown flags, a malformed
+ * string (non-hex digit, a group of more than 8 digits, empty group), a set
+ * bit at or above the mask's capacity, or a zero mask without
+ * RTVM_CPUMASK_ALLOW_EMPTY.  @mask is unchanged on failure.
+ * Privileges: none.
+ */
+int rtvm_cpumask_parse_hex(struct rtvm_cpumask *mask, const char *str,
+			   unsigned int flags);
+
+/**
+ * rtvm_cpumask_format_list() - the mask in list syntax, e.g. "0-3,8".
+ * @mask: the mask.
+ * @ret: where the string is stored ("" for an empty mask); free() it.
+ *
+ * Returns: 0, or -EINVAL (NULL argument), -ENOMEM.
+ * Privileges: none.
+ */
+int rtvm_cpumask_format_list(const struct rtvm_cpumask *mask, char **ret);
+
+/**
+ * rtvm_cpumask_format_hex() - the mask as the kernel prints affinity masks.
+ * @mask: the mask.
+ * @ret: where the string is stored; free() it.  Groups of 8 hex digits
+ *       joined by commas; the first group is only as wide as the capacity
+ *       needs ("3" for 2 CPUs, "ffffffff,ffffffff" for 64).
+ *
+ * Returns: 0, or -EINVAL (NULL argument), -ENOMEM.
+ * Privileges: none.
+ */
+int rtvm_cpumask_format_hex(const struct rtvm_cpumask *mask, char **ret);
+
+/**
+ * rtvm_cpumask_set() - add a CPU.
+ * @mask: the mask.
+ * @cpu: the CPU number.
+ *
+ * Returns: 0, or -EINVAL (NULL mask, @cpu at or above the capacity).
+ * Privileges: none.
+ */
+int rtvm_cpumask_set(struct rtvm_cpumask *mask, unsigned int cpu);
+
+/**
+ * rtvm_cpumask_clear() - remove a CPU.
+ * @mask: the mask.
+ * @cpu: the CPU number.
+ *
+ * Returns: 0, or -EINVAL (NULL mask, @cpu at or above the capacity).
+ * Privileges: none.
+ */
+int rtvm_cpumask_clear(struct rtvm_cpumask *mask, unsigned int cpu);
+
+/**
+ * rtvm_cpumask_test() - whether a CPU is in the mask.
+ * @mask: the mask.
+ * @cpu: any CPU number.
+ *
+ * Returns: true when @cpu is set; false otherwise (also for a NULL mask or a
+ * CPU beyond the capacity).
+ * Privileges: none.
+ */
+bool rtvm_cpumask_test(const struct rtvm_cpumask *mask, unsigned int cpu);
+
+/**
+ * rtvm_cpumask_zero() - remove every CPU.
+ * @mask: the mask (NULL is ignored).
+ *
+ * Returns: nothing.
+ * Privileges: none.
+ */
+void rtvm_cpumask_zero(struct rtvm_cpumask *mask);
+
+/**
+ * rtvm_cpumask_weight() - how many CPUs the mask holds.
+ * @mask: the mask.
+ *
+ * Returns: the count, 0 for a NULL mask.
+ * Privileges: none.
+ */
+unsigned int rtvm_cpumask_weight(const struct rtvm_cpumask *mask);
+
+/**
+ * rtvm_cpumask_next() - iterate over the CPUs of a mask.
+ * @mask: the mask.
+ * @prev: the previous CPU, or -1 to start.
+ *
+ * Returns: the lowest CPU above @prev that is in @mask, or -1 when there is
+ * none (or @mask is NULL).  See rtvm_cpumask_foreach().
+ * Privileges: none.
+ */
+int rtvm_cpumask_next(const struct rtvm_cpumask *mask, int prev);
+
+/** Iterate @cpu (an int) over every CPU of @mask in increasing order. */
+#define rtvm_cpumask_foreach(cpu, mask)                                  \
+	for ((cpu) = rtvm_cpumask_next((mask), -1); (cpu) >= 0;          \
+	     (cpu) = rtvm_cpumask_next((mask), (cpu)))
+
+/** Set operations of rtvm_cpumask_op(). */
+enum rtvm_cpumask_op {
+	RTVM_CPUMASK_COPY = 0, /* dst = src */
+	RTVM_CPUMASK_OR,       /* dst |= src */
+	RTVM_CPUMASK_AND,      /* dst &= src */
+	RTVM_CPUMASK_ANDNOT,   /* dst &= ~src */
+	RTVM_CPUMASK_XOR,      /* dst ^= src */
+};
+
+/**
+ * rtvm_cpumask_op() - combine two masks in place.
+ * @dst: the mask that receives the result.
+ * @op: one of enum rtvm_cpumask_op.
+ * @src: the other operand; its capacity may differ from @dst's.
+ *
+ * Returns: 0, or -EINVAL for a NULL mask, an unknown @op, or (COPY, OR and
+ * XOR) a CPU of @src at or above @dst's capacity; @dst is unchanged on
+ * failure.
+ * Privileges: none.
+ */
+int rtvm_cpumask_op(struct rtvm_cpumask *dst, enum rtvm_cpumask_op op,
+		    const struct rtvm_cpumask *src);
+
+/**
+ * rtvm_cpumask_equal() - whether two masks hold the same CPUs.
+ * @a: a mask.
+ * @b: another mask; capacities may differ, masks compare as sets.
+ *
+ * Returns: true when equal (two NULL masks are equal), false otherwise.
+ * Privileges: none.
+ */
+bool rtvm_cpumask_equal(const struct rtvm_cpumask *a,
+			const struct rtvm_cpumask *b);
+
+/**
+ * rtvm_cpumask_subset() - whether every CPU of @a is in @b.
+ * @a: a mask.
+ * @b: another mask.
+ *
+ * Returns: true or false (false when either is NULL).
+ * Privileges: none.
+ */
+bool rtvm_cpumask_subset(const struct rtvm_cpumask *a,
+			 const struct rtvm_cpumask *b);
+
+/**
+ * rtvm_cpumask_intersects() - whether @a and @b share a CPU.
+ * @a: a mask.
+ * @b: another mask.
+ *
+ * Returns: true or false (false when either is NULL).
+ * Privileges: none.
+ */
+bool rtvm_cpumask_intersects(const struct rtvm_cpumask *a,
+			     const struct rtvm_cpumask *b);
+
+/* ------------------------------------------------------------------ */
+/* Host model: a read-only inventory of CPUs, command line and threads */
+/* ------------------------------------------------------------------ */
+
+struct rtvm_host;
+struct rtvm_cpu;
+struct rtvm_idle_state;
+struct rtvm_thread;
+
+/* What rtvm_host_new() loads; 0 means everything. */
+#define RTVM_HOST_CPUS (1u << 0)		/* CPUs, topology, idle, cpufreq */
+#define RTVM_HOST_CMDLINE (1u << 1)		/* kernel command line */
+#define RTVM_HOST_THREADS (1u << 2)		/* threads: ids, comm, policy */
+#define RTVM_HOST_THREAD_AFFINITY (1u << 3)	/* + affinity (implies THREADS) */
+#define RTVM_HOST_THREAD_CGROUPS (1u << 4)	/* + cgroups (implies THREADS) */
+
+/** Which set rtvm_host_get_cpus() returns. */
+enum rtvm_cpu_set {
+	RTVM_CPUS_POSSIBLE = 0,
+	RTVM_CPUS_PRESENT,
+	RTVM_CPUS_ONLINE,
+	RTVM_CPUS_ISOLATED,  /* isolcpus= domain isolation */
+	RTVM_CPUS_NOHZ_FULL, /* empty when the kernel has no NO_HZ_FULL */
+};
+
+/**
+ * rtvm_host_new() - take an inventory of the host (or the sysroot).
+ * @ctx: the context; the host holds a reference on it.
+ * @flags: RTVM_HOST_* bits saying what to load, 0 for everything.  Loading
+ *         only what is needed is what makes a scan of 10,000 threads fast.
+ * @ret: where the host is stored (one reference).
+ *
+ * The inventory is a snapshot.  Threads that exit while they are being
+ * read are left out; they are not an error.
+ *
+ * Returns: 0, or -EINVAL (NULL argument, unknown flags), -ENOMEM, -ENOENT
+ * when the host lacks /sys/devices/system/cpu/possible or /proc, or another
+ * error of reading them.
+ * Privileges: none; without CAP_SYS_PTRACE some threads of other users may
+ * lack fields the kernel hides (their affinity is then empty).
+ */
+int rtvm_host_new(struct rtvm_ctx *ctx, unsigned int flags,
+		  struct rtvm_host **ret);
+
+/**
+ * rtvm_host_ref() - take a reference on a host.
+ * @host: the host, or NULL.
+ *
+ * Returns: @host.
+ * Privileges: none.
+ */
+struct rtvm_host *rtvm_host_ref(struct rtvm_host *host);
+
+/**
+ * rtvm_host_unref() - drop a reference; the last frees the inventory.
+ * @host: the host, or NULL.
+ *
+ * Returns: NULL, always.
+ * Privileges: none.
+ */
+struct rtvm_host *rtvm_host_unref(struct rtvm_host *host);
+
+/**
+ * rtvm_host_get_cpus() - one of the host's CPU sets.
+ * @host: a host loaded with RTVM_HOST_CPUS.
+ * @which: one of enum rtvm_cpu_set.
+ *
+ * Returns: the set, lent by @host, or NULL for a NULL @host, an unknown
+ * @which, or a host loaded without RTVM_HOST_CPUS.
+ * Privileges: none.
+ */
+const struct rtvm_cpumask *rtvm_host_get_cpus(const struct rtvm_host *host,
+					      enum rtvm_cpu_set which);
+
+/**
+ * rtvm_host_get_cpu() - one CPU by number.
+ * @host: a host loaded with RTVM_HOST_CPUS.
+ * @cpu: the CPU number.
+ * @ret: where the CPU (lent by @host) is stored.
+ *
+ * Returns: 0, -EINVAL (NULL argument), or -ENOENT (not a possible CPU, or
+ * CPUs not loaded).
+ * Privileges: none.
+ */
+int rtvm_host_get_cpu(const struct rtvm_host *host, unsigned int cpu,
+		      const struct rtvm_cpu **ret);
+
+/**
+ * rtvm_host_cpu_next() - iterate over the possible CPUs.
+ * @host: the host.
+ * @prev: the previous CPU, or NULL to start.
+ *
+ * Returns: the next CPU in increasing number, or NULL at the end.
+ * Privileges: none.
+ */
+const struct rtvm_cpu *rtvm_host_cpu_next(const struct rtvm_host *host,
+					  const struct rtvm_cpu *prev);
+
+/** Iterate @cpu (a const struct rtvm_cpu *) over the host's CPUs. */
+#define rtvm_host_foreach_cpu(cpu, host)                                 \
+	for ((cpu) = rtvm_host_cpu_next((host), NULL); (cpu);             \
+	     (cpu) = rtvm_host_cpu_next((host), (cpu)))
+
+/**
+ * rtvm_cpu_get_id() - the CPU's number.
+ * @cpu: the CPU.
+ *
+ * Returns: the number, or -EINVAL for NULL.
+ * Privileges: none.
+ */
+int rtvm_cpu_get_id(const struct rtvm_cpu *cpu);
+
+/**
+ * rtvm_cpu_is_online() - whether the CPU is online.
+ * @cpu: the CPU.
+ *
+ * Returns: true or false (false for NULL).
+ * Privileges: none.
+ */
+bool rtvm_cpu_is_online(const struct rtvm_cpu *cpu);
+
+/**
+ * rtvm_cpu_get_core_id() - the core_id of the CPU's topology.
+ * @cpu: the CPU.
+ *
+ * Returns: the id, or -ENOENT when the host does not say (offline CPU),
+ * -EINVAL for NULL.
+ * Privileges: none.
+ */
+int rtvm_cpu_get_core_id(const struct rtvm_cpu *cpu);
+
+/**
+ * rtvm_cpu_get_package_id() - the physical package (socket) of the CPU.
+ * @cpu: the CPU.
+ *
+ * Returns: the id, or -ENOENT when unknown, -EINVAL for NULL.
+ * Privileges: none.
+ */
+int rtvm_cpu_get_package_id(const struct rtvm_cpu *cpu);
+
+/**
+ * rtvm_cpu_get_node() - the NUMA node of the CPU.
+ * @cpu: the CPU.
+ *
+ * Returns: the node, or -ENOENT when the host has no NUMA information,
+ * -EINVAL for NULL.
+ * Privileges: none.
+ */
+int rtvm_cpu_get_node(const struct rtvm_cpu *cpu);
+
+/**
+ * rtvm_cpu_get_siblings() - the CPU's SMT siblings, itself included.
+ * @cpu: the CPU.
+ *
+ * Returns: the mask (lent), or NULL when unknown or @cpu is NULL.
+ * Privileges: none.
+ */
+const struct rtvm_cpumask *rtvm_cpu_get_siblings(const struct rtvm_cpu *cpu);
+
+/**
+ * rtvm_cpu_get_governor() - the cpufreq scaling governor.
+ * @cpu: the CPU.
+ *
+ * Returns: the name (lent), or NULL when the CPU has no cpufreq driver.
+ * Privileges: none.
+ */
+const char *rtvm_cpu_get_governor(const struct rtvm_cpu *cpu);
+
+/**
+ * rtvm_cpu_get_nr_idle_states() - how many cpuidle states the CPU has.
+ * @cpu: the CPU.
+ *
+ * Returns: the count (0 without cpuidle), 0 for NULL.
+ * Privileges: none.
+ */
+unsigned int rtvm_cpu_get_nr_idle_states(const struct rtvm_cpu *cpu);
+
+/**
+ * rtvm_cpu_get_idle_state() - one cpuidle state.
+ * @cpu: the CPU.
+ * @index: 0 .. rtvm_cpu_get_nr_idle_states() - 1.
+ *
+ * Returns: the state (lent), or NULL for a bad @index or NULL @cpu.
+ * Privileges: none.
+ */
+const struct rtvm_idle_state *
+rtvm_cpu_get_idle_state(const struct rtvm_cpu *cpu, unsigned int index);
+
+/**
+ * rtvm_idle_state_get_name() - the state's name, e.g. "C1E".
+ * @state: the state.
+ *
+ * Returns: the name (lent), or NULL for NULL.
+ * Privileges: none.
+ */
+const char *rtvm_idle_state_get_name(const struct rtvm_idle_state *state);
+
+/**
+ * rtvm_idle_state_get_exit_latency() - the state's exit latency.
+ * @state: the state.
+ *
+ * Returns: the latency in microseconds, or -EINVAL for NULL.
+ * Privileges: none.
+ */
+int rtvm_idle_state_get_exit_latency(const struct rtvm_idle_state *state);
+
+/**
+ * rtvm_idle_state_is_disabled() - whether the state is disabled.
+ * @state: the state.
+ *
+ * Returns: true when disabled for this CPU, false otherwise (also NULL).
+ * Privileges: none.
+ */
+bool rtvm_idle_state_is_disabled(const struct rtvm_idle_state *state);
+
+/**
+ * rtvm_host_get_cmdline() - the kernel command line as the kernel has it.
+ * @host: a host loaded with RTVM_HOST_CMDLINE.
+ *
+ * Returns: the command line (lent), or NULL when not loaded.
+ * Privileges: none.
+ */
+const char *rtvm_host_get_cmdline(const struct rtvm_host *host);
+
+/**
+ * rtvm_host_get_cmdline_param() - one kernel parameter by position.
+ * @host: a host loaded with RTVM_HOST_CMDLINE.
+ * @index: 0 .. count - 1, in command-line order; words after a lone "--"
+ *         belong to init and are not parameters.
+ * @ret_key: where the name is stored (lent).
+ * @ret_value: where the value is stored (lent): NULL for a bare flag such
+ *             as "quiet", "" for "key=".  Quotes around values are removed.
+ *
+ * Returns: 0, -ENOENT past the last parameter, -EINVAL (NULL argument).
+ * Privileges: none.
+ */
+int rtvm_host_get_cmdline_param(const struct rtvm_host *host,
+				unsigned int index, const char **ret_key,
+				const char **ret_value);
+
+/**
+ * rtvm_host_find_cmdline_param() - a kernel parameter by name.
+ * @host: a host loaded with RTVM_HOST_CMDLINE.
+ * @key: the name; '-' and '_' compare equal, as the kernel treats them.
+ * @ret_value: where the value of the last occurrence is stored (lent; NULL
+ *             for a bare flag).  May be NULL to test for presence.
+ *
+ * Returns: 0, -ENOENT when absent, -EINVAL (NULL @host or @key).
+ * Privileges: none.
+ */
+int rtvm_host_find_cmdline_param(const struct rtvm_host *host,
+				 const char *key, const char **ret_value);
+
+/**
+ * rtvm_host_get_nr_threads() - how many threads the inventory holds.
+ * @host: a host loaded with RTVM_HOST_THREADS.
+ *
+ * Returns: the count, 0 when threads were not loaded or @host is NULL.
+ * Privileges: none.
+ */
+unsigned int rtvm_host_get_nr_threads(const struct rtvm_host *host);
+
+/**
+ * rtvm_host_thread_next() - iterate over threads, by pid then tid.
+ * @host: the host.
+ * @prev: the previous thread, or NULL to start.
+ *
+ * Returns: the next thread (lent by @host), or NULL at the end.
+ * Privileges: none.
+ */
+const struct rtvm_thread *rtvm_host_thread_next(const struct rtvm_host *host,
+						const struct rtvm_thread *prev);
+
+/** Iterate @t (a const struct rtvm_thread *) over the host's threads. */
+#define rtvm_host_foreach_thread(t, host)                                \
+	for ((t) = rtvm_host_thread_next((host), NULL); (t);              \
+	     (t) = rtvm_host_thread_next((host), (t)))
+
+/**
+ * rtvm_host_find_thread() - a thread by its id.
+ * @host: a host loaded with RTVM_HOST_THREADS.
+ * @tid: the thread id.
+ * @ret: where the thread (lent by @host) is stored.
+ *
+ * Returns: 0, -ENOENT when the inventory has no such thread, -EINVAL (NULL
+ * argument).
+ * Privileges: none.
+ */
+int rtvm_host_find_thread(const struct rtvm_host *host, pid_t tid,
+			  const struct rtvm_thread **ret);
+
+/**
+ * rtvm_thread_get_pid() - the process (thread group) id.
+ * @t: the thread.
+ *
+ * Returns: the pid, or -EINVAL for NULL.
+ * Privileges: none.
+ */
+pid_t rtvm_thread_get_pid(const struct rtvm_thread *t);
+
+/**
+ * rtvm_thread_get_tid() - the thread id.
+ * @t: the thread.
+ *
+ * Returns: the tid, or -EINVAL for NULL.
+ * Privileges: none.
+ */
+pid_t rtvm_thread_get_tid(const struct rtvm_thread *t);
+
+/**
+ * rtvm_thread_get_comm() - the thread's name (at most 15 characters).
+ * @t: the thread.
+ *
+ * Returns: the name (lent), or NULL for NULL.
+ * Privileges: none.
+ */
+const char *rtvm_thread_get_comm(const struct rtvm_thread *t);
+
+/**
+ * rtvm_thread_is_kthread() - whether the thread is a kernel thread.
+ * @t: the thread.
+ *
+ * Returns: true or false (false for NULL).
+ * Privileges: none.
+ */
+bool rtvm_thread_is_kthread(const struct rtvm_thread *t);
+
+/**
+ * rtvm_thread_is_per_cpu() - whether the kernel forbids changing the
+ *      thread's affinity (a per-CPU bound kernel thread, PF_NO_SETAFFINITY).
+ * @t: the thread.
+ *
+ * Returns: true or false (false for NULL).
+ * Privileges: none.
+ */
+bool rtvm_thread_is_per_cpu(const struct rtvm_thread *t);
+
+/**
+ * rtvm_thread_get_policy() - the scheduling policy (SCHED_OTHER, ...).
+ * @t: the thread.
+ *
+ * Returns: the policy as in <sched.h>, or -EINVAL for NULL.
+ * Privileges: none.
+ */
+int rtvm_thread_get_policy(const struct rtvm_thread *t);
+
+/**
+ * rtvm_thread_get_rt_priority() - the real-time priority (0 when not RT).
+ * @t: the thread.
+ *
+ * Returns: 0 .. 99, or -EINVAL for NULL.
+ * Privileges: none.
+ */
+int rtvm_thread_get_rt_priority(const struct rtvm_thread *t);
+
+/**
+ * rtvm_thread_get_nice() - the nice value.
+ * @t: the thread.
+ * @ret: where the value (-20 .. 19) is stored.
+ *
+ * Returns: 0, or -EINVAL for a NULL argument.
+ * Privileges: none.
+ */
+int rtvm_thread_get_nice(const struct rtvm_thread *t, int *ret);
+
+/**
+ * rtvm_thread_get_last_cpu() - the CPU the thread last ran on.
+ * @t: the thread.
+ *
+ * Returns: the CPU, or -EINVAL for NULL.
+ * Privileges: none.
+ */
+int rtvm_thread_get_last_cpu(const struct rtvm_thread *t);
+
+/**
+ * rtvm_thread_get_start_time() - when the thread started, in clock ticks
+ *      after boot; with the tid it names a thread for good (tids are reused).
+ * @t: the thread.
+ *
+ * Returns: the start time, 0 for NULL.
+ * Privileges: none.
+ */
+unsigned long long rtvm_thread_get_start_time(const struct rtvm_thread *t);
+
+/**
+ * rtvm_thread_get_affinity() - the CPUs the thread may run on.
+ * @t: a thread of a host loaded with RTVM_HOST_THREAD_AFFINITY.
+ *
+ * Returns: the mask (lent), or NULL when not loaded or @t is NULL.
+ * Privileges: none.
+ */
+const struct rtvm_cpumask *rtvm_thread_get_affinity(const struct rtvm_thread *t);
+
+/**
+ * rtvm_thread_get_cgroup() - the thread's cgroup for a controller.
+ * @t: a thread of a host loaded with RTVM_HOST_THREAD_CGROUPS.
+ * @controller: a cgroup v1 controller name such as "cpuset" or "cpu"; on a
+ *              host where the controller is not mounted as v1, the cgroup v2
+ *              (unified) path is returned.  "" asks for the v2 path.
+ *
+ * Returns: the path inside the hierarchy, such as "/machine/vm1" (lent), or
+ * NULL when not loaded or unknown.
+ * Privileges: none.
+ */
+const char *rtvm_thread_get_cgroup(const struct rtvm_thread *t,
+				   const char *controller);
+
+/* ------------------------------------------------------------------ */
+/* Change records                                                     */
+/* ------------------------------------------------------------------ */
+
+/** What a change record changed. */
+enum rtvm_change_kind {
+	RTVM_CHANGE_FILE = 1,	     /* a file's content (sysfs, procfs) */
+	RTVM_CHANGE_SYSCTL,	     /* a /proc/sys entry, by dotted name */
+	RTVM_CHANGE_IRQ_AFFINITY,    /* an IRQ's smp_affinity_list */
+	RTVM_CHANGE_THREAD_SCHED,    /* policy, priority, nice, deadline */
+	RTVM_CHANGE_THREAD_AFFINITY, /* a thread's CPU affinity */
+	RTVM_CHANGE_CGROUP_ATTACH,   /* a thread's cgroup membership */
+	RTVM_CHANGE_CGROUP_CREATE,   /* a cgroup that was created */
+};
+
+struct rtvm_changeset;
+struct rtvm_change;
+
+/**
+ * rtvm_changeset_new() - create an empty set of change records.
+ * @ctx: the context; the set holds a reference on it.
+ * @ret: where the set is stored (one reference).
+ *
+ * Every mutating function of the library appends what it changed to a
+ * caller's changeset, in order, so that rtvm_changeset_restore() can undo
+ * it and rtvm_changeset_to_json() can persist it.
+ *
+ * Returns: 0, or -EINVAL (NULL argument), -ENOMEM.
+ * Privileges: none.
+ */
+int rtvm_changeset_new(struct rtvm_ctx *ctx, struct rtvm_changeset **ret);
+
+/**
+ * rtvm_changeset_ref() - take a reference on a changeset.
+ * @cs: the set, or NULL.
+ *
+ * Returns: @cs.
+ * Privileges: none.
+ */
+struct rtvm_changeset *rtvm_changeset_ref(struct rtvm_changeset *cs);
+
+/**
+ * rtvm_changeset_unref() - drop a reference; the last frees the set.
+ * @cs: the set, or NULL.
+ *
+ * Returns: NULL, always.
+ * Privileges: none.
+ */
+struct rtvm_changeset *rtvm_changeset_unref(struct rtvm_changeset *cs);
+
+/**
+ * rtvm_changeset_get_count() - how many records the set holds.
+ * @cs: the set.
+ *
+ * Returns: the count, 0 for NULL.
+ * Privileges: none.
+ */
+unsigned int rtvm_changeset_get_count(const struct rtvm_changeset *cs);
+
+/**
+ * rtvm_changeset_next() - iterate over the records in the order made.
+ * @cs: the set.
+ * @prev: the previous record, or NULL to start.
+ *
+ * Returns: the next record (lent by @cs), or NULL at the end.
+ * Privileges: none.
+ */
+const struct rtvm_change *rtvm_changeset_next(const struct rtvm_changeset *cs,
+					      const struct rtvm_change *prev);
+
+/** Iterate @c (a const struct rtvm_change *) over the records of @cs. */
+#define rtvm_changeset_foreach(c, cs)                                    \
+	for ((c) = rtvm_changeset_next((cs), NULL); (c);                  \
+	     (c) = rtvm_changeset_next((cs), (c)))
+
+/**
+ * rtvm_change_get_kind() - what the record changed.
+ * @c: the record.
+ *
+ * Returns: an enum rtvm_change_kind, or -EINVAL for NULL.
+ * Privileges: none.
+ */
+int rtvm_change_get_kind(const struct rtvm_change *c);
+
+/**
+ * rtvm_change_kind_to_string() - the JSON name of a kind, e.g. "sysctl".
+ * @kind: an enum rtvm_change_kind.
+ *
+ * Returns: a static string, or NULL for an unknown kind.
+ * Privileges: none.
+ */
+const char *rtvm_change_kind_to_string(int kind);
+
+/**
+ * rtvm_change_get_target() - what was changed, in text: a path for files
+ *      and cgroups ("cpuset:/rtvm/rt"), a dotted name for sysctls, an IRQ
+ *      number, or "PID/TID@STARTTIME" for threads.
+ * @c: the record.
+ *
+ * Returns: the target (lent), or NULL for NULL.
+ * Privileges: none.
+ */
+const char *rtvm_change_get_target(const struct rtvm_change *c);
+
+/**
+ * rtvm_change_get_old_value() - the value before the change, in text.
+ * @c: the record.
+ *
+ * Thread scheduling values read "POLICY:PRIORITY:NICE" or, for deadline,
+ * "deadline:RUNTIME:DEADLINE:PERIOD" (nanoseconds); affinities are CPU
+ * lists; created cgroups have no old value.
+ *
+ * Returns: the value (lent), NULL when there was none or @c is NULL.
+ * Privileges: none.
+ */
+const char *rtvm_change_get_old_value(const struct rtvm_change *c);
+
+/**
+ * rtvm_change_get_new_value() - the value the change set, in text.
+ * @c: the record.
+ *
+ * Returns: the value (lent), NULL when there is none or @c is NULL.
+ * Privileges: none.
+ */
+const char *rtvm_change_get_new_value(const struct rtvm_change *c);
+
+/**
+ * rtvm_changeset_to_json() - serialize a changeset.
+ * @cs: the set.
+ * @ret: where a JSON document is stored; free() it.  Its form is
+ *       {"version": 1, "changes": [{"kind": ..., "target": ..., "old": ...,
+ *       "new": ...}, ...]}, with "old"/"new" omitted when absent.
+ *
+ * Returns: 0, or -EINVAL (NULL argument), -ENOMEM.
+ * Privileges: none.
+ */
+int rtvm_changeset_to_json(const struct rtvm_changeset *cs, char **ret);
+
+/**
+ * rtvm_changeset_new_from_json() - rebuild a changeset from its JSON form.
+ * @ctx: the context.
+ * @json: a document made by rtvm_changeset_to_json().
+ * @ret: where the new set is stored (one reference).
+ *
+ * Returns: 0, or -EINVAL (NULL argument; malformed JSON, unknown version or
+ * kind, a missing or mistyped field, or a target that does not parse for
+ * its kind; the log names which), -ENOMEM.
+ * Privileges: none.
+ */
+int rtvm_changeset_new_from_json(struct rtvm_ctx *ctx, const char *json,
+				 struct rtvm_changeset **ret);
+
+/**
+ * rtvm_changeset_restore() - put every recorded target back to its old
+ *      value, newest record first.
+ * @cs: the set.
+ * @flags: must be 0.
+ *
+ * A failing record does not stop the others.  A thread whose tid now names
+ * another thread (a different start time) is gone: it is skipped, never
+ * touched.  Restoring twice is harmless.
+ *
+ * Returns: 0 when every record was restored or its target is gone, else the
+ * first error: -EINVAL (NULL @cs, unknown flags), -EPERM/-EACCES (not
+ * privileged), -EIO or another error of the kernel for that write.
+ * Privileges: those of the changes being undone: root for /proc/sys and
+ * /proc/irq, CAP_SYS_NICE for other users' threads, write access to cgroups.
+ */
+int rtvm_changeset_restore(struct rtvm_changeset *cs, unsigned int flags);
+
+/**
+ * rtvm_sysctl_get() - read a sysctl by its dotted name.
+ * @ctx: the context.
+ * @name: e.g. "kernel.sched_rt_runtime_us"; a dotted name maps to
+ *        /proc/sys/kernel/sched_rt_runtime_us.
+ * @ret: where the value, without the trailing newline, is stored; free() it.
+ *
+ * Returns: 0, or -EINVAL (NULL argument, a name that is empty, has "..",
+ * '/' or starts or ends with a dot), -ENOENT (no such sysctl), -EACCES, -EIO.
+ * Privileges: none for most sysctls; root for a few.
+ */
+int rtvm_sysctl_get(struct rtvm_ctx *ctx, const char *name, char **ret);
+
+/**
+ * rtvm_sysctl_set() - write a sysctl and record the change.
+ * @ctx: the context.
+ * @name: the dotted name, as for rtvm_sysctl_get().
+ * @value: the new value.
+ * @cs: the changeset that receives the record (old and new value), or NULL
+ *      to keep no record.  Nothing is recorded when the write fails or the
+ *      value is already in force.
+ *
+ * Returns: 0, or -EINVAL (bad name, NULL @value, or the kernel refused the
+ * value), -ENOENT, -EPERM/-EACCES (not root), -ENOMEM, -EIO.
+ * Privileges: root (CAP_SYS_ADMIN for most sysctls).
+ */
+int rtvm_sysctl_set(struct rtvm_ctx *ctx, const char *name, const char *value,
+		    struct rtvm_changeset *cs);
+
+/* ------------------------------------------------------------------ */
+/* Capture: fixtures from real hosts                                  */
+/* ------------------------------------------------------------------ */
+
+/* rtvm_capture(): also copy every thread's files (big on a busy host) */
+#define RTVM_CAPTURE_THREADS (1u << 0)
+
+/**
+ * rtvm_capture() - copy every file the host model reads into a new
+ *      sysroot, so that tests can run on the shape of a real machine.
+ * @ctx: the context whose host (or sysroot) is read.
+ * @destdir: the directory to fill; it is created when missing and must be
+ *           empty otherwise.
+ * @flags: 0 or RTVM_CAPTURE_THREADS.
+ *
+ * Without RTVM_CAPTURE_THREADS only the calling process's threads are
+ * copied.  Symbolic links are copied as links when the library follows them.
+ *
+ * Returns: 0, or -EINVAL (NULL argument, unknown flags), -ENOTEMPTY
+ * (@destdir is not empty), -EEXIST (@destdir is not a directory), -ENOMEM,
+ * or the error of reading the host or writing @destdir.
+ * Privileges: none; some files are readable only by root, and a capture
+ * made as another user leaves them out.
+ */
+int rtvm_capture(struct rtvm_ctx *ctx, const char *destdir,
+		 unsigned int flags);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RTVM_RTVM_H */

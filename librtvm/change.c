@@ -1,0 +1,666 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Change records: what the library changed on the host, with the value it
+ * had before, so that it can be persisted as JSON and put back.
+ */
+#include "config.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "librtvm-private.h"
+
+#define CHANGESET_JSON_VERSION 1
+
+struct rtvm_change {
+	struct rtvm_change *next;
+	enum rtvm_change_kind kind;
+	char *target;
+	char *old_value;
+	char *new_value;
+};
+
+struct rtvm_changeset {
+	int refcount;
+	struct rtvm_ctx *ctx;
+	struct rtvm_change *head, *tail;
+	unsigned int count;
+};
+
+static const char *const kind_names[] = {
+	[RTVM_CHANGE_FILE] = "file",
+	[RTVM_CHANGE_SYSCTL] = "sysctl",
+	[RTVM_CHANGE_IRQ_AFFINITY] = "irq_affinity",
+	[RTVM_CHANGE_THREAD_SCHED] = "thread_sched",
+	[RTVM_CHANGE_THREAD_AFFINITY] = "thread_affinity",
+	[RTVM_CHANGE_CGROUP_ATTACH] = "cgroup_attach",
+	[RTVM_CHANGE_CGROUP_CREATE] = "cgroup_create",
+};
+
+RTVM_EXPORT const char *rtvm_change_kind_to_string(int kind)
+{
+	if (kind <= 0 || (size_t)kind >= ARRAY_SIZE(kind_names))
+		return NULL;
+	return kind_names[kind];
+}
+
+static int kind_from_string(const char *s)
+{
+	for (size_t i = 1; i < ARRAY_SIZE(kind_names); i++)
+		if (strcmp(kind_names[i], s) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
+RTVM_EXPORT int rtvm_changeset_new(struct rtvm_ctx *ctx,
+				   struct rtvm_changeset **ret)
+{
+	struct rtvm_changeset *cs;
+
+	if (!ctx || !ret)
+		return -EINVAL;
+	cs = calloc(1, sizeof(*cs));
+	if (!cs)
+		return -ENOMEM;
+	cs->refcount = 1;
+	cs->ctx = rtvm_ref(ctx);
+	*ret = cs;
+	return 0;
+}
+
+RTVM_EXPORT struct rtvm_changeset *rtvm_changeset_ref(struct rtvm_changeset *cs)
+{
+	if (cs)
+		cs->refcount++;
+	return cs;
+}
+
+static void change_free(struct rtvm_change *c)
+{
+	free(c->target);
+	free(c->old_value);
+	free(c->new_value);
+	free(c);
+}
+
+RTVM_EXPORT struct rtvm_changeset *
+rtvm_changeset_unref(struct rtvm_changeset *cs)
+{
+	if (!cs || --cs->refcount > 0)
+		return NULL;
+	while (cs->head) {
+		struct rtvm_change *c = cs->head;
+
+		cs->head = c->next;
+		change_free(c);
+	}
+	rtvm_unref(cs->ctx);
+	free(cs);
+	return NULL;
+}
+
+int rtvm_changeset_add(struct rtvm_changeset *cs, enum rtvm_change_kind kind,
+		       const char *target, const char *old_value,
+		       const char *new_value)
+{
+	struct rtvm_change *c;
+
+	if (!rtvm_change_kind_to_string((int)kind) || !target)
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->kind = kind;
+	c->target = strdup(target);
+	c->old_value = old_value ? strdup(old_value) : NULL;
+	c->new_value = new_value ? strdup(new_value) : NULL;
+	if (!c->target || (old_value && !c->old_value) ||
+	    (new_value && !c->new_value)) {
+		change_free(c);
+		return -ENOMEM;
+	}
+	if (cs->tail)
+		cs->tail->next = c;
+	else
+		cs->head = c;
+	cs->tail = c;
+	cs->count++;
+	return 0;
+}
+
+RTVM_EXPORT unsigned int
+rtvm_changeset_get_count(const struct rtvm_changeset *cs)
+{
+	return cs ? cs->count : 0;
+}
+
+RTVM_EXPORT const struct rtvm_change *
+rtvm_changeset_next(const struct rtvm_changeset *cs,
+		    const struct rtvm_change *prev)
+{
+	if (!cs)
+		return NULL;
+	return prev ? prev->next : cs->head;
+}
+
+RTVM_EXPORT int rtvm_change_get_kind(const struct rtvm_change *c)
+{
+	return c ? (int)c->kind : -EINVAL;
+}
+
+RTVM_EXPORT const char *rtvm_change_get_target(const struct rtvm_change *c)
+{
+	return c ? c->target : NULL;
+}
+
+RTVM_EXPORT const char *rtvm_change_get_old_value(const struct rtvm_change *c)
+{
+	return c ? c->old_value : NULL;
+}
+
+RTVM_EXPORT const char *rtvm_change_get_new_value(const struct rtvm_change *c)
+{
+	return c ? c->new_value : NULL;
+}
+
+/* ---- targets ---------------------------------------------------------- */
+
+int rtvm_thread_target_format(struct rtvm_tid t, unsigned long long start,
+			      char **ret)
+{
+	return asprintf(ret, "%d/%d@%llu", t.pid, t.tid, start) < 0 ? -ENOMEM :
+								       0;
+}
+
+int rtvm_thread_target_parse(const char *str, struct rtvm_tid *ret_t,
+			     unsigned long long *ret_start)
+{
+	unsigned long long start;
+	int pid, tid, n = 0;
+
+	if (sscanf(str, "%d/%d@%llu%n", &pid, &tid, &start, &n) != 3 ||
+	    str[n] || pid <= 0 || tid <= 0 || !strchr("123456789", str[0]))
+		return -EINVAL;
+	*ret_t = (struct rtvm_tid){ pid, tid };
+	*ret_start = start;
+	return 0;
+}
+
+/* "kernel.sched_rt_runtime_us" -> "sys/kernel/sched_rt_runtime_us" */
+static int sysctl_path(const char *name, char **ret)
+{
+	char *p;
+
+	if (!name || !*name || name[0] == '.' || name[strlen(name) - 1] == '.' ||
+	    strchr(name, '/') || strstr(name, ".."))
+		return -EINVAL;
+	if (asprintf(ret, "sys/%s", name) < 0)
+		return -ENOMEM;
+	for (p = *ret; *p; p++)
+		if (*p == '.')
+			*p = '/';
+	return 0;
+}
+
+static bool cgroup_target_valid(const char *s)
+{
+	const char *colon = strchr(s, ':');
+
+	return colon && colon[1] == '/' && !strstr(colon, "/..");
+}
+
+static bool irq_target_valid(const char *s)
+{
+	int irq;
+
+	return rtvm_parse_int(s, &irq) == 0 && irq >= 0;
+}
+
+/* Whether a record's target parses for its kind. */
+static bool target_valid(enum rtvm_change_kind kind, const char *target)
+{
+	struct rtvm_tid t;
+	unsigned long long start;
+	enum rtvm_fs fs;
+	const char *rel;
+	char *path;
+
+	switch (kind) {
+	case RTVM_CHANGE_FILE:
+		return rtvm_fs_split_path(target, &fs, &rel) == 0 &&
+		       !strstr(target, "/..");
+	case RTVM_CHANGE_SYSCTL:
+		if (sysctl_path(target, &path) < 0)
+			return false;
+		free(path);
+		return true;
+	case RTVM_CHANGE_IRQ_AFFINITY:
+		return irq_target_valid(target);
+	case RTVM_CHANGE_THREAD_SCHED:
+	case RTVM_CHANGE_THREAD_AFFINITY:
+	case RTVM_CHANGE_CGROUP_ATTACH:
+		return rtvm_thread_target_parse(target, &t, &start) == 0;
+	case RTVM_CHANGE_CGROUP_CREATE:
+		return cgroup_target_valid(target);
+	}
+	return false;
+}
+
+/* ---- JSON ------------------------------------------------------------- */
+
+RTVM_EXPORT int rtvm_changeset_to_json(const struct rtvm_changeset *cs,
+				       char **ret)
+{
+	cJSON *root, *arr;
+	char *out;
+
+	if (!cs || !ret)
+		return -EINVAL;
+	root = cJSON_CreateObject();
+	if (!root)
+		return -ENOMEM;
+	if (!cJSON_AddNumberToObject(root, "version", CHANGESET_JSON_VERSION) ||
+	    !(arr = cJSON_AddArrayToObject(root, "changes")))
+		goto nomem;
+	for (const struct rtvm_change *c = cs->head; c; c = c->next) {
+		cJSON *o = cJSON_CreateObject();
+
+		if (!o)
+			goto nomem;
+		cJSON_AddItemToArray(arr, o);
+		if (!cJSON_AddStringToObject(o, "kind", kind_names[c->kind]) ||
+		    !cJSON_AddStringToObject(o, "target", c->target) ||
+		    (c->old_value &&
+		     !cJSON_AddStringToObject(o, "old", c->old_value)) ||
+		    (c->new_value &&
+		     !cJSON_AddStringToObject(o, "new", c->new_value)))
+			goto nomem;
+	}
+	out = cJSON_Print(root);
+	cJSON_Delete(root);
+	if (!out)
+		return -ENOMEM;
+	*ret = out;
+	return 0;
+nomem:
+	cJSON_Delete(root);
+	return -ENOMEM;
+}
+
+/* A string member, or NULL when absent; -EINVAL when of another type. */
+static int json_string(const cJSON *o, const char *key, const char **ret)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (!v) {
+		*ret = NULL;
+		return 0;
+	}
+	if (!cJSON_IsString(v))
+		return -EINVAL;
+	*ret = v->valuestring;
+	return 0;
+}
+
+RTVM_EXPORT int rtvm_changeset_new_from_json(struct rtvm_ctx *ctx,
+					     const char *json,
+					     struct rtvm_changeset **ret)
+{
+	struct rtvm_changeset *cs = NULL;
+	const cJSON *version, *changes, *o;
+	cJSON *root;
+	int r, i = 0;
+
+	if (!ctx || !json || !ret)
+		return -EINVAL;
+	root = cJSON_Parse(json);
+	if (!root) {
+		err(ctx, "changeset: malformed JSON near \"%.20s\"",
+		    cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() : "");
+		return -EINVAL;
+	}
+	r = -EINVAL;
+	version = cJSON_GetObjectItemCaseSensitive(root, "version");
+	changes = cJSON_GetObjectItemCaseSensitive(root, "changes");
+	if (!cJSON_IsNumber(version) ||
+	    version->valuedouble != CHANGESET_JSON_VERSION) {
+		err(ctx, "changeset: .version is missing or not %d",
+		    CHANGESET_JSON_VERSION);
+		goto out;
+	}
+	if (!cJSON_IsArray(changes)) {
+		err(ctx, "changeset: .changes is missing or not an array");
+		goto out;
+	}
+	r = rtvm_changeset_new(ctx, &cs);
+	if (r < 0)
+		goto out;
+	cJSON_ArrayForEach(o, changes) {
+		const char *kind, *target, *old_value, *new_value;
+		int k;
+
+		r = -EINVAL;
+		if (!cJSON_IsObject(o) || json_string(o, "kind", &kind) < 0 ||
+		    json_string(o, "target", &target) < 0 ||
+		    json_string(o, "old", &old_value) < 0 ||
+		    json_string(o, "new", &new_value) < 0 || !kind ||
+		    !target) {
+			err(ctx, "changeset: .changes[%d] needs string fields "
+				 "kind and target (old and new are strings)",
+			    i);
+			goto out;
+		}
+		k = kind_from_string(kind);
+		if (k < 0) {
+			err(ctx, "changeset: .changes[%d].kind: unknown \"%s\"",
+			    i, kind);
+			goto out;
+		}
+		if (!target_valid((enum rtvm_change_kind)k, target)) {
+			err(ctx, "changeset: .changes[%d].target: \"%s\" is not "
+				 "a valid %s target",
+			    i, target, kind);
+			goto out;
+		}
+		r = rtvm_changeset_add(cs, (enum rtvm_change_kind)k, target,
+				       old_value, new_value);
+		if (r < 0)
+			goto out;
+		i++;
+	}
+	*ret = cs;
+	cs = NULL;
+	r = 0;
+out:
+	rtvm_changeset_unref(cs);
+	cJSON_Delete(root);
+	return r;
+}
+
+/* ---- sysctls ---------------------------------------------------------- */
+
+RTVM_EXPORT int rtvm_sysctl_get(struct rtvm_ctx *ctx, const char *name,
+				char **ret)
+{
+	char *path, *value;
+	int r;
+
+	if (!ctx || !ret)
+		return -EINVAL;
+	r = sysctl_path(name, &path);
+	if (r < 0)
+		return r;
+	r = rtvm_fs_read_alloc(ctx, RTVM_FS_PROC, &value, "%s", path);
+	free(path);
+	if (r < 0)
+		return r;
+	*ret = value;
+	return 0;
+}
+
+RTVM_EXPORT int rtvm_sysctl_set(struct rtvm_ctx *ctx, const char *name,
+				const char *value, struct rtvm_changeset *cs)
+{
+	char *path = NULL, *old = NULL;
+	int r;
+
+	if (!ctx || !value)
+		return -EINVAL;
+	r = sysctl_path(name, &path);
+	if (r < 0)
+		return r;
+	r = rtvm_fs_read_alloc(ctx, RTVM_FS_PROC, &old, "%s", path);
+	if (r < 0)
+		goto out;
+	if (strcmp(old, value) == 0)
+		goto out; /* already in force: nothing to undo */
+	r = rtvm_fs_write(ctx, RTVM_FS_PROC, value, "%s", path);
+	if (r < 0) {
+		err(ctx, "sysctl %s=%s: %s", name, value, strerror(-r));
+		goto out;
+	}
+	if (cs) {
+		r = rtvm_changeset_add(cs, RTVM_CHANGE_SYSCTL, name, old, value);
+		if (r < 0) /* no record, no change */
+			rtvm_fs_write(ctx, RTVM_FS_PROC, old, "%s", path);
+	}
+out:
+	free(old);
+	free(path);
+	return r < 0 ? r : 0;
+}
+
+/* ---- thread mutators -------------------------------------------------- */
+
+int rtvm_thread_identity(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			 unsigned long long *ret_start)
+{
+	char buf[1024], *close, *p;
+	int r, field;
+
+	r = rtvm_fs_read(ctx, RTVM_FS_PROC, buf, sizeof(buf), "%d/task/%d/stat",
+			 t.pid, t.tid);
+	if (r == -ENOENT)
+		return -ESRCH;
+	if (r < 0)
+		return r;
+	close = strrchr(buf, ')');
+	if (!close)
+		return -EIO;
+	/* Field 22 (starttime); field 3 follows ") ". */
+	for (p = close + 2, field = 3; field < 22 && p; field++) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	if (!p)
+		return -EIO;
+	*ret_start = strtoull(p, NULL, 10);
+	return 0;
+}
+
+static bool sched_equal(const struct rtvm_sched *a, const struct rtvm_sched *b)
+{
+	return a->policy == b->policy && a->priority == b->priority &&
+	       a->nice == b->nice && a->runtime == b->runtime &&
+	       a->deadline == b->deadline && a->period == b->period;
+}
+
+int rtvm_thread_apply_sched(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			    const struct rtvm_sched *s,
+			    struct rtvm_changeset *cs)
+{
+	struct rtvm_sched old;
+	char *target = NULL, *oldtext = NULL, *newtext = NULL;
+	unsigned long long start;
+	int r;
+
+	if ((r = rtvm_thread_identity(ctx, t, &start)) < 0 ||
+	    (r = rtvm_sys_sched_get(ctx, t, &old)) < 0)
+		return r;
+	if (sched_equal(&old, s))
+		return 0;
+	if ((r = rtvm_thread_target_format(t, start, &target)) < 0 ||
+	    (r = rtvm_sched_format(&old, &oldtext)) < 0 ||
+	    (r = rtvm_sched_format(s, &newtext)) < 0)
+		goto out;
+	r = rtvm_sys_sched_set(ctx, t, s);
+	if (r < 0)
+		goto out;
+	if (cs) {
+		r = rtvm_changeset_add(cs, RTVM_CHANGE_THREAD_SCHED, target,
+				       oldtext, newtext);
+		if (r < 0)
+			rtvm_sys_sched_set(ctx, t, &old);
+	}
+out:
+	free(target);
+	free(oldtext);
+	free(newtext);
+	return r;
+}
+
+int rtvm_thread_apply_affinity(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			       const struct rtvm_cpumask *mask,
+			       struct rtvm_changeset *cs)
+{
+	struct rtvm_cpumask *old = NULL;
+	char *target = NULL, *oldtext = NULL, *newtext = NULL;
+	unsigned long long start;
+	int r;
+
+	if ((r = rtvm_thread_identity(ctx, t, &start)) < 0 ||
+	    (r = rtvm_cpumask_new(ctx, &old)) < 0)
+		return r;
+	if ((r = rtvm_sys_affinity_get(ctx, t, old)) < 0)
+		goto out;
+	if (rtvm_cpumask_equal(old, mask))
+		goto out;
+	if ((r = rtvm_thread_target_format(t, start, &target)) < 0 ||
+	    (r = rtvm_cpumask_format_list(old, &oldtext)) < 0 ||
+	    (r = rtvm_cpumask_format_list(mask, &newtext)) < 0)
+		goto out;
+	r = rtvm_sys_affinity_set(ctx, t, mask);
+	if (r < 0)
+		goto out;
+	if (cs) {
+		r = rtvm_changeset_add(cs, RTVM_CHANGE_THREAD_AFFINITY, target,
+				       oldtext, newtext);
+		if (r < 0)
+			rtvm_sys_affinity_set(ctx, t, old);
+	}
+out:
+	rtvm_cpumask_free(old);
+	free(target);
+	free(oldtext);
+	free(newtext);
+	return r;
+}
+
+/* ---- restore ---------------------------------------------------------- */
+
+/* The thread a record names, if it still exists: -ESRCH when it is gone
+ * or its tid now belongs to another thread. */
+static int record_thread(struct rtvm_ctx *ctx, const struct rtvm_change *c,
+			 struct rtvm_tid *ret)
+{
+	unsigned long long start, now;
+	int r;
+
+	r = rtvm_thread_target_parse(c->target, ret, &start);
+	if (r < 0)
+		return r;
+	r = rtvm_thread_identity(ctx, *ret, &now);
+	if (r < 0)
+		return r;
+	return now == start ? 0 : -ESRCH;
+}
+
+static int cgroup_rmdir(struct rtvm_ctx *ctx, const char *target)
+{
+	const char *colon = strchr(target, ':'), *rel;
+	char *controller, *mnt = NULL;
+	enum rtvm_fs fs;
+	int r;
+
+	controller = strndup(target, (size_t)(colon - target));
+	if (!controller)
+		return -ENOMEM;
+	r = rtvm_cgroup_mount_point(ctx, controller, &mnt);
+	if (r == 0)
+		r = rtvm_fs_split_path(mnt, &fs, &rel);
+	if (r == 0)
+		r = rtvm_fs_rmdir(ctx, fs, "%s%s", rel, colon + 1);
+	free(mnt);
+	free(controller);
+	return r == -ENOENT ? 0 : r;
+}
+
+static int restore_one(struct rtvm_ctx *ctx, const struct rtvm_change *c)
+{
+	struct rtvm_cpumask *mask = NULL;
+	struct rtvm_sched s;
+	struct rtvm_tid t;
+	const char *rel;
+	enum rtvm_fs fs;
+	char *path;
+	int r;
+
+	if (!c->old_value && c->kind != RTVM_CHANGE_CGROUP_CREATE)
+		return 0;
+	switch (c->kind) {
+	case RTVM_CHANGE_FILE:
+		r = rtvm_fs_split_path(c->target, &fs, &rel);
+		return r < 0 ? r : rtvm_fs_write(ctx, fs, c->old_value, "%s", rel);
+	case RTVM_CHANGE_SYSCTL:
+		r = sysctl_path(c->target, &path);
+		if (r < 0)
+			return r;
+		r = rtvm_fs_write(ctx, RTVM_FS_PROC, c->old_value, "%s", path);
+		free(path);
+		return r;
+	case RTVM_CHANGE_IRQ_AFFINITY:
+		r = rtvm_fs_write(ctx, RTVM_FS_PROC, c->old_value,
+				  "irq/%s/smp_affinity_list", c->target);
+		return r == -ENOENT ? 0 : r; /* the IRQ was freed */
+	case RTVM_CHANGE_THREAD_SCHED:
+		r = rtvm_sched_parse(c->old_value, &s);
+		if (r == 0)
+			r = record_thread(ctx, c, &t);
+		if (r == 0)
+			r = rtvm_sys_sched_set(ctx, t, &s);
+		return r == -ESRCH ? 0 : r;
+	case RTVM_CHANGE_THREAD_AFFINITY:
+		r = rtvm_cpumask_new(ctx, &mask);
+		if (r == 0)
+			r = rtvm_cpumask_parse_list(mask, c->old_value, 0);
+		if (r == 0)
+			r = record_thread(ctx, c, &t);
+		if (r == 0)
+			r = rtvm_sys_affinity_set(ctx, t, mask);
+		rtvm_cpumask_free(mask);
+		return r == -ESRCH ? 0 : r;
+	case RTVM_CHANGE_CGROUP_ATTACH:
+		r = record_thread(ctx, c, &t);
+		if (r == 0)
+			r = rtvm_cgroup_attach(ctx, c->old_value, t.tid);
+		return r == -ESRCH ? 0 : r;
+	case RTVM_CHANGE_CGROUP_CREATE:
+		return cgroup_rmdir(ctx, c->target);
+	}
+	return -EINVAL;
+}
+
+RTVM_EXPORT int rtvm_changeset_restore(struct rtvm_changeset *cs,
+				       unsigned int flags)
+{
+	struct rtvm_change **list;
+	unsigned int n = 0;
+	int first = 0;
+
+	if (!cs || flags)
+		return -EINVAL;
+	if (!cs->count)
+		return 0;
+	/* Newest first: later changes may depend on earlier ones. */
+	list = malloc(cs->count * sizeof(*list));
+	if (!list)
+		return -ENOMEM;
+	for (struct rtvm_change *c = cs->head; c; c = c->next)
+		list[n++] = c;
+	while (n-- > 0) {
+		int r = restore_one(cs->ctx, list[n]);
+
+		if (r < 0) {
+			err(cs->ctx, "restore %s %s: %s",
+			    kind_names[list[n]->kind], list[n]->target,
+			    strerror(-r));
+			if (!first)
+				first = r;
+		}
+	}
+	free(list);
+	return first;
+}

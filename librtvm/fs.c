@@ -1,0 +1,545 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * All file access of the library.  Paths are given relative to one of the
+ * host's pseudo file systems and resolved inside the context's root, so a
+ * captured tree of another machine can stand in for this one.  This is the
+ * only source file that knows where those file systems live.
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "librtvm-private.h"
+#include "ctx.h"
+
+static const char *const fs_top[RTVM_FS_N] = {
+	[RTVM_FS_PROC] = "proc",
+	[RTVM_FS_SYS] = "sys",
+	[RTVM_FS_DEV] = "dev",
+	[RTVM_FS_RUN] = "run",
+	[RTVM_FS_ETC] = "etc",
+};
+
+static void trace_add(struct rtvm_ctx *ctx, const char *path);
+
+int rtvm_fs_root_fd(const struct rtvm_ctx *ctx)
+{
+	return ctx->rootfd;
+}
+
+/* openat() inside the sysroot: absolute links and ".." stay inside it. */
+static int open_in_root(struct rtvm_ctx *ctx, const char *path, int flags,
+			mode_t mode)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.mode = (flags & O_CREAT) ? mode : 0,
+		.resolve = RESOLVE_IN_ROOT,
+	};
+	int fd;
+
+	fd = (int)syscall(SYS_openat2, ctx->rootfd, path, &how, sizeof(how));
+	if (fd < 0 && errno == ENOSYS)
+		fd = openat(ctx->rootfd, path, flags | O_CLOEXEC, mode);
+	return fd < 0 ? -errno : fd;
+}
+
+static int vformat(char **ret, const char *fmt, va_list ap)
+{
+	return vasprintf(ret, fmt, ap) < 0 ? -ENOMEM : 0;
+}
+
+static int open_rel(struct rtvm_ctx *ctx, enum rtvm_fs fs, const char *rel,
+		    int flags, mode_t mode)
+{
+	char *path;
+	int fd, r;
+
+	if ((unsigned)fs >= RTVM_FS_N || !rel)
+		return -EINVAL;
+	if (asprintf(&path, "/%s/%s", fs_top[fs], rel) < 0)
+		return -ENOMEM;
+	r = rtvm_fault_check(ctx, (flags & O_ACCMODE) == O_RDONLY ?
+					  RTVM_OP_READ : RTVM_OP_WRITE, path);
+	if (r < 0) {
+		free(path);
+		return r;
+	}
+	if (ctx->rootfd >= 0)
+		fd = open_in_root(ctx, path + 1, flags, mode);
+	else {
+		fd = open(path, flags | O_CLOEXEC, mode);
+		if (fd < 0)
+			fd = -errno;
+	}
+	if (fd >= 0 && ctx->trace && (flags & O_ACCMODE) == O_RDONLY &&
+	    !(flags & O_DIRECTORY))
+		trace_add(ctx, path);
+	free(path);
+	return fd;
+}
+
+int rtvm_fs_open(struct rtvm_ctx *ctx, enum rtvm_fs fs, int flags,
+		 const char *fmt, ...)
+{
+	va_list ap;
+	char *rel;
+	int r;
+
+	va_start(ap, fmt);
+	r = vformat(&rel, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	r = open_rel(ctx, fs, rel, flags, 0644);
+	free(rel);
+	return r;
+}
+
+/* Read all of fd into buf; sysfs and procfs files may come in pieces. */
+static int read_fd(int fd, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	if (size == 0)
+		return -EINVAL;
+	for (;;) {
+		ssize_t n = read(fd, buf + len, size - 1 - len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == size - 1) {
+			char c;
+
+			/* Full: only an end of file right here fits. */
+			n = read(fd, &c, 1);
+			if (n != 0)
+				return n < 0 ? -errno : -EOVERFLOW;
+			break;
+		}
+	}
+	if (len && buf[len - 1] == '\n')
+		len--;
+	buf[len] = '\0';
+	return (int)len;
+}
+
+int rtvm_fs_read(struct rtvm_ctx *ctx, enum rtvm_fs fs, char *buf,
+		 size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	char *rel;
+	int fd, r;
+
+	va_start(ap, fmt);
+	r = vformat(&rel, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	fd = open_rel(ctx, fs, rel, O_RDONLY, 0);
+	free(rel);
+	if (fd < 0)
+		return fd;
+	r = read_fd(fd, buf, size);
+	close(fd);
+	return r;
+}
+
+int rtvm_fs_read_alloc(struct rtvm_ctx *ctx, enum rtvm_fs fs, char **ret,
+		       const char *fmt, ...)
+{
+	size_t size = 4096;
+	va_list ap;
+	char *rel, *buf = NULL;
+	int fd, r;
+
+	va_start(ap, fmt);
+	r = vformat(&rel, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	fd = open_rel(ctx, fs, rel, O_RDONLY, 0);
+	free(rel);
+	if (fd < 0)
+		return fd;
+	for (;;) {
+		char *n = realloc(buf, size);
+
+		if (!n) {
+			r = -ENOMEM;
+			break;
+		}
+		buf = n;
+		r = read_fd(fd, buf, size);
+		if (r != -EOVERFLOW)
+			break;
+		/* Pseudo files cannot be re-read in place: start over. */
+		if (lseek(fd, 0, SEEK_SET) < 0) {
+			r = -errno;
+			break;
+		}
+		if (size > (64u << 20)) {
+			r = -EFBIG;
+			break;
+		}
+		size *= 4;
+	}
+	close(fd);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	*ret = buf;
+	return r;
+}
+
+static int fd_host_path(struct rtvm_ctx *ctx, int dirfd, const char *name,
+			char **ret)
+{
+	char link[64], target[4096];
+	const char *p = target;
+	ssize_t n;
+
+	/* Our own fd table: not part of the host being modelled. */
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	if (ctx->root) {
+		size_t rl = strlen(ctx->root);
+
+		if (strncmp(target, ctx->root, rl) != 0)
+			return -EXDEV;
+		p += rl;
+	}
+	return asprintf(ret, "%s/%s", p, name) < 0 ? -ENOMEM : 0;
+}
+
+int rtvm_fs_read_at(struct rtvm_ctx *ctx, int dirfd, const char *name,
+		    char *buf, size_t size)
+{
+	int fd, r;
+
+	if (ctx->faults) {
+		char *path = NULL;
+
+		if (fd_host_path(ctx, dirfd, name, &path) == 0)
+			r = rtvm_fault_check(ctx, RTVM_OP_READ, path);
+		else
+			r = rtvm_fault_check(ctx, RTVM_OP_READ, name);
+		free(path);
+		if (r < 0)
+			return r;
+	}
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	r = read_fd(fd, buf, size);
+	close(fd);
+	if (r >= 0 && ctx->trace) {
+		char *path;
+
+		if (fd_host_path(ctx, dirfd, name, &path) == 0) {
+			trace_add(ctx, path);
+			free(path);
+		}
+	}
+	return r;
+}
+
+int rtvm_fs_write(struct rtvm_ctx *ctx, enum rtvm_fs fs, const char *value,
+		  const char *fmt, ...)
+{
+	size_t len = strlen(value);
+	va_list ap;
+	char *rel;
+	ssize_t n;
+	int fd, r;
+
+	va_start(ap, fmt);
+	r = vformat(&rel, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	/* O_TRUNC: in a sysroot (and /etc) the file is a plain file. */
+	fd = open_rel(ctx, fs, rel, O_WRONLY | O_TRUNC, 0);
+	free(rel);
+	if (fd < 0)
+		return fd;
+	do
+		n = write(fd, value, len);
+	while (n < 0 && errno == EINTR);
+	r = n < 0 ? -errno : ((size_t)n == len ? 0 : -EIO);
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
+int rtvm_fs_open_dir(struct rtvm_ctx *ctx, enum rtvm_fs fs, const char *fmt,
+		     ...)
+{
+	va_list ap;
+	char *rel;
+	int r;
+
+	va_start(ap, fmt);
+	r = vformat(&rel, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	r = open_rel(ctx, fs, rel, O_RDONLY | O_DIRECTORY, 0);
+	free(rel);
+	return r;
+}
+
+int rtvm_fs_open_dir_at(struct rtvm_ctx *ctx, int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+					     O_NOFOLLOW);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static int dir_op(struct rtvm_ctx *ctx, enum rtvm_fs fs, bool mk, mode_t mode,
+		  const char *fmt, va_list ap)
+{
+	char *rel, *path = NULL, *base;
+	int parent, r;
+
+	r = vformat(&rel, fmt, ap);
+	if (r < 0)
+		return r;
+	if (asprintf(&path, "/%s/%s", fs_top[fs], rel) < 0) {
+		free(rel);
+		return -ENOMEM;
+	}
+	free(rel);
+	r = rtvm_fault_check(ctx, mk ? RTVM_OP_MKDIR : RTVM_OP_RMDIR, path);
+	if (r < 0)
+		goto out;
+	/* Resolve the parent inside the root, then act on the last name. */
+	base = strrchr(path, '/');
+	*base++ = '\0';
+	if (ctx->rootfd >= 0)
+		parent = open_in_root(ctx, path + 1, O_PATH | O_DIRECTORY, 0);
+	else {
+		parent = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (parent < 0)
+			parent = -errno;
+	}
+	if (parent < 0) {
+		r = parent;
+		goto out;
+	}
+	r = mk ? mkdirat(parent, base, mode) : unlinkat(parent, base,
+							AT_REMOVEDIR);
+	r = r < 0 ? -errno : 0;
+	close(parent);
+out:
+	free(path);
+	return r;
+}
+
+int rtvm_fs_mkdir(struct rtvm_ctx *ctx, enum rtvm_fs fs, mode_t mode,
+		  const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = dir_op(ctx, fs, true, mode, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int rtvm_fs_rmdir(struct rtvm_ctx *ctx, enum rtvm_fs fs, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = dir_op(ctx, fs, false, 0, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int rtvm_fs_split_path(const char *path, enum rtvm_fs *ret_fs,
+		       const char **ret_rel)
+{
+	if (!path || path[0] != '/')
+		return -EINVAL;
+	for (int i = 0; i < RTVM_FS_N; i++) {
+		size_t n = strlen(fs_top[i]);
+
+		if (strncmp(path + 1, fs_top[i], n) == 0 && path[n + 1] == '/' &&
+		    path[n + 2]) {
+			*ret_fs = (enum rtvm_fs)i;
+			*ret_rel = path + n + 2;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int rtvm_fs_join_path(enum rtvm_fs fs, const char *rel, char **ret)
+{
+	if ((unsigned)fs >= RTVM_FS_N)
+		return -EINVAL;
+	return asprintf(ret, "/%s/%s", fs_top[fs], rel) < 0 ? -ENOMEM : 0;
+}
+
+/* ---- capture tracing -------------------------------------------------- */
+
+int rtvm_trace_start(struct rtvm_ctx *ctx)
+{
+	if (ctx->trace)
+		return -EBUSY;
+	ctx->trace = calloc(1, sizeof(*ctx->trace));
+	return ctx->trace ? 0 : -ENOMEM;
+}
+
+static void trace_add(struct rtvm_ctx *ctx, const char *path)
+{
+	struct rtvm_trace *t = ctx->trace;
+	char *copy;
+
+	if (t->n == t->alloc) {
+		size_t alloc = t->alloc ? t->alloc * 2 : 256;
+		char **n = realloc(t->paths, alloc * sizeof(*n));
+
+		if (!n)
+			return;
+		t->paths = n;
+		t->alloc = alloc;
+	}
+	copy = strdup(path);
+	if (copy)
+		t->paths[t->n++] = copy;
+}
+
+char **rtvm_trace_end(struct rtvm_ctx *ctx, size_t *ret_n)
+{
+	struct rtvm_trace *t = ctx->trace;
+	char **paths;
+
+	if (!t) {
+		*ret_n = 0;
+		return NULL;
+	}
+	paths = t->paths;
+	*ret_n = t->n;
+	free(t);
+	ctx->trace = NULL;
+	return paths;
+}
+
+void rtvm_trace_stop(struct rtvm_ctx *ctx)
+{
+	struct rtvm_trace *t = ctx->trace;
+
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->n; i++)
+		free(t->paths[i]);
+	free(t->paths);
+	free(t);
+	ctx->trace = NULL;
+}
+
+/* A sysroot keeps a log of the system calls made on its behalf, beside its
+ * /proc and /sys, so tests and users can see what would have happened. */
+int rtvm_fs_sysroot_log(struct rtvm_ctx *ctx, const char *line)
+{
+	size_t len = strlen(line);
+	char *out;
+	ssize_t n;
+	int fd;
+
+	if (ctx->rootfd < 0)
+		return -EINVAL;
+	fd = openat(ctx->rootfd, "rtvm-syscalls.log",
+		    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -errno;
+	out = malloc(len + 1);
+	if (!out) {
+		close(fd);
+		return -ENOMEM;
+	}
+	memcpy(out, line, len);
+	out[len] = '\n';
+	n = write(fd, out, len + 1);
+	free(out);
+	close(fd);
+	return n == (ssize_t)len + 1 ? 0 : (n < 0 ? -errno : -EIO);
+}
+
+/* Create the directories of @rel under @dirfd, like mkdir -p. */
+static int mkdirs_at(int dirfd, char *rel)
+{
+	for (char *p = strchr(rel, '/'); p; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		if (mkdirat(dirfd, rel, 0755) < 0 && errno != EEXIST) {
+			int r = -errno;
+
+			*p = '/';
+			return r;
+		}
+		*p = '/';
+	}
+	return 0;
+}
+
+/* Copy one host file into the same place of the tree at @destfd. */
+int rtvm_fs_copy_out(struct rtvm_ctx *ctx, enum rtvm_fs fs, const char *rel,
+		     int destfd)
+{
+	char *data = NULL, *dest = NULL;
+	int r, fd;
+
+	if ((unsigned)fs >= RTVM_FS_N)
+		return -EINVAL;
+	r = rtvm_fs_read_alloc(ctx, fs, &data, "%s", rel);
+	if (r < 0)
+		return r;
+	if (asprintf(&dest, "%s/%s", fs_top[fs], rel) < 0) {
+		free(data);
+		return -ENOMEM;
+	}
+	r = mkdirs_at(destfd, dest);
+	if (r == 0) {
+		size_t len = strlen(data);
+
+		fd = openat(destfd, dest,
+			    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+			    0644);
+		if (fd < 0)
+			r = -errno;
+		else {
+			/* Put back the newline rtvm_fs_read_alloc() took. */
+			data[len] = '\n';
+			if (write(fd, data, len + 1) != (ssize_t)len + 1)
+				r = -EIO;
+			if (close(fd) < 0 && r == 0)
+				r = -errno;
+		}
+	}
+	free(dest);
+	free(data);
+	return r;
+}

@@ -1,0 +1,874 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The host model: a read-only snapshot of CPUs, the kernel command line and
+ * every thread, read from the context's root.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "librtvm-private.h"
+#include "ctx.h"
+
+#define RTVM_HOST_ALL                                                      \
+	(RTVM_HOST_CPUS | RTVM_HOST_CMDLINE | RTVM_HOST_THREADS |          \
+	 RTVM_HOST_THREAD_AFFINITY | RTVM_HOST_THREAD_CGROUPS)
+#define NR_SETS (RTVM_CPUS_NOHZ_FULL + 1)
+#define PF_KTHREAD 0x00200000u
+#define PF_NO_SETAFFINITY 0x04000000u
+
+struct rtvm_idle_state {
+	char *name;
+	int latency;
+	bool disabled;
+};
+
+struct rtvm_cpu {
+	unsigned int id;
+	bool possible;
+	bool online;
+	int core_id;
+	int package_id;
+	int node;
+	struct rtvm_cpumask *siblings;
+	char *governor;
+	unsigned int nr_idle;
+	struct rtvm_idle_state *idle;
+};
+
+struct rtvm_thread {
+	pid_t pid;
+	pid_t tid;
+	unsigned int flags;
+	int policy;
+	int rt_priority;
+	int nice;
+	int last_cpu;
+	unsigned long long start;
+	struct rtvm_cpumask *affinity;
+	char *cgroups; /* the thread's cgroup file */
+	char comm[64];
+};
+
+struct cmdline_param {
+	char *key;
+	char *value;
+};
+
+struct rtvm_host {
+	int refcount;
+	struct rtvm_ctx *ctx;
+	unsigned int flags;
+	struct rtvm_cpumask *sets[NR_SETS];
+	unsigned int nr_cpus;
+	struct rtvm_cpu *cpus;
+	char *cmdline;
+	struct cmdline_param *params;
+	unsigned int nr_params;
+	struct rtvm_thread *threads;
+	unsigned int nr_threads;
+};
+
+/* ---- possible CPUs ---------------------------------------------------- */
+
+int rtvm_ctx_nr_possible_cpus(struct rtvm_ctx *ctx, unsigned int *ret)
+{
+	struct rtvm_cpumask *m;
+	char buf[4096];
+	int r, last = -1, cpu;
+
+	if (ctx->nr_possible) {
+		*ret = ctx->nr_possible;
+		return 0;
+	}
+	r = rtvm_fs_read(ctx, RTVM_FS_SYS, buf, sizeof(buf),
+			 "devices/system/cpu/possible");
+	if (r < 0)
+		return r;
+	r = rtvm_cpumask_new_nr(RTVM_CPUMASK_MAX_CPUS, &m);
+	if (r < 0)
+		return r;
+	r = rtvm_cpumask_parse_list(m, buf, 0);
+	if (r == 0)
+		rtvm_cpumask_foreach(cpu, m)
+			last = cpu;
+	rtvm_cpumask_free(m);
+	if (r < 0) {
+		err(ctx, "cannot parse possible CPUs \"%s\"", buf);
+		return r;
+	}
+	ctx->nr_possible = (unsigned int)last + 1;
+	*ret = ctx->nr_possible;
+	return 0;
+}
+
+RTVM_EXPORT int rtvm_cpumask_new(struct rtvm_ctx *ctx,
+				 struct rtvm_cpumask **ret)
+{
+	unsigned int nr;
+	int r;
+
+	if (!ctx || !ret)
+		return -EINVAL;
+	r = rtvm_ctx_nr_possible_cpus(ctx, &nr);
+	return r < 0 ? r : rtvm_cpumask_new_nr(nr, ret);
+}
+
+/* ---- CPUs ------------------------------------------------------------- */
+
+static int read_int(struct rtvm_ctx *ctx, int *ret, const char *fmt, ...)
+	RTVM_PRINTF(3, 4);
+
+static int read_int(struct rtvm_ctx *ctx, int *ret, const char *fmt, ...)
+{
+	char path[256], buf[64];
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	r = rtvm_fs_read(ctx, RTVM_FS_SYS, buf, sizeof(buf), "%s", path);
+	if (r < 0)
+		return r;
+	return rtvm_parse_int(rtvm_strip(buf), ret);
+}
+
+/* A CPU list file; missing or "(null)" reads as an empty set. */
+static int read_set(struct rtvm_host *h, struct rtvm_cpumask **ret,
+		    bool optional, const char *fmt, ...) RTVM_PRINTF(4, 5);
+
+static int read_set(struct rtvm_host *h, struct rtvm_cpumask **ret,
+		    bool optional, const char *fmt, ...)
+{
+	char path[256], buf[8192];
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	r = rtvm_cpumask_new_nr(h->nr_cpus, ret);
+	if (r < 0)
+		return r;
+	r = rtvm_fs_read(h->ctx, RTVM_FS_SYS, buf, sizeof(buf), "%s", path);
+	if (r == -ENOENT && optional)
+		return 0;
+	if (r < 0)
+		return r;
+	if (strcmp(rtvm_strip(buf), "(null)") == 0)
+		return 0;
+	r = rtvm_cpumask_parse_list(*ret, buf, RTVM_CPUMASK_ALLOW_EMPTY);
+	if (r < 0)
+		err(h->ctx, "cannot parse CPU list \"%s\"", buf);
+	return r;
+}
+
+static int load_idle_states(struct rtvm_host *h, struct rtvm_cpu *c)
+{
+	for (unsigned int i = 0;; i++) {
+		struct rtvm_idle_state *n, *s;
+		char name[64];
+		int r, dis = 0;
+
+		r = rtvm_fs_read(h->ctx, RTVM_FS_SYS, name, sizeof(name),
+				 "devices/system/cpu/cpu%u/cpuidle/state%u/name",
+				 c->id, i);
+		if (r == -ENOENT)
+			return 0;
+		if (r < 0)
+			return r;
+		n = realloc(c->idle, (i + 1) * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		c->idle = n;
+		s = &c->idle[i];
+		*s = (struct rtvm_idle_state){ .latency = -1 };
+		c->nr_idle = i + 1;
+		s->name = strdup(rtvm_strip(name));
+		if (!s->name)
+			return -ENOMEM;
+		read_int(h->ctx, &s->latency,
+			 "devices/system/cpu/cpu%u/cpuidle/state%u/latency",
+			 c->id, i);
+		read_int(h->ctx, &dis,
+			 "devices/system/cpu/cpu%u/cpuidle/state%u/disable",
+			 c->id, i);
+		s->disabled = dis != 0;
+	}
+}
+
+static int load_cpu(struct rtvm_host *h, struct rtvm_cpu *c)
+{
+	char buf[256];
+	int r;
+
+	c->online = rtvm_cpumask_test(h->sets[RTVM_CPUS_ONLINE], c->id);
+	/* Offline CPUs have no topology: -1 stands for unknown. */
+	if (read_int(h->ctx, &c->core_id,
+		     "devices/system/cpu/cpu%u/topology/core_id", c->id) < 0)
+		c->core_id = -1;
+	if (read_int(h->ctx, &c->package_id,
+		     "devices/system/cpu/cpu%u/topology/physical_package_id",
+		     c->id) < 0)
+		c->package_id = -1;
+	r = read_set(h, &c->siblings, true,
+		     "devices/system/cpu/cpu%u/topology/thread_siblings_list",
+		     c->id);
+	if (r < 0)
+		return r;
+	if (rtvm_cpumask_weight(c->siblings) == 0)
+		c->siblings = rtvm_cpumask_free(c->siblings);
+	r = rtvm_fs_read(h->ctx, RTVM_FS_SYS, buf, sizeof(buf),
+			 "devices/system/cpu/cpu%u/cpufreq/scaling_governor",
+			 c->id);
+	if (r >= 0 && !(c->governor = strdup(rtvm_strip(buf))))
+		return -ENOMEM;
+	return load_idle_states(h, c);
+}
+
+static int load_nodes(struct rtvm_host *h)
+{
+	struct rtvm_cpumask *nodes = NULL;
+	int node, cpu, r;
+
+	r = read_set(h, &nodes, true, "devices/system/node/online");
+	if (r < 0)
+		goto out;
+	rtvm_cpumask_foreach(node, nodes) {
+		struct rtvm_cpumask *cpus = NULL;
+
+		r = read_set(h, &cpus, true, "devices/system/node/node%d/cpulist",
+			     node);
+		if (r == 0)
+			rtvm_cpumask_foreach(cpu, cpus)
+				h->cpus[cpu].node = node;
+		rtvm_cpumask_free(cpus);
+		if (r < 0)
+			break;
+	}
+out:
+	rtvm_cpumask_free(nodes);
+	return r;
+}
+
+static int load_cpus(struct rtvm_host *h)
+{
+	static const char *const files[NR_SETS] = {
+		[RTVM_CPUS_POSSIBLE] = "possible",
+		[RTVM_CPUS_PRESENT] = "present",
+		[RTVM_CPUS_ONLINE] = "online",
+		[RTVM_CPUS_ISOLATED] = "isolated",
+		[RTVM_CPUS_NOHZ_FULL] = "nohz_full",
+	};
+	int r, cpu;
+
+	for (int i = 0; i < NR_SETS; i++) {
+		r = read_set(h, &h->sets[i], i >= RTVM_CPUS_ISOLATED,
+			     "devices/system/cpu/%s", files[i]);
+		if (r < 0)
+			return r;
+	}
+	h->cpus = calloc(h->nr_cpus, sizeof(*h->cpus));
+	if (!h->cpus)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < h->nr_cpus; i++)
+		h->cpus[i] = (struct rtvm_cpu){ .id = i, .core_id = -1,
+						.package_id = -1, .node = -1 };
+	rtvm_cpumask_foreach(cpu, h->sets[RTVM_CPUS_POSSIBLE]) {
+		h->cpus[cpu].possible = true;
+		r = load_cpu(h, &h->cpus[cpu]);
+		if (r < 0)
+			return r;
+	}
+	return load_nodes(h);
+}
+
+/* ---- command line ----------------------------------------------------- */
+
+/* Split like the kernel: blanks separate words unless quoted; quotes go. */
+static char *next_word(char **p)
+{
+	char *s = *p, *out, *w;
+	bool quoted = false;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!*s)
+		return NULL;
+	out = w = s;
+	for (; *s && (quoted || !isspace((unsigned char)*s)); s++) {
+		if (*s == '"')
+			quoted = !quoted;
+		else
+			*w++ = *s;
+	}
+	*p = *s ? s + 1 : s;
+	*w = '\0';
+	return out;
+}
+
+static int load_cmdline(struct rtvm_host *h)
+{
+	char *work, *p, *word;
+	int r;
+
+	r = rtvm_fs_read_alloc(h->ctx, RTVM_FS_PROC, &h->cmdline, "cmdline");
+	if (r < 0)
+		return r;
+	work = strdup(h->cmdline);
+	if (!work)
+		return -ENOMEM;
+	p = work;
+	r = 0;
+	while ((word = next_word(&p)) && strcmp(word, "--") != 0) {
+		struct cmdline_param *n;
+		char *eq = strchr(word, '=');
+
+		n = realloc(h->params, (h->nr_params + 1) * sizeof(*n));
+		if (!n) {
+			r = -ENOMEM;
+			break;
+		}
+		h->params = n;
+		n = &h->params[h->nr_params++];
+		*n = (struct cmdline_param){0};
+		if (eq)
+			*eq = '\0';
+		n->key = strdup(word);
+		n->value = eq ? strdup(eq + 1) : NULL;
+		if (!n->key || (eq && !n->value)) {
+			r = -ENOMEM;
+			break;
+		}
+	}
+	free(work);
+	return r;
+}
+
+/* ---- threads ---------------------------------------------------------- */
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* Parse a stat line into a thread.  The comm may hold spaces and ')'. */
+static int parse_stat(char *buf, struct rtvm_thread *t)
+{
+	char *open = strchr(buf, '('), *close = strrchr(buf, ')'), *p;
+	unsigned long long v[42];
+	int n = 3;
+
+	if (!open || !close || close < open)
+		return -EIO;
+	snprintf(t->comm, sizeof(t->comm), "%.*s", (int)(close - open - 1),
+		 open + 1);
+	p = close + 2;
+	/* Fields 3 .. 41 (proc(5) numbering); 3 is the state letter. */
+	while (n <= 41 && *p) {
+		char *end;
+
+		if (n == 3)
+			v[n] = 0, end = p + 1;
+		else
+			v[n] = strtoull(p, &end, 10);
+		if (end == p)
+			return -EIO;
+		p = end;
+		while (*p == ' ')
+			p++;
+		n++;
+	}
+	if (n <= 41)
+		return -EIO;
+	t->flags = (unsigned int)v[9];
+	t->nice = (int)(long long)v[19];
+	t->start = v[22];
+	t->last_cpu = (int)v[39];
+	t->rt_priority = (int)v[40];
+	t->policy = (int)(v[41] & ~0x40000000ull);
+	return 0;
+}
+
+static int add_thread(struct rtvm_host *h, unsigned int *alloc, pid_t pid,
+		      int taskfd, const char *tidname)
+{
+	struct rtvm_thread *t;
+	char name[300], buf[1024];
+	int r;
+
+	snprintf(name, sizeof(name), "%s/stat", tidname);
+	r = rtvm_fs_read_at(h->ctx, taskfd, name, buf, sizeof(buf));
+	if (r == -ENOENT || r == -ESRCH)
+		return 0; /* exited meanwhile */
+	if (r < 0)
+		return r;
+	if (h->nr_threads == *alloc) {
+		unsigned int a = *alloc ? *alloc * 2 : 1024;
+		struct rtvm_thread *n = realloc(h->threads, a * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		h->threads = n;
+		*alloc = a;
+	}
+	t = &h->threads[h->nr_threads];
+	*t = (struct rtvm_thread){ .pid = pid, .tid = atoi(tidname) };
+	if (parse_stat(buf, t) < 0) {
+		err(h->ctx, "malformed stat of thread %d/%d", pid, t->tid);
+		return 0;
+	}
+	if (h->flags & RTVM_HOST_THREAD_AFFINITY) {
+		struct rtvm_tid id = { pid, t->tid };
+
+		r = rtvm_cpumask_new_nr(h->nr_cpus, &t->affinity);
+		if (r < 0)
+			return r;
+		r = rtvm_sys_affinity_get(h->ctx, id, t->affinity);
+		if (r == -ESRCH || r == -ENOENT) {
+			rtvm_cpumask_free(t->affinity);
+			return 0;
+		}
+		if (r < 0) /* hidden from us: keep the thread, say nothing */
+			rtvm_cpumask_zero(t->affinity);
+	}
+	if (h->flags & RTVM_HOST_THREAD_CGROUPS) {
+		char cg[4096];
+
+		snprintf(name, sizeof(name), "%s/cgroup", tidname);
+		r = rtvm_fs_read_at(h->ctx, taskfd, name, cg, sizeof(cg));
+		if (r == -ENOENT || r == -ESRCH) {
+			rtvm_cpumask_free(t->affinity);
+			return 0;
+		}
+		/* Kept as NUL-separated lines so getters can lend paths. */
+		if (r >= 0) {
+			t->cgroups = malloc((size_t)r + 2);
+			if (!t->cgroups) {
+				rtvm_cpumask_free(t->affinity);
+				return -ENOMEM;
+			}
+			memcpy(t->cgroups, cg, (size_t)r + 1);
+			t->cgroups[r + 1] = '\0';
+			for (char *p = t->cgroups; (p = strchr(p, '\n'));)
+				*p++ = '\0';
+		}
+	}
+	h->nr_threads++;
+	return 0;
+}
+
+static int cmp_thread(const void *a, const void *b)
+{
+	const struct rtvm_thread *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+static int load_threads(struct rtvm_host *h)
+{
+	unsigned int alloc = 0;
+	struct dirent *de;
+	DIR *proc;
+	int fd, r = 0;
+
+	fd = rtvm_fs_open_dir(h->ctx, RTVM_FS_PROC, ".");
+	if (fd < 0)
+		return fd;
+	proc = fdopendir(fd);
+	if (!proc) {
+		close(fd);
+		return -errno;
+	}
+	while (r == 0 && (de = readdir(proc))) {
+		struct dirent *te;
+		char path[300];
+		DIR *task;
+		int taskfd;
+
+		if (!all_digits(de->d_name))
+			continue;
+		snprintf(path, sizeof(path), "%s/task", de->d_name);
+		taskfd = rtvm_fs_open_dir_at(h->ctx, dirfd(proc), path);
+		if (taskfd < 0)
+			continue; /* exited meanwhile */
+		task = fdopendir(taskfd);
+		if (!task) {
+			close(taskfd);
+			r = -errno;
+			break;
+		}
+		while (r == 0 && (te = readdir(task)))
+			if (all_digits(te->d_name))
+				r = add_thread(h, &alloc, atoi(de->d_name),
+					       taskfd, te->d_name);
+		closedir(task);
+	}
+	closedir(proc);
+	if (r == 0)
+		qsort(h->threads, h->nr_threads, sizeof(*h->threads),
+		      cmp_thread);
+	return r;
+}
+
+/* ---- the host object -------------------------------------------------- */
+
+RTVM_EXPORT int rtvm_host_new(struct rtvm_ctx *ctx, unsigned int flags,
+			      struct rtvm_host **ret)
+{
+	struct rtvm_host *h;
+	int r;
+
+	if (!ctx || !ret || (flags & ~RTVM_HOST_ALL))
+		return -EINVAL;
+	if (!flags)
+		flags = RTVM_HOST_ALL;
+	if (flags & (RTVM_HOST_THREAD_AFFINITY | RTVM_HOST_THREAD_CGROUPS))
+		flags |= RTVM_HOST_THREADS;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h->refcount = 1;
+	h->ctx = rtvm_ref(ctx);
+	h->flags = flags;
+	r = rtvm_ctx_nr_possible_cpus(ctx, &h->nr_cpus);
+	if (r == 0 && (flags & RTVM_HOST_CPUS))
+		r = load_cpus(h);
+	if (r == 0 && (flags & RTVM_HOST_CMDLINE))
+		r = load_cmdline(h);
+	if (r == 0 && (flags & RTVM_HOST_THREADS))
+		r = load_threads(h);
+	if (r < 0) {
+		err(ctx, "cannot load the host model: %s", strerror(-r));
+		rtvm_host_unref(h);
+		return r;
+	}
+	dbg(ctx, "host: %u CPUs, %u threads", h->nr_cpus, h->nr_threads);
+	*ret = h;
+	return 0;
+}
+
+RTVM_EXPORT struct rtvm_host *rtvm_host_ref(struct rtvm_host *host)
+{
+	if (host)
+		host->refcount++;
+	return host;
+}
+
+RTVM_EXPORT struct rtvm_host *rtvm_host_unref(struct rtvm_host *h)
+{
+	if (!h || --h->refcount > 0)
+		return NULL;
+	for (int i = 0; i < NR_SETS; i++)
+		rtvm_cpumask_free(h->sets[i]);
+	for (unsigned int i = 0; h->cpus && i < h->nr_cpus; i++) {
+		struct rtvm_cpu *c = &h->cpus[i];
+
+		rtvm_cpumask_free(c->siblings);
+		free(c->governor);
+		for (unsigned int k = 0; k < c->nr_idle; k++)
+			free(c->idle[k].name);
+		free(c->idle);
+	}
+	free(h->cpus);
+	free(h->cmdline);
+	for (unsigned int i = 0; i < h->nr_params; i++) {
+		free(h->params[i].key);
+		free(h->params[i].value);
+	}
+	free(h->params);
+	for (unsigned int i = 0; i < h->nr_threads; i++) {
+		rtvm_cpumask_free(h->threads[i].affinity);
+		free(h->threads[i].cgroups);
+	}
+	free(h->threads);
+	rtvm_unref(h->ctx);
+	free(h);
+	return NULL;
+}
+
+RTVM_EXPORT const struct rtvm_cpumask *
+rtvm_host_get_cpus(const struct rtvm_host *host, enum rtvm_cpu_set which)
+{
+	if (!host || (unsigned int)which >= NR_SETS)
+		return NULL;
+	return host->sets[which];
+}
+
+RTVM_EXPORT int rtvm_host_get_cpu(const struct rtvm_host *host,
+				  unsigned int cpu,
+				  const struct rtvm_cpu **ret)
+{
+	if (!host || !ret)
+		return -EINVAL;
+	if (!host->cpus || cpu >= host->nr_cpus || !host->cpus[cpu].possible)
+		return -ENOENT;
+	*ret = &host->cpus[cpu];
+	return 0;
+}
+
+RTVM_EXPORT const struct rtvm_cpu *
+rtvm_host_cpu_next(const struct rtvm_host *host, const struct rtvm_cpu *prev)
+{
+	unsigned int i;
+
+	if (!host || !host->cpus)
+		return NULL;
+	for (i = prev ? prev->id + 1 : 0; i < host->nr_cpus; i++)
+		if (host->cpus[i].possible)
+			return &host->cpus[i];
+	return NULL;
+}
+
+RTVM_EXPORT int rtvm_cpu_get_id(const struct rtvm_cpu *cpu)
+{
+	return cpu ? (int)cpu->id : -EINVAL;
+}
+
+RTVM_EXPORT bool rtvm_cpu_is_online(const struct rtvm_cpu *cpu)
+{
+	return cpu && cpu->online;
+}
+
+RTVM_EXPORT int rtvm_cpu_get_core_id(const struct rtvm_cpu *cpu)
+{
+	if (!cpu)
+		return -EINVAL;
+	return cpu->core_id >= 0 ? cpu->core_id : -ENOENT;
+}
+
+RTVM_EXPORT int rtvm_cpu_get_package_id(const struct rtvm_cpu *cpu)
+{
+	if (!cpu)
+		return -EINVAL;
+	return cpu->package_id >= 0 ? cpu->package_id : -ENOENT;
+}
+
+RTVM_EXPORT int rtvm_cpu_get_node(const struct rtvm_cpu *cpu)
+{
+	if (!cpu)
+		return -EINVAL;
+	return cpu->node >= 0 ? cpu->node : -ENOENT;
+}
+
+RTVM_EXPORT const struct rtvm_cpumask *
+rtvm_cpu_get_siblings(const struct rtvm_cpu *cpu)
+{
+	return cpu ? cpu->siblings : NULL;
+}
+
+RTVM_EXPORT const char *rtvm_cpu_get_governor(const struct rtvm_cpu *cpu)
+{
+	return cpu ? cpu->governor : NULL;
+}
+
+RTVM_EXPORT unsigned int rtvm_cpu_get_nr_idle_states(const struct rtvm_cpu *cpu)
+{
+	return cpu ? cpu->nr_idle : 0;
+}
+
+RTVM_EXPORT const struct rtvm_idle_state *
+rtvm_cpu_get_idle_state(const struct rtvm_cpu *cpu, unsigned int index)
+{
+	if (!cpu || index >= cpu->nr_idle)
+		return NULL;
+	return &cpu->idle[index];
+}
+
+RTVM_EXPORT const char *
+rtvm_idle_state_get_name(const struct rtvm_idle_state *state)
+{
+	return state ? state->name : NULL;
+}
+
+RTVM_EXPORT int
+rtvm_idle_state_get_exit_latency(const struct rtvm_idle_state *state)
+{
+	return state ? state->latency : -EINVAL;
+}
+
+RTVM_EXPORT bool rtvm_idle_state_is_disabled(const struct rtvm_idle_state *state)
+{
+	return state && state->disabled;
+}
+
+RTVM_EXPORT const char *rtvm_host_get_cmdline(const struct rtvm_host *host)
+{
+	return host ? host->cmdline : NULL;
+}
+
+RTVM_EXPORT int rtvm_host_get_cmdline_param(const struct rtvm_host *host,
+					    unsigned int index,
+					    const char **ret_key,
+					    const char **ret_value)
+{
+	if (!host || !ret_key || !ret_value)
+		return -EINVAL;
+	if (index >= host->nr_params)
+		return -ENOENT;
+	*ret_key = host->params[index].key;
+	*ret_value = host->params[index].value;
+	return 0;
+}
+
+static bool param_name_eq(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++) {
+		char x = *a == '-' ? '_' : *a, y = *b == '-' ? '_' : *b;
+
+		if (x != y)
+			return false;
+	}
+	return *a == *b;
+}
+
+RTVM_EXPORT int rtvm_host_find_cmdline_param(const struct rtvm_host *host,
+					     const char *key,
+					     const char **ret_value)
+{
+	if (!host || !key)
+		return -EINVAL;
+	for (unsigned int i = host->nr_params; i-- > 0;) {
+		if (param_name_eq(host->params[i].key, key)) {
+			if (ret_value)
+				*ret_value = host->params[i].value;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+RTVM_EXPORT unsigned int rtvm_host_get_nr_threads(const struct rtvm_host *host)
+{
+	return host ? host->nr_threads : 0;
+}
+
+RTVM_EXPORT const struct rtvm_thread *
+rtvm_host_thread_next(const struct rtvm_host *host,
+		      const struct rtvm_thread *prev)
+{
+	size_t i;
+
+	if (!host || !host->nr_threads)
+		return NULL;
+	i = prev ? (size_t)(prev - host->threads) + 1 : 0;
+	return i < host->nr_threads ? &host->threads[i] : NULL;
+}
+
+RTVM_EXPORT int rtvm_host_find_thread(const struct rtvm_host *host,
+				      pid_t tid,
+				      const struct rtvm_thread **ret)
+{
+	if (!host || !ret)
+		return -EINVAL;
+	for (unsigned int i = 0; i < host->nr_threads; i++) {
+		if (host->threads[i].tid == tid) {
+			*ret = &host->threads[i];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+RTVM_EXPORT pid_t rtvm_thread_get_pid(const struct rtvm_thread *t)
+{
+	return t ? t->pid : -EINVAL;
+}
+
+RTVM_EXPORT pid_t rtvm_thread_get_tid(const struct rtvm_thread *t)
+{
+	return t ? t->tid : -EINVAL;
+}
+
+RTVM_EXPORT const char *rtvm_thread_get_comm(const struct rtvm_thread *t)
+{
+	return t ? t->comm : NULL;
+}
+
+RTVM_EXPORT bool rtvm_thread_is_kthread(const struct rtvm_thread *t)
+{
+	return t && (t->flags & PF_KTHREAD);
+}
+
+RTVM_EXPORT bool rtvm_thread_is_per_cpu(const struct rtvm_thread *t)
+{
+	return t && (t->flags & PF_NO_SETAFFINITY);
+}
+
+RTVM_EXPORT int rtvm_thread_get_policy(const struct rtvm_thread *t)
+{
+	return t ? t->policy : -EINVAL;
+}
+
+RTVM_EXPORT int rtvm_thread_get_rt_priority(const struct rtvm_thread *t)
+{
+	return t ? t->rt_priority : -EINVAL;
+}
+
+RTVM_EXPORT int rtvm_thread_get_nice(const struct rtvm_thread *t, int *ret)
+{
+	if (!t || !ret)
+		return -EINVAL;
+	*ret = t->nice;
+	return 0;
+}
+
+RTVM_EXPORT int rtvm_thread_get_last_cpu(const struct rtvm_thread *t)
+{
+	return t ? t->last_cpu : -EINVAL;
+}
+
+RTVM_EXPORT unsigned long long
+rtvm_thread_get_start_time(const struct rtvm_thread *t)
+{
+	return t ? t->start : 0;
+}
+
+RTVM_EXPORT const struct rtvm_cpumask *
+rtvm_thread_get_affinity(const struct rtvm_thread *t)
+{
+	return t ? t->affinity : NULL;
+}
+
+RTVM_EXPORT const char *rtvm_thread_get_cgroup(const struct rtvm_thread *t,
+					       const char *controller)
+{
+	const char *v2 = NULL;
+	size_t clen;
+
+	if (!t || !t->cgroups || !controller)
+		return NULL;
+	clen = strlen(controller);
+	/* Lines are "ID:CONTROLLERS:PATH"; v2's has no controllers. */
+	for (const char *line = t->cgroups; *line; line += strlen(line) + 1) {
+		const char *c = strchr(line, ':'), *p;
+
+		if (!c || !(p = strchr(c + 1, ':')))
+			continue;
+		if (p == c + 1) {
+			v2 = p + 1;
+			continue;
+		}
+		for (const char *s = c + 1; clen && s < p;) {
+			size_t n = strcspn(s, ",:");
+
+			if (n == clen && strncmp(s, controller, n) == 0)
+				return p + 1;
+			s += n + 1;
+		}
+	}
+	return v2;
+}

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Internal interfaces of librtvm: never installed, never exported. */
+#ifndef RTVM_PRIVATE_H
+#define RTVM_PRIVATE_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <syslog.h>
+
+#include "rtvm/rtvm.h"
+
+#define RTVM_EXPORT __attribute__((visibility("default")))
+#define RTVM_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- logging ---------------------------------------------------------- */
+
+void rtvm_log(struct rtvm_ctx *ctx, int priority, const char *file, int line,
+	      const char *fn, const char *format, ...) RTVM_PRINTF(6, 7);
+bool rtvm_log_enabled(const struct rtvm_ctx *ctx, int priority);
+
+#define rtvm_log_cond(ctx, prio, ...)                                        \
+	do {                                                                 \
+		if (rtvm_log_enabled(ctx, prio))                             \
+			rtvm_log(ctx, prio, __FILE__, __LINE__, __func__,    \
+				 __VA_ARGS__);                               \
+	} while (0)
+#define dbg(ctx, ...) rtvm_log_cond(ctx, LOG_DEBUG, __VA_ARGS__)
+#define info(ctx, ...) rtvm_log_cond(ctx, LOG_INFO, __VA_ARGS__)
+#define err(ctx, ...) rtvm_log_cond(ctx, LOG_ERR, __VA_ARGS__)
+
+/* ---- file access (fs.c): the only place that names /proc, /sys, ... --- */
+
+enum rtvm_fs {
+	RTVM_FS_PROC = 0,
+	RTVM_FS_SYS,
+	RTVM_FS_DEV,
+	RTVM_FS_RUN,
+	RTVM_FS_ETC,
+	RTVM_FS_N,
+};
+
+/* Paths are printf formats relative to the file system's top. */
+int rtvm_fs_open(struct rtvm_ctx *ctx, enum rtvm_fs fs, int flags,
+		 const char *fmt, ...) RTVM_PRINTF(4, 5);
+/* Read a whole (small) file into buf, NUL-terminated, one trailing newline
+ * stripped.  Returns the length, or -errno; -EOVERFLOW if it does not fit. */
+int rtvm_fs_read(struct rtvm_ctx *ctx, enum rtvm_fs fs, char *buf,
+		 size_t size, const char *fmt, ...) RTVM_PRINTF(5, 6);
+/* Same, any size, into malloc'd memory. */
+int rtvm_fs_read_alloc(struct rtvm_ctx *ctx, enum rtvm_fs fs, char **ret,
+		       const char *fmt, ...) RTVM_PRINTF(4, 5);
+/* Read relative to a directory fd from rtvm_fs_open_dir(); the fast path for
+ * scanning thousands of /proc entries. */
+int rtvm_fs_read_at(struct rtvm_ctx *ctx, int dirfd, const char *name,
+		    char *buf, size_t size);
+/* Write a value in one write(2), as sysfs and procfs want. */
+int rtvm_fs_write(struct rtvm_ctx *ctx, enum rtvm_fs fs, const char *value,
+		  const char *fmt, ...) RTVM_PRINTF(4, 5);
+int rtvm_fs_open_dir(struct rtvm_ctx *ctx, enum rtvm_fs fs, const char *fmt,
+		     ...) RTVM_PRINTF(3, 4);
+int rtvm_fs_open_dir_at(struct rtvm_ctx *ctx, int dirfd, const char *name);
+int rtvm_fs_mkdir(struct rtvm_ctx *ctx, enum rtvm_fs fs, mode_t mode,
+		  const char *fmt, ...) RTVM_PRINTF(4, 5);
+int rtvm_fs_rmdir(struct rtvm_ctx *ctx, enum rtvm_fs fs, const char *fmt, ...)
+	RTVM_PRINTF(3, 4);
+/* A host path <-> (RTVM_FS_SYS, "fs/cgroup/x"): change records keep
+ * host paths, the fs module resolves them. */
+int rtvm_fs_split_path(const char *path, enum rtvm_fs *ret_fs,
+		       const char **ret_rel);
+int rtvm_fs_join_path(enum rtvm_fs fs, const char *rel, char **ret);
+/* Append a line to the sysroot's system-call log (rtvm-syscalls.log). */
+int rtvm_fs_sysroot_log(struct rtvm_ctx *ctx, const char *line);
+/* Copy a host file into the same place of the tree at @destfd. */
+int rtvm_fs_copy_out(struct rtvm_ctx *ctx, enum rtvm_fs fs, const char *rel,
+		     int destfd);
+/* The sysroot's top directory fd, or -1 on the real host. */
+int rtvm_fs_root_fd(const struct rtvm_ctx *ctx);
+
+/* Capture tracing: while on, every file opened for reading is recorded. */
+struct rtvm_trace;
+int rtvm_trace_start(struct rtvm_ctx *ctx);
+/* Stop tracing and hand over the recorded host paths (free each and the
+ * array); NULL when nothing was recorded. */
+char **rtvm_trace_end(struct rtvm_ctx *ctx, size_t *ret_n);
+void rtvm_trace_stop(struct rtvm_ctx *ctx);
+
+/* ---- fault injection (tests) ----------------------------------------- */
+
+enum rtvm_op {
+	RTVM_OP_READ = 1u << 0,
+	RTVM_OP_WRITE = 1u << 1,
+	RTVM_OP_MKDIR = 1u << 2,
+	RTVM_OP_RMDIR = 1u << 3,
+	RTVM_OP_SCHED_SET = 1u << 4,
+	RTVM_OP_AFFINITY_SET = 1u << 5,
+	RTVM_OP_SCHED_GET = 1u << 6,
+	RTVM_OP_AFFINITY_GET = 1u << 7,
+};
+
+/* Fail the @nth (1-based) call of an operation in @ops whose target contains
+ * @match (NULL: any) with -@err, @count times in a row (0: forever). */
+int rtvm_ctx_add_fault(struct rtvm_ctx *ctx, unsigned int ops,
+		       const char *match, unsigned int nth, unsigned int count,
+		       int err);
+void rtvm_ctx_clear_faults(struct rtvm_ctx *ctx);
+/* 0, or the negative errno a fault asks for. */
+int rtvm_fault_check(struct rtvm_ctx *ctx, enum rtvm_op op,
+		     const char *target);
+
+/* ---- system calls on threads (sysops.c) ------------------------------ */
+
+struct rtvm_sched {
+	int policy;	  /* SCHED_* */
+	int priority;	  /* sched_priority */
+	int nice;
+	uint64_t runtime; /* SCHED_DEADLINE, ns */
+	uint64_t deadline;
+	uint64_t period;
+};
+
+/* A thread as a syscall target: pid is needed to find the thread's files in
+ * a sysroot. */
+struct rtvm_tid {
+	pid_t pid;
+	pid_t tid;
+};
+
+struct rtvm_sysops {
+	const char *name;
+	int (*sched_get)(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			 struct rtvm_sched *ret);
+	int (*sched_set)(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			 const struct rtvm_sched *s);
+	int (*affinity_get)(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			    struct rtvm_cpumask *ret);
+	int (*affinity_set)(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			    const struct rtvm_cpumask *mask);
+};
+
+extern const struct rtvm_sysops rtvm_sysops_kernel;
+extern const struct rtvm_sysops rtvm_sysops_sysroot;
+
+/* The ops in force: the kernel's, the sysroot's, or a test's. */
+const struct rtvm_sysops *rtvm_ctx_get_sysops(const struct rtvm_ctx *ctx);
+void rtvm_ctx_set_sysops(struct rtvm_ctx *ctx, const struct rtvm_sysops *ops);
+
+/* Fault-checked wrappers around the ops table. */
+int rtvm_sys_sched_get(struct rtvm_ctx *ctx, struct rtvm_tid t,
+		       struct rtvm_sched *ret);
+int rtvm_sys_sched_set(struct rtvm_ctx *ctx, struct rtvm_tid t,
+		       const struct rtvm_sched *s);
+int rtvm_sys_affinity_get(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			  struct rtvm_cpumask *ret);
+int rtvm_sys_affinity_set(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			  const struct rtvm_cpumask *mask);
+
+/* Scheduling attributes as change-record text, and back. */
+int rtvm_sched_format(const struct rtvm_sched *s, char **ret);
+int rtvm_sched_parse(const char *str, struct rtvm_sched *ret);
+
+/* Thread mutators that record what they change (public in a later API). */
+int rtvm_thread_identity(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			 unsigned long long *ret_start);
+int rtvm_thread_apply_sched(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			    const struct rtvm_sched *s,
+			    struct rtvm_changeset *cs);
+int rtvm_thread_apply_affinity(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			       const struct rtvm_cpumask *mask,
+			       struct rtvm_changeset *cs);
+
+/* ---- change records (change.c) --------------------------------------- */
+
+int rtvm_changeset_add(struct rtvm_changeset *cs, enum rtvm_change_kind kind,
+		       const char *target, const char *old_value,
+		       const char *new_value);
+int rtvm_thread_target_format(struct rtvm_tid t, unsigned long long start,
+			      char **ret);
+int rtvm_thread_target_parse(const char *str, struct rtvm_tid *ret_t,
+			     unsigned long long *ret_start);
+
+/* ---- cgroups (cgroup.c) ---------------------------------------------- */
+
+/* Where a controller's hierarchy is mounted, as a host path; controller ""
+ * asks for the cgroup v2 (unified) mount.  -ENODEV when not mounted. */
+int rtvm_cgroup_mount_point(struct rtvm_ctx *ctx, const char *controller,
+			    char **ret);
+/* Move a thread into "controller:/path" (v1 tasks file or v2
+ * cgroup.threads). */
+int rtvm_cgroup_attach(struct rtvm_ctx *ctx, const char *cgroup, pid_t tid);
+
+/* ---- CPU masks (cpumask.c) ------------------------------------------- */
+
+/* The mask's bits in the layout of cpu_set_t (an array of unsigned long),
+ * for sched_setaffinity(2). */
+const unsigned long *rtvm_cpumask_bits(const struct rtvm_cpumask *mask,
+				       size_t *ret_bytes);
+unsigned long *rtvm_cpumask_bits_mut(struct rtvm_cpumask *mask,
+				     size_t *ret_bytes);
+/* The number of possible CPUs of the context's host. */
+int rtvm_ctx_nr_possible_cpus(struct rtvm_ctx *ctx, unsigned int *ret);
+
+/* ---- small helpers (util.c) ------------------------------------------ */
+
+int rtvm_parse_int(const char *s, int *ret);
+int rtvm_parse_u64(const char *s, uint64_t *ret);
+char *rtvm_strip(char *s);
+
+#endif

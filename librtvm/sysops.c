@@ -1,0 +1,512 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * System calls on threads, behind an operations table: the kernel's for the
+ * real host, and a simulation for sysroots that records each call and shows
+ * its effect in the fixture's /proc files.  Tests swap the table or inject
+ * faults through the context.
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "librtvm-private.h"
+
+#ifndef SCHED_DEADLINE
+#define SCHED_DEADLINE 6
+#endif
+
+/* The kernel's struct sched_attr (v0 layout, 48 bytes). */
+struct kernel_sched_attr {
+	uint32_t size;
+	uint32_t sched_policy;
+	uint64_t sched_flags;
+	int32_t sched_nice;
+	uint32_t sched_priority;
+	uint64_t sched_runtime;
+	uint64_t sched_deadline;
+	uint64_t sched_period;
+};
+
+static const char *const policy_names[] = {
+	[SCHED_OTHER] = "other", [SCHED_FIFO] = "fifo",
+	[SCHED_RR] = "rr",	 [SCHED_BATCH] = "batch",
+	[SCHED_IDLE] = "idle",	 [SCHED_DEADLINE] = "deadline",
+};
+
+static int policy_from_name(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(policy_names); i++)
+		if (policy_names[i] && strcmp(policy_names[i], name) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
+static bool policy_valid(int policy)
+{
+	return policy >= 0 && (size_t)policy < ARRAY_SIZE(policy_names) &&
+	       policy_names[policy];
+}
+
+int rtvm_sched_format(const struct rtvm_sched *s, char **ret)
+{
+	int n;
+
+	if (!policy_valid(s->policy))
+		return -EINVAL;
+	if (s->policy == SCHED_DEADLINE)
+		n = asprintf(ret, "deadline:%" PRIu64 ":%" PRIu64 ":%" PRIu64,
+			     s->runtime, s->deadline, s->period);
+	else
+		n = asprintf(ret, "%s:%d:%d", policy_names[s->policy],
+			     s->priority, s->nice);
+	return n < 0 ? -ENOMEM : 0;
+}
+
+int rtvm_sched_parse(const char *str, struct rtvm_sched *ret)
+{
+	struct rtvm_sched s = {0};
+	char *copy, *f[4], *save = NULL;
+	int n = 0, r = -EINVAL;
+
+	copy = strdup(str);
+	if (!copy)
+		return -ENOMEM;
+	for (char *tok = strtok_r(copy, ":", &save); tok && n < 4;
+	     tok = strtok_r(NULL, ":", &save))
+		f[n++] = tok;
+	if (strtok_r(NULL, ":", &save) || n < 3)
+		goto out;
+	s.policy = policy_from_name(f[0]);
+	if (s.policy < 0)
+		goto out;
+	if (s.policy == SCHED_DEADLINE) {
+		if (n != 4 || rtvm_parse_u64(f[1], &s.runtime) < 0 ||
+		    rtvm_parse_u64(f[2], &s.deadline) < 0 ||
+		    rtvm_parse_u64(f[3], &s.period) < 0)
+			goto out;
+	} else {
+		if (n != 3 || rtvm_parse_int(f[1], &s.priority) < 0 ||
+		    rtvm_parse_int(f[2], &s.nice) < 0 || s.priority < 0 ||
+		    s.priority > 99 || s.nice < -20 || s.nice > 19)
+			goto out;
+	}
+	*ret = s;
+	r = 0;
+out:
+	free(copy);
+	return r;
+}
+
+/* ---- the kernel ------------------------------------------------------- */
+
+static int kernel_sched_get(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			    struct rtvm_sched *ret)
+{
+	struct kernel_sched_attr a = {0};
+
+	if (syscall(SYS_sched_getattr, t.tid, &a, sizeof(a), 0) < 0)
+		return -errno;
+	*ret = (struct rtvm_sched){
+		.policy = (int)a.sched_policy,
+		.priority = (int)a.sched_priority,
+		.nice = a.sched_nice,
+		.runtime = a.sched_runtime,
+		.deadline = a.sched_deadline,
+		.period = a.sched_period,
+	};
+	if (ret->policy != SCHED_DEADLINE)
+		ret->runtime = ret->deadline = ret->period = 0;
+	return 0;
+}
+
+static int kernel_sched_set(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			    const struct rtvm_sched *s)
+{
+	struct kernel_sched_attr a = {
+		.size = sizeof(a),
+		.sched_policy = (uint32_t)s->policy,
+		.sched_nice = s->nice,
+		.sched_priority = (uint32_t)s->priority,
+		.sched_runtime = s->runtime,
+		.sched_deadline = s->deadline,
+		.sched_period = s->period,
+	};
+
+	if (syscall(SYS_sched_setattr, t.tid, &a, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+static int kernel_affinity_get(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			       struct rtvm_cpumask *ret)
+{
+	size_t bytes;
+	unsigned long *bits = rtvm_cpumask_bits_mut(ret, &bytes);
+
+	memset(bits, 0, bytes);
+	/* The raw system call returns the kernel's mask size or an error. */
+	if (syscall(SYS_sched_getaffinity, t.tid, bytes, bits) < 0)
+		return -errno;
+	return 0;
+}
+
+static int kernel_affinity_set(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			       const struct rtvm_cpumask *mask)
+{
+	size_t bytes;
+	const unsigned long *bits = rtvm_cpumask_bits(mask, &bytes);
+
+	if (syscall(SYS_sched_setaffinity, t.tid, bytes, bits) < 0)
+		return -errno;
+	return 0;
+}
+
+const struct rtvm_sysops rtvm_sysops_kernel = {
+	.name = "kernel",
+	.sched_get = kernel_sched_get,
+	.sched_set = kernel_sched_set,
+	.affinity_get = kernel_affinity_get,
+	.affinity_set = kernel_affinity_set,
+};
+
+/* ---- the sysroot simulation ------------------------------------------ */
+
+#define STAT_FLAGS 9
+#define STAT_PRIORITY 18
+#define STAT_NICE 19
+#define STAT_RT_PRIORITY 40
+#define STAT_POLICY 41
+#define PF_NO_SETAFFINITY 0x04000000u
+
+/* Split a stat line: fields[1] is "pid", fields[2] the comm, then the rest
+ * (1-based like proc(5)).  Returns the number of fields or -EINVAL. */
+static int stat_split(char *line, char **fields, int max)
+{
+	char *open = strchr(line, '('), *close = strrchr(line, ')');
+	int n = 0;
+
+	if (!open || !close || close < open || close[1] != ' ' || max < 3)
+		return -EINVAL;
+	*open = '\0';
+	*close = '\0';
+	fields[++n] = rtvm_strip(line);
+	fields[++n] = open + 1;
+	for (char *save = NULL, *tok = strtok_r(close + 2, " ", &save);
+	     tok && n + 1 < max; tok = strtok_r(NULL, " ", &save))
+		fields[++n] = tok;
+	return n;
+}
+
+static int sysroot_read_stat(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			     char *buf, size_t size, char **fields, int max)
+{
+	int r;
+
+	r = rtvm_fs_read(ctx, RTVM_FS_PROC, buf, size, "%d/task/%d/stat",
+			 t.pid, t.tid);
+	if (r == -ENOENT)
+		return -ESRCH;
+	if (r < 0)
+		return r;
+	r = stat_split(buf, fields, max);
+	return r < STAT_POLICY ? -EIO : r;
+}
+
+static int sysroot_sched_get(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			     struct rtvm_sched *ret)
+{
+	char buf[1024], *f[64], sched[4096];
+	struct rtvm_sched s = {0};
+	int r;
+
+	r = sysroot_read_stat(ctx, t, buf, sizeof(buf), f, 64);
+	if (r < 0)
+		return r;
+	if (rtvm_parse_int(f[STAT_POLICY], &s.policy) < 0 ||
+	    rtvm_parse_int(f[STAT_RT_PRIORITY], &s.priority) < 0 ||
+	    rtvm_parse_int(f[STAT_NICE], &s.nice) < 0)
+		return -EIO;
+	s.policy &= ~0x40000000; /* SCHED_RESET_ON_FORK */
+	if (s.policy == SCHED_DEADLINE &&
+	    rtvm_fs_read(ctx, RTVM_FS_PROC, sched, sizeof(sched),
+			 "%d/task/%d/sched", t.pid, t.tid) >= 0) {
+		const char *p;
+
+		if ((p = strstr(sched, "dl.runtime")))
+			sscanf(strchr(p, ':') + 1, "%" SCNu64, &s.runtime);
+		if ((p = strstr(sched, "dl.deadline")))
+			sscanf(strchr(p, ':') + 1, "%" SCNu64, &s.deadline);
+		if ((p = strstr(sched, "dl.period")))
+			sscanf(strchr(p, ':') + 1, "%" SCNu64, &s.period);
+	}
+	*ret = s;
+	return 0;
+}
+
+static int sysroot_record(struct rtvm_ctx *ctx, const char *fmt, ...)
+	RTVM_PRINTF(2, 3);
+
+static int sysroot_record(struct rtvm_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	char *line;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -ENOMEM;
+	r = rtvm_fs_sysroot_log(ctx, line);
+	free(line);
+	return r;
+}
+
+/* Rewrite a stat line with some fields replaced (index 0 = keep). */
+static int sysroot_write_stat(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			      char **f, int n)
+{
+	char *out = NULL, *tmp;
+	int r;
+
+	if (asprintf(&out, "%s (%s)", f[1], f[2]) < 0)
+		return -ENOMEM;
+	for (int i = 3; i <= n; i++) {
+		r = asprintf(&tmp, "%s %s", out, f[i]);
+		free(out);
+		if (r < 0)
+			return -ENOMEM;
+		out = tmp;
+	}
+	r = asprintf(&tmp, "%s\n", out);
+	free(out);
+	if (r < 0)
+		return -ENOMEM;
+	r = rtvm_fs_write(ctx, RTVM_FS_PROC, tmp, "%d/task/%d/stat", t.pid,
+			  t.tid);
+	free(tmp);
+	return r;
+}
+
+static int sysroot_sched_set(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			     const struct rtvm_sched *s)
+{
+	char buf[1024], *f[64], prio[16], nice[16], rtprio[16], policy[16];
+	bool rt = s->policy == SCHED_FIFO || s->policy == SCHED_RR;
+	char *text;
+	int n, r, fd;
+
+	if (!policy_valid(s->policy) || s->nice < -20 || s->nice > 19 ||
+	    (rt && (s->priority < 1 || s->priority > 99)) ||
+	    (!rt && s->priority != 0))
+		return -EINVAL;
+	if (s->policy == SCHED_DEADLINE &&
+	    (s->runtime == 0 || s->runtime > s->deadline ||
+	     (s->period && s->deadline > s->period)))
+		return -EINVAL;
+	n = sysroot_read_stat(ctx, t, buf, sizeof(buf), f, 64);
+	if (n < 0)
+		return n;
+	r = rtvm_sched_format(s, &text);
+	if (r < 0)
+		return r;
+	r = sysroot_record(ctx, "sched_setattr %d/%d %s", t.pid, t.tid, text);
+	free(text);
+	if (r < 0)
+		return r;
+	/* What the kernel shows: prio is -1 - rt_priority for RT, -101 for
+	 * deadline, 20 + nice otherwise; RT policies keep their nice. */
+	if (rt)
+		snprintf(prio, sizeof(prio), "%d", -1 - s->priority);
+	else if (s->policy == SCHED_DEADLINE)
+		snprintf(prio, sizeof(prio), "-101");
+	else
+		snprintf(prio, sizeof(prio), "%d", 20 + s->nice);
+	snprintf(nice, sizeof(nice), "%d",
+		 (rt || s->policy == SCHED_DEADLINE) ? atoi(f[STAT_NICE]) :
+						       s->nice);
+	snprintf(rtprio, sizeof(rtprio), "%d", s->priority);
+	snprintf(policy, sizeof(policy), "%d", s->policy);
+	f[STAT_PRIORITY] = prio;
+	f[STAT_NICE] = nice;
+	f[STAT_RT_PRIORITY] = rtprio;
+	f[STAT_POLICY] = policy;
+	r = sysroot_write_stat(ctx, t, f, n);
+	if (r < 0 || s->policy != SCHED_DEADLINE)
+		return r;
+	r = asprintf(&text,
+		     "dl.runtime : %" PRIu64 "\ndl.deadline : %" PRIu64
+		     "\ndl.period : %" PRIu64 "\n",
+		     s->runtime, s->deadline, s->period);
+	if (r < 0)
+		return -ENOMEM;
+	/* The kernel shows these in the thread's sched file. */
+	fd = rtvm_fs_open(ctx, RTVM_FS_PROC, O_WRONLY | O_CREAT | O_TRUNC,
+			  "%d/task/%d/sched", t.pid, t.tid);
+	if (fd < 0)
+		r = fd;
+	else {
+		r = write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 :
+									     -EIO;
+		close(fd);
+	}
+	free(text);
+	return r;
+}
+
+static int sysroot_affinity_get(struct rtvm_ctx *ctx, struct rtvm_tid t,
+				struct rtvm_cpumask *ret)
+{
+	char *status, *line;
+	int r;
+
+	r = rtvm_fs_read_alloc(ctx, RTVM_FS_PROC, &status, "%d/task/%d/status",
+			       t.pid, t.tid);
+	if (r == -ENOENT)
+		return -ESRCH;
+	if (r < 0)
+		return r;
+	line = strstr(status, "\nCpus_allowed_list:");
+	if (!line)
+		r = -EIO;
+	else {
+		line += strlen("\nCpus_allowed_list:");
+		line[strcspn(line, "\n")] = '\0';
+		r = rtvm_cpumask_parse_list(ret, line, 0);
+	}
+	free(status);
+	return r;
+}
+
+/* Replace the value of "Key:\t..." in a status file text. */
+static int status_replace(char **status, const char *key, const char *value)
+{
+	char *p = strstr(*status, key), *end, *out;
+
+	if (!p)
+		return 0;
+	p += strlen(key);
+	end = p + strcspn(p, "\n");
+	if (asprintf(&out, "%.*s\t%s%s", (int)(p - *status), *status, value,
+		     end) < 0)
+		return -ENOMEM;
+	free(*status);
+	*status = out;
+	return 0;
+}
+
+static int sysroot_affinity_set(struct rtvm_ctx *ctx, struct rtvm_tid t,
+				const struct rtvm_cpumask *mask)
+{
+	char buf[1024], *f[64], online[4096], *status = NULL, *list = NULL,
+				    *hex = NULL;
+	struct rtvm_cpumask *on = NULL;
+	unsigned long flags;
+	int r;
+
+	r = sysroot_read_stat(ctx, t, buf, sizeof(buf), f, 64);
+	if (r < 0)
+		return r;
+	flags = strtoul(f[STAT_FLAGS], NULL, 10);
+	if (flags & PF_NO_SETAFFINITY)
+		return -EINVAL;
+	/* Like the kernel: the new mask must hold an online CPU. */
+	r = rtvm_fs_read(ctx, RTVM_FS_SYS, online, sizeof(online),
+			 "devices/system/cpu/online");
+	if (r < 0)
+		return r;
+	r = rtvm_cpumask_new(ctx, &on);
+	if (r < 0)
+		return r;
+	r = rtvm_cpumask_parse_list(on, online, 0);
+	if (r < 0 || !rtvm_cpumask_intersects(mask, on)) {
+		r = -EINVAL;
+		goto out;
+	}
+	r = rtvm_cpumask_op(on, RTVM_CPUMASK_COPY, mask);
+	if (r < 0)
+		goto out;
+	if ((r = rtvm_cpumask_format_list(on, &list)) < 0 ||
+	    (r = rtvm_cpumask_format_hex(on, &hex)) < 0)
+		goto out;
+	r = sysroot_record(ctx, "sched_setaffinity %d/%d %s", t.pid, t.tid,
+			   list);
+	if (r < 0)
+		goto out;
+	r = rtvm_fs_read_alloc(ctx, RTVM_FS_PROC, &status, "%d/task/%d/status",
+			       t.pid, t.tid);
+	if (r < 0)
+		goto out;
+	if ((r = status_replace(&status, "\nCpus_allowed:", hex)) < 0 ||
+	    (r = status_replace(&status, "\nCpus_allowed_list:", list)) < 0)
+		goto out;
+	free(list);
+	/* Put back the final newline that reading took away. */
+	r = asprintf(&list, "%s\n", status) < 0 ? -ENOMEM : 0;
+	if (r == 0)
+		r = rtvm_fs_write(ctx, RTVM_FS_PROC, list, "%d/task/%d/status",
+				  t.pid, t.tid);
+out:
+	free(status);
+	free(list);
+	free(hex);
+	rtvm_cpumask_free(on);
+	return r;
+}
+
+const struct rtvm_sysops rtvm_sysops_sysroot = {
+	.name = "sysroot",
+	.sched_get = sysroot_sched_get,
+	.sched_set = sysroot_sched_set,
+	.affinity_get = sysroot_affinity_get,
+	.affinity_set = sysroot_affinity_set,
+};
+
+/* ---- fault-checked entry points -------------------------------------- */
+
+static int fault(struct rtvm_ctx *ctx, enum rtvm_op op, struct rtvm_tid t)
+{
+	char target[32];
+
+	snprintf(target, sizeof(target), "%d/%d", t.pid, t.tid);
+	return rtvm_fault_check(ctx, op, target);
+}
+
+int rtvm_sys_sched_get(struct rtvm_ctx *ctx, struct rtvm_tid t,
+		       struct rtvm_sched *ret)
+{
+	int r = fault(ctx, RTVM_OP_SCHED_GET, t);
+
+	return r < 0 ? r : rtvm_ctx_get_sysops(ctx)->sched_get(ctx, t, ret);
+}
+
+int rtvm_sys_sched_set(struct rtvm_ctx *ctx, struct rtvm_tid t,
+		       const struct rtvm_sched *s)
+{
+	int r = fault(ctx, RTVM_OP_SCHED_SET, t);
+
+	return r < 0 ? r : rtvm_ctx_get_sysops(ctx)->sched_set(ctx, t, s);
+}
+
+int rtvm_sys_affinity_get(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			  struct rtvm_cpumask *ret)
+{
+	int r = fault(ctx, RTVM_OP_AFFINITY_GET, t);
+
+	return r < 0 ? r : rtvm_ctx_get_sysops(ctx)->affinity_get(ctx, t, ret);
+}
+
+int rtvm_sys_affinity_set(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			  const struct rtvm_cpumask *mask)
+{
+	int r = fault(ctx, RTVM_OP_AFFINITY_SET, t);
+
+	return r < 0 ? r :
+		       rtvm_ctx_get_sysops(ctx)->affinity_set(ctx, t, mask);
+}

@@ -1,0 +1,25 @@
+#!/bin/sh
+# Install what librtvm needs to build, test and benchmark, from Debian's
+# packages.  Idempotent: packages already present are left alone.
+set -eu
+PKGS="autoconf automake libtool pkg-config make gcc check \
+libcgroup-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libcjson-dev \
+libvirt-dev procps util-linux valgrind xz-utils python3 tuna"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+	echo "install-deps: all packages present"
+	exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: missing:$missing; run as root (or: sudo $0)" >&2
+	exit 1
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+static char tmpbase[256];
+static pid_t tmpowner;
+
+static void cleanup(void)
+{
+	char cmd[300];
+
+	/* Forked test children share the directory: the parent removes it. */
+	if (tmpbase[0] && getpid() == tmpowner) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpbase);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot remove %s\n", tmpbase);
+	}
+}
+
+static const char *srcdir(void)
+{
+	const char *s = getenv("top_srcdir");
+
+	return s && *s ? s : ".";
+}
+
+static bool setup_tmpbase(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	if (tmpbase[0])
+		return true;
+	snprintf(tmpbase, sizeof(tmpbase), "%s/rtvm-test.XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(tmpbase)) {
+		perror(tmpbase);
+		tmpbase[0] = '\0';
+		return false;
+	}
+	tmpowner = getpid();
+	atexit(cleanup);
+	return true;
+}
+
+const char *tu_fixture(const char *name)
+{
+	static char paths[16][512];
+	static unsigned int n;
+	char base[512], src[512], cmd[1600], *dest = paths[n++ % 16];
+	struct stat st;
+
+	ck_assert(setup_tmpbase());
+	/* Made once per test program (forked tests share the parent's
+	 * directory), then copied for each test so writes stay private. */
+	snprintf(base, sizeof(base), "%s/%s.base", tmpbase, name);
+	if (stat(base, &st) != 0) {
+		snprintf(src, sizeof(src), "%s/tests/fixtures/%s", srcdir(), name);
+		if (stat(src, &st) == 0 && S_ISDIR(st.st_mode))
+			snprintf(cmd, sizeof(cmd), "cp -R '%s' '%s'", src, base);
+		else
+			snprintf(cmd, sizeof(cmd),
+				 "sh '%s/tests/fixtures/gen-%s.sh' '%s'", srcdir(),
+				 name, base);
+		ck_assert_msg(system(cmd) == 0, "cannot make fixture %s: %s",
+			      name, cmd);
+	}
+	snprintf(dest, 512, "%s/%s.%d.%u", tmpbase, name, (int)getpid(), n);
+	snprintf(cmd, sizeof(cmd), "cp -R '%s' '%s'", base, dest);
+	ck_assert_msg(system(cmd) == 0, "cannot copy fixture %s", name);
+	return dest;
+}
+
+struct rtvm_ctx *tu_ctx(const char *name)
+{
+	struct rtvm_ctx *ctx;
+
+	ck_assert_int_eq(rtvm_new(&ctx), 0);
+	ck_assert_int_eq(rtvm_set_root(ctx, tu_fixture(name)), 0);
+	return ctx;
+}
+
+char *tu_read(struct rtvm_ctx *ctx, const char *rel)
+{
+	char path[1024], *buf;
+	FILE *f;
+	long len;
+
+	snprintf(path, sizeof(path), "%s/%s", rtvm_get_root(ctx), rel);
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)len + 1);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_int_eq(fread(buf, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	return buf;
+}
+
+void tu_write(struct rtvm_ctx *ctx, const char *rel, const char *content)
+{
+	char path[1024], cmd[1200];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", rtvm_get_root(ctx), rel);
+	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", path);
+	ck_assert_int_eq(system(cmd), 0);
+	f = fopen(path, "w");
+	ck_assert_msg(f != NULL, "cannot write %s", path);
+	fputs(content, f);
+	fclose(f);
+}
+
+struct rtvm_cpumask *tu_mask(unsigned int nr_cpus, const char *list)
+{
+	struct rtvm_cpumask *m;
+
+	ck_assert_int_eq(rtvm_cpumask_new_nr(nr_cpus, &m), 0);
+	ck_assert_int_eq(rtvm_cpumask_parse_list(m, list,
+						 RTVM_CPUMASK_ALLOW_EMPTY), 0);
+	return m;
+}
+
+const char *tu_list(const struct rtvm_cpumask *mask)
+{
+	static char bufs[4][1024];
+	static unsigned int n;
+	char *s, *out = bufs[n++ % 4];
+
+	if (!mask)
+		return "(null)";
+	ck_assert_int_eq(rtvm_cpumask_format_list(mask, &s), 0);
+	snprintf(out, 1024, "%s", s);
+	free(s);
+	return out;
+}
+
+int tu_run(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	if (!setup_tmpbase())
+		return EXIT_FAILURE;
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Helpers shared by the check suites. */
+#ifndef RTVM_TESTUTIL_H
+#define RTVM_TESTUTIL_H
+
+#include <check.h>
+#include <stdbool.h>
+#include <rtvm/rtvm.h>
+
+#define EXIT_SKIP 77
+
+/* A fresh, writable copy of fixture @name (a directory under
+ * tests/fixtures, or made by tests/fixtures/gen-NAME.sh), removed at exit.
+ * Returns its absolute path (static storage per call, do not free). */
+const char *tu_fixture(const char *name);
+/* A context rooted at a fresh copy of fixture @name. */
+struct rtvm_ctx *tu_ctx(const char *name);
+/* Read a file of the fixture the context is rooted at. */
+char *tu_read(struct rtvm_ctx *ctx, const char *rel);
+/* Overwrite a file of the fixture (creating its directories). */
+void tu_write(struct rtvm_ctx *ctx, const char *rel, const char *content);
+/* A mask from a list, failing the test on error. */
+struct rtvm_cpumask *tu_mask(unsigned int nr_cpus, const char *list);
+/* The list form of a mask; static storage (4 slots). */
+const char *tu_list(const struct rtvm_cpumask *mask);
+/* Run a suite in fork mode; returns the exit status for main(). */
+int tu_run(Suite *s);
+
+#endif
