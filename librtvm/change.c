@@ -437,8 +437,9 @@ out:
 int rtvm_thread_identity(struct rtvm_ctx *ctx, struct rtvm_tid t,
 			 unsigned long long *ret_start)
 {
-	char buf[1024], *close, *p;
-	int r, field;
+	struct rtvm_stat st;
+	char buf[1024];
+	int r;
 
 	r = rtvm_fs_read(ctx, RTVM_FS_PROC, buf, sizeof(buf), "%d/task/%d/stat",
 			 t.pid, t.tid);
@@ -446,18 +447,10 @@ int rtvm_thread_identity(struct rtvm_ctx *ctx, struct rtvm_tid t,
 		return -ESRCH;
 	if (r < 0)
 		return r;
-	close = strrchr(buf, ')');
-	if (!close)
-		return -EIO;
-	/* Field 22 (starttime); field 3 follows ") ". */
-	for (p = close + 2, field = 3; field < 22 && p; field++) {
-		p = strchr(p, ' ');
-		if (p)
-			p++;
-	}
-	if (!p)
-		return -EIO;
-	*ret_start = strtoull(p, NULL, 10);
+	r = rtvm_stat_parse(buf, &st);
+	if (r < 0)
+		return r;
+	*ret_start = st.start;
 	return 0;
 }
 

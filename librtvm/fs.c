@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,6 +36,80 @@ int rtvm_fs_root_fd(const struct rtvm_ctx *ctx)
 	return ctx->rootfd;
 }
 
+/* Without openat2 (old kernels, valgrind): resolve the path by hand, one
+ * component at a time, so that links and ".." cannot leave the root; what
+ * is finally opened holds neither. */
+static int open_in_root_slow(struct rtvm_ctx *ctx, const char *path,
+			     int flags, mode_t mode)
+{
+	char *rest = NULL, *done = NULL, link[4096];
+	size_t len = 0;
+	int links = 0, fd = -EINVAL;
+
+	if (asprintf(&rest, "%s", path) < 0 || !(done = malloc(PATH_MAX)))
+		goto out;
+	done[0] = '\0';
+	while (*rest) {
+		char *slash = strchr(rest, '/'), *comp = rest, *next;
+		ssize_t n;
+
+		if (slash)
+			*slash = '\0';
+		next = slash ? slash + 1 : rest + strlen(rest);
+		if (!*comp || strcmp(comp, ".") == 0) {
+			memmove(rest, next, strlen(next) + 1);
+			continue;
+		}
+		if (strcmp(comp, "..") == 0) {
+			char *up = strrchr(done, '/');
+
+			len = up ? (size_t)(up - done) : 0;
+			done[len] = '\0';
+			memmove(rest, next, strlen(next) + 1);
+			continue;
+		}
+		if (len + strlen(comp) + 2 >= PATH_MAX) {
+			fd = -ENAMETOOLONG;
+			goto out;
+		}
+		len += (size_t)sprintf(done + len, "%s%s", len ? "/" : "", comp);
+		n = readlinkat(ctx->rootfd, done, link, sizeof(link) - 1);
+		if (n < 0) {
+			memmove(rest, next, strlen(next) + 1);
+			continue; /* not a link (or not there yet) */
+		}
+		if (++links > 40) {
+			fd = -ELOOP;
+			goto out;
+		}
+		link[n] = '\0';
+		/* Replace the link by its target: from the top when absolute. */
+		len = link[0] == '/' ? 0 : (size_t)(strrchr(done, '/') ?
+						     strrchr(done, '/') - done : 0);
+		done[len] = '\0';
+		{
+			char *joined;
+
+			if (asprintf(&joined, "%s/%s", link, next) < 0) {
+				fd = -ENOMEM;
+				goto out;
+			}
+			free(rest);
+			rest = joined;
+		}
+	}
+	fd = openat(ctx->rootfd, len ? done : ".", flags | O_CLOEXEC | O_NOFOLLOW,
+		    mode);
+	if (fd < 0)
+		fd = -errno;
+out:
+	if (fd == -EINVAL && (!rest || !done))
+		fd = -ENOMEM;
+	free(rest);
+	free(done);
+	return fd;
+}
+
 /* openat() inside the sysroot: absolute links and ".." stay inside it. */
 static int open_in_root(struct rtvm_ctx *ctx, const char *path, int flags,
 			mode_t mode)
@@ -48,7 +123,7 @@ static int open_in_root(struct rtvm_ctx *ctx, const char *path, int flags,
 
 	fd = (int)syscall(SYS_openat2, ctx->rootfd, path, &how, sizeof(how));
 	if (fd < 0 && errno == ENOSYS)
-		fd = openat(ctx->rootfd, path, flags | O_CLOEXEC, mode);
+		return open_in_root_slow(ctx, path, flags, mode);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -233,8 +308,11 @@ static int fd_host_path(struct rtvm_ctx *ctx, int dirfd, const char *name,
 int rtvm_fs_read_at(struct rtvm_ctx *ctx, int dirfd, const char *name,
 		    char *buf, size_t size)
 {
+	ssize_t n;
 	int fd, r;
 
+	if (size < 2)
+		return -EINVAL;
 	if (ctx->faults) {
 		char *path = NULL;
 
@@ -249,8 +327,18 @@ int rtvm_fs_read_at(struct rtvm_ctx *ctx, int dirfd, const char *name,
 	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
-	r = read_fd(fd, buf, size);
+	/* One read: procfs fills the buffer with all that fits, so a short
+	 * read is the whole file and the end-of-file read can be skipped.
+	 * This is a tenth of the system calls of a 10,000-thread scan. */
+	do
+		n = read(fd, buf, size - 1);
+	while (n < 0 && errno == EINTR);
+	r = n < 0 ? -errno : ((size_t)n == size - 1 ? -EOVERFLOW : (int)n);
 	close(fd);
+	if (r > 0 && buf[r - 1] == '\n')
+		r--;
+	if (r >= 0)
+		buf[r] = '\0';
 	if (r >= 0 && ctx->trace) {
 		char *path;
 

@@ -19,8 +19,6 @@
 	(RTVM_HOST_CPUS | RTVM_HOST_CMDLINE | RTVM_HOST_THREADS |          \
 	 RTVM_HOST_THREAD_AFFINITY | RTVM_HOST_THREAD_CGROUPS)
 #define NR_SETS (RTVM_CPUS_NOHZ_FULL + 1)
-#define PF_KTHREAD 0x00200000u
-#define PF_NO_SETAFFINITY 0x04000000u
 
 struct rtvm_idle_state {
 	char *name;
@@ -44,15 +42,9 @@ struct rtvm_cpu {
 struct rtvm_thread {
 	pid_t pid;
 	pid_t tid;
-	unsigned int flags;
-	int policy;
-	int rt_priority;
-	int nice;
-	int last_cpu;
-	unsigned long long start;
+	struct rtvm_stat st;
 	struct rtvm_cpumask *affinity;
-	char *cgroups; /* the thread's cgroup file */
-	char comm[64];
+	char *cgroups; /* the thread's cgroup file, NUL-separated lines */
 };
 
 struct cmdline_param {
@@ -363,44 +355,6 @@ static bool all_digits(const char *s)
 	return true;
 }
 
-/* Parse a stat line into a thread.  The comm may hold spaces and ')'. */
-static int parse_stat(char *buf, struct rtvm_thread *t)
-{
-	char *open = strchr(buf, '('), *close = strrchr(buf, ')'), *p;
-	unsigned long long v[42];
-	int n = 3;
-
-	if (!open || !close || close < open)
-		return -EIO;
-	snprintf(t->comm, sizeof(t->comm), "%.*s", (int)(close - open - 1),
-		 open + 1);
-	p = close + 2;
-	/* Fields 3 .. 41 (proc(5) numbering); 3 is the state letter. */
-	while (n <= 41 && *p) {
-		char *end;
-
-		if (n == 3)
-			v[n] = 0, end = p + 1;
-		else
-			v[n] = strtoull(p, &end, 10);
-		if (end == p)
-			return -EIO;
-		p = end;
-		while (*p == ' ')
-			p++;
-		n++;
-	}
-	if (n <= 41)
-		return -EIO;
-	t->flags = (unsigned int)v[9];
-	t->nice = (int)(long long)v[19];
-	t->start = v[22];
-	t->last_cpu = (int)v[39];
-	t->rt_priority = (int)v[40];
-	t->policy = (int)(v[41] & ~0x40000000ull);
-	return 0;
-}
-
 static int add_thread(struct rtvm_host *h, unsigned int *alloc, pid_t pid,
 		      int taskfd, const char *tidname)
 {
@@ -425,7 +379,7 @@ static int add_thread(struct rtvm_host *h, unsigned int *alloc, pid_t pid,
 	}
 	t = &h->threads[h->nr_threads];
 	*t = (struct rtvm_thread){ .pid = pid, .tid = atoi(tidname) };
-	if (parse_stat(buf, t) < 0) {
+	if (rtvm_stat_parse(buf, &t->st) < 0) {
 		err(h->ctx, "malformed stat of thread %d/%d", pid, t->tid);
 		return 0;
 	}
@@ -795,46 +749,46 @@ RTVM_EXPORT pid_t rtvm_thread_get_tid(const struct rtvm_thread *t)
 
 RTVM_EXPORT const char *rtvm_thread_get_comm(const struct rtvm_thread *t)
 {
-	return t ? t->comm : NULL;
+	return t ? t->st.comm : NULL;
 }
 
 RTVM_EXPORT bool rtvm_thread_is_kthread(const struct rtvm_thread *t)
 {
-	return t && (t->flags & PF_KTHREAD);
+	return t && (t->st.flags & RTVM_PF_KTHREAD);
 }
 
 RTVM_EXPORT bool rtvm_thread_is_per_cpu(const struct rtvm_thread *t)
 {
-	return t && (t->flags & PF_NO_SETAFFINITY);
+	return t && (t->st.flags & RTVM_PF_NO_SETAFFINITY);
 }
 
 RTVM_EXPORT int rtvm_thread_get_policy(const struct rtvm_thread *t)
 {
-	return t ? t->policy : -EINVAL;
+	return t ? t->st.policy : -EINVAL;
 }
 
 RTVM_EXPORT int rtvm_thread_get_rt_priority(const struct rtvm_thread *t)
 {
-	return t ? t->rt_priority : -EINVAL;
+	return t ? t->st.rt_priority : -EINVAL;
 }
 
 RTVM_EXPORT int rtvm_thread_get_nice(const struct rtvm_thread *t, int *ret)
 {
 	if (!t || !ret)
 		return -EINVAL;
-	*ret = t->nice;
+	*ret = t->st.nice;
 	return 0;
 }
 
 RTVM_EXPORT int rtvm_thread_get_last_cpu(const struct rtvm_thread *t)
 {
-	return t ? t->last_cpu : -EINVAL;
+	return t ? t->st.last_cpu : -EINVAL;
 }
 
 RTVM_EXPORT unsigned long long
 rtvm_thread_get_start_time(const struct rtvm_thread *t)
 {
-	return t ? t->start : 0;
+	return t ? t->st.start : 0;
 }
 
 RTVM_EXPORT const struct rtvm_cpumask *

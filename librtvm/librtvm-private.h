@@ -54,7 +54,8 @@ int rtvm_fs_read(struct rtvm_ctx *ctx, enum rtvm_fs fs, char *buf,
 int rtvm_fs_read_alloc(struct rtvm_ctx *ctx, enum rtvm_fs fs, char **ret,
 		       const char *fmt, ...) RTVM_PRINTF(4, 5);
 /* Read relative to a directory fd from rtvm_fs_open_dir(); the fast path for
- * scanning thousands of /proc entries. */
+ * scanning thousands of /proc entries.  One read(2): for procfs and plain
+ * files only, where a short read is the whole file. */
 int rtvm_fs_read_at(struct rtvm_ctx *ctx, int dirfd, const char *name,
 		    char *buf, size_t size);
 /* Write a value in one write(2), as sysfs and procfs want. */
@@ -208,5 +209,20 @@ int rtvm_ctx_nr_possible_cpus(struct rtvm_ctx *ctx, unsigned int *ret);
 int rtvm_parse_int(const char *s, int *ret);
 int rtvm_parse_u64(const char *s, uint64_t *ret);
 char *rtvm_strip(char *s);
+
+/* The fields of a thread's stat file that librtvm uses.  The comm
+ * may hold spaces and parentheses; the last ')' ends it. */
+struct rtvm_stat {
+	char comm[64];
+	unsigned int flags; /* PF_* */
+	int nice;
+	unsigned long long start; /* clock ticks after boot */
+	int last_cpu;
+	int rt_priority;
+	int policy; /* SCHED_RESET_ON_FORK cleared */
+};
+int rtvm_stat_parse(const char *buf, struct rtvm_stat *ret);
+#define RTVM_PF_KTHREAD 0x00200000u
+#define RTVM_PF_NO_SETAFFINITY 0x04000000u
 
 #endif

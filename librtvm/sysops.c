@@ -177,12 +177,10 @@ const struct rtvm_sysops rtvm_sysops_kernel = {
 
 /* ---- the sysroot simulation ------------------------------------------ */
 
-#define STAT_FLAGS 9
 #define STAT_PRIORITY 18
 #define STAT_NICE 19
 #define STAT_RT_PRIORITY 40
 #define STAT_POLICY 41
-#define PF_NO_SETAFFINITY 0x04000000u
 
 /* Split a stat line: fields[1] is "pid", fields[2] the comm, then the rest
  * (1-based like proc(5)).  Returns the number of fields or -EINVAL. */
@@ -221,18 +219,20 @@ static int sysroot_read_stat(struct rtvm_ctx *ctx, struct rtvm_tid t,
 static int sysroot_sched_get(struct rtvm_ctx *ctx, struct rtvm_tid t,
 			     struct rtvm_sched *ret)
 {
-	char buf[1024], *f[64], sched[4096];
+	char buf[1024], sched[4096];
 	struct rtvm_sched s = {0};
+	struct rtvm_stat st;
 	int r;
 
-	r = sysroot_read_stat(ctx, t, buf, sizeof(buf), f, 64);
-	if (r < 0)
+	r = rtvm_fs_read(ctx, RTVM_FS_PROC, buf, sizeof(buf), "%d/task/%d/stat",
+			 t.pid, t.tid);
+	if (r == -ENOENT)
+		return -ESRCH;
+	if (r < 0 || (r = rtvm_stat_parse(buf, &st)) < 0)
 		return r;
-	if (rtvm_parse_int(f[STAT_POLICY], &s.policy) < 0 ||
-	    rtvm_parse_int(f[STAT_RT_PRIORITY], &s.priority) < 0 ||
-	    rtvm_parse_int(f[STAT_NICE], &s.nice) < 0)
-		return -EIO;
-	s.policy &= ~0x40000000; /* SCHED_RESET_ON_FORK */
+	s.policy = st.policy;
+	s.priority = st.rt_priority;
+	s.nice = st.nice;
 	if (s.policy == SCHED_DEADLINE &&
 	    rtvm_fs_read(ctx, RTVM_FS_PROC, sched, sizeof(sched),
 			 "%d/task/%d/sched", t.pid, t.tid) >= 0) {
@@ -404,17 +404,18 @@ static int status_replace(char **status, const char *key, const char *value)
 static int sysroot_affinity_set(struct rtvm_ctx *ctx, struct rtvm_tid t,
 				const struct rtvm_cpumask *mask)
 {
-	char buf[1024], *f[64], online[4096], *status = NULL, *list = NULL,
-				    *hex = NULL;
+	char buf[1024], online[4096], *status = NULL, *list = NULL, *hex = NULL;
 	struct rtvm_cpumask *on = NULL;
-	unsigned long flags;
+	struct rtvm_stat st;
 	int r;
 
-	r = sysroot_read_stat(ctx, t, buf, sizeof(buf), f, 64);
-	if (r < 0)
+	r = rtvm_fs_read(ctx, RTVM_FS_PROC, buf, sizeof(buf), "%d/task/%d/stat",
+			 t.pid, t.tid);
+	if (r == -ENOENT)
+		return -ESRCH;
+	if (r < 0 || (r = rtvm_stat_parse(buf, &st)) < 0)
 		return r;
-	flags = strtoul(f[STAT_FLAGS], NULL, 10);
-	if (flags & PF_NO_SETAFFINITY)
+	if (st.flags & RTVM_PF_NO_SETAFFINITY)
 		return -EINVAL;
 	/* Like the kernel: the new mask must hold an online CPU. */
 	r = rtvm_fs_read(ctx, RTVM_FS_SYS, online, sizeof(online),
