@@ -42,72 +42,61 @@ int rtvm_fs_root_fd(const struct rtvm_ctx *ctx)
 static int open_in_root_slow(struct rtvm_ctx *ctx, const char *path,
 			     int flags, mode_t mode)
 {
-	char *rest = NULL, *done = NULL, link[4096];
+	char done[PATH_MAX], link[PATH_MAX], *rest, *joined;
 	size_t len = 0;
-	int links = 0, fd = -EINVAL;
+	int links = 0, fd;
 
-	if (asprintf(&rest, "%s", path) < 0 || !(done = malloc(PATH_MAX)))
-		goto out;
+	rest = strdup(path);
+	if (!rest)
+		return -ENOMEM;
 	done[0] = '\0';
 	while (*rest) {
-		char *slash = strchr(rest, '/'), *comp = rest, *next;
+		char *comp = rest, *next = rest + strcspn(rest, "/");
 		ssize_t n;
 
-		if (slash)
-			*slash = '\0';
-		next = slash ? slash + 1 : rest + strlen(rest);
-		if (!*comp || strcmp(comp, ".") == 0) {
-			memmove(rest, next, strlen(next) + 1);
-			continue;
-		}
+		if (*next)
+			*next++ = '\0';
 		if (strcmp(comp, "..") == 0) {
 			char *up = strrchr(done, '/');
 
 			len = up ? (size_t)(up - done) : 0;
 			done[len] = '\0';
-			memmove(rest, next, strlen(next) + 1);
-			continue;
-		}
-		if (len + strlen(comp) + 2 >= PATH_MAX) {
-			fd = -ENAMETOOLONG;
-			goto out;
-		}
-		len += (size_t)sprintf(done + len, "%s%s", len ? "/" : "", comp);
-		n = readlinkat(ctx->rootfd, done, link, sizeof(link) - 1);
-		if (n < 0) {
-			memmove(rest, next, strlen(next) + 1);
-			continue; /* not a link (or not there yet) */
-		}
-		if (++links > 40) {
-			fd = -ELOOP;
-			goto out;
-		}
-		link[n] = '\0';
-		/* Replace the link by its target: from the top when absolute. */
-		len = link[0] == '/' ? 0 : (size_t)(strrchr(done, '/') ?
-						     strrchr(done, '/') - done : 0);
-		done[len] = '\0';
-		{
-			char *joined;
-
-			if (asprintf(&joined, "%s/%s", link, next) < 0) {
-				fd = -ENOMEM;
-				goto out;
+		} else if (*comp && strcmp(comp, ".") != 0) {
+			if (len + strlen(comp) + 2 > sizeof(done)) {
+				free(rest);
+				return -ENAMETOOLONG;
 			}
-			free(rest);
-			rest = joined;
+			len += (size_t)sprintf(done + len, "%s%s", len ? "/" : "",
+					       comp);
+			n = readlinkat(ctx->rootfd, done, link, sizeof(link) - 1);
+			if (n >= 0) {
+				char *up;
+
+				if (++links > 40) {
+					free(rest);
+					return -ELOOP;
+				}
+				link[n] = '\0';
+				/* The link gives way to its target, taken from
+				 * the top of the root when absolute. */
+				up = strrchr(done, '/');
+				len = link[0] == '/' || !up ? 0 : (size_t)(up - done);
+				done[len] = '\0';
+				if (asprintf(&joined, "%s/%s", link, next) < 0) {
+					free(rest);
+					return -ENOMEM;
+				}
+				free(rest);
+				rest = joined;
+				continue;
+			}
 		}
+		memmove(rest, next, strlen(next) + 1);
 	}
+	free(rest);
 	fd = openat(ctx->rootfd, len ? done : ".", flags | O_CLOEXEC | O_NOFOLLOW,
 		    mode);
-	if (fd < 0)
-		fd = -errno;
-out:
-	if (fd == -EINVAL && (!rest || !done))
-		fd = -ENOMEM;
-	free(rest);
-	free(done);
-	return fd;
+	return fd < 0 ? -errno : fd;
 }
 
 /* openat() inside the sysroot: absolute links and ".." stay inside it. */

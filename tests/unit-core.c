@@ -127,6 +127,20 @@ START_TEST(test_fs_confined)
 	ck_assert_str_eq(buf, "inside");
 	ck_assert_int_eq(rtvm_fs_read(ctx, RTVM_FS_SYS, buf, sizeof(buf),
 				      "../../../../../../etc/rtvm-target"), 6);
+	/* Relative links, and links that climb above the top. */
+	snprintf(path, sizeof(path), "%s/sys/rel-link", rtvm_get_root(ctx));
+	ck_assert_int_eq(symlink("../etc", path), 0);
+	snprintf(path, sizeof(path), "%s/sys/up-link", rtvm_get_root(ctx));
+	ck_assert_int_eq(symlink("../../../../../../..", path), 0);
+	ck_assert_int_eq(rtvm_fs_read(ctx, RTVM_FS_SYS, buf, sizeof(buf),
+				      "rel-link/rtvm-target"), 6);
+	ck_assert_int_eq(rtvm_fs_read(ctx, RTVM_FS_SYS, buf, sizeof(buf),
+				      "up-link/etc/rtvm-target"), 6);
+	ck_assert_int_eq(rtvm_fs_read(ctx, RTVM_FS_SYS, buf, sizeof(buf),
+				      "devices/../abs-link"), 6);
+	/* The host's own /etc/passwd is not reachable from the sysroot. */
+	ck_assert_int_eq(rtvm_fs_read(ctx, RTVM_FS_SYS, buf, sizeof(buf),
+				      "up-link/etc/passwd"), -ENOENT);
 	ck_assert_int_eq(rtvm_fs_read(ctx, RTVM_FS_ETC, buf, sizeof(buf),
 				      "hostname-not-in-fixture"), -ENOENT);
 	/* Too small a buffer is an error, not a truncated value. */
