@@ -26,7 +26,7 @@ static void usage(FILE *f)
 		"  -h, --help           this help\n"
 		"  -V, --version        the librtvm version\n\n"
 		"DIR must be missing or empty.  Exit status: 0 on success, 1 on\n"
-		"failure, 2 for bad usage.\n",
+		"failure, 64 for bad usage.\n",
 		program_name);
 }
 

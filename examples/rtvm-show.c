@@ -37,7 +37,7 @@ static void usage(FILE *f)
 		"  -h, --help           this help\n"
 		"  -V, --version        the librtvm version\n\n"
 		"Without a section, all are shown.  Exit status: 0 on success,\n"
-		"1 when the host cannot be read, 2 for bad usage.\n",
+		"1 when the host cannot be read, 64 for bad usage.\n",
 		program_name);
 }
 

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <rtvm/rtvm.h>
 
-#define EXIT_USAGE 2
+#define EXIT_USAGE 64 /* EX_USAGE: the same in every tool; rtvm-check uses 0-2 for verdicts */
 
 extern const char *program_name;
 

@@ -582,41 +582,40 @@ static int mkdirs_at(int dirfd, char *rel)
 	return 0;
 }
 
-/* Copy one host file into the same place of the tree at @destfd. */
+/* Copy one host file into the same place of the tree at @destfd, byte for
+ * byte (config.gz is binary). */
 int rtvm_fs_copy_out(struct rtvm_ctx *ctx, enum rtvm_fs fs, const char *rel,
 		     int destfd)
 {
-	char *data = NULL, *dest = NULL;
-	int r, fd;
+	char *dest = NULL, buf[65536];
+	int r, in, out;
+	ssize_t n;
 
 	if ((unsigned)fs >= RTVM_FS_N)
 		return -EINVAL;
-	r = rtvm_fs_read_alloc(ctx, fs, &data, "%s", rel);
-	if (r < 0)
-		return r;
+	in = open_rel(ctx, fs, rel, O_RDONLY, 0);
+	if (in < 0)
+		return in;
 	if (asprintf(&dest, "%s/%s", fs_top[fs], rel) < 0) {
-		free(data);
+		close(in);
 		return -ENOMEM;
 	}
 	r = mkdirs_at(destfd, dest);
-	if (r == 0) {
-		size_t len = strlen(data);
-
-		fd = openat(destfd, dest,
-			    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-			    0644);
-		if (fd < 0)
-			r = -errno;
-		else {
-			/* Put back the newline rtvm_fs_read_alloc() took. */
-			data[len] = '\n';
-			if (write(fd, data, len + 1) != (ssize_t)len + 1)
-				r = -EIO;
-			if (close(fd) < 0 && r == 0)
-				r = -errno;
-		}
+	out = r < 0 ? r :
+		      openat(destfd, dest,
+			     O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+			     0644);
+	if (r == 0 && out < 0)
+		r = -errno;
+	while (r == 0 && (n = read(in, buf, sizeof(buf))) != 0) {
+		if (n < 0)
+			r = errno == EINTR ? 0 : -errno;
+		else if (write(out, buf, (size_t)n) != n)
+			r = -EIO;
 	}
+	if (out >= 0 && close(out) < 0 && r == 0)
+		r = -errno;
+	close(in);
 	free(dest);
-	free(data);
 	return r;
 }

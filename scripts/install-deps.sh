@@ -4,7 +4,7 @@
 set -eu
 PKGS="autoconf automake libtool pkg-config make gcc check \
 libcgroup-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libcjson-dev \
-libvirt-dev procps util-linux valgrind xz-utils python3 tuna"
+libvirt-dev zlib1g-dev procps util-linux valgrind xz-utils python3 tuna rt-tests"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

@@ -33,11 +33,11 @@ out=$("$show" --sysroot "$root" --cpus 5 --pattern 'migration/*' threads)
 echo "$out" | grep -q 'migration/5$' || fail "filter lost migration/5"
 if echo "$out" | grep -q 'migration/6$'; then fail "filter kept migration/6"; fi
 
-# Bad input: exit 2, the bad value named, nothing printed on stdout.
+# Bad input: exit 64, the bad value named, nothing printed on stdout.
 set +e
 "$show" --sysroot "$root" --cpus 0-99 >"$tmp/out" 2>"$tmp/err"; rc=$?
 set -e
-[ "$rc" = 2 ] || fail "bad --cpus exit code $rc"
+[ "$rc" = 64 ] || fail "bad --cpus exit code $rc"
 grep -q '"0-99"' "$tmp/err" || fail "bad --cpus not named: $(cat "$tmp/err")"
 [ ! -s "$tmp/out" ] || fail "output despite bad input"
 set +e
@@ -45,7 +45,7 @@ set +e
 "$show" --sysroot relative/dir 2>>"$tmp/err"; rc2=$?
 "$show" --sysroot /nonexistent-rtvm 2>>"$tmp/err"; rc3=$?
 set -e
-[ "$rc" = 2 ] || fail "unknown section exit $rc"
+[ "$rc" = 64 ] || fail "unknown section exit $rc"
 [ "$rc2" = 1 ] && [ "$rc3" = 1 ] || fail "bad sysroot exit $rc2 $rc3"
 grep -q '"bogus"' "$tmp/err" || fail "unknown section not named"
 grep -q '/nonexistent-rtvm' "$tmp/err" || fail "bad sysroot not named"
@@ -59,6 +59,27 @@ set +e
 "$capture" --sysroot "$root" "$tmp/copy" 2>"$tmp/err"; rc=$?
 set -e
 [ "$rc" = 1 ] && grep -q 'empty directory' "$tmp/err" || fail "capture into a full dir"
+
+# rtvm-check on the fixture: JSON with the RT CPUs, noise needs real CPUs,
+# exit 64 and the bad value named for bad usage, 0/1/2 for the verdict.
+check="$top_builddir/examples/rtvm-check"
+"$check" --help | grep -q -- '--rt-cpus' || fail "rtvm-check --help"
+set +e
+"$check" --sysroot "$root" --rt-cpus 2-15,34-47 --json >"$tmp/check.json"; rc=$?
+set -e
+[ "$rc" -le 2 ] || fail "rtvm-check exit $rc"
+grep -q '"rt_cpus":[[:space:]]*"2-15,34-47"' "$tmp/check.json" || fail "rtvm-check JSON rt_cpus"
+set +e
+"$check" --sysroot "$root" --only noise.gaps --noise 1 >"$tmp/out" 2>&1; rc=$?
+set -e
+[ "$rc" = 0 ] || fail "noise.gaps in a sysroot: exit $rc"
+grep -q 'real CPUs' "$tmp/out" || fail "noise.gaps in a sysroot does not say why it skips"
+set +e
+"$check" --sysroot "$root" --rt-cpus 0-99 >"$tmp/out" 2>"$tmp/err"; rc=$?
+"$check" --bogus 2>/dev/null; rc2=$?
+set -e
+[ "$rc" = 64 ] && [ "$rc2" = 64 ] || fail "rtvm-check bad usage exits $rc $rc2"
+grep -q '0-99' "$tmp/err" || fail "rtvm-check does not name the bad CPU list"
 
 # And this very machine, read-only.
 "$show" --json >/dev/null || fail "rtvm-show on this host"

@@ -14,11 +14,21 @@
 static char tmpbase[256];
 static pid_t tmpowner;
 
+/* Copies made by this process; forked tests remove their own at exit. */
+static char mine[16][512];
+static unsigned int nr_mine;
+static pid_t mine_owner;
+
 static void cleanup(void)
 {
-	char cmd[300];
+	char cmd[600];
 
-	/* Forked test children share the directory: the parent removes it. */
+	for (unsigned int i = 0; getpid() == mine_owner && i < nr_mine; i++) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", mine[i]);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot remove %s\n", mine[i]);
+	}
+	/* The parent removes the shared directory and the bases in it. */
 	if (tmpbase[0] && getpid() == tmpowner) {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpbase);
 		if (system(cmd) != 0)
@@ -36,11 +46,15 @@ static const char *srcdir(void)
 static bool setup_tmpbase(void)
 {
 	const char *tmp = getenv("TMPDIR");
+	struct stat st;
 
 	if (tmpbase[0])
 		return true;
-	snprintf(tmpbase, sizeof(tmpbase), "%s/rtvm-test.XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
+	/* Fixtures have thousands of small files: tmpfs copies them fast. */
+	if (!tmp || !*tmp)
+		tmp = stat("/dev/shm", &st) == 0 && access("/dev/shm", W_OK) == 0 ?
+			      "/dev/shm" : "/tmp";
+	snprintf(tmpbase, sizeof(tmpbase), "%s/rtvm-test.XXXXXX", tmp);
 	if (!mkdtemp(tmpbase)) {
 		perror(tmpbase);
 		tmpbase[0] = '\0';
@@ -76,6 +90,14 @@ const char *tu_fixture(const char *name)
 	snprintf(dest, 512, "%s/%s.%d.%u", tmpbase, name, (int)getpid(), n);
 	snprintf(cmd, sizeof(cmd), "cp -R '%s' '%s'", base, dest);
 	ck_assert_msg(system(cmd) == 0, "cannot copy fixture %s", name);
+	if (mine_owner != getpid()) {
+		mine_owner = getpid();
+		nr_mine = 0;
+		if (getpid() != tmpowner)
+			atexit(cleanup);
+	}
+	if (nr_mine < 16)
+		snprintf(mine[nr_mine++], sizeof(mine[0]), "%s", dest);
 	return dest;
 }
 
