@@ -279,7 +279,7 @@ static int noise_gaps_run(const struct rtvm_check_env *env, void *state,
 	uint64_t win_lo = 0, win_hi = 0, in_window = 0, pause_ns = 0;
 	unsigned int thr = env->noise_threshold_us;
 	char a[32], b[32];
-	double secs, pct;
+	double secs, pct, expected_pct;
 	int cpu = env->noise_cpu, r;
 
 	rtvm_check_set_expected(res,
@@ -379,6 +379,31 @@ static int noise_gaps_run(const struct rtvm_check_env *env, void *state,
 			return -ENOMEM;
 		rtvm_check_set_observed(res, "%s", obs);
 		free(obs);
+		rtvm_check_set_remedy(res, "sysctl -w kernel.sched_rt_runtime_us=-1"
+					   " (and make it persistent in "
+					   "/etc/sysctl.d/), then measure again");
+		return 0;
+	}
+	expected_pct = runtime >= 0 && period > 0 ?
+			       100.0 * (double)(period - runtime) / (double)period :
+			       0.0;
+	if (runtime >= 0 && expected_pct > 0 && pct >= expected_pct / 2 &&
+	    (uint64_t)env->noise_ms * 1000 >= (uint64_t)(period + runtime)) {
+		/* No single throttling pause, but the time lost matches the
+		 * share that RT bandwidth control holds back (the fair
+		 * server, or throttling split by other work). */
+		char *obs;
+
+		if (asprintf(&obs, "%s; the time lost matches RT bandwidth "
+				   "control (%.1f%% of each period is held back "
+				   "from RT tasks: sched_rt_runtime_us=%lld of "
+				   "%lld)",
+			     rtvm_check_result_get_observed(res), expected_pct,
+			     runtime, period) < 0)
+			return -ENOMEM;
+		rtvm_check_set_observed(res, "%s", obs);
+		free(obs);
+		rtvm_check_worsen(res, RTVM_CHECK_WARN);
 		rtvm_check_set_remedy(res, "sysctl -w kernel.sched_rt_runtime_us=-1"
 					   " (and make it persistent in "
 					   "/etc/sysctl.d/), then measure again");

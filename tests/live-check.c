@@ -209,14 +209,16 @@ START_TEST(test_noise_throttling)
 	}
 	ck_assert(hist || gaps == 0);
 	if (runtime != -1) {
-		/* RT throttling: ~50 ms each second at 950000/1000000. */
-		ck_assert_msg(max_us >= 20000,
-			      "no throttling gap >= 20 ms in %d ms: %s",
+		/* RT bandwidth control holds back ~50 ms of each second at
+		 * 950000/1000000: one throttling pause, or (with the fair
+		 * server and other work on the CPU) many shorter ones. */
+		ck_assert_msg(max_us >= 20000 ||
+				      strstr(obs, "matches RT bandwidth control"),
+			      "no sign of RT bandwidth control in %d ms: %s",
 			      NOISE_MS, obs);
-		ck_assert_ptr_nonnull(strstr(obs, "RT throttling"));
 		ck_assert_ptr_nonnull(strstr(rtvm_check_result_get_remedy(r),
 					     "sysctl -w kernel.sched_rt_runtime_us=-1"));
-		ck_assert_int_eq(rtvm_check_result_get_status(r), RTVM_CHECK_FAIL);
+		ck_assert_int_ge(rtvm_check_result_get_status(r), RTVM_CHECK_WARN);
 	}
 out:
 	rtvm_check_report_unref(rep);
