@@ -151,20 +151,30 @@ static int open_rel(struct rtvm_ctx *ctx, enum rtvm_fs fs, const char *rel,
 	return fd;
 }
 
-int rtvm_fs_open(struct rtvm_ctx *ctx, enum rtvm_fs fs, int flags,
-		 const char *fmt, ...)
+/* open_rel() with a printf-formatted path. */
+static int vopen(struct rtvm_ctx *ctx, enum rtvm_fs fs, int flags,
+		 const char *fmt, va_list ap)
 {
-	va_list ap;
 	char *rel;
 	int r;
 
-	va_start(ap, fmt);
 	r = vformat(&rel, fmt, ap);
-	va_end(ap);
 	if (r < 0)
 		return r;
 	r = open_rel(ctx, fs, rel, flags, 0644);
 	free(rel);
+	return r;
+}
+
+int rtvm_fs_open(struct rtvm_ctx *ctx, enum rtvm_fs fs, int flags,
+		 const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vopen(ctx, fs, flags, fmt, ap);
+	va_end(ap);
 	return r;
 }
 
@@ -206,16 +216,11 @@ int rtvm_fs_read(struct rtvm_ctx *ctx, enum rtvm_fs fs, char *buf,
 		 size_t size, const char *fmt, ...)
 {
 	va_list ap;
-	char *rel;
 	int fd, r;
 
 	va_start(ap, fmt);
-	r = vformat(&rel, fmt, ap);
+	fd = vopen(ctx, fs, O_RDONLY, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return r;
-	fd = open_rel(ctx, fs, rel, O_RDONLY, 0);
-	free(rel);
 	if (fd < 0)
 		return fd;
 	r = read_fd(fd, buf, size);
@@ -227,17 +232,13 @@ int rtvm_fs_read_alloc(struct rtvm_ctx *ctx, enum rtvm_fs fs, char **ret,
 		       const char *fmt, ...)
 {
 	size_t size = 4096;
+	char *buf = NULL;
 	va_list ap;
-	char *rel, *buf = NULL;
 	int fd, r;
 
 	va_start(ap, fmt);
-	r = vformat(&rel, fmt, ap);
+	fd = vopen(ctx, fs, O_RDONLY, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return r;
-	fd = open_rel(ctx, fs, rel, O_RDONLY, 0);
-	free(rel);
 	if (fd < 0)
 		return fd;
 	for (;;) {
@@ -344,18 +345,13 @@ int rtvm_fs_write(struct rtvm_ctx *ctx, enum rtvm_fs fs, const char *value,
 {
 	size_t len = strlen(value);
 	va_list ap;
-	char *rel;
 	ssize_t n;
 	int fd, r;
 
-	va_start(ap, fmt);
-	r = vformat(&rel, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return r;
 	/* O_TRUNC: in a sysroot (and /etc) the file is a plain file. */
-	fd = open_rel(ctx, fs, rel, O_WRONLY | O_TRUNC, 0);
-	free(rel);
+	va_start(ap, fmt);
+	fd = vopen(ctx, fs, O_WRONLY | O_TRUNC, fmt, ap);
+	va_end(ap);
 	if (fd < 0)
 		return fd;
 	do
@@ -371,16 +367,11 @@ int rtvm_fs_open_dir(struct rtvm_ctx *ctx, enum rtvm_fs fs, const char *fmt,
 		     ...)
 {
 	va_list ap;
-	char *rel;
 	int r;
 
 	va_start(ap, fmt);
-	r = vformat(&rel, fmt, ap);
+	r = vopen(ctx, fs, O_RDONLY | O_DIRECTORY, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return r;
-	r = open_rel(ctx, fs, rel, O_RDONLY | O_DIRECTORY, 0);
-	free(rel);
 	return r;
 }
 
