@@ -66,6 +66,7 @@ void rtvm_check_worsen(struct rtvm_check_result *res, int status);
 /* The check tables of each area, NULL-terminated by id. */
 extern const struct rtvm_check_def rtvm_checks_kernel[];
 extern const struct rtvm_check_def rtvm_checks_hw[];
+extern const struct rtvm_check_def rtvm_checks_sched[];
 extern const struct rtvm_check_def rtvm_checks_noise[];
 
 /* noise.c: spin on @cpu for @ms at SCHED_FIFO 99 (through the ops table),

@@ -42,6 +42,7 @@ struct rtvm_check_report {
 static const struct rtvm_check_def *const tables[] = {
 	rtvm_checks_kernel,
 	rtvm_checks_hw,
+	rtvm_checks_sched,
 	rtvm_checks_noise,
 };
 

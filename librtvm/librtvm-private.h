@@ -183,6 +183,11 @@ int rtvm_thread_target_format(struct rtvm_tid t, unsigned long long start,
 int rtvm_thread_target_parse(const char *str, struct rtvm_tid *ret_t,
 			     unsigned long long *ret_start);
 
+/* ---- VMs (vm.c) ------------------------------------------------------ */
+
+/* The context a VM was made with (not a new reference). */
+struct rtvm_ctx *rtvm_vm_get_ctx(const struct rtvm_vm *vm);
+
 /* ---- cgroups (cgroup.c) ---------------------------------------------- */
 
 /* Where a controller's hierarchy is mounted, as a host path; controller ""

@@ -433,3 +433,8 @@ RTVM_EXPORT const char *rtvm_vm_role_to_string(int role)
 	default: return NULL;
 	}
 }
+
+struct rtvm_ctx *rtvm_vm_get_ctx(const struct rtvm_vm *vm)
+{
+	return vm->ctx;
+}

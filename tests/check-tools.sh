@@ -81,6 +81,26 @@ set -e
 [ "$rc" = 64 ] && [ "$rc2" = 64 ] || fail "rtvm-check bad usage exits $rc $rc2"
 grep -q '0-99' "$tmp/err" || fail "rtvm-check does not name the bad CPU list"
 
+# rtvm-sched on the fixture: show the VM, change one vCPU and put it back
+# byte for byte, name bad values, refuse libvirt for now.
+sched="$top_builddir/examples/rtvm-sched"
+n=$("$sched" --sysroot "$root" show --pid 4242 --json | grep -c '"role":[[:space:]]*"vcpu"')
+[ "$n" = 2 ] || fail "rtvm-sched show lists $n vCPUs"
+cp "$root/proc/4242/task/4251/stat" "$tmp/4251"
+cp "$root/proc/4242/task/4250/stat" "$tmp/4250"
+"$sched" --sysroot "$root" set --pid 4242 --vcpus 1 --fifo 5 --save "$tmp/sched.json" >/dev/null ||
+	fail "rtvm-sched set"
+if cmp -s "$tmp/4251" "$root/proc/4242/task/4251/stat"; then fail "vCPU 1 unchanged"; fi
+cmp -s "$tmp/4250" "$root/proc/4242/task/4250/stat" || fail "vCPU 0 changed"
+"$sched" --sysroot "$root" restore "$tmp/sched.json" >/dev/null || fail "rtvm-sched restore"
+cmp -s "$tmp/4251" "$root/proc/4242/task/4251/stat" || fail "vCPU 1 not restored byte for byte"
+set +e
+"$sched" --sysroot "$root" set --pid 4242 --fifo 120 2>"$tmp/err"; rc=$?
+"$sched" --sysroot "$root" show --vm x 2>/dev/null; rc2=$?
+set -e
+[ "$rc" = 64 ] && grep -q 120 "$tmp/err" || fail "rtvm-sched --fifo 120: exit $rc"
+[ "$rc2" = 69 ] || fail "rtvm-sched --vm: exit $rc2"
+
 # And this very machine, read-only.
 "$show" --json >/dev/null || fail "rtvm-show on this host"
 echo "ok: rtvm-show and rtvm-capture"

@@ -15,7 +15,9 @@
 #include "testutil.h"
 
 #define RT "2-15,34-47"
-#define ALL_KERNEL "kernel.,cmdline.,sched.,sysctl.,mm."
+#define ALL_KERNEL                                                        \
+	"kernel.,cmdline.,sched.rt_throttling,sched.dl_server,sched.rt_group," \
+	"sysctl.,mm."
 
 static struct rtvm_check_report *last;
 

@@ -1,0 +1,906 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Scheduling: policies and pinning of threads, of a VM's threads by role,
+ * and of per-CPU kernel threads.  Every system call goes through the
+ * operations table (sysops.c) and every change through the recording
+ * mutators of change.c, so sysroots simulate them and restore is exact.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "librtvm-private.h"
+
+#ifndef SCHED_BATCH
+#define SCHED_BATCH 3
+#endif
+#ifndef SCHED_IDLE
+#define SCHED_IDLE 5
+#endif
+#ifndef SCHED_DEADLINE
+#define SCHED_DEADLINE 6
+#endif
+
+/* The kernel's smallest deadline runtime (1 << DL_SCALE ns). */
+#define DL_MIN_RUNTIME_NS 1024ull
+/* RT runtime given to each cgroup level that has none, in us. */
+#define RT_PROVISION_US 10000ll
+/* Kernel default of cpu.rt_period_us, when a cgroup does not say. */
+#define RT_DEFAULT_PERIOD_US 1000000ll
+/* The kernel's fixed-point bandwidth ratio (BW_SHIFT). */
+#define BW_SHIFT 20
+
+static const char *policy_name(int policy)
+{
+	switch (policy) {
+	case SCHED_OTHER: return "SCHED_OTHER";
+	case SCHED_FIFO: return "SCHED_FIFO";
+	case SCHED_RR: return "SCHED_RR";
+	case SCHED_BATCH: return "SCHED_BATCH";
+	case SCHED_IDLE: return "SCHED_IDLE";
+	case SCHED_DEADLINE: return "SCHED_DEADLINE";
+	default: return NULL;
+	}
+}
+
+static bool policy_rt(int policy)
+{
+	return policy == SCHED_FIFO || policy == SCHED_RR ||
+	       policy == SCHED_DEADLINE;
+}
+
+/* ---- validation ------------------------------------------------------- */
+
+/* Check @a and turn it into the internal form; -EINVAL with a log line
+ * that names the bad value. */
+static int attr_to_sched(struct rtvm_ctx *ctx, const struct rtvm_sched_attr *a,
+			 struct rtvm_sched *ret)
+{
+	const char *name;
+	uint64_t period;
+
+	if (a->size != sizeof(*a)) {
+		err(ctx, "struct rtvm_sched_attr size %zu, expected %zu", a->size,
+		    sizeof(*a));
+		return -EINVAL;
+	}
+	name = policy_name(a->policy);
+	if (!name) {
+		err(ctx, "unknown scheduling policy %d", a->policy);
+		return -EINVAL;
+	}
+	if (a->policy == SCHED_FIFO || a->policy == SCHED_RR) {
+		if (a->priority < 1 || a->priority > 99) {
+			err(ctx, "priority %d is outside 1..99 for %s",
+			    a->priority, name);
+			return -EINVAL;
+		}
+	} else if (a->priority != 0) {
+		err(ctx, "priority %d must be 0 for %s", a->priority, name);
+		return -EINVAL;
+	}
+	if (a->nice < -20 || a->nice > 19) {
+		err(ctx, "nice %d is outside -20..19", a->nice);
+		return -EINVAL;
+	}
+	if (a->policy == SCHED_DEADLINE) {
+		period = a->period_ns ? a->period_ns : a->deadline_ns;
+		if (a->runtime_ns > a->deadline_ns) {
+			err(ctx, "deadline runtime %llu > deadline %llu",
+			    a->runtime_ns, a->deadline_ns);
+			return -EINVAL;
+		}
+		if (a->deadline_ns > period) {
+			err(ctx, "deadline %llu > period %llu", a->deadline_ns,
+			    (unsigned long long)period);
+			return -EINVAL;
+		}
+		if (a->runtime_ns < DL_MIN_RUNTIME_NS) {
+			err(ctx, "deadline runtime %llu is below the minimum %llu ns",
+			    a->runtime_ns, DL_MIN_RUNTIME_NS);
+			return -EINVAL;
+		}
+		if (period >> 63) {
+			err(ctx, "deadline period %llu is too large",
+			    (unsigned long long)period);
+			return -EINVAL;
+		}
+	} else if (a->runtime_ns || a->deadline_ns || a->period_ns) {
+		err(ctx, "deadline parameters given for %s", name);
+		return -EINVAL;
+	}
+	*ret = (struct rtvm_sched){
+		.policy = a->policy,
+		.priority = a->priority,
+		.nice = a->nice,
+		.runtime = a->policy == SCHED_DEADLINE ? a->runtime_ns : 0,
+		.deadline = a->policy == SCHED_DEADLINE ? a->deadline_ns : 0,
+		/* The kernel reports an unset period as the deadline. */
+		.period = a->policy == SCHED_DEADLINE ?
+				  (a->period_ns ? a->period_ns : a->deadline_ns) :
+				  0,
+	};
+	return 0;
+}
+
+static bool tid_valid(pid_t pid, pid_t tid)
+{
+	return pid > 0 && tid > 0;
+}
+
+/* The host's online CPUs; -EINVAL with a log line when @mask is empty or
+ * holds a CPU that is not online. */
+static int check_online(struct rtvm_ctx *ctx, const struct rtvm_cpumask *mask)
+{
+	struct rtvm_cpumask *on = NULL;
+	char buf[4096];
+	int cpu, r;
+
+	if (rtvm_cpumask_weight(mask) == 0) {
+		err(ctx, "empty CPU mask");
+		return -EINVAL;
+	}
+	r = rtvm_fs_read(ctx, RTVM_FS_SYS, buf, sizeof(buf),
+			 "devices/system/cpu/online");
+	if (r < 0)
+		return r;
+	r = rtvm_cpumask_new(ctx, &on);
+	if (r < 0)
+		return r;
+	r = rtvm_cpumask_parse_list(on, buf, 0);
+	if (r < 0)
+		goto out;
+	rtvm_cpumask_foreach(cpu, mask) {
+		if (!rtvm_cpumask_test(on, (unsigned int)cpu)) {
+			err(ctx, "CPU %d is not online (online: %s)", cpu, buf);
+			r = -EINVAL;
+			goto out;
+		}
+	}
+out:
+	rtvm_cpumask_free(on);
+	return r;
+}
+
+/* ---- moving records between changesets --------------------------------- */
+
+/* Append copies of @src's records to @dst, oldest first.  On failure @dst
+ * may hold some of them: restoring those is harmless once @src is. */
+static int changeset_append(struct rtvm_changeset *dst,
+			    const struct rtvm_changeset *src)
+{
+	const struct rtvm_change *c;
+	int r;
+
+	if (!dst)
+		return 0;
+	rtvm_changeset_foreach(c, src) {
+		r = rtvm_changeset_add(dst, rtvm_change_get_kind(c),
+				       rtvm_change_get_target(c),
+				       rtvm_change_get_old_value(c),
+				       rtvm_change_get_new_value(c));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* End a private changeset: hand its records to @dst when @r says success,
+ * else put back what it changed.  Returns @r, or the error of handing. */
+static int changeset_finish(struct rtvm_changeset *tmp,
+			    struct rtvm_changeset *dst, int r)
+{
+	if (r >= 0) {
+		r = changeset_append(dst, tmp);
+		if (r >= 0) {
+			rtvm_changeset_unref(tmp);
+			return 0;
+		}
+	}
+	rtvm_changeset_restore(tmp, 0);
+	rtvm_changeset_unref(tmp);
+	return r;
+}
+
+/* ---- RT group scheduling ---------------------------------------------- */
+
+/* The thread's cgroup in the v1 hierarchy that has the "cpu" controller,
+ * e.g. "/machine/vm1"; -ENOENT when there is none (cgroup v2). */
+static int thread_cpu_cgroup(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			     char **ret)
+{
+	char *text, *line, *save = NULL, *found = NULL;
+	int r;
+
+	r = rtvm_fs_read_alloc(ctx, RTVM_FS_PROC, &text, "%d/task/%d/cgroup",
+			       t.pid, t.tid);
+	if (r == -ENOENT)
+		return -ESRCH;
+	if (r < 0)
+		return r;
+	/* "ID:CONTROLLERS:PATH" */
+	for (line = strtok_r(text, "\n", &save); line && !found;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+
+		if (!c2 || c2[1] != '/')
+			continue;
+		*c2 = '\0';
+		for (char *s = c1 + 1; *s;) {
+			size_t len = strcspn(s, ",");
+
+			if (len == 3 && strncmp(s, "cpu", 3) == 0) {
+				found = strdup(c2 + 1);
+				if (!found)
+					r = -ENOMEM;
+				break;
+			}
+			s += len + (s[len] == ',');
+		}
+	}
+	free(text);
+	if (r < 0)
+		return r;
+	if (!found)
+		return -ENOENT;
+	*ret = found;
+	return 0;
+}
+
+/* Where the cpu controller's hierarchy is, for the fs module. */
+struct cpu_hier {
+	enum rtvm_fs fs;
+	char *mnt; /* host path; rel points into it */
+	const char *rel;
+};
+
+static int cpu_hier_open(struct rtvm_ctx *ctx, struct cpu_hier *h)
+{
+	int r;
+
+	r = rtvm_cgroup_mount_point(ctx, "cpu", &h->mnt);
+	if (r < 0)
+		return r;
+	r = rtvm_fs_split_path(h->mnt, &h->fs, &h->rel);
+	if (r < 0) {
+		free(h->mnt);
+		h->mnt = NULL;
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/* A cgroup's file, relative to the fs top: @cg is "" for the root. */
+static int cg_file(const struct cpu_hier *h, const char *cg, const char *file,
+		   char **ret)
+{
+	return asprintf(ret, "%s%s/%s", h->rel, cg, file) < 0 ? -ENOMEM : 0;
+}
+
+static int cg_read_ll(struct rtvm_ctx *ctx, const struct cpu_hier *h,
+		      const char *cg, const char *file, long long *ret)
+{
+	char buf[64], *rel, *end;
+	long long v;
+	int r;
+
+	r = cg_file(h, cg, file, &rel);
+	if (r < 0)
+		return r;
+	r = rtvm_fs_read(ctx, h->fs, buf, sizeof(buf), "%s", rel);
+	free(rel);
+	if (r < 0)
+		return r;
+	errno = 0;
+	v = strtoll(buf, &end, 10);
+	if (errno || end == buf || *rtvm_strip(end))
+		return -EIO;
+	*ret = v;
+	return 0;
+}
+
+/* A cgroup's RT bandwidth as the kernel's fixed-point ratio. */
+static int cg_ratio(struct rtvm_ctx *ctx, const struct cpu_hier *h,
+		    const char *cg, uint64_t *ret, long long *ret_period)
+{
+	long long runtime, period;
+	int r;
+
+	r = cg_read_ll(ctx, h, cg, "cpu.rt_runtime_us", &runtime);
+	if (r < 0)
+		return r;
+	if (cg_read_ll(ctx, h, cg, "cpu.rt_period_us", &period) < 0 ||
+	    period <= 0)
+		period = RT_DEFAULT_PERIOD_US;
+	if (runtime < 0 || runtime > period) /* -1: unlimited */
+		runtime = period;
+	*ret = ((uint64_t)runtime << BW_SHIFT) / (uint64_t)period;
+	if (ret_period)
+		*ret_period = period;
+	return 0;
+}
+
+/* The RT bandwidth the children of @cg hold together. */
+static int cg_children_ratio(struct rtvm_ctx *ctx, const struct cpu_hier *h,
+			     const char *cg, uint64_t *ret)
+{
+	char *rel, *child;
+	struct dirent *de;
+	uint64_t sum = 0, one;
+	DIR *d;
+	int fd, r;
+
+	r = cg_file(h, cg, "", &rel);
+	if (r < 0)
+		return r;
+	fd = rtvm_fs_open_dir(ctx, h->fs, "%s", rel);
+	free(rel);
+	if (fd < 0)
+		return fd;
+	d = fdopendir(fd);
+	if (!d) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	r = 0;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' ||
+		    (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
+			continue;
+		if (asprintf(&child, "%s/%s", cg, de->d_name) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+		if (cg_ratio(ctx, h, child, &one, NULL) == 0)
+			sum += one;
+		free(child);
+	}
+	closedir(d);
+	if (r < 0)
+		return r;
+	*ret = sum;
+	return 0;
+}
+
+/* Give RT runtime to @cg and the ancestors between it and the first one
+ * that has some, top-down, recording each write in @cs. */
+static int rt_provision(struct rtvm_ctx *ctx, const struct cpu_hier *h,
+			const char *cg, struct rtvm_changeset *cs)
+{
+	size_t len = strlen(cg), ends[64], n = 0, k, plen;
+	char *path = NULL, *rel = NULL, *host = NULL;
+	uint64_t ratio, used = 0, avail;
+	long long runtime, period, give, prev_give = 0, prev_period = 1;
+	char old[32], value[32];
+	int r;
+
+	/* "/machine/vm1": levels "/machine" and "/machine/vm1" */
+	if (cg[0] != '/' || len < 2 || cg[len - 1] == '/')
+		return -EINVAL;
+	for (size_t i = 1; i <= len; i++)
+		if (cg[i] == '/' || cg[i] == '\0') {
+			if (n == ARRAY_SIZE(ends))
+				return -EINVAL;
+			ends[n++] = i;
+		}
+	path = strdup(cg);
+	if (!path)
+		return -ENOMEM;
+	/* The first level below the root whose runtime is 0. */
+	for (k = 0; k < n; k++) {
+		path[ends[k]] = '\0';
+		r = cg_read_ll(ctx, h, path, "cpu.rt_runtime_us", &runtime);
+		path[ends[k]] = cg[ends[k]];
+		if (r < 0)
+			goto out;
+		if (runtime == 0)
+			break;
+	}
+	r = 0;
+	if (k == n) /* nothing to give */
+		goto out;
+	/* What its parent has, less what the parent's children hold. */
+	plen = k ? ends[k - 1] : 0;
+	path[plen] = '\0';
+	r = cg_ratio(ctx, h, path, &ratio, NULL);
+	if (r == 0)
+		r = cg_children_ratio(ctx, h, path, &used);
+	path[plen] = cg[plen];
+	if (r < 0)
+		goto out;
+	avail = ratio > used ? ratio - used : 0;
+	for (; k < n; k++) {
+		path[ends[k]] = '\0';
+		r = cg_read_ll(ctx, h, path, "cpu.rt_runtime_us", &runtime);
+		if (r < 0)
+			goto out;
+		r = cg_ratio(ctx, h, path, &ratio, &period);
+		if (r < 0)
+			goto out;
+		if (prev_give)
+			give = prev_give * period / prev_period;
+		else
+			give = (long long)((avail * (uint64_t)period) >> BW_SHIFT);
+		if (give > RT_PROVISION_US)
+			give = RT_PROVISION_US;
+		if (give <= 0) {
+			err(ctx, "cannot give cpu cgroup %s RT runtime: its "
+				 "parent has no RT budget left",
+			    path);
+			r = -ENOSPC;
+			goto out;
+		}
+		snprintf(old, sizeof(old), "%lld", runtime);
+		snprintf(value, sizeof(value), "%lld", give);
+		if ((r = cg_file(h, path, "cpu.rt_runtime_us", &rel)) < 0 ||
+		    (r = rtvm_fs_join_path(h->fs, rel, &host)) < 0)
+			goto out;
+		/* Recorded first: whatever happens next, restore knows. */
+		r = rtvm_changeset_add(cs, RTVM_CHANGE_FILE, host, old, value);
+		if (r < 0)
+			goto out;
+		r = rtvm_fs_write(ctx, h->fs, value, "%s", rel);
+		if (r < 0) {
+			err(ctx, "cannot give cpu cgroup %s RT runtime %s us: %s",
+			    path, value, strerror(-r));
+			goto out;
+		}
+		info(ctx, "cpu cgroup %s: cpu.rt_runtime_us %s -> %s", path, old,
+		     value);
+		free(rel);
+		free(host);
+		rel = host = NULL;
+		path[ends[k]] = cg[ends[k]];
+		/* Its children had none (a parent without runtime has no
+		 * children with some): all of it is theirs. */
+		prev_give = give;
+		prev_period = period;
+	}
+	r = 0;
+out:
+	free(rel);
+	free(host);
+	free(path);
+	return r;
+}
+
+/* The kernel refused an RT policy with EPERM: explain it, and with
+ * RTVM_SCHED_PROVISION_RT give the thread's cpu cgroup RT runtime and try
+ * again.  Returns -EPERM when nothing can be done. */
+static int rt_group_retry(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			  const struct rtvm_sched *s, unsigned int flags,
+			  struct rtvm_changeset *cs)
+{
+	struct cpu_hier h = {0};
+	struct rtvm_changeset *tmp;
+	char *cg = NULL;
+	long long runtime;
+	int r;
+
+	if (thread_cpu_cgroup(ctx, t, &cg) < 0 || cpu_hier_open(ctx, &h) < 0 ||
+	    strcmp(cg, "/") == 0 ||
+	    cg_read_ll(ctx, &h, cg, "cpu.rt_runtime_us", &runtime) < 0 ||
+	    runtime != 0) {
+		err(ctx, "%s refused for thread %d: not permitted (needs "
+			 "CAP_SYS_NICE or an RLIMIT_RTPRIO)",
+		    policy_name(s->policy), t.tid);
+		r = -EPERM;
+		goto out;
+	}
+	if (!(flags & RTVM_SCHED_PROVISION_RT)) {
+		err(ctx, "%s refused for thread %d: its cpu cgroup %s has "
+			 "cpu.rt_runtime_us 0 (CONFIG_RT_GROUP_SCHED); pass "
+			 "RTVM_SCHED_PROVISION_RT",
+		    policy_name(s->policy), t.tid, cg);
+		r = -EPERM;
+		goto out;
+	}
+	/* A private set: undone as a whole if the retry fails, and its file
+	 * records come before the thread's so restore lowers runtime after
+	 * the thread has left its RT policy. */
+	r = rtvm_changeset_new(ctx, &tmp);
+	if (r < 0)
+		goto out;
+	r = rt_provision(ctx, &h, cg, tmp);
+	if (r >= 0) {
+		r = rtvm_thread_apply_sched(ctx, t, s, tmp);
+		if (r < 0)
+			err(ctx, "%s for thread %d still fails after giving cpu "
+				 "cgroup %s RT runtime: %s",
+			    policy_name(s->policy), t.tid, cg, strerror(-r));
+	}
+	r = changeset_finish(tmp, cs, r);
+out:
+	free(h.mnt);
+	free(cg);
+	return r;
+}
+
+/* ---- threads ---------------------------------------------------------- */
+
+static int set_sched(struct rtvm_ctx *ctx, struct rtvm_tid t,
+		     const struct rtvm_sched *want, unsigned int flags,
+		     struct rtvm_changeset *cs)
+{
+	struct rtvm_sched s = *want, cur;
+	int r;
+
+	if (policy_rt(s.policy)) {
+		/* RT policies keep the nice value: record what stays. */
+		r = rtvm_sys_sched_get(ctx, t, &cur);
+		if (r < 0)
+			return r;
+		s.nice = cur.nice;
+	}
+	r = rtvm_thread_apply_sched(ctx, t, &s, cs);
+	if (r == -EPERM && policy_rt(s.policy))
+		return rt_group_retry(ctx, t, &s, flags, cs);
+	if (r < 0 && r != -ESRCH)
+		err(ctx, "%s for thread %d/%d: %s", policy_name(s.policy), t.pid,
+		    t.tid, strerror(-r));
+	return r;
+}
+
+RTVM_EXPORT int rtvm_thread_get_sched(struct rtvm_ctx *ctx, pid_t pid,
+				      pid_t tid, struct rtvm_sched_attr *ret)
+{
+	struct rtvm_tid t = { pid, tid };
+	unsigned long long start;
+	struct rtvm_sched s;
+	int r;
+
+	if (!ctx || !ret || !tid_valid(pid, tid) || ret->size != sizeof(*ret))
+		return -EINVAL;
+	if ((r = rtvm_thread_identity(ctx, t, &start)) < 0 ||
+	    (r = rtvm_sys_sched_get(ctx, t, &s)) < 0)
+		return r;
+	*ret = (struct rtvm_sched_attr){
+		.size = sizeof(*ret),
+		.policy = s.policy,
+		.priority = s.priority,
+		.nice = s.nice,
+		.runtime_ns = s.runtime,
+		.deadline_ns = s.deadline,
+		.period_ns = s.period,
+	};
+	return 0;
+}
+
+RTVM_EXPORT int rtvm_thread_set_sched(struct rtvm_ctx *ctx, pid_t pid,
+				      pid_t tid,
+				      const struct rtvm_sched_attr *attr,
+				      unsigned int flags,
+				      struct rtvm_changeset *cs)
+{
+	struct rtvm_sched s;
+	int r;
+
+	if (!ctx || !attr || !tid_valid(pid, tid) ||
+	    (flags & ~RTVM_SCHED_PROVISION_RT))
+		return -EINVAL;
+	r = attr_to_sched(ctx, attr, &s);
+	if (r < 0)
+		return r;
+	return set_sched(ctx, (struct rtvm_tid){ pid, tid }, &s, flags, cs);
+}
+
+static int set_affinity(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			const struct rtvm_cpumask *mask,
+			struct rtvm_changeset *cs)
+{
+	struct rtvm_stat st;
+	char buf[1024];
+	int r;
+
+	r = rtvm_fs_read(ctx, RTVM_FS_PROC, buf, sizeof(buf), "%d/task/%d/stat",
+			 t.pid, t.tid);
+	if (r == -ENOENT)
+		return -ESRCH;
+	if (r < 0 || (r = rtvm_stat_parse(buf, &st)) < 0)
+		return r;
+	if (st.flags & RTVM_PF_NO_SETAFFINITY) {
+		err(ctx, "thread %d (%s) is a per-CPU kernel thread: its "
+			 "affinity cannot change",
+		    t.tid, st.comm);
+		return -EINVAL;
+	}
+	r = rtvm_thread_apply_affinity(ctx, t, mask, cs);
+	if (r < 0 && r != -ESRCH)
+		err(ctx, "affinity of thread %d/%d: %s", t.pid, t.tid,
+		    strerror(-r));
+	return r;
+}
+
+RTVM_EXPORT int rtvm_thread_set_affinity(struct rtvm_ctx *ctx, pid_t pid,
+					 pid_t tid,
+					 const struct rtvm_cpumask *mask,
+					 struct rtvm_changeset *cs)
+{
+	int r;
+
+	if (!ctx || !mask || !tid_valid(pid, tid))
+		return -EINVAL;
+	r = check_online(ctx, mask);
+	if (r < 0)
+		return r;
+	return set_affinity(ctx, (struct rtvm_tid){ pid, tid }, mask, cs);
+}
+
+/* ---- VMs -------------------------------------------------------------- */
+
+static bool role_valid(int role)
+{
+	return role >= RTVM_VM_ROLE_OTHER && role <= RTVM_VM_ROLE_IOTHREAD;
+}
+
+/* Whether @t is selected by role and vCPU mask. */
+static bool vm_selects(const struct rtvm_vm_thread *t, int role,
+		       const struct rtvm_cpumask *vcpus)
+{
+	int index;
+
+	if (rtvm_vm_thread_get_role(t) != role)
+		return false;
+	if (!vcpus)
+		return true;
+	index = rtvm_vm_thread_get_index(t);
+	return index >= 0 && rtvm_cpumask_test(vcpus, (unsigned int)index);
+}
+
+RTVM_EXPORT int rtvm_vm_set_sched(struct rtvm_vm *vm, int role,
+				  const struct rtvm_cpumask *vcpus,
+				  const struct rtvm_sched_attr *attr,
+				  unsigned int flags, struct rtvm_changeset *cs,
+				  unsigned int *ret_skipped)
+{
+	const struct rtvm_vm_thread *t;
+	struct rtvm_changeset *tmp;
+	struct rtvm_ctx *ctx;
+	struct rtvm_sched s;
+	unsigned int skipped = 0;
+	pid_t pid;
+	int idx, r;
+
+	if (!vm || !attr || (flags & ~RTVM_SCHED_PROVISION_RT))
+		return -EINVAL;
+	ctx = rtvm_vm_get_ctx(vm);
+	pid = rtvm_vm_get_pid(vm);
+	if (!role_valid(role)) {
+		err(ctx, "unknown VM thread role %d", role);
+		return -EINVAL;
+	}
+	if (vcpus && role != RTVM_VM_ROLE_VCPU) {
+		err(ctx, "a vCPU mask is given for %s threads",
+		    rtvm_vm_role_to_string(role));
+		return -EINVAL;
+	}
+	rtvm_cpumask_foreach(idx, vcpus) {
+		if (rtvm_vm_get_vcpu_tid(vm, (unsigned int)idx) < 0) {
+			err(ctx, "VM %d has no vCPU %d (it has %u)", pid, idx,
+			    rtvm_vm_get_nr_vcpus(vm));
+			return -EINVAL;
+		}
+	}
+	r = attr_to_sched(ctx, attr, &s);
+	if (r < 0)
+		return r;
+	r = rtvm_changeset_new(ctx, &tmp);
+	if (r < 0)
+		return r;
+	rtvm_vm_foreach_thread(t, vm) {
+		if (!vm_selects(t, role, vcpus))
+			continue;
+		r = set_sched(ctx,
+			      (struct rtvm_tid){ pid, rtvm_vm_thread_get_tid(t) },
+			      &s, flags, tmp);
+		if (r == -ESRCH) {
+			dbg(ctx, "VM %d thread %d is gone: skipped", pid,
+			    rtvm_vm_thread_get_tid(t));
+			skipped++;
+			r = 0;
+		}
+		if (r < 0)
+			break;
+	}
+	r = changeset_finish(tmp, cs, r);
+	if (r == 0 && ret_skipped)
+		*ret_skipped = skipped;
+	return r;
+}
+
+RTVM_EXPORT int rtvm_vm_pin(struct rtvm_vm *vm, int role,
+			    const struct rtvm_cpumask *cpus, unsigned int flags,
+			    struct rtvm_changeset *cs, unsigned int *ret_skipped)
+{
+	const struct rtvm_vm_thread *t;
+	struct rtvm_cpumask *one = NULL;
+	struct rtvm_changeset *tmp;
+	struct rtvm_ctx *ctx;
+	unsigned int skipped = 0, nr_vcpus;
+	int *nth = NULL, cpu, r;
+	pid_t pid;
+
+	if (!vm || !cpus || (flags & ~RTVM_VM_PIN_ONE_TO_ONE))
+		return -EINVAL;
+	ctx = rtvm_vm_get_ctx(vm);
+	pid = rtvm_vm_get_pid(vm);
+	if (!role_valid(role)) {
+		err(ctx, "unknown VM thread role %d", role);
+		return -EINVAL;
+	}
+	r = check_online(ctx, cpus);
+	if (r < 0)
+		return r;
+	if (flags & RTVM_VM_PIN_ONE_TO_ONE) {
+		if (role != RTVM_VM_ROLE_VCPU) {
+			err(ctx, "one-to-one pinning is for vCPUs, not %s threads",
+			    rtvm_vm_role_to_string(role));
+			return -EINVAL;
+		}
+		nr_vcpus = rtvm_vm_get_nr_vcpus(vm);
+		if (rtvm_cpumask_weight(cpus) < nr_vcpus) {
+			err(ctx, "one-to-one pinning of %u vCPUs on %u CPUs",
+			    nr_vcpus, rtvm_cpumask_weight(cpus));
+			return -EINVAL;
+		}
+		/* vCPU i -> the i-th CPU of the mask */
+		nth = calloc(nr_vcpus ? nr_vcpus : 1, sizeof(*nth));
+		if (!nth)
+			return -ENOMEM;
+		cpu = -1;
+		for (unsigned int i = 0; i < nr_vcpus; i++)
+			nth[i] = cpu = rtvm_cpumask_next(cpus, cpu);
+		r = rtvm_cpumask_dup(cpus, &one);
+		if (r < 0) {
+			free(nth);
+			return r;
+		}
+	}
+	r = rtvm_changeset_new(ctx, &tmp);
+	if (r < 0)
+		goto out;
+	rtvm_vm_foreach_thread(t, vm) {
+		const struct rtvm_cpumask *mask = cpus;
+		int index;
+
+		if (rtvm_vm_thread_get_role(t) != role)
+			continue;
+		if (nth) {
+			index = rtvm_vm_thread_get_index(t);
+			if (index < 0 || (unsigned int)index >= nr_vcpus)
+				continue;
+			rtvm_cpumask_zero(one);
+			rtvm_cpumask_set(one, (unsigned int)nth[index]);
+			mask = one;
+		}
+		r = set_affinity(ctx,
+				 (struct rtvm_tid){ pid, rtvm_vm_thread_get_tid(t) },
+				 mask, tmp);
+		if (r == -ESRCH) {
+			skipped++;
+			r = 0;
+		}
+		if (r < 0)
+			break;
+	}
+	r = changeset_finish(tmp, cs, r);
+	if (r == 0 && ret_skipped)
+		*ret_skipped = skipped;
+out:
+	rtvm_cpumask_free(one);
+	free(nth);
+	return r;
+}
+
+/* ---- kernel threads --------------------------------------------------- */
+
+struct kthread_rule {
+	const char *prefix; /* the comm is PREFIX + a CPU number */
+	int policy;
+	int priority;
+};
+
+static const struct kthread_rule rt_host_rules[] = {
+	{ "ksoftirqd/", SCHED_FIFO, 2 },
+	{ "ktimers/", SCHED_FIFO, 2 },
+	{ "rcuc/", SCHED_FIFO, 4 },
+	/* Named per CPU on some kernels only (else per RCU node): those
+	 * whose number is not one of @cpus are left alone. */
+	{ "rcub/", SCHED_FIFO, 4 },
+};
+
+static const struct {
+	const char *name;
+	const struct kthread_rule *rules;
+	size_t nr_rules;
+} kthread_profiles[] = {
+	{ "rt-host", rt_host_rules, ARRAY_SIZE(rt_host_rules) },
+};
+
+/* The rule for a kernel thread's comm when its CPU is in @cpus. */
+static const struct kthread_rule *
+kthread_match(const struct kthread_rule *rules, size_t n, const char *comm,
+	      const struct rtvm_cpumask *cpus)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(rules[i].prefix);
+		int cpu;
+
+		if (strncmp(comm, rules[i].prefix, len) != 0)
+			continue;
+		if (rtvm_parse_int(comm + len, &cpu) < 0 || cpu < 0 ||
+		    !strchr("0123456789", comm[len]))
+			return NULL;
+		return rtvm_cpumask_test(cpus, (unsigned int)cpu) ? &rules[i] :
+								    NULL;
+	}
+	return NULL;
+}
+
+RTVM_EXPORT int rtvm_kthreads_apply(struct rtvm_ctx *ctx,
+				    const struct rtvm_cpumask *cpus,
+				    const char *profile,
+				    struct rtvm_changeset *cs)
+{
+	const struct kthread_rule *rules = NULL, *rule;
+	const struct rtvm_thread *t;
+	struct rtvm_changeset *tmp;
+	struct rtvm_host *host;
+	size_t nr_rules = 0;
+	int r;
+
+	if (!ctx || !cpus)
+		return -EINVAL;
+	if (rtvm_cpumask_weight(cpus) == 0) {
+		err(ctx, "kernel threads: empty CPU mask");
+		return -EINVAL;
+	}
+	if (!profile)
+		profile = "rt-host";
+	for (size_t i = 0; i < ARRAY_SIZE(kthread_profiles); i++)
+		if (strcmp(kthread_profiles[i].name, profile) == 0) {
+			rules = kthread_profiles[i].rules;
+			nr_rules = kthread_profiles[i].nr_rules;
+		}
+	if (!rules) {
+		err(ctx, "unknown kernel thread profile \"%s\"", profile);
+		return -ENOENT;
+	}
+	r = rtvm_host_new(ctx, RTVM_HOST_THREADS, &host);
+	if (r < 0)
+		return r;
+	r = rtvm_changeset_new(ctx, &tmp);
+	if (r < 0) {
+		rtvm_host_unref(host);
+		return r;
+	}
+	rtvm_host_foreach_thread(t, host) {
+		struct rtvm_sched s = { 0 };
+
+		if (!rtvm_thread_is_kthread(t))
+			continue;
+		rule = kthread_match(rules, nr_rules, rtvm_thread_get_comm(t),
+				     cpus);
+		if (!rule)
+			continue;
+		s.policy = rule->policy;
+		s.priority = rule->priority;
+		r = set_sched(ctx,
+			      (struct rtvm_tid){ rtvm_thread_get_pid(t),
+						 rtvm_thread_get_tid(t) },
+			      &s, 0, tmp);
+		if (r == -ESRCH) /* its CPU went offline meanwhile */
+			r = 0;
+		if (r < 0)
+			break;
+	}
+	rtvm_host_unref(host);
+	return changeset_finish(tmp, cs, r);
+}
