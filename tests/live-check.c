@@ -322,6 +322,7 @@ int main(void)
 		printf("SKIP: needs CPU %d online\n", RT_CPU);
 		return EXIT_SKIP;
 	}
+	tu_lock_rt_cpus(); /* no other live test spins on CPU 1 meanwhile */
 	/* Whether this process may be SCHED_FIFO at all (a cpu cgroup with
 	 * no RT runtime says EPERM): 1 ms of spinning. */
 	if (rtvm_new(&ctx) < 0)

@@ -434,6 +434,7 @@ int main(void)
 		printf("SKIP: chrt (util-linux) is needed\n");
 		return EXIT_SKIP;
 	}
+	tu_lock_rt_cpus(); /* no FIFO spinner of another live test on CPU 1 */
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_guest_runs);
 	tcase_add_test(tc, test_discover_and_tune);

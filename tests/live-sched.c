@@ -371,6 +371,7 @@ int main(void)
 		       "skipped\n");
 	}
 	suite_add_tcase(s, tc);
+	tu_lock_rt_cpus();
 	r = tu_run(s);
 	if (test_cg[0])
 		rt_group_cleanup();

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -165,6 +166,24 @@ const char *tu_list(const struct rtvm_cpumask *mask)
 	snprintf(out, 1024, "%s", s);
 	free(s);
 	return out;
+}
+
+int tu_lock_rt_cpus(void)
+{
+	const char *dir = getenv("top_builddir");
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/tests/rt-cpus.lock",
+		 dir && *dir ? dir : ".");
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		perror(path);
+		return -1;
+	}
+	while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
+		;
+	return fd;
 }
 
 int tu_run(Suite *s)

@@ -23,6 +23,10 @@ void tu_write(struct rtvm_ctx *ctx, const char *rel, const char *content);
 struct rtvm_cpumask *tu_mask(unsigned int nr_cpus, const char *list);
 /* The list form of a mask; static storage (4 slots). */
 const char *tu_list(const struct rtvm_cpumask *mask);
+/* Live tests that run SCHED_FIFO work on a CPU hold this lock for their
+ * whole run, so that "make -j" never runs two of them side by side (one's
+ * FIFO 99 spinner would starve the other's threads).  Returns the fd. */
+int tu_lock_rt_cpus(void);
 /* Run a suite in fork mode; returns the exit status for main(). */
 int tu_run(Suite *s);
 
