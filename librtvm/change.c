@@ -130,6 +130,21 @@ int rtvm_changeset_add(struct rtvm_changeset *cs, enum rtvm_change_kind kind,
 	return 0;
 }
 
+void rtvm_changeset_move(struct rtvm_changeset *dst,
+			 struct rtvm_changeset *src)
+{
+	if (!src->head)
+		return;
+	if (dst->tail)
+		dst->tail->next = src->head;
+	else
+		dst->head = src->head;
+	dst->tail = src->tail;
+	dst->count += src->count;
+	src->head = src->tail = NULL;
+	src->count = 0;
+}
+
 RTVM_EXPORT unsigned int
 rtvm_changeset_get_count(const struct rtvm_changeset *cs)
 {

@@ -178,6 +178,9 @@ int rtvm_thread_apply_affinity(struct rtvm_ctx *ctx, struct rtvm_tid t,
 int rtvm_changeset_add(struct rtvm_changeset *cs, enum rtvm_change_kind kind,
 		       const char *target, const char *old_value,
 		       const char *new_value);
+/* Move every record of @src to the end of @dst, in order; never fails. */
+void rtvm_changeset_move(struct rtvm_changeset *dst,
+			 struct rtvm_changeset *src);
 int rtvm_thread_target_format(struct rtvm_tid t, unsigned long long start,
 			      char **ret);
 int rtvm_thread_target_parse(const char *str, struct rtvm_tid *ret_t,

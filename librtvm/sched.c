@@ -168,44 +168,19 @@ out:
 	return r;
 }
 
-/* ---- moving records between changesets --------------------------------- */
-
-/* Append copies of @src's records to @dst, oldest first.  On failure @dst
- * may hold some of them: restoring those is harmless once @src is. */
-static int changeset_append(struct rtvm_changeset *dst,
-			    const struct rtvm_changeset *src)
-{
-	const struct rtvm_change *c;
-	int r;
-
-	if (!dst)
-		return 0;
-	rtvm_changeset_foreach(c, src) {
-		r = rtvm_changeset_add(dst, rtvm_change_get_kind(c),
-				       rtvm_change_get_target(c),
-				       rtvm_change_get_old_value(c),
-				       rtvm_change_get_new_value(c));
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
+/* ---- private changesets ------------------------------------------------ */
 
 /* End a private changeset: hand its records to @dst when @r says success,
- * else put back what it changed.  Returns @r, or the error of handing. */
+ * else put back what it changed.  Returns @r. */
 static int changeset_finish(struct rtvm_changeset *tmp,
 			    struct rtvm_changeset *dst, int r)
 {
-	if (r >= 0) {
-		r = changeset_append(dst, tmp);
-		if (r >= 0) {
-			rtvm_changeset_unref(tmp);
-			return 0;
-		}
-	}
-	rtvm_changeset_restore(tmp, 0);
+	if (r < 0)
+		rtvm_changeset_restore(tmp, 0);
+	else if (dst)
+		rtvm_changeset_move(dst, tmp);
 	rtvm_changeset_unref(tmp);
-	return r;
+	return r < 0 ? r : 0;
 }
 
 /* ---- RT group scheduling ---------------------------------------------- */
