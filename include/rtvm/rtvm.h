@@ -1652,6 +1652,253 @@ int rtvm_vm_pin(struct rtvm_vm *vm, int role, const struct rtvm_cpumask *cpus,
 int rtvm_kthreads_apply(struct rtvm_ctx *ctx, const struct rtvm_cpumask *cpus,
 			const char *profile, struct rtvm_changeset *cs);
 
+/* ------------------------------------------------------------------ */
+/* IRQs: a read-only inventory                                        */
+/* ------------------------------------------------------------------ */
+
+/** What an interrupt line is. */
+enum rtvm_irq_kind {
+	RTVM_IRQ_DEVICE = 0, /* a numbered device interrupt */
+	RTVM_IRQ_PERCPU,     /* a numbered per-CPU interrupt (timers, IPIs) */
+	RTVM_IRQ_SYSTEM,     /* a line of counters such as LOC, RES, CAL, TLB, NMI */
+};
+
+struct rtvm_irqs;
+struct rtvm_irq;
+
+/**
+ * rtvm_irqs_new() - take an inventory of the host's interrupts from
+ *      /proc/interrupts, /proc/irq/N and /sys/kernel/irq/N.
+ * @ctx: the context; the inventory holds a reference on it.
+ * @ret: where the inventory is stored (one reference).
+ *
+ * Each numbered IRQ gets its per-CPU counts, chip, hwirq, trigger, actions,
+ * affinity, effective affinity, node, its kind, whether the kernel manages
+ * its affinity or refuses to move it, the PCI device, driver and network
+ * interface it belongs to where /sys says so (msi_irqs), and its threaded
+ * handler's kernel thread (irq/N-name) if any.  System lines (LOC, RES,
+ * ...) come with their per-CPU counts.
+ *
+ * Returns: 0, or -EINVAL (NULL argument), -ENOENT (no /proc/interrupts),
+ * -ENOMEM, or the error of reading /proc/interrupts.
+ * Privileges: none.
+ */
+int rtvm_irqs_new(struct rtvm_ctx *ctx, struct rtvm_irqs **ret);
+
+/**
+ * rtvm_irqs_ref() - take a reference on an inventory.
+ * @irqs: the inventory, or NULL.
+ *
+ * Returns: @irqs.
+ * Privileges: none.
+ */
+struct rtvm_irqs *rtvm_irqs_ref(struct rtvm_irqs *irqs);
+
+/**
+ * rtvm_irqs_unref() - drop a reference; the last frees the inventory.
+ * @irqs: the inventory, or NULL.
+ *
+ * Returns: NULL, always.
+ * Privileges: none.
+ */
+struct rtvm_irqs *rtvm_irqs_unref(struct rtvm_irqs *irqs);
+
+/**
+ * rtvm_irqs_next() - iterate: numbered IRQs in increasing number, then the
+ *      system lines in /proc/interrupts order.
+ * @irqs: the inventory.
+ * @prev: the previous entry, or NULL to start.
+ *
+ * Returns: the next entry (lent), or NULL at the end.
+ * Privileges: none.
+ */
+const struct rtvm_irq *rtvm_irqs_next(const struct rtvm_irqs *irqs,
+				      const struct rtvm_irq *prev);
+
+/** Iterate @q (a const struct rtvm_irq *) over an inventory. */
+#define rtvm_irqs_foreach(q, irqs)                                       \
+	for ((q) = rtvm_irqs_next((irqs), NULL); (q);                     \
+	     (q) = rtvm_irqs_next((irqs), (q)))
+
+/**
+ * rtvm_irqs_find() - a numbered IRQ.
+ * @irqs: the inventory.
+ * @irq: the IRQ number.
+ * @ret: where the entry (lent) is stored.
+ *
+ * Returns: 0, -ENOENT (no such IRQ), -EINVAL (NULL argument).
+ * Privileges: none.
+ */
+int rtvm_irqs_find(const struct rtvm_irqs *irqs, unsigned int irq,
+		   const struct rtvm_irq **ret);
+
+/**
+ * rtvm_irq_get_number() - the IRQ number.
+ * @q: the entry.
+ *
+ * Returns: the number, -ENOENT for a system line, -EINVAL for NULL.
+ * Privileges: none.
+ */
+int rtvm_irq_get_number(const struct rtvm_irq *q);
+
+/**
+ * rtvm_irq_get_name() - the actions ("eth0-TxRx-3", comma-separated when
+ *      shared) of a numbered IRQ, or the label of a system line ("LOC").
+ * @q: the entry.
+ *
+ * Returns: the name (lent; "" when no handler is registered), NULL for NULL.
+ * Privileges: none.
+ */
+const char *rtvm_irq_get_name(const struct rtvm_irq *q);
+
+/**
+ * rtvm_irq_get_kind() - an enum rtvm_irq_kind.
+ * @q: the entry.
+ *
+ * Returns: the kind, or -EINVAL for NULL.
+ * Privileges: none.
+ */
+int rtvm_irq_get_kind(const struct rtvm_irq *q);
+
+/**
+ * rtvm_irq_get_chip() - the interrupt chip ("IR-PCI-MSIX-0000:03:00.0",
+ *      "IO-APIC"), for a numbered IRQ.
+ * @q: the entry.
+ *
+ * Returns: the chip (lent), NULL when unknown or for NULL.
+ * Privileges: none.
+ */
+const char *rtvm_irq_get_chip(const struct rtvm_irq *q);
+
+/**
+ * rtvm_irq_get_hwirq() - the hardware IRQ number as the kernel shows it.
+ * @q: the entry.
+ *
+ * Returns: the text (lent, e.g. "524288"; the trigger of "2-edge" is split
+ * off into rtvm_irq_get_trigger()), NULL when unknown.
+ * Privileges: none.
+ */
+const char *rtvm_irq_get_hwirq(const struct rtvm_irq *q);
+
+/**
+ * rtvm_irq_get_trigger() - "edge" or "level", where the kernel says.
+ * @q: the entry.
+ *
+ * Returns: the trigger (lent), NULL when unknown.
+ * Privileges: none.
+ */
+const char *rtvm_irq_get_trigger(const struct rtvm_irq *q);
+
+/**
+ * rtvm_irq_get_count() - the interrupts one CPU has taken.
+ * @q: the entry.
+ * @cpu: the CPU.
+ *
+ * Returns: the count; 0 for a CPU without a column (offline) or NULL.
+ * Privileges: none.
+ */
+unsigned long long rtvm_irq_get_count(const struct rtvm_irq *q,
+				      unsigned int cpu);
+
+/**
+ * rtvm_irq_get_total() - the interrupts all CPUs have taken.
+ * @q: the entry.
+ *
+ * Returns: the sum, 0 for NULL.
+ * Privileges: none.
+ */
+unsigned long long rtvm_irq_get_total(const struct rtvm_irq *q);
+
+/**
+ * rtvm_irq_get_affinity() - the CPUs the IRQ may be delivered to
+ *      (smp_affinity_list).
+ * @q: a numbered IRQ.
+ *
+ * Returns: the mask (lent), NULL for system lines or when unreadable.
+ * Privileges: none.
+ */
+const struct rtvm_cpumask *rtvm_irq_get_affinity(const struct rtvm_irq *q);
+
+/**
+ * rtvm_irq_get_effective_affinity() - the CPUs the chip actually delivers
+ *      it to (effective_affinity_list), which may be narrower.
+ * @q: a numbered IRQ.
+ *
+ * Returns: the mask (lent), NULL when the kernel does not say.
+ * Privileges: none.
+ */
+const struct rtvm_cpumask *
+rtvm_irq_get_effective_affinity(const struct rtvm_irq *q);
+
+/**
+ * rtvm_irq_get_node() - the NUMA node of the IRQ's device.
+ * @q: a numbered IRQ.
+ *
+ * Returns: the node, -ENOENT when unknown (or -1 in the kernel), -EINVAL for
+ * NULL.
+ * Privileges: none.
+ */
+int rtvm_irq_get_node(const struct rtvm_irq *q);
+
+/**
+ * rtvm_irq_is_managed() - whether the kernel manages the IRQ's affinity
+ *      (multi-queue devices' managed IRQs cannot be moved from userspace).
+ * @q: the entry.
+ *
+ * Returns: true or false (false for NULL).
+ * Privileges: none.
+ */
+bool rtvm_irq_is_managed(const struct rtvm_irq *q);
+
+/**
+ * rtvm_irq_is_movable() - whether userspace can change its affinity: a
+ *      numbered device IRQ that is neither managed nor per-CPU and has an
+ *      affinity file.
+ * @q: the entry.
+ *
+ * Returns: true or false (false for NULL).
+ * Privileges: none.
+ */
+bool rtvm_irq_is_movable(const struct rtvm_irq *q);
+
+/**
+ * rtvm_irq_get_pci() - the PCI address of the device the IRQ belongs to
+ *      (through /sys/bus/pci/devices/ADDR/msi_irqs or the chip name).
+ * @q: the entry.
+ *
+ * Returns: "0000:03:00.0" (lent), or NULL when not a PCI device's IRQ.
+ * Privileges: none.
+ */
+const char *rtvm_irq_get_pci(const struct rtvm_irq *q);
+
+/**
+ * rtvm_irq_get_driver() - the driver bound to the IRQ's PCI device.
+ * @q: the entry.
+ *
+ * Returns: the driver name (lent), or NULL when unknown.
+ * Privileges: none.
+ */
+const char *rtvm_irq_get_driver(const struct rtvm_irq *q);
+
+/**
+ * rtvm_irq_get_netdev() - the network interface of the IRQ's PCI device.
+ * @q: the entry.
+ *
+ * Returns: the interface name (lent), or NULL when none.
+ * Privileges: none.
+ */
+const char *rtvm_irq_get_netdev(const struct rtvm_irq *q);
+
+/**
+ * rtvm_irq_get_thread() - the kernel thread of a threaded handler
+ *      ("irq/125-eth0-TxRx-3").
+ * @q: the entry.
+ *
+ * Returns: its tid, 0 when the IRQ has none, -EINVAL for NULL.
+ * Privileges: none.
+ */
+pid_t rtvm_irq_get_thread(const struct rtvm_irq *q);
+
 #ifdef __cplusplus
 }
 #endif

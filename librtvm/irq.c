@@ -1,0 +1,850 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A read-only inventory of the host's interrupts: the interrupts file of
+ * procfs, the irq/N directories of procfs and kernel/irq/N of sysfs, the
+ * PCI devices' msi_irqs, and the threaded handlers' kernel threads.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "librtvm-private.h"
+
+struct rtvm_irq {
+	bool numbered;
+	unsigned int number;
+	char *name;	/* actions, or the system line's label */
+	enum rtvm_irq_kind kind;
+	char *chip;
+	char *hwirq;
+	const char *trigger; /* static: "edge", "level" */
+	unsigned long long *counts; /* by CPU */
+	unsigned int nr_counts;
+	unsigned long long total;
+	struct rtvm_cpumask *aff;
+	struct rtvm_cpumask *eff;
+	int node;
+	bool managed;
+	bool movable;
+	char *pci;
+	char *driver;
+	char *netdev;
+	pid_t thread;
+};
+
+struct rtvm_irqs {
+	int refcount;
+	struct rtvm_ctx *ctx;
+	unsigned int nr_cpus; /* length of every counts array */
+	size_t n, nr_numbered;
+	struct rtvm_irq *v;   /* numbered, sorted, then system lines */
+};
+
+static void irq_clear(struct rtvm_irq *q)
+{
+	free(q->name);
+	free(q->chip);
+	free(q->hwirq);
+	free(q->counts);
+	rtvm_cpumask_free(q->aff);
+	rtvm_cpumask_free(q->eff);
+	free(q->pci);
+	free(q->driver);
+	free(q->netdev);
+}
+
+static void irqs_free(struct rtvm_irqs *irqs)
+{
+	for (size_t i = 0; i < irqs->n; i++)
+		irq_clear(&irqs->v[i]);
+	free(irqs->v);
+	rtvm_unref(irqs->ctx);
+	free(irqs);
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* ---- the interrupts file ---------------------------------------------- */
+
+/* The header: "CPU0 CPU1 ...", one column per online CPU. */
+static int parse_header(char *line, unsigned int **ret_cols,
+			unsigned int *ret_n, unsigned int *ret_max)
+{
+	unsigned int *cols = NULL, n = 0, max = 0;
+
+	for (char *p = line; *p;) {
+		unsigned int c, *nc;
+		int used = 0;
+
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!*p)
+			break;
+		if (sscanf(p, "CPU%u%n", &c, &used) != 1 || !used ||
+		    c >= RTVM_CPUMASK_MAX_CPUS) {
+			free(cols);
+			return -EIO;
+		}
+		nc = realloc(cols, (n + 1) * sizeof(*cols));
+		if (!nc) {
+			free(cols);
+			return -ENOMEM;
+		}
+		cols = nc;
+		cols[n++] = c;
+		if (c + 1 > max)
+			max = c + 1;
+		p += used;
+	}
+	if (!n) {
+		free(cols);
+		return -EIO;
+	}
+	*ret_cols = cols;
+	*ret_n = n;
+	*ret_max = max;
+	return 0;
+}
+
+static char *next_token(char **p, size_t *len)
+{
+	char *s = *p;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	*len = strcspn(s, " \t");
+	*p = s + *len;
+	return *len ? s : NULL;
+}
+
+/* What follows the counts of a numbered IRQ: chip, hwirq (x86 appends the
+ * flow, "524288-edge"; GENERIC_IRQ_SHOW_LEVEL adds a "Level"/"Edge"
+ * column), then the actions. */
+static int parse_desc(struct rtvm_irq *q, char *desc)
+{
+	char *p = desc, *tok, *save;
+	size_t len;
+
+	tok = next_token(&p, &len);
+	if (!tok)
+		return 0;
+	q->chip = strndup(tok, len);
+	if (!q->chip)
+		return -ENOMEM;
+	save = p;
+	tok = next_token(&p, &len);
+	if (tok && (isdigit((unsigned char)*tok) || *tok == '-')) {
+		char *dash = memchr(tok, '-', len);
+		size_t hl = dash ? (size_t)(dash - tok) : len;
+
+		if (dash) {
+			size_t fl = len - hl - 1;
+
+			if (fl == 4 && strncmp(dash + 1, "edge", 4) == 0)
+				q->trigger = "edge";
+			else if (fl == 5 && strncmp(dash + 1, "level", 5) == 0)
+				q->trigger = "level";
+			else if (hl)
+				hl = len; /* "9-fasteoi": keep the flow */
+		}
+		if (hl) {
+			q->hwirq = strndup(tok, hl);
+			if (!q->hwirq)
+				return -ENOMEM;
+		}
+		save = p;
+		tok = next_token(&p, &len);
+	}
+	if (tok && len == 5 && strncmp(tok, "Level", 5) == 0) {
+		q->trigger = "level";
+		save = p;
+	} else if (tok && len == 4 && strncmp(tok, "Edge", 4) == 0) {
+		q->trigger = "edge";
+		save = p;
+	}
+	q->name = strdup(rtvm_strip(save));
+	return q->name ? 0 : -ENOMEM;
+}
+
+static int add_entry(struct rtvm_irqs *irqs, size_t *alloc,
+		     struct rtvm_irq **ret)
+{
+	if (irqs->n == *alloc) {
+		size_t a = *alloc ? *alloc * 2 : 64;
+		struct rtvm_irq *nv = realloc(irqs->v, a * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		irqs->v = nv;
+		*alloc = a;
+	}
+	*ret = &irqs->v[irqs->n];
+	**ret = (struct rtvm_irq){ .node = -ENOENT };
+	(*ret)->counts = calloc(irqs->nr_cpus, sizeof(*(*ret)->counts));
+	if (!(*ret)->counts)
+		return -ENOMEM;
+	(*ret)->nr_counts = irqs->nr_cpus;
+	irqs->n++;
+	return 0;
+}
+
+/* One line; malformed ones are skipped (0), not fatal. */
+static int parse_line(struct rtvm_irqs *irqs, size_t *alloc, char *line,
+		      const unsigned int *cols, unsigned int ncols,
+		      unsigned long long *vals)
+{
+	char *p = line, *colon = strchr(line, ':'), *label;
+	unsigned int nvals = 0, number = 0;
+	struct rtvm_irq *q;
+	bool numbered;
+	int r;
+
+	if (!colon)
+		return 0;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (colon == p || colon - p > 32)
+		return 0;
+	*colon = '\0';
+	label = p;
+	for (char *s = label; *s; s++)
+		if (isspace((unsigned char)*s))
+			return 0;
+	numbered = isdigit((unsigned char)*label);
+	if (numbered) {
+		char *end;
+		unsigned long n;
+
+		errno = 0;
+		n = strtoul(label, &end, 10);
+		if (errno || *end || n > 0xffffffffUL)
+			return 0;
+		number = (unsigned int)n;
+	}
+	p = colon + 1;
+	for (; nvals < ncols; nvals++) {
+		char *end;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!isdigit((unsigned char)*p))
+			break;
+		errno = 0;
+		vals[nvals] = strtoull(p, &end, 10);
+		if (errno || (*end && *end != ' ' && *end != '\t'))
+			return 0;
+		p = end;
+	}
+	/* A numbered IRQ has a count for every column; ERR and MIS one. */
+	if (numbered && nvals != ncols)
+		return 0;
+	if (!nvals)
+		return 0;
+	r = add_entry(irqs, alloc, &q);
+	if (r < 0)
+		return r;
+	q->numbered = numbered;
+	q->number = number;
+	if (nvals == ncols) {
+		for (unsigned int i = 0; i < ncols; i++) {
+			q->counts[cols[i]] = vals[i];
+			q->total += vals[i];
+		}
+	} else {
+		/* A machine-wide counter (ERR, MIS): the total only, no CPU
+		 * took it in particular, so every per-CPU count is 0. */
+		q->total = vals[0];
+	}
+	if (numbered) {
+		q->kind = RTVM_IRQ_DEVICE;
+		return parse_desc(q, p);
+	}
+	q->kind = RTVM_IRQ_SYSTEM;
+	q->name = strdup(label);
+	return q->name ? 0 : -ENOMEM;
+}
+
+/* ---- per IRQ: the irq/N directories ------------------------------------ */
+
+static int read_mask(struct rtvm_irqs *irqs, struct rtvm_cpumask **ret,
+		     const char *file, unsigned int irq)
+{
+	char buf[8192];
+	int r;
+
+	r = rtvm_fs_read(irqs->ctx, RTVM_FS_PROC, buf, sizeof(buf),
+			 "irq/%u/%s", irq, file);
+	if (r < 0)
+		return r;
+	r = rtvm_cpumask_new(irqs->ctx, ret);
+	if (r < 0)
+		return r;
+	r = rtvm_cpumask_parse_list(*ret, rtvm_strip(buf),
+				    RTVM_CPUMASK_ALLOW_EMPTY);
+	if (r < 0) {
+		dbg(irqs->ctx, "IRQ %u: bad CPU list \"%s\"", irq, buf);
+		*ret = rtvm_cpumask_free(*ret);
+	}
+	return 0;
+}
+
+static int fill_sys(struct rtvm_irqs *irqs, struct rtvm_irq *q)
+{
+	char buf[512];
+	int r;
+
+	if (!q->chip && rtvm_fs_read(irqs->ctx, RTVM_FS_SYS, buf, sizeof(buf),
+				     "kernel/irq/%u/chip_name", q->number) > 0) {
+		q->chip = strdup(rtvm_strip(buf));
+		if (!q->chip)
+			return -ENOMEM;
+	}
+	if (!q->hwirq && rtvm_fs_read(irqs->ctx, RTVM_FS_SYS, buf, sizeof(buf),
+				      "kernel/irq/%u/hwirq", q->number) > 0) {
+		q->hwirq = strdup(rtvm_strip(buf));
+		if (!q->hwirq)
+			return -ENOMEM;
+	}
+	if (!q->trigger && rtvm_fs_read(irqs->ctx, RTVM_FS_SYS, buf,
+					sizeof(buf), "kernel/irq/%u/type",
+					q->number) > 0) {
+		rtvm_strip(buf);
+		if (strcmp(buf, "edge") == 0)
+			q->trigger = "edge";
+		else if (strcmp(buf, "level") == 0)
+			q->trigger = "level";
+	}
+	if (q->name && !*q->name) {
+		r = rtvm_fs_read(irqs->ctx, RTVM_FS_SYS, buf, sizeof(buf),
+				 "kernel/irq/%u/actions", q->number);
+		if (r > 0 && *rtvm_strip(buf)) {
+			char *n = strdup(rtvm_strip(buf));
+
+			if (!n)
+				return -ENOMEM;
+			free(q->name);
+			q->name = n;
+		}
+	}
+	if (!q->name) {
+		q->name = strdup("");
+		if (!q->name)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Drivers whose queue IRQs are allocated with managed affinity
+ * (pci_alloc_irq_vectors_affinity): NVMe I/O queues and virtio's
+ * request/input/output queues.  The kernel has no read-only flag for it
+ * (writes fail with EIO), so the inventory recognizes these queues by name
+ * and by a narrowed affinity; a later write attempt is the real test. */
+static bool managed_queue_name(const char *name)
+{
+	const char *q;
+
+	if (strncmp(name, "nvme", 4) == 0) {
+		q = name + 4;
+		while (isdigit((unsigned char)*q))
+			q++;
+		/* "nvme0q0" is the admin queue, not managed. */
+		return q > name + 4 && *q == 'q' && isdigit((unsigned char)q[1]) &&
+		       strcmp(q, "q0") != 0;
+	}
+	if (strncmp(name, "virtio", 6) == 0) {
+		static const char *const kinds[] = { "-req.", "-request.",
+						     "-input.", "-output." };
+
+		for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+			if (strstr(name, kinds[i]))
+				return true;
+	}
+	return false;
+}
+
+static void classify(struct rtvm_irq *q, const struct rtvm_cpumask *online)
+{
+	bool narrower;
+
+	if (q->kind != RTVM_IRQ_DEVICE) {
+		q->managed = false;
+		q->movable = false;
+		return;
+	}
+	/* Managed queues get a spread subset of the CPUs (or their
+	 * effective affinity is narrower than the requested one). */
+	narrower = q->aff && online &&
+		   ((q->eff && !rtvm_cpumask_equal(q->eff, q->aff) &&
+		     rtvm_cpumask_subset(q->eff, q->aff)) ||
+		    (!rtvm_cpumask_subset(online, q->aff)));
+	q->managed = q->name && managed_queue_name(q->name) && narrower;
+	q->movable = !q->managed && q->aff;
+}
+
+static int load_irq(struct rtvm_irqs *irqs, struct rtvm_irq *q)
+{
+	char buf[64];
+	int r, node;
+
+	/* Per-CPU IRQs have no affinity a user could set. */
+	r = rtvm_fs_read(irqs->ctx, RTVM_FS_PROC, buf, sizeof(buf),
+			 "irq/%u/smp_affinity_list", q->number);
+	if (r == -ENOENT &&
+	    rtvm_fs_read(irqs->ctx, RTVM_FS_PROC, buf, sizeof(buf),
+			 "irq/%u/smp_affinity", q->number) == -ENOENT)
+		q->kind = RTVM_IRQ_PERCPU;
+	/* ARM GIC: hwirq 0-31 are SGIs and PPIs, banked per CPU. */
+	if (q->chip && strncmp(q->chip, "GIC", 3) == 0 && q->hwirq &&
+	    all_digits(q->hwirq) && atoi(q->hwirq) < 32)
+		q->kind = RTVM_IRQ_PERCPU;
+	if (q->kind == RTVM_IRQ_DEVICE) {
+		r = read_mask(irqs, &q->aff, "smp_affinity_list",
+			      q->number);
+		if (r == -ENOMEM)
+			return r;
+	}
+	r = read_mask(irqs, &q->eff, "effective_affinity_list",
+		      q->number);
+	if (r == -ENOMEM)
+		return r;
+	if (rtvm_fs_read(irqs->ctx, RTVM_FS_PROC, buf, sizeof(buf),
+			 "irq/%u/node", q->number) > 0 &&
+	    rtvm_parse_int(rtvm_strip(buf), &node) == 0 && node >= 0)
+		q->node = node;
+	return fill_sys(irqs, q);
+}
+
+/* ---- PCI devices -------------------------------------------------------- */
+
+static struct rtvm_irq *find_mut(struct rtvm_irqs *irqs, unsigned int irq)
+{
+	size_t lo = 0, hi = irqs->nr_numbered;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (irqs->v[mid].number == irq)
+			return &irqs->v[mid];
+		if (irqs->v[mid].number < irq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int set_dev(struct rtvm_irq *q, const char *addr, const char *driver,
+		   const char *netdev)
+{
+	if (q->pci)
+		return 0; /* the first device that names it */
+	q->pci = strdup(addr);
+	q->driver = driver ? strdup(driver) : NULL;
+	q->netdev = netdev ? strdup(netdev) : NULL;
+	if (!q->pci || (driver && !q->driver) || (netdev && !q->netdev))
+		return -ENOMEM;
+	return 0;
+}
+
+static int load_pci_dev(struct rtvm_irqs *irqs, const char *addr)
+{
+	char driver[256] = "", netdev[256] = "", buf[4096];
+	struct dirent *de;
+	bool have_driver = false, have_netdev = false;
+	DIR *d;
+	int fd, r = 0;
+
+	if (rtvm_fs_read(irqs->ctx, RTVM_FS_SYS, buf, sizeof(buf),
+			 "bus/pci/devices/%s/uevent", addr) > 0) {
+		char *save = NULL;
+
+		for (char *l = strtok_r(buf, "\n", &save); l;
+		     l = strtok_r(NULL, "\n", &save))
+			if (strncmp(l, "DRIVER=", 7) == 0 && l[7]) {
+				snprintf(driver, sizeof(driver), "%s", l + 7);
+				have_driver = true;
+			}
+	}
+	fd = rtvm_fs_open_dir(irqs->ctx, RTVM_FS_SYS, "bus/pci/devices/%s/net",
+			      addr);
+	if (fd >= 0) {
+		d = fdopendir(fd);
+		if (!d) {
+			close(fd);
+			return -errno;
+		}
+		while ((de = readdir(d)))
+			if (de->d_name[0] != '.' &&
+			    (!have_netdev || strcmp(de->d_name, netdev) < 0)) {
+				/* several: the first by name, deterministic */
+				snprintf(netdev, sizeof(netdev), "%s",
+					 de->d_name);
+				have_netdev = true;
+			}
+		closedir(d);
+	}
+
+	fd = rtvm_fs_open_dir(irqs->ctx, RTVM_FS_SYS,
+			      "bus/pci/devices/%s/msi_irqs", addr);
+	if (fd >= 0) {
+		d = fdopendir(fd);
+		if (!d) {
+			close(fd);
+			return -errno;
+		}
+		while (r == 0 && (de = readdir(d))) {
+			struct rtvm_irq *q;
+
+			if (!all_digits(de->d_name))
+				continue;
+			q = find_mut(irqs, (unsigned int)strtoul(de->d_name,
+								 NULL, 10));
+			if (q)
+				r = set_dev(q, addr, have_driver ? driver : NULL,
+					    have_netdev ? netdev : NULL);
+		}
+		closedir(d);
+		if (r < 0)
+			return r;
+	}
+	/* Legacy INTx: the irq file ("0" when the device has none). */
+	if (rtvm_fs_read(irqs->ctx, RTVM_FS_SYS, buf, sizeof(buf),
+			 "bus/pci/devices/%s/irq", addr) > 0) {
+		int n;
+		struct rtvm_irq *q;
+
+		if (rtvm_parse_int(rtvm_strip(buf), &n) == 0 && n > 0 &&
+		    (q = find_mut(irqs, (unsigned int)n)) && q->name &&
+		    *q->name && q->kind == RTVM_IRQ_DEVICE)
+			r = set_dev(q, addr, have_driver ? driver : NULL,
+				    have_netdev ? netdev : NULL);
+	}
+	return r;
+}
+
+static int load_pci(struct rtvm_irqs *irqs)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, r = 0;
+
+	fd = rtvm_fs_open_dir(irqs->ctx, RTVM_FS_SYS, "bus/pci/devices");
+	if (fd < 0)
+		return fd == -ENOMEM ? fd : 0; /* no PCI bus */
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while (r == 0 && (de = readdir(d)))
+		if (de->d_name[0] != '.')
+			r = load_pci_dev(irqs, de->d_name);
+	closedir(d);
+	if (r < 0)
+		return r;
+	/* Where /sys does not say, an MSI chip name may
+	 * ("IR-PCI-MSIX-0000:18:00.0"). */
+	for (size_t i = 0; i < irqs->nr_numbered; i++) {
+		struct rtvm_irq *q = &irqs->v[i];
+		const char *c = q->chip ? strstr(q->chip, "-MSI") : NULL;
+
+		if (q->pci || !c)
+			continue;
+		c = strchr(c + 1, '-');
+		if (c && strlen(c + 1) == 12 && c[5] == ':' && c[8] == ':' &&
+		    c[11] == '.') {
+			q->pci = strdup(c + 1);
+			if (!q->pci)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* ---- threaded handlers ---------------------------------------------------- */
+
+static void load_threads(struct rtvm_irqs *irqs)
+{
+	const struct rtvm_thread *t;
+	struct rtvm_host *host;
+
+	if (rtvm_host_new(irqs->ctx, RTVM_HOST_THREADS, &host) < 0)
+		return; /* no threads to name: not an error for IRQs */
+	rtvm_host_foreach_thread(t, host) {
+		const char *comm = rtvm_thread_get_comm(t);
+		struct rtvm_irq *q;
+		unsigned int n;
+		int used = 0;
+
+		if (!comm || rtvm_thread_get_pid(t) != rtvm_thread_get_tid(t) ||
+		    sscanf(comm, "irq/%u-%n", &n, &used) != 1 || !used)
+			continue;
+		q = find_mut(irqs, n);
+		if (q && !q->thread)
+			q->thread = rtvm_thread_get_tid(t);
+	}
+	rtvm_host_unref(host);
+}
+
+/* ---- the inventory --------------------------------------------------------- */
+
+static int cmp_irq(const void *a, const void *b)
+{
+	const struct rtvm_irq *x = a, *y = b;
+
+	return (x->number > y->number) - (x->number < y->number);
+}
+
+static int load(struct rtvm_irqs *irqs)
+{
+	unsigned int *cols = NULL, ncols, max, nposs = 0;
+	unsigned long long *vals = NULL;
+	struct rtvm_cpumask *online = NULL;
+	char *buf = NULL, *line, *save = NULL;
+	size_t alloc = 0;
+	int r;
+
+	r = rtvm_fs_read_alloc(irqs->ctx, RTVM_FS_PROC, &buf, "interrupts");
+	if (r < 0)
+		return r;
+	line = strtok_r(buf, "\n", &save);
+	if (!line) {
+		r = -EIO;
+		goto out;
+	}
+	r = parse_header(line, &cols, &ncols, &max);
+	if (r < 0)
+		goto out;
+	if (rtvm_ctx_nr_possible_cpus(irqs->ctx, &nposs) < 0)
+		nposs = 0;
+	irqs->nr_cpus = max > nposs ? max : nposs;
+	vals = malloc(ncols * sizeof(*vals));
+	if (!vals) {
+		r = -ENOMEM;
+		goto out;
+	}
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		r = parse_line(irqs, &alloc, line, cols, ncols, vals);
+		if (r < 0)
+			goto out;
+	}
+	/* Numbered first, by number; the system lines keep their order
+	 * (they are all after the numbered ones in the file on x86, not
+	 * on every architecture). */
+	{
+		struct rtvm_irq *tmp = malloc((irqs->n ? irqs->n : 1) *
+					      sizeof(*tmp));
+		size_t k = 0;
+
+		if (!tmp) {
+			r = -ENOMEM;
+			goto out;
+		}
+		for (size_t i = 0; i < irqs->n; i++)
+			if (irqs->v[i].numbered)
+				tmp[k++] = irqs->v[i];
+		irqs->nr_numbered = k;
+		for (size_t i = 0; i < irqs->n; i++)
+			if (!irqs->v[i].numbered)
+				tmp[k++] = irqs->v[i];
+		if (irqs->n)
+			memcpy(irqs->v, tmp, irqs->n * sizeof(*tmp));
+		free(tmp);
+		qsort(irqs->v, irqs->nr_numbered, sizeof(*irqs->v), cmp_irq);
+	}
+	/* The CPUs with a column are the online ones. */
+	r = rtvm_cpumask_new_nr(irqs->nr_cpus, &online);
+	if (r < 0)
+		goto out;
+	for (unsigned int i = 0; i < ncols; i++)
+		rtvm_cpumask_set(online, cols[i]);
+	for (size_t i = 0; i < irqs->nr_numbered; i++) {
+		r = load_irq(irqs, &irqs->v[i]);
+		if (r < 0)
+			goto out;
+	}
+	r = load_pci(irqs);
+	if (r < 0)
+		goto out;
+	for (size_t i = 0; i < irqs->nr_numbered; i++)
+		classify(&irqs->v[i], online);
+	load_threads(irqs);
+	r = 0;
+out:
+	rtvm_cpumask_free(online);
+	free(vals);
+	free(cols);
+	free(buf);
+	return r;
+}
+
+RTVM_EXPORT int rtvm_irqs_new(struct rtvm_ctx *ctx, struct rtvm_irqs **ret)
+{
+	struct rtvm_irqs *irqs;
+	int r;
+
+	if (!ctx || !ret)
+		return -EINVAL;
+	irqs = calloc(1, sizeof(*irqs));
+	if (!irqs)
+		return -ENOMEM;
+	irqs->refcount = 1;
+	irqs->ctx = rtvm_ref(ctx);
+	r = load(irqs);
+	if (r < 0) {
+		dbg(ctx, "IRQ inventory failed: %d", r);
+		irqs_free(irqs);
+		return r;
+	}
+	*ret = irqs;
+	return 0;
+}
+
+RTVM_EXPORT struct rtvm_irqs *rtvm_irqs_ref(struct rtvm_irqs *irqs)
+{
+	if (irqs)
+		irqs->refcount++;
+	return irqs;
+}
+
+RTVM_EXPORT struct rtvm_irqs *rtvm_irqs_unref(struct rtvm_irqs *irqs)
+{
+	if (irqs && --irqs->refcount == 0)
+		irqs_free(irqs);
+	return NULL;
+}
+
+RTVM_EXPORT const struct rtvm_irq *rtvm_irqs_next(const struct rtvm_irqs *irqs,
+						  const struct rtvm_irq *prev)
+{
+	size_t i;
+
+	if (!irqs || !irqs->n)
+		return NULL;
+	if (!prev)
+		return &irqs->v[0];
+	if (prev < irqs->v || prev >= irqs->v + irqs->n)
+		return NULL;
+	i = (size_t)(prev - irqs->v) + 1;
+	return i < irqs->n ? &irqs->v[i] : NULL;
+}
+
+RTVM_EXPORT int rtvm_irqs_find(const struct rtvm_irqs *irqs, unsigned int irq,
+			       const struct rtvm_irq **ret)
+{
+	const struct rtvm_irq *q;
+
+	if (!irqs || !ret)
+		return -EINVAL;
+	q = find_mut((struct rtvm_irqs *)irqs, irq);
+	if (!q)
+		return -ENOENT;
+	*ret = q;
+	return 0;
+}
+
+RTVM_EXPORT int rtvm_irq_get_number(const struct rtvm_irq *q)
+{
+	if (!q)
+		return -EINVAL;
+	if (!q->numbered)
+		return -ENOENT;
+	return q->number > INT32_MAX ? -ENOENT : (int)q->number;
+}
+
+RTVM_EXPORT const char *rtvm_irq_get_name(const struct rtvm_irq *q)
+{
+	return q ? q->name : NULL;
+}
+
+RTVM_EXPORT int rtvm_irq_get_kind(const struct rtvm_irq *q)
+{
+	return q ? (int)q->kind : -EINVAL;
+}
+
+RTVM_EXPORT const char *rtvm_irq_get_chip(const struct rtvm_irq *q)
+{
+	return q ? q->chip : NULL;
+}
+
+RTVM_EXPORT const char *rtvm_irq_get_hwirq(const struct rtvm_irq *q)
+{
+	return q ? q->hwirq : NULL;
+}
+
+RTVM_EXPORT const char *rtvm_irq_get_trigger(const struct rtvm_irq *q)
+{
+	return q ? q->trigger : NULL;
+}
+
+RTVM_EXPORT unsigned long long rtvm_irq_get_count(const struct rtvm_irq *q,
+						  unsigned int cpu)
+{
+	if (!q || cpu >= q->nr_counts)
+		return 0;
+	return q->counts[cpu];
+}
+
+RTVM_EXPORT unsigned long long rtvm_irq_get_total(const struct rtvm_irq *q)
+{
+	return q ? q->total : 0;
+}
+
+RTVM_EXPORT const struct rtvm_cpumask *
+rtvm_irq_get_affinity(const struct rtvm_irq *q)
+{
+	return q ? q->aff : NULL;
+}
+
+RTVM_EXPORT const struct rtvm_cpumask *
+rtvm_irq_get_effective_affinity(const struct rtvm_irq *q)
+{
+	return q ? q->eff : NULL;
+}
+
+RTVM_EXPORT int rtvm_irq_get_node(const struct rtvm_irq *q)
+{
+	return q ? q->node : -EINVAL;
+}
+
+RTVM_EXPORT bool rtvm_irq_is_managed(const struct rtvm_irq *q)
+{
+	return q && q->managed;
+}
+
+RTVM_EXPORT bool rtvm_irq_is_movable(const struct rtvm_irq *q)
+{
+	return q && q->movable;
+}
+
+RTVM_EXPORT const char *rtvm_irq_get_pci(const struct rtvm_irq *q)
+{
+	return q ? q->pci : NULL;
+}
+
+RTVM_EXPORT const char *rtvm_irq_get_driver(const struct rtvm_irq *q)
+{
+	return q ? q->driver : NULL;
+}
+
+RTVM_EXPORT const char *rtvm_irq_get_netdev(const struct rtvm_irq *q)
+{
+	return q ? q->netdev : NULL;
+}
+
+RTVM_EXPORT pid_t rtvm_irq_get_thread(const struct rtvm_irq *q)
+{
+	return q ? q->thread : -EINVAL;
+}
