@@ -1608,6 +1608,9 @@ int rtvm_vm_set_sched(struct rtvm_vm *vm, int role,
 		      const struct rtvm_sched_attr *attr, unsigned int flags,
 		      struct rtvm_changeset *cs, unsigned int *ret_skipped);
 
+/* rtvm_vm_pin(): vCPU i on the i-th CPU of the mask */
+#define RTVM_VM_PIN_ONE_TO_ONE (1u << 0)
+
 /**
  * rtvm_vm_pin() - pin a VM's threads of one role.
  * @vm: the VM.
@@ -1630,8 +1633,6 @@ int rtvm_vm_pin(struct rtvm_vm *vm, int role, const struct rtvm_cpumask *cpus,
 		unsigned int flags, struct rtvm_changeset *cs,
 		unsigned int *ret_skipped);
 
-/* rtvm_vm_pin(): vCPU i on the i-th CPU of the mask */
-#define RTVM_VM_PIN_ONE_TO_ONE (1u << 0)
 
 /**
  * rtvm_kthreads_apply() - set the priorities of per-CPU kernel threads
