@@ -34,16 +34,18 @@ struct child {
 struct thread_arg {
 	const char *name;
 	int fd;
+	pid_t index;
 };
 
 static void *named_sleeper(void *p)
 {
 	struct thread_arg *a = p;
-	pid_t tid = (pid_t)syscall(SYS_gettid);
+	/* Which thread and its tid: threads report in any order. */
+	pid_t msg[2] = { a->index, (pid_t)syscall(SYS_gettid) };
 
 	/* Named before it is reported, so the parent never sees it unnamed. */
 	if (pthread_setname_np(pthread_self(), a->name) != 0 ||
-	    write(a->fd, &tid, sizeof(tid)) != sizeof(tid))
+	    write(a->fd, msg, sizeof(msg)) != sizeof(msg))
 		_exit(1);
 	for (;;)
 		pause();
@@ -58,7 +60,7 @@ static void child_main(int cmd, int out)
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	for (size_t i = 0; i < 4; i++) {
-		args[i] = (struct thread_arg){ names[i], out };
+		args[i] = (struct thread_arg){ names[i], out, (pid_t)i };
 		if (i == 3 && read(cmd, &c, 1) != 1)
 			_exit(1);
 		if (pthread_create(&t, NULL, named_sleeper, &args[i]) != 0)
@@ -68,11 +70,14 @@ static void child_main(int cmd, int out)
 		pause();
 }
 
-static void read_tid(struct child *c, int i)
+static void read_tid(struct child *c)
 {
-	ck_assert_int_eq(read(c->tids, &c->tid[i], sizeof(pid_t)),
-			 sizeof(pid_t));
-	ck_assert_int_gt(c->tid[i], 0);
+	pid_t msg[2];
+
+	ck_assert_int_eq(read(c->tids, msg, sizeof(msg)), sizeof(msg));
+	ck_assert(msg[0] >= 0 && msg[0] < 4);
+	ck_assert_int_gt(msg[1], 0);
+	c->tid[msg[0]] = msg[1];
 }
 
 static struct child spawn(void)
@@ -95,7 +100,7 @@ static struct child spawn(void)
 	c.cmd = cmd[1];
 	c.tids = out[0];
 	for (int i = 0; i < 3; i++)
-		read_tid(&c, i);
+		read_tid(&c);
 	return c;
 }
 
@@ -164,7 +169,7 @@ START_TEST(test_live_vm)
 
 	/* Hot-plug a third vCPU. */
 	ck_assert_int_eq(write(c.cmd, "+", 1), 1);
-	read_tid(&c, 3);
+	read_tid(&c);
 	ck_assert_int_eq(rtvm_vm_refresh(vm, &changed), 0);
 	ck_assert(changed);
 	ck_assert_uint_eq(rtvm_vm_get_nr_vcpus(vm), 3);
