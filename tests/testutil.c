@@ -168,6 +168,37 @@ const char *tu_list(const struct rtvm_cpumask *mask)
 	return out;
 }
 
+/* Status, and substrings of observed and remedy (NULL: not looked at).
+ * Every result says what it saw and expected; all but pass and info say
+ * what to do, and a pass has nothing to do. */
+void tu_expect_check_at(int line, const struct rtvm_check_result *r, int st,
+			const char *obs, const char *rem)
+{
+	const char *id = rtvm_check_result_get_id(r);
+	const char *o = rtvm_check_result_get_observed(r);
+	const char *x = rtvm_check_result_get_remedy(r);
+	int got = rtvm_check_result_get_status(r);
+
+	ck_assert_msg(got == st, "line %d: %s is %s, not %s: \"%s\" / \"%s\"",
+		      line, id, rtvm_check_status_to_string(got),
+		      rtvm_check_status_to_string(st), o, x);
+	ck_assert_msg(*o, "line %d: %s observed nothing", line, id);
+	ck_assert_msg(*rtvm_check_result_get_expected(r),
+		      "line %d: %s expects nothing", line, id);
+	if (st >= RTVM_CHECK_SKIP)
+		ck_assert_msg(*x, "line %d: %s is %s without a remedy", line, id,
+			      rtvm_check_status_to_string(st));
+	if (st == RTVM_CHECK_PASS)
+		ck_assert_msg(!*x, "line %d: %s passes with remedy \"%s\"", line,
+			      id, x);
+	if (obs)
+		ck_assert_msg(strstr(o, obs), "line %d: %s observed \"%s\", "
+			      "not \"%s\"", line, id, o, obs);
+	if (rem)
+		ck_assert_msg(strstr(x, rem), "line %d: %s remedy \"%s\", not "
+			      "\"%s\"", line, id, x, rem);
+}
+
 int tu_lock_rt_cpus(void)
 {
 	const char *dir = getenv("top_builddir");

@@ -23,6 +23,13 @@ void tu_write(struct rtvm_ctx *ctx, const char *rel, const char *content);
 struct rtvm_cpumask *tu_mask(unsigned int nr_cpus, const char *list);
 /* The list form of a mask; static storage (4 slots). */
 const char *tu_list(const struct rtvm_cpumask *mask);
+/* Assert a readiness-check result: its status, that observed and
+ * expected are set, that a remedy is given exactly when something is to be
+ * done, and (when not NULL) substrings of observed and remedy. */
+void tu_expect_check_at(int line, const struct rtvm_check_result *r,
+			int status, const char *obs, const char *rem);
+#define tu_expect_check(r, st, obs, rem)                                 \
+	tu_expect_check_at(__LINE__, (r), (st), (obs), (rem))
 /* Live tests that run SCHED_FIFO work on a CPU hold this lock for their
  * whole run, so that "make -j" never runs two of them side by side (one's
  * FIFO 99 spinner would starve the other's threads).  Returns the fd. */

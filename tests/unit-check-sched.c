@@ -32,34 +32,7 @@ static const struct rtvm_check_result *check(struct rtvm_ctx *ctx,
 	return r;
 }
 
-#define expect(r, st, obs, rem) expect_at(__LINE__, r, st, obs, rem)
-static void expect_at(int line, const struct rtvm_check_result *r, int st,
-		      const char *obs, const char *rem)
-{
-	const char *id = rtvm_check_result_get_id(r);
-	const char *o = rtvm_check_result_get_observed(r);
-	const char *x = rtvm_check_result_get_remedy(r);
-	int got = rtvm_check_result_get_status(r);
-
-	ck_assert_msg(got == st, "line %d: %s is %s, not %s: \"%s\" / \"%s\"",
-		      line, id, rtvm_check_status_to_string(got),
-		      rtvm_check_status_to_string(st), o, x);
-	ck_assert_msg(*o, "line %d: %s observed nothing", line, id);
-	ck_assert_msg(*rtvm_check_result_get_expected(r),
-		      "line %d: %s expects nothing", line, id);
-	if (st >= RTVM_CHECK_SKIP)
-		ck_assert_msg(*x, "line %d: %s is %s without a remedy", line, id,
-			      rtvm_check_status_to_string(st));
-	if (st == RTVM_CHECK_PASS)
-		ck_assert_msg(!*x, "line %d: %s passes with remedy \"%s\"", line,
-			      id, x);
-	if (obs)
-		ck_assert_msg(strstr(o, obs), "line %d: %s observed \"%s\", "
-			      "not \"%s\"", line, id, o, obs);
-	if (rem)
-		ck_assert_msg(strstr(x, rem), "line %d: %s remedy \"%s\", not "
-			      "\"%s\"", line, id, x, rem);
-}
+#define expect tu_expect_check
 
 /* Whether a per-CPU line for @cpu holds every one of @a and @b. */
 static bool has_detail(const struct rtvm_check_result *r, int cpu,
