@@ -111,6 +111,53 @@ RTVM_EXPORT int rtvm_cpumask_new(struct rtvm_ctx *ctx,
 	return r < 0 ? r : rtvm_cpumask_new_nr(nr, ret);
 }
 
+int rtvm_ctx_online_cpus(struct rtvm_ctx *ctx, struct rtvm_cpumask **ret)
+{
+	struct rtvm_cpumask *on;
+	char buf[8192];
+	int r;
+
+	r = rtvm_fs_read(ctx, RTVM_FS_SYS, buf, sizeof(buf),
+			 "devices/system/cpu/online");
+	if (r < 0)
+		return r;
+	r = rtvm_cpumask_new(ctx, &on);
+	if (r < 0)
+		return r;
+	r = rtvm_cpumask_parse_list(on, buf, 0);
+	if (r < 0) {
+		err(ctx, "cannot parse online CPUs \"%s\"", buf);
+		rtvm_cpumask_free(on);
+		return r;
+	}
+	*ret = on;
+	return 0;
+}
+
+int rtvm_cpus_check_online(struct rtvm_ctx *ctx,
+			   const struct rtvm_cpumask *mask)
+{
+	struct rtvm_cpumask *on = NULL;
+	int cpu, r;
+
+	if (rtvm_cpumask_weight(mask) == 0) {
+		err(ctx, "empty CPU mask");
+		return -EINVAL;
+	}
+	r = rtvm_ctx_online_cpus(ctx, &on);
+	if (r < 0)
+		return r;
+	rtvm_cpumask_foreach(cpu, mask) {
+		if (!rtvm_cpumask_test(on, (unsigned int)cpu)) {
+			err(ctx, "CPU %d is not online", cpu);
+			r = -EINVAL;
+			break;
+		}
+	}
+	rtvm_cpumask_free(on);
+	return r;
+}
+
 /* ---- CPUs ------------------------------------------------------------- */
 
 static int read_int(struct rtvm_ctx *ctx, int *ret, const char *fmt, ...)

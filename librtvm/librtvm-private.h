@@ -211,6 +211,12 @@ unsigned long *rtvm_cpumask_bits_mut(struct rtvm_cpumask *mask,
 				     size_t *ret_bytes);
 /* The number of possible CPUs of the context's host. */
 int rtvm_ctx_nr_possible_cpus(struct rtvm_ctx *ctx, unsigned int *ret);
+/* The host's online CPUs, in a new mask. */
+int rtvm_ctx_online_cpus(struct rtvm_ctx *ctx, struct rtvm_cpumask **ret);
+/* 0 when @mask is not empty and every CPU of it is online; else -EINVAL
+ * with a log line naming the CPU. */
+int rtvm_cpus_check_online(struct rtvm_ctx *ctx,
+			   const struct rtvm_cpumask *mask);
 
 /* ---- small helpers (util.c) ------------------------------------------ */
 

@@ -70,28 +70,6 @@ static int hold_global(struct rtvm_pm_qos *h, unsigned int latency_us)
 	return 0;
 }
 
-static int check_cpus(struct rtvm_ctx *ctx, const struct rtvm_cpumask *cpus)
-{
-	struct rtvm_cpumask *online = NULL;
-	char buf[4096];
-	int r;
-
-	if (rtvm_cpumask_weight(cpus) == 0)
-		return -EINVAL;
-	r = rtvm_cpumask_new(ctx, &online);
-	if (r < 0)
-		return r;
-	r = rtvm_fs_read(ctx, RTVM_FS_SYS, buf, sizeof(buf),
-			 "devices/system/cpu/online");
-	if (r >= 0)
-		r = rtvm_cpumask_parse_list(online, buf, 0);
-	if (r >= 0 && !rtvm_cpumask_subset(cpus, online)) {
-		err(ctx, "PM QoS: CPUs outside the online set");
-		r = -EINVAL;
-	}
-	rtvm_cpumask_free(online);
-	return r < 0 ? r : 0;
-}
 
 static int hold_cpu(struct rtvm_pm_qos *h, int cpu, const char *value)
 {
@@ -130,7 +108,7 @@ static int hold_cpus(struct rtvm_pm_qos *h, const struct rtvm_cpumask *cpus,
 	char value[16];
 	int cpu, r;
 
-	r = check_cpus(h->ctx, cpus);
+	r = rtvm_cpus_check_online(h->ctx, cpus);
 	if (r < 0)
 		return r;
 	/* sysfs: "n/a" asks for 0 us, "0" would mean no constraint. */

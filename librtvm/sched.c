@@ -134,39 +134,6 @@ static bool tid_valid(pid_t pid, pid_t tid)
 	return pid > 0 && tid > 0;
 }
 
-/* The host's online CPUs; -EINVAL with a log line when @mask is empty or
- * holds a CPU that is not online. */
-static int check_online(struct rtvm_ctx *ctx, const struct rtvm_cpumask *mask)
-{
-	struct rtvm_cpumask *on = NULL;
-	char buf[4096];
-	int cpu, r;
-
-	if (rtvm_cpumask_weight(mask) == 0) {
-		err(ctx, "empty CPU mask");
-		return -EINVAL;
-	}
-	r = rtvm_fs_read(ctx, RTVM_FS_SYS, buf, sizeof(buf),
-			 "devices/system/cpu/online");
-	if (r < 0)
-		return r;
-	r = rtvm_cpumask_new(ctx, &on);
-	if (r < 0)
-		return r;
-	r = rtvm_cpumask_parse_list(on, buf, 0);
-	if (r < 0)
-		goto out;
-	rtvm_cpumask_foreach(cpu, mask) {
-		if (!rtvm_cpumask_test(on, (unsigned int)cpu)) {
-			err(ctx, "CPU %d is not online (online: %s)", cpu, buf);
-			r = -EINVAL;
-			goto out;
-		}
-	}
-out:
-	rtvm_cpumask_free(on);
-	return r;
-}
 
 /* ---- private changesets ------------------------------------------------ */
 
@@ -602,7 +569,7 @@ RTVM_EXPORT int rtvm_thread_set_affinity(struct rtvm_ctx *ctx, pid_t pid,
 
 	if (!ctx || !mask || !tid_valid(pid, tid))
 		return -EINVAL;
-	r = check_online(ctx, mask);
+	r = rtvm_cpus_check_online(ctx, mask);
 	if (r < 0)
 		return r;
 	return set_affinity(ctx, (struct rtvm_tid){ pid, tid }, mask, cs);
@@ -710,7 +677,7 @@ RTVM_EXPORT int rtvm_vm_pin(struct rtvm_vm *vm, int role,
 		err(ctx, "unknown VM thread role %d", role);
 		return -EINVAL;
 	}
-	r = check_online(ctx, cpus);
+	r = rtvm_cpus_check_online(ctx, cpus);
 	if (r < 0)
 		return r;
 	if (flags & RTVM_VM_PIN_ONE_TO_ONE) {

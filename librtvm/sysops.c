@@ -404,7 +404,7 @@ static int status_replace(char **status, const char *key, const char *value)
 static int sysroot_affinity_set(struct rtvm_ctx *ctx, struct rtvm_tid t,
 				const struct rtvm_cpumask *mask)
 {
-	char buf[1024], online[4096], *status = NULL, *list = NULL, *hex = NULL;
+	char buf[1024], *status = NULL, *list = NULL, *hex = NULL;
 	struct rtvm_cpumask *on = NULL;
 	struct rtvm_stat st;
 	int r;
@@ -418,15 +418,10 @@ static int sysroot_affinity_set(struct rtvm_ctx *ctx, struct rtvm_tid t,
 	if (st.flags & RTVM_PF_NO_SETAFFINITY)
 		return -EINVAL;
 	/* Like the kernel: the new mask must hold an online CPU. */
-	r = rtvm_fs_read(ctx, RTVM_FS_SYS, online, sizeof(online),
-			 "devices/system/cpu/online");
+	r = rtvm_ctx_online_cpus(ctx, &on);
 	if (r < 0)
 		return r;
-	r = rtvm_cpumask_new(ctx, &on);
-	if (r < 0)
-		return r;
-	r = rtvm_cpumask_parse_list(on, online, 0);
-	if (r < 0 || !rtvm_cpumask_intersects(mask, on)) {
+	if (!rtvm_cpumask_intersects(mask, on)) {
 		r = -EINVAL;
 		goto out;
 	}
