@@ -22,82 +22,6 @@
 #include "librtvm-private.h"
 #include "testutil.h"
 
-struct child {
-	pid_t pid;
-	pid_t tids[3]; /* main, "rtvm-live-a", "rtvm-live-b" */
-};
-
-static void *sleeper(void *arg)
-{
-	int *fd = arg;
-	pid_t tid = (pid_t)syscall(SYS_gettid);
-
-	if (write(*fd, &tid, sizeof(tid)) != sizeof(tid))
-		_exit(1);
-	for (;;)
-		pause();
-	return NULL;
-}
-
-/* A process with two named, sleeping threads. */
-static struct child spawn(void)
-{
-	struct child c = {0};
-	int p[2];
-
-	ck_assert_int_eq(pipe(p), 0);
-	c.pid = fork();
-	ck_assert_int_ge(c.pid, 0);
-	if (c.pid == 0) {
-		pthread_t t;
-		pid_t me = getpid();
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (write(p[1], &me, sizeof(me)) != sizeof(me))
-			_exit(1);
-		for (int i = 0; i < 2; i++) {
-			if (pthread_create(&t, NULL, sleeper, &p[1]) != 0)
-				_exit(1);
-			pthread_setname_np(t, i ? "rtvm-live-b" : "rtvm-live-a");
-			usleep(10000);
-		}
-		for (;;)
-			pause();
-	}
-	close(p[1]);
-	for (int i = 0; i < 3; i++)
-		ck_assert_int_eq(read(p[0], &c.tids[i], sizeof(pid_t)), sizeof(pid_t));
-	close(p[0]);
-	usleep(50000); /* let the names settle */
-	return c;
-}
-
-static void reap(struct child *c)
-{
-	kill(c->pid, SIGKILL);
-	waitpid(c->pid, NULL, 0);
-}
-
-static char *run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *run(const char *fmt, ...)
-{
-	char cmd[512], *out = calloc(1, 8192);
-	size_t n;
-	va_list ap;
-	FILE *f;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	f = popen(cmd, "r");
-	ck_assert_msg(f != NULL, "cannot run %s", cmd);
-	n = fread(out, 1, 8191, f);
-	out[n] = '\0';
-	ck_assert_msg(pclose(f) == 0, "%s failed: %s", cmd, out);
-	return out;
-}
-
 static const char *ps_class(int policy)
 {
 	switch (policy) {
@@ -123,14 +47,14 @@ static const char *chrt_name(int policy)
 }
 
 /* Compare the model of each of the child's threads with the tools'. */
-static void compare(struct rtvm_ctx *ctx, const struct child *c)
+static void compare(struct rtvm_ctx *ctx, const struct tu_child *c)
 {
 	struct rtvm_host *h;
 	char *ps, *line, *save = NULL;
 	int seen = 0;
 
 	ck_assert_int_eq(rtvm_host_new(ctx, 0, &h), 0);
-	ps = run("ps -L -o tid=,cls=,rtprio=,ni=,psr=,comm= -p %d", c->pid);
+	ps = tu_run_cmd("ps -L -o tid=,cls=,rtprio=,ni=,psr=,comm= -p %d", c->pid);
 	for (line = strtok_r(ps, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char cls[8], rtprio[8], ni[8], comm[64], *out, expect[128];
 		const struct rtvm_thread *t;
@@ -152,7 +76,7 @@ static void compare(struct rtvm_ctx *ctx, const struct child *c)
 		ck_assert_int_eq(rtvm_thread_get_last_cpu(t), psr);
 		ck_assert(!rtvm_thread_is_kthread(t));
 
-		out = run("taskset -p -c %d", tid);
+		out = tu_run_cmd("taskset -p -c %d", tid);
 		ck_assert_ptr_nonnull(strstr(out, "list: "));
 		/* taskset writes "0,1" where the kernel writes "0-1": compare
 		 * as sets. */
@@ -163,7 +87,7 @@ static void compare(struct rtvm_ctx *ctx, const struct child *c)
 			      tu_list(rtvm_thread_get_affinity(t)));
 		m = rtvm_cpumask_free(m);
 		free(out);
-		out = run("chrt -p %d", tid);
+		out = tu_run_cmd("chrt -p %d", tid);
 		snprintf(expect, sizeof(expect), "scheduling policy: %s",
 			 chrt_name(rtvm_thread_get_policy(t)));
 		ck_assert_msg(strstr(out, expect), "chrt says %s, model %s", out,
@@ -182,7 +106,7 @@ static void compare(struct rtvm_ctx *ctx, const struct child *c)
 
 START_TEST(test_model_matches_tools)
 {
-	struct child c = spawn();
+	struct tu_child c = tu_spawn_sleepers();
 	struct sched_param sp = { .sched_priority = 1 };
 	struct rtvm_ctx *ctx;
 	cpu_set_t set;
@@ -202,13 +126,13 @@ START_TEST(test_model_matches_tools)
 	ck_assert_int_eq(rtvm_new(&ctx), 0);
 	compare(ctx, &c);
 	rtvm_unref(ctx);
-	reap(&c);
+	tu_reap(&c);
 }
 END_TEST
 
 START_TEST(test_apply_and_restore_live)
 {
-	struct child c = spawn();
+	struct tu_child c = tu_spawn_sleepers();
 	struct rtvm_tid t = { c.pid, c.tids[1] };
 	struct rtvm_sched s = { .policy = SCHED_IDLE }, got;
 	struct rtvm_changeset *cs;
@@ -225,7 +149,7 @@ START_TEST(test_apply_and_restore_live)
 	ck_assert_int_eq(rtvm_cpumask_new(ctx, &got_mask), 0);
 	ck_assert_int_eq(rtvm_sys_affinity_get(ctx, t, got_mask), 0);
 	ck_assert(rtvm_cpumask_equal(got_mask, m));
-	out = run("chrt -p %d", t.tid);
+	out = tu_run_cmd("chrt -p %d", t.tid);
 	ck_assert_ptr_nonnull(strstr(out, "SCHED_IDLE"));
 	free(out);
 	compare(ctx, &c);
@@ -238,7 +162,7 @@ START_TEST(test_apply_and_restore_live)
 			  (unsigned int)sysconf(_SC_NPROCESSORS_ONLN));
 	compare(ctx, &c);
 	/* A thread that is gone: restoring is a no-op, not an error. */
-	reap(&c);
+	tu_reap(&c);
 	ck_assert_int_eq(rtvm_changeset_restore(cs, 0), 0);
 	rtvm_cpumask_free(m);
 	rtvm_cpumask_free(got_mask);

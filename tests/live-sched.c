@@ -32,86 +32,10 @@
 
 static char test_cg[256]; /* CPU_V1 "/rtvm-test-PID", made by main() */
 
-struct child {
-	pid_t pid;
-	pid_t tids[3];
-};
-
-static void *sleeper(void *arg)
-{
-	int *fd = arg;
-	pid_t tid = (pid_t)syscall(SYS_gettid);
-
-	if (write(*fd, &tid, sizeof(tid)) != sizeof(tid))
-		_exit(1);
-	for (;;)
-		pause();
-	return NULL;
-}
-
-static struct child spawn(void)
-{
-	struct child c = {0};
-	int p[2];
-
-	ck_assert_int_eq(pipe(p), 0);
-	c.pid = fork();
-	ck_assert_int_ge(c.pid, 0);
-	if (c.pid == 0) {
-		pthread_t t;
-		pid_t me = getpid();
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (write(p[1], &me, sizeof(me)) != sizeof(me))
-			_exit(1);
-		for (int i = 0; i < 2; i++) {
-			if (pthread_create(&t, NULL, sleeper, &p[1]) != 0)
-				_exit(1);
-			usleep(10000);
-		}
-		for (;;)
-			pause();
-	}
-	close(p[1]);
-	for (int i = 0; i < 3; i++)
-		ck_assert_int_eq(read(p[0], &c.tids[i], sizeof(pid_t)), sizeof(pid_t));
-	close(p[0]);
-	return c;
-}
-
-static void reap(struct child *c)
-{
-	if (c->pid > 0) {
-		kill(c->pid, SIGKILL);
-		waitpid(c->pid, NULL, 0);
-		c->pid = 0;
-	}
-}
-
-static char *run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *run(const char *fmt, ...)
-{
-	char cmd[512], *out = calloc(1, 8192);
-	size_t n;
-	va_list ap;
-	FILE *f;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	f = popen(cmd, "r");
-	ck_assert_msg(f != NULL, "cannot run %s", cmd);
-	n = fread(out, 1, 8191, f);
-	out[n] = '\0';
-	ck_assert_msg(pclose(f) == 0, "%s failed: %s", cmd, out);
-	return out;
-}
-
 /* chrt -p's view: "SCHED_FIFO 10" */
 static void expect_chrt(pid_t tid, const char *policy, int prio)
 {
-	char *out = run("chrt -p %d", tid), want[64];
+	char *out = tu_run_cmd("chrt -p %d", tid), want[64];
 
 	ck_assert_msg(strstr(out, policy) != NULL, "chrt -p %d: %s, expected %s",
 		      tid, out, policy);
@@ -124,7 +48,7 @@ static void expect_chrt(pid_t tid, const char *policy, int prio)
 /* taskset -cp's list: "0,1" */
 static char *taskset_list(pid_t tid)
 {
-	char *out = run("taskset -cp %d", tid), *p = strstr(out, "list: "), *l;
+	char *out = tu_run_cmd("taskset -cp %d", tid), *p = strstr(out, "list: "), *l;
 
 	ck_assert_ptr_nonnull(p);
 	l = strndup(p + 6, strcspn(p + 6, "\n"));
@@ -168,7 +92,7 @@ START_TEST(test_policies)
 		{ SCHED_BATCH, 0, "SCHED_BATCH" }, { SCHED_IDLE, 0, "SCHED_IDLE" },
 	};
 	struct rtvm_ctx *ctx = new_ctx();
-	struct child c = spawn();
+	struct tu_child c = tu_spawn_sleepers();
 	struct rtvm_changeset *cs;
 	struct rtvm_sched_attr a = attr(SCHED_DEADLINE, 0), fifo3 = attr(SCHED_FIFO, 3);
 	pid_t tid = c.tids[1];
@@ -207,7 +131,7 @@ START_TEST(test_policies)
 	expect_chrt(tid, "SCHED_OTHER", 0);
 	expect_chrt(c.tids[2], "SCHED_FIFO", 3);
 	rtvm_changeset_unref(cs);
-	reap(&c);
+	tu_reap(&c);
 	rtvm_unref(ctx);
 }
 END_TEST
@@ -215,7 +139,7 @@ END_TEST
 START_TEST(test_affinity)
 {
 	struct rtvm_ctx *ctx = new_ctx();
-	struct child c = spawn();
+	struct tu_child c = tu_spawn_sleepers();
 	struct rtvm_changeset *cs;
 	struct rtvm_cpumask *m;
 	char *orig = taskset_list(c.tids[1]), *now;
@@ -241,7 +165,7 @@ START_TEST(test_affinity)
 	free(orig);
 	rtvm_cpumask_free(m);
 	rtvm_changeset_unref(cs);
-	reap(&c);
+	tu_reap(&c);
 	rtvm_unref(ctx);
 }
 END_TEST
@@ -275,9 +199,9 @@ START_TEST(test_rt_group)
 	struct rtvm_sched_attr a = attr(SCHED_FIFO, 7);
 	struct rtvm_changeset *cs;
 	char path[512], value[32];
-	struct child c;
+	struct tu_child c;
 
-	c = spawn();
+	c = tu_spawn_sleepers();
 	snprintf(path, sizeof(path), "%s/cpu.rt_runtime_us", test_cg);
 	write_file(path, "0");
 	snprintf(path, sizeof(path), "%s/tasks", test_cg);
@@ -301,7 +225,7 @@ START_TEST(test_rt_group)
 	rtvm_changeset_unref(cs);
 	/* main() moves the child out and removes the cgroup, also on
 	 * failure; the child dies with this process. */
-	reap(&c);
+	tu_reap(&c);
 	rtvm_unref(ctx);
 }
 END_TEST

@@ -2,6 +2,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sys/wait.h>
+#include <sys/syscall.h>
+#include <sys/prctl.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,6 +221,93 @@ int tu_lock_rt_cpus(void)
 	while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
 		;
 	return fd;
+}
+
+struct sleeper_arg {
+	const char *name;
+	int fd;
+	pid_t index;
+};
+
+static void *sleeper(void *p)
+{
+	struct sleeper_arg *a = p;
+	/* Named before reporting, and with its index: threads report in any
+	 * order. */
+	pid_t msg[2] = { a->index, (pid_t)syscall(SYS_gettid) };
+
+	if (pthread_setname_np(pthread_self(), a->name) != 0 ||
+	    write(a->fd, msg, sizeof(msg)) != sizeof(msg))
+		_exit(1);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+struct tu_child tu_spawn_sleepers(void)
+{
+	static struct sleeper_arg args[2];
+	struct tu_child c = {0};
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	c.pid = fork();
+	ck_assert_int_ge(c.pid, 0);
+	if (c.pid == 0) {
+		pid_t msg[2] = { 0, getpid() };
+		pthread_t t;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (write(p[1], msg, sizeof(msg)) != sizeof(msg))
+			_exit(1);
+		for (int i = 0; i < 2; i++) {
+			args[i] = (struct sleeper_arg){
+				i ? "rtvm-live-b" : "rtvm-live-a", p[1], i + 1
+			};
+			if (pthread_create(&t, NULL, sleeper, &args[i]) != 0)
+				_exit(1);
+		}
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	for (int i = 0; i < 3; i++) {
+		pid_t msg[2];
+
+		ck_assert_int_eq(read(p[0], msg, sizeof(msg)), sizeof(msg));
+		ck_assert(msg[0] >= 0 && msg[0] < 3 && msg[1] > 0);
+		c.tids[msg[0]] = msg[1];
+	}
+	close(p[0]);
+	return c;
+}
+
+void tu_reap(struct tu_child *c)
+{
+	if (c->pid <= 0)
+		return;
+	kill(c->pid, SIGKILL);
+	waitpid(c->pid, NULL, 0);
+	c->pid = 0;
+}
+
+char *tu_run_cmd(const char *fmt, ...)
+{
+	char cmd[512], *out = calloc(1, 8192);
+	va_list ap;
+	size_t n;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(out);
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	f = popen(cmd, "r");
+	ck_assert_msg(f != NULL, "cannot run %s", cmd);
+	n = fread(out, 1, 8191, f);
+	out[n] = '\0';
+	ck_assert_msg(pclose(f) == 0, "%s failed: %s", cmd, out);
+	return out;
 }
 
 int tu_run(Suite *s)

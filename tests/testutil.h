@@ -34,6 +34,19 @@ void tu_expect_check_at(int line, const struct rtvm_check_result *r,
  * whole run, so that "make -j" never runs two of them side by side (one's
  * FIFO 99 spinner would starve the other's threads).  Returns the fd. */
 int tu_lock_rt_cpus(void);
+/* A child process of the test with two sleeping threads, for live tests:
+ * tids[0] is its main thread, tids[1] "rtvm-live-a", tids[2]
+ * "rtvm-live-b".  It dies with the test (PR_SET_PDEATHSIG). */
+struct tu_child {
+	pid_t pid;
+	pid_t tids[3];
+};
+struct tu_child tu_spawn_sleepers(void);
+/* Kill and reap the child (again is harmless). */
+void tu_reap(struct tu_child *c);
+/* Run a shell command, fail the test unless it succeeds, return its
+ * standard output (free() it). */
+char *tu_run_cmd(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Run a suite in fork mode; returns the exit status for main(). */
 int tu_run(Suite *s);
 
