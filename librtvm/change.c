@@ -145,6 +145,15 @@ void rtvm_changeset_move(struct rtvm_changeset *dst,
 	src->count = 0;
 }
 
+RTVM_EXPORT int rtvm_changeset_append(struct rtvm_changeset *dst,
+				      struct rtvm_changeset *src)
+{
+	if (!dst || !src || dst == src)
+		return -EINVAL;
+	rtvm_changeset_move(dst, src);
+	return 0;
+}
+
 RTVM_EXPORT unsigned int
 rtvm_changeset_get_count(const struct rtvm_changeset *cs)
 {

@@ -8,11 +8,13 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "librtvm-private.h"
@@ -31,6 +33,7 @@ struct rtvm_irq {
 	struct rtvm_cpumask *aff;
 	struct rtvm_cpumask *eff;
 	int node;
+	bool read_only; /* smp_affinity_list has no write permission */
 	bool managed;
 	bool movable;
 	char *pci;
@@ -42,6 +45,7 @@ struct rtvm_irq {
 struct rtvm_irqs {
 	int refcount;
 	struct rtvm_ctx *ctx;
+	bool sysroot;
 	unsigned int nr_cpus; /* length of every counts array */
 	size_t n, nr_numbered;
 	struct rtvm_irq *v;   /* numbered, sorted, then system lines */
@@ -351,9 +355,11 @@ static int fill_sys(struct rtvm_irqs *irqs, struct rtvm_irq *q)
 
 /* Drivers whose queue IRQs are allocated with managed affinity
  * (pci_alloc_irq_vectors_affinity): NVMe I/O queues and virtio's
- * request/input/output queues.  The kernel has no read-only flag for it
- * (writes fail with EIO), so the inventory recognizes these queues by name
- * and by a narrowed affinity; a later write attempt is the real test. */
+ * request/input/output queues.  The kernel makes the affinity file of an
+ * IRQ it does not let userspace move read-only (irq_can_set_affinity_usr),
+ * which is the answer on a live host; captured sysroots do not keep file
+ * modes, so there the inventory also recognizes these queues by name and
+ * by a narrowed affinity. */
 static bool managed_queue_name(const char *name)
 {
 	const char *q;
@@ -377,23 +383,47 @@ static bool managed_queue_name(const char *name)
 	return false;
 }
 
-static void classify(struct rtvm_irq *q, const struct rtvm_cpumask *online)
+static void classify(struct rtvm_irq *q, const struct rtvm_cpumask *online,
+		     bool sysroot)
 {
-	bool narrower;
+	bool narrower, by_name;
 
-	if (q->kind != RTVM_IRQ_DEVICE) {
-		q->managed = false;
-		q->movable = false;
+	q->managed = false;
+	q->movable = false;
+	if (q->kind != RTVM_IRQ_DEVICE || !q->aff)
+		return;
+	by_name = q->name && managed_queue_name(q->name);
+	if (q->read_only) {
+		/* Managed affinity exists for MSI vectors only; other
+		 * read-only lines are pinned for another reason. */
+		q->managed = by_name || (q->chip && strstr(q->chip, "MSI"));
 		return;
 	}
+	q->movable = true;
+	if (!sysroot)
+		return; /* the kernel said it is writable */
 	/* Managed queues get a spread subset of the CPUs (or their
 	 * effective affinity is narrower than the requested one). */
-	narrower = q->aff && online &&
+	narrower = online &&
 		   ((q->eff && !rtvm_cpumask_equal(q->eff, q->aff) &&
 		     rtvm_cpumask_subset(q->eff, q->aff)) ||
 		    (!rtvm_cpumask_subset(online, q->aff)));
-	q->managed = q->name && managed_queue_name(q->name) && narrower;
-	q->movable = !q->managed && q->aff;
+	q->managed = by_name && narrower;
+	q->movable = !q->managed;
+}
+
+/* Whether a file lacks the owner's write permission. */
+static bool read_only(struct rtvm_ctx *ctx, const char *file, unsigned int irq)
+{
+	struct stat st;
+	int fd = rtvm_fs_open(ctx, RTVM_FS_PROC, O_PATH, "irq/%u/%s", irq, file);
+	bool ro;
+
+	if (fd < 0)
+		return false;
+	ro = fstat(fd, &st) == 0 && !(st.st_mode & S_IWUSR);
+	close(fd);
+	return ro;
 }
 
 static int load_irq(struct rtvm_irqs *irqs, struct rtvm_irq *q)
@@ -417,6 +447,8 @@ static int load_irq(struct rtvm_irqs *irqs, struct rtvm_irq *q)
 			      q->number);
 		if (r == -ENOMEM)
 			return r;
+		q->read_only = read_only(irqs->ctx, "smp_affinity_list",
+					 q->number);
 	}
 	r = read_mask(irqs, &q->eff, "effective_affinity_list",
 		      q->number);
@@ -682,7 +714,7 @@ static int load(struct rtvm_irqs *irqs)
 	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < irqs->nr_numbered; i++)
-		classify(&irqs->v[i], online);
+		classify(&irqs->v[i], online, irqs->sysroot);
 	load_threads(irqs);
 	r = 0;
 out:
@@ -705,6 +737,7 @@ RTVM_EXPORT int rtvm_irqs_new(struct rtvm_ctx *ctx, struct rtvm_irqs **ret)
 		return -ENOMEM;
 	irqs->refcount = 1;
 	irqs->ctx = rtvm_ref(ctx);
+	irqs->sysroot = strcmp(rtvm_get_root(ctx), "/") != 0;
 	r = load(irqs);
 	if (r < 0) {
 		dbg(ctx, "IRQ inventory failed: %d", r);
@@ -1200,6 +1233,22 @@ static int mask_dup(struct rtvm_ctx *ctx, const struct rtvm_cpumask *src,
 	return r;
 }
 
+/* A mask minus the away-from CPUs, in *ret: what it had (a node's CPUs,
+ * say; offline ones too, as the kernel allows) stays, and when no online
+ * CPU is left, the housekeeping CPUs. */
+static int away(struct steer *st, const struct rtvm_cpumask *from,
+		struct rtvm_cpumask **ret)
+{
+	int r = mask_dup(st->ctx, from, ret);
+
+	if (r == 0)
+		r = rtvm_cpumask_op(*ret, RTVM_CPUMASK_ANDNOT,
+				    st->req->away_from);
+	if (r == 0 && !rtvm_cpumask_intersects(*ret, st->online))
+		r = rtvm_cpumask_op(*ret, RTVM_CPUMASK_COPY, st->housekeeping);
+	return r;
+}
+
 /* The affinity an IRQ should have, in *ret (NULL: no rule takes it). */
 static int wanted_for(struct steer *st, const struct rtvm_irq *q,
 		      struct rtvm_cpumask **ret)
@@ -1215,14 +1264,7 @@ static int wanted_for(struct steer *st, const struct rtvm_irq *q,
 	if (!req->away_from || q->kind != RTVM_IRQ_DEVICE || !q->aff ||
 	    !rtvm_cpumask_intersects(q->aff, req->away_from))
 		return 0;
-	/* Keep what the IRQ had (a node's CPUs, say) minus the RT CPUs. */
-	r = mask_dup(st->ctx, q->aff, ret);
-	if (r == 0)
-		r = rtvm_cpumask_op(*ret, RTVM_CPUMASK_ANDNOT, req->away_from);
-	if (r == 0)
-		r = rtvm_cpumask_op(*ret, RTVM_CPUMASK_AND, st->online);
-	if (r == 0 && rtvm_cpumask_weight(*ret) == 0)
-		r = rtvm_cpumask_op(*ret, RTVM_CPUMASK_COPY, st->housekeeping);
+	r = away(st, q->aff, ret);
 	if (r < 0)
 		*ret = rtvm_cpumask_free(*ret);
 	return r;
@@ -1314,11 +1356,14 @@ static int apply_one(struct steer *st, struct rtvm_irq_move *m)
 		m->status = RTVM_IRQ_FAILED;
 		m->error = r;
 		m->error_class = error_class(r);
+		m->managed = m->managed &&
+			     m->error_class == RTVM_IRQ_ERR_UNMOVABLE;
 		info(st->ctx, "IRQ %u (%s): cannot move it: %s (%s)", m->irq,
 		     m->name, strerror(-r),
 		     rtvm_irq_error_class_to_string(m->error_class));
 		return 0;
 	}
+	m->managed = false; /* it moved */
 	if ((r = rtvm_cpumask_format_list(m->before, &old)) < 0 ||
 	    (r = rtvm_cpumask_format_list(m->wanted, &new)) < 0)
 		goto out;
@@ -1362,15 +1407,7 @@ static int steer_default(struct steer *st)
 	if ((r = rtvm_cpumask_new(st->ctx, &rep->def_before)) < 0 ||
 	    (r = rtvm_cpumask_parse_hex(rep->def_before, rtvm_strip(buf),
 					RTVM_CPUMASK_ALLOW_EMPTY)) < 0 ||
-	    (r = mask_dup(st->ctx, rep->def_before, &rep->def_after)) < 0 ||
-	    (r = rtvm_cpumask_op(rep->def_after, RTVM_CPUMASK_ANDNOT,
-				 st->req->away_from)) < 0 ||
-	    (r = rtvm_cpumask_op(rep->def_after, RTVM_CPUMASK_AND,
-				 st->online)) < 0)
-		return r;
-	if (!rtvm_cpumask_weight(rep->def_after) &&
-	    (r = rtvm_cpumask_op(rep->def_after, RTVM_CPUMASK_COPY,
-				 st->housekeeping)) < 0)
+	    (r = away(st, rep->def_before, &rep->def_after)) < 0)
 		return r;
 	if ((st->req->flags & RTVM_IRQ_STEER_DRY_RUN) ||
 	    rtvm_cpumask_equal(rep->def_before, rep->def_after))

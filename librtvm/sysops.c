@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -479,12 +480,24 @@ static int sysroot_irq_affinity_set(struct rtvm_ctx *ctx, unsigned int irq,
 {
 	char buf[64], *list = NULL, *hex = NULL, eff[16];
 	struct rtvm_cpumask *on = NULL;
-	int r, cpu;
+	struct stat st;
+	int r, cpu, fd;
 
 	r = rtvm_fs_read(ctx, RTVM_FS_PROC, buf, sizeof(buf),
 			 "irq/%u/smp_affinity_list", irq);
 	if (r < 0)
 		return r;
+	/* The kernel: a read-only affinity file (managed, or not
+	 * balanceable) refuses writes, also root's. */
+	fd = rtvm_fs_open(ctx, RTVM_FS_PROC, O_PATH,
+			  "irq/%u/smp_affinity_list", irq);
+	if (fd >= 0) {
+		bool ro = fstat(fd, &st) == 0 && !(st.st_mode & S_IWUSR);
+
+		close(fd);
+		if (ro)
+			return -EPERM;
+	}
 	r = rtvm_ctx_online_cpus(ctx, &on);
 	if (r < 0)
 		return r;

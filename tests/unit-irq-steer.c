@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "librtvm-private.h"
@@ -192,11 +193,11 @@ START_TEST(test_away_and_restore)
 		ck_assert_ptr_nonnull(strstr(st, "Cpus_allowed_list:\t0-3,8-62"));
 		free(st);
 	}
-	/* An IRQ spread over all CPUs keeps the others: 0-63 minus 4-7
-	 * and the offline 63. */
+	/* An IRQ spread over all CPUs keeps the others, the offline 63
+	 * too (the kernel accepts it). */
 	m = find(rep, 191);
 	ck_assert_ptr_nonnull(m);
-	ck_assert_str_eq(tu_list(m->wanted), "0-3,8-62");
+	ck_assert_str_eq(tu_list(m->wanted), "0-3,8-63");
 	/* An IRQ already off 4-7 is not touched. */
 	ck_assert_ptr_null(find(rep, 9));
 	expect_aff(ctx, 9, "0-1,16-33,48-63");
@@ -210,10 +211,12 @@ START_TEST(test_away_and_restore)
 	ck_assert_int_eq(irq_records, (int)moved);
 	ck_assert_int_eq(thread_records, 1);
 
-	/* Steering again finds nothing on 4-7. */
+	/* Steering again finds only the managed NVMe queues on 4-7. */
+	ck_assert_uint_eq(failed, 4);
 	rep = rtvm_irq_report_free(rep);
 	ck_assert_int_eq(rtvm_irq_steer(ctx, &req, cs, &rep), 0);
-	ck_assert_uint_eq(rtvm_irq_report_count(rep), 0);
+	ck_assert_uint_eq(rtvm_irq_report_count(rep), 4);
+	ck_assert_uint_eq(rtvm_irq_report_tally(rep, RTVM_IRQ_FAILED), 4);
 
 	/* Undo: every affinity back, compared as text of the files. */
 	ck_assert_int_eq(rtvm_changeset_restore(cs, 0), 0);
@@ -344,8 +347,9 @@ START_TEST(test_error_classes)
 	expect_aff(ctx, 128, "7");
 
 	/* The rest of the batch moved; failures left no records. */
-	ck_assert_uint_eq(rtvm_irq_report_tally(rep, RTVM_IRQ_FAILED), 3);
-	expect_aff(ctx, 191, "0-3,8-62");
+	/* ...and the four managed NVMe queues on 4-7 (read-only). */
+	ck_assert_uint_eq(rtvm_irq_report_tally(rep, RTVM_IRQ_FAILED), 3 + 4);
+	expect_aff(ctx, 191, "0-3,8-63");
 	expect_aff(ctx, 129, "8"); /* never on 4-7: not touched */
 	{
 		const struct rtvm_change *c;
@@ -374,16 +378,54 @@ START_TEST(test_managed)
 	struct rtvm_irq_report *rep = NULL;
 	const struct rtvm_irq_move *m;
 
-	/* nvme0q5 (IRQ 29) is managed with affinity 4 in the fixture. */
-	ck_assert_int_eq(rtvm_ctx_add_fault(ctx, RTVM_OP_IRQ_AFFINITY_SET,
-					    "29", 1, 0, EIO), 0);
+	/* nvme0q5..8 (IRQs 29-32) are managed, on CPUs 4-7: their affinity
+	 * files are read-only, and the kernel refuses with EPERM. */
 	ck_assert_int_eq(rtvm_irq_steer(ctx, &req, NULL, &rep), 0);
-	m = find(rep, 29);
-	ck_assert_ptr_nonnull(m);
+	for (unsigned int irq = 29; irq <= 32; irq++) {
+		m = find(rep, irq);
+		ck_assert_ptr_nonnull(m);
+		ck_assert_int_eq(m->status, RTVM_IRQ_FAILED);
+		ck_assert_int_eq(m->error, -EPERM);
+		ck_assert_int_eq(m->error_class, RTVM_IRQ_ERR_UNMOVABLE);
+		ck_assert(m->managed);
+		expect_aff(ctx, irq, irq == 29 ? "4" : irq == 30 ? "5" :
+				     irq == 31 ? "6" : "7");
+	}
+	ck_assert_uint_eq(rtvm_irq_report_tally(rep, RTVM_IRQ_FAILED), 4);
+	/* The admin queue (IRQ 24) is not managed; neither is a moved IRQ,
+	 * nor one the kernel refused for a passing reason. */
+	ck_assert(!find(rep, 125)->managed);
+	rtvm_irq_report_free(rep);
+	rtvm_cpumask_free(rt);
+	rtvm_unref(ctx);
+}
+END_TEST
+
+/* A read-only IRQ that is not an MSI vector is unmovable, not managed. */
+START_TEST(test_read_only_not_msi)
+{
+	struct rtvm_ctx *ctx = tu_ctx("irqhost");
+	struct rtvm_cpumask *rt = tu_mask(NR, "17");
+	struct rtvm_irq_steer req = { .size = sizeof(req), .away_from = rt };
+	struct rtvm_irq_report *rep = NULL;
+	struct rtvm_irqs *irqs;
+	const struct rtvm_irq *q;
+	const struct rtvm_irq_move *m;
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/proc/irq/9/smp_affinity_list",
+		 rtvm_get_root(ctx));
+	ck_assert_int_eq(chmod(path, 0444), 0);
+	ck_assert_int_eq(rtvm_irqs_new(ctx, &irqs), 0);
+	ck_assert_int_eq(rtvm_irqs_find(irqs, 9, &q), 0);
+	ck_assert(!rtvm_irq_is_movable(q));
+	ck_assert(!rtvm_irq_is_managed(q));
+	rtvm_irqs_unref(irqs);
+	ck_assert_int_eq(rtvm_irq_steer(ctx, &req, NULL, &rep), 0);
+	m = find(rep, 9);
 	ck_assert_int_eq(m->status, RTVM_IRQ_FAILED);
 	ck_assert_int_eq(m->error_class, RTVM_IRQ_ERR_UNMOVABLE);
-	ck_assert(m->managed);
-	ck_assert(!find(rep, 125)->managed);
+	ck_assert(!m->managed);
 	rtvm_irq_report_free(rep);
 	rtvm_cpumask_free(rt);
 	rtvm_unref(ctx);
@@ -453,7 +495,7 @@ START_TEST(test_dry_run_and_default)
 	ck_assert_ptr_null(rtvm_irq_report_get(rep, 0)->effective);
 	ck_assert_int_eq(rtvm_irq_report_get_default_affinity(rep, &b, &a), 0);
 	ck_assert_str_eq(tu_list(b), "0-1,16-33,48-63");
-	ck_assert_str_eq(tu_list(a), "32-33,48-62");
+	ck_assert_str_eq(tu_list(a), "32-33,48-63");
 	ck_assert_uint_eq(rtvm_changeset_get_count(cs), 0);
 	after = snapshot(ctx);
 	ck_assert_str_eq(before, after);
@@ -464,7 +506,7 @@ START_TEST(test_dry_run_and_default)
 	req.flags = RTVM_IRQ_STEER_DEFAULT_AFFINITY;
 	ck_assert_int_eq(rtvm_irq_steer(ctx, &req, cs, &rep), 0);
 	d = tu_read(ctx, "proc/irq/default_smp_affinity");
-	ck_assert_str_eq(rtvm_strip(d), "7fff0003,00000000");
+	ck_assert_str_eq(rtvm_strip(d), "ffff0003,00000000");
 	free(d);
 	ck_assert_int_eq(rtvm_changeset_restore(cs, 0), 0);
 	d = tu_read(ctx, "proc/irq/default_smp_affinity");
@@ -644,6 +686,7 @@ int main(void)
 	tcase_add_test(tc, test_to_rt_and_select);
 	tcase_add_test(tc, test_error_classes);
 	tcase_add_test(tc, test_managed);
+	tcase_add_test(tc, test_read_only_not_msi);
 	tcase_add_test(tc, test_pending);
 	tcase_add_test(tc, test_dry_run_and_default);
 	tcase_add_test(tc, test_eacces_rolls_back);

@@ -875,6 +875,19 @@ struct rtvm_changeset *rtvm_changeset_unref(struct rtvm_changeset *cs);
 unsigned int rtvm_changeset_get_count(const struct rtvm_changeset *cs);
 
 /**
+ * rtvm_changeset_append() - move every record of one set to the end of
+ *      another, in order (a restore of @dst then undoes both, newest
+ *      first).
+ * @dst: the set that grows.
+ * @src: the set that is emptied.
+ *
+ * Returns: 0, or -EINVAL for NULL or when both are the same set.
+ * Privileges: none.
+ */
+int rtvm_changeset_append(struct rtvm_changeset *dst,
+			  struct rtvm_changeset *src);
+
+/**
  * rtvm_changeset_next() - iterate over the records in the order made.
  * @cs: the set.
  * @prev: the previous record, or NULL to start.
