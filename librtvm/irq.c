@@ -46,6 +46,7 @@ struct rtvm_irqs {
 	int refcount;
 	struct rtvm_ctx *ctx;
 	bool sysroot;
+	int irqdir; /* the irq directory of procfs, for short lookups */
 	unsigned int nr_cpus; /* length of every counts array */
 	size_t n, nr_numbered;
 	struct rtvm_irq *v;   /* numbered, sorted, then system lines */
@@ -64,8 +65,17 @@ static void irq_clear(struct rtvm_irq *q)
 	free(q->netdev);
 }
 
+/* What an inventory may leave out (steering needs no node, and the PCI
+ * devices and handler threads only when its rules use them). */
+#define LOAD_NO_PCI (1u << 0)
+#define LOAD_NO_THREADS (1u << 1)
+#define LOAD_NO_NODE (1u << 2)
+#define LOAD_AFFINITY_ONLY (1u << 3) /* no effective affinity, no file mode */
+
 static void irqs_free(struct rtvm_irqs *irqs)
 {
+	if (irqs->irqdir >= 0)
+		close(irqs->irqdir);
 	for (size_t i = 0; i < irqs->n; i++)
 		irq_clear(&irqs->v[i]);
 	free(irqs->v);
@@ -291,8 +301,16 @@ static int read_mask(struct rtvm_irqs *irqs, struct rtvm_cpumask **ret,
 	char buf[8192];
 	int r;
 
-	r = rtvm_fs_read(irqs->ctx, RTVM_FS_PROC, buf, sizeof(buf),
-			 "irq/%u/%s", irq, file);
+	if (irqs->irqdir >= 0) {
+		char name[128];
+
+		snprintf(name, sizeof(name), "%u/%s", irq, file);
+		r = rtvm_fs_read_at(irqs->ctx, irqs->irqdir, name, buf,
+				    sizeof(buf));
+	} else {
+		r = rtvm_fs_read(irqs->ctx, RTVM_FS_PROC, buf, sizeof(buf),
+				 "irq/%u/%s", irq, file);
+	}
 	if (r < 0)
 		return r;
 	r = rtvm_cpumask_new(irqs->ctx, ret);
@@ -426,14 +444,16 @@ static bool read_only(struct rtvm_ctx *ctx, const char *file, unsigned int irq)
 	return ro;
 }
 
-static int load_irq(struct rtvm_irqs *irqs, struct rtvm_irq *q)
+static int load_irq(struct rtvm_irqs *irqs, struct rtvm_irq *q,
+		    unsigned int flags)
 {
 	char buf[64];
 	int r, node;
 
+	r = read_mask(irqs, &q->aff, "smp_affinity_list", q->number);
+	if (r == -ENOMEM)
+		return r;
 	/* Per-CPU IRQs have no affinity a user could set. */
-	r = rtvm_fs_read(irqs->ctx, RTVM_FS_PROC, buf, sizeof(buf),
-			 "irq/%u/smp_affinity_list", q->number);
 	if (r == -ENOENT &&
 	    rtvm_fs_read(irqs->ctx, RTVM_FS_PROC, buf, sizeof(buf),
 			 "irq/%u/smp_affinity", q->number) == -ENOENT)
@@ -442,19 +462,19 @@ static int load_irq(struct rtvm_irqs *irqs, struct rtvm_irq *q)
 	if (q->chip && strncmp(q->chip, "GIC", 3) == 0 && q->hwirq &&
 	    all_digits(q->hwirq) && atoi(q->hwirq) < 32)
 		q->kind = RTVM_IRQ_PERCPU;
-	if (q->kind == RTVM_IRQ_DEVICE) {
-		r = read_mask(irqs, &q->aff, "smp_affinity_list",
-			      q->number);
-		if (r == -ENOMEM)
-			return r;
+	if (q->kind != RTVM_IRQ_DEVICE)
+		q->aff = rtvm_cpumask_free(q->aff);
+	if (flags & LOAD_AFFINITY_ONLY)
+		return fill_sys(irqs, q);
+	if (q->aff)
 		q->read_only = read_only(irqs->ctx, "smp_affinity_list",
 					 q->number);
-	}
 	r = read_mask(irqs, &q->eff, "effective_affinity_list",
 		      q->number);
 	if (r == -ENOMEM)
 		return r;
-	if (rtvm_fs_read(irqs->ctx, RTVM_FS_PROC, buf, sizeof(buf),
+	if (!(flags & LOAD_NO_NODE) &&
+	    rtvm_fs_read(irqs->ctx, RTVM_FS_PROC, buf, sizeof(buf),
 			 "irq/%u/node", q->number) > 0 &&
 	    rtvm_parse_int(rtvm_strip(buf), &node) == 0 && node >= 0)
 		q->node = node;
@@ -610,27 +630,40 @@ static int load_pci(struct rtvm_irqs *irqs)
 
 /* ---- threaded handlers ---------------------------------------------------- */
 
+/* Threaded handlers are kernel threads of their own, so the processes of
+ * procfs are enough: no walk through every thread of every process. */
 static void load_threads(struct rtvm_irqs *irqs)
 {
-	const struct rtvm_thread *t;
-	struct rtvm_host *host;
+	struct dirent *de;
+	DIR *d;
+	int fd;
 
-	if (rtvm_host_new(irqs->ctx, RTVM_HOST_THREADS, &host) < 0)
+	fd = rtvm_fs_open_dir(irqs->ctx, RTVM_FS_PROC, ".");
+	if (fd < 0)
 		return; /* no threads to name: not an error for IRQs */
-	rtvm_host_foreach_thread(t, host) {
-		const char *comm = rtvm_thread_get_comm(t);
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		char name[300], comm[64];
 		struct rtvm_irq *q;
 		unsigned int n;
 		int used = 0;
 
-		if (!comm || rtvm_thread_get_pid(t) != rtvm_thread_get_tid(t) ||
+		if (!all_digits(de->d_name))
+			continue;
+		snprintf(name, sizeof(name), "%s/comm", de->d_name);
+		if (rtvm_fs_read_at(irqs->ctx, dirfd(d), name, comm,
+				    sizeof(comm)) < 0 ||
 		    sscanf(comm, "irq/%u-%n", &n, &used) != 1 || !used)
 			continue;
 		q = find_mut(irqs, n);
 		if (q && !q->thread)
-			q->thread = rtvm_thread_get_tid(t);
+			q->thread = (pid_t)strtol(de->d_name, NULL, 10);
 	}
-	rtvm_host_unref(host);
+	closedir(d);
 }
 
 /* ---- the inventory --------------------------------------------------------- */
@@ -642,7 +675,7 @@ static int cmp_irq(const void *a, const void *b)
 	return (x->number > y->number) - (x->number < y->number);
 }
 
-static int load(struct rtvm_irqs *irqs)
+static int load(struct rtvm_irqs *irqs, unsigned int flags)
 {
 	unsigned int *cols = NULL, ncols, max, nposs = 0;
 	unsigned long long *vals = NULL;
@@ -706,16 +739,17 @@ static int load(struct rtvm_irqs *irqs)
 	for (unsigned int i = 0; i < ncols; i++)
 		rtvm_cpumask_set(online, cols[i]);
 	for (size_t i = 0; i < irqs->nr_numbered; i++) {
-		r = load_irq(irqs, &irqs->v[i]);
+		r = load_irq(irqs, &irqs->v[i], flags);
 		if (r < 0)
 			goto out;
 	}
-	r = load_pci(irqs);
+	r = flags & LOAD_NO_PCI ? 0 : load_pci(irqs);
 	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < irqs->nr_numbered; i++)
 		classify(&irqs->v[i], online, irqs->sysroot);
-	load_threads(irqs);
+	if (!(flags & LOAD_NO_THREADS))
+		load_threads(irqs);
 	r = 0;
 out:
 	rtvm_cpumask_free(online);
@@ -725,7 +759,8 @@ out:
 	return r;
 }
 
-RTVM_EXPORT int rtvm_irqs_new(struct rtvm_ctx *ctx, struct rtvm_irqs **ret)
+static int irqs_new(struct rtvm_ctx *ctx, unsigned int flags,
+		    struct rtvm_irqs **ret)
 {
 	struct rtvm_irqs *irqs;
 	int r;
@@ -738,7 +773,8 @@ RTVM_EXPORT int rtvm_irqs_new(struct rtvm_ctx *ctx, struct rtvm_irqs **ret)
 	irqs->refcount = 1;
 	irqs->ctx = rtvm_ref(ctx);
 	irqs->sysroot = strcmp(rtvm_get_root(ctx), "/") != 0;
-	r = load(irqs);
+	irqs->irqdir = rtvm_fs_open_dir(ctx, RTVM_FS_PROC, "irq");
+	r = load(irqs, flags);
 	if (r < 0) {
 		dbg(ctx, "IRQ inventory failed: %d", r);
 		irqs_free(irqs);
@@ -746,6 +782,11 @@ RTVM_EXPORT int rtvm_irqs_new(struct rtvm_ctx *ctx, struct rtvm_irqs **ret)
 	}
 	*ret = irqs;
 	return 0;
+}
+
+RTVM_EXPORT int rtvm_irqs_new(struct rtvm_ctx *ctx, struct rtvm_irqs **ret)
+{
+	return irqs_new(ctx, 0, ret);
 }
 
 RTVM_EXPORT struct rtvm_irqs *rtvm_irqs_ref(struct rtvm_irqs *irqs)
@@ -1303,7 +1344,6 @@ static int plan(struct steer *st)
 		*m = (struct rtvm_irq_move){
 			.irq = q->number,
 			.wanted = want,
-			.managed = q->managed,
 			.thread = q->thread > 0 ? q->thread : 0,
 		};
 		m->name = strdup(q->name ? q->name : "");
@@ -1342,6 +1382,22 @@ static int read_back(struct steer *st, struct rtvm_irq_move *m)
 	return 0;
 }
 
+/* After the kernel refused to move an IRQ for good: is it a managed one?
+ * (The steering inventory skips the file modes; one failure is worth the
+ * look.) */
+static bool refused_as_managed(struct steer *st, const struct rtvm_irq_move *m)
+{
+	const struct rtvm_irq *q = find_mut(st->irqs, m->irq);
+	bool by_name = managed_queue_name(m->name);
+
+	if (!q)
+		return false;
+	if (read_only(st->ctx, "smp_affinity_list", m->irq))
+		return by_name || (q->chip && strstr(q->chip, "MSI"));
+	/* Captured sysroots lose file modes: the name must do there. */
+	return st->irqs->sysroot && by_name;
+}
+
 static int apply_one(struct steer *st, struct rtvm_irq_move *m)
 {
 	unsigned int retries = st->req->retries ? st->req->retries : 3;
@@ -1356,8 +1412,8 @@ static int apply_one(struct steer *st, struct rtvm_irq_move *m)
 		m->status = RTVM_IRQ_FAILED;
 		m->error = r;
 		m->error_class = error_class(r);
-		m->managed = m->managed &&
-			     m->error_class == RTVM_IRQ_ERR_UNMOVABLE;
+		m->managed = m->error_class == RTVM_IRQ_ERR_UNMOVABLE &&
+			     refused_as_managed(st, m);
 		info(st->ctx, "IRQ %u (%s): cannot move it: %s (%s)", m->irq,
 		     m->name, strerror(-r),
 		     rtvm_irq_error_class_to_string(m->error_class));
@@ -1509,6 +1565,23 @@ static int validate(struct steer *st)
 	return r;
 }
 
+static unsigned int load_flags(const struct steer *st)
+{
+	unsigned int flags = LOAD_NO_NODE | LOAD_NO_PCI | LOAD_AFFINITY_ONLY;
+
+	for (size_t i = 0; i < st->n_to_rt; i++)
+		if (st->to_rt[i].kind != SEL_RANGE &&
+		    st->to_rt[i].kind != SEL_NAME)
+			flags &= ~LOAD_NO_PCI;
+	for (size_t i = 0; i < st->n_select; i++)
+		if (st->select[i].kind != SEL_RANGE &&
+		    st->select[i].kind != SEL_NAME)
+			flags &= ~LOAD_NO_PCI;
+	if (st->req->flags & RTVM_IRQ_STEER_NO_THREADS)
+		flags |= LOAD_NO_THREADS;
+	return flags;
+}
+
 static int steer(struct steer *st, struct rtvm_changeset *cs)
 {
 	int r;
@@ -1516,7 +1589,7 @@ static int steer(struct steer *st, struct rtvm_changeset *cs)
 	r = validate(st);
 	if (r < 0)
 		return r;
-	r = rtvm_irqs_new(st->ctx, &st->irqs);
+	r = irqs_new(st->ctx, load_flags(st), &st->irqs);
 	if (r < 0)
 		return r;
 	if ((r = check_sels(st, st->req->to_rt, st->to_rt, st->n_to_rt)) < 0 ||

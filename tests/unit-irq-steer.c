@@ -266,10 +266,11 @@ START_TEST(test_to_rt_and_select)
 	/* Selected IRQs on CPU 1, by name and by number. */
 	expect_aff(ctx, 9, "1");
 	expect_aff(ctx, 16, "1");
-	/* The rest away from 4-7; the thread stays (NO_THREADS). */
+	/* The rest away from 4-7; the thread is not looked for, and stays
+	 * (NO_THREADS). */
 	expect_aff(ctx, 125, "0-3,8-62");
 	m = find(rep, 125);
-	ck_assert_int_eq(m->thread, 1100);
+	ck_assert_int_eq(m->thread, 0);
 	{
 		char *st = tu_read(ctx, "proc/1100/task/1100/status");
 
