@@ -430,8 +430,6 @@ int rtvm_irqbalance_probe_pid(struct rtvm_ctx *ctx, pid_t pid,
 			r = bans_mask(ib, &ib->env, "the daemon's environment");
 			if (r < 0)
 				goto fail;
-		} else if (len == -ENOENT) {
-			ib->pid = 0; /* exited meanwhile */
 		} else {
 			dbg(ctx, "irqbalance: cannot read the environment of "
 				 "pid %d: %s", (int)ib->pid, strerror(-len));
