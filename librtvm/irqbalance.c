@@ -43,12 +43,12 @@ struct rtvm_irqbalance {
 	struct rtvm_ctx *ctx;
 	pid_t pid;		/* 0: not running */
 	int source;		/* enum rtvm_irqbalance_source */
-	char *file;		/* host path of the file read, or to be made */
+	char *file;		/* host path of the file read, or to make */
 	char *file_rel;		/* the same, relative to /etc */
 	bool file_exists;
 	char *file_text;	/* its bytes, NUL-terminated */
 	size_t file_len;
-	bool env_read;		/* the daemon's environment was readable */
+	bool env_read;		/* the daemon's environment was read */
 	struct bans env, infile, autoban;
 	const struct bans *in_force;
 };
@@ -412,8 +412,9 @@ int rtvm_irqbalance_probe_pid(struct rtvm_ctx *ctx, pid_t pid,
 		len = rtvm_fs_read_alloc(ctx, RTVM_FS_PROC, &block,
 					 "%d/environ", (int)ib->pid);
 		if (len >= 0) {
-			const char *h = environ_get(block, (size_t)len, KEY_HEX),
-				   *l = environ_get(block, (size_t)len, KEY_LIST);
+			size_t n = (size_t)len;
+			const char *h = environ_get(block, n, KEY_HEX),
+				   *l = environ_get(block, n, KEY_LIST);
 
 			ib->env_read = true;
 			hex = h ? strdup(h) : NULL;
@@ -540,7 +541,8 @@ rtvm_irqbalance_get_banned(const struct rtvm_irqbalance *ib)
 	return ib ? ib->in_force->mask : NULL;
 }
 
-RTVM_EXPORT const char *rtvm_irqbalance_get_file(const struct rtvm_irqbalance *ib)
+RTVM_EXPORT const char *
+rtvm_irqbalance_get_file(const struct rtvm_irqbalance *ib)
 {
 	return ib && ib->file_exists ? ib->file : NULL;
 }

@@ -193,6 +193,12 @@ static bool parse_link(struct nlmsghdr *h, struct rtvm_link_event *ev)
 	return true;
 }
 
+static const char *action_name(enum rtvm_link_action a)
+{
+	return a == RTVM_LINK_NEW ? "new" :
+	       a == RTVM_LINK_DEL ? "del" : "change";
+}
+
 static int report_lost(struct rtvm_netlink *nl, rtvm_link_fn fn,
 		       void *userdata, unsigned int *n)
 {
@@ -248,7 +254,8 @@ int rtvm_netlink_drain(struct rtvm_netlink *nl, rtvm_link_fn fn,
 			continue;
 		}
 		/* Only the kernel's word counts. */
-		if (nl->sk && (mh.msg_namelen < sizeof(from) || from.nl_pid != 0))
+		if (nl->sk &&
+		    (mh.msg_namelen < sizeof(from) || from.nl_pid != 0))
 			continue;
 		left = (int)len;
 		for (h = (struct nlmsghdr *)nl->buf; nlmsg_ok(h, left);
@@ -261,9 +268,8 @@ int rtvm_netlink_drain(struct rtvm_netlink *nl, rtvm_link_fn fn,
 				  h->nlmsg_type == RTM_DELLINK) &&
 				 parse_link(h, &ev)) {
 				dbg(nl->ctx, "link monitor: %s %d (%s) %s",
-				    ev.action == RTVM_LINK_DEL ? "del" :
-				    ev.action == RTVM_LINK_NEW ? "new" : "change",
-				    ev.ifindex, ev.name, ev.up ? "up" : "down");
+				    action_name(ev.action), ev.ifindex,
+				    ev.name, ev.up ? "up" : "down");
 				n++;
 				r = fn(&ev, userdata);
 			} else
