@@ -278,6 +278,17 @@ int rtvm_netlink_inject(struct rtvm_netlink *nl,
 			const struct rtvm_link_event *ev);
 /* Close; NULL is ignored.  Returns NULL. */
 struct rtvm_netlink *rtvm_netlink_close(struct rtvm_netlink *nl);
+/* What libvirt said about a VM's domain (vm-libvirt.c); the VM owns it. */
+struct rtvm_vm_libvirt;
+void rtvm_vm_libvirt_free(struct rtvm_vm_libvirt *lv);
+void rtvm_vm_set_libvirt(struct rtvm_vm *vm, struct rtvm_vm_libvirt *lv);
+const struct rtvm_vm_libvirt *rtvm_vm_get_libvirt(const struct rtvm_vm *vm);
+/* The QEMU pid of libvirt domain @name from the pid file in libvirt's run
+ * directory (RTVM_FS_RUN), checked against that process's command line:
+ * -ESRCH when there is no pid file or it is stale, -EBADMSG when it holds
+ * no pid, -EINVAL for a name that cannot be a file name. */
+int rtvm_libvirt_domain_pid(struct rtvm_ctx *ctx, const char *name,
+			    pid_t *ret);
 
 /* ---- cgroups (cgroup.c) ---------------------------------------------- */
 

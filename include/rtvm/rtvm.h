@@ -1387,6 +1387,70 @@ int rtvm_vm_new_from_pid(struct rtvm_ctx *ctx, pid_t pid,
 			 struct rtvm_vm **ret);
 
 /**
+ * rtvm_vm_new_from_libvirt() - find the threads of a running libvirt QEMU
+ *      domain of this host.
+ * @ctx: the context; the VM holds a reference on it.
+ * @uri: the libvirt connection URI, or NULL for "qemu:///system".  Only
+ *       local URIs of the system instance: a VM's threads can be tuned only
+ *       on the host it runs on.
+ * @domain: the domain's name or UUID.
+ * @ret: where the VM is stored (one reference).
+ *
+ * A read-only libvirt connection looks the domain up and reads the pins
+ * libvirt has for it (vcpupin, emulatorpin, iothreadpin: see
+ * rtvm_vm_get_libvirt_pin()).  The QEMU pid comes from the pid file in
+ * libvirt's run directory (libvirt/qemu/NAME.pid, inside the sysroot if
+ * one is set), checked against that process's command line; its threads
+ * are then found as by rtvm_vm_new_from_pid(), and their count checked
+ * against libvirt's.  The connection is closed before returning.
+ *
+ * libvirt prints its errors on standard error unless told otherwise: this
+ * function sets libvirt's process-wide error function to one that prints
+ * nothing, and logs libvirt's messages through the context instead.
+ *
+ * Returns: 0, or -EINVAL (NULL argument, empty @domain, a name that cannot
+ * be a file name), -EOPNOTSUPP (a remote or session URI), -ECONNREFUSED
+ * (no libvirt at @uri: the log names the URI and libvirt's reason),
+ * -EACCES (libvirt refused), -ENOENT (no such domain, or its QEMU has no
+ * threads named like vCPUs: the log says which), -ESRCH (the domain is not
+ * running, or its pid file is missing or stale), -EBADMSG (a pid file
+ * without a pid), -EIO (another libvirt error, logged), -ENOMEM.
+ * Privileges: libvirt's read-only access (its read-only socket); reading
+ * libvirt's run directory (usually anyone).
+ */
+int rtvm_vm_new_from_libvirt(struct rtvm_ctx *ctx, const char *uri,
+			     const char *domain, struct rtvm_vm **ret);
+
+/**
+ * rtvm_vm_get_name() - the libvirt domain's name of a VM found with
+ *      rtvm_vm_new_from_libvirt().
+ * @vm: the VM.
+ *
+ * Returns: the name (lent), or NULL for a VM found by pid, or NULL @vm.
+ * Privileges: none.
+ */
+const char *rtvm_vm_get_name(const struct rtvm_vm *vm);
+
+/**
+ * rtvm_vm_get_libvirt_pin() - the CPUs libvirt pins a thread of the VM to,
+ *      as libvirt said when the VM was found (a refresh does not ask
+ *      again).  Where the domain's XML pins nothing, libvirt reports the
+ *      CPUs the thread may use (all, or the domain's cpuset).
+ * @vm: a VM from rtvm_vm_new_from_libvirt().
+ * @role: RTVM_VM_ROLE_VCPU, RTVM_VM_ROLE_EMULATOR or RTVM_VM_ROLE_IOTHREAD.
+ * @index: the vCPU index, or the iothread id (libvirt's iothread_id, the N
+ *         of QEMU's "IO iothreadN"); ignored for the emulator.
+ * @ret: where the mask is stored (lent by @vm).
+ *
+ * Returns: 0, or -EINVAL (NULL argument, another role), -ENOENT (a VM not
+ * from libvirt, no such vCPU or iothread, or libvirt could not say).
+ * Privileges: none.
+ */
+int rtvm_vm_get_libvirt_pin(const struct rtvm_vm *vm, int role,
+			    unsigned int index,
+			    const struct rtvm_cpumask **ret);
+
+/**
  * rtvm_vm_ref() - take a reference on a VM.
  * @vm: the VM, or NULL.
  *
