@@ -8,12 +8,14 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
+#include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tool.h"
 
-#define EXIT_UNAVAILABLE 69 /* EX_UNAVAILABLE */
 #define MAX_CPU_COLUMNS 8
 
 const char *program_name = "rtvm-irq";
@@ -25,9 +27,9 @@ struct opts {
 	const char *cpus;
 	const char *away_from, *housekeeping, *rt_cpus, *to;
 	const char *to_rt[MAX_SELECTORS + 1], *irqs[MAX_SELECTORS + 1];
-	unsigned int n_to_rt, n_irqs, retries;
+	unsigned int n_to_rt, n_irqs, retries, interval;
 	const char *save;
-	bool json, verbose, dry_run, no_threads, no_default;
+	bool json, verbose, dry_run, no_threads, no_default, ban_irqbalance;
 };
 
 static void usage(FILE *f)
@@ -38,6 +40,7 @@ static void usage(FILE *f)
 		"       %s [OPTIONS] steer --away-from LIST [--to-rt SEL]... "
 		"[--irq SEL... --to LIST]\n"
 		"       %s [OPTIONS] restore [FILE]\n"
+		"       %s [OPTIONS] watch (the options of steer) [--interval MS]\n"
 		"List the host's interrupts (or a sysroot's): counts, affinity,\n"
 		"effective affinity, kind and device; steer them and undo it.\n\n"
 		"Commands:\n"
@@ -46,7 +49,11 @@ static void usage(FILE *f)
 		"  steer                set affinities by rule; every change is saved\n"
 		"                       (see --save) so that \"restore\" undoes it\n"
 		"  restore [FILE]       undo the changes saved in FILE (default: the\n"
-		"                       state file), then remove it\n\n"
+		"                       state file), then remove it\n"
+		"  watch                steer, then keep the IRQs there: check again\n"
+		"                       when a network link comes, goes, or is set up\n"
+		"                       or down, and every --interval; stop with\n"
+		"                       Ctrl-C (the steering stays: use restore)\n\n"
 		"Options:\n"
 		"  -c, --cpus LIST      with list: per-CPU columns for LIST and a\n"
 		"                       \"*\" on IRQs that are delivered to and fired there\n"
@@ -63,6 +70,11 @@ static void usage(FILE *f)
 		"      --no-threads     leave the irq/N-name handler threads alone\n"
 		"      --no-default     leave /proc/irq/default_smp_affinity alone\n"
 		"      --retries N      retries of a busy IRQ (default 3)\n"
+		"      --ban-irqbalance add the --away-from CPUs to irqbalance's\n"
+		"                       IRQBALANCE_BANNED_CPULIST (a backup is kept;\n"
+		"                       restore puts the file back); without it, steer\n"
+		"                       only warns when irqbalance would undo it\n"
+		"      --interval MS    watch: check every MS milliseconds (default 5000)\n"
 		"      --save FILE      where steer saves its changes (default\n"
 		"                       $RTVM_STATE_DIR/irq-steer.json, RTVM_STATE_DIR\n"
 		"                       defaulting to /run/rtvm, or SYSROOT/run/rtvm)\n"
@@ -74,11 +86,12 @@ static void usage(FILE *f)
 		"  -V, --version        the librtvm version\n\n"
 		"SEL: an IRQ number or range (\"42\", \"40-47\"), driver:GLOB, pci:GLOB,\n"
 		"net:GLOB, name:GLOB, or a GLOB on the IRQ's name (\"eth0-*\").\n"
-		"watch is not implemented yet (exit 69).\n"
+
 		"Exit status: 0 success (IRQs the kernel does not let move are\n"
 		"reported, not errors), 1 failure or an IRQ that could not move for\n"
 		"another reason, 64 bad usage.\n",
-		program_name, program_name, program_name, program_name);
+		program_name, program_name, program_name, program_name,
+		program_name);
 }
 
 static const char *kind_name(const struct rtvm_irq *q)
@@ -421,7 +434,7 @@ static void print_move(const struct rtvm_irq_move *m, bool dry_run)
 
 static int steer_output(const struct rtvm_irq_report *rep,
 			const struct opts *o, const char *saved,
-			unsigned int changes)
+			unsigned int changes, cJSON *ib_json)
 {
 	const struct rtvm_cpumask *db = NULL, *da = NULL;
 	size_t n = rtvm_irq_report_count(rep);
@@ -455,6 +468,10 @@ static int steer_output(const struct rtvm_irq_report *rep,
 			cJSON_AddNullToObject(root, "default_affinity");
 		}
 		cJSON_AddItemToObject(root, "saved", json_str(saved));
+		if (ib_json)
+			cJSON_AddItemToObject(root, "irqbalance", ib_json);
+		else
+			cJSON_AddNullToObject(root, "irqbalance");
 		cJSON_AddNumberToObject(root, "changes", changes);
 		for (size_t i = 0; i < n; i++)
 			cJSON_AddItemToArray(arr,
@@ -484,6 +501,7 @@ static int steer_output(const struct rtvm_irq_report *rep,
 		       by_class[RTVM_IRQ_ERR_TRANSIENT],
 		       by_class[RTVM_IRQ_ERR_OTHER] + by_class[RTVM_IRQ_ERR_GONE]);
 	printf("\n");
+	cJSON_Delete(ib_json);
 	if (saved)
 		printf("%u change%s saved to %s; undo with: %s restore%s%s\n",
 		       changes, changes == 1 ? "" : "s", saved, program_name,
@@ -514,15 +532,196 @@ static int append_copy(struct rtvm_ctx *ctx, struct rtvm_changeset *dst,
 	return r;
 }
 
-static int cmd_steer(struct rtvm_ctx *ctx, const struct opts *o)
+/* irqbalance: say when it would undo the steering; with --ban-irqbalance
+ * add the RT CPUs to its banned list (recorded in @cs).  The JSON of what
+ * was found goes to *ret_json.  Returns 1 when irqbalance must be
+ * restarted, 0, or -1 on an error already reported. */
+static int irqbalance(struct rtvm_ctx *ctx, const struct opts *o,
+		      const struct rtvm_cpumask *away, struct rtvm_changeset *cs,
+		      cJSON **ret_json)
+{
+	struct rtvm_irqbalance *ib = NULL;
+	cJSON *j;
+	pid_t pid;
+	int fights, r;
+
+	if (!away)
+		return 0;
+	r = rtvm_irqbalance_probe(ctx, &ib);
+	if (r < 0) {
+		tool_error("cannot tell whether irqbalance runs: %s",
+			   strerror(-r));
+		return 0; /* the steering itself is done */
+	}
+	pid = rtvm_irqbalance_get_pid(ib);
+	fights = pid > 0 ? rtvm_irqbalance_fights(ib, away) : 0;
+	j = cJSON_CreateObject();
+	cJSON_AddBoolToObject(j, "running", pid > 0);
+	if (pid > 0)
+		cJSON_AddNumberToObject(j, "pid", pid);
+	cJSON_AddItemToObject(j, "banned",
+			      json_mask(rtvm_irqbalance_get_banned(ib)));
+	cJSON_AddBoolToObject(j, "fights", fights > 0);
+	r = 0;
+	if (o->ban_irqbalance && !o->dry_run) {
+		r = rtvm_irqbalance_ban(ctx, away, cs);
+		if (r < 0) {
+			tool_error("cannot ban CPUs %s in irqbalance's file: %s; "
+				   "undoing the steering",
+				   tool_mask_str(away, 0), strerror(-r));
+			cJSON_Delete(j);
+			rtvm_irqbalance_unref(ib);
+			return -1;
+		}
+		cJSON_AddBoolToObject(j, "restart_needed", r > 0);
+		if (!o->json && r > 0)
+			printf("irqbalance: CPUs %s added to its banned list in "
+			       "%s; restart it to apply (systemctl restart "
+			       "irqbalance)\n", tool_mask_str(away, 0),
+			       rtvm_irqbalance_get_file(ib) ?
+				       rtvm_irqbalance_get_file(ib) :
+				       "its environment file");
+	} else if (fights > 0 && !o->json) {
+		printf("warning: irqbalance (pid %d) does not keep off CPUs %s "
+		       "and may move IRQs back; use --ban-irqbalance, or stop "
+		       "it\n", (int)pid, tool_mask_str(away, 0));
+	}
+	rtvm_irqbalance_unref(ib);
+	*ret_json = j;
+	return r > 0;
+}
+
+/* Save the earlier records, then ours (restore undoes ours first), from
+ * copies: ours stay apart, to be undone alone if the save fails. */
+static int save_merged(struct rtvm_ctx *ctx, const struct rtvm_changeset *prev,
+		       const struct rtvm_changeset *cs, const char *path)
+{
+	struct rtvm_changeset *all = NULL;
+	int r;
+
+	r = rtvm_changeset_new(ctx, &all);
+	if (r == 0 && prev)
+		r = append_copy(ctx, all, prev);
+	if (r == 0)
+		r = append_copy(ctx, all, cs);
+	if (r == 0)
+		r = tool_save_changes(all, path);
+	rtvm_changeset_unref(all);
+	return r;
+}
+
+static volatile sig_atomic_t stop_watch;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_watch = 1;
+}
+
+/* Keep the steering in place until SIGINT or SIGTERM; the records of what
+ * it puts back go to the same file. */
+static int watch_loop(struct rtvm_ctx *ctx, const struct opts *o,
+		      const struct rtvm_irq_steer *req, struct rtvm_changeset *cs,
+		      const struct rtvm_changeset *prev, const char *path)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+	struct rtvm_irq_watch *w = NULL;
+	unsigned int saved = rtvm_changeset_get_count(cs);
+	int r;
+
+	r = rtvm_irq_watch_new(ctx, req, cs, o->interval, &w);
+	if (r < 0) {
+		tool_error("watch: %s", strerror(-r));
+		return EXIT_FAILURE;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (!o->json)
+		printf("watching (checks every %u ms and on link changes; "
+		       "Ctrl-C to stop)\n", o->interval ? o->interval : 5000);
+	fflush(stdout);
+	while (!stop_watch) {
+		struct pollfd p = { .fd = rtvm_irq_watch_get_fd(w),
+				    .events = POLLIN };
+		struct rtvm_irq_report *rep = NULL;
+
+		if (poll(&p, 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			break;
+		}
+		r = rtvm_irq_watch_dispatch(w, &rep);
+		if (r < 0) {
+			tool_error("watch: %s", strerror(-r));
+			break;
+		}
+		if (r > 0) {
+			time_t t = time(NULL);
+			char when[32];
+
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S",
+				 localtime(&t));
+			if (o->json) {
+				cJSON *j = cJSON_CreateObject(),
+				      *a = cJSON_CreateArray();
+
+				cJSON_AddStringToObject(j, "time", when);
+				for (size_t i = 0;
+				     i < rtvm_irq_report_count(rep); i++) {
+					const struct rtvm_irq_move *m =
+						rtvm_irq_report_get(rep, i);
+
+					if (m->status == RTVM_IRQ_MOVED)
+						cJSON_AddItemToArray(a,
+							json_move(m, false));
+				}
+				cJSON_AddItemToObject(j, "put_back", a);
+				char *text = cJSON_PrintUnformatted(j);
+
+				if (text)
+					puts(text);
+				free(text);
+				cJSON_Delete(j);
+			} else {
+				printf("%s: put back %d IRQ(s):", when, r);
+				for (size_t i = 0;
+				     i < rtvm_irq_report_count(rep); i++)
+					if (rtvm_irq_report_get(rep, i)->status ==
+					    RTVM_IRQ_MOVED)
+						printf(" %u",
+						       rtvm_irq_report_get(rep, i)->irq);
+				printf("\n");
+			}
+			fflush(stdout);
+		}
+		rtvm_irq_report_free(rep);
+		if (rtvm_changeset_get_count(cs) != saved) {
+			r = save_merged(ctx, prev, cs, path);
+			if (r < 0)
+				tool_error("cannot save the changes to %s: %s",
+					   path, strerror(-r));
+			saved = rtvm_changeset_get_count(cs);
+		}
+		r = 0;
+	}
+	rtvm_irq_watch_unref(w);
+	if (!o->json)
+		printf("watch stopped; the steering stays (undo: %s restore%s%s)\n",
+		       program_name, o->save ? " " : "", o->save ? o->save : "");
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+static int cmd_steer(struct rtvm_ctx *ctx, const struct opts *o, bool watch)
 {
 	struct rtvm_cpumask *away = NULL, *hk = NULL, *rt = NULL, *to = NULL;
 	struct rtvm_changeset *cs = NULL, *prev = NULL;
 	struct rtvm_irq_report *rep = NULL;
 	struct rtvm_irq_steer req = { .size = sizeof(req) };
 	char *path = NULL;
+	cJSON *ib_json = NULL;
 	unsigned int changes;
-	int r, ret = EXIT_FAILURE;
+	int r, ib_restart, ret = EXIT_FAILURE;
 
 	if (parse_opt_cpus(ctx, "--away-from", o->away_from, &away) < 0 ||
 	    parse_opt_cpus(ctx, "--housekeeping", o->housekeeping, &hk) < 0 ||
@@ -564,13 +763,14 @@ static int cmd_steer(struct rtvm_ctx *ctx, const struct opts *o)
 		ret = r == -EINVAL || r == -ENOENT ? EXIT_USAGE : EXIT_FAILURE;
 		goto out;
 	}
+	ib_restart = irqbalance(ctx, o, away, cs, &ib_json);
+	if (ib_restart < 0) {
+		rtvm_changeset_restore(cs, 0);
+		goto out;
+	}
 	changes = rtvm_changeset_get_count(cs);
 	if (!o->dry_run && changes) {
-		/* The earlier records first (restore undoes ours, then
-		 * those), from a copy: ours stay apart to undo them alone. */
-		r = prev ? append_copy(ctx, prev, cs) : 0;
-		if (r == 0)
-			r = tool_save_changes(prev ? prev : cs, path);
+		r = save_merged(ctx, prev, cs, path);
 		if (r < 0) {
 			tool_error("cannot save the changes to %s (%s): undoing "
 				   "them", path, strerror(-r));
@@ -579,7 +779,13 @@ static int cmd_steer(struct rtvm_ctx *ctx, const struct opts *o)
 		}
 	}
 	ret = steer_output(rep, o, !o->dry_run && changes ? path : NULL,
-			   changes);
+			   changes, ib_json);
+	ib_json = NULL;
+	if (watch && ret == EXIT_SUCCESS) {
+		req.flags &= ~RTVM_IRQ_STEER_DEFAULT_AFFINITY;
+		ret = watch_loop(ctx, o, &req, cs, prev, path);
+		goto out;
+	}
 	for (size_t i = 0; ret == EXIT_SUCCESS && i < rtvm_irq_report_count(rep);
 	     i++) {
 		const struct rtvm_irq_move *m = rtvm_irq_report_get(rep, i);
@@ -589,6 +795,7 @@ static int cmd_steer(struct rtvm_ctx *ctx, const struct opts *o)
 			ret = EXIT_FAILURE;
 	}
 out:
+	cJSON_Delete(ib_json);
 	rtvm_irq_report_free(rep);
 	rtvm_changeset_unref(cs);
 	rtvm_changeset_unref(prev);
@@ -653,6 +860,8 @@ enum {
 	OPT_NO_DEFAULT,
 	OPT_RETRIES,
 	OPT_SAVE,
+	OPT_INTERVAL,
+	OPT_BAN_IRQBALANCE,
 };
 
 static int add_sel(const char **v, unsigned int *n, const char *sel)
@@ -680,6 +889,8 @@ int main(int argc, char **argv)
 		{ "no-default", no_argument, NULL, OPT_NO_DEFAULT },
 		{ "retries", required_argument, NULL, OPT_RETRIES },
 		{ "save", required_argument, NULL, OPT_SAVE },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "ban-irqbalance", no_argument, NULL, OPT_BAN_IRQBALANCE },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "sysroot", required_argument, NULL, 's' },
@@ -694,7 +905,7 @@ int main(int argc, char **argv)
 	struct rtvm_irqs *irqs = NULL;
 	unsigned int nr_cpus;
 	const char *cmd;
-	bool steering;
+	bool steering, watch;
 	int c, r, ret = EXIT_FAILURE;
 
 	while ((c = getopt_long(argc, argv, "c:a:r:i:t:njs:vhV", longopts,
@@ -730,6 +941,22 @@ int main(int argc, char **argv)
 			break;
 		}
 		case OPT_SAVE: o.save = optarg; break;
+		case OPT_BAN_IRQBALANCE: o.ban_irqbalance = true; break;
+		case OPT_INTERVAL: {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || errno || v < 10 || v > 86400000) {
+				tool_error("--interval: \"%s\" is not a number of "
+					   "milliseconds from 10 to 86400000",
+					   optarg);
+				return EXIT_USAGE;
+			}
+			o.interval = (unsigned int)v;
+			break;
+		}
 		case 'n': o.dry_run = true; break;
 		case 'j': o.json = true; break;
 		case 's': o.sysroot = optarg; break;
@@ -745,15 +972,27 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	cmd = argv[optind++];
-	if (strcmp(cmd, "watch") == 0) {
-		tool_error("%s: not implemented yet", cmd);
-		return EXIT_UNAVAILABLE;
-	}
-	steering = strcmp(cmd, "steer") == 0 || strcmp(cmd, "restore") == 0;
+	watch = strcmp(cmd, "watch") == 0;
+	steering = watch || strcmp(cmd, "steer") == 0 ||
+		   strcmp(cmd, "restore") == 0;
 	if ((o.away_from || o.housekeeping || o.rt_cpus || o.to || o.n_to_rt ||
 	     o.n_irqs || o.no_threads || o.no_default || o.retries || o.save ||
-	     o.dry_run) && strcmp(cmd, "steer") != 0) {
-		tool_error("%s: steering options are for steer only", cmd);
+	     o.dry_run || o.ban_irqbalance) && strcmp(cmd, "steer") != 0 &&
+	    !watch) {
+		tool_error("%s: steering options are for steer and watch only",
+			   cmd);
+		return EXIT_USAGE;
+	}
+	if (o.ban_irqbalance && !o.away_from) {
+		tool_error("--ban-irqbalance needs --away-from (the CPUs to ban)");
+		return EXIT_USAGE;
+	}
+	if (o.interval && !watch) {
+		tool_error("--interval is for watch only");
+		return EXIT_USAGE;
+	}
+	if (watch && o.dry_run) {
+		tool_error("watch: --dry-run would watch nothing");
 		return EXIT_USAGE;
 	}
 	if (strcmp(cmd, "list") == 0) {
@@ -766,10 +1005,10 @@ int main(int argc, char **argv)
 			tool_error("usage: show IRQ (a number, or LOC, ...)");
 			return EXIT_USAGE;
 		}
-	} else if (strcmp(cmd, "steer") == 0) {
+	} else if (strcmp(cmd, "steer") == 0 || watch) {
 		if (optind != argc || o.cpus) {
-			tool_error("steer takes options only (--cpus is for list; "
-				   "did you mean --to?)");
+			tool_error("%s takes options only (--cpus is for list; "
+				   "did you mean --to?)", cmd);
 			return EXIT_USAGE;
 		}
 		if (!o.away_from && !o.n_to_rt && !o.n_irqs) {
@@ -791,18 +1030,18 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	} else {
-		tool_error("unknown command \"%s\" (list, show, steer, restore)",
-			   cmd);
+		tool_error("unknown command \"%s\" (list, show, steer, restore, "
+			   "watch)", cmd);
 		return EXIT_USAGE;
 	}
 
 	if (tool_new_ctx(o.sysroot, o.verbose, &ctx) < 0)
 		return EXIT_FAILURE;
 	if (steering) {
-		ret = strcmp(cmd, "steer") == 0 ?
-			      cmd_steer(ctx, &o) :
+		ret = strcmp(cmd, "restore") == 0 ?
 			      cmd_restore(ctx, &o, optind < argc ? argv[optind] :
-								    NULL);
+								    NULL) :
+			      cmd_steer(ctx, &o, strcmp(cmd, "watch") == 0);
 		goto out;
 	}
 	if (o.cpus && tool_parse_cpus(ctx, "--cpus", o.cpus, &cpus) < 0) {

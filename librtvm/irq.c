@@ -1195,6 +1195,11 @@ struct steer {
 	struct rtvm_irqs *irqs;
 	struct rtvm_irq_report *rep;
 	struct rtvm_changeset *done; /* this call's records, for rollback */
+	/* A watch re-applying: selectors that match nothing are fine (the
+	 * device may be away), and an IRQ whose original affinity @known
+	 * holds already is not recorded twice. */
+	bool lenient;
+	const struct rtvm_changeset *known;
 };
 
 static int check_mask(struct steer *st, const char *what,
@@ -1382,6 +1387,17 @@ static int read_back(struct steer *st, struct rtvm_irq_move *m)
 	return 0;
 }
 
+static bool recorded(const struct rtvm_changeset *cs, const char *irq)
+{
+	const struct rtvm_change *c;
+
+	rtvm_changeset_foreach(c, cs)
+		if (rtvm_change_get_kind(c) == RTVM_CHANGE_IRQ_AFFINITY &&
+		    strcmp(rtvm_change_get_target(c), irq) == 0)
+			return true;
+	return false;
+}
+
 /* After the kernel refused to move an IRQ for good: is it a managed one?
  * (The steering inventory skips the file modes; one failure is worth the
  * look.) */
@@ -1427,8 +1443,10 @@ static int apply_one(struct steer *st, struct rtvm_irq_move *m)
 		char target[16];
 
 		snprintf(target, sizeof(target), "%u", m->irq);
-		r = rtvm_changeset_add(st->done, RTVM_CHANGE_IRQ_AFFINITY,
-				       target, old, new);
+		if (!recorded(st->known, target))
+			r = rtvm_changeset_add(st->done,
+					       RTVM_CHANGE_IRQ_AFFINITY, target,
+					       old, new);
 	}
 	if (r < 0)
 		goto out;
@@ -1592,9 +1610,10 @@ static int steer(struct steer *st, struct rtvm_changeset *cs)
 	r = irqs_new(st->ctx, load_flags(st), &st->irqs);
 	if (r < 0)
 		return r;
-	if ((r = check_sels(st, st->req->to_rt, st->to_rt, st->n_to_rt)) < 0 ||
-	    (r = check_sels(st, st->req->select, st->select,
-			    st->n_select)) < 0)
+	if (!st->lenient &&
+	    ((r = check_sels(st, st->req->to_rt, st->to_rt, st->n_to_rt)) < 0 ||
+	     (r = check_sels(st, st->req->select, st->select,
+			     st->n_select)) < 0))
 		return r;
 	st->rep = calloc(1, sizeof(*st->rep));
 	if (!st->rep)
@@ -1631,29 +1650,44 @@ fail:
 	return r;
 }
 
+static int steer_run(struct steer *st, struct rtvm_changeset *cs,
+		     struct rtvm_irq_report **ret)
+{
+	int r = steer(st, cs);
+
+	if (r == 0) {
+		*ret = st->rep;
+		st->rep = NULL;
+	}
+	rtvm_irq_report_free(st->rep);
+	rtvm_changeset_unref(st->done);
+	rtvm_irqs_unref(st->irqs);
+	rtvm_cpumask_free(st->online);
+	rtvm_cpumask_free(st->housekeeping);
+	free(st->to_rt);
+	free(st->select);
+	return r;
+}
+
 RTVM_EXPORT int rtvm_irq_steer(struct rtvm_ctx *ctx,
 			       const struct rtvm_irq_steer *req,
 			       struct rtvm_changeset *cs,
 			       struct rtvm_irq_report **ret)
 {
 	struct steer st = { .ctx = ctx, .req = req };
-	int r;
 
 	if (!ctx || !req || !ret)
 		return -EINVAL;
-	r = steer(&st, cs);
-	if (r == 0) {
-		*ret = st.rep;
-		st.rep = NULL;
-	}
-	rtvm_irq_report_free(st.rep);
-	rtvm_changeset_unref(st.done);
-	rtvm_irqs_unref(st.irqs);
-	rtvm_cpumask_free(st.online);
-	rtvm_cpumask_free(st.housekeeping);
-	free(st.to_rt);
-	free(st.select);
-	return r;
+	return steer_run(&st, cs, ret);
+}
+
+int rtvm_irq_resteer(struct rtvm_ctx *ctx, const struct rtvm_irq_steer *req,
+		     struct rtvm_changeset *cs, struct rtvm_irq_report **ret)
+{
+	struct steer st = { .ctx = ctx, .req = req, .lenient = true,
+			    .known = cs };
+
+	return steer_run(&st, cs, ret);
 }
 
 RTVM_EXPORT int rtvm_irq_set_affinity(struct rtvm_ctx *ctx, unsigned int irq,

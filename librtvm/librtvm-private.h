@@ -195,6 +195,13 @@ int rtvm_thread_apply_affinity(struct rtvm_ctx *ctx, struct rtvm_tid t,
 int rtvm_irq_write_affinity(struct rtvm_ctx *ctx, unsigned int irq,
 			    const struct rtvm_cpumask *mask,
 			    unsigned int retries, unsigned int *ret_attempts);
+/* rtvm_irq_steer() for a watch putting IRQs back: selectors that match
+ * nothing are no error, and an IRQ whose original affinity @cs holds
+ * already is not recorded again. */
+int rtvm_irq_resteer(struct rtvm_ctx *ctx, const struct rtvm_irq_steer *req,
+		     struct rtvm_changeset *cs, struct rtvm_irq_report **ret);
+/* Tests: the link monitor of a watch (a sysroot's takes injected events). */
+struct rtvm_netlink *rtvm_irq_watch_get_netlink(struct rtvm_irq_watch *w);
 
 /* ---- change records (change.c) --------------------------------------- */
 

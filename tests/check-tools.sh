@@ -161,13 +161,43 @@ set +e
 "$irq" --sysroot "$iroot" steer --away-from 4-7 --to-rt net:eth9 2>"$tmp/err"; rc=$?
 "$irq" --sysroot "$iroot" steer --away-from 0-99 2>>"$tmp/err"; rc2=$?
 "$irq" --sysroot "$iroot" steer --irq 9 2>/dev/null; rc3=$?
+"$irq" --sysroot "$iroot" watch --away-from 4-7 --dry-run 2>/dev/null; rc5=$?
 "$irq" --sysroot "$iroot" restore 2>/dev/null; rc4=$?
 set -e
 [ "$rc" = 64 ] && grep -q 'net:eth9' "$tmp/err" || fail "unknown --to-rt: exit $rc"
 [ "$rc2" = 64 ] && grep -q '0-99' "$tmp/err" || fail "bad --away-from: exit $rc2"
 [ "$rc3" = 64 ] || fail "--irq without --to: exit $rc3"
+[ "$rc5" = 64 ] || fail "watch --dry-run: exit $rc5"
 [ "$rc4" = 1 ] || fail "restore with nothing saved: exit $rc4"
 snap | cmp -s - "$tmp/irq.before" || fail "bad input changed the sysroot"
+# --ban-irqbalance: irqbalance's file gets the RT CPUs, restore removes
+# the file it created.
+[ ! -e "$iroot/etc/default/irqbalance" ] || fail "the fixture has an irqbalance file already"
+mkdir -p "$iroot/etc/default"
+"$irq" --sysroot "$iroot" steer --away-from 4-7 --ban-irqbalance --json >"$tmp/ib.json" || fail "steer --ban-irqbalance"
+grep -q '^IRQBALANCE_BANNED_CPULIST=.*' "$iroot/etc/default/irqbalance" || fail "no banned list written"
+grep -q '"irqbalance":' "$tmp/ib.json" || fail "steer JSON lacks irqbalance"
+"$irq" --sysroot "$iroot" restore >/dev/null || fail "restore after --ban-irqbalance"
+[ ! -e "$iroot/etc/default/irqbalance" ] || fail "restore left irqbalance's file"
+snap | cmp -s - "$tmp/irq.before" || fail "restore after --ban-irqbalance differs"
+# watch: steer, then put back an IRQ whose affinity was lost; Ctrl-C
+# leaves the steering in place and restore undoes all of it.
+"$irq" --sysroot "$iroot" watch --away-from 4-7 --interval 50 >"$tmp/watch.out" 2>&1 &
+wpid=$!
+i=0
+until grep -q '^watching' "$tmp/watch.out" || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ "$(cat "$iroot/proc/irq/125/smp_affinity_list")" = "0-3,8-62" ] || fail "watch did not steer"
+echo 4 >"$iroot/proc/irq/125/smp_affinity_list"
+i=0
+until [ "$(cat "$iroot/proc/irq/125/smp_affinity_list")" = "0-3,8-62" ] || [ $i -ge 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+kill -INT "$wpid"
+wait "$wpid" || fail "watch exit $?: $(cat "$tmp/watch.out")"
+grep -q 'put back 1 IRQ(s): 125' "$tmp/watch.out" || fail "watch did not put IRQ 125 back: $(cat "$tmp/watch.out")"
+grep -q 'the steering stays' "$tmp/watch.out" || fail "watch did not say how it left things"
+"$irq" --sysroot "$iroot" restore >/dev/null || fail "restore after watch"
+snap | cmp -s - "$tmp/irq.before" || fail "restore after watch differs"
 
 # And this very machine, read-only.
 "$show" --json >/dev/null || fail "rtvm-show on this host"

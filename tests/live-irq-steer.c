@@ -2,10 +2,10 @@
 /* Live tier: steer this machine's real IRQs off its last CPU and back.
  *
  * The host's IRQ affinities are shared by everything on the machine, so
- * main() snapshots every smp_affinity_list and default_smp_affinity before
- * any test runs and writes back whatever differs afterwards, also when a
- * test failed, crashed or timed out (check runs each test in a child) and
- * on SIGINT/SIGTERM/SIGHUP.  A test that leaves anything changed fails. */
+ * main() snapshots them before any test runs and writes back whatever
+ * differs afterwards (tu_irq_guard): also when a test failed, crashed or
+ * timed out, and on SIGINT/SIGTERM/SIGHUP.  A test that leaves anything
+ * changed fails. */
 #include "config.h"
 
 #include <dirent.h>
@@ -20,116 +20,6 @@
 #include "testutil.h"
 
 #define IRQDIR "/proc/irq"
-#define MAX_SNAP 4096
-
-struct saved {
-	char path[300];
-	char value[256];
-};
-
-static struct saved snap[MAX_SNAP];
-static size_t nsnap;
-
-static int read_text(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	while (n > 0 && buf[n - 1] == '\n')
-		n--;
-	buf[n] = '\0';
-	return 0;
-}
-
-/* Only open/write/close: also called from a signal handler. */
-static int write_text(const char *path, const char *value)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, value, strlen(value));
-	close(fd);
-	return n < 0 ? -1 : 0;
-}
-
-static void take_snapshot(void)
-{
-	struct dirent *de;
-	DIR *d = opendir(IRQDIR);
-
-	nsnap = 0;
-	if (!d)
-		return;
-	while ((de = readdir(d)) && nsnap < MAX_SNAP - 1) {
-		struct saved *s = &snap[nsnap];
-
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		snprintf(s->path, sizeof(s->path), IRQDIR "/%s/smp_affinity_list",
-			 de->d_name);
-		if (read_text(s->path, s->value, sizeof(s->value)) == 0)
-			nsnap++;
-	}
-	closedir(d);
-	snprintf(snap[nsnap].path, sizeof(snap[nsnap].path), "%s",
-		 IRQDIR "/default_smp_affinity");
-	if (read_text(snap[nsnap].path, snap[nsnap].value,
-		      sizeof(snap[nsnap].value)) == 0)
-		nsnap++;
-}
-
-/* Write back what differs; the number of entries that differed. */
-static unsigned int put_back(void)
-{
-	unsigned int differed = 0;
-
-	for (size_t i = 0; i < nsnap; i++) {
-		char now[256];
-
-		if (read_text(snap[i].path, now, sizeof(now)) < 0 ||
-		    strcmp(now, snap[i].value) == 0)
-			continue; /* freed meanwhile, or as it was */
-		differed++;
-		write_text(snap[i].path, snap[i].value);
-	}
-	return differed;
-}
-
-static void on_signal(int sig)
-{
-	put_back();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static const char *saved_value(const char *path)
-{
-	for (size_t i = 0; i < nsnap; i++)
-		if (strcmp(snap[i].path, path) == 0)
-			return snap[i].value;
-	return NULL;
-}
-
-static void expect_as_before(void)
-{
-	for (size_t i = 0; i < nsnap; i++) {
-		char now[256];
-
-		if (read_text(snap[i].path, now, sizeof(now)) < 0)
-			continue;
-		ck_assert_msg(strcmp(now, snap[i].value) == 0,
-			      "%s is %s, was %s", snap[i].path, now,
-			      snap[i].value);
-	}
-}
 
 /* The last online CPU: the "RT CPU" of these tests. */
 static unsigned int rt_cpu(struct rtvm_ctx *ctx, struct rtvm_cpumask **ret)
@@ -185,7 +75,7 @@ START_TEST(test_live_steer_and_restore)
 
 		snprintf(path, sizeof(path), IRQDIR "/%u/smp_affinity_list",
 			 m->irq);
-		if (read_text(path, now, sizeof(now)) < 0)
+		if (tu_read_text(path, now, sizeof(now)) < 0)
 			continue; /* freed meanwhile */
 		ck_assert_int_eq(rtvm_cpumask_new(ctx, &cur), 0);
 		ck_assert_int_eq(rtvm_cpumask_parse_list(cur, now, 0), 0);
@@ -209,7 +99,7 @@ START_TEST(test_live_steer_and_restore)
 					      m->error_class == RTVM_IRQ_ERR_GONE,
 				      "IRQ %u (%s): %s", m->irq, m->name,
 				      strerror(-m->error));
-			ck_assert_str_eq(now, saved_value(path));
+			ck_assert_str_eq(now, tu_irq_saved(path));
 			printf("IRQ %u (%s) unmovable: %s%s\n", m->irq, m->name,
 			       strerror(-m->error),
 			       m->managed ? " (managed)" : "");
@@ -227,7 +117,7 @@ START_TEST(test_live_steer_and_restore)
 		char now[256];
 		struct rtvm_cpumask *cur;
 
-		ck_assert_int_eq(read_text(IRQDIR "/default_smp_affinity", now,
+		ck_assert_int_eq(tu_read_text(IRQDIR "/default_smp_affinity", now,
 					   sizeof(now)), 0);
 		ck_assert_int_eq(rtvm_cpumask_new(ctx, &cur), 0);
 		ck_assert_int_eq(rtvm_cpumask_parse_hex(cur, now, 0), 0);
@@ -239,7 +129,7 @@ START_TEST(test_live_steer_and_restore)
 
 	/* The records bring back exactly what was there. */
 	ck_assert_int_eq(rtvm_changeset_restore(cs, 0), 0);
-	expect_as_before();
+	tu_irq_expect_as_before();
 	rtvm_irq_report_free(rep);
 	rtvm_irqs_unref(irqs);
 	rtvm_changeset_unref(cs);
@@ -277,13 +167,13 @@ START_TEST(test_live_one_irq)
 	snprintf(path, sizeof(path), IRQDIR "/%u/smp_affinity_list", irq);
 	ck_assert_int_eq(rtvm_changeset_new(ctx, &cs), 0);
 	ck_assert_int_eq(rtvm_irq_set_affinity(ctx, irq, zero, cs), 0);
-	ck_assert_int_eq(read_text(path, now, sizeof(now)), 0);
+	ck_assert_int_eq(tu_read_text(path, now, sizeof(now)), 0);
 	ck_assert_str_eq(now, "0");
 	ck_assert_int_eq(rtvm_changeset_to_json(cs, &json), 0);
 	ck_assert_int_eq(rtvm_changeset_new_from_json(ctx, json, &back), 0);
 	ck_assert_int_eq(rtvm_changeset_restore(back, 0), 0);
-	ck_assert_int_eq(read_text(path, now, sizeof(now)), 0);
-	ck_assert_str_eq(now, saved_value(path));
+	ck_assert_int_eq(tu_read_text(path, now, sizeof(now)), 0);
+	ck_assert_str_eq(now, tu_irq_saved(path));
 	free(json);
 	rtvm_changeset_unref(back);
 	rtvm_changeset_unref(cs);
@@ -299,7 +189,7 @@ START_TEST(test_live_one_irq)
 		ck_assert_uint_gt(rtvm_irq_report_tally(rep, RTVM_IRQ_MOVED), 0);
 		rtvm_irq_report_free(rep);
 	}
-	expect_as_before();
+	tu_irq_expect_as_before();
 out:
 	rtvm_irqs_unref(irqs);
 	rtvm_cpumask_free(rt);
@@ -325,20 +215,16 @@ int main(void)
 		printf("skip: %ld online CPU: nowhere to steer IRQs to\n", ncpu);
 		return EXIT_SKIP;
 	}
-	take_snapshot();
-	if (nsnap < 2) {
+	if (tu_irq_guard() < 2) {
 		printf("skip: no IRQ affinity files under %s\n", IRQDIR);
 		return EXIT_SKIP;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_live_steer_and_restore);
 	tcase_add_test(tc, test_live_one_irq);
 	suite_add_tcase(s, tc);
 	ret = tu_run(s);
-	left = put_back();
+	left = tu_irq_put_back();
 	if (left) {
 		printf("FAIL: %u IRQ setting(s) were left changed; written back\n",
 		       left);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <sys/wait.h>
 #include <sys/syscall.h>
@@ -205,14 +206,15 @@ void tu_expect_check_at(int line, const struct rtvm_check_result *r, int st,
 			      "\"%s\"", line, id, x, rem);
 }
 
-int tu_lock_rt_cpus(void)
+/* An exclusive lock on tests/NAME in the build tree, held until exit. */
+static int lock_file(const char *name)
 {
 	const char *dir = getenv("top_builddir");
 	char path[512];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/tests/rt-cpus.lock",
-		 dir && *dir ? dir : ".");
+	snprintf(path, sizeof(path), "%s/tests/%s", dir && *dir ? dir : ".",
+		 name);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		perror(path);
@@ -221,6 +223,11 @@ int tu_lock_rt_cpus(void)
 	while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
 		;
 	return fd;
+}
+
+int tu_lock_rt_cpus(void)
+{
+	return lock_file("rt-cpus.lock");
 }
 
 struct sleeper_arg {
@@ -321,4 +328,121 @@ int tu_run(Suite *s)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/* ---- the host's IRQ affinities, put back whatever happens ---------------- */
+
+#define IRQ_GUARD_MAX 4096
+
+struct irq_saved {
+	char path[300];
+	char value[256];
+};
+
+static struct irq_saved irq_snap[IRQ_GUARD_MAX];
+static size_t irq_nsnap;
+
+/* open/read/close only: also used from a signal handler. */
+int tu_read_text(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	while (n > 0 && buf[n - 1] == '\n')
+		n--;
+	buf[n] = '\0';
+	return 0;
+}
+
+unsigned int tu_irq_put_back(void)
+{
+	unsigned int differed = 0;
+
+	for (size_t i = 0; i < irq_nsnap; i++) {
+		char now[256];
+		int fd;
+
+		if (tu_read_text(irq_snap[i].path, now, sizeof(now)) < 0 ||
+		    strcmp(now, irq_snap[i].value) == 0)
+			continue; /* freed meanwhile, or as it was */
+		differed++;
+		fd = open(irq_snap[i].path, O_WRONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			/* A failed write shows in tu_irq_expect_as_before(). */
+			ssize_t n = write(fd, irq_snap[i].value,
+					  strlen(irq_snap[i].value));
+
+			(void)n;
+			close(fd);
+		}
+	}
+	return differed;
+}
+
+static void irq_guard_signal(int sig)
+{
+	tu_irq_put_back();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+size_t tu_irq_guard(void)
+{
+	struct dirent *de;
+	DIR *d;
+
+	/* Two suites that snapshot and put back must not interleave: one
+	 * would save the other's changes as "before". */
+	if (lock_file("irq-affinity.lock") < 0)
+		return 0;
+	d = opendir("/proc/irq");
+	irq_nsnap = 0;
+	while (d && (de = readdir(d)) && irq_nsnap < IRQ_GUARD_MAX - 1) {
+		struct irq_saved *s = &irq_snap[irq_nsnap];
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(s->path, sizeof(s->path),
+			 "/proc/irq/%s/smp_affinity_list", de->d_name);
+		if (tu_read_text(s->path, s->value, sizeof(s->value)) == 0)
+			irq_nsnap++;
+	}
+	if (d)
+		closedir(d);
+	snprintf(irq_snap[irq_nsnap].path, sizeof(irq_snap[irq_nsnap].path),
+		 "/proc/irq/default_smp_affinity");
+	if (tu_read_text(irq_snap[irq_nsnap].path, irq_snap[irq_nsnap].value,
+			 sizeof(irq_snap[irq_nsnap].value)) == 0)
+		irq_nsnap++;
+	signal(SIGINT, irq_guard_signal);
+	signal(SIGTERM, irq_guard_signal);
+	signal(SIGHUP, irq_guard_signal);
+	return irq_nsnap;
+}
+
+const char *tu_irq_saved(const char *path)
+{
+	for (size_t i = 0; i < irq_nsnap; i++)
+		if (strcmp(irq_snap[i].path, path) == 0)
+			return irq_snap[i].value;
+	return NULL;
+}
+
+void tu_irq_expect_as_before(void)
+{
+	for (size_t i = 0; i < irq_nsnap; i++) {
+		char now[256];
+
+		if (tu_read_text(irq_snap[i].path, now, sizeof(now)) < 0)
+			continue;
+		ck_assert_msg(strcmp(now, irq_snap[i].value) == 0,
+			      "%s is %s, was %s", irq_snap[i].path, now,
+			      irq_snap[i].value);
+	}
 }

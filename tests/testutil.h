@@ -47,6 +47,22 @@ void tu_reap(struct tu_child *c);
 /* Run a shell command, fail the test unless it succeeds, return its
  * standard output (free() it). */
 char *tu_run_cmd(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A small file's text without its trailing newlines; -errno.  Uses only
+ * open/read/close. */
+int tu_read_text(const char *path, char *buf, size_t size);
+/* Live tests that change the host's IRQ affinities call this in main()
+ * before any test: it takes a lock that the other such suites wait for
+ * (held until exit), saves every smp_affinity_list and
+ * default_smp_affinity, and puts them back on SIGINT/SIGTERM/SIGHUP.
+ * Returns how many files it saved (0 when the lock failed). */
+size_t tu_irq_guard(void);
+/* Write back whatever differs from the saved values (after the suite: a
+ * test may have failed or crashed mid-change); how many differed. */
+unsigned int tu_irq_put_back(void);
+/* The saved value of a file, NULL if not saved. */
+const char *tu_irq_saved(const char *path);
+/* Assert that every saved file has its saved value again. */
+void tu_irq_expect_as_before(void);
 /* Run a suite in fork mode; returns the exit status for main(). */
 int tu_run(Suite *s);
 

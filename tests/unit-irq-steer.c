@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <net/if.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,9 @@
 #include "testutil.h"
 
 #define NR 64
+#ifndef IFF_LOWER_UP
+#define IFF_LOWER_UP 0x10000 /* linux/if.h; not in glibc's net/if.h */
+#endif
 
 /* Every smp_affinity_list of the fixture plus default_smp_affinity, as
  * one string: what "nothing changed" and "restored" compare. */
@@ -677,6 +682,189 @@ START_TEST(test_restore_retries)
 }
 END_TEST
 
+
+/* ---- the watch: affinity that stays put --------------------------------- */
+
+static void inject(struct rtvm_irq_watch *w, enum rtvm_link_action action,
+		   unsigned int change, bool up)
+{
+	struct rtvm_link_event ev = { .action = action, .ifindex = 7,
+				      .change = change, .up = up,
+				      .flags = up ? IFF_UP : 0 };
+
+	snprintf(ev.name, sizeof(ev.name), "eth0");
+	ck_assert_int_eq(rtvm_netlink_inject(rtvm_irq_watch_get_netlink(w),
+					     &ev), 0);
+}
+
+static bool readable(int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, timeout_ms) == 1;
+}
+
+static unsigned int irq_records(const struct rtvm_changeset *cs,
+				const char *irq)
+{
+	const struct rtvm_change *c;
+	unsigned int n = 0;
+
+	rtvm_changeset_foreach(c, cs)
+		n += rtvm_change_get_kind(c) == RTVM_CHANGE_IRQ_AFFINITY &&
+		     strcmp(rtvm_change_get_target(c), irq) == 0;
+	return n;
+}
+
+/* A link set up again (a driver that re-requested its IRQs with the
+ * default affinity): the watch puts the IRQ back, and records nothing new
+ * for it, so a restore still brings back the first original. */
+START_TEST(test_watch_link_event)
+{
+	struct rtvm_ctx *ctx = tu_ctx("irqhost");
+	struct rtvm_cpumask *rt = tu_mask(NR, "4-7");
+	struct rtvm_irq_steer req = { .size = sizeof(req), .away_from = rt };
+	struct rtvm_irq_report *rep = NULL;
+	struct rtvm_changeset *cs;
+	struct rtvm_irq_watch *w;
+	unsigned int count;
+	char *before = snapshot(ctx), *after;
+
+	ck_assert_int_eq(rtvm_changeset_new(ctx, &cs), 0);
+	ck_assert_int_eq(rtvm_irq_steer(ctx, &req, cs, &rep), 0);
+	rep = rtvm_irq_report_free(rep);
+	count = rtvm_changeset_get_count(cs);
+	ck_assert_int_eq(rtvm_irq_watch_new(ctx, &req, cs, 3600 * 1000, &w), 0);
+	ck_assert_int_ge(rtvm_irq_watch_get_fd(w), 0);
+	/* Nothing due: no check, no report. */
+	ck_assert(!readable(rtvm_irq_watch_get_fd(w), 0));
+	ck_assert_int_eq(rtvm_irq_watch_dispatch(w, &rep), 0);
+	ck_assert_ptr_null(rep);
+
+	/* The driver's reset: IRQ 125 is back on CPU 4. */
+	tu_write(ctx, "proc/irq/125/smp_affinity_list", "4\n");
+	/* Carrier only: not a reason to look. */
+	inject(w, RTVM_LINK_CHANGE, IFF_LOWER_UP, true);
+	ck_assert(readable(rtvm_irq_watch_get_fd(w), 1000));
+	ck_assert_int_eq(rtvm_irq_watch_dispatch(w, &rep), 0);
+	ck_assert_ptr_null(rep);
+	expect_aff(ctx, 125, "4");
+	/* Set up: the watch looks and puts it back. */
+	inject(w, RTVM_LINK_CHANGE, IFF_UP, true);
+	ck_assert(readable(rtvm_irq_watch_get_fd(w), 1000));
+	ck_assert_int_eq(rtvm_irq_watch_dispatch(w, &rep), 1);
+	ck_assert_ptr_nonnull(rep);
+	ck_assert_int_eq(find(rep, 125)->status, RTVM_IRQ_MOVED);
+	ck_assert_str_eq(tu_list(find(rep, 125)->before), "4");
+	expect_aff(ctx, 125, "0-3,8-62");
+	rep = rtvm_irq_report_free(rep);
+	ck_assert_uint_eq(rtvm_changeset_get_count(cs), count);
+	ck_assert_uint_eq(irq_records(cs, "125"), 1);
+	/* A new device, and a removed one, are reasons too. */
+	tu_write(ctx, "proc/irq/126/smp_affinity_list", "5\n");
+	inject(w, RTVM_LINK_NEW, ~0u, false);
+	ck_assert_int_eq(rtvm_irq_watch_dispatch(w, &rep), 1);
+	rep = rtvm_irq_report_free(rep);
+	expect_aff(ctx, 126, "0-3,8-62");
+	/* Nothing lost: a check that changes nothing. */
+	inject(w, RTVM_LINK_DEL, 0, false);
+	ck_assert_int_eq(rtvm_irq_watch_dispatch(w, &rep), 0);
+	ck_assert_ptr_nonnull(rep);
+	ck_assert_uint_eq(rtvm_irq_report_tally(rep, RTVM_IRQ_MOVED), 0);
+	rep = rtvm_irq_report_free(rep);
+
+	rtvm_irq_watch_unref(w);
+	ck_assert_int_eq(rtvm_changeset_restore(cs, 0), 0);
+	after = snapshot(ctx);
+	expect_same_requested(before, after);
+	free(before);
+	free(after);
+	rtvm_changeset_unref(cs);
+	rtvm_cpumask_free(rt);
+	rtvm_unref(ctx);
+}
+END_TEST
+
+/* The periodic check: an IRQ that appeared since (a driver loaded) is
+ * steered too, and its original affinity recorded. */
+START_TEST(test_watch_interval_new_irq)
+{
+	struct rtvm_ctx *ctx = tu_ctx("irqhost");
+	struct rtvm_cpumask *rt = tu_mask(NR, "4-7");
+	const char *to_rt[] = { "net:eth9", "eth1-*", NULL };
+	struct rtvm_irq_steer req = { .size = sizeof(req), .away_from = rt,
+				      .to_rt = (const char *const *)to_rt };
+	struct rtvm_irq_report *rep = NULL;
+	struct rtvm_changeset *cs;
+	struct rtvm_irq_watch *w;
+	char *ints, *line, *nl, *add;
+
+	/* Strict when first given: eth9 does not exist. */
+	ck_assert_int_eq(rtvm_changeset_new(ctx, &cs), 0);
+	ck_assert_int_eq(rtvm_irq_watch_new(ctx, &req, cs, 20, &w), -ENOENT);
+	to_rt[0] = "eth1-TxRx-0";
+	ck_assert_int_eq(rtvm_irq_watch_new(ctx, &req, cs, 20, &w), 0);
+	/* The watch made its own copy of the rules. */
+	to_rt[1] = "no-such-irq";
+	/* IRQ 400 appears: a copy of 125's line and files, on CPU 5. */
+	ints = tu_read(ctx, "proc/interrupts");
+	line = strstr(ints, "125:");
+	ck_assert_ptr_nonnull(line);
+	nl = strchr(line, '\n');
+	ck_assert_int_ge(asprintf(&add, "%s400:%.*s\n", ints,
+				  (int)(nl - line - 4), line + 4), 0);
+	tu_write(ctx, "proc/interrupts", add);
+	tu_write(ctx, "proc/irq/400/smp_affinity_list", "5\n");
+	tu_write(ctx, "proc/irq/400/smp_affinity", "20\n");
+	tu_write(ctx, "proc/irq/400/effective_affinity_list", "5\n");
+	free(ints);
+	free(add);
+
+	ck_assert(readable(rtvm_irq_watch_get_fd(w), 5000));
+	ck_assert_int_ge(rtvm_irq_watch_dispatch(w, &rep), 1);
+	ck_assert_ptr_nonnull(find(rep, 400));
+	ck_assert_int_eq(find(rep, 400)->status, RTVM_IRQ_MOVED);
+	expect_aff(ctx, 400, "0-3,8-62");
+	expect_aff(ctx, 186 + 1, "4-7"); /* eth1-TxRx-1 by the rule */
+	ck_assert_uint_eq(irq_records(cs, "400"), 1);
+	rtvm_irq_report_free(rep);
+	rtvm_irq_watch_unref(w);
+	ck_assert_int_eq(rtvm_changeset_restore(cs, 0), 0);
+	expect_aff(ctx, 400, "5");
+	expect_aff(ctx, 187, "0-63");
+	rtvm_changeset_unref(cs);
+	rtvm_cpumask_free(rt);
+	rtvm_unref(ctx);
+}
+END_TEST
+
+START_TEST(test_watch_bad_input)
+{
+	struct rtvm_ctx *ctx = tu_ctx("irqhost");
+	struct rtvm_cpumask *off = tu_mask(NR, "63");
+	struct rtvm_irq_steer req = { .size = sizeof(req), .away_from = off };
+	struct rtvm_irq_report *rep;
+	struct rtvm_changeset *cs;
+	struct rtvm_irq_watch *w = NULL;
+
+	ck_assert_int_eq(rtvm_changeset_new(ctx, &cs), 0);
+	ck_assert_int_eq(rtvm_irq_watch_new(ctx, &req, cs, 0, &w), -EINVAL);
+	ck_assert_ptr_null(w);
+	req.away_from = NULL;
+	ck_assert_int_eq(rtvm_irq_watch_new(ctx, &req, cs, 0, &w), -EINVAL);
+	ck_assert_int_eq(rtvm_irq_watch_new(ctx, &req, NULL, 0, &w), -EINVAL);
+	ck_assert_int_eq(rtvm_irq_watch_new(NULL, &req, cs, 0, &w), -EINVAL);
+	ck_assert_int_eq(rtvm_irq_watch_get_fd(NULL), -EINVAL);
+	ck_assert_int_eq(rtvm_irq_watch_dispatch(NULL, &rep), -EINVAL);
+	ck_assert_ptr_null(rtvm_irq_watch_unref(NULL));
+	ck_assert_ptr_null(rtvm_irq_watch_ref(NULL));
+	ck_assert_uint_eq(rtvm_changeset_get_count(cs), 0);
+	rtvm_changeset_unref(cs);
+	rtvm_cpumask_free(off);
+	rtvm_unref(ctx);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("irq-steer");
@@ -694,6 +882,9 @@ int main(void)
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_set_affinity);
 	tcase_add_test(tc, test_restore_retries);
+	tcase_add_test(tc, test_watch_link_event);
+	tcase_add_test(tc, test_watch_interval_new_irq);
+	tcase_add_test(tc, test_watch_bad_input);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return tu_run(s);

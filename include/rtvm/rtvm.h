@@ -1925,6 +1925,11 @@ int rtvm_irq_get_node(const struct rtvm_irq *q);
  *      (multi-queue devices' managed IRQs cannot be moved from userspace).
  * @q: the entry.
  *
+ * The kernel makes the affinity files of such an IRQ read-only; an MSI
+ * vector with a read-only file (or, in a sysroot whose captured files lost
+ * their modes, a queue named like NVMe's or virtio's with a narrowed
+ * affinity) counts as managed.
+ *
  * Returns: true or false (false for NULL).
  * Privileges: none.
  */
@@ -1932,8 +1937,8 @@ bool rtvm_irq_is_managed(const struct rtvm_irq *q);
 
 /**
  * rtvm_irq_is_movable() - whether userspace can change its affinity: a
- *      numbered device IRQ that is neither managed nor per-CPU and has an
- *      affinity file.
+ *      numbered device IRQ with a writable affinity file that is neither
+ *      managed nor per-CPU.
  * @q: the entry.
  *
  * Returns: true or false (false for NULL).
@@ -2191,6 +2196,84 @@ int rtvm_irq_report_get_default_affinity(const struct rtvm_irq_report *rep,
  * Privileges: none.
  */
 struct rtvm_irq_report *rtvm_irq_report_free(struct rtvm_irq_report *rep);
+
+struct rtvm_irq_watch;
+
+/**
+ * rtvm_irq_watch_new() - keep IRQs where a steering request puts them.
+ * @ctx: the context; the watch holds a reference.
+ * @req: the rules (copied); usually the ones just given to
+ *      rtvm_irq_steer().  RTVM_IRQ_STEER_DEFAULT_AFFINITY and
+ *      RTVM_IRQ_STEER_DRY_RUN are ignored after the first check.
+ * @cs: where re-applied changes are recorded (the watch holds a
+ *      reference).  An IRQ whose original affinity the set holds already
+ *      is not recorded again, so a restore brings back the affinities from
+ *      before the first steer.
+ * @interval_ms: how often to check every IRQ anyway (new IRQs, writes by
+ *      others); 0: 5000.
+ * @ret: where the watch is stored.
+ *
+ * Affinity does not stick: a driver reload or a link set down and up
+ * frees IRQs and allocates new ones with the default affinity.  The watch
+ * re-applies @req when a network link is added, removed, or set up or
+ * down (NETLINK_ROUTE link events of the calling thread's network
+ * namespace), and at every interval.  Selectors that match nothing then
+ * are no error (the device may be away).  Nothing is written until
+ * rtvm_irq_watch_dispatch().
+ *
+ * Returns: 0, or what rtvm_irq_steer() returns for @req (validated with
+ * nothing written), -EINVAL (NULL argument), -ENOMEM, -EMFILE.  Without
+ * netlink (not permitted, or a sysroot) the watch still checks every
+ * interval.
+ * Privileges: none to create; root to dispatch.
+ */
+int rtvm_irq_watch_new(struct rtvm_ctx *ctx, const struct rtvm_irq_steer *req,
+		       struct rtvm_changeset *cs, unsigned int interval_ms,
+		       struct rtvm_irq_watch **ret);
+
+/**
+ * rtvm_irq_watch_ref() - take a reference on a watch.
+ * @w: the watch, or NULL.
+ *
+ * Returns: @w.
+ * Privileges: none.
+ */
+struct rtvm_irq_watch *rtvm_irq_watch_ref(struct rtvm_irq_watch *w);
+
+/**
+ * rtvm_irq_watch_unref() - drop a reference; the last closes the watch.
+ * @w: the watch, or NULL.
+ *
+ * Returns: NULL.
+ * Privileges: none.
+ */
+struct rtvm_irq_watch *rtvm_irq_watch_unref(struct rtvm_irq_watch *w);
+
+/**
+ * rtvm_irq_watch_get_fd() - the fd to poll for POLLIN; when it is readable,
+ *      call rtvm_irq_watch_dispatch().
+ * @w: the watch.
+ *
+ * Returns: the fd (owned by the watch), -EINVAL for NULL.
+ * Privileges: none.
+ */
+int rtvm_irq_watch_get_fd(const struct rtvm_irq_watch *w);
+
+/**
+ * rtvm_irq_watch_dispatch() - handle what woke the watch, without
+ *      blocking: on a link event or when the interval has passed, apply
+ *      the rules again.
+ * @w: the watch.
+ * @ret: where the report of that check is stored (NULL when there was
+ *      nothing to check); free it with rtvm_irq_report_free().
+ *
+ * Returns: how many IRQs had lost their affinity and were put back (0
+ * also when nothing was due), or the error of rtvm_irq_steer() (-EPERM
+ * when not root, -ENOMEM).
+ * Privileges: root.
+ */
+int rtvm_irq_watch_dispatch(struct rtvm_irq_watch *w,
+			    struct rtvm_irq_report **ret);
 
 /**
  * rtvm_irq_error_class_to_string() - "transient", "no-space", "unmovable",
