@@ -6,11 +6,16 @@
 #include "config.h"
 
 #include <cjson/cJSON.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "librtvm-private.h"
+
+#ifndef SCHED_IDLE
+#define SCHED_IDLE 5
+#endif
 
 #define CHANGESET_JSON_VERSION 1
 
@@ -458,10 +463,10 @@ out:
 
 /* ---- thread mutators -------------------------------------------------- */
 
-int rtvm_thread_identity(struct rtvm_ctx *ctx, struct rtvm_tid t,
-			 unsigned long long *ret_start)
+/* The thread's stat file, parsed; -ESRCH when the thread is gone. */
+static int thread_stat(struct rtvm_ctx *ctx, struct rtvm_tid t,
+		       struct rtvm_stat *ret)
 {
-	struct rtvm_stat st;
 	char buf[1024];
 	int r;
 
@@ -471,7 +476,16 @@ int rtvm_thread_identity(struct rtvm_ctx *ctx, struct rtvm_tid t,
 		return -ESRCH;
 	if (r < 0)
 		return r;
-	r = rtvm_stat_parse(buf, &st);
+	return rtvm_stat_parse(buf, ret);
+}
+
+int rtvm_thread_identity(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			 unsigned long long *ret_start)
+{
+	struct rtvm_stat st;
+	int r;
+
+	r = thread_stat(ctx, t, &st);
 	if (r < 0)
 		return r;
 	*ret_start = st.start;
@@ -489,7 +503,7 @@ int rtvm_thread_apply_sched(struct rtvm_ctx *ctx, struct rtvm_tid t,
 			    const struct rtvm_sched *s,
 			    struct rtvm_changeset *cs)
 {
-	struct rtvm_sched old;
+	struct rtvm_sched old, want = *s;
 	char *target = NULL, *oldtext = NULL, *newtext = NULL;
 	unsigned long long start;
 	int r;
@@ -497,20 +511,25 @@ int rtvm_thread_apply_sched(struct rtvm_ctx *ctx, struct rtvm_tid t,
 	if ((r = rtvm_thread_identity(ctx, t, &start)) < 0 ||
 	    (r = rtvm_sys_sched_get(ctx, t, &old)) < 0)
 		return r;
-	if (sched_equal(&old, s))
+	/* RT and deadline policies keep the thread's nice value (and go
+	 * back to it with SCHED_OTHER): record the one that stays.  Idle
+	 * gets the nice value asked for. */
+	if (rtvm_sched_keeps_nice(want.policy) && want.policy != SCHED_IDLE)
+		want.nice = old.nice;
+	if (sched_equal(&old, &want))
 		return 0;
 	if ((r = rtvm_thread_target_format(t, start, &target)) < 0 ||
 	    (r = rtvm_sched_format(&old, &oldtext)) < 0 ||
-	    (r = rtvm_sched_format(s, &newtext)) < 0)
+	    (r = rtvm_sched_format(&want, &newtext)) < 0)
 		goto out;
-	r = rtvm_sys_sched_set(ctx, t, s);
+	r = rtvm_sys_sched_set_exact(ctx, t, &want, old.nice);
 	if (r < 0)
 		goto out;
 	if (cs) {
 		r = rtvm_changeset_add(cs, RTVM_CHANGE_THREAD_SCHED, target,
 				       oldtext, newtext);
 		if (r < 0)
-			rtvm_sys_sched_set(ctx, t, &old);
+			rtvm_sys_sched_set_exact(ctx, t, &old, want.nice);
 	}
 out:
 	free(target);
@@ -559,20 +578,20 @@ out:
 /* ---- restore ---------------------------------------------------------- */
 
 /* The thread a record names, if it still exists: -ESRCH when it is gone
- * or its tid now belongs to another thread. */
+ * or its tid now belongs to another thread.  @ret_st gets its stat. */
 static int record_thread(struct rtvm_ctx *ctx, const struct rtvm_change *c,
-			 struct rtvm_tid *ret)
+			 struct rtvm_tid *ret, struct rtvm_stat *ret_st)
 {
-	unsigned long long start, now;
+	unsigned long long start;
 	int r;
 
 	r = rtvm_thread_target_parse(c->target, ret, &start);
 	if (r < 0)
 		return r;
-	r = rtvm_thread_identity(ctx, *ret, &now);
+	r = thread_stat(ctx, *ret, ret_st);
 	if (r < 0)
 		return r;
-	return now == start ? 0 : -ESRCH;
+	return ret_st->start == start ? 0 : -ESRCH;
 }
 
 static int cgroup_rmdir(struct rtvm_ctx *ctx, const char *target)
@@ -599,6 +618,7 @@ static int restore_one(struct rtvm_ctx *ctx, const struct rtvm_change *c)
 {
 	struct rtvm_cpumask *mask = NULL;
 	struct rtvm_sched s;
+	struct rtvm_stat st;
 	struct rtvm_tid t;
 	const char *rel;
 	enum rtvm_fs fs;
@@ -641,22 +661,24 @@ static int restore_one(struct rtvm_ctx *ctx, const struct rtvm_change *c)
 	case RTVM_CHANGE_THREAD_SCHED:
 		r = rtvm_sched_parse(c->old_value, &s);
 		if (r == 0)
-			r = record_thread(ctx, c, &t);
+			r = record_thread(ctx, c, &t, &st);
+		/* The stat file shows the nice value that RT threads keep:
+		 * the original one may need putting back first. */
 		if (r == 0)
-			r = rtvm_sys_sched_set(ctx, t, &s);
+			r = rtvm_sys_sched_set_exact(ctx, t, &s, st.nice);
 		return r == -ESRCH ? 0 : r;
 	case RTVM_CHANGE_THREAD_AFFINITY:
 		r = rtvm_cpumask_new(ctx, &mask);
 		if (r == 0)
 			r = rtvm_cpumask_parse_list(mask, c->old_value, 0);
 		if (r == 0)
-			r = record_thread(ctx, c, &t);
+			r = record_thread(ctx, c, &t, &st);
 		if (r == 0)
 			r = rtvm_sys_affinity_set(ctx, t, mask);
 		rtvm_cpumask_free(mask);
 		return r == -ESRCH ? 0 : r;
 	case RTVM_CHANGE_CGROUP_ATTACH:
-		r = record_thread(ctx, c, &t);
+		r = record_thread(ctx, c, &t, &st);
 		if (r == 0)
 			r = rtvm_cgroup_attach(ctx, c->old_value, t.tid);
 		return r == -ESRCH ? 0 : r;

@@ -126,7 +126,7 @@ int rtvm_fault_check(struct rtvm_ctx *ctx, enum rtvm_op op,
 struct rtvm_sched {
 	int policy;	  /* SCHED_* */
 	int priority;	  /* sched_priority */
-	int nice;
+	int nice;	  /* also the one RT, deadline and idle threads keep */
 	uint64_t runtime; /* SCHED_DEADLINE, ns */
 	uint64_t deadline;
 	uint64_t period;
@@ -173,6 +173,16 @@ int rtvm_sys_affinity_set(struct rtvm_ctx *ctx, struct rtvm_tid t,
 			  const struct rtvm_cpumask *mask);
 int rtvm_sys_irq_affinity_set(struct rtvm_ctx *ctx, unsigned int irq,
 			      const struct rtvm_cpumask *mask);
+
+/* Whether sched_setattr() leaves the nice value alone for @policy (RT,
+ * deadline, idle): such threads keep theirs, and go back to it with
+ * SCHED_OTHER.  The sched_get op reports it for every policy. */
+bool rtvm_sched_keeps_nice(int policy);
+/* Set @s exactly, nice included: for a policy that keeps the nice value,
+ * when the thread's (@cur_nice) differs, SCHED_OTHER with @s->nice comes
+ * first. */
+int rtvm_sys_sched_set_exact(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			     const struct rtvm_sched *s, int cur_nice);
 
 /* Scheduling attributes as change-record text, and back. */
 int rtvm_sched_format(const struct rtvm_sched *s, char **ret);

@@ -569,16 +569,11 @@ static int set_sched(struct rtvm_ctx *ctx, struct rtvm_tid t,
 		     const struct rtvm_sched *want, unsigned int flags,
 		     struct rtvm_changeset *cs)
 {
-	struct rtvm_sched s = *want, cur;
+	struct rtvm_sched s = *want;
 	int r;
 
-	if (policy_rt(s.policy)) {
-		/* RT policies keep the nice value: record what stays. */
-		r = rtvm_sys_sched_get(ctx, t, &cur);
-		if (r < 0)
-			return r;
-		s.nice = cur.nice;
-	}
+	/* RT policies keep the nice value: the mutator records the one that
+	 * stays. */
 	r = rtvm_thread_apply_sched(ctx, t, &s, cs);
 	if (r == -EPERM && policy_rt(s.policy))
 		return rt_group_retry(ctx, t, &s, flags, cs);

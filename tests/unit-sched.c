@@ -354,6 +354,125 @@ START_TEST(test_restore_original)
 }
 END_TEST
 
+/* Give IOTH @policy/@prio with a nice value it keeps underneath: nice
+ * first (with SCHED_OTHER), then the policy; nothing recorded. */
+static void keeps_nice_setup(struct rtvm_ctx *ctx, struct rtvm_sched_attr *a,
+			     int nice)
+{
+	struct rtvm_sched_attr other = attr(SCHED_OTHER, 0, nice);
+
+	ck_assert_int_eq(rtvm_thread_set_sched(ctx, QEMU, IOTH, &other, 0,
+					       NULL), 0);
+	a->nice = nice;
+	ck_assert_int_eq(rtvm_thread_set_sched(ctx, QEMU, IOTH, a, 0, NULL), 0);
+}
+
+/* The nice value of IOTH as its stat file shows it (for every policy). */
+static int stat_nice(struct rtvm_ctx *ctx)
+{
+	struct rtvm_stat st;
+	char *text = tu_read(ctx, "proc/4242/task/4252/stat");
+
+	ck_assert_int_eq(rtvm_stat_parse(text, &st), 0);
+	free(text);
+	return st.nice;
+}
+
+START_TEST(test_restore_keeps_nice)
+{
+	struct rtvm_sched_attr fifo = attr(SCHED_FIFO, 10, 0);
+	struct rtvm_sched_attr idle = attr(SCHED_IDLE, 0, 0);
+	struct rtvm_sched_attr dl = attr(SCHED_DEADLINE, 0, 0);
+	struct rtvm_sched_attr other0 = attr(SCHED_OTHER, 0, 0);
+	struct rtvm_sched_attr *originals[] = { &fifo, &idle, &dl };
+	const char *old_text[] = { "fifo:10:5", "idle:0:-7",
+				   "deadline:1000000:5000000:5000000:4" };
+	const int nices[] = { 5, -7, 4 };
+	struct rtvm_ctx *ctx = new_ctx();
+
+	dl.runtime_ns = 1000000;
+	dl.deadline_ns = 5000000;
+	for (size_t i = 0; i < ARRAY_SIZE(originals); i++) {
+		struct rtvm_changeset *cs = new_cs(ctx);
+		struct rtvm_sched_attr g;
+		char *json, *log, *p;
+
+		/* A thread with a policy that keeps a nice value of its own
+		 * goes to SCHED_OTHER nice 0, and back through a journal. */
+		keeps_nice_setup(ctx, originals[i], nices[i]);
+		ck_assert_int_eq(stat_nice(ctx), nices[i]);
+		ck_assert_int_eq(rtvm_thread_set_sched(ctx, QEMU, IOTH, &other0,
+						       0, cs), 0);
+		ck_assert_int_eq(stat_nice(ctx), 0);
+		ck_assert_str_eq(rtvm_change_get_old_value(
+					 rtvm_changeset_next(cs, NULL)),
+				 old_text[i]);
+		ck_assert_int_eq(rtvm_changeset_to_json(cs, &json), 0);
+		rtvm_changeset_unref(cs);
+		ck_assert_int_eq(rtvm_changeset_new_from_json(ctx, json, &cs), 0);
+		free(json);
+		calls_reset(ctx);
+		ck_assert_int_eq(rtvm_changeset_restore(cs, 0), 0);
+		g = get(ctx, QEMU, IOTH);
+		ck_assert_int_eq(g.policy, originals[i]->policy);
+		ck_assert_int_eq(g.priority, originals[i]->priority);
+		ck_assert_int_eq(g.runtime_ns, originals[i]->runtime_ns);
+		ck_assert_msg(stat_nice(ctx) == nices[i],
+			      "%s restored with nice %d, expected %d",
+			      old_text[i], stat_nice(ctx), nices[i]);
+		/* Two steps: SCHED_OTHER with the nice value, then the
+		 * policy. */
+		log = calls(ctx);
+		p = strstr(log, "sched_setattr 4242/4252 other:0:");
+		ck_assert_ptr_nonnull(p);
+		ck_assert_int_eq(atoi(p + strlen("sched_setattr 4242/4252 "
+						 "other:0:")),
+				 nices[i]);
+		ck_assert_ptr_nonnull(strstr(p, old_text[i]));
+		free(log);
+		rtvm_changeset_unref(cs);
+	}
+	rtvm_unref(ctx);
+}
+END_TEST
+
+START_TEST(test_restore_other_nice_from_rt)
+{
+	struct rtvm_sched_attr other = attr(SCHED_OTHER, 0, 6);
+	struct rtvm_sched_attr fifo = attr(SCHED_FIFO, 2, 0);
+	struct rtvm_sched_attr idle = attr(SCHED_IDLE, 0, 3);
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_changeset *cs = new_cs(ctx);
+	char *log;
+
+	ck_assert_int_eq(rtvm_thread_set_sched(ctx, QEMU, IOTH, &other, 0, NULL),
+			 0);
+	/* FIFO keeps nice 6, then back to exactly SCHED_OTHER nice 6, in one
+	 * call. */
+	ck_assert_int_eq(rtvm_thread_set_sched(ctx, QEMU, IOTH, &fifo, 0, cs), 0);
+	ck_assert_int_eq(stat_nice(ctx), 6);
+	calls_reset(ctx);
+	ck_assert_int_eq(rtvm_changeset_restore(cs, 0), 0);
+	ck_assert_int_eq(get(ctx, QEMU, IOTH).policy, SCHED_OTHER);
+	ck_assert_int_eq(stat_nice(ctx), 6);
+	log = calls(ctx);
+	ck_assert_str_eq(log, "sched_setattr 4242/4252 other:0:6\n");
+	free(log);
+	rtvm_changeset_unref(cs);
+	/* SCHED_IDLE gets the nice value asked for, though sched_setattr()
+	 * alone would keep the old one. */
+	cs = new_cs(ctx);
+	ck_assert_int_eq(rtvm_thread_set_sched(ctx, QEMU, IOTH, &idle, 0, cs), 0);
+	ck_assert_int_eq(get(ctx, QEMU, IOTH).policy, SCHED_IDLE);
+	ck_assert_int_eq(stat_nice(ctx), 3);
+	ck_assert_int_eq(rtvm_changeset_restore(cs, 0), 0);
+	ck_assert_int_eq(get(ctx, QEMU, IOTH).policy, SCHED_OTHER);
+	ck_assert_int_eq(stat_nice(ctx), 6);
+	rtvm_changeset_unref(cs);
+	rtvm_unref(ctx);
+}
+END_TEST
+
 START_TEST(test_thread_affinity)
 {
 	struct rtvm_ctx *ctx = new_ctx();
@@ -806,6 +925,8 @@ int main(void)
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_rt_keeps_nice);
 	tcase_add_test(tc, test_restore_original);
+	tcase_add_test(tc, test_restore_keeps_nice);
+	tcase_add_test(tc, test_restore_other_nice_from_rt);
 	tcase_add_test(tc, test_thread_affinity);
 	tcase_add_test(tc, test_vm_set_sched_mask);
 	tcase_add_test(tc, test_vm_pin);
