@@ -22,9 +22,10 @@
 struct rtvm_change {
 	struct rtvm_change *next;
 	enum rtvm_change_kind kind;
-	char *target;
+	char *target; /* these point into text */
 	char *old_value;
 	char *new_value;
+	char text[]; /* one allocation per record: a VM has many */
 };
 
 struct rtvm_changeset {
@@ -84,9 +85,6 @@ RTVM_EXPORT struct rtvm_changeset *rtvm_changeset_ref(struct rtvm_changeset *cs)
 
 static void change_free(struct rtvm_change *c)
 {
-	free(c->target);
-	free(c->old_value);
-	free(c->new_value);
 	free(c);
 }
 
@@ -110,21 +108,26 @@ int rtvm_changeset_add(struct rtvm_changeset *cs, enum rtvm_change_kind kind,
 		       const char *target, const char *old_value,
 		       const char *new_value)
 {
+	size_t lt, lo, ln;
 	struct rtvm_change *c;
 
 	if (!rtvm_change_kind_to_string((int)kind) || !target)
 		return -EINVAL;
-	c = calloc(1, sizeof(*c));
+	lt = strlen(target) + 1;
+	lo = old_value ? strlen(old_value) + 1 : 0;
+	ln = new_value ? strlen(new_value) + 1 : 0;
+	c = malloc(sizeof(*c) + lt + lo + ln);
 	if (!c)
 		return -ENOMEM;
-	c->kind = kind;
-	c->target = strdup(target);
-	c->old_value = old_value ? strdup(old_value) : NULL;
-	c->new_value = new_value ? strdup(new_value) : NULL;
-	if (!c->target || (old_value && !c->old_value) ||
-	    (new_value && !c->new_value)) {
-		change_free(c);
-		return -ENOMEM;
+	*c = (struct rtvm_change){ .kind = kind, .target = c->text };
+	memcpy(c->target, target, lt);
+	if (old_value) {
+		c->old_value = c->text + lt;
+		memcpy(c->old_value, old_value, lo);
+	}
+	if (new_value) {
+		c->new_value = c->text + lt + lo;
+		memcpy(c->new_value, new_value, ln);
 	}
 	if (cs->tail)
 		cs->tail->next = c;
@@ -492,6 +495,19 @@ int rtvm_thread_identity(struct rtvm_ctx *ctx, struct rtvm_tid t,
 	return 0;
 }
 
+/* The start time a change record carries: the caller's (@known, which it
+ * vouches for), or the stat file's. */
+static int change_start(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			const unsigned long long *known,
+			unsigned long long *ret)
+{
+	if (known) {
+		*ret = *known;
+		return 0;
+	}
+	return rtvm_thread_identity(ctx, t, ret);
+}
+
 static bool sched_equal(const struct rtvm_sched *a, const struct rtvm_sched *b)
 {
 	return a->policy == b->policy && a->priority == b->priority &&
@@ -503,12 +519,20 @@ int rtvm_thread_apply_sched(struct rtvm_ctx *ctx, struct rtvm_tid t,
 			    const struct rtvm_sched *s,
 			    struct rtvm_changeset *cs)
 {
+	return rtvm_thread_apply_sched_at(ctx, t, NULL, s, cs);
+}
+
+int rtvm_thread_apply_sched_at(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			       const unsigned long long *known,
+			       const struct rtvm_sched *s,
+			       struct rtvm_changeset *cs)
+{
 	struct rtvm_sched old, want = *s;
-	char *target = NULL, *oldtext = NULL, *newtext = NULL;
+	char target[64], oldtext[RTVM_SCHED_TEXT_MAX], newtext[RTVM_SCHED_TEXT_MAX];
 	unsigned long long start;
 	int r;
 
-	if ((r = rtvm_thread_identity(ctx, t, &start)) < 0 ||
+	if ((r = change_start(ctx, t, known, &start)) < 0 ||
 	    (r = rtvm_sys_sched_get(ctx, t, &old)) < 0)
 		return r;
 	/* RT and deadline policies keep the thread's nice value (and go
@@ -518,23 +542,20 @@ int rtvm_thread_apply_sched(struct rtvm_ctx *ctx, struct rtvm_tid t,
 		want.nice = old.nice;
 	if (sched_equal(&old, &want))
 		return 0;
-	if ((r = rtvm_thread_target_format(t, start, &target)) < 0 ||
-	    (r = rtvm_sched_format(&old, &oldtext)) < 0 ||
-	    (r = rtvm_sched_format(&want, &newtext)) < 0)
-		goto out;
+	/* Texts on the stack: a VM operation makes one record per thread. */
+	snprintf(target, sizeof(target), "%d/%d@%llu", t.pid, t.tid, start);
+	if ((r = rtvm_sched_format_buf(&old, oldtext, sizeof(oldtext))) < 0 ||
+	    (r = rtvm_sched_format_buf(&want, newtext, sizeof(newtext))) < 0)
+		return r;
 	r = rtvm_sys_sched_set_exact(ctx, t, &want, old.nice);
 	if (r < 0)
-		goto out;
+		return r;
 	if (cs) {
 		r = rtvm_changeset_add(cs, RTVM_CHANGE_THREAD_SCHED, target,
 				       oldtext, newtext);
 		if (r < 0)
 			rtvm_sys_sched_set_exact(ctx, t, &old, want.nice);
 	}
-out:
-	free(target);
-	free(oldtext);
-	free(newtext);
 	return r;
 }
 
@@ -542,20 +563,28 @@ int rtvm_thread_apply_affinity(struct rtvm_ctx *ctx, struct rtvm_tid t,
 			       const struct rtvm_cpumask *mask,
 			       struct rtvm_changeset *cs)
 {
+	return rtvm_thread_apply_affinity_at(ctx, t, NULL, mask, cs);
+}
+
+int rtvm_thread_apply_affinity_at(struct rtvm_ctx *ctx, struct rtvm_tid t,
+				  const unsigned long long *known,
+				  const struct rtvm_cpumask *mask,
+				  struct rtvm_changeset *cs)
+{
 	struct rtvm_cpumask *old = NULL;
-	char *target = NULL, *oldtext = NULL, *newtext = NULL;
+	char target[64], *oldtext = NULL, *newtext = NULL;
 	unsigned long long start;
 	int r;
 
-	if ((r = rtvm_thread_identity(ctx, t, &start)) < 0 ||
+	if ((r = change_start(ctx, t, known, &start)) < 0 ||
 	    (r = rtvm_cpumask_new(ctx, &old)) < 0)
 		return r;
 	if ((r = rtvm_sys_affinity_get(ctx, t, old)) < 0)
 		goto out;
 	if (rtvm_cpumask_equal(old, mask))
 		goto out;
-	if ((r = rtvm_thread_target_format(t, start, &target)) < 0 ||
-	    (r = rtvm_cpumask_format_list(old, &oldtext)) < 0 ||
+	snprintf(target, sizeof(target), "%d/%d@%llu", t.pid, t.tid, start);
+	if ((r = rtvm_cpumask_format_list(old, &oldtext)) < 0 ||
 	    (r = rtvm_cpumask_format_list(mask, &newtext)) < 0)
 		goto out;
 	r = rtvm_sys_affinity_set(ctx, t, mask);
@@ -569,7 +598,6 @@ int rtvm_thread_apply_affinity(struct rtvm_ctx *ctx, struct rtvm_tid t,
 	}
 out:
 	rtvm_cpumask_free(old);
-	free(target);
 	free(oldtext);
 	free(newtext);
 	return r;

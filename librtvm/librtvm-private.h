@@ -186,6 +186,9 @@ int rtvm_sys_sched_set_exact(struct rtvm_ctx *ctx, struct rtvm_tid t,
 
 /* Scheduling attributes as change-record text, and back. */
 int rtvm_sched_format(const struct rtvm_sched *s, char **ret);
+/* The same into @buf; RTVM_SCHED_TEXT_MAX always fits. */
+#define RTVM_SCHED_TEXT_MAX 96
+int rtvm_sched_format_buf(const struct rtvm_sched *s, char *buf, size_t size);
 int rtvm_sched_parse(const char *str, struct rtvm_sched *ret);
 
 /* Thread mutators that record what they change (public in a later API). */
@@ -197,6 +200,18 @@ int rtvm_thread_apply_sched(struct rtvm_ctx *ctx, struct rtvm_tid t,
 int rtvm_thread_apply_affinity(struct rtvm_ctx *ctx, struct rtvm_tid t,
 			       const struct rtvm_cpumask *mask,
 			       struct rtvm_changeset *cs);
+/* The same for a thread whose start time the caller knows (@start; NULL:
+ * read it from the stat file now).  The caller vouches that t.tid is
+ * still the thread that started then: a VM operation checks once that
+ * its threads are still in the process (see sched.c). */
+int rtvm_thread_apply_sched_at(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			       const unsigned long long *start,
+			       const struct rtvm_sched *s,
+			       struct rtvm_changeset *cs);
+int rtvm_thread_apply_affinity_at(struct rtvm_ctx *ctx, struct rtvm_tid t,
+				  const unsigned long long *start,
+				  const struct rtvm_cpumask *mask,
+				  struct rtvm_changeset *cs);
 
 /* ---- IRQs (irq.c) ----------------------------------------------------- */
 
@@ -223,6 +238,9 @@ int rtvm_thread_target_parse(const char *str, struct rtvm_tid *ret_t,
 
 /* The context a VM was made with (not a new reference). */
 struct rtvm_ctx *rtvm_vm_get_ctx(const struct rtvm_vm *vm);
+/* A VM thread's start time (clock ticks after boot), read when the VM was
+ * discovered or refreshed: the identity its change records carry. */
+unsigned long long rtvm_vm_thread_get_start(const struct rtvm_vm_thread *t);
 
 /* ---- irqbalance (irqbalance.c) --------------------------------------- */
 

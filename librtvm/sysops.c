@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "librtvm-private.h"
+#include "ctx.h"
 
 #ifndef SCHED_IDLE
 #define SCHED_IDLE 5
@@ -58,23 +59,36 @@ static bool policy_valid(int policy)
 	       policy_names[policy];
 }
 
-int rtvm_sched_format(const struct rtvm_sched *s, char **ret)
+int rtvm_sched_format_buf(const struct rtvm_sched *s, char *buf, size_t size)
 {
 	int n;
 
 	if (!policy_valid(s->policy))
 		return -EINVAL;
 	if (s->policy == SCHED_DEADLINE && s->nice)
-		n = asprintf(ret,
+		n = snprintf(buf, size,
 			     "deadline:%" PRIu64 ":%" PRIu64 ":%" PRIu64 ":%d",
 			     s->runtime, s->deadline, s->period, s->nice);
 	else if (s->policy == SCHED_DEADLINE)
-		n = asprintf(ret, "deadline:%" PRIu64 ":%" PRIu64 ":%" PRIu64,
+		n = snprintf(buf, size,
+			     "deadline:%" PRIu64 ":%" PRIu64 ":%" PRIu64,
 			     s->runtime, s->deadline, s->period);
 	else
-		n = asprintf(ret, "%s:%d:%d", policy_names[s->policy],
+		n = snprintf(buf, size, "%s:%d:%d", policy_names[s->policy],
 			     s->priority, s->nice);
-	return n < 0 ? -ENOMEM : 0;
+	return n < 0 || (size_t)n >= size ? -EOVERFLOW : 0;
+}
+
+int rtvm_sched_format(const struct rtvm_sched *s, char **ret)
+{
+	char buf[RTVM_SCHED_TEXT_MAX];
+	int r;
+
+	r = rtvm_sched_format_buf(s, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	*ret = strdup(buf);
+	return *ret ? 0 : -ENOMEM;
 }
 
 int rtvm_sched_parse(const char *str, struct rtvm_sched *ret)
@@ -577,6 +591,8 @@ static int fault(struct rtvm_ctx *ctx, enum rtvm_op op, struct rtvm_tid t)
 {
 	char target[32];
 
+	if (!ctx->faults) /* the usual case: no formatting */
+		return 0;
 	snprintf(target, sizeof(target), "%d/%d", t.pid, t.tid);
 	return rtvm_fault_check(ctx, op, target);
 }
