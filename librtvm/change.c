@@ -605,21 +605,106 @@ out:
 
 /* ---- restore ---------------------------------------------------------- */
 
+/*
+ * The threads one restore has checked, by record target.  A VM's records
+ * name each thread once per kind of change: its stat file is read once
+ * per restore, not once per record.  A verdict holds for the restore as
+ * it holds between reading the stat file and the system call.
+ */
+struct seen {
+	const char **targets; /* open addressing; NULL: a free slot */
+	int *verdicts;	       /* 0: the same thread, -ESRCH: gone */
+	size_t mask;
+};
+
+#define NICE_UNKNOWN (-100)
+
+static int seen_init(struct seen *seen, unsigned int count)
+{
+	size_t size = 16;
+
+	while (size < 2 * (size_t)count)
+		size *= 2;
+	seen->targets = calloc(size, sizeof(*seen->targets));
+	seen->verdicts = calloc(size, sizeof(*seen->verdicts));
+	seen->mask = size - 1;
+	if (!seen->targets || !seen->verdicts) {
+		free(seen->targets);
+		free(seen->verdicts);
+		*seen = (struct seen){ 0 };
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void seen_free(struct seen *seen)
+{
+	free(seen->targets);
+	free(seen->verdicts);
+}
+
+/* The slot of @target: its own, or the free one it would take. */
+static size_t seen_slot(const struct seen *seen, const char *target)
+{
+	size_t h = 14695981039346656037ull;
+
+	for (const char *p = target; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	for (h &= seen->mask; seen->targets[h]; h = (h + 1) & seen->mask)
+		if (strcmp(seen->targets[h], target) == 0)
+			break;
+	return h;
+}
+
 /* The thread a record names, if it still exists: -ESRCH when it is gone
- * or its tid now belongs to another thread.  @ret_st gets its stat. */
-static int record_thread(struct rtvm_ctx *ctx, const struct rtvm_change *c,
-			 struct rtvm_tid *ret, struct rtvm_stat *ret_st)
+ * or its tid now belongs to another thread.  @ret_nice gets its nice
+ * value when its stat file was read, else NICE_UNKNOWN. */
+static int record_thread(struct rtvm_ctx *ctx, struct seen *seen,
+			 const struct rtvm_change *c, struct rtvm_tid *ret,
+			 int *ret_nice)
 {
 	unsigned long long start;
+	struct rtvm_stat st;
+	size_t slot = 0;
 	int r;
 
+	*ret_nice = NICE_UNKNOWN;
 	r = rtvm_thread_target_parse(c->target, ret, &start);
 	if (r < 0)
 		return r;
-	r = thread_stat(ctx, *ret, ret_st);
-	if (r < 0)
-		return r;
-	return ret_st->start == start ? 0 : -ESRCH;
+	if (seen->targets) {
+		slot = seen_slot(seen, c->target);
+		if (seen->targets[slot])
+			return seen->verdicts[slot];
+	}
+	r = thread_stat(ctx, *ret, &st);
+	if (r == 0 && st.start != start)
+		r = -ESRCH;
+	if (r == 0)
+		*ret_nice = st.nice;
+	if (seen->targets && (r == 0 || r == -ESRCH)) {
+		seen->targets[slot] = c->target;
+		seen->verdicts[slot] = r;
+	}
+	return r;
+}
+
+/* Put back a thread's scheduling attributes exactly: a policy that keeps
+ * the nice value may need the original one set first (the stat file, or
+ * the sched_get op, tells the thread's). */
+static int restore_sched(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			 const struct rtvm_sched *s, int nice)
+{
+	struct rtvm_sched cur;
+	int r;
+
+	if (nice == NICE_UNKNOWN && rtvm_sched_keeps_nice(s->policy)) {
+		r = rtvm_sys_sched_get(ctx, t, &cur);
+		if (r < 0)
+			return r;
+		nice = cur.nice;
+	}
+	return rtvm_sys_sched_set_exact(ctx, t, s, nice);
 }
 
 static int cgroup_rmdir(struct rtvm_ctx *ctx, const char *target)
@@ -642,16 +727,16 @@ static int cgroup_rmdir(struct rtvm_ctx *ctx, const char *target)
 	return r == -ENOENT ? 0 : r;
 }
 
-static int restore_one(struct rtvm_ctx *ctx, const struct rtvm_change *c)
+static int restore_one(struct rtvm_ctx *ctx, struct seen *seen,
+		       const struct rtvm_change *c)
 {
 	struct rtvm_cpumask *mask = NULL;
 	struct rtvm_sched s;
-	struct rtvm_stat st;
 	struct rtvm_tid t;
 	const char *rel;
 	enum rtvm_fs fs;
 	char *path;
-	int r;
+	int r, nice;
 
 	if (!c->old_value && c->kind != RTVM_CHANGE_CGROUP_CREATE &&
 	    c->kind != RTVM_CHANGE_FILE)
@@ -689,24 +774,22 @@ static int restore_one(struct rtvm_ctx *ctx, const struct rtvm_change *c)
 	case RTVM_CHANGE_THREAD_SCHED:
 		r = rtvm_sched_parse(c->old_value, &s);
 		if (r == 0)
-			r = record_thread(ctx, c, &t, &st);
-		/* The stat file shows the nice value that RT threads keep:
-		 * the original one may need putting back first. */
+			r = record_thread(ctx, seen, c, &t, &nice);
 		if (r == 0)
-			r = rtvm_sys_sched_set_exact(ctx, t, &s, st.nice);
+			r = restore_sched(ctx, t, &s, nice);
 		return r == -ESRCH ? 0 : r;
 	case RTVM_CHANGE_THREAD_AFFINITY:
 		r = rtvm_cpumask_new(ctx, &mask);
 		if (r == 0)
 			r = rtvm_cpumask_parse_list(mask, c->old_value, 0);
 		if (r == 0)
-			r = record_thread(ctx, c, &t, &st);
+			r = record_thread(ctx, seen, c, &t, &nice);
 		if (r == 0)
 			r = rtvm_sys_affinity_set(ctx, t, mask);
 		rtvm_cpumask_free(mask);
 		return r == -ESRCH ? 0 : r;
 	case RTVM_CHANGE_CGROUP_ATTACH:
-		r = record_thread(ctx, c, &t, &st);
+		r = record_thread(ctx, seen, c, &t, &nice);
 		if (r == 0)
 			r = rtvm_cgroup_attach(ctx, c->old_value, t.tid);
 		return r == -ESRCH ? 0 : r;
@@ -720,6 +803,7 @@ RTVM_EXPORT int rtvm_changeset_restore(struct rtvm_changeset *cs,
 				       unsigned int flags)
 {
 	struct rtvm_change **list;
+	struct seen seen;
 	unsigned int n = 0;
 	int first = 0;
 
@@ -729,12 +813,14 @@ RTVM_EXPORT int rtvm_changeset_restore(struct rtvm_changeset *cs,
 		return 0;
 	/* Newest first: later changes may depend on earlier ones. */
 	list = malloc(cs->count * sizeof(*list));
-	if (!list)
+	if (!list || seen_init(&seen, cs->count) < 0) {
+		free(list);
 		return -ENOMEM;
+	}
 	for (struct rtvm_change *c = cs->head; c; c = c->next)
 		list[n++] = c;
 	while (n-- > 0) {
-		int r = restore_one(cs->ctx, list[n]);
+		int r = restore_one(cs->ctx, &seen, list[n]);
 
 		if (r < 0) {
 			err(cs->ctx, "restore %s %s: %s",
@@ -744,6 +830,7 @@ RTVM_EXPORT int rtvm_changeset_restore(struct rtvm_changeset *cs,
 				first = r;
 		}
 	}
+	seen_free(&seen);
 	free(list);
 	return first;
 }

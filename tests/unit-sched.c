@@ -629,6 +629,51 @@ END_TEST
 /* ---- kernel threads ----------------------------------------------------- */
 
 /* host64: CPU N's rcuc is tid 12 + 6N, its ksoftirqd 13 + 6N. */
+START_TEST(test_vm_thread_gone_after_discovery)
+{
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_changeset *cs = new_cs(ctx);
+	struct rtvm_vm *vm = new_vm(ctx);
+	struct rtvm_sched_attr a = attr(SCHED_RR, 20, 0);
+	struct rtvm_cpumask *m = tu_mask(64, "8");
+	unsigned long long start;
+	const struct rtvm_change *c;
+	unsigned int skipped = 42;
+	char from[1024], to[1024], want[64], *log;
+
+	/* vCPU 1 leaves the process after discovery: the one listing of the
+	 * task directory per operation skips it before any system call. */
+	snprintf(from, sizeof(from), "%s/proc/4242/task/4251", rtvm_get_root(ctx));
+	snprintf(to, sizeof(to), "%s/proc/4242/task/gone", rtvm_get_root(ctx));
+	ck_assert_int_eq(rename(from, to), 0);
+	calls_reset(ctx);
+	ck_assert_int_eq(rtvm_vm_set_sched(vm, RTVM_VM_ROLE_VCPU, NULL, &a, 0, cs,
+					   &skipped), 0);
+	ck_assert_uint_eq(skipped, 1);
+	skipped = 42;
+	ck_assert_int_eq(rtvm_vm_pin(vm, RTVM_VM_ROLE_VCPU, m, 0, cs, &skipped), 0);
+	ck_assert_uint_eq(skipped, 1);
+	log = calls(ctx);
+	ck_assert_ptr_null(strstr(log, "4251"));
+	free(log);
+	/* The records carry the start time read at discovery. */
+	ck_assert_int_eq(rtvm_thread_identity(ctx, (struct rtvm_tid){ QEMU, VCPU0 },
+					      &start), 0);
+	snprintf(want, sizeof(want), "4242/4250@%llu", start);
+	ck_assert_uint_eq(rtvm_changeset_get_count(cs), 2);
+	for (c = rtvm_changeset_next(cs, NULL); c; c = rtvm_changeset_next(cs, c))
+		ck_assert_str_eq(rtvm_change_get_target(c), want);
+	ck_assert_int_eq(rtvm_changeset_restore(cs, 0), 0);
+	expect_policy(ctx, QEMU, VCPU0, SCHED_FIFO, 1);
+	expect_affinity(ctx, QEMU, VCPU0, "2");
+	ck_assert_int_eq(rename(to, from), 0);
+	rtvm_cpumask_free(m);
+	rtvm_vm_unref(vm);
+	rtvm_changeset_unref(cs);
+	rtvm_unref(ctx);
+}
+END_TEST
+
 #define RCUC(n) (12 + 6 * (n))
 #define KSOFTIRQD(n) (13 + 6 * (n))
 
@@ -932,6 +977,7 @@ int main(void)
 	tcase_add_test(tc, test_vm_pin);
 	tcase_add_test(tc, test_vm_fault_rolls_back);
 	tcase_add_test(tc, test_vm_esrch_skipped);
+	tcase_add_test(tc, test_vm_thread_gone_after_discovery);
 	tcase_add_test(tc, test_kthreads_apply);
 	tcase_add_test(tc, test_kthreads_all_or_nothing);
 	tcase_add_test(tc, test_rt_group);
