@@ -548,6 +548,16 @@ int rtvm_thread_apply_sched_at(struct rtvm_ctx *ctx, struct rtvm_tid t,
 	    (r = rtvm_sched_format_buf(&want, newtext, sizeof(newtext))) < 0)
 		return r;
 	r = rtvm_sys_sched_set_exact(ctx, t, &want, old.nice);
+	if (r < 0 && rtvm_sched_keeps_nice(want.policy) &&
+	    want.nice != old.nice) {
+		struct rtvm_sched now;
+
+		/* The first of two steps may have been made: undo it, so
+		 * that a failure changes nothing. */
+		if (rtvm_sys_sched_get(ctx, t, &now) == 0 &&
+		    !sched_equal(&now, &old))
+			rtvm_sys_sched_set_exact(ctx, t, &old, now.nice);
+	}
 	if (r < 0)
 		return r;
 	if (cs) {

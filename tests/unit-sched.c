@@ -468,6 +468,14 @@ START_TEST(test_restore_other_nice_from_rt)
 	ck_assert_int_eq(rtvm_changeset_restore(cs, 0), 0);
 	ck_assert_int_eq(get(ctx, QEMU, IOTH).policy, SCHED_OTHER);
 	ck_assert_int_eq(stat_nice(ctx), 6);
+	/* The second step fails: the first is undone, nothing recorded. */
+	ck_assert_int_eq(rtvm_ctx_add_fault(ctx, RTVM_OP_SCHED_SET, "4242/4252",
+					    2, 1, EPERM), 0);
+	ck_assert_int_eq(rtvm_thread_set_sched(ctx, QEMU, IOTH, &idle, 0, cs),
+			 -EPERM);
+	ck_assert_int_eq(get(ctx, QEMU, IOTH).policy, SCHED_OTHER);
+	ck_assert_int_eq(stat_nice(ctx), 6);
+	ck_assert_uint_eq(rtvm_changeset_get_count(cs), 1);
 	rtvm_changeset_unref(cs);
 	rtvm_unref(ctx);
 }
