@@ -239,7 +239,8 @@ int rtvm_thread_target_parse(const char *str, struct rtvm_tid *ret_t,
 /* The context a VM was made with (not a new reference). */
 struct rtvm_ctx *rtvm_vm_get_ctx(const struct rtvm_vm *vm);
 /* A VM thread's start time (clock ticks after boot), read when the VM was
- * discovered or refreshed: the identity its change records carry. */
+ * discovered or refreshed: the identity its change records carry.  0 when
+ * the discovery did not read it: a VM operation then reads it itself. */
 unsigned long long rtvm_vm_thread_get_start(const struct rtvm_vm_thread *t);
 
 /* ---- irqbalance (irqbalance.c) --------------------------------------- */

@@ -844,9 +844,10 @@ RTVM_EXPORT int rtvm_vm_set_sched(struct rtvm_vm *vm, int role,
 		if (!vm_selects(t, role, vcpus))
 			continue;
 		start = rtvm_vm_thread_get_start(t);
+		/* 0: a discovery that did not read it; read it now. */
 		r = tid_set_has(&live, tid) ?
-			    set_sched(ctx, (struct rtvm_tid){ pid, tid }, &start,
-				      &s, flags, tmp) :
+			    set_sched(ctx, (struct rtvm_tid){ pid, tid },
+				      start ? &start : NULL, &s, flags, tmp) :
 			    -ESRCH;
 		if (r == -ESRCH) {
 			dbg(ctx, "VM %d thread %d is gone: skipped", pid,
@@ -938,7 +939,7 @@ RTVM_EXPORT int rtvm_vm_pin(struct rtvm_vm *vm, int role,
 		start = rtvm_vm_thread_get_start(t);
 		r = tid_set_has(&live, tid) ?
 			    set_affinity(ctx, (struct rtvm_tid){ pid, tid },
-					 &start, mask, tmp) :
+					 start ? &start : NULL, mask, tmp) :
 			    -ESRCH;
 		if (r == -ESRCH) {
 			skipped++;
