@@ -6,20 +6,26 @@
 #include "config.h"
 
 #include <cjson/cJSON.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "librtvm-private.h"
 
+#ifndef SCHED_IDLE
+#define SCHED_IDLE 5
+#endif
+
 #define CHANGESET_JSON_VERSION 1
 
 struct rtvm_change {
 	struct rtvm_change *next;
 	enum rtvm_change_kind kind;
-	char *target;
+	char *target; /* these point into text */
 	char *old_value;
 	char *new_value;
+	char text[]; /* one allocation per record: a VM has many */
 };
 
 struct rtvm_changeset {
@@ -79,9 +85,6 @@ RTVM_EXPORT struct rtvm_changeset *rtvm_changeset_ref(struct rtvm_changeset *cs)
 
 static void change_free(struct rtvm_change *c)
 {
-	free(c->target);
-	free(c->old_value);
-	free(c->new_value);
 	free(c);
 }
 
@@ -105,21 +108,26 @@ int rtvm_changeset_add(struct rtvm_changeset *cs, enum rtvm_change_kind kind,
 		       const char *target, const char *old_value,
 		       const char *new_value)
 {
+	size_t lt, lo, ln;
 	struct rtvm_change *c;
 
 	if (!rtvm_change_kind_to_string((int)kind) || !target)
 		return -EINVAL;
-	c = calloc(1, sizeof(*c));
+	lt = strlen(target) + 1;
+	lo = old_value ? strlen(old_value) + 1 : 0;
+	ln = new_value ? strlen(new_value) + 1 : 0;
+	c = malloc(sizeof(*c) + lt + lo + ln);
 	if (!c)
 		return -ENOMEM;
-	c->kind = kind;
-	c->target = strdup(target);
-	c->old_value = old_value ? strdup(old_value) : NULL;
-	c->new_value = new_value ? strdup(new_value) : NULL;
-	if (!c->target || (old_value && !c->old_value) ||
-	    (new_value && !c->new_value)) {
-		change_free(c);
-		return -ENOMEM;
+	*c = (struct rtvm_change){ .kind = kind, .target = c->text };
+	memcpy(c->target, target, lt);
+	if (old_value) {
+		c->old_value = c->text + lt;
+		memcpy(c->old_value, old_value, lo);
+	}
+	if (new_value) {
+		c->new_value = c->text + lt + lo;
+		memcpy(c->new_value, new_value, ln);
 	}
 	if (cs->tail)
 		cs->tail->next = c;
@@ -458,10 +466,10 @@ out:
 
 /* ---- thread mutators -------------------------------------------------- */
 
-int rtvm_thread_identity(struct rtvm_ctx *ctx, struct rtvm_tid t,
-			 unsigned long long *ret_start)
+/* The thread's stat file, parsed; -ESRCH when the thread is gone. */
+static int thread_stat(struct rtvm_ctx *ctx, struct rtvm_tid t,
+		       struct rtvm_stat *ret)
 {
-	struct rtvm_stat st;
 	char buf[1024];
 	int r;
 
@@ -471,11 +479,33 @@ int rtvm_thread_identity(struct rtvm_ctx *ctx, struct rtvm_tid t,
 		return -ESRCH;
 	if (r < 0)
 		return r;
-	r = rtvm_stat_parse(buf, &st);
+	return rtvm_stat_parse(buf, ret);
+}
+
+int rtvm_thread_identity(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			 unsigned long long *ret_start)
+{
+	struct rtvm_stat st;
+	int r;
+
+	r = thread_stat(ctx, t, &st);
 	if (r < 0)
 		return r;
 	*ret_start = st.start;
 	return 0;
+}
+
+/* The start time a change record carries: the caller's (@known, which it
+ * vouches for), or the stat file's. */
+static int change_start(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			const unsigned long long *known,
+			unsigned long long *ret)
+{
+	if (known) {
+		*ret = *known;
+		return 0;
+	}
+	return rtvm_thread_identity(ctx, t, ret);
 }
 
 static bool sched_equal(const struct rtvm_sched *a, const struct rtvm_sched *b)
@@ -489,33 +519,53 @@ int rtvm_thread_apply_sched(struct rtvm_ctx *ctx, struct rtvm_tid t,
 			    const struct rtvm_sched *s,
 			    struct rtvm_changeset *cs)
 {
-	struct rtvm_sched old;
-	char *target = NULL, *oldtext = NULL, *newtext = NULL;
+	return rtvm_thread_apply_sched_at(ctx, t, NULL, s, cs);
+}
+
+int rtvm_thread_apply_sched_at(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			       const unsigned long long *known,
+			       const struct rtvm_sched *s,
+			       struct rtvm_changeset *cs)
+{
+	struct rtvm_sched old, want = *s;
+	char target[64], oldtext[RTVM_SCHED_TEXT_MAX], newtext[RTVM_SCHED_TEXT_MAX];
 	unsigned long long start;
 	int r;
 
-	if ((r = rtvm_thread_identity(ctx, t, &start)) < 0 ||
+	if ((r = change_start(ctx, t, known, &start)) < 0 ||
 	    (r = rtvm_sys_sched_get(ctx, t, &old)) < 0)
 		return r;
-	if (sched_equal(&old, s))
+	/* RT and deadline policies keep the thread's nice value (and go
+	 * back to it with SCHED_OTHER): record the one that stays.  Idle
+	 * gets the nice value asked for. */
+	if (rtvm_sched_keeps_nice(want.policy) && want.policy != SCHED_IDLE)
+		want.nice = old.nice;
+	if (sched_equal(&old, &want))
 		return 0;
-	if ((r = rtvm_thread_target_format(t, start, &target)) < 0 ||
-	    (r = rtvm_sched_format(&old, &oldtext)) < 0 ||
-	    (r = rtvm_sched_format(s, &newtext)) < 0)
-		goto out;
-	r = rtvm_sys_sched_set(ctx, t, s);
+	/* Texts on the stack: a VM operation makes one record per thread. */
+	snprintf(target, sizeof(target), "%d/%d@%llu", t.pid, t.tid, start);
+	if ((r = rtvm_sched_format_buf(&old, oldtext, sizeof(oldtext))) < 0 ||
+	    (r = rtvm_sched_format_buf(&want, newtext, sizeof(newtext))) < 0)
+		return r;
+	r = rtvm_sys_sched_set_exact(ctx, t, &want, old.nice);
+	if (r < 0 && rtvm_sched_keeps_nice(want.policy) &&
+	    want.nice != old.nice) {
+		struct rtvm_sched now;
+
+		/* The first of two steps may have been made: undo it, so
+		 * that a failure changes nothing. */
+		if (rtvm_sys_sched_get(ctx, t, &now) == 0 &&
+		    !sched_equal(&now, &old))
+			rtvm_sys_sched_set_exact(ctx, t, &old, now.nice);
+	}
 	if (r < 0)
-		goto out;
+		return r;
 	if (cs) {
 		r = rtvm_changeset_add(cs, RTVM_CHANGE_THREAD_SCHED, target,
 				       oldtext, newtext);
 		if (r < 0)
-			rtvm_sys_sched_set(ctx, t, &old);
+			rtvm_sys_sched_set_exact(ctx, t, &old, want.nice);
 	}
-out:
-	free(target);
-	free(oldtext);
-	free(newtext);
 	return r;
 }
 
@@ -523,20 +573,28 @@ int rtvm_thread_apply_affinity(struct rtvm_ctx *ctx, struct rtvm_tid t,
 			       const struct rtvm_cpumask *mask,
 			       struct rtvm_changeset *cs)
 {
+	return rtvm_thread_apply_affinity_at(ctx, t, NULL, mask, cs);
+}
+
+int rtvm_thread_apply_affinity_at(struct rtvm_ctx *ctx, struct rtvm_tid t,
+				  const unsigned long long *known,
+				  const struct rtvm_cpumask *mask,
+				  struct rtvm_changeset *cs)
+{
 	struct rtvm_cpumask *old = NULL;
-	char *target = NULL, *oldtext = NULL, *newtext = NULL;
+	char target[64], *oldtext = NULL, *newtext = NULL;
 	unsigned long long start;
 	int r;
 
-	if ((r = rtvm_thread_identity(ctx, t, &start)) < 0 ||
+	if ((r = change_start(ctx, t, known, &start)) < 0 ||
 	    (r = rtvm_cpumask_new(ctx, &old)) < 0)
 		return r;
 	if ((r = rtvm_sys_affinity_get(ctx, t, old)) < 0)
 		goto out;
 	if (rtvm_cpumask_equal(old, mask))
 		goto out;
-	if ((r = rtvm_thread_target_format(t, start, &target)) < 0 ||
-	    (r = rtvm_cpumask_format_list(old, &oldtext)) < 0 ||
+	snprintf(target, sizeof(target), "%d/%d@%llu", t.pid, t.tid, start);
+	if ((r = rtvm_cpumask_format_list(old, &oldtext)) < 0 ||
 	    (r = rtvm_cpumask_format_list(mask, &newtext)) < 0)
 		goto out;
 	r = rtvm_sys_affinity_set(ctx, t, mask);
@@ -550,7 +608,6 @@ int rtvm_thread_apply_affinity(struct rtvm_ctx *ctx, struct rtvm_tid t,
 	}
 out:
 	rtvm_cpumask_free(old);
-	free(target);
 	free(oldtext);
 	free(newtext);
 	return r;
@@ -558,21 +615,106 @@ out:
 
 /* ---- restore ---------------------------------------------------------- */
 
-/* The thread a record names, if it still exists: -ESRCH when it is gone
- * or its tid now belongs to another thread. */
-static int record_thread(struct rtvm_ctx *ctx, const struct rtvm_change *c,
-			 struct rtvm_tid *ret)
+/*
+ * The threads one restore has checked, by record target.  A VM's records
+ * name each thread once per kind of change: its stat file is read once
+ * per restore, not once per record.  A verdict holds for the restore as
+ * it holds between reading the stat file and the system call.
+ */
+struct seen {
+	const char **targets; /* open addressing; NULL: a free slot */
+	int *verdicts;	       /* 0: the same thread, -ESRCH: gone */
+	size_t mask;
+};
+
+#define NICE_UNKNOWN (-100)
+
+static int seen_init(struct seen *seen, unsigned int count)
 {
-	unsigned long long start, now;
+	size_t size = 16;
+
+	while (size < 2 * (size_t)count)
+		size *= 2;
+	seen->targets = calloc(size, sizeof(*seen->targets));
+	seen->verdicts = calloc(size, sizeof(*seen->verdicts));
+	seen->mask = size - 1;
+	if (!seen->targets || !seen->verdicts) {
+		free(seen->targets);
+		free(seen->verdicts);
+		*seen = (struct seen){ 0 };
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void seen_free(struct seen *seen)
+{
+	free(seen->targets);
+	free(seen->verdicts);
+}
+
+/* The slot of @target: its own, or the free one it would take. */
+static size_t seen_slot(const struct seen *seen, const char *target)
+{
+	size_t h = 14695981039346656037ull;
+
+	for (const char *p = target; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	for (h &= seen->mask; seen->targets[h]; h = (h + 1) & seen->mask)
+		if (strcmp(seen->targets[h], target) == 0)
+			break;
+	return h;
+}
+
+/* The thread a record names, if it still exists: -ESRCH when it is gone
+ * or its tid now belongs to another thread.  @ret_nice gets its nice
+ * value when its stat file was read, else NICE_UNKNOWN. */
+static int record_thread(struct rtvm_ctx *ctx, struct seen *seen,
+			 const struct rtvm_change *c, struct rtvm_tid *ret,
+			 int *ret_nice)
+{
+	unsigned long long start;
+	struct rtvm_stat st;
+	size_t slot = 0;
 	int r;
 
+	*ret_nice = NICE_UNKNOWN;
 	r = rtvm_thread_target_parse(c->target, ret, &start);
 	if (r < 0)
 		return r;
-	r = rtvm_thread_identity(ctx, *ret, &now);
-	if (r < 0)
-		return r;
-	return now == start ? 0 : -ESRCH;
+	if (seen->targets) {
+		slot = seen_slot(seen, c->target);
+		if (seen->targets[slot])
+			return seen->verdicts[slot];
+	}
+	r = thread_stat(ctx, *ret, &st);
+	if (r == 0 && st.start != start)
+		r = -ESRCH;
+	if (r == 0)
+		*ret_nice = st.nice;
+	if (seen->targets && (r == 0 || r == -ESRCH)) {
+		seen->targets[slot] = c->target;
+		seen->verdicts[slot] = r;
+	}
+	return r;
+}
+
+/* Put back a thread's scheduling attributes exactly: a policy that keeps
+ * the nice value may need the original one set first (the stat file, or
+ * the sched_get op, tells the thread's). */
+static int restore_sched(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			 const struct rtvm_sched *s, int nice)
+{
+	struct rtvm_sched cur;
+	int r;
+
+	if (nice == NICE_UNKNOWN && rtvm_sched_keeps_nice(s->policy)) {
+		r = rtvm_sys_sched_get(ctx, t, &cur);
+		if (r < 0)
+			return r;
+		nice = cur.nice;
+	}
+	return rtvm_sys_sched_set_exact(ctx, t, s, nice);
 }
 
 static int cgroup_rmdir(struct rtvm_ctx *ctx, const char *target)
@@ -595,7 +737,8 @@ static int cgroup_rmdir(struct rtvm_ctx *ctx, const char *target)
 	return r == -ENOENT ? 0 : r;
 }
 
-static int restore_one(struct rtvm_ctx *ctx, const struct rtvm_change *c)
+static int restore_one(struct rtvm_ctx *ctx, struct seen *seen,
+		       const struct rtvm_change *c)
 {
 	struct rtvm_cpumask *mask = NULL;
 	struct rtvm_sched s;
@@ -603,7 +746,7 @@ static int restore_one(struct rtvm_ctx *ctx, const struct rtvm_change *c)
 	const char *rel;
 	enum rtvm_fs fs;
 	char *path;
-	int r;
+	int r, nice;
 
 	if (!c->old_value && c->kind != RTVM_CHANGE_CGROUP_CREATE &&
 	    c->kind != RTVM_CHANGE_FILE)
@@ -641,22 +784,22 @@ static int restore_one(struct rtvm_ctx *ctx, const struct rtvm_change *c)
 	case RTVM_CHANGE_THREAD_SCHED:
 		r = rtvm_sched_parse(c->old_value, &s);
 		if (r == 0)
-			r = record_thread(ctx, c, &t);
+			r = record_thread(ctx, seen, c, &t, &nice);
 		if (r == 0)
-			r = rtvm_sys_sched_set(ctx, t, &s);
+			r = restore_sched(ctx, t, &s, nice);
 		return r == -ESRCH ? 0 : r;
 	case RTVM_CHANGE_THREAD_AFFINITY:
 		r = rtvm_cpumask_new(ctx, &mask);
 		if (r == 0)
 			r = rtvm_cpumask_parse_list(mask, c->old_value, 0);
 		if (r == 0)
-			r = record_thread(ctx, c, &t);
+			r = record_thread(ctx, seen, c, &t, &nice);
 		if (r == 0)
 			r = rtvm_sys_affinity_set(ctx, t, mask);
 		rtvm_cpumask_free(mask);
 		return r == -ESRCH ? 0 : r;
 	case RTVM_CHANGE_CGROUP_ATTACH:
-		r = record_thread(ctx, c, &t);
+		r = record_thread(ctx, seen, c, &t, &nice);
 		if (r == 0)
 			r = rtvm_cgroup_attach(ctx, c->old_value, t.tid);
 		return r == -ESRCH ? 0 : r;
@@ -670,6 +813,7 @@ RTVM_EXPORT int rtvm_changeset_restore(struct rtvm_changeset *cs,
 				       unsigned int flags)
 {
 	struct rtvm_change **list;
+	struct seen seen;
 	unsigned int n = 0;
 	int first = 0;
 
@@ -679,12 +823,14 @@ RTVM_EXPORT int rtvm_changeset_restore(struct rtvm_changeset *cs,
 		return 0;
 	/* Newest first: later changes may depend on earlier ones. */
 	list = malloc(cs->count * sizeof(*list));
-	if (!list)
+	if (!list || seen_init(&seen, cs->count) < 0) {
+		free(list);
 		return -ENOMEM;
+	}
 	for (struct rtvm_change *c = cs->head; c; c = c->next)
 		list[n++] = c;
 	while (n-- > 0) {
-		int r = restore_one(cs->ctx, list[n]);
+		int r = restore_one(cs->ctx, &seen, list[n]);
 
 		if (r < 0) {
 			err(cs->ctx, "restore %s %s: %s",
@@ -694,6 +840,7 @@ RTVM_EXPORT int rtvm_changeset_restore(struct rtvm_changeset *cs,
 				first = r;
 		}
 	}
+	seen_free(&seen);
 	free(list);
 	return first;
 }

@@ -126,7 +126,7 @@ int rtvm_fault_check(struct rtvm_ctx *ctx, enum rtvm_op op,
 struct rtvm_sched {
 	int policy;	  /* SCHED_* */
 	int priority;	  /* sched_priority */
-	int nice;
+	int nice;	  /* also the one RT, deadline and idle threads keep */
 	uint64_t runtime; /* SCHED_DEADLINE, ns */
 	uint64_t deadline;
 	uint64_t period;
@@ -174,8 +174,21 @@ int rtvm_sys_affinity_set(struct rtvm_ctx *ctx, struct rtvm_tid t,
 int rtvm_sys_irq_affinity_set(struct rtvm_ctx *ctx, unsigned int irq,
 			      const struct rtvm_cpumask *mask);
 
+/* Whether sched_setattr() leaves the nice value alone for @policy (RT,
+ * deadline, idle): such threads keep theirs, and go back to it with
+ * SCHED_OTHER.  The sched_get op reports it for every policy. */
+bool rtvm_sched_keeps_nice(int policy);
+/* Set @s exactly, nice included: for a policy that keeps the nice value,
+ * when the thread's (@cur_nice) differs, SCHED_OTHER with @s->nice comes
+ * first. */
+int rtvm_sys_sched_set_exact(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			     const struct rtvm_sched *s, int cur_nice);
+
 /* Scheduling attributes as change-record text, and back. */
 int rtvm_sched_format(const struct rtvm_sched *s, char **ret);
+/* The same into @buf; RTVM_SCHED_TEXT_MAX always fits. */
+#define RTVM_SCHED_TEXT_MAX 96
+int rtvm_sched_format_buf(const struct rtvm_sched *s, char *buf, size_t size);
 int rtvm_sched_parse(const char *str, struct rtvm_sched *ret);
 
 /* Thread mutators that record what they change (public in a later API). */
@@ -187,6 +200,18 @@ int rtvm_thread_apply_sched(struct rtvm_ctx *ctx, struct rtvm_tid t,
 int rtvm_thread_apply_affinity(struct rtvm_ctx *ctx, struct rtvm_tid t,
 			       const struct rtvm_cpumask *mask,
 			       struct rtvm_changeset *cs);
+/* The same for a thread whose start time the caller knows (@start; NULL:
+ * read it from the stat file now).  The caller vouches that t.tid is
+ * still the thread that started then: a VM operation checks once that
+ * its threads are still in the process (see sched.c). */
+int rtvm_thread_apply_sched_at(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			       const unsigned long long *start,
+			       const struct rtvm_sched *s,
+			       struct rtvm_changeset *cs);
+int rtvm_thread_apply_affinity_at(struct rtvm_ctx *ctx, struct rtvm_tid t,
+				  const unsigned long long *start,
+				  const struct rtvm_cpumask *mask,
+				  struct rtvm_changeset *cs);
 
 /* ---- IRQs (irq.c) ----------------------------------------------------- */
 
@@ -220,6 +245,10 @@ int rtvm_thread_target_parse(const char *str, struct rtvm_tid *ret_t,
 
 /* The context a VM was made with (not a new reference). */
 struct rtvm_ctx *rtvm_vm_get_ctx(const struct rtvm_vm *vm);
+/* A VM thread's start time (clock ticks after boot), read when the VM was
+ * discovered or refreshed: the identity its change records carry.  0 when
+ * the discovery did not read it: a VM operation then reads it itself. */
+unsigned long long rtvm_vm_thread_get_start(const struct rtvm_vm_thread *t);
 
 /* ---- irqbalance (irqbalance.c) --------------------------------------- */
 

@@ -565,21 +565,19 @@ out:
 
 /* ---- threads ---------------------------------------------------------- */
 
+/* @start: the thread's start time when a VM's discovery read it, or
+ * NULL. */
 static int set_sched(struct rtvm_ctx *ctx, struct rtvm_tid t,
+		     const unsigned long long *start,
 		     const struct rtvm_sched *want, unsigned int flags,
 		     struct rtvm_changeset *cs)
 {
-	struct rtvm_sched s = *want, cur;
+	struct rtvm_sched s = *want;
 	int r;
 
-	if (policy_rt(s.policy)) {
-		/* RT policies keep the nice value: record what stays. */
-		r = rtvm_sys_sched_get(ctx, t, &cur);
-		if (r < 0)
-			return r;
-		s.nice = cur.nice;
-	}
-	r = rtvm_thread_apply_sched(ctx, t, &s, cs);
+	/* RT policies keep the nice value: the mutator records the one that
+	 * stays. */
+	r = rtvm_thread_apply_sched_at(ctx, t, start, &s, cs);
 	if (r == -EPERM && policy_rt(s.policy))
 		return rt_group_retry(ctx, t, &s, flags, cs);
 	if (r < 0 && r != -ESRCH)
@@ -628,14 +626,15 @@ RTVM_EXPORT int rtvm_thread_set_sched(struct rtvm_ctx *ctx, pid_t pid,
 	r = attr_to_sched(ctx, attr, &s);
 	if (r < 0)
 		return r;
-	return set_sched(ctx, (struct rtvm_tid){ pid, tid }, &s, flags, cs);
+	return set_sched(ctx, (struct rtvm_tid){ pid, tid }, NULL, &s, flags,
+			 cs);
 }
 
-static int set_affinity(struct rtvm_ctx *ctx, struct rtvm_tid t,
-			const struct rtvm_cpumask *mask,
-			struct rtvm_changeset *cs)
+/* The thread's stat, when it says its affinity is fixed (a per-CPU kernel
+ * thread): then -EINVAL, logged. */
+static int check_settable(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			  struct rtvm_stat *st)
 {
-	struct rtvm_stat st;
 	char buf[1024];
 	int r;
 
@@ -643,15 +642,40 @@ static int set_affinity(struct rtvm_ctx *ctx, struct rtvm_tid t,
 			 t.pid, t.tid);
 	if (r == -ENOENT)
 		return -ESRCH;
-	if (r < 0 || (r = rtvm_stat_parse(buf, &st)) < 0)
+	if (r < 0 || (r = rtvm_stat_parse(buf, st)) < 0)
 		return r;
-	if (st.flags & RTVM_PF_NO_SETAFFINITY) {
+	if (st->flags & RTVM_PF_NO_SETAFFINITY) {
 		err(ctx, "thread %d (%s) is a per-CPU kernel thread: its "
 			 "affinity cannot change",
-		    t.tid, st.comm);
+		    t.tid, st->comm);
 		return -EINVAL;
 	}
-	r = rtvm_thread_apply_affinity(ctx, t, mask, cs);
+	return 0;
+}
+
+/* @start: the thread's start time when a VM's discovery read it, or
+ * NULL. */
+static int set_affinity(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			const unsigned long long *start,
+			const struct rtvm_cpumask *mask,
+			struct rtvm_changeset *cs)
+{
+	struct rtvm_stat st;
+	int r;
+
+	/* A lone thread's stat is read anyway: it is checked first, and its
+	 * start time serves the record.  A VM's threads are user threads
+	 * whose start time is known: the stat file is read only to explain
+	 * a refusal. */
+	if (!start) {
+		r = check_settable(ctx, t, &st);
+		if (r < 0)
+			return r;
+		start = &st.start;
+	}
+	r = rtvm_thread_apply_affinity_at(ctx, t, start, mask, cs);
+	if (r == -EINVAL && check_settable(ctx, t, &st) == -EINVAL)
+		return r;
 	if (r < 0 && r != -ESRCH)
 		err(ctx, "affinity of thread %d/%d: %s", t.pid, t.tid,
 		    strerror(-r));
@@ -670,10 +694,83 @@ RTVM_EXPORT int rtvm_thread_set_affinity(struct rtvm_ctx *ctx, pid_t pid,
 	r = rtvm_cpus_check_online(ctx, mask);
 	if (r < 0)
 		return r;
-	return set_affinity(ctx, (struct rtvm_tid){ pid, tid }, mask, cs);
+	return set_affinity(ctx, (struct rtvm_tid){ pid, tid }, NULL, mask, cs);
 }
 
 /* ---- VMs -------------------------------------------------------------- */
+
+/*
+ * The tids now in a process's task directory, sorted.  One listing per VM
+ * operation checks that the threads found at discovery are still threads
+ * of the process, so a tid that has since gone to another process is
+ * never touched; then the start times read at discovery serve the change
+ * records, and no thread's stat file is read again.
+ */
+struct tid_set {
+	pid_t *tids;
+	size_t n;
+};
+
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int list_tids(struct rtvm_ctx *ctx, pid_t pid, struct tid_set *ret)
+{
+	size_t alloc = 0;
+	struct dirent *de;
+	DIR *d;
+	int fd, r = 0;
+
+	*ret = (struct tid_set){ 0 };
+	fd = rtvm_fs_open_dir(ctx, RTVM_FS_PROC, "%d/task", (int)pid);
+	if (fd == -ENOENT || fd == -ESRCH || fd == -ENOTDIR)
+		return 0; /* the process is gone: every thread is skipped */
+	if (fd < 0)
+		return fd;
+	d = fdopendir(fd);
+	if (!d) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	while ((de = readdir(d))) {
+		int tid;
+
+		if (rtvm_parse_int(de->d_name, &tid) < 0 || tid <= 0)
+			continue;
+		if (ret->n == alloc) {
+			size_t a = alloc ? alloc * 2 : 64;
+			pid_t *n = realloc(ret->tids, a * sizeof(*n));
+
+			if (!n) {
+				r = -ENOMEM;
+				break;
+			}
+			ret->tids = n;
+			alloc = a;
+		}
+		ret->tids[ret->n++] = tid;
+	}
+	closedir(d);
+	if (r < 0) {
+		free(ret->tids);
+		*ret = (struct tid_set){ 0 };
+		return r;
+	}
+	if (ret->n)
+		qsort(ret->tids, ret->n, sizeof(*ret->tids), cmp_pid);
+	return 0;
+}
+
+static bool tid_set_has(const struct tid_set *set, pid_t tid)
+{
+	return set->n && bsearch(&tid, set->tids, set->n, sizeof(*set->tids),
+				 cmp_pid);
+}
 
 static bool role_valid(int role)
 {
@@ -702,6 +799,7 @@ RTVM_EXPORT int rtvm_vm_set_sched(struct rtvm_vm *vm, int role,
 {
 	const struct rtvm_vm_thread *t;
 	struct rtvm_changeset *tmp;
+	struct tid_set live;
 	struct rtvm_ctx *ctx;
 	struct rtvm_sched s;
 	unsigned int skipped = 0;
@@ -731,15 +829,26 @@ RTVM_EXPORT int rtvm_vm_set_sched(struct rtvm_vm *vm, int role,
 	r = attr_to_sched(ctx, attr, &s);
 	if (r < 0)
 		return r;
-	r = rtvm_changeset_new(ctx, &tmp);
+	r = list_tids(ctx, pid, &live);
 	if (r < 0)
 		return r;
+	r = rtvm_changeset_new(ctx, &tmp);
+	if (r < 0) {
+		free(live.tids);
+		return r;
+	}
 	rtvm_vm_foreach_thread(t, vm) {
+		unsigned long long start;
+		pid_t tid = rtvm_vm_thread_get_tid(t);
+
 		if (!vm_selects(t, role, vcpus))
 			continue;
-		r = set_sched(ctx,
-			      (struct rtvm_tid){ pid, rtvm_vm_thread_get_tid(t) },
-			      &s, flags, tmp);
+		start = rtvm_vm_thread_get_start(t);
+		/* 0: a discovery that did not read it; read it now. */
+		r = tid_set_has(&live, tid) ?
+			    set_sched(ctx, (struct rtvm_tid){ pid, tid },
+				      start ? &start : NULL, &s, flags, tmp) :
+			    -ESRCH;
 		if (r == -ESRCH) {
 			dbg(ctx, "VM %d thread %d is gone: skipped", pid,
 			    rtvm_vm_thread_get_tid(t));
@@ -752,6 +861,7 @@ RTVM_EXPORT int rtvm_vm_set_sched(struct rtvm_vm *vm, int role,
 	r = changeset_finish(tmp, cs, r);
 	if (r == 0 && ret_skipped)
 		*ret_skipped = skipped;
+	free(live.tids);
 	return r;
 }
 
@@ -762,6 +872,7 @@ RTVM_EXPORT int rtvm_vm_pin(struct rtvm_vm *vm, int role,
 	const struct rtvm_vm_thread *t;
 	struct rtvm_cpumask *one = NULL;
 	struct rtvm_changeset *tmp;
+	struct tid_set live = { 0 };
 	struct rtvm_ctx *ctx;
 	unsigned int skipped = 0, nr_vcpus;
 	int *nth = NULL, cpu, r;
@@ -803,11 +914,16 @@ RTVM_EXPORT int rtvm_vm_pin(struct rtvm_vm *vm, int role,
 			return r;
 		}
 	}
+	r = list_tids(ctx, pid, &live);
+	if (r < 0)
+		goto out;
 	r = rtvm_changeset_new(ctx, &tmp);
 	if (r < 0)
 		goto out;
 	rtvm_vm_foreach_thread(t, vm) {
 		const struct rtvm_cpumask *mask = cpus;
+		unsigned long long start;
+		pid_t tid = rtvm_vm_thread_get_tid(t);
 		int index;
 
 		if (rtvm_vm_thread_get_role(t) != role)
@@ -820,9 +936,11 @@ RTVM_EXPORT int rtvm_vm_pin(struct rtvm_vm *vm, int role,
 			rtvm_cpumask_set(one, (unsigned int)nth[index]);
 			mask = one;
 		}
-		r = set_affinity(ctx,
-				 (struct rtvm_tid){ pid, rtvm_vm_thread_get_tid(t) },
-				 mask, tmp);
+		start = rtvm_vm_thread_get_start(t);
+		r = tid_set_has(&live, tid) ?
+			    set_affinity(ctx, (struct rtvm_tid){ pid, tid },
+					 start ? &start : NULL, mask, tmp) :
+			    -ESRCH;
 		if (r == -ESRCH) {
 			skipped++;
 			r = 0;
@@ -834,6 +952,7 @@ RTVM_EXPORT int rtvm_vm_pin(struct rtvm_vm *vm, int role,
 	if (r == 0 && ret_skipped)
 		*ret_skipped = skipped;
 out:
+	free(live.tids);
 	rtvm_cpumask_free(one);
 	free(nth);
 	return r;
@@ -935,7 +1054,7 @@ RTVM_EXPORT int rtvm_kthreads_apply(struct rtvm_ctx *ctx,
 		r = set_sched(ctx,
 			      (struct rtvm_tid){ rtvm_thread_get_pid(t),
 						 rtvm_thread_get_tid(t) },
-			      &s, 0, tmp);
+			      NULL, &s, 0, tmp);
 		if (r == -ESRCH) /* its CPU went offline meanwhile */
 			r = 0;
 		if (r < 0)

@@ -12,12 +12,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "librtvm-private.h"
+#include "ctx.h"
 
+#ifndef SCHED_IDLE
+#define SCHED_IDLE 5
+#endif
 #ifndef SCHED_DEADLINE
 #define SCHED_DEADLINE 6
 #endif
@@ -54,45 +59,70 @@ static bool policy_valid(int policy)
 	       policy_names[policy];
 }
 
-int rtvm_sched_format(const struct rtvm_sched *s, char **ret)
+int rtvm_sched_format_buf(const struct rtvm_sched *s, char *buf, size_t size)
 {
 	int n;
 
 	if (!policy_valid(s->policy))
 		return -EINVAL;
-	if (s->policy == SCHED_DEADLINE)
-		n = asprintf(ret, "deadline:%" PRIu64 ":%" PRIu64 ":%" PRIu64,
+	if (s->policy == SCHED_DEADLINE && s->nice)
+		n = snprintf(buf, size,
+			     "deadline:%" PRIu64 ":%" PRIu64 ":%" PRIu64 ":%d",
+			     s->runtime, s->deadline, s->period, s->nice);
+	else if (s->policy == SCHED_DEADLINE)
+		n = snprintf(buf, size,
+			     "deadline:%" PRIu64 ":%" PRIu64 ":%" PRIu64,
 			     s->runtime, s->deadline, s->period);
 	else
-		n = asprintf(ret, "%s:%d:%d", policy_names[s->policy],
+		n = snprintf(buf, size, "%s:%d:%d", policy_names[s->policy],
 			     s->priority, s->nice);
-	return n < 0 ? -ENOMEM : 0;
+	return n < 0 || (size_t)n >= size ? -EOVERFLOW : 0;
+}
+
+int rtvm_sched_format(const struct rtvm_sched *s, char **ret)
+{
+	char buf[RTVM_SCHED_TEXT_MAX];
+	int r;
+
+	r = rtvm_sched_format_buf(s, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	*ret = strdup(buf);
+	return *ret ? 0 : -ENOMEM;
 }
 
 int rtvm_sched_parse(const char *str, struct rtvm_sched *ret)
 {
 	struct rtvm_sched s = {0};
-	char *copy, *f[4], *save = NULL;
+	char *copy, *f[5], *save = NULL;
 	int n = 0, r = -EINVAL;
 
 	copy = strdup(str);
 	if (!copy)
 		return -ENOMEM;
-	for (char *tok = strtok_r(copy, ":", &save); tok && n < 4;
-	     tok = strtok_r(NULL, ":", &save))
+	/* Every token is counted, so that one too many is refused. */
+	for (char *tok = strtok_r(copy, ":", &save); tok;
+	     tok = strtok_r(NULL, ":", &save)) {
+		if (n == 5)
+			goto out;
 		f[n++] = tok;
-	if (strtok_r(NULL, ":", &save) || n < 3)
+	}
+	if (n < 3)
 		goto out;
 	s.policy = policy_from_name(f[0]);
 	if (s.policy < 0)
 		goto out;
 	if (s.policy == SCHED_DEADLINE) {
-		if (n != 4 || rtvm_parse_u64(f[1], &s.runtime) < 0 ||
+		/* "deadline:RUNTIME:DEADLINE:PERIOD[:NICE]": the nice value
+		 * a deadline thread keeps, when it is not 0. */
+		if (n < 4 || rtvm_parse_u64(f[1], &s.runtime) < 0 ||
 		    rtvm_parse_u64(f[2], &s.deadline) < 0 ||
-		    rtvm_parse_u64(f[3], &s.period) < 0)
+		    rtvm_parse_u64(f[3], &s.period) < 0 ||
+		    (n == 5 && (rtvm_parse_int(f[4], &s.nice) < 0 ||
+				s.nice < -20 || s.nice > 19)))
 			goto out;
 	} else {
-		if (n != 3 || rtvm_parse_int(f[1], &s.priority) < 0 ||
+		if (n > 3 || rtvm_parse_int(f[1], &s.priority) < 0 ||
 		    rtvm_parse_int(f[2], &s.nice) < 0 || s.priority < 0 ||
 		    s.priority > 99 || s.nice < -20 || s.nice > 19)
 			goto out;
@@ -123,6 +153,19 @@ static int kernel_sched_get(struct rtvm_ctx *ctx, struct rtvm_tid t,
 	};
 	if (ret->policy != SCHED_DEADLINE)
 		ret->runtime = ret->deadline = ret->period = 0;
+	if (ret->policy == SCHED_FIFO || ret->policy == SCHED_RR ||
+	    ret->policy == SCHED_DEADLINE) {
+		int nice;
+
+		/* sched_getattr() says nice 0 for RT and deadline threads,
+		 * but they keep a nice value and go back to it with
+		 * SCHED_OTHER: getpriority() tells it. */
+		errno = 0;
+		nice = getpriority(PRIO_PROCESS, (id_t)t.tid);
+		if (nice == -1 && errno)
+			return -errno;
+		ret->nice = nice;
+	}
 	return 0;
 }
 
@@ -337,17 +380,18 @@ static int sysroot_sched_set(struct rtvm_ctx *ctx, struct rtvm_tid t,
 	free(text);
 	if (r < 0)
 		return r;
-	/* What the kernel shows: prio is -1 - rt_priority for RT, -101 for
-	 * deadline, 20 + nice otherwise; RT policies keep their nice. */
+	/* What the kernel does: RT, deadline and idle threads keep their
+	 * nice value (sched_setattr() ignores sched_nice for them); prio is
+	 * -1 - rt_priority for RT, -101 for deadline, 20 + nice otherwise. */
+	snprintf(nice, sizeof(nice), "%d",
+		 rtvm_sched_keeps_nice(s->policy) ? atoi(f[STAT_NICE]) :
+						    s->nice);
 	if (rt)
 		snprintf(prio, sizeof(prio), "%d", -1 - s->priority);
 	else if (s->policy == SCHED_DEADLINE)
 		snprintf(prio, sizeof(prio), "-101");
 	else
-		snprintf(prio, sizeof(prio), "%d", 20 + s->nice);
-	snprintf(nice, sizeof(nice), "%d",
-		 (rt || s->policy == SCHED_DEADLINE) ? atoi(f[STAT_NICE]) :
-						       s->nice);
+		snprintf(prio, sizeof(prio), "%d", 20 + atoi(nice));
 	snprintf(rtprio, sizeof(rtprio), "%d", s->priority);
 	snprintf(policy, sizeof(policy), "%d", s->policy);
 	f[STAT_PRIORITY] = prio;
@@ -547,6 +591,8 @@ static int fault(struct rtvm_ctx *ctx, enum rtvm_op op, struct rtvm_tid t)
 {
 	char target[32];
 
+	if (!ctx->faults) /* the usual case: no formatting */
+		return 0;
 	snprintf(target, sizeof(target), "%d/%d", t.pid, t.tid);
 	return rtvm_fault_check(ctx, op, target);
 }
@@ -565,6 +611,28 @@ int rtvm_sys_sched_set(struct rtvm_ctx *ctx, struct rtvm_tid t,
 	int r = fault(ctx, RTVM_OP_SCHED_SET, t);
 
 	return r < 0 ? r : rtvm_ctx_get_sysops(ctx)->sched_set(ctx, t, s);
+}
+
+bool rtvm_sched_keeps_nice(int policy)
+{
+	return policy == SCHED_FIFO || policy == SCHED_RR ||
+	       policy == SCHED_DEADLINE || policy == SCHED_IDLE;
+}
+
+int rtvm_sys_sched_set_exact(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			     const struct rtvm_sched *s, int cur_nice)
+{
+	struct rtvm_sched other = { .policy = SCHED_OTHER, .nice = s->nice };
+	int r;
+
+	/* sched_setattr() sets the nice value only with SCHED_OTHER or
+	 * SCHED_BATCH: a policy that keeps it gets it in a first step. */
+	if (rtvm_sched_keeps_nice(s->policy) && cur_nice != s->nice) {
+		r = rtvm_sys_sched_set(ctx, t, &other);
+		if (r < 0)
+			return r;
+	}
+	return rtvm_sys_sched_set(ctx, t, s);
 }
 
 int rtvm_sys_affinity_get(struct rtvm_ctx *ctx, struct rtvm_tid t,

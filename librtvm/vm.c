@@ -45,6 +45,7 @@ struct rtvm_vm_thread {
 	pid_t tid;
 	enum rtvm_vm_role role;
 	int index;	/* vCPU index, -1 for other roles */
+	unsigned long long start; /* from the stat read at discovery */
 	char comm[64];
 	unsigned int name_off; /* the name is comm + name_off */
 };
@@ -193,7 +194,8 @@ static int read_threads(struct rtvm_ctx *ctx, pid_t pid, struct vm_scan *s)
 		}
 		t = &s->threads[s->nr_threads++];
 		*t = (struct rtvm_vm_thread){ .tid = atoi(de->d_name),
-					      .index = -1 };
+					      .index = -1,
+					      .start = st.start };
 		memcpy(t->comm, st.comm, sizeof(t->comm));
 		if (t->tid == pid)
 			leader = true;
@@ -450,4 +452,9 @@ void rtvm_vm_set_libvirt(struct rtvm_vm *vm, struct rtvm_vm_libvirt *lv)
 const struct rtvm_vm_libvirt *rtvm_vm_get_libvirt(const struct rtvm_vm *vm)
 {
 	return vm->lv;
+}
+
+unsigned long long rtvm_vm_thread_get_start(const struct rtvm_vm_thread *t)
+{
+	return t->start;
 }

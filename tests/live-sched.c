@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -130,6 +131,83 @@ START_TEST(test_policies)
 	ck_assert_int_eq(rtvm_changeset_restore(cs, 0), 0);
 	expect_chrt(tid, "SCHED_OTHER", 0);
 	expect_chrt(c.tids[2], "SCHED_FIFO", 3);
+	rtvm_changeset_unref(cs);
+	tu_reap(&c);
+	rtvm_unref(ctx);
+}
+END_TEST
+
+/* The kernel's struct sched_attr (v0), for setting originals by hand. */
+struct raw_attr {
+	uint32_t size, policy;
+	uint64_t flags;
+	int32_t nice;
+	uint32_t priority;
+	uint64_t runtime, deadline, period;
+};
+
+/* Give @tid nice @nice, then @policy/@prio, with plain system calls: an RT
+ * or idle thread keeps that nice value underneath (sched_setattr() sets
+ * sched_nice only for SCHED_OTHER and SCHED_BATCH). */
+static void raw_set(pid_t tid, int nice, int policy, int prio)
+{
+	struct raw_attr a = { .size = sizeof(a), .policy = (uint32_t)policy,
+			      .nice = nice, .priority = (uint32_t)prio };
+
+	ck_assert_int_eq(setpriority(PRIO_PROCESS, (id_t)tid, nice), 0);
+	ck_assert_int_eq(syscall(SYS_sched_setattr, tid, &a, 0), 0);
+}
+
+static int nice_of(pid_t tid)
+{
+	int n;
+
+	errno = 0;
+	n = getpriority(PRIO_PROCESS, (id_t)tid);
+	ck_assert_msg(n != -1 || errno == 0, "getpriority %d: %s", tid,
+		      strerror(errno));
+	return n;
+}
+
+START_TEST(test_restore_keeps_nice)
+{
+	struct rtvm_ctx *ctx = new_ctx();
+	struct tu_child c = tu_spawn_sleepers();
+	struct rtvm_sched_attr other0 = attr(SCHED_OTHER, 0), fifo2 = attr(SCHED_FIFO, 2);
+	struct rtvm_sched_attr g = { .size = sizeof(g) };
+	struct rtvm_changeset *cs;
+	pid_t a = c.tids[1], b = c.tids[2];
+
+	/* a: FIFO 10 keeping nice 5; b: SCHED_IDLE keeping nice 7 */
+	raw_set(a, 5, SCHED_FIFO, 10);
+	raw_set(b, 7, SCHED_IDLE, 0);
+	/* The library sees the nice value sched_getattr() hides. */
+	ck_assert_int_eq(rtvm_thread_get_sched(ctx, c.pid, a, &g), 0);
+	ck_assert_int_eq(g.policy, SCHED_FIFO);
+	ck_assert_int_eq(g.nice, 5);
+	ck_assert_int_eq(rtvm_changeset_new(ctx, &cs), 0);
+	ck_assert_int_eq(rtvm_thread_set_sched(ctx, c.pid, a, &other0, 0, cs), 0);
+	ck_assert_int_eq(rtvm_thread_set_sched(ctx, c.pid, b, &other0, 0, cs), 0);
+	expect_chrt(a, "SCHED_OTHER", 0);
+	ck_assert_int_eq(nice_of(a), 0);
+	ck_assert_int_eq(nice_of(b), 0);
+	ck_assert_int_eq(rtvm_changeset_restore(cs, 0), 0);
+	expect_chrt(a, "SCHED_FIFO", 10);
+	ck_assert_msg(nice_of(a) == 5, "FIFO 10 restored with nice %d, not 5",
+		      nice_of(a));
+	expect_chrt(b, "SCHED_IDLE", 0);
+	ck_assert_msg(nice_of(b) == 7, "SCHED_IDLE restored with nice %d, not 7",
+		      nice_of(b));
+	rtvm_changeset_unref(cs);
+
+	/* SCHED_OTHER nice 4, to FIFO and back: nice 4 again. */
+	raw_set(b, 4, SCHED_OTHER, 0);
+	ck_assert_int_eq(rtvm_changeset_new(ctx, &cs), 0);
+	ck_assert_int_eq(rtvm_thread_set_sched(ctx, c.pid, b, &fifo2, 0, cs), 0);
+	expect_chrt(b, "SCHED_FIFO", 2);
+	ck_assert_int_eq(rtvm_changeset_restore(cs, 0), 0);
+	expect_chrt(b, "SCHED_OTHER", 0);
+	ck_assert_int_eq(nice_of(b), 4);
 	rtvm_changeset_unref(cs);
 	tu_reap(&c);
 	rtvm_unref(ctx);
@@ -280,6 +358,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_policies);
 	tcase_add_test(tc, test_affinity);
+	tcase_add_test(tc, test_restore_keeps_nice);
 	if (stat(CPU_V1 "/cpu.rt_runtime_us", &st) == 0) {
 		snprintf(test_cg, sizeof(test_cg), "%s/rtvm-test-%d", CPU_V1,
 			 (int)getpid());

@@ -342,6 +342,15 @@ START_TEST(test_sched_text)
 	ck_assert_int_eq(rtvm_sched_format(&s, &t), 0);
 	ck_assert_str_eq(t, "deadline:1:2:3");
 	free(t);
+	/* A deadline thread's own nice value, when not 0, comes last. */
+	ck_assert_int_eq(rtvm_sched_parse("deadline:1:2:3:-4", &s), 0);
+	ck_assert_int_eq(s.nice, -4);
+	ck_assert_uint_eq(s.period, 3);
+	ck_assert_int_eq(rtvm_sched_format(&s, &t), 0);
+	ck_assert_str_eq(t, "deadline:1:2:3:-4");
+	free(t);
+	ck_assert_int_eq(rtvm_sched_parse("deadline:1:2:3:20", &s), -EINVAL);
+	ck_assert_int_eq(rtvm_sched_parse("deadline:1:2:3:0:0", &s), -EINVAL);
 	ck_assert_int_eq(rtvm_sched_parse("other:0:-20", &s), 0);
 	ck_assert_int_eq(s.nice, -20);
 	ck_assert_int_eq(rtvm_sched_parse("fifo:100:0", &s), -EINVAL);

@@ -354,6 +354,133 @@ START_TEST(test_restore_original)
 }
 END_TEST
 
+/* Give IOTH @policy/@prio with a nice value it keeps underneath: nice
+ * first (with SCHED_OTHER), then the policy; nothing recorded. */
+static void keeps_nice_setup(struct rtvm_ctx *ctx, struct rtvm_sched_attr *a,
+			     int nice)
+{
+	struct rtvm_sched_attr other = attr(SCHED_OTHER, 0, nice);
+
+	ck_assert_int_eq(rtvm_thread_set_sched(ctx, QEMU, IOTH, &other, 0,
+					       NULL), 0);
+	a->nice = nice;
+	ck_assert_int_eq(rtvm_thread_set_sched(ctx, QEMU, IOTH, a, 0, NULL), 0);
+}
+
+/* The nice value of IOTH as its stat file shows it (for every policy). */
+static int stat_nice(struct rtvm_ctx *ctx)
+{
+	struct rtvm_stat st;
+	char *text = tu_read(ctx, "proc/4242/task/4252/stat");
+
+	ck_assert_int_eq(rtvm_stat_parse(text, &st), 0);
+	free(text);
+	return st.nice;
+}
+
+START_TEST(test_restore_keeps_nice)
+{
+	struct rtvm_sched_attr fifo = attr(SCHED_FIFO, 10, 0);
+	struct rtvm_sched_attr idle = attr(SCHED_IDLE, 0, 0);
+	struct rtvm_sched_attr dl = attr(SCHED_DEADLINE, 0, 0);
+	struct rtvm_sched_attr other0 = attr(SCHED_OTHER, 0, 0);
+	struct rtvm_sched_attr *originals[] = { &fifo, &idle, &dl };
+	const char *old_text[] = { "fifo:10:5", "idle:0:-7",
+				   "deadline:1000000:5000000:5000000:4" };
+	const int nices[] = { 5, -7, 4 };
+	struct rtvm_ctx *ctx = new_ctx();
+
+	dl.runtime_ns = 1000000;
+	dl.deadline_ns = 5000000;
+	for (size_t i = 0; i < ARRAY_SIZE(originals); i++) {
+		struct rtvm_changeset *cs = new_cs(ctx);
+		struct rtvm_sched_attr g;
+		char *json, *log, *p;
+
+		/* A thread with a policy that keeps a nice value of its own
+		 * goes to SCHED_OTHER nice 0, and back through a journal. */
+		keeps_nice_setup(ctx, originals[i], nices[i]);
+		ck_assert_int_eq(stat_nice(ctx), nices[i]);
+		ck_assert_int_eq(rtvm_thread_set_sched(ctx, QEMU, IOTH, &other0,
+						       0, cs), 0);
+		ck_assert_int_eq(stat_nice(ctx), 0);
+		ck_assert_str_eq(rtvm_change_get_old_value(
+					 rtvm_changeset_next(cs, NULL)),
+				 old_text[i]);
+		ck_assert_int_eq(rtvm_changeset_to_json(cs, &json), 0);
+		rtvm_changeset_unref(cs);
+		ck_assert_int_eq(rtvm_changeset_new_from_json(ctx, json, &cs), 0);
+		free(json);
+		calls_reset(ctx);
+		ck_assert_int_eq(rtvm_changeset_restore(cs, 0), 0);
+		g = get(ctx, QEMU, IOTH);
+		ck_assert_int_eq(g.policy, originals[i]->policy);
+		ck_assert_int_eq(g.priority, originals[i]->priority);
+		ck_assert_int_eq(g.runtime_ns, originals[i]->runtime_ns);
+		ck_assert_msg(stat_nice(ctx) == nices[i],
+			      "%s restored with nice %d, expected %d",
+			      old_text[i], stat_nice(ctx), nices[i]);
+		/* Two steps: SCHED_OTHER with the nice value, then the
+		 * policy. */
+		log = calls(ctx);
+		p = strstr(log, "sched_setattr 4242/4252 other:0:");
+		ck_assert_ptr_nonnull(p);
+		ck_assert_int_eq(atoi(p + strlen("sched_setattr 4242/4252 "
+						 "other:0:")),
+				 nices[i]);
+		ck_assert_ptr_nonnull(strstr(p, old_text[i]));
+		free(log);
+		rtvm_changeset_unref(cs);
+	}
+	rtvm_unref(ctx);
+}
+END_TEST
+
+START_TEST(test_restore_other_nice_from_rt)
+{
+	struct rtvm_sched_attr other = attr(SCHED_OTHER, 0, 6);
+	struct rtvm_sched_attr fifo = attr(SCHED_FIFO, 2, 0);
+	struct rtvm_sched_attr idle = attr(SCHED_IDLE, 0, 3);
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_changeset *cs = new_cs(ctx);
+	char *log;
+
+	ck_assert_int_eq(rtvm_thread_set_sched(ctx, QEMU, IOTH, &other, 0, NULL),
+			 0);
+	/* FIFO keeps nice 6, then back to exactly SCHED_OTHER nice 6, in one
+	 * call. */
+	ck_assert_int_eq(rtvm_thread_set_sched(ctx, QEMU, IOTH, &fifo, 0, cs), 0);
+	ck_assert_int_eq(stat_nice(ctx), 6);
+	calls_reset(ctx);
+	ck_assert_int_eq(rtvm_changeset_restore(cs, 0), 0);
+	ck_assert_int_eq(get(ctx, QEMU, IOTH).policy, SCHED_OTHER);
+	ck_assert_int_eq(stat_nice(ctx), 6);
+	log = calls(ctx);
+	ck_assert_str_eq(log, "sched_setattr 4242/4252 other:0:6\n");
+	free(log);
+	rtvm_changeset_unref(cs);
+	/* SCHED_IDLE gets the nice value asked for, though sched_setattr()
+	 * alone would keep the old one. */
+	cs = new_cs(ctx);
+	ck_assert_int_eq(rtvm_thread_set_sched(ctx, QEMU, IOTH, &idle, 0, cs), 0);
+	ck_assert_int_eq(get(ctx, QEMU, IOTH).policy, SCHED_IDLE);
+	ck_assert_int_eq(stat_nice(ctx), 3);
+	ck_assert_int_eq(rtvm_changeset_restore(cs, 0), 0);
+	ck_assert_int_eq(get(ctx, QEMU, IOTH).policy, SCHED_OTHER);
+	ck_assert_int_eq(stat_nice(ctx), 6);
+	/* The second step fails: the first is undone, nothing recorded. */
+	ck_assert_int_eq(rtvm_ctx_add_fault(ctx, RTVM_OP_SCHED_SET, "4242/4252",
+					    2, 1, EPERM), 0);
+	ck_assert_int_eq(rtvm_thread_set_sched(ctx, QEMU, IOTH, &idle, 0, cs),
+			 -EPERM);
+	ck_assert_int_eq(get(ctx, QEMU, IOTH).policy, SCHED_OTHER);
+	ck_assert_int_eq(stat_nice(ctx), 6);
+	ck_assert_uint_eq(rtvm_changeset_get_count(cs), 1);
+	rtvm_changeset_unref(cs);
+	rtvm_unref(ctx);
+}
+END_TEST
+
 START_TEST(test_thread_affinity)
 {
 	struct rtvm_ctx *ctx = new_ctx();
@@ -510,6 +637,51 @@ END_TEST
 /* ---- kernel threads ----------------------------------------------------- */
 
 /* host64: CPU N's rcuc is tid 12 + 6N, its ksoftirqd 13 + 6N. */
+START_TEST(test_vm_thread_gone_after_discovery)
+{
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_changeset *cs = new_cs(ctx);
+	struct rtvm_vm *vm = new_vm(ctx);
+	struct rtvm_sched_attr a = attr(SCHED_RR, 20, 0);
+	struct rtvm_cpumask *m = tu_mask(64, "8");
+	unsigned long long start;
+	const struct rtvm_change *c;
+	unsigned int skipped = 42;
+	char from[1024], to[1024], want[64], *log;
+
+	/* vCPU 1 leaves the process after discovery: the one listing of the
+	 * task directory per operation skips it before any system call. */
+	snprintf(from, sizeof(from), "%s/proc/4242/task/4251", rtvm_get_root(ctx));
+	snprintf(to, sizeof(to), "%s/proc/4242/task/gone", rtvm_get_root(ctx));
+	ck_assert_int_eq(rename(from, to), 0);
+	calls_reset(ctx);
+	ck_assert_int_eq(rtvm_vm_set_sched(vm, RTVM_VM_ROLE_VCPU, NULL, &a, 0, cs,
+					   &skipped), 0);
+	ck_assert_uint_eq(skipped, 1);
+	skipped = 42;
+	ck_assert_int_eq(rtvm_vm_pin(vm, RTVM_VM_ROLE_VCPU, m, 0, cs, &skipped), 0);
+	ck_assert_uint_eq(skipped, 1);
+	log = calls(ctx);
+	ck_assert_ptr_null(strstr(log, "4251"));
+	free(log);
+	/* The records carry the start time read at discovery. */
+	ck_assert_int_eq(rtvm_thread_identity(ctx, (struct rtvm_tid){ QEMU, VCPU0 },
+					      &start), 0);
+	snprintf(want, sizeof(want), "4242/4250@%llu", start);
+	ck_assert_uint_eq(rtvm_changeset_get_count(cs), 2);
+	for (c = rtvm_changeset_next(cs, NULL); c; c = rtvm_changeset_next(cs, c))
+		ck_assert_str_eq(rtvm_change_get_target(c), want);
+	ck_assert_int_eq(rtvm_changeset_restore(cs, 0), 0);
+	expect_policy(ctx, QEMU, VCPU0, SCHED_FIFO, 1);
+	expect_affinity(ctx, QEMU, VCPU0, "2");
+	ck_assert_int_eq(rename(to, from), 0);
+	rtvm_cpumask_free(m);
+	rtvm_vm_unref(vm);
+	rtvm_changeset_unref(cs);
+	rtvm_unref(ctx);
+}
+END_TEST
+
 #define RCUC(n) (12 + 6 * (n))
 #define KSOFTIRQD(n) (13 + 6 * (n))
 
@@ -806,11 +978,14 @@ int main(void)
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_rt_keeps_nice);
 	tcase_add_test(tc, test_restore_original);
+	tcase_add_test(tc, test_restore_keeps_nice);
+	tcase_add_test(tc, test_restore_other_nice_from_rt);
 	tcase_add_test(tc, test_thread_affinity);
 	tcase_add_test(tc, test_vm_set_sched_mask);
 	tcase_add_test(tc, test_vm_pin);
 	tcase_add_test(tc, test_vm_fault_rolls_back);
 	tcase_add_test(tc, test_vm_esrch_skipped);
+	tcase_add_test(tc, test_vm_thread_gone_after_discovery);
 	tcase_add_test(tc, test_kthreads_apply);
 	tcase_add_test(tc, test_kthreads_all_or_nothing);
 	tcase_add_test(tc, test_rt_group);

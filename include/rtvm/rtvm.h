@@ -1592,7 +1592,9 @@ struct rtvm_sched_attr {
 	size_t size;	      /* sizeof(struct rtvm_sched_attr) */
 	int policy;	      /* SCHED_OTHER, _BATCH, _IDLE, _FIFO, _RR, _DEADLINE (6) */
 	int priority;	      /* 1..99 for FIFO and RR, else 0 */
-	int nice;	      /* -20..19; kept by RT policies */
+	int nice;	      /* -20..19; FIFO, RR and DEADLINE keep the
+			       * thread's own, which it goes back to with
+			       * SCHED_OTHER (reported, and restored) */
 	unsigned long long runtime_ns;	/* SCHED_DEADLINE: runtime <= deadline */
 	unsigned long long deadline_ns; /* <= period */
 	unsigned long long period_ns;	/* 0: the deadline */
