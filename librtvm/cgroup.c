@@ -317,13 +317,37 @@ static int move_in_tasks_file(struct rtvm_ctx *ctx, enum rtvm_fs fs,
 		free(out);
 		free(text);
 	}
-	fd = rtvm_fs_open(ctx, fs, O_WRONLY | O_APPEND | O_CREAT, "%s/tasks",
-			  to);
-	if (fd < 0)
-		return fd;
+	/* The kernel lists tasks in ascending order: keep it so. */
+	text = NULL;
+	r = rtvm_fs_read_alloc(ctx, fs, &text, "%s/tasks", to);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	out = malloc((text ? strlen(text) : 0) + 32);
+	if (!out) {
+		free(text);
+		return -ENOMEM;
+	}
+	o = out;
 	snprintf(value, sizeof(value), "%d\n", tid);
-	r = write(fd, value, strlen(value)) < 0 ? -errno : 0;
-	close(fd);
+	for (char *save = NULL, *tok = text ? strtok_r(text, "\n", &save) : NULL;
+	     tok; tok = strtok_r(NULL, "\n", &save)) {
+		if (value[0] && atoi(tok) > tid) {
+			o += sprintf(o, "%s", value);
+			value[0] = '\0';
+		}
+		if (atoi(tok) != tid)
+			o += sprintf(o, "%s\n", tok);
+	}
+	o += sprintf(o, "%s", value);
+	free(text);
+	fd = rtvm_fs_open(ctx, fs, O_WRONLY | O_TRUNC | O_CREAT, "%s/tasks", to);
+	r = fd < 0 ? fd : 0;
+	if (fd >= 0) {
+		if (write(fd, out, strlen(out)) < 0)
+			r = -errno;
+		close(fd);
+	}
+	free(out);
 	return r;
 }
 
@@ -551,6 +575,68 @@ static int sysroot_fill(struct rtvm_ctx *ctx, enum rtvm_fs fs,
 	return r;
 }
 
+static int sysroot_empty_dir(struct rtvm_ctx *ctx, enum rtvm_fs fs,
+			     const char *rel);
+
+/* The v2 root has none of the files a child of it gets, such as
+ * cgroup.type and, where the root enables cpuset, cpuset.cpus and the
+ * partition: make those a fresh v2 child has. */
+static int sysroot_fill_v2(struct rtvm_ctx *ctx, enum rtvm_fs fs,
+			   const char *rel)
+{
+	static const char *const always[] = { "cgroup.type", "cgroup.procs",
+					      "cgroup.threads" };
+	static const char *const cpuset[] = { "cpuset.cpus", "cpuset.mems",
+					      "cpuset.cpus.partition" };
+	char *parent, buf[1024];
+	int r = 0, fd;
+	bool has_cpuset;
+
+	parent = strdup(rel);
+	if (!parent)
+		return -ENOMEM;
+	*strrchr(parent, '/') = '\0';
+	has_cpuset = rtvm_fs_read(ctx, fs, buf, sizeof(buf),
+				  "%s/cgroup.subtree_control", parent) >= 0 &&
+		     strstr(buf, "cpuset");
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(always) + ARRAY_SIZE(cpuset);
+	     i++) {
+		const char *name = i < ARRAY_SIZE(always) ?
+					   always[i] :
+					   cpuset[i - ARRAY_SIZE(always)];
+		const char *value = new_cgroup_value(name);
+
+		if (i >= ARRAY_SIZE(always) && !has_cpuset)
+			break;
+		fd = rtvm_fs_open(ctx, fs, O_WRONLY | O_CREAT | O_EXCL, "%s/%s",
+				  rel, name);
+		if (fd == -EEXIST)
+			continue;
+		if (fd < 0) {
+			r = fd;
+			break;
+		}
+		if (*value && write(fd, value, strlen(value)) < 0)
+			r = -errno;
+		close(fd);
+	}
+	if (r == 0 && has_cpuset &&
+	    rtvm_fs_read(ctx, fs, buf, sizeof(buf), "%s/cpuset.cpus.effective",
+			 parent) >= 0) {
+		fd = rtvm_fs_open(ctx, fs, O_WRONLY | O_CREAT | O_TRUNC,
+				  "%s/cpuset.cpus.effective", rel);
+		if (fd < 0)
+			r = fd;
+		else {
+			if (dprintf(fd, "%s\n", buf) < 0)
+				r = -EIO;
+			close(fd);
+		}
+	}
+	free(parent);
+	return r;
+}
+
 int rtvm_cgroup_mkdir(struct rtvm_ctx *ctx, const char *controller,
 		      const char *path)
 {
@@ -571,8 +657,12 @@ int rtvm_cgroup_mkdir(struct rtvm_ctx *ctx, const char *controller,
 			r = sysroot_fill(ctx, fs, parent, rel);
 			free(parent);
 		}
-		if (r < 0)
+		if (r == 0 && !*controller)
+			r = sysroot_fill_v2(ctx, fs, rel);
+		if (r < 0) {
+			sysroot_empty_dir(ctx, fs, rel);
 			rtvm_fs_rmdir(ctx, fs, "%s", rel);
+		}
 	}
 	free(rel);
 	return r;

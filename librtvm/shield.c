@@ -346,6 +346,11 @@ static int write_recorded(struct shield *s, const char *path,
 	return r;
 }
 
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* The directories below a cgroup, as a NULL-terminated array of names. */
 static int list_children(struct shield *s, const char *path, char ***ret)
 {
@@ -394,6 +399,8 @@ static int list_children(struct shield *s, const char *path, char ***ret)
 	closedir(d);
 	if (!names)
 		return -ENOMEM;
+	if (r == 0)
+		qsort(names, n, sizeof(*names), cmp_names);
 	if (r < 0) {
 		for (size_t i = 0; i < n; i++)
 			free(names[i]);
@@ -649,22 +656,24 @@ static int narrow_add(struct narrow_list *l, const char *path,
 /* v1: walk a cpuset subtree, children first, noting cpusets that use RT
  * CPUs.  @top says whether @path is a sibling of the RT cpuset, where
  * exclusivity matters. */
-static int plan_v1_subtree(struct shield *s, const char *path, bool top,
-			   struct narrow_list *l)
+static int plan_v1_subtree(struct shield *s, const char *path,
+			   unsigned int depth, struct narrow_list *l)
 {
 	struct rtvm_cpumask *cpus = NULL;
 	char **kids = NULL, buf[16], *a = NULL;
+	bool top = depth == 1;
 	int r;
 
 	r = list_children(s, path, &kids);
 	for (size_t i = 0; r == 0 && kids[i]; i++) {
 		char *p = child_path(path, kids[i]);
 
-		r = p ? plan_v1_subtree(s, p, false, l) : -ENOMEM;
+		r = p ? plan_v1_subtree(s, p, depth + 1, l) : -ENOMEM;
 		free(p);
 	}
 	free_names(kids);
-	if (r < 0)
+	/* The scope itself is not narrowed: only what is below it. */
+	if (r < 0 || depth == 0)
 		return r;
 	r = read_cpus(s, path, "cpuset.cpus", &cpus);
 	if (r < 0)
@@ -680,13 +689,13 @@ static int plan_v1_subtree(struct shield *s, const char *path, bool top,
 		r = -EBUSY;
 		goto out;
 	}
+	mask_str(cpus, &a);
 	rtvm_cpumask_op(cpus, RTVM_CPUMASK_ANDNOT, s->rt);
 	if (rtvm_cpumask_weight(cpus) == 0) {
-		rtvm_cpumask_op(cpus, RTVM_CPUMASK_OR, s->rt);
 		err(s->ctx, "cpuset %s runs only on RT CPUs (%s) and cannot be "
 			    "narrowed to housekeeping: move its tasks or remove "
 			    "it first",
-		    path, mask_str(cpus, &a));
+		    path, a);
 		r = -EBUSY;
 		goto out;
 	}
@@ -941,6 +950,7 @@ static int move_tasks(struct shield *s, bool dry)
 	for (unsigned int round = 1; round <= MAX_ROUNDS; round++) {
 		unsigned int moved = 0;
 
+		s->rep->rounds = round;
 		if (round > 1) {
 			r = scope_settled(s, &skip);
 			if (r < 0)
@@ -950,7 +960,6 @@ static int move_tasks(struct shield *s, bool dry)
 				break;
 			}
 		}
-		s->rep->rounds = round;
 		host = rtvm_host_unref(host);
 		r = rtvm_host_new(s->ctx,
 				  RTVM_HOST_THREADS | RTVM_HOST_THREAD_CGROUPS |
@@ -1331,15 +1340,7 @@ RTVM_EXPORT int rtvm_shield_create(struct rtvm_ctx *ctx,
 			goto out;
 		}
 	}
-	r = s.version == 1 ? plan_v1_subtree(&s, s.scope, true, &narrow) : 0;
-	/* The scope itself is not narrowed: only what is below it. */
-	if (r == 0 && s.version == 1 && narrow.n &&
-	    strcmp(narrow.v[narrow.n - 1].path, s.scope) == 0) {
-		narrow.n--;
-		free(narrow.v[narrow.n].path);
-		free(narrow.v[narrow.n].old);
-		free(narrow.v[narrow.n].new);
-	}
+	r = s.version == 1 ? plan_v1_subtree(&s, s.scope, 0, &narrow) : 0;
 	if (r == 0 && s.version == 2)
 		r = plan_v2_siblings(&s, &narrow);
 	if (r < 0)
@@ -1396,6 +1397,8 @@ static bool in_subtree(const char *cg, const char *top)
 {
 	size_t n = strlen(top);
 
+	if (strcmp(top, "/") == 0)
+		return cg[0] == '/';
 	return strncmp(cg, top, n) == 0 && (cg[n] == '\0' || cg[n] == '/');
 }
 
