@@ -101,6 +101,28 @@ set -e
 [ "$rc" = 64 ] && grep -q 120 "$tmp/err" || fail "rtvm-sched --fifo 120: exit $rc"
 [ "$rc2" = 69 ] || fail "rtvm-sched --vm: exit $rc2"
 
+# rtvm-shield: dry run changes nothing, create/destroy round trip, usage.
+shield="$top_builddir/examples/rtvm-shield"
+"$shield" --help | grep -q -- '--rt-cpus' || fail "rtvm-shield --help"
+"$shield" --sysroot "$root" create --rt-cpus 8-15 --dry-run --json >"$tmp/sh.json" ||
+	fail "rtvm-shield create --dry-run"
+grep -q '"kind":[[:space:]]*"moved"' "$tmp/sh.json" || fail "shield dry run lists no move"
+[ ! -e "$root/sys/fs/cgroup/cpuset/rtvm-rt" ] || fail "shield dry run made a cgroup"
+"$shield" --sysroot "$root" create --rt-cpus 8-15 --save "$tmp/shield.json" >/dev/null ||
+	fail "rtvm-shield create"
+grep -q 'rtvm-housekeeping' "$root/proc/5000/cgroup" || fail "backup not moved"
+"$shield" --sysroot "$root" status | grep -q 'RT CPUs 8-15' || fail "rtvm-shield status"
+"$shield" --sysroot "$root" destroy --from "$tmp/shield.json" >/dev/null ||
+	fail "rtvm-shield destroy"
+grep -q '^13:cpuset:/$' "$root/proc/5000/cgroup" || fail "backup not moved back"
+[ ! -e "$root/sys/fs/cgroup/cpuset/rtvm-rt" ] || fail "shield cgroup left"
+set +e
+"$shield" --sysroot "$root" create --rt-cpus 8-15 --housekeeping 0-8 2>"$tmp/err"; rc=$?
+"$shield" --sysroot "$root" create 2>/dev/null; rc2=$?
+set -e
+[ "$rc" = 64 ] && grep -q 'overlap on 8' "$tmp/err" || fail "shield overlap: exit $rc"
+[ "$rc2" = 64 ] || fail "shield create without --rt-cpus: exit $rc2"
+
 # And this very machine, read-only.
 "$show" --json >/dev/null || fail "rtvm-show on this host"
 echo "ok: rtvm-show and rtvm-capture"
