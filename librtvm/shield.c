@@ -60,7 +60,7 @@ static const char *const kind_names[] = {
 	[RTVM_SHIELD_MOVED] = "moved",	     [RTVM_SHIELD_NOT_MOVED] = "not-moved",
 	[RTVM_SHIELD_PER_CPU] = "per-cpu",   [RTVM_SHIELD_STRAY] = "stray",
 	[RTVM_SHIELD_IN_RT] = "in-rt",	     [RTVM_SHIELD_CGROUP] = "cgroup",
-	[RTVM_SHIELD_FILE] = "file",
+	[RTVM_SHIELD_FILE] = "file",	     [RTVM_SHIELD_NOTE] = "note",
 };
 
 /* ---- the report ------------------------------------------------------- */
@@ -1190,8 +1190,25 @@ static int create_v1(struct shield *s)
 	    (r = rtvm_cgroup_write(s->ctx, s->ctl, s->rt_path, "cpuset.mems",
 				   s->mems)) < 0)
 		return r;
-	r = rtvm_cgroup_write(s->ctx, s->ctl, s->rt_path,
-			      "cpuset.cpu_exclusive", "1");
+	/* v1 allows an exclusive cpuset only below an exclusive parent; a
+	 * scope is never changed from inside, so there it stays shared. */
+	r = rtvm_cgroup_read(s->ctx, s->ctl, s->scope, "cpuset.cpu_exclusive",
+			     buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	if (strcmp(buf, "1") != 0) {
+		char *name = cg_name(s, s->rt_path);
+
+		r = name ? report_add(s->rep, RTVM_SHIELD_NOTE, 0, 0, NULL, name,
+				      NULL, NULL,
+				      "not cpu_exclusive: the scope is not "
+				      "exclusive") :
+			   -ENOMEM;
+		free(name);
+	} else {
+		r = rtvm_cgroup_write(s->ctx, s->ctl, s->rt_path,
+				      "cpuset.cpu_exclusive", "1");
+	}
 	if (r < 0) {
 		err(s->ctx, "cpuset %s: the kernel refused cpu_exclusive: %s "
 			    "(another cpuset of %s overlaps its CPUs)",

@@ -306,6 +306,7 @@ START_TEST(test_create_destroy_v1)
 	/* machine.slice, the scope and libvirt lose the RT CPUs */
 	ck_assert_int_eq(count_kind(rep, RTVM_SHIELD_CGROUP), 3);
 	ck_assert_int_eq(count_kind(rep, RTVM_SHIELD_FILE), 3);
+	ck_assert_int_eq(count_kind(rep, RTVM_SHIELD_NOTE), 0);
 	ck_assert_uint_eq(rtvm_shield_report_get_rounds(rep), 2);
 	rtvm_shield_report_foreach(it, rep) {
 		if (rtvm_shield_item_get_kind(it) != RTVM_SHIELD_MOVED)
@@ -565,6 +566,9 @@ START_TEST(test_scope_v1)
 	/* never the host's workqueues from a scope */
 	ck_assert_int_eq(count_kind(rep, RTVM_SHIELD_FILE), 0);
 	ck_assert_int_eq(count_kind(rep, RTVM_SHIELD_CGROUP), 2);
+	/* machine.slice is not exclusive, so the RT cpuset cannot be */
+	ck_assert_int_eq(count_kind(rep, RTVM_SHIELD_NOTE), 1);
+	expect_file(ctx, CS "/machine.slice/rtvm-rt/cpuset.cpu_exclusive", "0");
 	expect_file(ctx, CS "/machine.slice/cpuset.cpus", "0-62");
 	expect_file(ctx, CS "/machine.slice/rtvm-rt/cpuset.cpus", "4-7");
 	rtvm_shield_report_free(rep);

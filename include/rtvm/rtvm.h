@@ -1920,6 +1920,7 @@ enum rtvm_shield_item_kind {
 	RTVM_SHIELD_IN_RT,	  /* status: a task in the RT cgroup */
 	RTVM_SHIELD_CGROUP,	  /* another cgroup whose CPUs were narrowed */
 	RTVM_SHIELD_FILE,	  /* a host setting (workqueue mask) written */
+	RTVM_SHIELD_NOTE,	  /* something left undone, and why */
 };
 
 struct rtvm_shield_report;
@@ -1948,6 +1949,10 @@ struct rtvm_shield_item;
  *
  * cgroup v1: the RT cpuset gets cpu_exclusive=1 and sched_load_balance=0
  * (and so does the scope's load balancing), both get the scope's mems.
+ * The kernel allows an exclusive cpuset only below an exclusive one: in a
+ * scope that is not cpu_exclusive the RT cpuset is not either, and the
+ * report says so in a RTVM_SHIELD_NOTE (nothing above the scope is ever
+ * changed).
  * Other cpusets of the scope that use RT CPUs (libvirt's machine.slice)
  * are narrowed to their other CPUs, children first.  Every task of the
  * scope's own cpuset, unbound kernel threads included, moves to
@@ -2156,7 +2161,7 @@ int rtvm_shield_item_get_kind(const struct rtvm_shield_item *item);
 
 /**
  * rtvm_shield_item_kind_to_string() - "moved", "not-moved", "per-cpu",
- *      "stray", "in-rt", "cgroup" or "file".
+ *      "stray", "in-rt", "cgroup", "file" or "note".
  * @kind: an enum rtvm_shield_item_kind.
  *
  * Returns: a static string, or NULL for an unknown kind.
