@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* rtvm-irq: the host's interrupts as librtvm sees them (read-only). */
+/* rtvm-irq: the host's interrupts as librtvm sees them, and steering them
+ * away from the RT CPUs (or onto them) with every change saved for restore. */
 #include "config.h"
 
 #include <cjson/cJSON.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tool.h"
 
@@ -16,11 +18,16 @@
 
 const char *program_name = "rtvm-irq";
 
+#define MAX_SELECTORS 64
+
 struct opts {
 	const char *sysroot;
 	const char *cpus;
-	bool json;
-	bool verbose;
+	const char *away_from, *housekeeping, *rt_cpus, *to;
+	const char *to_rt[MAX_SELECTORS + 1], *irqs[MAX_SELECTORS + 1];
+	unsigned int n_to_rt, n_irqs, retries;
+	const char *save;
+	bool json, verbose, dry_run, no_threads, no_default;
 };
 
 static void usage(FILE *f)
@@ -28,19 +35,50 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: %s [OPTIONS] list [--cpus LIST]\n"
 		"       %s [OPTIONS] show IRQ\n"
+		"       %s [OPTIONS] steer --away-from LIST [--to-rt SEL]... "
+		"[--irq SEL... --to LIST]\n"
+		"       %s [OPTIONS] restore [FILE]\n"
 		"List the host's interrupts (or a sysroot's): counts, affinity,\n"
-		"effective affinity, kind and device.  Read-only.\n\n"
+		"effective affinity, kind and device; steer them and undo it.\n\n"
+		"Commands:\n"
+		"  list                 every interrupt line\n"
+		"  show IRQ             one (a number, or LOC, RES, ...)\n"
+		"  steer                set affinities by rule; every change is saved\n"
+		"                       (see --save) so that \"restore\" undoes it\n"
+		"  restore [FILE]       undo the changes saved in FILE (default: the\n"
+		"                       state file), then remove it\n\n"
+		"Options:\n"
 		"  -c, --cpus LIST      with list: per-CPU columns for LIST and a\n"
 		"                       \"*\" on IRQs that are delivered to and fired there\n"
+		"  -a, --away-from LIST steer: move every movable IRQ off these (RT) CPUs;\n"
+		"                       an IRQ keeps the rest of its CPUs, or goes to\n"
+		"                       the housekeeping CPUs; default_smp_affinity too\n"
+		"      --housekeeping LIST  where IRQs left with no CPU go (default:\n"
+		"                       the online CPUs not in --away-from)\n"
+		"  -r, --to-rt SEL      steer: IRQs that go to the RT CPUs instead\n"
+		"                       (devices passed through to the RT VM); repeatable\n"
+		"      --rt-cpus LIST   where --to-rt IRQs go (default: --away-from)\n"
+		"  -i, --irq SEL        steer: IRQs to set to --to LIST; repeatable\n"
+		"  -t, --to LIST        the CPUs for --irq\n"
+		"      --no-threads     leave the irq/N-name handler threads alone\n"
+		"      --no-default     leave /proc/irq/default_smp_affinity alone\n"
+		"      --retries N      retries of a busy IRQ (default 3)\n"
+		"      --save FILE      where steer saves its changes (default\n"
+		"                       $RTVM_STATE_DIR/irq-steer.json, RTVM_STATE_DIR\n"
+		"                       defaulting to /run/rtvm, or SYSROOT/run/rtvm)\n"
+		"  -n, --dry-run        steer: show what would change, change nothing\n"
 		"  -j, --json           JSON instead of a table\n"
-		"  -s, --sysroot DIR    read the simulated host in DIR (also RTVM_SYSROOT)\n"
+		"  -s, --sysroot DIR    use the simulated host in DIR (also RTVM_SYSROOT)\n"
 		"  -v, --verbose        log librtvm's debug messages to stderr\n"
 		"  -h, --help           this help\n"
 		"  -V, --version        the librtvm version\n\n"
-		"steer, restore and watch are not implemented yet (exit 69).\n"
-		"Exit status: 0 success, 1 when the interrupts cannot be read,\n"
-		"64 for bad usage.\n",
-		program_name, program_name);
+		"SEL: an IRQ number or range (\"42\", \"40-47\"), driver:GLOB, pci:GLOB,\n"
+		"net:GLOB, name:GLOB, or a GLOB on the IRQ's name (\"eth0-*\").\n"
+		"watch is not implemented yet (exit 69).\n"
+		"Exit status: 0 success (IRQs the kernel does not let move are\n"
+		"reported, not errors), 1 failure or an IRQ that could not move for\n"
+		"another reason, 64 bad usage.\n",
+		program_name, program_name, program_name, program_name);
 }
 
 static const char *kind_name(const struct rtvm_irq *q)
@@ -290,10 +328,359 @@ static int cmd_show(struct rtvm_irqs *irqs, unsigned int nr_cpus,
 	return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
+/* ---- steer, restore ------------------------------------------------------ */
+
+static const char *status_name(const struct rtvm_irq_move *m, bool dry_run)
+{
+	switch (m->status) {
+	case RTVM_IRQ_MOVED: return dry_run ? "would move" : "moved";
+	case RTVM_IRQ_UNCHANGED: return "unchanged";
+	case RTVM_IRQ_FAILED: return "FAILED";
+	default: return "?";
+	}
+}
+
+/* The state file: where steer saves and restore looks by default. */
+static char *state_file(const struct opts *o)
+{
+	const char *dir = getenv("RTVM_STATE_DIR");
+	const char *root = o->sysroot ? o->sysroot : getenv("RTVM_SYSROOT");
+	char *path = NULL;
+	int r;
+
+	if (dir && *dir)
+		r = asprintf(&path, "%s/irq-steer.json", dir);
+	else if (root && *root)
+		r = asprintf(&path, "%s/run/rtvm/irq-steer.json", root);
+	else
+		r = asprintf(&path, "/run/rtvm/irq-steer.json");
+	return r < 0 ? NULL : path;
+}
+
+static cJSON *json_move(const struct rtvm_irq_move *m, bool dry_run)
+{
+	cJSON *j = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(j, "irq", m->irq);
+	cJSON_AddStringToObject(j, "name", m->name);
+	cJSON_AddStringToObject(j, "status",
+				m->status == RTVM_IRQ_MOVED ?
+					(dry_run ? "would_move" : "moved") :
+				m->status == RTVM_IRQ_UNCHANGED ? "unchanged" :
+								  "failed");
+	cJSON_AddItemToObject(j, "before", json_mask(m->before));
+	cJSON_AddItemToObject(j, "wanted", json_mask(m->wanted));
+	cJSON_AddItemToObject(j, "effective", json_mask(m->effective));
+	cJSON_AddBoolToObject(j, "managed", m->managed);
+	cJSON_AddBoolToObject(j, "narrowed", m->narrowed);
+	cJSON_AddBoolToObject(j, "pending", m->pending);
+	cJSON_AddNumberToObject(j, "attempts", m->attempts);
+	if (m->status == RTVM_IRQ_FAILED) {
+		cJSON_AddStringToObject(j, "error", strerror(-m->error));
+		cJSON_AddStringToObject(j, "error_class",
+			rtvm_irq_error_class_to_string(m->error_class));
+	} else {
+		cJSON_AddNullToObject(j, "error");
+		cJSON_AddNullToObject(j, "error_class");
+	}
+	if (m->thread)
+		cJSON_AddNumberToObject(j, "thread", m->thread);
+	else
+		cJSON_AddNullToObject(j, "thread");
+	if (m->thread_error)
+		cJSON_AddStringToObject(j, "thread_error",
+					strerror(-m->thread_error));
+	else
+		cJSON_AddNullToObject(j, "thread_error");
+	return j;
+}
+
+static void print_move(const struct rtvm_irq_move *m, bool dry_run)
+{
+	char note[256] = "";
+	size_t len = 0;
+
+#define NOTE(...)                                                         \
+	len += (size_t)snprintf(note + len, len < sizeof(note) ?          \
+			sizeof(note) - len : 0, __VA_ARGS__)
+	if (m->status == RTVM_IRQ_FAILED)
+		NOTE("%s: %s%s", rtvm_irq_error_class_to_string(m->error_class),
+		     strerror(-m->error), m->managed ? ", managed by the kernel" : "");
+	if (m->pending)
+		NOTE("%smoves with its next interrupt", len ? "; " : "");
+	if (m->thread && m->status == RTVM_IRQ_MOVED && !dry_run)
+		NOTE("%sthread %d %s", len ? "; " : "", (int)m->thread,
+		     m->thread_error ? strerror(-m->thread_error) : "moved");
+#undef NOTE
+	printf("%-6u %-10s %-16s %-16s %-10s %-24s %s\n", m->irq,
+	       status_name(m, dry_run), tool_mask_str(m->before, 0),
+	       tool_mask_str(m->wanted, 1),
+	       m->effective ? tool_mask_str(m->effective, 2) : "-", m->name,
+	       note);
+}
+
+static int steer_output(const struct rtvm_irq_report *rep,
+			const struct opts *o, const char *saved,
+			unsigned int changes)
+{
+	const struct rtvm_cpumask *db = NULL, *da = NULL;
+	size_t n = rtvm_irq_report_count(rep);
+	bool have_def = rtvm_irq_report_get_default_affinity(rep, &db, &da) == 0;
+	unsigned int by_class[8] = { 0 };
+
+	for (size_t i = 0; i < n; i++) {
+		const struct rtvm_irq_move *m = rtvm_irq_report_get(rep, i);
+
+		if (m->status == RTVM_IRQ_FAILED && m->error_class >= 0 &&
+		    m->error_class < 8)
+			by_class[m->error_class]++;
+	}
+	if (o->json) {
+		cJSON *root = cJSON_CreateObject(), *arr = cJSON_CreateArray();
+
+		cJSON_AddBoolToObject(root, "dry_run", o->dry_run);
+		cJSON_AddNumberToObject(root, "moved",
+			(double)rtvm_irq_report_tally(rep, RTVM_IRQ_MOVED));
+		cJSON_AddNumberToObject(root, "unchanged",
+			(double)rtvm_irq_report_tally(rep, RTVM_IRQ_UNCHANGED));
+		cJSON_AddNumberToObject(root, "failed",
+			(double)rtvm_irq_report_tally(rep, RTVM_IRQ_FAILED));
+		if (have_def) {
+			cJSON *d = cJSON_CreateObject();
+
+			cJSON_AddItemToObject(d, "before", json_mask(db));
+			cJSON_AddItemToObject(d, "after", json_mask(da));
+			cJSON_AddItemToObject(root, "default_affinity", d);
+		} else {
+			cJSON_AddNullToObject(root, "default_affinity");
+		}
+		cJSON_AddItemToObject(root, "saved", json_str(saved));
+		cJSON_AddNumberToObject(root, "changes", changes);
+		for (size_t i = 0; i < n; i++)
+			cJSON_AddItemToArray(arr,
+				json_move(rtvm_irq_report_get(rep, i), o->dry_run));
+		cJSON_AddItemToObject(root, "irqs", arr);
+		return print_json(root);
+	}
+	if (n) {
+		printf("%-6s %-10s %-16s %-16s %-10s %-24s %s\n", "IRQ", "STATUS",
+		       "BEFORE", "WANTED", "EFFECTIVE", "NAME", "NOTE");
+		for (size_t i = 0; i < n; i++)
+			print_move(rtvm_irq_report_get(rep, i), o->dry_run);
+	}
+	if (have_def)
+		printf("default_smp_affinity: %s -> %s%s\n", tool_mask_str(db, 0),
+		       tool_mask_str(da, 1),
+		       o->dry_run ? " (dry run)" : "");
+	printf("%zu %s, %zu unchanged, %zu failed",
+	       rtvm_irq_report_tally(rep, RTVM_IRQ_MOVED),
+	       o->dry_run ? "would move" : "moved",
+	       rtvm_irq_report_tally(rep, RTVM_IRQ_UNCHANGED),
+	       rtvm_irq_report_tally(rep, RTVM_IRQ_FAILED));
+	if (rtvm_irq_report_tally(rep, RTVM_IRQ_FAILED))
+		printf(" (%u unmovable, %u no vector space, %u busy, %u other)",
+		       by_class[RTVM_IRQ_ERR_UNMOVABLE],
+		       by_class[RTVM_IRQ_ERR_NOSPACE],
+		       by_class[RTVM_IRQ_ERR_TRANSIENT],
+		       by_class[RTVM_IRQ_ERR_OTHER] + by_class[RTVM_IRQ_ERR_GONE]);
+	printf("\n");
+	if (saved)
+		printf("%u change%s saved to %s; undo with: %s restore%s%s\n",
+		       changes, changes == 1 ? "" : "s", saved, program_name,
+		       o->save ? " " : "", o->save ? o->save : "");
+	return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+static int parse_opt_cpus(struct rtvm_ctx *ctx, const char *what,
+			  const char *list, struct rtvm_cpumask **ret)
+{
+	return list ? tool_parse_cpus(ctx, what, list, ret) : 0;
+}
+
+static int append_copy(struct rtvm_ctx *ctx, struct rtvm_changeset *dst,
+		       const struct rtvm_changeset *src)
+{
+	struct rtvm_changeset *copy = NULL;
+	char *json = NULL;
+	int r;
+
+	r = rtvm_changeset_to_json(src, &json);
+	if (r == 0)
+		r = rtvm_changeset_new_from_json(ctx, json, &copy);
+	if (r == 0)
+		r = rtvm_changeset_append(dst, copy);
+	rtvm_changeset_unref(copy);
+	free(json);
+	return r;
+}
+
+static int cmd_steer(struct rtvm_ctx *ctx, const struct opts *o)
+{
+	struct rtvm_cpumask *away = NULL, *hk = NULL, *rt = NULL, *to = NULL;
+	struct rtvm_changeset *cs = NULL, *prev = NULL;
+	struct rtvm_irq_report *rep = NULL;
+	struct rtvm_irq_steer req = { .size = sizeof(req) };
+	char *path = NULL;
+	unsigned int changes;
+	int r, ret = EXIT_FAILURE;
+
+	if (parse_opt_cpus(ctx, "--away-from", o->away_from, &away) < 0 ||
+	    parse_opt_cpus(ctx, "--housekeeping", o->housekeeping, &hk) < 0 ||
+	    parse_opt_cpus(ctx, "--rt-cpus", o->rt_cpus, &rt) < 0 ||
+	    parse_opt_cpus(ctx, "--to", o->to, &to) < 0) {
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	req.away_from = away;
+	req.housekeeping = hk;
+	req.rt_cpus = rt;
+	req.cpus = to;
+	req.to_rt = o->n_to_rt ? o->to_rt : NULL;
+	req.select = o->n_irqs ? o->irqs : NULL;
+	req.retries = o->retries;
+	req.flags = (o->dry_run ? RTVM_IRQ_STEER_DRY_RUN : 0) |
+		    (o->no_threads ? RTVM_IRQ_STEER_NO_THREADS : 0) |
+		    (away && !o->no_default ? RTVM_IRQ_STEER_DEFAULT_AFFINITY : 0);
+	path = o->save ? strdup(o->save) : state_file(o);
+	if (!path || rtvm_changeset_new(ctx, &cs) < 0) {
+		tool_error("out of memory");
+		goto out;
+	}
+	/* A second steer adds to the first one's records: restore still
+	 * brings back what was there before the first. */
+	if (!o->dry_run) {
+		r = tool_load_changes(ctx, path, &prev);
+		if (r < 0 && r != -ENOENT) {
+			tool_error("%s: cannot load the earlier changes: %s", path,
+				   strerror(-r));
+			goto out;
+		}
+	}
+	r = rtvm_irq_steer(ctx, &req, cs, &rep);
+	if (r < 0) {
+		tool_error("steer: %s%s", strerror(-r),
+			   r == -EPERM ? " (run as root)" :
+			   r == -EINVAL || r == -ENOENT ? " (see the message above)" : "");
+		ret = r == -EINVAL || r == -ENOENT ? EXIT_USAGE : EXIT_FAILURE;
+		goto out;
+	}
+	changes = rtvm_changeset_get_count(cs);
+	if (!o->dry_run && changes) {
+		/* The earlier records first (restore undoes ours, then
+		 * those), from a copy: ours stay apart to undo them alone. */
+		r = prev ? append_copy(ctx, prev, cs) : 0;
+		if (r == 0)
+			r = tool_save_changes(prev ? prev : cs, path);
+		if (r < 0) {
+			tool_error("cannot save the changes to %s (%s): undoing "
+				   "them", path, strerror(-r));
+			rtvm_changeset_restore(cs, 0);
+			goto out;
+		}
+	}
+	ret = steer_output(rep, o, !o->dry_run && changes ? path : NULL,
+			   changes);
+	for (size_t i = 0; ret == EXIT_SUCCESS && i < rtvm_irq_report_count(rep);
+	     i++) {
+		const struct rtvm_irq_move *m = rtvm_irq_report_get(rep, i);
+
+		if (m->status == RTVM_IRQ_FAILED &&
+		    m->error_class != RTVM_IRQ_ERR_UNMOVABLE)
+			ret = EXIT_FAILURE;
+	}
+out:
+	rtvm_irq_report_free(rep);
+	rtvm_changeset_unref(cs);
+	rtvm_changeset_unref(prev);
+	rtvm_cpumask_free(away);
+	rtvm_cpumask_free(hk);
+	rtvm_cpumask_free(rt);
+	rtvm_cpumask_free(to);
+	free(path);
+	return ret;
+}
+
+static int cmd_restore(struct rtvm_ctx *ctx, const struct opts *o,
+		       const char *file)
+{
+	struct rtvm_changeset *cs = NULL;
+	char *path = file ? strdup(file) : state_file(o);
+	int r, ret = EXIT_FAILURE;
+
+	if (!path) {
+		tool_error("out of memory");
+		return EXIT_FAILURE;
+	}
+	r = tool_load_changes(ctx, path, &cs);
+	if (r < 0) {
+		tool_error("cannot load %s: %s%s", path, strerror(-r),
+			   r == -ENOENT ? " (nothing was steered, or it was "
+					  "restored already)" : "");
+		goto out;
+	}
+	r = rtvm_changeset_restore(cs, 0);
+	if (r < 0) {
+		tool_error("restore from %s: %s (the file is kept; run restore "
+			   "again)", path, strerror(-r));
+		goto out;
+	}
+	if (unlink(path) < 0)
+		tool_error("restored, but cannot remove %s: %s", path,
+			   strerror(errno));
+	if (o->json) {
+		cJSON *root = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(root, "restored_from", path);
+		cJSON_AddNumberToObject(root, "changes",
+					rtvm_changeset_get_count(cs));
+		ret = print_json(root);
+	} else {
+		printf("restored %u change%s from %s\n",
+		       rtvm_changeset_get_count(cs),
+		       rtvm_changeset_get_count(cs) == 1 ? "" : "s", path);
+		ret = EXIT_SUCCESS;
+	}
+out:
+	rtvm_changeset_unref(cs);
+	free(path);
+	return ret;
+}
+
+enum {
+	OPT_HOUSEKEEPING = 256,
+	OPT_RT_CPUS,
+	OPT_NO_THREADS,
+	OPT_NO_DEFAULT,
+	OPT_RETRIES,
+	OPT_SAVE,
+};
+
+static int add_sel(const char **v, unsigned int *n, const char *sel)
+{
+	if (*n >= MAX_SELECTORS) {
+		tool_error("at most %d selectors per option", MAX_SELECTORS);
+		return -1;
+	}
+	v[(*n)++] = sel;
+	v[*n] = NULL;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "cpus", required_argument, NULL, 'c' },
+		{ "away-from", required_argument, NULL, 'a' },
+		{ "housekeeping", required_argument, NULL, OPT_HOUSEKEEPING },
+		{ "to-rt", required_argument, NULL, 'r' },
+		{ "rt-cpus", required_argument, NULL, OPT_RT_CPUS },
+		{ "irq", required_argument, NULL, 'i' },
+		{ "to", required_argument, NULL, 't' },
+		{ "no-threads", no_argument, NULL, OPT_NO_THREADS },
+		{ "no-default", no_argument, NULL, OPT_NO_DEFAULT },
+		{ "retries", required_argument, NULL, OPT_RETRIES },
+		{ "save", required_argument, NULL, OPT_SAVE },
+		{ "dry-run", no_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "sysroot", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -307,11 +694,43 @@ int main(int argc, char **argv)
 	struct rtvm_irqs *irqs = NULL;
 	unsigned int nr_cpus;
 	const char *cmd;
+	bool steering;
 	int c, r, ret = EXIT_FAILURE;
 
-	while ((c = getopt_long(argc, argv, "c:js:vhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:a:r:i:t:njs:vhV", longopts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'c': o.cpus = optarg; break;
+		case 'a': o.away_from = optarg; break;
+		case OPT_HOUSEKEEPING: o.housekeeping = optarg; break;
+		case 'r':
+			if (add_sel(o.to_rt, &o.n_to_rt, optarg) < 0)
+				return EXIT_USAGE;
+			break;
+		case OPT_RT_CPUS: o.rt_cpus = optarg; break;
+		case 'i':
+			if (add_sel(o.irqs, &o.n_irqs, optarg) < 0)
+				return EXIT_USAGE;
+			break;
+		case 't': o.to = optarg; break;
+		case OPT_NO_THREADS: o.no_threads = true; break;
+		case OPT_NO_DEFAULT: o.no_default = true; break;
+		case OPT_RETRIES: {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || errno || v > 100) {
+				tool_error("--retries: \"%s\" is not a number "
+					   "from 0 to 100", optarg);
+				return EXIT_USAGE;
+			}
+			o.retries = v ? (unsigned int)v : 0;
+			break;
+		}
+		case OPT_SAVE: o.save = optarg; break;
+		case 'n': o.dry_run = true; break;
 		case 'j': o.json = true; break;
 		case 's': o.sysroot = optarg; break;
 		case 'v': o.verbose = true; break;
@@ -326,10 +745,16 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	cmd = argv[optind++];
-	if (strcmp(cmd, "steer") == 0 || strcmp(cmd, "restore") == 0 ||
-	    strcmp(cmd, "watch") == 0) {
+	if (strcmp(cmd, "watch") == 0) {
 		tool_error("%s: not implemented yet", cmd);
 		return EXIT_UNAVAILABLE;
+	}
+	steering = strcmp(cmd, "steer") == 0 || strcmp(cmd, "restore") == 0;
+	if ((o.away_from || o.housekeeping || o.rt_cpus || o.to || o.n_to_rt ||
+	     o.n_irqs || o.no_threads || o.no_default || o.retries || o.save ||
+	     o.dry_run) && strcmp(cmd, "steer") != 0) {
+		tool_error("%s: steering options are for steer only", cmd);
+		return EXIT_USAGE;
 	}
 	if (strcmp(cmd, "list") == 0) {
 		if (optind != argc) {
@@ -341,13 +766,45 @@ int main(int argc, char **argv)
 			tool_error("usage: show IRQ (a number, or LOC, ...)");
 			return EXIT_USAGE;
 		}
+	} else if (strcmp(cmd, "steer") == 0) {
+		if (optind != argc || o.cpus) {
+			tool_error("steer takes options only (--cpus is for list; "
+				   "did you mean --to?)");
+			return EXIT_USAGE;
+		}
+		if (!o.away_from && !o.n_to_rt && !o.n_irqs) {
+			tool_error("steer: give --away-from LIST, --to-rt SEL or "
+				   "--irq SEL --to LIST");
+			return EXIT_USAGE;
+		}
+		if (!!o.n_irqs != !!o.to) {
+			tool_error("steer: --irq and --to go together");
+			return EXIT_USAGE;
+		}
+		if (o.n_to_rt && !o.away_from && !o.rt_cpus) {
+			tool_error("steer: --to-rt needs --away-from or --rt-cpus");
+			return EXIT_USAGE;
+		}
+	} else if (strcmp(cmd, "restore") == 0) {
+		if (optind + 1 < argc || o.cpus) {
+			tool_error("usage: restore [FILE]");
+			return EXIT_USAGE;
+		}
 	} else {
-		tool_error("unknown command \"%s\" (list, show)", cmd);
+		tool_error("unknown command \"%s\" (list, show, steer, restore)",
+			   cmd);
 		return EXIT_USAGE;
 	}
 
 	if (tool_new_ctx(o.sysroot, o.verbose, &ctx) < 0)
 		return EXIT_FAILURE;
+	if (steering) {
+		ret = strcmp(cmd, "steer") == 0 ?
+			      cmd_steer(ctx, &o) :
+			      cmd_restore(ctx, &o, optind < argc ? argv[optind] :
+								    NULL);
+		goto out;
+	}
 	if (o.cpus && tool_parse_cpus(ctx, "--cpus", o.cpus, &cpus) < 0) {
 		ret = EXIT_USAGE;
 		goto out;

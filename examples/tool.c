@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "tool.h"
 
@@ -106,4 +108,76 @@ const char *tool_policy_name(int policy)
 	case 6: return "DEADLINE";
 	default: return "?";
 	}
+}
+
+int tool_load_changes(struct rtvm_ctx *ctx, const char *path,
+		      struct rtvm_changeset **ret)
+{
+	char *json = NULL;
+	size_t len = 0;
+	FILE *f, *m;
+	char buf[4096];
+	size_t n;
+	int r;
+
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	m = open_memstream(&json, &len);
+	while (m && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, m);
+	r = ferror(f) ? -EIO : 0;
+	fclose(f);
+	if (!m || fclose(m) != 0 || !json) {
+		free(json);
+		return -ENOMEM;
+	}
+	if (r == 0)
+		r = rtvm_changeset_new_from_json(ctx, json, ret);
+	free(json);
+	return r;
+}
+
+int tool_save_changes(const struct rtvm_changeset *cs, const char *path)
+{
+	char *json = NULL, *tmp = NULL, *dir = NULL, *slash;
+	FILE *f = NULL;
+	int r;
+
+	r = rtvm_changeset_to_json(cs, &json);
+	if (r < 0)
+		return r;
+	if (asprintf(&tmp, "%s.tmp", path) < 0 || !(dir = strdup(path))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+			r = -errno;
+			goto out;
+		}
+	}
+	/* Written whole, then renamed: a crash leaves the old file or the
+	 * new one, never half of one. */
+	f = fopen(tmp, "w");
+	if (!f || fputs(json, f) < 0 || fputc('\n', f) < 0 || fflush(f) != 0 ||
+	    fsync(fileno(f)) < 0) {
+		r = -errno;
+		goto out;
+	}
+	r = fclose(f) == 0 ? 0 : -errno;
+	f = NULL;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+out:
+	if (f)
+		fclose(f);
+	if (r < 0 && tmp)
+		unlink(tmp);
+	free(json);
+	free(tmp);
+	free(dir);
+	return r;
 }

@@ -20,5 +20,11 @@ int tool_parse_cpus(struct rtvm_ctx *ctx, const char *what, const char *list,
 /* The list form of a mask, or "-" when NULL; static buffer per call slot. */
 const char *tool_mask_str(const struct rtvm_cpumask *mask, int slot);
 const char *tool_policy_name(int policy);
+/* A changeset from a file written by tool_save_changes(); -errno. */
+int tool_load_changes(struct rtvm_ctx *ctx, const char *path,
+		      struct rtvm_changeset **ret);
+/* Save a changeset as JSON (written to PATH.tmp, synced, renamed; the
+ * parent directory is created); -errno. */
+int tool_save_changes(const struct rtvm_changeset *cs, const char *path);
 
 #endif

@@ -145,6 +145,15 @@ void rtvm_changeset_move(struct rtvm_changeset *dst,
 	src->count = 0;
 }
 
+RTVM_EXPORT int rtvm_changeset_append(struct rtvm_changeset *dst,
+				      struct rtvm_changeset *src)
+{
+	if (!dst || !src || dst == src)
+		return -EINVAL;
+	rtvm_changeset_move(dst, src);
+	return 0;
+}
+
 RTVM_EXPORT unsigned int
 rtvm_changeset_get_count(const struct rtvm_changeset *cs)
 {
@@ -590,8 +599,13 @@ static int restore_one(struct rtvm_ctx *ctx, const struct rtvm_change *c)
 		free(path);
 		return r;
 	case RTVM_CHANGE_IRQ_AFFINITY:
-		r = rtvm_fs_write(ctx, RTVM_FS_PROC, c->old_value,
-				  "irq/%s/smp_affinity_list", c->target);
+		r = rtvm_cpumask_new(ctx, &mask);
+		if (r == 0)
+			r = rtvm_cpumask_parse_list(mask, c->old_value, 0);
+		if (r == 0)
+			r = rtvm_irq_write_affinity(ctx, (unsigned int)atoi(c->target),
+						    mask, 3, NULL);
+		rtvm_cpumask_free(mask);
 		return r == -ENOENT ? 0 : r; /* the IRQ was freed */
 	case RTVM_CHANGE_THREAD_SCHED:
 		r = rtvm_sched_parse(c->old_value, &s);

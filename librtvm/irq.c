@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * A read-only inventory of the host's interrupts: the interrupts file of
+ * The host's interrupts: a read-only inventory (the interrupts file of
  * procfs, the irq/N directories of procfs and kernel/irq/N of sysfs, the
- * PCI devices' msi_irqs, and the threaded handlers' kernel threads.
+ * PCI devices' msi_irqs, the threaded handlers' kernel threads), and
+ * steering: affinity by rule, with an error class per IRQ and undo records.
  */
 #include "config.h"
 
 #include <ctype.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "librtvm-private.h"
@@ -28,6 +33,7 @@ struct rtvm_irq {
 	struct rtvm_cpumask *aff;
 	struct rtvm_cpumask *eff;
 	int node;
+	bool read_only; /* smp_affinity_list has no write permission */
 	bool managed;
 	bool movable;
 	char *pci;
@@ -39,6 +45,8 @@ struct rtvm_irq {
 struct rtvm_irqs {
 	int refcount;
 	struct rtvm_ctx *ctx;
+	bool sysroot;
+	int irqdir; /* the irq directory of procfs, for short lookups */
 	unsigned int nr_cpus; /* length of every counts array */
 	size_t n, nr_numbered;
 	struct rtvm_irq *v;   /* numbered, sorted, then system lines */
@@ -57,8 +65,17 @@ static void irq_clear(struct rtvm_irq *q)
 	free(q->netdev);
 }
 
+/* What an inventory may leave out (steering needs no node, and the PCI
+ * devices and handler threads only when its rules use them). */
+#define LOAD_NO_PCI (1u << 0)
+#define LOAD_NO_THREADS (1u << 1)
+#define LOAD_NO_NODE (1u << 2)
+#define LOAD_AFFINITY_ONLY (1u << 3) /* no effective affinity, no file mode */
+
 static void irqs_free(struct rtvm_irqs *irqs)
 {
+	if (irqs->irqdir >= 0)
+		close(irqs->irqdir);
 	for (size_t i = 0; i < irqs->n; i++)
 		irq_clear(&irqs->v[i]);
 	free(irqs->v);
@@ -284,8 +301,16 @@ static int read_mask(struct rtvm_irqs *irqs, struct rtvm_cpumask **ret,
 	char buf[8192];
 	int r;
 
-	r = rtvm_fs_read(irqs->ctx, RTVM_FS_PROC, buf, sizeof(buf),
-			 "irq/%u/%s", irq, file);
+	if (irqs->irqdir >= 0) {
+		char name[128];
+
+		snprintf(name, sizeof(name), "%u/%s", irq, file);
+		r = rtvm_fs_read_at(irqs->ctx, irqs->irqdir, name, buf,
+				    sizeof(buf));
+	} else {
+		r = rtvm_fs_read(irqs->ctx, RTVM_FS_PROC, buf, sizeof(buf),
+				 "irq/%u/%s", irq, file);
+	}
 	if (r < 0)
 		return r;
 	r = rtvm_cpumask_new(irqs->ctx, ret);
@@ -348,9 +373,11 @@ static int fill_sys(struct rtvm_irqs *irqs, struct rtvm_irq *q)
 
 /* Drivers whose queue IRQs are allocated with managed affinity
  * (pci_alloc_irq_vectors_affinity): NVMe I/O queues and virtio's
- * request/input/output queues.  The kernel has no read-only flag for it
- * (writes fail with EIO), so the inventory recognizes these queues by name
- * and by a narrowed affinity; a later write attempt is the real test. */
+ * request/input/output queues.  The kernel makes the affinity file of an
+ * IRQ it does not let userspace move read-only (irq_can_set_affinity_usr),
+ * which is the answer on a live host; captured sysroots do not keep file
+ * modes, so there the inventory also recognizes these queues by name and
+ * by a narrowed affinity. */
 static bool managed_queue_name(const char *name)
 {
 	const char *q;
@@ -374,33 +401,59 @@ static bool managed_queue_name(const char *name)
 	return false;
 }
 
-static void classify(struct rtvm_irq *q, const struct rtvm_cpumask *online)
+static void classify(struct rtvm_irq *q, const struct rtvm_cpumask *online,
+		     bool sysroot)
 {
-	bool narrower;
+	bool narrower, by_name;
 
-	if (q->kind != RTVM_IRQ_DEVICE) {
-		q->managed = false;
-		q->movable = false;
+	q->managed = false;
+	q->movable = false;
+	if (q->kind != RTVM_IRQ_DEVICE || !q->aff)
+		return;
+	by_name = q->name && managed_queue_name(q->name);
+	if (q->read_only) {
+		/* Managed affinity exists for MSI vectors only; other
+		 * read-only lines are pinned for another reason. */
+		q->managed = by_name || (q->chip && strstr(q->chip, "MSI"));
 		return;
 	}
+	q->movable = true;
+	if (!sysroot)
+		return; /* the kernel said it is writable */
 	/* Managed queues get a spread subset of the CPUs (or their
 	 * effective affinity is narrower than the requested one). */
-	narrower = q->aff && online &&
+	narrower = online &&
 		   ((q->eff && !rtvm_cpumask_equal(q->eff, q->aff) &&
 		     rtvm_cpumask_subset(q->eff, q->aff)) ||
 		    (!rtvm_cpumask_subset(online, q->aff)));
-	q->managed = q->name && managed_queue_name(q->name) && narrower;
-	q->movable = !q->managed && q->aff;
+	q->managed = by_name && narrower;
+	q->movable = !q->managed;
 }
 
-static int load_irq(struct rtvm_irqs *irqs, struct rtvm_irq *q)
+/* Whether a file lacks the owner's write permission. */
+static bool read_only(struct rtvm_ctx *ctx, const char *file, unsigned int irq)
+{
+	struct stat st;
+	int fd = rtvm_fs_open(ctx, RTVM_FS_PROC, O_PATH, "irq/%u/%s", irq, file);
+	bool ro;
+
+	if (fd < 0)
+		return false;
+	ro = fstat(fd, &st) == 0 && !(st.st_mode & S_IWUSR);
+	close(fd);
+	return ro;
+}
+
+static int load_irq(struct rtvm_irqs *irqs, struct rtvm_irq *q,
+		    unsigned int flags)
 {
 	char buf[64];
 	int r, node;
 
+	r = read_mask(irqs, &q->aff, "smp_affinity_list", q->number);
+	if (r == -ENOMEM)
+		return r;
 	/* Per-CPU IRQs have no affinity a user could set. */
-	r = rtvm_fs_read(irqs->ctx, RTVM_FS_PROC, buf, sizeof(buf),
-			 "irq/%u/smp_affinity_list", q->number);
 	if (r == -ENOENT &&
 	    rtvm_fs_read(irqs->ctx, RTVM_FS_PROC, buf, sizeof(buf),
 			 "irq/%u/smp_affinity", q->number) == -ENOENT)
@@ -409,17 +462,19 @@ static int load_irq(struct rtvm_irqs *irqs, struct rtvm_irq *q)
 	if (q->chip && strncmp(q->chip, "GIC", 3) == 0 && q->hwirq &&
 	    all_digits(q->hwirq) && atoi(q->hwirq) < 32)
 		q->kind = RTVM_IRQ_PERCPU;
-	if (q->kind == RTVM_IRQ_DEVICE) {
-		r = read_mask(irqs, &q->aff, "smp_affinity_list",
-			      q->number);
-		if (r == -ENOMEM)
-			return r;
-	}
+	if (q->kind != RTVM_IRQ_DEVICE)
+		q->aff = rtvm_cpumask_free(q->aff);
+	if (flags & LOAD_AFFINITY_ONLY)
+		return fill_sys(irqs, q);
+	if (q->aff)
+		q->read_only = read_only(irqs->ctx, "smp_affinity_list",
+					 q->number);
 	r = read_mask(irqs, &q->eff, "effective_affinity_list",
 		      q->number);
 	if (r == -ENOMEM)
 		return r;
-	if (rtvm_fs_read(irqs->ctx, RTVM_FS_PROC, buf, sizeof(buf),
+	if (!(flags & LOAD_NO_NODE) &&
+	    rtvm_fs_read(irqs->ctx, RTVM_FS_PROC, buf, sizeof(buf),
 			 "irq/%u/node", q->number) > 0 &&
 	    rtvm_parse_int(rtvm_strip(buf), &node) == 0 && node >= 0)
 		q->node = node;
@@ -575,27 +630,40 @@ static int load_pci(struct rtvm_irqs *irqs)
 
 /* ---- threaded handlers ---------------------------------------------------- */
 
+/* Threaded handlers are kernel threads of their own, so the processes of
+ * procfs are enough: no walk through every thread of every process. */
 static void load_threads(struct rtvm_irqs *irqs)
 {
-	const struct rtvm_thread *t;
-	struct rtvm_host *host;
+	struct dirent *de;
+	DIR *d;
+	int fd;
 
-	if (rtvm_host_new(irqs->ctx, RTVM_HOST_THREADS, &host) < 0)
+	fd = rtvm_fs_open_dir(irqs->ctx, RTVM_FS_PROC, ".");
+	if (fd < 0)
 		return; /* no threads to name: not an error for IRQs */
-	rtvm_host_foreach_thread(t, host) {
-		const char *comm = rtvm_thread_get_comm(t);
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		char name[300], comm[64];
 		struct rtvm_irq *q;
 		unsigned int n;
 		int used = 0;
 
-		if (!comm || rtvm_thread_get_pid(t) != rtvm_thread_get_tid(t) ||
+		if (!all_digits(de->d_name))
+			continue;
+		snprintf(name, sizeof(name), "%s/comm", de->d_name);
+		if (rtvm_fs_read_at(irqs->ctx, dirfd(d), name, comm,
+				    sizeof(comm)) < 0 ||
 		    sscanf(comm, "irq/%u-%n", &n, &used) != 1 || !used)
 			continue;
 		q = find_mut(irqs, n);
 		if (q && !q->thread)
-			q->thread = rtvm_thread_get_tid(t);
+			q->thread = (pid_t)strtol(de->d_name, NULL, 10);
 	}
-	rtvm_host_unref(host);
+	closedir(d);
 }
 
 /* ---- the inventory --------------------------------------------------------- */
@@ -607,7 +675,7 @@ static int cmp_irq(const void *a, const void *b)
 	return (x->number > y->number) - (x->number < y->number);
 }
 
-static int load(struct rtvm_irqs *irqs)
+static int load(struct rtvm_irqs *irqs, unsigned int flags)
 {
 	unsigned int *cols = NULL, ncols, max, nposs = 0;
 	unsigned long long *vals = NULL;
@@ -671,16 +739,17 @@ static int load(struct rtvm_irqs *irqs)
 	for (unsigned int i = 0; i < ncols; i++)
 		rtvm_cpumask_set(online, cols[i]);
 	for (size_t i = 0; i < irqs->nr_numbered; i++) {
-		r = load_irq(irqs, &irqs->v[i]);
+		r = load_irq(irqs, &irqs->v[i], flags);
 		if (r < 0)
 			goto out;
 	}
-	r = load_pci(irqs);
+	r = flags & LOAD_NO_PCI ? 0 : load_pci(irqs);
 	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < irqs->nr_numbered; i++)
-		classify(&irqs->v[i], online);
-	load_threads(irqs);
+		classify(&irqs->v[i], online, irqs->sysroot);
+	if (!(flags & LOAD_NO_THREADS))
+		load_threads(irqs);
 	r = 0;
 out:
 	rtvm_cpumask_free(online);
@@ -690,7 +759,8 @@ out:
 	return r;
 }
 
-RTVM_EXPORT int rtvm_irqs_new(struct rtvm_ctx *ctx, struct rtvm_irqs **ret)
+static int irqs_new(struct rtvm_ctx *ctx, unsigned int flags,
+		    struct rtvm_irqs **ret)
 {
 	struct rtvm_irqs *irqs;
 	int r;
@@ -702,7 +772,9 @@ RTVM_EXPORT int rtvm_irqs_new(struct rtvm_ctx *ctx, struct rtvm_irqs **ret)
 		return -ENOMEM;
 	irqs->refcount = 1;
 	irqs->ctx = rtvm_ref(ctx);
-	r = load(irqs);
+	irqs->sysroot = strcmp(rtvm_get_root(ctx), "/") != 0;
+	irqs->irqdir = rtvm_fs_open_dir(ctx, RTVM_FS_PROC, "irq");
+	r = load(irqs, flags);
 	if (r < 0) {
 		dbg(ctx, "IRQ inventory failed: %d", r);
 		irqs_free(irqs);
@@ -710,6 +782,11 @@ RTVM_EXPORT int rtvm_irqs_new(struct rtvm_ctx *ctx, struct rtvm_irqs **ret)
 	}
 	*ret = irqs;
 	return 0;
+}
+
+RTVM_EXPORT int rtvm_irqs_new(struct rtvm_ctx *ctx, struct rtvm_irqs **ret)
+{
+	return irqs_new(ctx, 0, ret);
 }
 
 RTVM_EXPORT struct rtvm_irqs *rtvm_irqs_ref(struct rtvm_irqs *irqs)
@@ -847,4 +924,762 @@ RTVM_EXPORT const char *rtvm_irq_get_netdev(const struct rtvm_irq *q)
 RTVM_EXPORT pid_t rtvm_irq_get_thread(const struct rtvm_irq *q)
 {
 	return q ? q->thread : -EINVAL;
+}
+
+/* ---- selectors ------------------------------------------------------------ */
+
+enum sel_kind { SEL_RANGE, SEL_DRIVER, SEL_PCI, SEL_NET, SEL_NAME };
+
+struct sel {
+	enum sel_kind kind;
+	const char *glob;
+	unsigned int lo, hi;
+};
+
+static int parse_uint(const char *s, size_t len, unsigned int *ret)
+{
+	unsigned long v = 0;
+
+	if (!len || len > 10)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (v > 0xffffffffUL)
+		return -EINVAL;
+	*ret = (unsigned int)v;
+	return 0;
+}
+
+static int sel_parse(const char *s, struct sel *ret)
+{
+	static const struct {
+		const char *prefix;
+		enum sel_kind kind;
+	} prefixes[] = {
+		{ "driver:", SEL_DRIVER }, { "pci:", SEL_PCI },
+		{ "net:", SEL_NET },	   { "name:", SEL_NAME },
+	};
+	const char *dash;
+
+	*ret = (struct sel){ .kind = SEL_NAME, .glob = s };
+	if (!*s)
+		return -EINVAL;
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++) {
+		size_t pl = strlen(prefixes[i].prefix);
+
+		if (strncmp(s, prefixes[i].prefix, pl) == 0) {
+			ret->kind = prefixes[i].kind;
+			ret->glob = s + pl;
+			return *ret->glob ? 0 : -EINVAL;
+		}
+	}
+	if (!isdigit((unsigned char)*s))
+		return 0;
+	dash = strchr(s, '-');
+	if (parse_uint(s, dash ? (size_t)(dash - s) : strlen(s), &ret->lo) < 0) {
+		/* "1*" and the like: a glob on the name */
+		return strspn(s, "0123456789-") == strlen(s) ? -EINVAL : 0;
+	}
+	ret->hi = ret->lo;
+	if (dash && (parse_uint(dash + 1, strlen(dash + 1), &ret->hi) < 0 ||
+		     ret->hi < ret->lo))
+		return -EINVAL;
+	ret->kind = SEL_RANGE;
+	return 0;
+}
+
+static bool glob_match(const char *glob, const char *s)
+{
+	return s && fnmatch(glob, s, 0) == 0;
+}
+
+/* The actions are comma-separated when handlers share the line: match the
+ * whole name or any one action. */
+static bool name_match(const char *glob, const char *name)
+{
+	const char *p = name;
+
+	if (!name)
+		return false;
+	if (glob_match(glob, name))
+		return true;
+	while (p && *p) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		char one[256];
+
+		while (*p == ' ' && len) {
+			p++;
+			len--;
+		}
+		if (len < sizeof(one)) {
+			memcpy(one, p, len);
+			one[len] = '\0';
+			if (glob_match(glob, one))
+				return true;
+		}
+		p = comma ? comma + 1 : NULL;
+	}
+	return false;
+}
+
+static bool sel_match(const struct sel *sel, const struct rtvm_irq *q)
+{
+	if (!q->numbered)
+		return false;
+	switch (sel->kind) {
+	case SEL_RANGE:
+		return q->number >= sel->lo && q->number <= sel->hi;
+	case SEL_DRIVER:
+		return glob_match(sel->glob, q->driver);
+	case SEL_PCI:
+		return glob_match(sel->glob, q->pci);
+	case SEL_NET:
+		return glob_match(sel->glob, q->netdev);
+	case SEL_NAME:
+		return name_match(sel->glob, q->name);
+	}
+	return false;
+}
+
+RTVM_EXPORT int rtvm_irq_match(const struct rtvm_irq *q, const char *selector)
+{
+	struct sel sel;
+
+	if (!q || !selector || sel_parse(selector, &sel) < 0)
+		return -EINVAL;
+	return sel_match(&sel, q);
+}
+
+/* ---- writing an affinity ---------------------------------------------------- */
+
+static bool transient(int r)
+{
+	return r == -EAGAIN || r == -EBUSY || r == -ENOMEM || r == -ERANGE;
+}
+
+int rtvm_irq_write_affinity(struct rtvm_ctx *ctx, unsigned int irq,
+			    const struct rtvm_cpumask *mask,
+			    unsigned int retries, unsigned int *ret_attempts)
+{
+	unsigned int attempts = 0;
+	int r;
+
+	do {
+		if (attempts)
+			usleep(1000 * attempts); /* 1, 2, 3... ms */
+		r = rtvm_sys_irq_affinity_set(ctx, irq, mask);
+		attempts++;
+	} while (transient(r) && attempts <= retries);
+	if (ret_attempts)
+		*ret_attempts = attempts;
+	return r;
+}
+
+static int error_class(int r)
+{
+	switch (r) {
+	case 0:
+		return RTVM_IRQ_ERR_NONE;
+	case -EAGAIN:
+	case -EBUSY:
+	case -ENOMEM:
+	case -ERANGE:
+		return RTVM_IRQ_ERR_TRANSIENT;
+	case -ENOSPC:
+		return RTVM_IRQ_ERR_NOSPACE;
+	case -EIO:
+	case -EPERM:
+		return RTVM_IRQ_ERR_UNMOVABLE;
+	case -ENOENT:
+		return RTVM_IRQ_ERR_GONE;
+	}
+	return RTVM_IRQ_ERR_OTHER;
+}
+
+RTVM_EXPORT const char *rtvm_irq_error_class_to_string(int cls)
+{
+	static const char *const names[] = {
+		[RTVM_IRQ_ERR_NONE] = "none",
+		[RTVM_IRQ_ERR_TRANSIENT] = "transient",
+		[RTVM_IRQ_ERR_NOSPACE] = "no-space",
+		[RTVM_IRQ_ERR_UNMOVABLE] = "unmovable",
+		[RTVM_IRQ_ERR_GONE] = "gone",
+		[RTVM_IRQ_ERR_OTHER] = "other",
+	};
+
+	if (cls < 0 || (size_t)cls >= ARRAY_SIZE(names))
+		return NULL;
+	return names[cls];
+}
+
+/* ---- the report ----------------------------------------------------------- */
+
+struct rtvm_irq_report {
+	struct rtvm_irq_move *v;
+	size_t n;
+	struct rtvm_cpumask *def_before, *def_after;
+};
+
+static void move_clear(struct rtvm_irq_move *m)
+{
+	free((char *)m->name);
+	rtvm_cpumask_free((struct rtvm_cpumask *)m->before);
+	rtvm_cpumask_free((struct rtvm_cpumask *)m->wanted);
+	rtvm_cpumask_free((struct rtvm_cpumask *)m->effective);
+}
+
+RTVM_EXPORT struct rtvm_irq_report *
+rtvm_irq_report_free(struct rtvm_irq_report *rep)
+{
+	if (!rep)
+		return NULL;
+	for (size_t i = 0; i < rep->n; i++)
+		move_clear(&rep->v[i]);
+	free(rep->v);
+	rtvm_cpumask_free(rep->def_before);
+	rtvm_cpumask_free(rep->def_after);
+	free(rep);
+	return NULL;
+}
+
+RTVM_EXPORT size_t rtvm_irq_report_count(const struct rtvm_irq_report *rep)
+{
+	return rep ? rep->n : 0;
+}
+
+RTVM_EXPORT const struct rtvm_irq_move *
+rtvm_irq_report_get(const struct rtvm_irq_report *rep, size_t i)
+{
+	return rep && i < rep->n ? &rep->v[i] : NULL;
+}
+
+RTVM_EXPORT size_t rtvm_irq_report_tally(const struct rtvm_irq_report *rep,
+					 int status)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; rep && i < rep->n; i++)
+		n += rep->v[i].status == status;
+	return n;
+}
+
+RTVM_EXPORT int
+rtvm_irq_report_get_default_affinity(const struct rtvm_irq_report *rep,
+				     const struct rtvm_cpumask **before,
+				     const struct rtvm_cpumask **after)
+{
+	if (!rep)
+		return -EINVAL;
+	if (!rep->def_after)
+		return -ENOENT;
+	if (before)
+		*before = rep->def_before;
+	if (after)
+		*after = rep->def_after;
+	return 0;
+}
+
+/* ---- steering ------------------------------------------------------------- */
+
+struct steer {
+	struct rtvm_ctx *ctx;
+	const struct rtvm_irq_steer *req;
+	struct rtvm_cpumask *online, *housekeeping;
+	const struct rtvm_cpumask *rt;
+	struct sel *to_rt, *select;
+	size_t n_to_rt, n_select;
+	struct rtvm_irqs *irqs;
+	struct rtvm_irq_report *rep;
+	struct rtvm_changeset *done; /* this call's records, for rollback */
+};
+
+static int check_mask(struct steer *st, const char *what,
+		      const struct rtvm_cpumask *mask)
+{
+	int r = rtvm_cpus_check_online(st->ctx, mask);
+
+	if (r < 0)
+		err(st->ctx, "IRQ steering: bad %s CPUs", what);
+	return r;
+}
+
+static int parse_sels(struct steer *st, const char *what,
+		      const char *const *list, struct sel **ret, size_t *ret_n)
+{
+	size_t n = 0;
+
+	while (list && list[n])
+		n++;
+	if (!n)
+		return 0;
+	*ret = calloc(n, sizeof(**ret));
+	if (!*ret)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (sel_parse(list[i], &(*ret)[i]) < 0) {
+			err(st->ctx, "bad %s selector \"%s\"", what, list[i]);
+			return -EINVAL;
+		}
+	}
+	*ret_n = n;
+	return 0;
+}
+
+/* Every selector must name something: a number that exists, a pattern
+ * that matches (a typo would otherwise steer nothing, silently). */
+static int check_sels(struct steer *st, const char *const *list,
+		      const struct sel *sels, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct rtvm_irq *q;
+		bool found = false;
+
+		rtvm_irqs_foreach(q, st->irqs)
+			if (sel_match(&sels[i], q)) {
+				found = true;
+				break;
+			}
+		if (found)
+			continue;
+		if (sels[i].kind == SEL_RANGE) {
+			err(st->ctx, "IRQ %s does not exist", list[i]);
+			return -EINVAL;
+		}
+		err(st->ctx, "no IRQ matches \"%s\"", list[i]);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static bool any_match(const struct sel *sels, size_t n,
+		      const struct rtvm_irq *q)
+{
+	for (size_t i = 0; i < n; i++)
+		if (sel_match(&sels[i], q))
+			return true;
+	return false;
+}
+
+static int mask_dup(struct rtvm_ctx *ctx, const struct rtvm_cpumask *src,
+		    struct rtvm_cpumask **ret)
+{
+	int r = rtvm_cpumask_new(ctx, ret);
+
+	if (r == 0 && (r = rtvm_cpumask_op(*ret, RTVM_CPUMASK_COPY, src)) < 0)
+		*ret = rtvm_cpumask_free(*ret);
+	return r;
+}
+
+/* A mask minus the away-from CPUs, in *ret: what it had (a node's CPUs,
+ * say; offline ones too, as the kernel allows) stays, and when no online
+ * CPU is left, the housekeeping CPUs. */
+static int away(struct steer *st, const struct rtvm_cpumask *from,
+		struct rtvm_cpumask **ret)
+{
+	int r = mask_dup(st->ctx, from, ret);
+
+	if (r == 0)
+		r = rtvm_cpumask_op(*ret, RTVM_CPUMASK_ANDNOT,
+				    st->req->away_from);
+	if (r == 0 && !rtvm_cpumask_intersects(*ret, st->online))
+		r = rtvm_cpumask_op(*ret, RTVM_CPUMASK_COPY, st->housekeeping);
+	return r;
+}
+
+/* The affinity an IRQ should have, in *ret (NULL: no rule takes it). */
+static int wanted_for(struct steer *st, const struct rtvm_irq *q,
+		      struct rtvm_cpumask **ret)
+{
+	const struct rtvm_irq_steer *req = st->req;
+	int r;
+
+	*ret = NULL;
+	if (any_match(st->to_rt, st->n_to_rt, q))
+		return mask_dup(st->ctx, st->rt, ret);
+	if (any_match(st->select, st->n_select, q))
+		return mask_dup(st->ctx, req->cpus, ret);
+	if (!req->away_from || q->kind != RTVM_IRQ_DEVICE || !q->aff ||
+	    !rtvm_cpumask_intersects(q->aff, req->away_from))
+		return 0;
+	r = away(st, q->aff, ret);
+	if (r < 0)
+		*ret = rtvm_cpumask_free(*ret);
+	return r;
+}
+
+static int plan(struct steer *st)
+{
+	const struct rtvm_irq *q;
+	size_t alloc = 0;
+	int r;
+
+	rtvm_irqs_foreach(q, st->irqs) {
+		struct rtvm_cpumask *want;
+		struct rtvm_irq_move *m;
+
+		if (!q->numbered)
+			continue;
+		r = wanted_for(st, q, &want);
+		if (r < 0)
+			return r;
+		if (!want)
+			continue;
+		if (st->rep->n == alloc) {
+			size_t a = alloc ? alloc * 2 : 32;
+			struct rtvm_irq_move *nv;
+
+			nv = realloc(st->rep->v, a * sizeof(*nv));
+			if (!nv) {
+				rtvm_cpumask_free(want);
+				return -ENOMEM;
+			}
+			st->rep->v = nv;
+			alloc = a;
+		}
+		m = &st->rep->v[st->rep->n++];
+		*m = (struct rtvm_irq_move){
+			.irq = q->number,
+			.wanted = want,
+			.thread = q->thread > 0 ? q->thread : 0,
+		};
+		m->name = strdup(q->name ? q->name : "");
+		if (!m->name)
+			return -ENOMEM;
+		if (q->aff && (r = mask_dup(st->ctx, q->aff,
+					    (struct rtvm_cpumask **)&m->before)) < 0)
+			return r;
+		if (q->kind != RTVM_IRQ_DEVICE || !q->aff) {
+			/* Per-CPU lines have no affinity to set. */
+			m->status = RTVM_IRQ_FAILED;
+			m->error = -EIO;
+			m->error_class = RTVM_IRQ_ERR_UNMOVABLE;
+		} else if (rtvm_cpumask_equal(q->aff, want)) {
+			m->status = RTVM_IRQ_UNCHANGED;
+		} else {
+			m->status = RTVM_IRQ_MOVED;
+		}
+	}
+	return 0;
+}
+
+static int read_back(struct steer *st, struct rtvm_irq_move *m)
+{
+	struct rtvm_cpumask *eff = NULL;
+	int r;
+
+	r = read_mask(st->irqs, &eff, "effective_affinity_list", m->irq);
+	if (r == -ENOMEM)
+		return r;
+	if (!eff)
+		return 0; /* not shown by this kernel */
+	m->effective = eff;
+	m->pending = !rtvm_cpumask_subset(eff, m->wanted);
+	m->narrowed = !m->pending && !rtvm_cpumask_equal(eff, m->wanted);
+	return 0;
+}
+
+/* After the kernel refused to move an IRQ for good: is it a managed one?
+ * (The steering inventory skips the file modes; one failure is worth the
+ * look.) */
+static bool refused_as_managed(struct steer *st, const struct rtvm_irq_move *m)
+{
+	const struct rtvm_irq *q = find_mut(st->irqs, m->irq);
+	bool by_name = managed_queue_name(m->name);
+
+	if (!q)
+		return false;
+	if (read_only(st->ctx, "smp_affinity_list", m->irq))
+		return by_name || (q->chip && strstr(q->chip, "MSI"));
+	/* Captured sysroots lose file modes: the name must do there. */
+	return st->irqs->sysroot && by_name;
+}
+
+static int apply_one(struct steer *st, struct rtvm_irq_move *m)
+{
+	unsigned int retries = st->req->retries ? st->req->retries : 3;
+	char *old = NULL, *new = NULL;
+	int r;
+
+	r = rtvm_irq_write_affinity(st->ctx, m->irq, m->wanted, retries,
+				    &m->attempts);
+	if (r == -EACCES)
+		return r; /* not root: the caller stops and undoes */
+	if (r < 0) {
+		m->status = RTVM_IRQ_FAILED;
+		m->error = r;
+		m->error_class = error_class(r);
+		m->managed = m->error_class == RTVM_IRQ_ERR_UNMOVABLE &&
+			     refused_as_managed(st, m);
+		info(st->ctx, "IRQ %u (%s): cannot move it: %s (%s)", m->irq,
+		     m->name, strerror(-r),
+		     rtvm_irq_error_class_to_string(m->error_class));
+		return 0;
+	}
+	m->managed = false; /* it moved */
+	if ((r = rtvm_cpumask_format_list(m->before, &old)) < 0 ||
+	    (r = rtvm_cpumask_format_list(m->wanted, &new)) < 0)
+		goto out;
+	{
+		char target[16];
+
+		snprintf(target, sizeof(target), "%u", m->irq);
+		r = rtvm_changeset_add(st->done, RTVM_CHANGE_IRQ_AFFINITY,
+				       target, old, new);
+	}
+	if (r < 0)
+		goto out;
+	r = read_back(st, m);
+	if (r == 0 && m->thread && !(st->req->flags & RTVM_IRQ_STEER_NO_THREADS)) {
+		struct rtvm_tid t = { .pid = m->thread, .tid = m->thread };
+
+		m->thread_error = rtvm_thread_apply_affinity(st->ctx, t,
+							     m->wanted,
+							     st->done);
+		if (m->thread_error == -ESRCH)
+			m->thread_error = 0; /* the handler was freed */
+		else if (m->thread_error == -ENOMEM)
+			r = -ENOMEM;
+	}
+out:
+	free(old);
+	free(new);
+	return r;
+}
+
+static int steer_default(struct steer *st)
+{
+	struct rtvm_irq_report *rep = st->rep;
+	char buf[1024], *hex = NULL, *oldhex = NULL, *path = NULL;
+	int r;
+
+	r = rtvm_fs_read(st->ctx, RTVM_FS_PROC, buf, sizeof(buf),
+			 "irq/default_smp_affinity");
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
+	if ((r = rtvm_cpumask_new(st->ctx, &rep->def_before)) < 0 ||
+	    (r = rtvm_cpumask_parse_hex(rep->def_before, rtvm_strip(buf),
+					RTVM_CPUMASK_ALLOW_EMPTY)) < 0 ||
+	    (r = away(st, rep->def_before, &rep->def_after)) < 0)
+		return r;
+	if ((st->req->flags & RTVM_IRQ_STEER_DRY_RUN) ||
+	    rtvm_cpumask_equal(rep->def_before, rep->def_after))
+		return 0;
+	if ((r = rtvm_cpumask_format_hex(rep->def_after, &hex)) < 0 ||
+	    (r = rtvm_cpumask_format_hex(rep->def_before, &oldhex)) < 0)
+		goto out;
+	r = rtvm_fs_join_path(RTVM_FS_PROC, "irq/default_smp_affinity", &path);
+	if (r == 0)
+		r = rtvm_fs_write(st->ctx, RTVM_FS_PROC, hex,
+				  "irq/default_smp_affinity");
+	if (r == 0)
+		r = rtvm_changeset_add(st->done, RTVM_CHANGE_FILE, path, oldhex,
+				       hex);
+out:
+	free(path);
+	free(hex);
+	free(oldhex);
+	return r;
+}
+
+static int validate(struct steer *st)
+{
+	const struct rtvm_irq_steer *req = st->req;
+	int r;
+
+	if (req->size < sizeof(*req)) {
+		err(st->ctx, "struct rtvm_irq_steer: size %zu, need %zu",
+		    req->size, sizeof(*req));
+		return -EINVAL;
+	}
+	if (req->flags & ~(RTVM_IRQ_STEER_DRY_RUN | RTVM_IRQ_STEER_NO_THREADS |
+			   RTVM_IRQ_STEER_DEFAULT_AFFINITY)) {
+		err(st->ctx, "unknown IRQ steering flags %#x", req->flags);
+		return -EINVAL;
+	}
+	if (!req->away_from && !(req->select && req->select[0]) &&
+	    !(req->to_rt && req->to_rt[0])) {
+		err(st->ctx, "IRQ steering: no rule (away-from, select or "
+			     "to-RT)");
+		return -EINVAL;
+	}
+	if ((req->select && req->select[0]) != !!req->cpus) {
+		err(st->ctx, "IRQ steering: selected IRQs need CPUs, and CPUs "
+			     "need selected IRQs");
+		return -EINVAL;
+	}
+	if ((req->to_rt && req->to_rt[0]) && !req->rt_cpus && !req->away_from) {
+		err(st->ctx, "IRQ steering: IRQs for the RT CPUs, but no RT "
+			     "CPUs");
+		return -EINVAL;
+	}
+	if ((req->flags & RTVM_IRQ_STEER_DEFAULT_AFFINITY) && !req->away_from) {
+		err(st->ctx, "IRQ steering: the default affinity needs "
+			     "away-from CPUs");
+		return -EINVAL;
+	}
+	if ((req->away_from && (r = check_mask(st, "away-from",
+					       req->away_from)) < 0) ||
+	    (req->housekeeping && (r = check_mask(st, "housekeeping",
+						  req->housekeeping)) < 0) ||
+	    (req->rt_cpus && (r = check_mask(st, "RT", req->rt_cpus)) < 0) ||
+	    (req->cpus && (r = check_mask(st, "target", req->cpus)) < 0))
+		return r;
+	if ((r = parse_sels(st, "to-RT", req->to_rt, &st->to_rt,
+			    &st->n_to_rt)) < 0 ||
+	    (r = parse_sels(st, "IRQ", req->select, &st->select,
+			    &st->n_select)) < 0)
+		return r;
+	st->rt = req->rt_cpus ? req->rt_cpus : req->away_from;
+	if ((r = rtvm_ctx_online_cpus(st->ctx, &st->online)) < 0)
+		return r;
+	if (req->housekeeping) {
+		r = mask_dup(st->ctx, req->housekeeping, &st->housekeeping);
+		if (r == 0 && req->away_from &&
+		    rtvm_cpumask_intersects(req->housekeeping, req->away_from)) {
+			char *both = NULL;
+
+			rtvm_cpumask_op(st->housekeeping, RTVM_CPUMASK_AND,
+					req->away_from);
+			rtvm_cpumask_format_list(st->housekeeping, &both);
+			err(st->ctx, "IRQ steering: CPUs %s are both "
+				     "housekeeping and away-from CPUs",
+			    both ? both : "?");
+			free(both);
+			r = -EINVAL;
+		}
+	} else {
+		r = mask_dup(st->ctx, st->online, &st->housekeeping);
+		if (r == 0 && req->away_from)
+			r = rtvm_cpumask_op(st->housekeeping,
+					    RTVM_CPUMASK_ANDNOT, req->away_from);
+		if (r == 0 && !rtvm_cpumask_weight(st->housekeeping)) {
+			err(st->ctx, "IRQ steering: no online CPU is left for "
+				     "housekeeping");
+			r = -EINVAL;
+		}
+	}
+	return r;
+}
+
+static unsigned int load_flags(const struct steer *st)
+{
+	unsigned int flags = LOAD_NO_NODE | LOAD_NO_PCI | LOAD_AFFINITY_ONLY;
+
+	for (size_t i = 0; i < st->n_to_rt; i++)
+		if (st->to_rt[i].kind != SEL_RANGE &&
+		    st->to_rt[i].kind != SEL_NAME)
+			flags &= ~LOAD_NO_PCI;
+	for (size_t i = 0; i < st->n_select; i++)
+		if (st->select[i].kind != SEL_RANGE &&
+		    st->select[i].kind != SEL_NAME)
+			flags &= ~LOAD_NO_PCI;
+	if (st->req->flags & RTVM_IRQ_STEER_NO_THREADS)
+		flags |= LOAD_NO_THREADS;
+	return flags;
+}
+
+static int steer(struct steer *st, struct rtvm_changeset *cs)
+{
+	int r;
+
+	r = validate(st);
+	if (r < 0)
+		return r;
+	r = irqs_new(st->ctx, load_flags(st), &st->irqs);
+	if (r < 0)
+		return r;
+	if ((r = check_sels(st, st->req->to_rt, st->to_rt, st->n_to_rt)) < 0 ||
+	    (r = check_sels(st, st->req->select, st->select,
+			    st->n_select)) < 0)
+		return r;
+	st->rep = calloc(1, sizeof(*st->rep));
+	if (!st->rep)
+		return -ENOMEM;
+	r = plan(st);
+	if (r < 0)
+		return r;
+	r = rtvm_changeset_new(st->ctx, &st->done);
+	if (r < 0)
+		return r;
+	if (st->req->flags & RTVM_IRQ_STEER_DEFAULT_AFFINITY) {
+		r = steer_default(st);
+		if (r < 0)
+			goto fail;
+	}
+	if (st->req->flags & RTVM_IRQ_STEER_DRY_RUN)
+		return 0;
+	for (size_t i = 0; i < st->rep->n; i++) {
+		if (st->rep->v[i].status != RTVM_IRQ_MOVED)
+			continue;
+		r = apply_one(st, &st->rep->v[i]);
+		if (r < 0)
+			goto fail;
+	}
+	if (cs)
+		rtvm_changeset_move(cs, st->done);
+	return 0;
+fail:
+	if (r == -EACCES) {
+		err(st->ctx, "writing IRQ affinities needs root");
+		r = -EPERM;
+	}
+	rtvm_changeset_restore(st->done, 0);
+	return r;
+}
+
+RTVM_EXPORT int rtvm_irq_steer(struct rtvm_ctx *ctx,
+			       const struct rtvm_irq_steer *req,
+			       struct rtvm_changeset *cs,
+			       struct rtvm_irq_report **ret)
+{
+	struct steer st = { .ctx = ctx, .req = req };
+	int r;
+
+	if (!ctx || !req || !ret)
+		return -EINVAL;
+	r = steer(&st, cs);
+	if (r == 0) {
+		*ret = st.rep;
+		st.rep = NULL;
+	}
+	rtvm_irq_report_free(st.rep);
+	rtvm_changeset_unref(st.done);
+	rtvm_irqs_unref(st.irqs);
+	rtvm_cpumask_free(st.online);
+	rtvm_cpumask_free(st.housekeeping);
+	free(st.to_rt);
+	free(st.select);
+	return r;
+}
+
+RTVM_EXPORT int rtvm_irq_set_affinity(struct rtvm_ctx *ctx, unsigned int irq,
+				      const struct rtvm_cpumask *cpus,
+				      struct rtvm_changeset *cs)
+{
+	char sel[16];
+	const char *const select[] = { sel, NULL };
+	struct rtvm_irq_steer req = {
+		.size = sizeof(req),
+		.flags = RTVM_IRQ_STEER_NO_THREADS,
+		.select = select,
+		.cpus = cpus,
+	};
+	struct rtvm_irq_report *rep = NULL;
+	const struct rtvm_irq_move *m;
+	int r;
+
+	if (!cpus)
+		return -EINVAL;
+	snprintf(sel, sizeof(sel), "%u", irq);
+	r = rtvm_irq_steer(ctx, &req, cs, &rep);
+	if (r < 0)
+		return r;
+	m = rtvm_irq_report_get(rep, 0);
+	r = m && m->status == RTVM_IRQ_FAILED ? m->error : 0;
+	rtvm_irq_report_free(rep);
+	return r;
 }

@@ -100,7 +100,8 @@ enum rtvm_op {
 	RTVM_OP_AFFINITY_SET = 1u << 5,
 	RTVM_OP_SCHED_GET = 1u << 6,
 	RTVM_OP_AFFINITY_GET = 1u << 7,
-	RTVM_OP_CGROUP_ATTACH = 1u << 8,
+	RTVM_OP_IRQ_AFFINITY_SET = 1u << 8, /* target: the IRQ number */
+	RTVM_OP_CGROUP_ATTACH = 1u << 9,
 };
 
 /* Fail the @nth (1-based) call of an operation in @ops whose target contains
@@ -146,6 +147,10 @@ struct rtvm_sysops {
 	 * to the hierarchy's root ("/machine/vm1"). */
 	int (*cgroup_attach)(struct rtvm_ctx *ctx, struct rtvm_tid t,
 			     const char *controller, const char *path);
+	/* An IRQ's smp_affinity_list; the sysroot also moves its effective
+	 * affinity, as the kernel's chip would. */
+	int (*irq_affinity_set)(struct rtvm_ctx *ctx, unsigned int irq,
+				const struct rtvm_cpumask *mask);
 };
 
 extern const struct rtvm_sysops rtvm_sysops_kernel;
@@ -176,6 +181,8 @@ int rtvm_sysroot_cgroup_attach(struct rtvm_ctx *ctx, struct rtvm_tid t,
  * the kernel shows after sched_setaffinity or a cpuset move). */
 int rtvm_sysroot_show_affinity(struct rtvm_ctx *ctx, struct rtvm_tid t,
 			       const struct rtvm_cpumask *mask);
+int rtvm_sys_irq_affinity_set(struct rtvm_ctx *ctx, unsigned int irq,
+			      const struct rtvm_cpumask *mask);
 
 /* Scheduling attributes as change-record text, and back. */
 int rtvm_sched_format(const struct rtvm_sched *s, char **ret);
@@ -190,6 +197,14 @@ int rtvm_thread_apply_sched(struct rtvm_ctx *ctx, struct rtvm_tid t,
 int rtvm_thread_apply_affinity(struct rtvm_ctx *ctx, struct rtvm_tid t,
 			       const struct rtvm_cpumask *mask,
 			       struct rtvm_changeset *cs);
+
+/* ---- IRQs (irq.c) ----------------------------------------------------- */
+
+/* Write an IRQ's affinity, retrying transient errors (EAGAIN, EBUSY,
+ * ENOMEM, ERANGE) @retries times with a short pause. */
+int rtvm_irq_write_affinity(struct rtvm_ctx *ctx, unsigned int irq,
+			    const struct rtvm_cpumask *mask,
+			    unsigned int retries, unsigned int *ret_attempts);
 
 /* ---- change records (change.c) --------------------------------------- */
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -167,6 +168,21 @@ static int kernel_affinity_set(struct rtvm_ctx *ctx, struct rtvm_tid t,
 	return 0;
 }
 
+static int kernel_irq_affinity_set(struct rtvm_ctx *ctx, unsigned int irq,
+				   const struct rtvm_cpumask *mask)
+{
+	char *list;
+	int r;
+
+	r = rtvm_cpumask_format_list(mask, &list);
+	if (r < 0)
+		return r;
+	r = rtvm_fs_write(ctx, RTVM_FS_PROC, list, "irq/%u/smp_affinity_list",
+			  irq);
+	free(list);
+	return r;
+}
+
 const struct rtvm_sysops rtvm_sysops_kernel = {
 	.name = "kernel",
 	.sched_get = kernel_sched_get,
@@ -174,6 +190,7 @@ const struct rtvm_sysops rtvm_sysops_kernel = {
 	.affinity_get = kernel_affinity_get,
 	.affinity_set = kernel_affinity_set,
 	.cgroup_attach = rtvm_kernel_cgroup_attach,
+	.irq_affinity_set = kernel_irq_affinity_set,
 };
 
 /* ---- the sysroot simulation ------------------------------------------ */
@@ -476,6 +493,65 @@ out:
 	return r;
 }
 
+/* Like x86's vector allocator: the IRQ is delivered to one CPU of the
+ * requested mask (here the first online one). */
+static int sysroot_irq_affinity_set(struct rtvm_ctx *ctx, unsigned int irq,
+				    const struct rtvm_cpumask *mask)
+{
+	char buf[64], *list = NULL, *hex = NULL, eff[16];
+	struct rtvm_cpumask *on = NULL;
+	struct stat st;
+	int r, cpu, fd;
+
+	r = rtvm_fs_read(ctx, RTVM_FS_PROC, buf, sizeof(buf),
+			 "irq/%u/smp_affinity_list", irq);
+	if (r < 0)
+		return r;
+	/* The kernel: a read-only affinity file (managed, or not
+	 * balanceable) refuses writes, also root's. */
+	fd = rtvm_fs_open(ctx, RTVM_FS_PROC, O_PATH,
+			  "irq/%u/smp_affinity_list", irq);
+	if (fd >= 0) {
+		bool ro = fstat(fd, &st) == 0 && !(st.st_mode & S_IWUSR);
+
+		close(fd);
+		if (ro)
+			return -EPERM;
+	}
+	r = rtvm_ctx_online_cpus(ctx, &on);
+	if (r < 0)
+		return r;
+	r = rtvm_cpumask_op(on, RTVM_CPUMASK_AND, mask);
+	if (r < 0)
+		goto out;
+	cpu = rtvm_cpumask_next(on, -1);
+	if (cpu < 0) {
+		r = -EINVAL; /* the kernel: no online CPU in the mask */
+		goto out;
+	}
+	if ((r = rtvm_cpumask_format_list(mask, &list)) < 0 ||
+	    (r = rtvm_cpumask_format_hex(mask, &hex)) < 0)
+		goto out;
+	r = sysroot_record(ctx, "irq_set_affinity %u %s", irq, list);
+	if (r == 0)
+		r = rtvm_fs_write(ctx, RTVM_FS_PROC, list,
+				  "irq/%u/smp_affinity_list", irq);
+	if (r == 0 && rtvm_fs_read(ctx, RTVM_FS_PROC, buf, sizeof(buf),
+				   "irq/%u/smp_affinity", irq) >= 0)
+		r = rtvm_fs_write(ctx, RTVM_FS_PROC, hex, "irq/%u/smp_affinity",
+				  irq);
+	snprintf(eff, sizeof(eff), "%d", cpu);
+	if (r == 0 && rtvm_fs_read(ctx, RTVM_FS_PROC, buf, sizeof(buf),
+				   "irq/%u/effective_affinity_list", irq) >= 0)
+		r = rtvm_fs_write(ctx, RTVM_FS_PROC, eff,
+				  "irq/%u/effective_affinity_list", irq);
+out:
+	free(list);
+	free(hex);
+	rtvm_cpumask_free(on);
+	return r;
+}
+
 const struct rtvm_sysops rtvm_sysops_sysroot = {
 	.name = "sysroot",
 	.sched_get = sysroot_sched_get,
@@ -483,6 +559,7 @@ const struct rtvm_sysops rtvm_sysops_sysroot = {
 	.affinity_get = sysroot_affinity_get,
 	.affinity_set = sysroot_affinity_set,
 	.cgroup_attach = rtvm_sysroot_cgroup_attach,
+	.irq_affinity_set = sysroot_irq_affinity_set,
 };
 
 /* ---- fault-checked entry points -------------------------------------- */
@@ -542,4 +619,14 @@ int rtvm_sys_cgroup_attach(struct rtvm_ctx *ctx, struct rtvm_tid t,
 	return rtvm_fs_root_fd(ctx) >= 0 ?
 		       rtvm_sysroot_cgroup_attach(ctx, t, controller, path) :
 		       rtvm_kernel_cgroup_attach(ctx, t, controller, path);
+int rtvm_sys_irq_affinity_set(struct rtvm_ctx *ctx, unsigned int irq,
+			      const struct rtvm_cpumask *mask)
+{
+	char target[16];
+	int r;
+
+	snprintf(target, sizeof(target), "%u", irq);
+	r = rtvm_fault_check(ctx, RTVM_OP_IRQ_AFFINITY_SET, target);
+	return r < 0 ? r :
+		       rtvm_ctx_get_sysops(ctx)->irq_affinity_set(ctx, irq, mask);
 }

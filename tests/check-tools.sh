@@ -123,6 +123,40 @@ set -e
 [ "$rc" = 64 ] && grep -q 'overlap on 8' "$tmp/err" || fail "shield overlap: exit $rc"
 [ "$rc2" = 64 ] || fail "shield create without --rt-cpus: exit $rc2"
 
+# rtvm-irq on the IRQ fixture: a dry run changes nothing, steer moves the
+# IRQs off the RT CPUs and saves the changes in the sysroot's state file,
+# restore puts every affinity back, bad selectors and CPUs exit 64.
+irq="$top_builddir/examples/rtvm-irq"
+sh "$top_srcdir/tests/fixtures/gen-irqhost.sh" "$tmp/irqhost"
+iroot="$(cd "$tmp/irqhost" && pwd)"
+snap() { (cd "$iroot/proc/irq" && for f in */smp_affinity_list default_smp_affinity; do
+	printf '%s %s\n' "$f" "$(cat "$f")"; done); }
+snap >"$tmp/irq.before"
+"$irq" --sysroot "$iroot" steer --away-from 4-7 --to-rt net:eth1 --dry-run --json >"$tmp/dry.json" ||
+	fail "rtvm-irq steer --dry-run"
+grep -q '"status":[[:space:]]*"would_move"' "$tmp/dry.json" || fail "dry run lists no move"
+snap | cmp -s - "$tmp/irq.before" || fail "rtvm-irq --dry-run changed the sysroot"
+[ ! -e "$iroot/run/rtvm/irq-steer.json" ] || fail "dry run saved changes"
+"$irq" --sysroot "$iroot" steer --away-from 4-7 --to-rt net:eth1 >"$tmp/out" || fail "rtvm-irq steer"
+grep -q 'saved to .*irq-steer.json' "$tmp/out" || fail "steer does not say where it saved"
+[ "$(cat "$iroot/proc/irq/125/smp_affinity_list")" = "0-3,8-62" ] || fail "IRQ 125 not moved"
+[ "$(cat "$iroot/proc/irq/190/smp_affinity_list")" = "4-7" ] || fail "eth1 IRQ 190 not on the RT CPUs"
+"$irq" --sysroot "$iroot" steer --irq acpi --to 1 >/dev/null || fail "rtvm-irq steer --irq"
+"$irq" --sysroot "$iroot" restore >/dev/null || fail "rtvm-irq restore"
+snap | cmp -s - "$tmp/irq.before" || fail "rtvm-irq restore differs: $(snap | diff - "$tmp/irq.before" | head -3)"
+[ ! -e "$iroot/run/rtvm/irq-steer.json" ] || fail "restore kept the state file"
+set +e
+"$irq" --sysroot "$iroot" steer --away-from 4-7 --to-rt net:eth9 2>"$tmp/err"; rc=$?
+"$irq" --sysroot "$iroot" steer --away-from 0-99 2>>"$tmp/err"; rc2=$?
+"$irq" --sysroot "$iroot" steer --irq 9 2>/dev/null; rc3=$?
+"$irq" --sysroot "$iroot" restore 2>/dev/null; rc4=$?
+set -e
+[ "$rc" = 64 ] && grep -q 'net:eth9' "$tmp/err" || fail "unknown --to-rt: exit $rc"
+[ "$rc2" = 64 ] && grep -q '0-99' "$tmp/err" || fail "bad --away-from: exit $rc2"
+[ "$rc3" = 64 ] || fail "--irq without --to: exit $rc3"
+[ "$rc4" = 1 ] || fail "restore with nothing saved: exit $rc4"
+snap | cmp -s - "$tmp/irq.before" || fail "bad input changed the sysroot"
+
 # And this very machine, read-only.
 "$show" --json >/dev/null || fail "rtvm-show on this host"
 echo "ok: rtvm-show and rtvm-capture"
