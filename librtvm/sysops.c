@@ -619,6 +619,8 @@ int rtvm_sys_cgroup_attach(struct rtvm_ctx *ctx, struct rtvm_tid t,
 	return rtvm_fs_root_fd(ctx) >= 0 ?
 		       rtvm_sysroot_cgroup_attach(ctx, t, controller, path) :
 		       rtvm_kernel_cgroup_attach(ctx, t, controller, path);
+}
+
 int rtvm_sys_irq_affinity_set(struct rtvm_ctx *ctx, unsigned int irq,
 			      const struct rtvm_cpumask *mask)
 {

@@ -1914,6 +1914,229 @@ const char *rtvm_irq_get_netdev(const struct rtvm_irq *q);
 pid_t rtvm_irq_get_thread(const struct rtvm_irq *q);
 
 /* ------------------------------------------------------------------ */
+/* IRQs: steering                                                     */
+/* ------------------------------------------------------------------ */
+
+/**
+ * rtvm_irq_match() - whether an IRQ matches a selector.
+ * @q: an entry of an inventory.
+ * @selector: "N" or "N-M" (IRQ numbers), "driver:GLOB", "pci:GLOB",
+ *      "net:GLOB", "name:GLOB", or a bare GLOB matched against the actions
+ *      ("eth0-TxRx-*", "nvme*").  Globs are fnmatch(3) patterns.
+ *
+ * Only numbered IRQs match.
+ *
+ * Returns: 1 when it matches, 0 when not, -EINVAL for NULL arguments or a
+ * malformed selector ("driver:" with nothing after it, "7-3").
+ * Privileges: none.
+ */
+int rtvm_irq_match(const struct rtvm_irq *q, const char *selector);
+
+/** Flags of struct rtvm_irq_steer. */
+#define RTVM_IRQ_STEER_DRY_RUN (1u << 0)	  /* plan only, change nothing */
+#define RTVM_IRQ_STEER_NO_THREADS (1u << 1)	  /* leave irq/N-name threads */
+#define RTVM_IRQ_STEER_DEFAULT_AFFINITY (1u << 2) /* also default_smp_affinity */
+
+/**
+ * struct rtvm_irq_steer - where IRQs should go.
+ * @size: sizeof(struct rtvm_irq_steer), for later extension.
+ * @flags: RTVM_IRQ_STEER_*.
+ * @away_from: move every movable device IRQ off these CPUs (the RT CPUs):
+ *      its affinity loses them, and an IRQ left with no CPU goes to
+ *      @housekeeping.  NULL: no bulk move.
+ * @housekeeping: the CPUs IRQs moved away go to when their own affinity
+ *      has none left; NULL: the online CPUs not in @away_from.
+ * @to_rt: NULL-terminated selectors (see rtvm_irq_match()) of IRQs that
+ *      must go to the RT CPUs instead: devices passed through to the RT VM.
+ * @rt_cpus: where @to_rt IRQs go; NULL: @away_from.
+ * @select: NULL-terminated selectors of IRQs to set to @cpus.
+ * @cpus: the affinity for @select.
+ * @retries: how often a transient error (EAGAIN, EBUSY, ENOMEM, ERANGE) is
+ *      retried per IRQ; 0: 3.
+ *
+ * An IRQ takes the first rule that matches it: @to_rt, then @select, then
+ * @away_from.
+ */
+struct rtvm_irq_steer {
+	size_t size;
+	unsigned int flags;
+	const struct rtvm_cpumask *away_from;
+	const struct rtvm_cpumask *housekeeping;
+	const char *const *to_rt;
+	const struct rtvm_cpumask *rt_cpus;
+	const char *const *select;
+	const struct rtvm_cpumask *cpus;
+	unsigned int retries;
+};
+
+/** What happened to one IRQ. */
+enum rtvm_irq_status {
+	RTVM_IRQ_MOVED = 1, /* its affinity was changed (or would be: dry run) */
+	RTVM_IRQ_UNCHANGED, /* it already had the wanted affinity */
+	RTVM_IRQ_FAILED,    /* the kernel refused: see error and error_class */
+};
+
+/** Why a move failed, as callers act on it. */
+enum rtvm_irq_error_class {
+	RTVM_IRQ_ERR_NONE = 0,
+	RTVM_IRQ_ERR_TRANSIENT, /* EAGAIN, EBUSY, ENOMEM, ERANGE after retries */
+	RTVM_IRQ_ERR_NOSPACE,	/* ENOSPC: no free vector on the target CPUs */
+	RTVM_IRQ_ERR_UNMOVABLE, /* EIO, EPERM: the kernel keeps it where it is */
+	RTVM_IRQ_ERR_GONE,	/* ENOENT: the IRQ was freed meanwhile */
+	RTVM_IRQ_ERR_OTHER,	/* EINVAL and the rest */
+};
+
+/**
+ * struct rtvm_irq_move - one IRQ of a steering report (read only).
+ * @irq: the IRQ number.
+ * @name: its actions.
+ * @status: an enum rtvm_irq_status.
+ * @error_class: an enum rtvm_irq_error_class (FAILED only).
+ * @error: the last write's -errno (FAILED only), else 0.
+ * @attempts: writes made (retries included; 0 in a dry run).
+ * @managed: the kernel manages its affinity (a managed queue IRQ).
+ * @narrowed: the chip delivers to fewer CPUs than asked (x86: one).
+ * @pending: the effective affinity is still outside the new affinity; the
+ *      move completes with the IRQ's next interrupt.
+ * @thread: its irq/N-name kernel thread, 0 if none.
+ * @thread_error: moving the thread failed with this -errno, else 0.
+ * @before: the affinity before.
+ * @wanted: the affinity asked for.
+ * @effective: the effective affinity read back after the write (NULL when
+ *      the kernel does not show it, and in a dry run).
+ */
+struct rtvm_irq_move {
+	unsigned int irq;
+	const char *name;
+	int status;
+	int error_class;
+	int error;
+	unsigned int attempts;
+	bool managed;
+	bool narrowed;
+	bool pending;
+	pid_t thread;
+	int thread_error;
+	const struct rtvm_cpumask *before;
+	const struct rtvm_cpumask *wanted;
+	const struct rtvm_cpumask *effective;
+};
+
+struct rtvm_irq_report;
+
+/**
+ * rtvm_irq_steer() - set the affinity of IRQs by rule, record the old ones.
+ * @ctx: the context.
+ * @req: the rules (struct rtvm_irq_steer).
+ * @cs: where each change is recorded (the IRQ's old affinity, the irq/N
+ *      thread's old affinity, default_smp_affinity), for
+ *      rtvm_changeset_restore(); NULL records nothing.
+ * @ret: where the report is stored: every IRQ a rule chose, moved,
+ *      unchanged or failed (free with rtvm_irq_report_free()).
+ *
+ * Everything is validated before the first write.  A failure on one IRQ
+ * never stops the batch: it is classified in the report.  After each write
+ * the affinity and effective affinity are read back.  The threaded handler
+ * of a moved IRQ is moved with it (unless RTVM_IRQ_STEER_NO_THREADS).
+ *
+ * Returns: 0 (look at the report for failed IRQs), or, with nothing changed:
+ * -EINVAL (a NULL or empty mask, a CPU that is not online, no housekeeping
+ * CPU left, a malformed selector, an IRQ number that does not exist, a
+ * too small @req->size), -ENOENT (a selector that matches no IRQ), -EPERM
+ * (not allowed to write /proc/irq: the changes already made are undone),
+ * -ENOMEM, or the error of rtvm_irqs_new().
+ * Privileges: root (writing /proc/irq/N/smp_affinity_list), CAP_SYS_NICE
+ * for the irq/N threads; none with RTVM_IRQ_STEER_DRY_RUN.
+ */
+int rtvm_irq_steer(struct rtvm_ctx *ctx, const struct rtvm_irq_steer *req,
+		   struct rtvm_changeset *cs, struct rtvm_irq_report **ret);
+
+/**
+ * rtvm_irq_set_affinity() - set the affinity of one IRQ, retrying
+ *      transient errors, and record the old one.
+ * @ctx: the context.
+ * @irq: the IRQ number.
+ * @cpus: its new affinity.
+ * @cs: where the change is recorded, or NULL.
+ *
+ * A shortcut for rtvm_irq_steer() with one "N" selector, without moving
+ * the irq/N thread.
+ *
+ * Returns: 0 (also when it had @cpus already), -EINVAL (NULL or empty
+ * @cpus, a CPU not online, no such IRQ), -EIO (the kernel does not let it
+ * move: per-CPU or managed), -ENOSPC (no vector free on @cpus), -EBUSY or
+ * -EAGAIN (still busy after the retries), -EPERM (not root).
+ * Privileges: root.
+ */
+int rtvm_irq_set_affinity(struct rtvm_ctx *ctx, unsigned int irq,
+			  const struct rtvm_cpumask *cpus,
+			  struct rtvm_changeset *cs);
+
+/**
+ * rtvm_irq_report_count() - the IRQs of a report.
+ * @rep: the report.
+ *
+ * Returns: their number, 0 for NULL.
+ * Privileges: none.
+ */
+size_t rtvm_irq_report_count(const struct rtvm_irq_report *rep);
+
+/**
+ * rtvm_irq_report_get() - one IRQ of a report, in IRQ number order.
+ * @rep: the report.
+ * @i: its index, below rtvm_irq_report_count().
+ *
+ * Returns: the entry (valid until the report is freed), NULL when out of
+ * range.
+ * Privileges: none.
+ */
+const struct rtvm_irq_move *rtvm_irq_report_get(const struct rtvm_irq_report *rep,
+					       size_t i);
+
+/**
+ * rtvm_irq_report_tally() - how many IRQs of a report have a status.
+ * @rep: the report.
+ * @status: an enum rtvm_irq_status.
+ *
+ * Returns: the count, 0 for NULL.
+ * Privileges: none.
+ */
+size_t rtvm_irq_report_tally(const struct rtvm_irq_report *rep, int status);
+
+/**
+ * rtvm_irq_report_get_default_affinity() - default_smp_affinity before and
+ *      after, when RTVM_IRQ_STEER_DEFAULT_AFFINITY was asked for.
+ * @rep: the report.
+ * @before: where the old mask is stored (not a copy), or NULL.
+ * @after: where the new one is stored, or NULL.
+ *
+ * Returns: 0, -ENOENT when the report did not touch it, -EINVAL for NULL.
+ * Privileges: none.
+ */
+int rtvm_irq_report_get_default_affinity(const struct rtvm_irq_report *rep,
+					 const struct rtvm_cpumask **before,
+					 const struct rtvm_cpumask **after);
+
+/**
+ * rtvm_irq_report_free() - free a report.
+ * @rep: the report, or NULL.
+ *
+ * Returns: NULL.
+ * Privileges: none.
+ */
+struct rtvm_irq_report *rtvm_irq_report_free(struct rtvm_irq_report *rep);
+
+/**
+ * rtvm_irq_error_class_to_string() - "transient", "no-space", "unmovable",
+ *      "gone", "other" or "none".
+ * @cls: an enum rtvm_irq_error_class.
+ *
+ * Returns: the name, NULL for an unknown value.
+ * Privileges: none.
+ */
+const char *rtvm_irq_error_class_to_string(int cls);
+
+/* ------------------------------------------------------------------ */
 /* CPU shields: cpusets that keep the host off the RT CPUs            */
 /* ------------------------------------------------------------------ */
 
@@ -2139,189 +2362,6 @@ unsigned int rtvm_shield_report_get_rounds(const struct rtvm_shield_report *repo
  * rtvm_shield_report_get_count() - how many entries of one kind.
  * @report: the report.
  * @kind: an enum rtvm_shield_item_kind, or -1 for all.
-/* IRQs: steering                                                     */
-/* ------------------------------------------------------------------ */
-
-/**
- * rtvm_irq_match() - whether an IRQ matches a selector.
- * @q: an entry of an inventory.
- * @selector: "N" or "N-M" (IRQ numbers), "driver:GLOB", "pci:GLOB",
- *      "net:GLOB", "name:GLOB", or a bare GLOB matched against the actions
- *      ("eth0-TxRx-*", "nvme*").  Globs are fnmatch(3) patterns.
- *
- * Only numbered IRQs match.
- *
- * Returns: 1 when it matches, 0 when not, -EINVAL for NULL arguments or a
- * malformed selector ("driver:" with nothing after it, "7-3").
- * Privileges: none.
- */
-int rtvm_irq_match(const struct rtvm_irq *q, const char *selector);
-
-/** Flags of struct rtvm_irq_steer. */
-#define RTVM_IRQ_STEER_DRY_RUN (1u << 0)	  /* plan only, change nothing */
-#define RTVM_IRQ_STEER_NO_THREADS (1u << 1)	  /* leave irq/N-name threads */
-#define RTVM_IRQ_STEER_DEFAULT_AFFINITY (1u << 2) /* also default_smp_affinity */
-
-/**
- * struct rtvm_irq_steer - where IRQs should go.
- * @size: sizeof(struct rtvm_irq_steer), for later extension.
- * @flags: RTVM_IRQ_STEER_*.
- * @away_from: move every movable device IRQ off these CPUs (the RT CPUs):
- *      its affinity loses them, and an IRQ left with no CPU goes to
- *      @housekeeping.  NULL: no bulk move.
- * @housekeeping: the CPUs IRQs moved away go to when their own affinity
- *      has none left; NULL: the online CPUs not in @away_from.
- * @to_rt: NULL-terminated selectors (see rtvm_irq_match()) of IRQs that
- *      must go to the RT CPUs instead: devices passed through to the RT VM.
- * @rt_cpus: where @to_rt IRQs go; NULL: @away_from.
- * @select: NULL-terminated selectors of IRQs to set to @cpus.
- * @cpus: the affinity for @select.
- * @retries: how often a transient error (EAGAIN, EBUSY, ENOMEM, ERANGE) is
- *      retried per IRQ; 0: 3.
- *
- * An IRQ takes the first rule that matches it: @to_rt, then @select, then
- * @away_from.
- */
-struct rtvm_irq_steer {
-	size_t size;
-	unsigned int flags;
-	const struct rtvm_cpumask *away_from;
-	const struct rtvm_cpumask *housekeeping;
-	const char *const *to_rt;
-	const struct rtvm_cpumask *rt_cpus;
-	const char *const *select;
-	const struct rtvm_cpumask *cpus;
-	unsigned int retries;
-};
-
-/** What happened to one IRQ. */
-enum rtvm_irq_status {
-	RTVM_IRQ_MOVED = 1, /* its affinity was changed (or would be: dry run) */
-	RTVM_IRQ_UNCHANGED, /* it already had the wanted affinity */
-	RTVM_IRQ_FAILED,    /* the kernel refused: see error and error_class */
-};
-
-/** Why a move failed, as callers act on it. */
-enum rtvm_irq_error_class {
-	RTVM_IRQ_ERR_NONE = 0,
-	RTVM_IRQ_ERR_TRANSIENT, /* EAGAIN, EBUSY, ENOMEM, ERANGE after retries */
-	RTVM_IRQ_ERR_NOSPACE,	/* ENOSPC: no free vector on the target CPUs */
-	RTVM_IRQ_ERR_UNMOVABLE, /* EIO, EPERM: the kernel keeps it where it is */
-	RTVM_IRQ_ERR_GONE,	/* ENOENT: the IRQ was freed meanwhile */
-	RTVM_IRQ_ERR_OTHER,	/* EINVAL and the rest */
-};
-
-/**
- * struct rtvm_irq_move - one IRQ of a steering report (read only).
- * @irq: the IRQ number.
- * @name: its actions.
- * @status: an enum rtvm_irq_status.
- * @error_class: an enum rtvm_irq_error_class (FAILED only).
- * @error: the last write's -errno (FAILED only), else 0.
- * @attempts: writes made (retries included; 0 in a dry run).
- * @managed: the kernel manages its affinity (a managed queue IRQ).
- * @narrowed: the chip delivers to fewer CPUs than asked (x86: one).
- * @pending: the effective affinity is still outside the new affinity; the
- *      move completes with the IRQ's next interrupt.
- * @thread: its irq/N-name kernel thread, 0 if none.
- * @thread_error: moving the thread failed with this -errno, else 0.
- * @before: the affinity before.
- * @wanted: the affinity asked for.
- * @effective: the effective affinity read back after the write (NULL when
- *      the kernel does not show it, and in a dry run).
- */
-struct rtvm_irq_move {
-	unsigned int irq;
-	const char *name;
-	int status;
-	int error_class;
-	int error;
-	unsigned int attempts;
-	bool managed;
-	bool narrowed;
-	bool pending;
-	pid_t thread;
-	int thread_error;
-	const struct rtvm_cpumask *before;
-	const struct rtvm_cpumask *wanted;
-	const struct rtvm_cpumask *effective;
-};
-
-struct rtvm_irq_report;
-
-/**
- * rtvm_irq_steer() - set the affinity of IRQs by rule, record the old ones.
- * @ctx: the context.
- * @req: the rules (struct rtvm_irq_steer).
- * @cs: where each change is recorded (the IRQ's old affinity, the irq/N
- *      thread's old affinity, default_smp_affinity), for
- *      rtvm_changeset_restore(); NULL records nothing.
- * @ret: where the report is stored: every IRQ a rule chose, moved,
- *      unchanged or failed (free with rtvm_irq_report_free()).
- *
- * Everything is validated before the first write.  A failure on one IRQ
- * never stops the batch: it is classified in the report.  After each write
- * the affinity and effective affinity are read back.  The threaded handler
- * of a moved IRQ is moved with it (unless RTVM_IRQ_STEER_NO_THREADS).
- *
- * Returns: 0 (look at the report for failed IRQs), or, with nothing changed:
- * -EINVAL (a NULL or empty mask, a CPU that is not online, no housekeeping
- * CPU left, a malformed selector, an IRQ number that does not exist, a
- * too small @req->size), -ENOENT (a selector that matches no IRQ), -EPERM
- * (not allowed to write /proc/irq: the changes already made are undone),
- * -ENOMEM, or the error of rtvm_irqs_new().
- * Privileges: root (writing /proc/irq/N/smp_affinity_list), CAP_SYS_NICE
- * for the irq/N threads; none with RTVM_IRQ_STEER_DRY_RUN.
- */
-int rtvm_irq_steer(struct rtvm_ctx *ctx, const struct rtvm_irq_steer *req,
-		   struct rtvm_changeset *cs, struct rtvm_irq_report **ret);
-
-/**
- * rtvm_irq_set_affinity() - set the affinity of one IRQ, retrying
- *      transient errors, and record the old one.
- * @ctx: the context.
- * @irq: the IRQ number.
- * @cpus: its new affinity.
- * @cs: where the change is recorded, or NULL.
- *
- * A shortcut for rtvm_irq_steer() with one "N" selector, without moving
- * the irq/N thread.
- *
- * Returns: 0 (also when it had @cpus already), -EINVAL (NULL or empty
- * @cpus, a CPU not online, no such IRQ), -EIO (the kernel does not let it
- * move: per-CPU or managed), -ENOSPC (no vector free on @cpus), -EBUSY or
- * -EAGAIN (still busy after the retries), -EPERM (not root).
- * Privileges: root.
- */
-int rtvm_irq_set_affinity(struct rtvm_ctx *ctx, unsigned int irq,
-			  const struct rtvm_cpumask *cpus,
-			  struct rtvm_changeset *cs);
-
-/**
- * rtvm_irq_report_count() - the IRQs of a report.
- * @rep: the report.
- *
- * Returns: their number, 0 for NULL.
- * Privileges: none.
- */
-size_t rtvm_irq_report_count(const struct rtvm_irq_report *rep);
-
-/**
- * rtvm_irq_report_get() - one IRQ of a report, in IRQ number order.
- * @rep: the report.
- * @i: its index, below rtvm_irq_report_count().
- *
- * Returns: the entry (valid until the report is freed), NULL when out of
- * range.
- * Privileges: none.
- */
-const struct rtvm_irq_move *rtvm_irq_report_get(const struct rtvm_irq_report *rep,
-					       size_t i);
-
-/**
- * rtvm_irq_report_tally() - how many IRQs of a report have a status.
- * @rep: the report.
- * @status: an enum rtvm_irq_status.
  *
  * Returns: the count, 0 for NULL.
  * Privileges: none.
@@ -2432,40 +2472,6 @@ const char *rtvm_shield_item_get_new(const struct rtvm_shield_item *item);
  * Privileges: none.
  */
 const char *rtvm_shield_item_get_reason(const struct rtvm_shield_item *item);
-size_t rtvm_irq_report_tally(const struct rtvm_irq_report *rep, int status);
-
-/**
- * rtvm_irq_report_get_default_affinity() - default_smp_affinity before and
- *      after, when RTVM_IRQ_STEER_DEFAULT_AFFINITY was asked for.
- * @rep: the report.
- * @before: where the old mask is stored (not a copy), or NULL.
- * @after: where the new one is stored, or NULL.
- *
- * Returns: 0, -ENOENT when the report did not touch it, -EINVAL for NULL.
- * Privileges: none.
- */
-int rtvm_irq_report_get_default_affinity(const struct rtvm_irq_report *rep,
-					 const struct rtvm_cpumask **before,
-					 const struct rtvm_cpumask **after);
-
-/**
- * rtvm_irq_report_free() - free a report.
- * @rep: the report, or NULL.
- *
- * Returns: NULL.
- * Privileges: none.
- */
-struct rtvm_irq_report *rtvm_irq_report_free(struct rtvm_irq_report *rep);
-
-/**
- * rtvm_irq_error_class_to_string() - "transient", "no-space", "unmovable",
- *      "gone", "other" or "none".
- * @cls: an enum rtvm_irq_error_class.
- *
- * Returns: the name, NULL for an unknown value.
- * Privileges: none.
- */
-const char *rtvm_irq_error_class_to_string(int cls);
 
 #ifdef __cplusplus
 }
