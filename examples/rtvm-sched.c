@@ -17,8 +17,6 @@
 
 const char *program_name = "rtvm-sched";
 
-#define EXIT_UNAVAILABLE 69 /* EX_UNAVAILABLE: a feature not there yet */
-
 #ifndef SCHED_DEADLINE
 #define SCHED_DEADLINE 6
 #endif
@@ -28,6 +26,7 @@ struct opts {
 	const char *file;
 	const char *sysroot;
 	const char *vm;
+	const char *uri;
 	const char *vcpus;
 	const char *pin;
 	const char *emulator_pin;
@@ -44,7 +43,7 @@ enum {
 	OPT_FIFO = 0x100, OPT_RR, OPT_OTHER, OPT_BATCH, OPT_IDLE, OPT_DEADLINE,
 	OPT_NICE, OPT_PIN, OPT_ONE_TO_ONE, OPT_EMULATOR_PIN, OPT_PROVISION,
 	OPT_SAVE, OPT_DRY_RUN, OPT_VM, OPT_EMULATOR, OPT_IOTHREADS, OPT_VCPUS,
-	OPT_CPUS, OPT_PROFILE,
+	OPT_CPUS, OPT_PROFILE, OPT_URI,
 };
 
 static void usage(FILE *f)
@@ -53,9 +52,10 @@ static void usage(FILE *f)
 		"Usage: %s [--sysroot DIR] [-v] COMMAND [OPTION]...\n"
 		"Show and set the scheduling of a VM's threads and of the kernel threads\n"
 		"of its CPUs; every change is recorded so that \"restore\" undoes it.\n\n"
-		"  show --pid PID [--json]\n"
+		"  show (--pid PID | --vm NAME) [--json]\n"
 		"      the VM's threads: tid, role, vCPU, policy, priority, nice, affinity\n"
-		"  set --pid PID [--vcpus LIST] [--emulator] [--iothreads]\n"
+		"      (and with --vm the pins libvirt has)\n"
+		"  set (--pid PID | --vm NAME) [--vcpus LIST] [--emulator] [--iothreads]\n"
 		"      (--fifo N | --rr N | --other [--nice N] | --batch | --idle |\n"
 		"       --deadline RUNTIME_US:DEADLINE_US:PERIOD_US)\n"
 		"      [--pin LIST [--one-to-one]] [--emulator-pin LIST] [--provision-rt]\n"
@@ -65,12 +65,13 @@ static void usage(FILE *f)
 		"      undo the changes saved in FILE (by set or kthreads --save)\n"
 		"  kthreads --cpus LIST [--profile rt-host] [--save FILE] [--dry-run]\n"
 		"      ksoftirqd/ktimers FIFO 2, rcuc/rcub FIFO 4 on those CPUs\n\n"
-		"  --vm NAME               a libvirt domain (not implemented yet: exit 69)\n"
+		"  --pid PID               the VMM process (QEMU, Firecracker, cloud-hypervisor)\n"
+		"  --vm NAME               a running libvirt domain, by name or UUID\n"
+		"  --uri URI               its libvirt connection (default qemu:///system)\n"
 		"  -s, --sysroot DIR       act on the simulated host in DIR (also RTVM_SYSROOT)\n"
 		"  -v, --verbose           log what the library does\n"
 		"  -h, --help, -V, --version\n\n"
-		"Exit status: 0 done, 1 failed (nothing changed), 64 bad usage, 69 not\n"
-		"available (--vm).\n",
+		"Exit status: 0 done, 1 failed (nothing changed), 64 bad usage.\n",
 		program_name);
 }
 
@@ -131,6 +132,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "vm", required_argument, NULL, OPT_VM },
+		{ "uri", required_argument, NULL, OPT_URI },
 		{ "vcpus", required_argument, NULL, OPT_VCPUS },
 		{ "emulator", no_argument, NULL, OPT_EMULATOR },
 		{ "iothreads", no_argument, NULL, OPT_IOTHREADS },
@@ -168,6 +170,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->pid = (pid_t)v;
 			break;
 		case OPT_VM: o->vm = optarg; break;
+		case OPT_URI: o->uri = optarg; break;
 		case OPT_VCPUS: o->vcpus = optarg; break;
 		case OPT_EMULATOR: o->emulator = true; break;
 		case OPT_IOTHREADS: o->iothreads = true; break;
@@ -245,6 +248,18 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		tool_error("--nice goes with --other or --batch");
 		return -EINVAL;
 	}
+	if (o->vm && o->pid) {
+		tool_error("give --pid or --vm, not both");
+		return -EINVAL;
+	}
+	if (o->uri && !o->vm) {
+		tool_error("--uri goes with --vm");
+		return -EINVAL;
+	}
+	if (o->vm && !*o->vm) {
+		tool_error("--vm: empty domain name");
+		return -EINVAL;
+	}
 	if (o->one_to_one && !o->pin) {
 		tool_error("--one-to-one goes with --pin");
 		return -EINVAL;
@@ -288,10 +303,27 @@ static void attr_str(const struct rtvm_sched_attr *a, char *buf, size_t size)
 			 a->nice);
 }
 
-static int open_vm(struct rtvm_ctx *ctx, pid_t pid, struct rtvm_vm **ret)
+/* The VM of --pid or --vm; with --vm, o->pid becomes its QEMU's pid.  The
+ * library's log (on stderr) has already said why a domain was not found. */
+static int open_vm(struct rtvm_ctx *ctx, struct opts *o, struct rtvm_vm **ret)
 {
-	int r = rtvm_vm_new_from_pid(ctx, pid, ret);
+	pid_t pid = o->pid;
+	int r;
 
+	if (o->vm) {
+		r = rtvm_vm_new_from_libvirt(ctx, o->uri, o->vm, ret);
+		if (r < 0) {
+			tool_error("--vm %s: %s", o->vm,
+				   r == -ENOENT ? "no such domain, or no vCPU "
+				   "threads (see above)" :
+				   r == -ESRCH ? "not running on this host" :
+				   strerror(-r));
+			return r;
+		}
+		o->pid = rtvm_vm_get_pid(*ret);
+		return 0;
+	}
+	r = rtvm_vm_new_from_pid(ctx, pid, ret);
 	if (r == -ESRCH)
 		tool_error("--pid %d: no such process", (int)pid);
 	else if (r == -ENOENT)
@@ -302,7 +334,35 @@ static int open_vm(struct rtvm_ctx *ctx, pid_t pid, struct rtvm_vm **ret)
 	return r;
 }
 
-static int cmd_show(struct rtvm_ctx *ctx, const struct opts *o)
+/* The pin libvirt has for @vt, or NULL. */
+static const struct rtvm_cpumask *libvirt_pin(const struct rtvm_vm *vm,
+					       const struct rtvm_vm_thread *vt)
+{
+	const struct rtvm_cpumask *m = NULL;
+	int role = rtvm_vm_thread_get_role(vt);
+	unsigned long index = 0;
+
+	if (!rtvm_vm_get_name(vm) || role == RTVM_VM_ROLE_OTHER)
+		return NULL;
+	if (role == RTVM_VM_ROLE_VCPU) {
+		index = (unsigned long)rtvm_vm_thread_get_index(vt);
+	} else if (role == RTVM_VM_ROLE_IOTHREAD) {
+		/* libvirt names its iothreads "iothreadN", N the id. */
+		const char *name = rtvm_vm_thread_get_name(vt);
+		char *end;
+
+		if (strncmp(name, "iothread", 8) != 0)
+			return NULL;
+		index = strtoul(name + 8, &end, 10);
+		if (end == name + 8 || *end || index > UINT_MAX)
+			return NULL;
+	}
+	if (rtvm_vm_get_libvirt_pin(vm, role, (unsigned int)index, &m) < 0)
+		return NULL;
+	return m;
+}
+
+static int cmd_show(struct rtvm_ctx *ctx, struct opts *o)
 {
 	const struct rtvm_vm_thread *vt;
 	struct rtvm_host *host = NULL;
@@ -310,7 +370,7 @@ static int cmd_show(struct rtvm_ctx *ctx, const struct opts *o)
 	cJSON *root = NULL, *arr = NULL;
 	int r;
 
-	if (open_vm(ctx, o->pid, &vm) < 0)
+	if (open_vm(ctx, o, &vm) < 0)
 		return EXIT_FAILURE;
 	r = rtvm_host_new(ctx, RTVM_HOST_CPUS | RTVM_HOST_THREAD_AFFINITY, &host);
 	if (r < 0) {
@@ -321,18 +381,26 @@ static int cmd_show(struct rtvm_ctx *ctx, const struct opts *o)
 	if (o->json) {
 		root = cJSON_CreateObject();
 		cJSON_AddNumberToObject(root, "pid", o->pid);
+		if (o->vm)
+			cJSON_AddStringToObject(root, "domain",
+						rtvm_vm_get_name(vm));
 		cJSON_AddStringToObject(root, "vmm", rtvm_vm_get_vmm(vm));
 		cJSON_AddNumberToObject(root, "nr_vcpus", rtvm_vm_get_nr_vcpus(vm));
 		arr = cJSON_AddArrayToObject(root, "threads");
 	} else {
-		printf("%-8s %-9s %-5s %-15s %-14s %-5s %s\n", "TID", "ROLE",
-		       "VCPU", "NAME", "POLICY", "NICE", "AFFINITY");
+		if (o->vm)
+			printf("domain %s: QEMU pid %d\n", rtvm_vm_get_name(vm),
+			       (int)o->pid);
+		printf("%-8s %-9s %-5s %-15s %-14s %-5s %-12s%s\n", "TID",
+		       "ROLE", "VCPU", "NAME", "POLICY", "NICE", "AFFINITY",
+		       o->vm ? " LIBVIRT-PIN" : "");
 	}
 	rtvm_vm_foreach_thread(vt, vm) {
 		struct rtvm_sched_attr a = { .size = sizeof(a) };
 		const struct rtvm_thread *t = NULL;
 		pid_t tid = rtvm_vm_thread_get_tid(vt);
 		int idx = rtvm_vm_thread_get_index(vt);
+		const struct rtvm_cpumask *lvpin = libvirt_pin(vm, vt);
 		const char *aff, *role;
 		char pol[128];
 
@@ -361,15 +429,23 @@ static int cmd_show(struct rtvm_ctx *ctx, const struct opts *o)
 				cJSON_AddNumberToObject(j, "period_us", (double)(a.period_ns / 1000));
 			}
 			cJSON_AddStringToObject(j, "affinity", aff);
+			if (lvpin)
+				cJSON_AddStringToObject(j, "libvirt_pin",
+							tool_mask_str(lvpin, 1));
+			else if (o->vm)
+				cJSON_AddNullToObject(j, "libvirt_pin");
 			cJSON_AddItemToArray(arr, j);
 		} else {
 			char vc[16] = "-";
 
 			if (idx >= 0)
 				snprintf(vc, sizeof(vc), "%d", idx);
-			printf("%-8d %-9s %-5s %-15s %-14s %-5d %s\n", (int)tid,
+			printf("%-8d %-9s %-5s %-15s %-14s %-5d %-12s", (int)tid,
 			       role, vc, rtvm_vm_thread_get_name(vt), pol, a.nice,
 			       aff);
+			if (o->vm)
+				printf(" %s", lvpin ? tool_mask_str(lvpin, 1) : "-");
+			putchar('\n');
 		}
 	}
 	if (root) {
@@ -573,7 +649,7 @@ static int apply_set(struct rtvm_ctx *ctx, struct rtvm_vm *vm,
 	return 0;
 }
 
-static int cmd_set(struct rtvm_ctx *ctx, const struct opts *o)
+static int cmd_set(struct rtvm_ctx *ctx, struct opts *o)
 {
 	struct rtvm_cpumask *vcpus = NULL, *pin = NULL, *emu_pin = NULL;
 	struct rtvm_changeset *cs = NULL;
@@ -591,7 +667,7 @@ static int cmd_set(struct rtvm_ctx *ctx, const struct opts *o)
 			goto out;
 		}
 		ret = EXIT_FAILURE;
-		if (open_vm(ctx, o->pid, &vm) < 0)
+		if (open_vm(ctx, o, &vm) < 0)
 			goto out;
 		nr = rtvm_vm_get_nr_vcpus(vm);
 		if (rtvm_cpumask_next(vcpus, (int)nr - 1) >= 0) {
@@ -608,7 +684,7 @@ static int cmd_set(struct rtvm_ctx *ctx, const struct opts *o)
 	    tool_parse_cpus(ctx, "--emulator-pin", o->emulator_pin, &emu_pin) < 0)
 		goto out;
 	ret = EXIT_FAILURE;
-	if (!vm && open_vm(ctx, o->pid, &vm) < 0)
+	if (!vm && open_vm(ctx, o, &vm) < 0)
 		goto out;
 	if (o->dry_run) {
 		ret = dry_run(ctx, vm, o, vcpus, pin, emu_pin);
@@ -766,13 +842,9 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &o) < 0)
 		return EXIT_USAGE;
-	if (o.vm) {
-		tool_error("--vm %s: libvirt domains are not implemented yet: "
-			   "use --pid", o.vm);
-		return EXIT_UNAVAILABLE;
-	}
-	if ((strcmp(o.cmd, "show") == 0 || strcmp(o.cmd, "set") == 0) && !o.pid) {
-		tool_error("%s: --pid PID is required", o.cmd);
+	if ((strcmp(o.cmd, "show") == 0 || strcmp(o.cmd, "set") == 0) &&
+	    !o.pid && !o.vm) {
+		tool_error("%s: --pid PID or --vm NAME is required", o.cmd);
 		return EXIT_USAGE;
 	}
 	r = tool_new_ctx(o.sysroot, o.verbose, &ctx);

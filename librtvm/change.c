@@ -585,12 +585,23 @@ static int restore_one(struct rtvm_ctx *ctx, const struct rtvm_change *c)
 	char *path;
 	int r;
 
-	if (!c->old_value && c->kind != RTVM_CHANGE_CGROUP_CREATE)
+	if (!c->old_value && c->kind != RTVM_CHANGE_CGROUP_CREATE &&
+	    c->kind != RTVM_CHANGE_FILE)
 		return 0;
 	switch (c->kind) {
 	case RTVM_CHANGE_FILE:
 		r = rtvm_fs_split_path(c->target, &fs, &rel);
-		return r < 0 ? r : rtvm_fs_write(ctx, fs, c->old_value, "%s", rel);
+		if (r < 0)
+			return r;
+		if (c->old_value)
+			return rtvm_fs_write(ctx, fs, c->old_value, "%s", rel);
+		/* No old content: the change created the file.  Only
+		 * configuration files are ever created; kernel files are
+		 * not the library's to remove. */
+		if (fs != RTVM_FS_ETC && fs != RTVM_FS_RUN)
+			return 0;
+		r = rtvm_fs_unlink(ctx, fs, "%s", rel);
+		return r == -ENOENT ? 0 : r;
 	case RTVM_CHANGE_SYSCTL:
 		r = sysctl_path(c->target, &path);
 		if (r < 0)

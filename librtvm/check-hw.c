@@ -1147,72 +1147,33 @@ out:
 
 /* ---- irq.irqbalance ----------------------------------------------------- */
 
-/* The value of KEY in a NUL-separated environment block, or NULL. */
-static const char *environ_get(const char *env, size_t len, const char *key)
+static const char *ban_key(int kind)
 {
-	size_t kl = strlen(key);
-
-	for (const char *p = env; p < env + len; p += strlen(p) + 1)
-		if (strncmp(p, key, kl) == 0 && p[kl] == '=')
-			return p + kl + 1;
-	return NULL;
+	return kind == RTVM_IRQBALANCE_BAN_CPUS ? "IRQBALANCE_BANNED_CPUS" :
+						  "IRQBALANCE_BANNED_CPULIST";
 }
 
-/* The value of KEY in a shell-style environment file (KEY=VALUE lines,
- * optional quotes, '#' comments), copied to @out; false when absent. */
-static bool envfile_get(const char *text, const char *key, char *out,
-			size_t size)
+/* "IRQBALANCE_BANNED_CPULIST=2-15", or the automatic ban in words. */
+static void sb_add_ban(struct sb *b, int kind, const char *value)
 {
-	size_t kl = strlen(key);
-	bool found = false;
-
-	for (const char *p = text; p && *p;) {
-		const char *eol = strchr(p, '\n'), *q = p;
-		size_t n;
-
-		if (!eol)
-			eol = p + strlen(p);
-		while (q < eol && (*q == ' ' || *q == '\t'))
-			q++;
-		if (strncmp(q, "export ", 7) == 0)
-			q += 7;
-		if ((size_t)(eol - q) > kl && strncmp(q, key, kl) == 0 &&
-		    q[kl] == '=') {
-			q += kl + 1;
-			n = (size_t)(eol - q);
-			while (n && isspace((unsigned char)q[n - 1]))
-				n--;
-			if (n >= 2 && (q[0] == '"' || q[0] == '\'') &&
-			    q[n - 1] == q[0]) {
-				q++;
-				n -= 2;
-			}
-			if (n >= size)
-				n = size - 1;
-			memcpy(out, q, n);
-			out[n] = '\0';
-			found = true; /* the last one wins */
-		}
-		p = *eol ? eol + 1 : eol;
-	}
-	return found;
+	if (kind == RTVM_IRQBALANCE_BAN_AUTO)
+		sb_add(b, "no list (its own ban of isolated and nohz_full "
+			  "CPUs)");
+	else
+		sb_add(b, "%s=%s", ban_key(kind), value);
 }
 
 static int run_irqbalance(const struct rtvm_check_env *env, void *state,
 			  struct rtvm_check_result *res)
 {
-	static const char *const files[] = { "default/irqbalance",
-					     "sysconfig/irqbalance" };
 	const struct rtvm_thread *t;
-	struct rtvm_cpumask *banned = NULL, *missing = NULL, *want = NULL;
-	char list[1024] = "", hexmask[1024] = "", flist[1024], fhex[1024];
-	char *envblock = NULL, *etc = NULL;
-	const char *etc_name = "/etc/default/irqbalance", *how;
+	struct rtvm_irqbalance *ib = NULL;
+	struct rtvm_cpumask *missing = NULL, *want = NULL;
+	const struct rtvm_cpumask *banned;
+	const char *etc_name, *value, *fvalue;
 	struct sb obs = {0}, rem = {0};
-	bool have_list = false, have_hex = false, from_env = false,
-	     fl = false, fh = false;
+	int r, kind, fkind;
 	pid_t pid = -1;
-	int r = 0, envlen;
 
 	(void)state;
 	if (no_rt_cpus(env, res))
@@ -1230,103 +1191,55 @@ static int run_irqbalance(const struct rtvm_check_env *env, void *state,
 		rtvm_check_set_observed(res, "irqbalance is not running");
 		return 0;
 	}
+	r = rtvm_irqbalance_probe_pid(env->ctx, pid, &ib);
+	if (r < 0)
+		return r;
+	etc_name = rtvm_irqbalance_target_file(ib);
+	kind = rtvm_irqbalance_get_ban_kind(ib);
+	value = rtvm_irqbalance_get_ban_value(ib);
+	banned = rtvm_irqbalance_get_banned(ib);
 
-	/* What the running daemon was started with; the file is what the
-	 * next start will use. */
-	envlen = rtvm_fs_read_alloc(env->ctx, RTVM_FS_PROC, &envblock,
-				    "%d/environ", (int)pid);
-	if (envlen >= 0) {
-		const char *v;
+	/* The file is what the next start will use. */
+	if (rtvm_irqbalance_is_stale(ib)) {
+		struct sb d = {0};
 
-		from_env = true;
-		if ((v = environ_get(envblock, (size_t)envlen,
-				     "IRQBALANCE_BANNED_CPUS")) && *v) {
-			snprintf(hexmask, sizeof(hexmask), "%s", v);
-			have_hex = true;
-		}
-		if ((v = environ_get(envblock, (size_t)envlen,
-				     "IRQBALANCE_BANNED_CPULIST")) && *v) {
-			snprintf(list, sizeof(list), "%s", v);
-			have_list = true;
-		}
+		fkind = rtvm_irqbalance_file_ban(ib, &fvalue);
+		sb_add(&d, "%s sets ", etc_name);
+		sb_add_ban(&d, fkind, fvalue);
+		sb_add(&d, " but the running irqbalance has ");
+		sb_add_ban(&d, kind, value);
+		sb_add(&d, ": restart it to apply the file");
+		rtvm_check_add_detail(res, -1, "%s", sb_str(&d));
+		sb_free(&d);
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-		if (rtvm_fs_read_alloc(env->ctx, RTVM_FS_ETC, &etc, "%s",
-				       files[i]) < 0)
-			continue;
-		etc_name = i == 0 ? "/etc/default/irqbalance" :
-				    "/etc/sysconfig/irqbalance";
-		fl = envfile_get(etc, "IRQBALANCE_BANNED_CPULIST", flist,
-				 sizeof(flist)) && *flist;
-		fh = envfile_get(etc, "IRQBALANCE_BANNED_CPUS", fhex,
-				 sizeof(fhex)) && *fhex;
-		break;
-	}
-	if (!from_env && etc) {
-		if (fl) {
-			snprintf(list, sizeof(list), "%s", flist);
-			have_list = true;
-		}
-		if (fh) {
-			snprintf(hexmask, sizeof(hexmask), "%s", fhex);
-			have_hex = true;
-		}
-	} else if (from_env && etc &&
-		   (fl != have_list || (fl && strcmp(flist, list) != 0))) {
-		rtvm_check_add_detail(res, -1,
-				      "%s sets IRQBALANCE_BANNED_CPULIST=%s but "
-				      "the running irqbalance has %s: restart "
-				      "it to apply the file",
-				      etc_name, fl ? flist : "(nothing)",
-				      have_list ? list : "(nothing)");
-	}
+	if (!banned)
+		rtvm_check_add_detail(res, -1, "cannot parse %s=%s",
+				      ban_key(kind), value);
 
-	if (rtvm_cpumask_new_nr(RTVM_CPUMASK_MAX_CPUS, &banned) < 0 ||
-	    !(missing = mask_like(env)) || !(want = mask_like(env))) {
+	if (!(missing = mask_like(env))) {
 		r = -ENOMEM;
 		goto out;
 	}
-	/* irqbalance's order: IRQBALANCE_BANNED_CPUS (deprecated), then
-	 * IRQBALANCE_BANNED_CPULIST, else its own ban of the isolated and
-	 * nohz_full CPUs. */
-	if (have_hex) {
-		how = "IRQBALANCE_BANNED_CPUS";
-		if (rtvm_cpumask_parse_hex(banned, hexmask,
-					   RTVM_CPUMASK_ALLOW_EMPTY) < 0)
-			rtvm_check_add_detail(res, -1, "cannot parse "
-						       "IRQBALANCE_BANNED_CPUS=%s",
-					      hexmask);
-	} else if (have_list) {
-		how = "IRQBALANCE_BANNED_CPULIST";
-		if (rtvm_cpumask_parse_list(banned, list,
-					    RTVM_CPUMASK_ALLOW_EMPTY) < 0)
-			rtvm_check_add_detail(res, -1, "cannot parse "
-						       "IRQBALANCE_BANNED_CPULIST=%s",
-					      list);
-	} else {
-		how = "its own ban of isolated and nohz_full CPUs (no list "
-		      "set)";
-		rtvm_cpumask_op(banned, RTVM_CPUMASK_OR,
-				rtvm_host_get_cpus(env->host,
-						   RTVM_CPUS_ISOLATED));
-		rtvm_cpumask_op(banned, RTVM_CPUMASK_OR,
-				rtvm_host_get_cpus(env->host,
-						   RTVM_CPUS_NOHZ_FULL));
-	}
 	rtvm_cpumask_op(missing, RTVM_CPUMASK_COPY, env->rt);
-	rtvm_cpumask_op(missing, RTVM_CPUMASK_ANDNOT, banned);
+	if (banned)
+		rtvm_cpumask_op(missing, RTVM_CPUMASK_ANDNOT, banned);
 
 	sb_add(&obs, "irqbalance (pid %d) runs; banned: ", (int)pid);
-	sb_add_list(&obs, banned);
+	if (banned)
+		sb_add_list(&obs, banned);
 	if (!rtvm_cpumask_weight(banned))
 		sb_add(&obs, "none");
-	sb_add(&obs, ", through %s", how);
-	if (have_hex || have_list)
-		sb_add(&obs, "=%s", have_hex ? hexmask : list);
-	if (!from_env)
+	if (kind == RTVM_IRQBALANCE_BAN_AUTO)
+		sb_add(&obs, ", through its own ban of isolated and nohz_full "
+			     "CPUs (no list set)");
+	else
+		sb_add(&obs, ", through %s=%s", ban_key(kind), value);
+	if (rtvm_irqbalance_get_source(ib) != RTVM_IRQBALANCE_FROM_ENVIRON)
 		sb_add(&obs, " (read from %s: the daemon's environment is "
 			     "readable by root only)",
-		       etc ? etc_name : "defaults, no environment file");
+		       rtvm_irqbalance_get_file(ib) ?
+			       etc_name :
+			       "defaults, no environment file");
 	if (!rtvm_cpumask_weight(missing)) {
 		rtvm_check_set_status(res, RTVM_CHECK_PASS);
 		rtvm_check_set_observed(res, "%s", sb_str(&obs));
@@ -1337,24 +1250,15 @@ static int run_irqbalance(const struct rtvm_check_env *env, void *state,
 	sb_add_cpus(&obs, missing);
 	rtvm_check_set_observed(res, "%s", sb_str(&obs));
 
-	/* Keep what is banned already, add the RT CPUs. */
-	rtvm_cpumask_op(want, RTVM_CPUMASK_COPY, env->rt);
-	if (have_list || have_hex) {
-		struct rtvm_cpumask *b = mask_like(env);
-
-		if (b) {
-			int cpu;
-
-			rtvm_cpumask_foreach(cpu, banned)
-				rtvm_cpumask_set(b, (unsigned int)cpu);
-			rtvm_cpumask_op(want, RTVM_CPUMASK_OR, b);
-			rtvm_cpumask_free(b);
-		}
-	}
+	/* What rtvm_irqbalance_ban() would write: the bans in force and the
+	 * RT CPUs. */
+	r = rtvm_irqbalance_ban_mask(ib, env->rt, &want);
+	if (r < 0)
+		goto out;
 	sb_add(&rem, "set IRQBALANCE_BANNED_CPULIST=");
 	sb_add_list(&rem, want);
 	sb_add(&rem, " in %s", etc_name);
-	if (have_hex)
+	if (kind == RTVM_IRQBALANCE_BAN_CPUS)
 		sb_add(&rem, " and remove IRQBALANCE_BANNED_CPUS (it takes "
 			     "precedence)");
 	sb_add(&rem, ", then restart irqbalance (systemctl restart "
@@ -1362,9 +1266,7 @@ static int run_irqbalance(const struct rtvm_check_env *env, void *state,
 		     "irqbalance) and steer IRQs yourself");
 	rtvm_check_set_remedy(res, "%s", sb_str(&rem));
 out:
-	free(envblock);
-	free(etc);
-	rtvm_cpumask_free(banned);
+	rtvm_irqbalance_unref(ib);
 	rtvm_cpumask_free(missing);
 	rtvm_cpumask_free(want);
 	sb_free(&obs);

@@ -383,12 +383,21 @@ int rtvm_fs_open_dir_at(struct rtvm_ctx *ctx, int dirfd, const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
-static int dir_op(struct rtvm_ctx *ctx, enum rtvm_fs fs, bool mk, mode_t mode,
-		  const char *fmt, va_list ap)
+enum path_op { OP_MKDIR, OP_RMDIR, OP_UNLINK };
+
+static int path_op(struct rtvm_ctx *ctx, enum rtvm_fs fs, enum path_op op,
+		   mode_t mode, const char *fmt, va_list ap)
 {
+	static const enum rtvm_op fault_op[] = {
+		[OP_MKDIR] = RTVM_OP_MKDIR,
+		[OP_RMDIR] = RTVM_OP_RMDIR,
+		[OP_UNLINK] = RTVM_OP_UNLINK,
+	};
 	char *rel, *path = NULL, *base;
 	int parent, r;
 
+	if ((unsigned)fs >= RTVM_FS_N)
+		return -EINVAL;
 	r = vformat(&rel, fmt, ap);
 	if (r < 0)
 		return r;
@@ -397,7 +406,7 @@ static int dir_op(struct rtvm_ctx *ctx, enum rtvm_fs fs, bool mk, mode_t mode,
 		return -ENOMEM;
 	}
 	free(rel);
-	r = rtvm_fault_check(ctx, mk ? RTVM_OP_MKDIR : RTVM_OP_RMDIR, path);
+	r = rtvm_fault_check(ctx, fault_op[op], path);
 	if (r < 0)
 		goto out;
 	/* Resolve the parent inside the root, then act on the last name. */
@@ -414,8 +423,17 @@ static int dir_op(struct rtvm_ctx *ctx, enum rtvm_fs fs, bool mk, mode_t mode,
 		r = parent;
 		goto out;
 	}
-	r = mk ? mkdirat(parent, base, mode) : unlinkat(parent, base,
-							AT_REMOVEDIR);
+	switch (op) {
+	case OP_MKDIR:
+		r = mkdirat(parent, base, mode);
+		break;
+	case OP_RMDIR:
+		r = unlinkat(parent, base, AT_REMOVEDIR);
+		break;
+	case OP_UNLINK:
+		r = unlinkat(parent, base, 0);
+		break;
+	}
 	r = r < 0 ? -errno : 0;
 	close(parent);
 out:
@@ -430,7 +448,7 @@ int rtvm_fs_mkdir(struct rtvm_ctx *ctx, enum rtvm_fs fs, mode_t mode,
 	int r;
 
 	va_start(ap, fmt);
-	r = dir_op(ctx, fs, true, mode, fmt, ap);
+	r = path_op(ctx, fs, OP_MKDIR, mode, fmt, ap);
 	va_end(ap);
 	return r;
 }
@@ -441,8 +459,59 @@ int rtvm_fs_rmdir(struct rtvm_ctx *ctx, enum rtvm_fs fs, const char *fmt, ...)
 	int r;
 
 	va_start(ap, fmt);
-	r = dir_op(ctx, fs, false, 0, fmt, ap);
+	r = path_op(ctx, fs, OP_RMDIR, 0, fmt, ap);
 	va_end(ap);
+	return r;
+}
+
+int rtvm_fs_unlink(struct rtvm_ctx *ctx, enum rtvm_fs fs, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = path_op(ctx, fs, OP_UNLINK, 0, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int rtvm_fs_create(struct rtvm_ctx *ctx, enum rtvm_fs fs, const char *value,
+		   mode_t mode, const char *fmt, ...)
+{
+	size_t len = strlen(value), done = 0;
+	char *rel;
+	va_list ap;
+	int fd, r;
+
+	va_start(ap, fmt);
+	r = vformat(&rel, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	/* O_EXCL: never replaces a file someone else made meanwhile. */
+	fd = open_rel(ctx, fs, rel, O_WRONLY | O_CREAT | O_EXCL, mode);
+	if (fd < 0) {
+		free(rel);
+		return fd;
+	}
+	while (done < len) {
+		ssize_t n = write(fd, value + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? -errno : -EIO;
+			break;
+		}
+		done += (size_t)n;
+	}
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r < 0) {
+		/* No half-written file is left behind. */
+		rtvm_fs_unlink(ctx, fs, "%s", rel);
+	}
+	free(rel);
 	return r;
 }
 

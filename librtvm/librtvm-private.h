@@ -68,6 +68,13 @@ int rtvm_fs_mkdir(struct rtvm_ctx *ctx, enum rtvm_fs fs, mode_t mode,
 		  const char *fmt, ...) RTVM_PRINTF(4, 5);
 int rtvm_fs_rmdir(struct rtvm_ctx *ctx, enum rtvm_fs fs, const char *fmt, ...)
 	RTVM_PRINTF(3, 4);
+/* Remove a file (not a directory). */
+int rtvm_fs_unlink(struct rtvm_ctx *ctx, enum rtvm_fs fs, const char *fmt, ...)
+	RTVM_PRINTF(3, 4);
+/* Make a new file holding @value; -EEXIST when there is one already.  On
+ * a failed write the file is removed again. */
+int rtvm_fs_create(struct rtvm_ctx *ctx, enum rtvm_fs fs, const char *value,
+		   mode_t mode, const char *fmt, ...) RTVM_PRINTF(5, 6);
 /* A host path <-> (RTVM_FS_SYS, "fs/cgroup/x"): change records keep
  * host paths, the fs module resolves them. */
 int rtvm_fs_split_path(const char *path, enum rtvm_fs *ret_fs,
@@ -101,7 +108,8 @@ enum rtvm_op {
 	RTVM_OP_SCHED_GET = 1u << 6,
 	RTVM_OP_AFFINITY_GET = 1u << 7,
 	RTVM_OP_IRQ_AFFINITY_SET = 1u << 8, /* target: the IRQ number */
-	RTVM_OP_CGROUP_ATTACH = 1u << 9,
+	RTVM_OP_UNLINK = 1u << 9,
+	RTVM_OP_CGROUP_ATTACH = 1u << 10,
 };
 
 /* Fail the @nth (1-based) call of an operation in @ops whose target contains
@@ -223,6 +231,82 @@ int rtvm_thread_target_parse(const char *str, struct rtvm_tid *ret_t,
 
 /* The context a VM was made with (not a new reference). */
 struct rtvm_ctx *rtvm_vm_get_ctx(const struct rtvm_vm *vm);
+
+/* ---- irqbalance (irqbalance.c) --------------------------------------- */
+
+/* rtvm_irqbalance_probe() for a daemon already found (the readiness check
+ * has every thread); @pid <= 0: not running. */
+int rtvm_irqbalance_probe_pid(struct rtvm_ctx *ctx, pid_t pid,
+			      struct rtvm_irqbalance **ret);
+/* The host path of the file read, or the one rtvm_irqbalance_ban() would
+ * create; never NULL. */
+const char *rtvm_irqbalance_target_file(const struct rtvm_irqbalance *ib);
+/* What the file asks for: an enum rtvm_irqbalance_ban and its value (NULL
+ * for the automatic ban); -ENOENT without a file. */
+int rtvm_irqbalance_file_ban(const struct rtvm_irqbalance *ib,
+			     const char **ret_value);
+/* The CPUs rtvm_irqbalance_ban() would list for @cpus, in a new mask. */
+int rtvm_irqbalance_ban_mask(const struct rtvm_irqbalance *ib,
+			     const struct rtvm_cpumask *cpus,
+			     struct rtvm_cpumask **ret);
+
+/* ---- link events (netlink.c) ----------------------------------------- */
+
+enum rtvm_link_action {
+	RTVM_LINK_NEW = 1, /* a device was registered */
+	RTVM_LINK_CHANGE,  /* its flags, state or name changed (up, down) */
+	RTVM_LINK_DEL,	   /* it went away */
+	RTVM_LINK_LOST,	   /* events were dropped: look at everything again;
+			      the other fields are 0 */
+};
+
+struct rtvm_link_event {
+	enum rtvm_link_action action;
+	int ifindex;
+	char name[16];	     /* IFNAMSIZ; "" when the kernel did not say */
+	unsigned int flags;  /* IFF_* */
+	unsigned int change; /* IFF_* that changed (~0u for NEW) */
+	bool up;	     /* IFF_UP: administratively up */
+	bool lower_up;	     /* IFF_LOWER_UP: carrier */
+};
+
+struct rtvm_netlink;
+
+/* Called once per event; a negative return stops the drain with it. */
+typedef int (*rtvm_link_fn)(const struct rtvm_link_event *ev,
+			    void *userdata);
+
+/* A monitor of the link events of the calling thread's network namespace:
+ * a non-blocking NETLINK_ROUTE socket in RTNLGRP_LINK.  In a sysroot, no
+ * socket is opened: the fd is the reading end of a socket pair that
+ * rtvm_netlink_inject() feeds.  -EPERM/-EPROTONOSUPPORT/-ENOMEM/-EIO. */
+int rtvm_netlink_open(struct rtvm_ctx *ctx, struct rtvm_netlink **ret);
+/* The fd to poll() for POLLIN; owned by the monitor. */
+int rtvm_netlink_get_fd(const struct rtvm_netlink *nl);
+/* Whether this is a sysroot's monitor, fed by rtvm_netlink_inject(). */
+bool rtvm_netlink_is_fake(const struct rtvm_netlink *nl);
+/* Read every pending message without blocking and report the link events
+ * in order.  Returns how many were reported (0: none pending), or a
+ * negative errno (of the socket, or of @fn). */
+int rtvm_netlink_drain(struct rtvm_netlink *nl, rtvm_link_fn fn,
+		       void *userdata);
+/* Sysroot monitors only (-EOPNOTSUPP otherwise): queue @ev as the kernel
+ * would send it. */
+int rtvm_netlink_inject(struct rtvm_netlink *nl,
+			const struct rtvm_link_event *ev);
+/* Close; NULL is ignored.  Returns NULL. */
+struct rtvm_netlink *rtvm_netlink_close(struct rtvm_netlink *nl);
+/* What libvirt said about a VM's domain (vm-libvirt.c); the VM owns it. */
+struct rtvm_vm_libvirt;
+void rtvm_vm_libvirt_free(struct rtvm_vm_libvirt *lv);
+void rtvm_vm_set_libvirt(struct rtvm_vm *vm, struct rtvm_vm_libvirt *lv);
+const struct rtvm_vm_libvirt *rtvm_vm_get_libvirt(const struct rtvm_vm *vm);
+/* The QEMU pid of libvirt domain @name from the pid file in libvirt's run
+ * directory (RTVM_FS_RUN), checked against that process's command line:
+ * -ESRCH when there is no pid file or it is stale, -EBADMSG when it holds
+ * no pid, -EINVAL for a name that cannot be a file name. */
+int rtvm_libvirt_domain_pid(struct rtvm_ctx *ctx, const char *name,
+			    pid_t *ret);
 
 /* ---- cgroups (cgroup.c) ---------------------------------------------- */
 

@@ -311,16 +311,107 @@ static int cg_children_ratio(struct rtvm_ctx *ctx, const struct cpu_hier *h,
 	return 0;
 }
 
+/* Record and write a cgroup's cpu.rt_runtime_us. */
+static int rt_write(struct rtvm_ctx *ctx, const struct cpu_hier *h,
+		    const char *cg, long long old_us, long long new_us,
+		    struct rtvm_changeset *cs)
+{
+	char *rel = NULL, *host = NULL, old[32], value[32];
+	int r;
+
+	snprintf(old, sizeof(old), "%lld", old_us);
+	snprintf(value, sizeof(value), "%lld", new_us);
+	if ((r = cg_file(h, cg, "cpu.rt_runtime_us", &rel)) < 0 ||
+	    (r = rtvm_fs_join_path(h->fs, rel, &host)) < 0)
+		goto out;
+	/* Recorded first: whatever happens next, restore knows. */
+	r = rtvm_changeset_add(cs, RTVM_CHANGE_FILE, host, old, value);
+	if (r < 0)
+		goto out;
+	r = rtvm_fs_write(ctx, h->fs, value, "%s", rel);
+	if (r < 0) {
+		err(ctx, "cannot give cpu cgroup %s RT runtime %s us: %s", cg,
+		    value, strerror(-r));
+		goto out;
+	}
+	info(ctx, "cpu cgroup %s: cpu.rt_runtime_us %s -> %s", cg, old, value);
+out:
+	free(rel);
+	free(host);
+	return r;
+}
+
+/*
+ * Make @need (a bandwidth ratio) free in cgroup @cg (a path, "" for the
+ * root) for a new child, by raising @cg's runtime, and its ancestors' in
+ * turn, by what is missing.  A cgroup that already gave all its runtime to
+ * one child (libvirt's vcpu0) then has room for a sibling (vcpu1).  The
+ * root is never raised.  Writes go top-down, each recorded in @cs.
+ */
+static int rt_make_room(struct rtvm_ctx *ctx, const struct cpu_hier *h,
+			const char *cg, uint64_t need, unsigned int depth,
+			struct rtvm_changeset *cs)
+{
+	uint64_t ratio, used, missing;
+	long long runtime, period, add;
+	char *parent, *slash;
+	int r;
+
+	if (depth > 64)
+		return -EINVAL;
+	r = cg_ratio(ctx, h, cg, &ratio, &period);
+	if (r == 0)
+		r = cg_children_ratio(ctx, h, cg, &used);
+	if (r < 0)
+		return r;
+	if (ratio >= used && ratio - used >= need)
+		return 0;
+	if (!*cg) {
+		err(ctx, "cannot give RT runtime below the root cpu cgroup: it "
+			 "has no RT budget left");
+		return -ENOSPC;
+	}
+	r = cg_read_ll(ctx, h, cg, "cpu.rt_runtime_us", &runtime);
+	if (r < 0)
+		return r;
+	missing = used + need - ratio;
+	/* The smallest runtime whose ratio (rounded down, as the kernel
+	 * does) reaches what is needed. */
+	add = (long long)(((ratio + missing) * (uint64_t)period +
+			   (1ull << BW_SHIFT) - 1) >> BW_SHIFT) - runtime;
+	if (runtime < 0 || runtime + add > period) {
+		err(ctx, "cannot give cpu cgroup %s %lld us more RT runtime: "
+			 "above its period", cg, add);
+		return -ENOSPC;
+	}
+	parent = strdup(cg);
+	if (!parent)
+		return -ENOMEM;
+	slash = strrchr(parent, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		parent[0] = '\0';
+	/* The parent's children then hold this much more, as the kernel
+	 * counts it. */
+	r = rt_make_room(ctx, h, parent,
+			 ((uint64_t)(runtime + add) << BW_SHIFT) /
+			 (uint64_t)period - ratio, depth + 1, cs);
+	free(parent);
+	if (r < 0)
+		return r;
+	return rt_write(ctx, h, cg, runtime, runtime + add, cs);
+}
+
 /* Give RT runtime to @cg and the ancestors between it and the first one
  * that has some, top-down, recording each write in @cs. */
 static int rt_provision(struct rtvm_ctx *ctx, const struct cpu_hier *h,
 			const char *cg, struct rtvm_changeset *cs)
 {
 	size_t len = strlen(cg), ends[64], n = 0, k, plen;
-	char *path = NULL, *rel = NULL, *host = NULL;
 	uint64_t ratio, used = 0, avail;
 	long long runtime, period, give, prev_give = 0, prev_period = 1;
-	char old[32], value[32];
+	char *path = NULL;
 	int r;
 
 	/* "/machine/vm1": levels "/machine" and "/machine/vm1" */
@@ -358,6 +449,32 @@ static int rt_provision(struct rtvm_ctx *ctx, const struct cpu_hier *h,
 	if (r < 0)
 		goto out;
 	avail = ratio > used ? ratio - used : 0;
+	if (k > 0) {
+		/* Below a cgroup that has runtime (a VM's, whose other vCPU
+		 * took it all): raise it rather than give nothing. */
+		uint64_t want;
+
+		path[ends[k]] = '\0';
+		r = cg_read_ll(ctx, h, path, "cpu.rt_period_us", &period);
+		path[ends[k]] = cg[ends[k]];
+		if (r < 0 || period <= 0)
+			period = RT_DEFAULT_PERIOD_US;
+		/* Rounded up: the runtime given below comes out whole. */
+		want = (((uint64_t)RT_PROVISION_US << BW_SHIFT) +
+			(uint64_t)period - 1) / (uint64_t)period;
+		path[plen] = '\0';
+		if (avail < want) {
+			r = rt_make_room(ctx, h, path, want - avail, 0, cs);
+			if (r == 0)
+				r = cg_ratio(ctx, h, path, &ratio, NULL);
+			if (r == 0)
+				r = cg_children_ratio(ctx, h, path, &used);
+			avail = ratio > used ? ratio - used : 0;
+		}
+		path[plen] = cg[plen];
+		if (r < 0)
+			goto out;
+	}
 	for (; k < n; k++) {
 		path[ends[k]] = '\0';
 		r = cg_read_ll(ctx, h, path, "cpu.rt_runtime_us", &runtime);
@@ -379,26 +496,9 @@ static int rt_provision(struct rtvm_ctx *ctx, const struct cpu_hier *h,
 			r = -ENOSPC;
 			goto out;
 		}
-		snprintf(old, sizeof(old), "%lld", runtime);
-		snprintf(value, sizeof(value), "%lld", give);
-		if ((r = cg_file(h, path, "cpu.rt_runtime_us", &rel)) < 0 ||
-		    (r = rtvm_fs_join_path(h->fs, rel, &host)) < 0)
-			goto out;
-		/* Recorded first: whatever happens next, restore knows. */
-		r = rtvm_changeset_add(cs, RTVM_CHANGE_FILE, host, old, value);
+		r = rt_write(ctx, h, path, runtime, give, cs);
 		if (r < 0)
 			goto out;
-		r = rtvm_fs_write(ctx, h->fs, value, "%s", rel);
-		if (r < 0) {
-			err(ctx, "cannot give cpu cgroup %s RT runtime %s us: %s",
-			    path, value, strerror(-r));
-			goto out;
-		}
-		info(ctx, "cpu cgroup %s: cpu.rt_runtime_us %s -> %s", path, old,
-		     value);
-		free(rel);
-		free(host);
-		rel = host = NULL;
 		path[ends[k]] = cg[ends[k]];
 		/* Its children had none (a parent without runtime has no
 		 * children with some): all of it is theirs. */
@@ -407,8 +507,6 @@ static int rt_provision(struct rtvm_ctx *ctx, const struct cpu_hier *h,
 	}
 	r = 0;
 out:
-	free(rel);
-	free(host);
 	free(path);
 	return r;
 }

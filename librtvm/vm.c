@@ -63,6 +63,7 @@ struct rtvm_vm {
 	struct rtvm_ctx *ctx;
 	pid_t pid;
 	struct vm_scan s;
+	struct rtvm_vm_libvirt *lv; /* NULL unless found through libvirt */
 };
 
 static void scan_free(struct vm_scan *s)
@@ -319,6 +320,7 @@ RTVM_EXPORT struct rtvm_vm *rtvm_vm_unref(struct rtvm_vm *vm)
 	if (!vm || --vm->refcount > 0)
 		return NULL;
 	scan_free(&vm->s);
+	rtvm_vm_libvirt_free(vm->lv);
 	rtvm_unref(vm->ctx);
 	free(vm);
 	return NULL;
@@ -437,4 +439,15 @@ RTVM_EXPORT const char *rtvm_vm_role_to_string(int role)
 struct rtvm_ctx *rtvm_vm_get_ctx(const struct rtvm_vm *vm)
 {
 	return vm->ctx;
+}
+
+void rtvm_vm_set_libvirt(struct rtvm_vm *vm, struct rtvm_vm_libvirt *lv)
+{
+	rtvm_vm_libvirt_free(vm->lv);
+	vm->lv = lv;
+}
+
+const struct rtvm_vm_libvirt *rtvm_vm_get_libvirt(const struct rtvm_vm *vm)
+{
+	return vm->lv;
 }

@@ -1,10 +1,13 @@
 #!/bin/sh
 # Install what librtvm needs to build, test and benchmark, from Debian's
-# packages.  Idempotent: packages already present are left alone.
+# packages.  Idempotent: packages already present are left alone.  The
+# libvirt daemon and QEMU are for the e2e test, which runs them itself
+# (no default network, no service started here).
 set -eu
 PKGS="autoconf automake libtool pkg-config make gcc check \
 libcgroup-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libcjson-dev \
-libvirt-dev zlib1g-dev procps util-linux valgrind xz-utils python3 tuna rt-tests"
+libvirt-dev zlib1g-dev procps util-linux valgrind xz-utils python3 tuna rt-tests \
+libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

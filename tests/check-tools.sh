@@ -82,7 +82,7 @@ set -e
 grep -q '0-99' "$tmp/err" || fail "rtvm-check does not name the bad CPU list"
 
 # rtvm-sched on the fixture: show the VM, change one vCPU and put it back
-# byte for byte, name bad values, refuse libvirt for now.
+# byte for byte, name bad values.
 sched="$top_builddir/examples/rtvm-sched"
 n=$("$sched" --sysroot "$root" show --pid 4242 --json | grep -c '"role":[[:space:]]*"vcpu"')
 [ "$n" = 2 ] || fail "rtvm-sched show lists $n vCPUs"
@@ -96,10 +96,44 @@ cmp -s "$tmp/4250" "$root/proc/4242/task/4250/stat" || fail "vCPU 0 changed"
 cmp -s "$tmp/4251" "$root/proc/4242/task/4251/stat" || fail "vCPU 1 not restored byte for byte"
 set +e
 "$sched" --sysroot "$root" set --pid 4242 --fifo 120 2>"$tmp/err"; rc=$?
-"$sched" --sysroot "$root" show --vm x 2>/dev/null; rc2=$?
+"$sched" --sysroot "$root" show --pid 4242 --vm vm1 2>/dev/null; rc2=$?
 set -e
 [ "$rc" = 64 ] && grep -q 120 "$tmp/err" || fail "rtvm-sched --fifo 120: exit $rc"
-[ "$rc2" = 69 ] || fail "rtvm-sched --vm: exit $rc2"
+[ "$rc2" = 64 ] || fail "rtvm-sched --pid with --vm: exit $rc2"
+
+# rtvm-sched --vm: libvirt's test driver (in the client library, no
+# daemon) has the fixture's QEMU as domain vm1 with its vCPUs pinned; the
+# pid file is the fixture's.
+cat >"$tmp/node.xml" <<'EOF'
+<node>
+ <cpu><mhz>2000</mhz><model>i686</model><nodes>1</nodes><sockets>1</sockets><cores>4</cores><threads>1</threads></cpu>
+ <domain type='test'>
+  <name>vm1</name><memory>65536</memory><vcpu placement='static'>2</vcpu>
+  <cputune><vcpupin vcpu='0' cpuset='2'/><vcpupin vcpu='1' cpuset='3'/></cputune>
+  <os><type>hvm</type></os>
+ </domain>
+</node>
+EOF
+mkdir -p "$root/run/libvirt/qemu"
+echo 4242 >"$root/run/libvirt/qemu/vm1.pid"
+uri="test://$(cd "$tmp" && pwd)/node.xml"
+"$sched" --sysroot "$root" show --vm vm1 --uri "$uri" --json >"$tmp/vm.json" || fail "rtvm-sched show --vm"
+grep -q '"domain":[[:space:]]*"vm1"' "$tmp/vm.json" || fail "show --vm: no domain"
+grep -q '"libvirt_pin":[[:space:]]*"3"' "$tmp/vm.json" || fail "show --vm: no libvirt pin"
+"$sched" --sysroot "$root" set --vm vm1 --uri "$uri" --vcpus 1 --fifo 5 --save "$tmp/vm-sched.json" >/dev/null ||
+	fail "rtvm-sched set --vm"
+if cmp -s "$tmp/4251" "$root/proc/4242/task/4251/stat"; then fail "--vm: vCPU 1 unchanged"; fi
+"$sched" --sysroot "$root" restore "$tmp/vm-sched.json" >/dev/null || fail "rtvm-sched restore (--vm)"
+cmp -s "$tmp/4251" "$root/proc/4242/task/4251/stat" || fail "--vm: vCPU 1 not restored"
+set +e
+"$sched" --sysroot "$root" show --vm nosuchvm --uri "$uri" >"$tmp/out" 2>"$tmp/err"; rc=$?
+"$sched" --sysroot "$root" show --vm vm1 --uri "bogus:///system" 2>"$tmp/err2"; rc2=$?
+"$sched" --sysroot "$root" show --uri "$uri" 2>/dev/null; rc3=$?
+set -e
+[ "$rc" = 1 ] && grep -q nosuchvm "$tmp/err" || fail "--vm nosuchvm: exit $rc: $(cat "$tmp/err")"
+[ ! -s "$tmp/out" ] || fail "--vm nosuchvm printed on stdout"
+[ "$rc2" = 1 ] && grep -q 'bogus:///system' "$tmp/err2" || fail "--uri bogus: exit $rc2"
+[ "$rc3" = 64 ] || fail "--uri without --vm: exit $rc3"
 
 # rtvm-shield: dry run changes nothing, create/destroy round trip, usage.
 shield="$top_builddir/examples/rtvm-shield"

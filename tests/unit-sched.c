@@ -661,6 +661,78 @@ START_TEST(test_rt_group)
 }
 END_TEST
 
+/* libvirt's cgroup v1 layout: one cpu cgroup per vCPU under the domain's.
+ * The first vCPU's provisioning gives the domain's cgroup runtime that
+ * its one child then holds; the second vCPU needs the domain's cgroup
+ * (and "machine") raised, not -ENOSPC. */
+START_TEST(test_rt_group_per_vcpu)
+{
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_changeset *cs = new_cs(ctx);
+	struct rtvm_sched_attr a = attr(SCHED_FIFO, 5, 0);
+	struct rtvm_vm *vm;
+	unsigned int skipped = 9;
+
+#define DOMCG CPUCG "/machine/vm1.libvirt-qemu"
+	tu_write(ctx, CPUCG "/cpu.rt_runtime_us", "950000\n");
+	tu_write(ctx, CPUCG "/cpu.rt_period_us", "1000000\n");
+	tu_write(ctx, CPUCG "/machine/cpu.rt_runtime_us", "0\n");
+	tu_write(ctx, DOMCG "/cpu.rt_runtime_us", "0\n");
+	tu_write(ctx, DOMCG "/vcpu0/cpu.rt_runtime_us", "0\n");
+	tu_write(ctx, DOMCG "/vcpu1/cpu.rt_runtime_us", "0\n");
+	tu_write(ctx, DOMCG "/emulator/cpu.rt_runtime_us", "0\n");
+	tu_write(ctx, "proc/4242/task/4250/cgroup",
+		 "12:cpu,cpuacct:/machine/vm1.libvirt-qemu/vcpu0\n");
+	tu_write(ctx, "proc/4242/task/4251/cgroup",
+		 "12:cpu,cpuacct:/machine/vm1.libvirt-qemu/vcpu1\n");
+	vm = new_vm(ctx);
+	ck_assert_int_eq(rtvm_ctx_add_fault(ctx, RTVM_OP_SCHED_SET, "4242/4250",
+					    1, 1, EPERM), 0);
+	ck_assert_int_eq(rtvm_ctx_add_fault(ctx, RTVM_OP_SCHED_SET, "4242/4251",
+					    1, 1, EPERM), 0);
+	ck_assert_int_eq(rtvm_vm_set_sched(vm, RTVM_VM_ROLE_VCPU, NULL, &a,
+					   RTVM_SCHED_PROVISION_RT, cs,
+					   &skipped), 0);
+	ck_assert_uint_eq(skipped, 0);
+	expect_policy(ctx, QEMU, VCPU0, SCHED_FIFO, 5);
+	expect_policy(ctx, QEMU, VCPU1, SCHED_FIFO, 5);
+	expect_file(ctx, CPUCG "/machine/cpu.rt_runtime_us", "20000");
+	expect_file(ctx, DOMCG "/cpu.rt_runtime_us", "20000");
+	expect_file(ctx, DOMCG "/vcpu0/cpu.rt_runtime_us", "10000");
+	expect_file(ctx, DOMCG "/vcpu1/cpu.rt_runtime_us", "10000");
+	expect_file(ctx, DOMCG "/emulator/cpu.rt_runtime_us", "0");
+	/* machine, domain, vcpu0, thread; machine, domain, vcpu1, thread */
+	ck_assert_uint_eq(rtvm_changeset_get_count(cs), 8);
+
+	ck_assert_int_eq(rtvm_changeset_restore(cs, 0), 0);
+	expect_file(ctx, CPUCG "/machine/cpu.rt_runtime_us", "0");
+	expect_file(ctx, DOMCG "/cpu.rt_runtime_us", "0");
+	expect_file(ctx, DOMCG "/vcpu0/cpu.rt_runtime_us", "0");
+	expect_file(ctx, DOMCG "/vcpu1/cpu.rt_runtime_us", "0");
+
+	/* The root cannot be raised: no room there is -ENOSPC, and nothing
+	 * stays changed. */
+	rtvm_ctx_clear_faults(ctx);
+	tu_write(ctx, CPUCG "/machine.slice/cpu.rt_runtime_us", "935000\n");
+	ck_assert_int_eq(rtvm_ctx_add_fault(ctx, RTVM_OP_SCHED_SET, "4242/4250",
+					    1, 1, EPERM), 0);
+	ck_assert_int_eq(rtvm_ctx_add_fault(ctx, RTVM_OP_SCHED_SET, "4242/4251",
+					    1, 1, EPERM), 0);
+	ck_assert_int_eq(rtvm_vm_set_sched(vm, RTVM_VM_ROLE_VCPU, NULL, &a,
+					   RTVM_SCHED_PROVISION_RT, cs,
+					   &skipped), -ENOSPC);
+	ck_assert_ptr_nonnull(strstr(log_last, "no RT budget"));
+	expect_file(ctx, CPUCG "/machine/cpu.rt_runtime_us", "0");
+	expect_file(ctx, DOMCG "/cpu.rt_runtime_us", "0");
+	expect_file(ctx, DOMCG "/vcpu0/cpu.rt_runtime_us", "0");
+	expect_policy(ctx, QEMU, VCPU0, SCHED_FIFO, 1);
+#undef DOMCG
+	rtvm_vm_unref(vm);
+	rtvm_changeset_unref(cs);
+	rtvm_unref(ctx);
+}
+END_TEST
+
 START_TEST(test_rt_group_failures)
 {
 	struct rtvm_ctx *ctx = new_ctx();
@@ -743,6 +815,7 @@ int main(void)
 	tcase_add_test(tc, test_kthreads_all_or_nothing);
 	tcase_add_test(tc, test_rt_group);
 	tcase_add_test(tc, test_rt_group_failures);
+	tcase_add_test(tc, test_rt_group_per_vcpu);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

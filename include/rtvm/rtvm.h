@@ -821,7 +821,8 @@ const char *rtvm_thread_get_cgroup(const struct rtvm_thread *t,
 
 /** What a change record changed. */
 enum rtvm_change_kind {
-	RTVM_CHANGE_FILE = 1,	     /* a file's content (sysfs, procfs) */
+	RTVM_CHANGE_FILE = 1,	     /* a file's content (sysfs, procfs, /etc);
+				      * without an old value: a created file */
 	RTVM_CHANGE_SYSCTL,	     /* a /proc/sys entry, by dotted name */
 	RTVM_CHANGE_IRQ_AFFINITY,    /* an IRQ's smp_affinity_list */
 	RTVM_CHANGE_THREAD_SCHED,    /* policy, priority, nice, deadline */
@@ -938,7 +939,8 @@ const char *rtvm_change_get_target(const struct rtvm_change *c);
  *
  * Thread scheduling values read "POLICY:PRIORITY:NICE" or, for deadline,
  * "deadline:RUNTIME:DEADLINE:PERIOD" (nanoseconds); affinities are CPU
- * lists; created cgroups have no old value.
+ * lists; created cgroups and files (configuration files in /etc or /run,
+ * which restore removes) have no old value.
  *
  * Returns: the value (lent), NULL when there was none or @c is NULL.
  * Privileges: none.
@@ -1383,6 +1385,70 @@ struct rtvm_vm_thread;
  */
 int rtvm_vm_new_from_pid(struct rtvm_ctx *ctx, pid_t pid,
 			 struct rtvm_vm **ret);
+
+/**
+ * rtvm_vm_new_from_libvirt() - find the threads of a running libvirt QEMU
+ *      domain of this host.
+ * @ctx: the context; the VM holds a reference on it.
+ * @uri: the libvirt connection URI, or NULL for "qemu:///system".  Only
+ *       local URIs of the system instance: a VM's threads can be tuned only
+ *       on the host it runs on.
+ * @domain: the domain's name or UUID.
+ * @ret: where the VM is stored (one reference).
+ *
+ * A read-only libvirt connection looks the domain up and reads the pins
+ * libvirt has for it (vcpupin, emulatorpin, iothreadpin: see
+ * rtvm_vm_get_libvirt_pin()).  The QEMU pid comes from the pid file in
+ * libvirt's run directory (libvirt/qemu/NAME.pid, inside the sysroot if
+ * one is set), checked against that process's command line; its threads
+ * are then found as by rtvm_vm_new_from_pid(), and their count checked
+ * against libvirt's.  The connection is closed before returning.
+ *
+ * libvirt prints its errors on standard error unless told otherwise: this
+ * function sets libvirt's process-wide error function to one that prints
+ * nothing, and logs libvirt's messages through the context instead.
+ *
+ * Returns: 0, or -EINVAL (NULL argument, empty @domain, a name that cannot
+ * be a file name), -EOPNOTSUPP (a remote or session URI), -ECONNREFUSED
+ * (no libvirt at @uri: the log names the URI and libvirt's reason),
+ * -EACCES (libvirt refused), -ENOENT (no such domain, or its QEMU has no
+ * threads named like vCPUs: the log says which), -ESRCH (the domain is not
+ * running, or its pid file is missing or stale), -EBADMSG (a pid file
+ * without a pid), -EIO (another libvirt error, logged), -ENOMEM.
+ * Privileges: libvirt's read-only access (its read-only socket); reading
+ * libvirt's run directory (usually anyone).
+ */
+int rtvm_vm_new_from_libvirt(struct rtvm_ctx *ctx, const char *uri,
+			     const char *domain, struct rtvm_vm **ret);
+
+/**
+ * rtvm_vm_get_name() - the libvirt domain's name of a VM found with
+ *      rtvm_vm_new_from_libvirt().
+ * @vm: the VM.
+ *
+ * Returns: the name (lent), or NULL for a VM found by pid, or NULL @vm.
+ * Privileges: none.
+ */
+const char *rtvm_vm_get_name(const struct rtvm_vm *vm);
+
+/**
+ * rtvm_vm_get_libvirt_pin() - the CPUs libvirt pins a thread of the VM to,
+ *      as libvirt said when the VM was found (a refresh does not ask
+ *      again).  Where the domain's XML pins nothing, libvirt reports the
+ *      CPUs the thread may use (all, or the domain's cpuset).
+ * @vm: a VM from rtvm_vm_new_from_libvirt().
+ * @role: RTVM_VM_ROLE_VCPU, RTVM_VM_ROLE_EMULATOR or RTVM_VM_ROLE_IOTHREAD.
+ * @index: the vCPU index, or the iothread id (libvirt's iothread_id, the N
+ *         of QEMU's "IO iothreadN"); ignored for the emulator.
+ * @ret: where the mask is stored (lent by @vm).
+ *
+ * Returns: 0, or -EINVAL (NULL argument, another role), -ENOENT (a VM not
+ * from libvirt, no such vCPU or iothread, or libvirt could not say).
+ * Privileges: none.
+ */
+int rtvm_vm_get_libvirt_pin(const struct rtvm_vm *vm, int role,
+			    unsigned int index,
+			    const struct rtvm_cpumask **ret);
 
 /**
  * rtvm_vm_ref() - take a reference on a VM.
@@ -2135,6 +2201,180 @@ struct rtvm_irq_report *rtvm_irq_report_free(struct rtvm_irq_report *rep);
  * Privileges: none.
  */
 const char *rtvm_irq_error_class_to_string(int cls);
+/* irqbalance: whether it will undo IRQ steering                      */
+/* ------------------------------------------------------------------ */
+
+/** Where the bans of rtvm_irqbalance_get_banned() were read. */
+enum rtvm_irqbalance_source {
+	RTVM_IRQBALANCE_FROM_ENVIRON = 0, /* the running daemon's environment */
+	RTVM_IRQBALANCE_FROM_FILE,	  /* its environment file in /etc */
+	RTVM_IRQBALANCE_FROM_DEFAULTS,	  /* neither: no file, not readable */
+};
+
+/** Which of irqbalance's rules bans the CPUs, in its order of precedence. */
+enum rtvm_irqbalance_ban {
+	RTVM_IRQBALANCE_BAN_AUTO = 0, /* no variable: isolated + nohz_full */
+	RTVM_IRQBALANCE_BAN_CPULIST,  /* IRQBALANCE_BANNED_CPULIST */
+	RTVM_IRQBALANCE_BAN_CPUS,     /* IRQBALANCE_BANNED_CPUS (hex; wins) */
+};
+
+struct rtvm_irqbalance;
+
+/**
+ * rtvm_irqbalance_probe() - find out whether irqbalance runs and which CPUs
+ *      it keeps interrupts off.
+ * @ctx: the context; the result holds a reference on it.
+ * @ret: where the result is stored (one reference).
+ *
+ * irqbalance settles its banned CPUs when it starts: IRQBALANCE_BANNED_CPUS
+ * (a hex mask) when set and not empty, else IRQBALANCE_BANNED_CPULIST, else
+ * the isolated and nohz_full CPUs.  The bans in force are read from the
+ * running daemon's environment (/proc/PID/environ, readable by root only);
+ * without it, from its environment file, /etc/default/irqbalance or else
+ * /etc/sysconfig/irqbalance (shell syntax: KEY=VALUE, optional quotes and
+ * "export", '#' comments, the last assignment wins); without either, the
+ * automatic ban.  When irqbalance does not run, the result says what its
+ * next start would ban.  A value that does not parse is logged, naming it.
+ *
+ * Returns: 0, or -EINVAL (NULL argument), -ENOMEM, or the error of listing
+ * the processes.
+ * Privileges: none; root to read the daemon's environment.
+ */
+int rtvm_irqbalance_probe(struct rtvm_ctx *ctx, struct rtvm_irqbalance **ret);
+
+/**
+ * rtvm_irqbalance_ref() - take a reference on a probe result.
+ * @ib: the result, or NULL.
+ *
+ * Returns: @ib.
+ * Privileges: none.
+ */
+struct rtvm_irqbalance *rtvm_irqbalance_ref(struct rtvm_irqbalance *ib);
+
+/**
+ * rtvm_irqbalance_unref() - drop a reference; the last frees the result.
+ * @ib: the result, or NULL.
+ *
+ * Returns: NULL, always.
+ * Privileges: none.
+ */
+struct rtvm_irqbalance *rtvm_irqbalance_unref(struct rtvm_irqbalance *ib);
+
+/**
+ * rtvm_irqbalance_get_pid() - the daemon's process.
+ * @ib: the result.
+ *
+ * Returns: its pid, 0 when irqbalance does not run, -EINVAL for NULL.
+ * Privileges: none.
+ */
+pid_t rtvm_irqbalance_get_pid(const struct rtvm_irqbalance *ib);
+
+/**
+ * rtvm_irqbalance_get_source() - where the bans were read.
+ * @ib: the result.
+ *
+ * Returns: an enum rtvm_irqbalance_source, or -EINVAL for NULL.
+ * Privileges: none.
+ */
+int rtvm_irqbalance_get_source(const struct rtvm_irqbalance *ib);
+
+/**
+ * rtvm_irqbalance_get_ban_kind() - which rule bans the CPUs.
+ * @ib: the result.
+ *
+ * Returns: an enum rtvm_irqbalance_ban, or -EINVAL for NULL.
+ * Privileges: none.
+ */
+int rtvm_irqbalance_get_ban_kind(const struct rtvm_irqbalance *ib);
+
+/**
+ * rtvm_irqbalance_get_ban_value() - the value of the variable in force,
+ *      as written ("2-15,34-47", "0000fffc"), without quotes.
+ * @ib: the result.
+ *
+ * Returns: the value (lent), NULL for the automatic ban or NULL @ib.
+ * Privileges: none.
+ */
+const char *rtvm_irqbalance_get_ban_value(const struct rtvm_irqbalance *ib);
+
+/**
+ * rtvm_irqbalance_get_banned() - the CPUs irqbalance keeps IRQs off.
+ * @ib: the result.
+ *
+ * Returns: the mask (lent; may be empty), or NULL when the value in force
+ * does not parse (the log names it) or @ib is NULL.
+ * Privileges: none.
+ */
+const struct rtvm_cpumask *
+rtvm_irqbalance_get_banned(const struct rtvm_irqbalance *ib);
+
+/**
+ * rtvm_irqbalance_get_file() - the environment file that was read.
+ * @ib: the result.
+ *
+ * Returns: its host path, "/etc/default/irqbalance" or
+ * "/etc/sysconfig/irqbalance" (lent), or NULL when there is none.
+ * Privileges: none.
+ */
+const char *rtvm_irqbalance_get_file(const struct rtvm_irqbalance *ib);
+
+/**
+ * rtvm_irqbalance_is_stale() - whether the running daemon's bans differ
+ *      from those of its environment file, so that a restart would change
+ *      them (e.g. after rtvm_irqbalance_ban()).
+ * @ib: the result.
+ *
+ * Returns: true or false; false when irqbalance does not run, its
+ * environment is unreadable, there is no file, or @ib is NULL.
+ * Privileges: none.
+ */
+bool rtvm_irqbalance_is_stale(const struct rtvm_irqbalance *ib);
+
+/**
+ * rtvm_irqbalance_fights() - whether irqbalance may move interrupts onto
+ *      some of the given CPUs, undoing steering away from them.
+ * @ib: the result.
+ * @cpus: the CPUs to keep free of interrupts, e.g. the RT CPUs.
+ *
+ * Returns: 1 when irqbalance runs and does not ban every CPU of @cpus (or
+ * its ban does not parse), 0 when it does not run or bans them all,
+ * -EINVAL for a NULL argument.
+ * Privileges: none.
+ */
+int rtvm_irqbalance_fights(const struct rtvm_irqbalance *ib,
+			   const struct rtvm_cpumask *cpus);
+
+/**
+ * rtvm_irqbalance_ban() - make irqbalance keep off CPUs, through
+ *      IRQBALANCE_BANNED_CPULIST in its environment file.
+ * @ctx: the context.
+ * @cpus: the CPUs to ban; added to the bans in force (see
+ *        rtvm_irqbalance_probe()), so that no CPU is unbanned, not even one
+ *        of the automatic ban, which a list replaces.
+ * @cs: where the change records go (NULL: none).
+ *
+ * The file of rtvm_irqbalance_get_file() keeps every other line byte for
+ * byte: assignments of the list are rewritten in their own quoting; a
+ * non-empty IRQBALANCE_BANNED_CPUS, which would win over the list, is
+ * commented out; without an assignment, the list is added after its
+ * commented-out template ("#IRQBALANCE_BANNED_CPULIST=") or at the end.
+ * Without a file, /etc/default/irqbalance is created (or
+ * /etc/sysconfig/irqbalance where only /etc/sysconfig exists).  The first
+ * change also copies the file to FILE.rtvm-backup, an older copy is kept.
+ * Each file is one RTVM_CHANGE_FILE record, so rtvm_changeset_restore()
+ * puts the old bytes back and removes the files it made.  The daemon is
+ * never restarted: it reads the file when it starts.
+ *
+ * Returns: 1 when irqbalance runs and needs a restart (systemctl restart
+ * irqbalance) to apply the bans, 0 when it does not run or bans exactly
+ * these CPUs already; or -EINVAL (NULL argument, empty mask, offline CPU,
+ * a file holding a NUL byte; the log names it), -EACCES/-EPERM (not root),
+ * -ENOENT (neither /etc/default nor /etc/sysconfig exists), -ENOMEM, -EIO.
+ * On failure nothing is changed.
+ * Privileges: root (write access to /etc).
+ */
+int rtvm_irqbalance_ban(struct rtvm_ctx *ctx, const struct rtvm_cpumask *cpus,
+			struct rtvm_changeset *cs);
 
 /* ------------------------------------------------------------------ */
 /* CPU shields: cpusets that keep the host off the RT CPUs            */
