@@ -717,26 +717,6 @@ static int restore_sched(struct rtvm_ctx *ctx, struct rtvm_tid t,
 	return rtvm_sys_sched_set_exact(ctx, t, s, nice);
 }
 
-static int cgroup_rmdir(struct rtvm_ctx *ctx, const char *target)
-{
-	const char *colon = strchr(target, ':'), *rel;
-	char *controller, *mnt = NULL;
-	enum rtvm_fs fs;
-	int r;
-
-	controller = strndup(target, (size_t)(colon - target));
-	if (!controller)
-		return -ENOMEM;
-	r = rtvm_cgroup_mount_point(ctx, controller, &mnt);
-	if (r == 0)
-		r = rtvm_fs_split_path(mnt, &fs, &rel);
-	if (r == 0)
-		r = rtvm_fs_rmdir(ctx, fs, "%s%s", rel, colon + 1);
-	free(mnt);
-	free(controller);
-	return r == -ENOENT ? 0 : r;
-}
-
 static int restore_one(struct rtvm_ctx *ctx, struct seen *seen,
 		       const struct rtvm_change *c)
 {
@@ -801,10 +781,10 @@ static int restore_one(struct rtvm_ctx *ctx, struct seen *seen,
 	case RTVM_CHANGE_CGROUP_ATTACH:
 		r = record_thread(ctx, seen, c, &t, &nice);
 		if (r == 0)
-			r = rtvm_cgroup_attach(ctx, c->old_value, t.tid);
+			r = rtvm_cgroup_attach(ctx, c->old_value, t);
 		return r == -ESRCH ? 0 : r;
 	case RTVM_CHANGE_CGROUP_CREATE:
-		return cgroup_rmdir(ctx, c->target);
+		return rtvm_cgroup_remove(ctx, c->target);
 	}
 	return -EINVAL;
 }

@@ -109,6 +109,7 @@ enum rtvm_op {
 	RTVM_OP_AFFINITY_GET = 1u << 7,
 	RTVM_OP_IRQ_AFFINITY_SET = 1u << 8, /* target: the IRQ number */
 	RTVM_OP_UNLINK = 1u << 9,
+	RTVM_OP_CGROUP_ATTACH = 1u << 10,
 };
 
 /* Fail the @nth (1-based) call of an operation in @ops whose target contains
@@ -149,6 +150,11 @@ struct rtvm_sysops {
 			    struct rtvm_cpumask *ret);
 	int (*affinity_set)(struct rtvm_ctx *ctx, struct rtvm_tid t,
 			    const struct rtvm_cpumask *mask);
+	/* Move a thread into a cgroup: @controller names the v1 hierarchy,
+	 * "" the v2 one (where the whole process moves); @path is relative
+	 * to the hierarchy's root ("/machine/vm1"). */
+	int (*cgroup_attach)(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			     const char *controller, const char *path);
 	/* An IRQ's smp_affinity_list; the sysroot also moves its effective
 	 * affinity, as the kernel's chip would. */
 	int (*irq_affinity_set)(struct rtvm_ctx *ctx, unsigned int irq,
@@ -171,6 +177,18 @@ int rtvm_sys_affinity_get(struct rtvm_ctx *ctx, struct rtvm_tid t,
 			  struct rtvm_cpumask *ret);
 int rtvm_sys_affinity_set(struct rtvm_ctx *ctx, struct rtvm_tid t,
 			  const struct rtvm_cpumask *mask);
+int rtvm_sys_cgroup_attach(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			   const char *controller, const char *path);
+/* The two cgroup_attach backends (cgroup.c): libcgroup on the real host,
+ * a simulation that edits the fixture's files in a sysroot. */
+int rtvm_kernel_cgroup_attach(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			      const char *controller, const char *path);
+int rtvm_sysroot_cgroup_attach(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			       const char *controller, const char *path);
+/* Show @mask as the thread's Cpus_allowed in a sysroot's status file (what
+ * the kernel shows after sched_setaffinity or a cpuset move). */
+int rtvm_sysroot_show_affinity(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			       const struct rtvm_cpumask *mask);
 int rtvm_sys_irq_affinity_set(struct rtvm_ctx *ctx, unsigned int irq,
 			      const struct rtvm_cpumask *mask);
 
@@ -332,9 +350,29 @@ int rtvm_libvirt_domain_pid(struct rtvm_ctx *ctx, const char *name,
  * asks for the cgroup v2 (unified) mount.  -ENODEV when not mounted. */
 int rtvm_cgroup_mount_point(struct rtvm_ctx *ctx, const char *controller,
 			    char **ret);
-/* Move a thread into "controller:/path" (v1 tasks file or v2
- * cgroup.threads). */
-int rtvm_cgroup_attach(struct rtvm_ctx *ctx, const char *cgroup, pid_t tid);
+/* Move a thread into "controller:/path" (v1: the thread; v2: its
+ * process), through the ops table. */
+int rtvm_cgroup_attach(struct rtvm_ctx *ctx, const char *cgroup,
+		       struct rtvm_tid t);
+/* A cgroup's directory as (fs, "fs/cgroup/cpuset/x"): @path "/" or
+ * "/x/y".  -ENODEV when the hierarchy is not mounted, -EOPNOTSUPP when
+ * it is mounted outside /sys. */
+int rtvm_cgroup_dir(struct rtvm_ctx *ctx, const char *controller,
+		    const char *path, enum rtvm_fs *ret_fs, char **ret_rel);
+/* Create a cgroup; in a sysroot, also the control files the kernel would
+ * show in it (copied in kind from its parent). */
+int rtvm_cgroup_mkdir(struct rtvm_ctx *ctx, const char *controller,
+		      const char *path);
+/* Remove "controller:/path": threads still in it (children forked after
+ * a move) go to its parent first.  Gone already is success. */
+int rtvm_cgroup_remove(struct rtvm_ctx *ctx, const char *cgroup);
+/* Write one control file of a cgroup.  In a sysroot, a v2 partition
+ * request gets the kernel's verdict for the parent rule. */
+int rtvm_cgroup_write(struct rtvm_ctx *ctx, const char *controller,
+		      const char *path, const char *file, const char *value);
+int rtvm_cgroup_read(struct rtvm_ctx *ctx, const char *controller,
+		     const char *path, const char *file, char *buf,
+		     size_t size);
 
 /* ---- CPU masks (cpumask.c) ------------------------------------------- */
 

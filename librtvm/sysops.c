@@ -232,6 +232,7 @@ const struct rtvm_sysops rtvm_sysops_kernel = {
 	.sched_set = kernel_sched_set,
 	.affinity_get = kernel_affinity_get,
 	.affinity_set = kernel_affinity_set,
+	.cgroup_attach = rtvm_kernel_cgroup_attach,
 	.irq_affinity_set = kernel_irq_affinity_set,
 };
 
@@ -465,7 +466,7 @@ static int status_replace(char **status, const char *key, const char *value)
 static int sysroot_affinity_set(struct rtvm_ctx *ctx, struct rtvm_tid t,
 				const struct rtvm_cpumask *mask)
 {
-	char buf[1024], *status = NULL, *list = NULL, *hex = NULL;
+	char buf[1024], *list = NULL;
 	struct rtvm_cpumask *on = NULL;
 	struct rtvm_stat st;
 	int r;
@@ -486,15 +487,34 @@ static int sysroot_affinity_set(struct rtvm_ctx *ctx, struct rtvm_tid t,
 		r = -EINVAL;
 		goto out;
 	}
+	r = rtvm_cpumask_format_list(mask, &list);
+	if (r < 0)
+		goto out;
+	r = sysroot_record(ctx, "sched_setaffinity %d/%d %s", t.pid, t.tid,
+			   list);
+	if (r == 0)
+		r = rtvm_sysroot_show_affinity(ctx, t, mask);
+out:
+	free(list);
+	rtvm_cpumask_free(on);
+	return r;
+}
+
+int rtvm_sysroot_show_affinity(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			       const struct rtvm_cpumask *mask)
+{
+	char *status = NULL, *list = NULL, *hex = NULL;
+	struct rtvm_cpumask *on = NULL;
+	int r;
+
+	r = rtvm_cpumask_new(ctx, &on);
+	if (r < 0)
+		return r;
 	r = rtvm_cpumask_op(on, RTVM_CPUMASK_COPY, mask);
 	if (r < 0)
 		goto out;
 	if ((r = rtvm_cpumask_format_list(on, &list)) < 0 ||
 	    (r = rtvm_cpumask_format_hex(on, &hex)) < 0)
-		goto out;
-	r = sysroot_record(ctx, "sched_setaffinity %d/%d %s", t.pid, t.tid,
-			   list);
-	if (r < 0)
 		goto out;
 	r = rtvm_fs_read_alloc(ctx, RTVM_FS_PROC, &status, "%d/task/%d/status",
 			       t.pid, t.tid);
@@ -582,6 +602,7 @@ const struct rtvm_sysops rtvm_sysops_sysroot = {
 	.sched_set = sysroot_sched_set,
 	.affinity_get = sysroot_affinity_get,
 	.affinity_set = sysroot_affinity_set,
+	.cgroup_attach = rtvm_sysroot_cgroup_attach,
 	.irq_affinity_set = sysroot_irq_affinity_set,
 };
 
@@ -650,6 +671,22 @@ int rtvm_sys_affinity_set(struct rtvm_ctx *ctx, struct rtvm_tid t,
 
 	return r < 0 ? r :
 		       rtvm_ctx_get_sysops(ctx)->affinity_set(ctx, t, mask);
+}
+
+int rtvm_sys_cgroup_attach(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			   const char *controller, const char *path)
+{
+	const struct rtvm_sysops *ops = rtvm_ctx_get_sysops(ctx);
+	int r = fault(ctx, RTVM_OP_CGROUP_ATTACH, t);
+
+	if (r < 0)
+		return r;
+	/* Tables made by tests before this op existed: the context's own. */
+	if (ops->cgroup_attach)
+		return ops->cgroup_attach(ctx, t, controller, path);
+	return rtvm_fs_root_fd(ctx) >= 0 ?
+		       rtvm_sysroot_cgroup_attach(ctx, t, controller, path) :
+		       rtvm_kernel_cgroup_attach(ctx, t, controller, path);
 }
 
 int rtvm_sys_irq_affinity_set(struct rtvm_ctx *ctx, unsigned int irq,

@@ -135,6 +135,28 @@ set -e
 [ "$rc2" = 1 ] && grep -q 'bogus:///system' "$tmp/err2" || fail "--uri bogus: exit $rc2"
 [ "$rc3" = 64 ] || fail "--uri without --vm: exit $rc3"
 
+# rtvm-shield: dry run changes nothing, create/destroy round trip, usage.
+shield="$top_builddir/examples/rtvm-shield"
+"$shield" --help | grep -q -- '--rt-cpus' || fail "rtvm-shield --help"
+"$shield" --sysroot "$root" create --rt-cpus 8-15 --dry-run --json >"$tmp/sh.json" ||
+	fail "rtvm-shield create --dry-run"
+grep -q '"kind":[[:space:]]*"moved"' "$tmp/sh.json" || fail "shield dry run lists no move"
+[ ! -e "$root/sys/fs/cgroup/cpuset/rtvm-rt" ] || fail "shield dry run made a cgroup"
+"$shield" --sysroot "$root" create --rt-cpus 8-15 --save "$tmp/shield.json" >/dev/null ||
+	fail "rtvm-shield create"
+grep -q 'rtvm-housekeeping' "$root/proc/5000/cgroup" || fail "backup not moved"
+"$shield" --sysroot "$root" status | grep -q 'RT CPUs 8-15' || fail "rtvm-shield status"
+"$shield" --sysroot "$root" destroy --from "$tmp/shield.json" >/dev/null ||
+	fail "rtvm-shield destroy"
+grep -q '^13:cpuset:/$' "$root/proc/5000/cgroup" || fail "backup not moved back"
+[ ! -e "$root/sys/fs/cgroup/cpuset/rtvm-rt" ] || fail "shield cgroup left"
+set +e
+"$shield" --sysroot "$root" create --rt-cpus 8-15 --housekeeping 0-8 2>"$tmp/err"; rc=$?
+"$shield" --sysroot "$root" create 2>/dev/null; rc2=$?
+set -e
+[ "$rc" = 64 ] && grep -q 'overlap on 8' "$tmp/err" || fail "shield overlap: exit $rc"
+[ "$rc2" = 64 ] || fail "shield create without --rt-cpus: exit $rc2"
+
 # rtvm-irq on the IRQ fixture: a dry run changes nothing, steer moves the
 # IRQs off the RT CPUs and saves the changes in the sysroot's state file,
 # restore puts every affinity back, bad selectors and CPUs exit 64.

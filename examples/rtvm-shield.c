@@ -1,0 +1,489 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* rtvm-shield: give RT CPUs to nobody but the RT VM: make, show and remove
+ * a cpuset shield (cgroup v1 cpusets or a v2 isolated partition). */
+#include "config.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tool.h"
+
+const char *program_name = "rtvm-shield";
+
+struct opts {
+	const char *cmd;
+	const char *sysroot;
+	const char *rt_cpus;
+	const char *housekeeping;
+	const char *scope;
+	const char *save;
+	const char *from;
+	const char *tids;
+	bool dry_run, json, verbose, no_kthreads, no_workqueue, per_vcpu;
+};
+
+enum {
+	OPT_RT = 0x100, OPT_HK, OPT_SCOPE, OPT_SAVE, OPT_FROM, OPT_DRY_RUN,
+	OPT_NO_KTHREADS, OPT_NO_WORKQUEUE, OPT_TIDS, OPT_PER_VCPU,
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: %s [--sysroot DIR] [-v] COMMAND [OPTION]...\n"
+		"Keep the host off the RT CPUs with cpusets (cgroup v1) or an isolated\n"
+		"partition (cgroup v2); every change is recorded for undo.\n\n"
+		"  create --rt-cpus LIST [--housekeeping LIST] [--no-kthreads]\n"
+		"         [--no-workqueue] [--save FILE] [--dry-run] [--json]\n"
+		"      make the shield and move every movable task to housekeeping\n"
+		"  status [--json]\n"
+		"      the shield's CPUs, the tasks in it, and what else runs on them\n"
+		"  add --tids LIST [--per-vcpu] [--save FILE]\n"
+		"      put threads (a VM's vCPUs) into the RT cgroup\n"
+		"  destroy [--from FILE] [--dry-run]\n"
+		"      undo the records in FILE (from create --save), then remove\n"
+		"      whatever is left of the shield; without FILE tasks go to the scope\n\n"
+		"  --scope CGROUP          build the shield inside this cpuset cgroup and\n"
+		"                          move only its tasks (default /: the host)\n"
+		"  -s, --sysroot DIR       act on the simulated host in DIR (also RTVM_SYSROOT)\n"
+		"  -v, --verbose           log what the library does\n"
+		"  -h, --help, -V, --version\n\n"
+		"Exit status: 0 done, 1 failed (nothing changed), 64 bad usage.\n",
+		program_name);
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "rt-cpus", required_argument, NULL, OPT_RT },
+		{ "housekeeping", required_argument, NULL, OPT_HK },
+		{ "scope", required_argument, NULL, OPT_SCOPE },
+		{ "save", required_argument, NULL, OPT_SAVE },
+		{ "from", required_argument, NULL, OPT_FROM },
+		{ "tids", required_argument, NULL, OPT_TIDS },
+		{ "per-vcpu", no_argument, NULL, OPT_PER_VCPU },
+		{ "no-kthreads", no_argument, NULL, OPT_NO_KTHREADS },
+		{ "no-workqueue", no_argument, NULL, OPT_NO_WORKQUEUE },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "json", no_argument, NULL, 'j' },
+		{ "sysroot", required_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "js:vhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_RT: o->rt_cpus = optarg; break;
+		case OPT_HK: o->housekeeping = optarg; break;
+		case OPT_SCOPE: o->scope = optarg; break;
+		case OPT_SAVE: o->save = optarg; break;
+		case OPT_FROM: o->from = optarg; break;
+		case OPT_TIDS: o->tids = optarg; break;
+		case OPT_PER_VCPU: o->per_vcpu = true; break;
+		case OPT_NO_KTHREADS: o->no_kthreads = true; break;
+		case OPT_NO_WORKQUEUE: o->no_workqueue = true; break;
+		case OPT_DRY_RUN: o->dry_run = true; break;
+		case 'j': o->json = true; break;
+		case 's': o->sysroot = optarg; break;
+		case 'v': o->verbose = true; break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("%s %s\n", program_name, rtvm_version());
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind >= argc) {
+		tool_error("no command: create, status, add or destroy (see "
+			   "--help)");
+		return -EINVAL;
+	}
+	o->cmd = argv[optind++];
+	if (optind < argc) {
+		tool_error("unexpected argument \"%s\"", argv[optind]);
+		return -EINVAL;
+	}
+	if (strcmp(o->cmd, "create") && strcmp(o->cmd, "status") &&
+	    strcmp(o->cmd, "add") && strcmp(o->cmd, "destroy")) {
+		tool_error("unknown command \"%s\": create, status, add or "
+			   "destroy", o->cmd);
+		return -EINVAL;
+	}
+	if (strcmp(o->cmd, "create") == 0 && !o->rt_cpus) {
+		tool_error("create: --rt-cpus LIST is required");
+		return -EINVAL;
+	}
+	if (strcmp(o->cmd, "add") == 0 && !o->tids) {
+		tool_error("add: --tids LIST is required");
+		return -EINVAL;
+	}
+	if (o->rt_cpus && strcmp(o->cmd, "create")) {
+		tool_error("--rt-cpus belongs to create");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fputs(text, f) < 0 || fputc('\n', f) < 0 || fclose(f) != 0) {
+		tool_error("cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t size = 0;
+
+	if (!f) {
+		tool_error("cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (getdelim(&buf, &size, '\0', f) < 0) {
+		free(buf);
+		buf = NULL;
+		tool_error("cannot read %s: empty or unreadable", path);
+	}
+	fclose(f);
+	return buf;
+}
+
+/* ---- output --------------------------------------------------------- */
+
+static void print_report(const struct rtvm_shield_report *rep, bool dry)
+{
+	const struct rtvm_shield_item *it;
+
+	if (rtvm_shield_report_get_rt_cpus(rep))
+		printf("shield %s%s: RT CPUs %s, housekeeping %s (cgroup v%d)\n",
+		       rtvm_shield_report_get_cgroup(rep),
+		       dry ? " (dry run)" :
+			     (rtvm_shield_report_is_active(rep) ? "" :
+								  " (none)"),
+		       tool_mask_str(rtvm_shield_report_get_rt_cpus(rep), 0),
+		       tool_mask_str(rtvm_shield_report_get_housekeeping(rep), 1),
+		       rtvm_shield_report_get_cgroup_version(rep));
+	else
+		printf("no shield (%s)\n", rtvm_shield_report_get_cgroup(rep));
+	rtvm_shield_report_foreach(it, rep) {
+		int kind = rtvm_shield_item_get_kind(it);
+		const char *reason = rtvm_shield_item_get_reason(it);
+
+		if (kind == RTVM_SHIELD_CGROUP || kind == RTVM_SHIELD_FILE)
+			printf("%-9s %s: %s -> %s\n",
+			       rtvm_shield_item_kind_to_string(kind),
+			       rtvm_shield_item_get_target(it),
+			       rtvm_shield_item_get_old(it),
+			       rtvm_shield_item_get_new(it));
+		else
+			printf("%-9s %7d %7d %-16s %s%s%s%s%s\n",
+			       rtvm_shield_item_kind_to_string(kind),
+			       rtvm_shield_item_get_pid(it),
+			       rtvm_shield_item_get_tid(it),
+			       rtvm_shield_item_get_comm(it),
+			       rtvm_shield_item_get_old(it) ?
+				       rtvm_shield_item_get_old(it) : "",
+			       rtvm_shield_item_get_target(it) &&
+					       kind <= RTVM_SHIELD_NOT_MOVED ?
+				       " -> " : "",
+			       rtvm_shield_item_get_target(it) &&
+					       kind <= RTVM_SHIELD_NOT_MOVED ?
+				       rtvm_shield_item_get_target(it) : "",
+			       reason ? ": " : "", reason ? reason : "");
+	}
+	printf("%u moved, %u not moved, %u per-CPU kernel threads, %u stray, "
+	       "%u in the RT cgroup\n",
+	       rtvm_shield_report_get_count(rep, RTVM_SHIELD_MOVED),
+	       rtvm_shield_report_get_count(rep, RTVM_SHIELD_NOT_MOVED),
+	       rtvm_shield_report_get_count(rep, RTVM_SHIELD_PER_CPU),
+	       rtvm_shield_report_get_count(rep, RTVM_SHIELD_STRAY),
+	       rtvm_shield_report_get_count(rep, RTVM_SHIELD_IN_RT));
+}
+
+static int add_str(cJSON *o, const char *key, const char *value)
+{
+	if (!value)
+		return 0;
+	return cJSON_AddStringToObject(o, key, value) ? 0 : -ENOMEM;
+}
+
+static int print_json(const struct rtvm_shield_report *rep, bool dry,
+		      const struct rtvm_changeset *cs)
+{
+	const struct rtvm_shield_item *it;
+	cJSON *root = cJSON_CreateObject(), *items, *changes;
+	char *out = NULL, *csjson = NULL;
+	int r = -ENOMEM;
+
+	if (!root)
+		return -ENOMEM;
+	if (!cJSON_AddBoolToObject(root, "active",
+				   rtvm_shield_report_is_active(rep)) ||
+	    !cJSON_AddBoolToObject(root, "dry_run", dry) ||
+	    !cJSON_AddNumberToObject(root, "cgroup_version",
+				     rtvm_shield_report_get_cgroup_version(rep)) ||
+	    add_str(root, "cgroup", rtvm_shield_report_get_cgroup(rep)) < 0 ||
+	    !cJSON_AddNumberToObject(root, "rounds",
+				     rtvm_shield_report_get_rounds(rep)))
+		goto out;
+	if (rtvm_shield_report_get_rt_cpus(rep) &&
+	    (add_str(root, "rt_cpus",
+		     tool_mask_str(rtvm_shield_report_get_rt_cpus(rep), 0)) < 0 ||
+	     add_str(root, "housekeeping",
+		     tool_mask_str(rtvm_shield_report_get_housekeeping(rep),
+				   1)) < 0))
+		goto out;
+	items = cJSON_AddArrayToObject(root, "items");
+	if (!items)
+		goto out;
+	rtvm_shield_report_foreach(it, rep) {
+		cJSON *o = cJSON_CreateObject();
+
+		if (!o)
+			goto out;
+		cJSON_AddItemToArray(items, o);
+		if (add_str(o, "kind", rtvm_shield_item_kind_to_string(
+					       rtvm_shield_item_get_kind(it))) < 0 ||
+		    (rtvm_shield_item_get_tid(it) > 0 &&
+		     (!cJSON_AddNumberToObject(o, "pid",
+					       rtvm_shield_item_get_pid(it)) ||
+		      !cJSON_AddNumberToObject(o, "tid",
+					       rtvm_shield_item_get_tid(it)))) ||
+		    add_str(o, "comm", rtvm_shield_item_get_comm(it)) < 0 ||
+		    add_str(o, "target", rtvm_shield_item_get_target(it)) < 0 ||
+		    add_str(o, "old", rtvm_shield_item_get_old(it)) < 0 ||
+		    add_str(o, "new", rtvm_shield_item_get_new(it)) < 0 ||
+		    add_str(o, "reason", rtvm_shield_item_get_reason(it)) < 0)
+			goto out;
+	}
+	if (cs) {
+		if (rtvm_changeset_to_json(cs, &csjson) < 0 ||
+		    !(changes = cJSON_Parse(csjson)))
+			goto out;
+		cJSON_AddItemToObject(root, "changeset", changes);
+	}
+	out = cJSON_Print(root);
+	if (!out)
+		goto out;
+	puts(out);
+	r = 0;
+out:
+	free(out);
+	free(csjson);
+	cJSON_Delete(root);
+	return r;
+}
+
+/* ---- commands --------------------------------------------------------- */
+
+static int cmd_create(struct rtvm_ctx *ctx, const struct opts *o)
+{
+	struct rtvm_cpumask *rt = NULL, *hk = NULL;
+	struct rtvm_shield_report *rep = NULL;
+	struct rtvm_changeset *cs = NULL;
+	unsigned int flags = 0;
+	char *json = NULL;
+	int r, ret = EXIT_FAILURE;
+
+	if (tool_parse_cpus(ctx, "--rt-cpus", o->rt_cpus, &rt) < 0 ||
+	    (o->housekeeping &&
+	     tool_parse_cpus(ctx, "--housekeeping", o->housekeeping, &hk) < 0)) {
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	if (o->dry_run)
+		flags |= RTVM_SHIELD_DRY_RUN;
+	if (o->no_kthreads)
+		flags |= RTVM_SHIELD_NO_KTHREADS;
+	if (o->no_workqueue)
+		flags |= RTVM_SHIELD_NO_WORKQUEUE;
+	if (rtvm_changeset_new(ctx, &cs) < 0)
+		goto out;
+	r = rtvm_shield_create(ctx, rt, hk, o->scope, flags, cs, &rep);
+	if (r < 0) {
+		tool_error("create: %s (nothing changed)", strerror(-r));
+		ret = r == -EINVAL ? EXIT_USAGE : EXIT_FAILURE;
+		goto out;
+	}
+	if (o->save && !o->dry_run) {
+		if (rtvm_changeset_to_json(cs, &json) < 0 ||
+		    write_file(o->save, json) < 0) {
+			tool_error("the shield stays; undo it with destroy");
+			goto out;
+		}
+	}
+	if (o->json)
+		r = print_json(rep, o->dry_run, o->dry_run ? NULL : cs);
+	else
+		print_report(rep, o->dry_run);
+	ret = r < 0 ? EXIT_FAILURE : 0;
+out:
+	free(json);
+	rtvm_shield_report_free(rep);
+	rtvm_changeset_unref(cs);
+	rtvm_cpumask_free(rt);
+	rtvm_cpumask_free(hk);
+	return ret;
+}
+
+static int cmd_status(struct rtvm_ctx *ctx, const struct opts *o)
+{
+	struct rtvm_shield_report *rep = NULL;
+	int r;
+
+	r = rtvm_shield_status(ctx, o->scope, &rep);
+	if (r < 0) {
+		tool_error("status: %s", strerror(-r));
+		return EXIT_FAILURE;
+	}
+	if (o->json)
+		r = print_json(rep, false, NULL);
+	else
+		print_report(rep, false);
+	rtvm_shield_report_free(rep);
+	return r < 0 ? EXIT_FAILURE : 0;
+}
+
+static int cmd_add(struct rtvm_ctx *ctx, const struct opts *o)
+{
+	struct rtvm_changeset *cs = NULL;
+	pid_t *tids = NULL;
+	unsigned int n = 0;
+	char *copy = strdup(o->tids), *save = NULL, *json = NULL;
+	int r, ret = EXIT_FAILURE;
+
+	if (!copy)
+		return EXIT_FAILURE;
+	for (char *tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		char *end;
+		long v;
+		pid_t *nt;
+
+		errno = 0;
+		v = strtol(tok, &end, 10);
+		if (errno || *end || end == tok || v <= 0 || v > INT_MAX) {
+			tool_error("--tids: \"%s\" is not a thread id", tok);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		nt = realloc(tids, (n + 1) * sizeof(*nt));
+		if (!nt)
+			goto out;
+		tids = nt;
+		tids[n++] = (pid_t)v;
+	}
+	if (!n) {
+		tool_error("--tids: no thread ids in \"%s\"", o->tids);
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	if (o->dry_run) {
+		printf("would put %u threads into the RT cgroup%s\n", n,
+		       o->per_vcpu ? ", one cpuset each" : "");
+		ret = 0;
+		goto out;
+	}
+	if (rtvm_changeset_new(ctx, &cs) < 0)
+		goto out;
+	r = rtvm_shield_add_threads(ctx, o->scope, tids, n,
+				    o->per_vcpu ? RTVM_SHIELD_PER_VCPU : 0, cs);
+	if (r < 0) {
+		tool_error("add: %s (nothing changed)", strerror(-r));
+		goto out;
+	}
+	if (o->save && (rtvm_changeset_to_json(cs, &json) < 0 ||
+			write_file(o->save, json) < 0))
+		goto out;
+	printf("%u threads in the RT cgroup\n", n);
+	ret = 0;
+out:
+	free(json);
+	free(copy);
+	free(tids);
+	rtvm_changeset_unref(cs);
+	return ret;
+}
+
+static int cmd_destroy(struct rtvm_ctx *ctx, const struct opts *o)
+{
+	struct rtvm_changeset *cs = NULL;
+	char *text = NULL;
+	int r, ret = EXIT_FAILURE;
+
+	if (o->from) {
+		text = read_file(o->from);
+		if (!text)
+			return EXIT_FAILURE;
+		r = rtvm_changeset_new_from_json(ctx, text, &cs);
+		if (r < 0) {
+			tool_error("%s: not a changeset: %s", o->from,
+				   strerror(-r));
+			goto out;
+		}
+	}
+	if (o->dry_run) {
+		const struct rtvm_change *c;
+
+		rtvm_changeset_foreach(c, cs)
+			printf("would restore %s %s to \"%s\"\n",
+			       rtvm_change_kind_to_string(rtvm_change_get_kind(c)),
+			       rtvm_change_get_target(c),
+			       rtvm_change_get_old_value(c) ?
+				       rtvm_change_get_old_value(c) : "(removed)");
+	}
+	r = rtvm_shield_destroy(ctx, o->scope, cs,
+				o->dry_run ? RTVM_SHIELD_DRY_RUN : 0);
+	if (r < 0) {
+		tool_error("destroy: %s", strerror(-r));
+		goto out;
+	}
+	if (!o->dry_run)
+		printf("shield removed\n");
+	ret = 0;
+out:
+	free(text);
+	rtvm_changeset_unref(cs);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct rtvm_ctx *ctx = NULL;
+	int ret, r;
+
+	if (parse_args(argc, argv, &o) < 0)
+		return EXIT_USAGE;
+	r = tool_new_ctx(o.sysroot, o.verbose, &ctx);
+	if (r < 0)
+		return r == -ENOMEM ? EXIT_FAILURE : EXIT_USAGE;
+	if (strcmp(o.cmd, "create") == 0)
+		ret = cmd_create(ctx, &o);
+	else if (strcmp(o.cmd, "status") == 0)
+		ret = cmd_status(ctx, &o);
+	else if (strcmp(o.cmd, "add") == 0)
+		ret = cmd_add(ctx, &o);
+	else
+		ret = cmd_destroy(ctx, &o);
+	rtvm_unref(ctx);
+	return ret;
+}
