@@ -86,6 +86,10 @@ RTVM_EXPORT int rtvm_capture(struct rtvm_ctx *ctx, const char *destdir,
 	if (r < 0)
 		goto out;
 	r = rtvm_host_new(ctx, 0, &host);
+	/* The interrupts as the IRQ inventory reads them (without the
+	 * process list it names threaded handlers from). */
+	if (r == 0)
+		r = rtvm_irqs_read_all(ctx);
 	/* Copying reads files too: stop recording before. */
 	paths = rtvm_trace_end(ctx, &n);
 	if (r < 0)

@@ -789,6 +789,72 @@ RTVM_EXPORT int rtvm_irqs_new(struct rtvm_ctx *ctx, struct rtvm_irqs **ret)
 	return irqs_new(ctx, 0, ret);
 }
 
+/* Read every file of a directory (relative to @fs), and of the directory
+ * one level down with @sub ("IF/ifindex"), so that a trace sees them. */
+static void read_dir_files(struct rtvm_ctx *ctx, enum rtvm_fs fs,
+			   const char *dir, const char *sub)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd = rtvm_fs_open_dir(ctx, fs, "%s", dir);
+
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		char buf[256];
+
+		if (de->d_name[0] == '.')
+			continue;
+		rtvm_fs_read(ctx, fs, buf, sizeof(buf), "%s/%s%s%s", dir,
+			     de->d_name, sub ? "/" : "", sub ? sub : "");
+	}
+	closedir(d);
+}
+
+int rtvm_irqs_read_all(struct rtvm_ctx *ctx)
+{
+	struct rtvm_irqs *irqs = NULL;
+	struct dirent *de;
+	char buf[256];
+	DIR *d;
+	int fd, r = irqs_new(ctx, LOAD_NO_THREADS, &irqs);
+
+	rtvm_irqs_unref(irqs);
+	/* A host without interrupts to read is captured without them. */
+	if (r < 0)
+		return r == -ENOENT || r == -EACCES ? 0 : r;
+	rtvm_fs_read(ctx, RTVM_FS_PROC, buf, sizeof(buf),
+		     "irq/default_smp_affinity");
+	/* The inventory only lists these directories; a capture needs a
+	 * file in them to keep the names. */
+	fd = rtvm_fs_open_dir(ctx, RTVM_FS_SYS, "bus/pci/devices");
+	if (fd < 0)
+		return 0;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		char dir[512];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(dir, sizeof(dir), "bus/pci/devices/%s/msi_irqs",
+			 de->d_name);
+		read_dir_files(ctx, RTVM_FS_SYS, dir, NULL);
+		snprintf(dir, sizeof(dir), "bus/pci/devices/%s/net", de->d_name);
+		read_dir_files(ctx, RTVM_FS_SYS, dir, "ifindex");
+	}
+	closedir(d);
+	return 0;
+}
+
 RTVM_EXPORT struct rtvm_irqs *rtvm_irqs_ref(struct rtvm_irqs *irqs)
 {
 	if (irqs)

@@ -233,6 +233,9 @@ int rtvm_thread_apply_affinity_at(struct rtvm_ctx *ctx, struct rtvm_tid t,
 
 /* ---- IRQs (irq.c) ----------------------------------------------------- */
 
+/* Read everything an IRQ inventory reads, but the process list (for
+ * rtvm_capture()'s trace of the files to copy). */
+int rtvm_irqs_read_all(struct rtvm_ctx *ctx);
 /* Write an IRQ's affinity, retrying transient errors (EAGAIN, EBUSY,
  * ENOMEM, ERANGE) @retries times with a short pause. */
 int rtvm_irq_write_affinity(struct rtvm_ctx *ctx, unsigned int irq,

@@ -683,6 +683,44 @@ START_TEST(test_restore_retries)
 END_TEST
 
 
+/* The captured 2-CPU VM (this machine): its virtio and ACPI IRQs off CPU 1
+ * and back, exactly. */
+START_TEST(test_vm2cpu)
+{
+	struct rtvm_ctx *ctx = tu_ctx("vm2cpu");
+	struct rtvm_cpumask *one;
+	struct rtvm_irq_steer req = { .size = sizeof(req),
+				      .flags = RTVM_IRQ_STEER_DEFAULT_AFFINITY };
+	struct rtvm_irq_report *rep;
+	struct rtvm_changeset *cs;
+	char *before = snapshot(ctx), *after;
+
+	ck_assert_int_eq(rtvm_cpumask_new(ctx, &one), 0);
+	rtvm_cpumask_set(one, 1);
+	req.away_from = one;
+	ck_assert_int_eq(rtvm_changeset_new(ctx, &cs), 0);
+	ck_assert_int_eq(rtvm_irq_steer(ctx, &req, cs, &rep), 0);
+	ck_assert_uint_eq(rtvm_irq_report_tally(rep, RTVM_IRQ_MOVED), 19);
+	ck_assert_str_eq(find(rep, 26)->name, "ttyS0");
+	expect_aff(ctx, 26, "0");
+	{
+		char *d = tu_read(ctx, "proc/irq/default_smp_affinity");
+
+		ck_assert_str_eq(rtvm_strip(d), "1");
+		free(d);
+	}
+	ck_assert_int_eq(rtvm_changeset_restore(cs, 0), 0);
+	after = snapshot(ctx);
+	expect_same_requested(before, after);
+	free(before);
+	free(after);
+	rtvm_irq_report_free(rep);
+	rtvm_changeset_unref(cs);
+	rtvm_cpumask_free(one);
+	rtvm_unref(ctx);
+}
+END_TEST
+
 /* ---- the watch: affinity that stays put --------------------------------- */
 
 static void inject(struct rtvm_irq_watch *w, enum rtvm_link_action action,
@@ -882,6 +920,7 @@ int main(void)
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_set_affinity);
 	tcase_add_test(tc, test_restore_retries);
+	tcase_add_test(tc, test_vm2cpu);
 	tcase_add_test(tc, test_watch_link_event);
 	tcase_add_test(tc, test_watch_interval_new_irq);
 	tcase_add_test(tc, test_watch_bad_input);

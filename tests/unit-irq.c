@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -274,6 +275,10 @@ START_TEST(test_missing)
 {
 	struct rtvm_ctx *ctx = tu_ctx("vm2cpu");
 	struct rtvm_irqs *irqs = (void *)0x1;
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/proc/interrupts", rtvm_get_root(ctx));
+	ck_assert_int_eq(unlink(path), 0);
 
 	ck_assert_int_eq(rtvm_irqs_new(ctx, &irqs), -ENOENT);
 	ck_assert_ptr_eq(irqs, (void *)0x1);
