@@ -610,6 +610,45 @@ static int save_merged(struct rtvm_ctx *ctx, const struct rtvm_changeset *prev,
 	return r;
 }
 
+/* One line per check that put IRQs back (a JSON line with --json). */
+static void print_put_back(const struct rtvm_irq_report *rep, int n, bool json)
+{
+	time_t t = time(NULL);
+	cJSON *j = NULL, *a = NULL;
+	char when[32];
+
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", localtime(&t));
+	if (json) {
+		j = cJSON_CreateObject();
+		a = cJSON_CreateArray();
+		cJSON_AddStringToObject(j, "time", when);
+		cJSON_AddItemToObject(j, "put_back", a);
+	} else {
+		printf("%s: put back %d IRQ(s):", when, n);
+	}
+	for (size_t i = 0; i < rtvm_irq_report_count(rep); i++) {
+		const struct rtvm_irq_move *m = rtvm_irq_report_get(rep, i);
+
+		if (m->status != RTVM_IRQ_MOVED)
+			continue;
+		if (json)
+			cJSON_AddItemToArray(a, json_move(m, false));
+		else
+			printf(" %u", m->irq);
+	}
+	if (json) {
+		char *text = cJSON_PrintUnformatted(j);
+
+		if (text)
+			puts(text);
+		free(text);
+		cJSON_Delete(j);
+	} else {
+		printf("\n");
+	}
+	fflush(stdout);
+}
+
 static volatile sig_atomic_t stop_watch;
 
 static void on_stop(int sig)
@@ -656,45 +695,8 @@ static int watch_loop(struct rtvm_ctx *ctx, const struct opts *o,
 			tool_error("watch: %s", strerror(-r));
 			break;
 		}
-		if (r > 0) {
-			time_t t = time(NULL);
-			char when[32];
-
-			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S",
-				 localtime(&t));
-			if (o->json) {
-				cJSON *j = cJSON_CreateObject(),
-				      *a = cJSON_CreateArray();
-
-				cJSON_AddStringToObject(j, "time", when);
-				for (size_t i = 0;
-				     i < rtvm_irq_report_count(rep); i++) {
-					const struct rtvm_irq_move *m =
-						rtvm_irq_report_get(rep, i);
-
-					if (m->status == RTVM_IRQ_MOVED)
-						cJSON_AddItemToArray(a,
-							json_move(m, false));
-				}
-				cJSON_AddItemToObject(j, "put_back", a);
-				char *text = cJSON_PrintUnformatted(j);
-
-				if (text)
-					puts(text);
-				free(text);
-				cJSON_Delete(j);
-			} else {
-				printf("%s: put back %d IRQ(s):", when, r);
-				for (size_t i = 0;
-				     i < rtvm_irq_report_count(rep); i++)
-					if (rtvm_irq_report_get(rep, i)->status ==
-					    RTVM_IRQ_MOVED)
-						printf(" %u",
-						       rtvm_irq_report_get(rep, i)->irq);
-				printf("\n");
-			}
-			fflush(stdout);
-		}
+		if (r > 0)
+			print_put_back(rep, r, o->json);
 		rtvm_irq_report_free(rep);
 		if (rtvm_changeset_get_count(cs) != saved) {
 			r = save_merged(ctx, prev, cs, path);

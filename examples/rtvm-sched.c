@@ -463,17 +463,6 @@ static int cmd_show(struct rtvm_ctx *ctx, struct opts *o)
 
 /* ---- set ---------------------------------------------------------------- */
 
-static int write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f || fputs(text, f) < 0 || fputc('\n', f) < 0 || fclose(f) != 0) {
-		tool_error("cannot write %s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 /* Print the records, save them, or print their JSON. */
 static int report_changes(const struct rtvm_changeset *cs, const struct opts *o)
 {
@@ -481,15 +470,16 @@ static int report_changes(const struct rtvm_changeset *cs, const struct opts *o)
 	char *json = NULL;
 	int r = 0;
 
-	if (o->save || o->json) {
+	if (o->save) {
+		r = tool_save_changes(cs, o->save);
+		if (r < 0)
+			tool_error("cannot write %s: %s", o->save, strerror(-r));
+	} else if (o->json) {
 		if (rtvm_changeset_to_json(cs, &json) < 0) {
 			tool_error("cannot serialize the changes");
 			return -1;
 		}
-		if (o->save)
-			r = write_file(o->save, json);
-		else
-			puts(json);
+		puts(json);
 		free(json);
 	}
 	if (!o->json)
@@ -715,36 +705,13 @@ out:
 static int cmd_restore(struct rtvm_ctx *ctx, const struct opts *o)
 {
 	struct rtvm_changeset *cs = NULL;
-	char *json = NULL;
-	size_t len = 0;
-	FILE *f;
 	int r;
 
-	f = fopen(o->file, "r");
-	if (!f) {
-		tool_error("cannot read %s: %s", o->file, strerror(errno));
-		return EXIT_FAILURE;
-	}
-	{
-		FILE *m = open_memstream(&json, &len);
-		char buf[4096];
-		size_t n;
-
-		while (m && (n = fread(buf, 1, sizeof(buf), f)) > 0)
-			fwrite(buf, 1, n, m);
-		if (m)
-			fclose(m);
-	}
-	fclose(f);
-	if (!json) {
-		tool_error("cannot read %s", o->file);
-		return EXIT_FAILURE;
-	}
-	r = rtvm_changeset_new_from_json(ctx, json, &cs);
-	free(json);
+	r = tool_load_changes(ctx, o->file, &cs);
 	if (r < 0) {
-		tool_error("%s: not a change record file: %s", o->file,
-			   strerror(-r));
+		tool_error("cannot load %s: %s%s", o->file, strerror(-r),
+			   r == -EINVAL || r == -EBADMSG ?
+				   " (not a change record file)" : "");
 		return EXIT_FAILURE;
 	}
 	r = rtvm_changeset_restore(cs, 0);
