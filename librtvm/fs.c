@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +100,8 @@ static int open_in_root_slow(struct rtvm_ctx *ctx, const char *path,
 	return fd < 0 ? -errno : fd;
 }
 
+static atomic_bool no_openat2;
+
 /* openat() inside the sysroot: absolute links and ".." stay inside it. */
 static int open_in_root(struct rtvm_ctx *ctx, const char *path, int flags,
 			mode_t mode)
@@ -110,9 +113,15 @@ static int open_in_root(struct rtvm_ctx *ctx, const char *path, int flags,
 	};
 	int fd;
 
-	fd = (int)syscall(SYS_openat2, ctx->rootfd, path, &how, sizeof(how));
-	if (fd < 0 && errno == ENOSYS)
+	/* Once the kernel (or valgrind) said it has no openat2, do not ask
+	 * again on every open. */
+	if (atomic_load_explicit(&no_openat2, memory_order_relaxed))
 		return open_in_root_slow(ctx, path, flags, mode);
+	fd = (int)syscall(SYS_openat2, ctx->rootfd, path, &how, sizeof(how));
+	if (fd < 0 && errno == ENOSYS) {
+		atomic_store_explicit(&no_openat2, true, memory_order_relaxed);
+		return open_in_root_slow(ctx, path, flags, mode);
+	}
 	return fd < 0 ? -errno : fd;
 }
 

@@ -1,0 +1,28 @@
+#!/bin/sh
+# The Python bindings (bindings/python) against the library just built, on
+# fresh fixture sysroots.  Skips (77) without python3.
+set -eu
+top_srcdir=${top_srcdir:-.}
+top_builddir=${top_builddir:-.}
+if ! command -v python3 >/dev/null 2>&1; then
+	echo "skip: python3 is not installed"
+	exit 77
+fi
+lib="$top_builddir/librtvm/.libs/librtvm.so.0"
+[ -e "$lib" ] || { echo "FAIL: $lib was not built"; exit 1; }
+# An ASan build of the library cannot be loaded into an uninstrumented
+# python3 (the ASan runtime must come first); the other builds test it.
+if ldd "$lib" 2>/dev/null | grep -q 'libasan'; then
+	echo "skip: $lib is built with ASan, which python3 cannot load"
+	exit 77
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+sh "$top_srcdir/tests/fixtures/gen-irqhost.sh" "$tmp/irqhost"
+sh "$top_srcdir/tests/fixtures/gen-host64.sh" "$tmp/host64"
+RTVM_LIBRARY="$(cd "$(dirname "$lib")" && pwd)/librtvm.so.0" \
+RTVM_IRQHOST="$(cd "$tmp/irqhost" && pwd)" \
+RTVM_HOST64="$(cd "$tmp/host64" && pwd)" \
+PYTHONPATH="$top_srcdir/bindings/python" \
+PYTHONDONTWRITEBYTECODE=1 \
+	python3 "$top_srcdir/bindings/python/test_rtvm.py"
