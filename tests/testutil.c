@@ -87,7 +87,12 @@ const char *tu_fixture(const char *name)
 	if (stat(base, &st) != 0) {
 		snprintf(src, sizeof(src), "%s/tests/fixtures/%s", srcdir(), name);
 		if (stat(src, &st) == 0 && S_ISDIR(st.st_mode))
-			snprintf(cmd, sizeof(cmd), "cp -R '%s' '%s'", src, base);
+			/* Git keeps no read-only modes; a read-only source
+			 * tree (distcheck) must not add them: to the library
+			 * a read-only affinity file means a managed IRQ. */
+			snprintf(cmd, sizeof(cmd),
+				 "cp -R '%s' '%s' && chmod -R u+w '%s'", src, base,
+				 base);
 		else
 			snprintf(cmd, sizeof(cmd),
 				 "sh '%s/tests/fixtures/gen-%s.sh' '%s'", srcdir(),
