@@ -1389,10 +1389,11 @@ RTVM_EXPORT int rtvm_shield_create(struct rtvm_ctx *ctx,
 	if (r < 0)
 		goto out;
 	s.rep->active = !dry;
-	info(ctx, "shield %s:%s%s: %u tasks moved, %u not movable, %u per-CPU "
+	info(ctx, "shield %s:%s%s: %u tasks %s, %u not movable, %u per-CPU "
 		  "kthreads left, %u rounds",
 	     s.ctl, s.rt_path, dry ? " (dry run)" : "",
 	     rtvm_shield_report_get_count(s.rep, RTVM_SHIELD_MOVED),
+	     dry ? "would move" : "moved",
 	     rtvm_shield_report_get_count(s.rep, RTVM_SHIELD_NOT_MOVED),
 	     rtvm_shield_report_get_count(s.rep, RTVM_SHIELD_PER_CPU),
 	     s.rep->rounds);
