@@ -2493,7 +2493,7 @@ struct rtvm_shield_item;
  * @ctx: the context.
  * @rt_cpus: the CPUs to shield.
  * @housekeeping: the CPUs left to the host, or NULL for every online CPU
- *                not in @rt_cpus.
+ *                of @scope not in @rt_cpus.
  * @scope: the cpuset cgroup the shield is built in and whose tasks it
  *         moves, as a path in the hierarchy ("/my/parent"); NULL or "/"
  *         for the whole host.  The shield's cgroups are SCOPE/rtvm-rt and,
