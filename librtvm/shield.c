@@ -1146,6 +1146,44 @@ static int set_workqueues(struct shield *s, bool dry)
 
 /* ---- creating --------------------------------------------------------- */
 
+/* A dry run says which cgroups it would make, as notes. */
+static int plan_notes(struct shield *s)
+{
+	char *rt = NULL, *hk = NULL, *name = NULL, *why = NULL;
+	int r = -ENOMEM;
+
+	if (rtvm_cpumask_format_list(s->rt, &rt) < 0 ||
+	    rtvm_cpumask_format_list(s->hk, &hk) < 0)
+		goto out;
+	if (s->version == 1) {
+		if (!(name = cg_name(s, s->hk_path)) ||
+		    asprintf(&why, "dry run: would be made with CPUs %s and "
+				   "take the scope's tasks", hk) < 0)
+			goto out;
+		r = report_add(s->rep, RTVM_SHIELD_NOTE, 0, 0, NULL, name, NULL,
+			       hk, why);
+		free(name);
+		free(why);
+		name = why = NULL;
+		if (r < 0)
+			goto out;
+		r = -ENOMEM;
+	}
+	if (!(name = cg_name(s, s->rt_path)) ||
+	    asprintf(&why, "dry run: would be made with CPUs %s, %s", rt,
+		     s->version == 1 ? "without load balancing" :
+				       "an isolated partition") < 0)
+		goto out;
+	r = report_add(s->rep, RTVM_SHIELD_NOTE, 0, 0, NULL, name, NULL, rt,
+		       why);
+out:
+	free(rt);
+	free(hk);
+	free(name);
+	free(why);
+	return r;
+}
+
 static int make_cgroup(struct shield *s, const char *path)
 {
 	char *name = cg_name(s, path);
@@ -1390,8 +1428,9 @@ RTVM_EXPORT int rtvm_shield_create(struct rtvm_ctx *ctx,
 	/* Everything is checked: from here on, each step is recorded and a
 	 * failure undoes all of them. */
 	r = apply_narrow(&s, &narrow, dry);
-	if (r == 0 && !dry)
-		r = s.version == 1 ? create_v1(&s) : create_v2(&s);
+	if (r == 0)
+		r = dry ? plan_notes(&s) :
+			  s.version == 1 ? create_v1(&s) : create_v2(&s);
 	if (r == 0 && s.version == 1)
 		r = move_tasks(&s, dry);
 	if (r == 0 && strcmp(s.scope, "/") == 0 &&

@@ -460,6 +460,29 @@ START_TEST(test_dry_run_v1)
 	ck_assert_int_eq(count_kind(rep, RTVM_SHIELD_MOVED), 6);
 	ck_assert_int_eq(count_kind(rep, RTVM_SHIELD_CGROUP), 3);
 	ck_assert_int_eq(count_kind(rep, RTVM_SHIELD_FILE), 3);
+	/* the two cpusets it would make, with their CPUs */
+	ck_assert_int_eq(count_kind(rep, RTVM_SHIELD_NOTE), 2);
+	{
+		const struct rtvm_shield_item *it;
+		unsigned int seen = 0;
+
+		rtvm_shield_report_foreach(it, rep) {
+			const char *t = rtvm_shield_item_get_target(it);
+
+			if (rtvm_shield_item_get_kind(it) != RTVM_SHIELD_NOTE)
+				continue;
+			if (strcmp(t, "cpuset:/rtvm-housekeeping") == 0)
+				ck_assert_str_eq(rtvm_shield_item_get_new(it),
+						 "0-3,16-62");
+			else {
+				ck_assert_str_eq(t, "cpuset:/rtvm-rt");
+				ck_assert_str_eq(rtvm_shield_item_get_new(it),
+						 "4-15");
+			}
+			seen++;
+		}
+		ck_assert_uint_eq(seen, 2);
+	}
 	ck_assert_uint_eq(rtvm_changeset_get_count(cs), 0);
 	ck_assert(!exists(ctx, "rtvm-syscalls.log"));
 	expect_unchanged(ctx);

@@ -2481,7 +2481,9 @@ enum rtvm_shield_item_kind {
 	RTVM_SHIELD_IN_RT,	  /* status: a task in the RT cgroup */
 	RTVM_SHIELD_CGROUP,	  /* another cgroup whose CPUs were narrowed */
 	RTVM_SHIELD_FILE,	  /* a host setting (workqueue mask) written */
-	RTVM_SHIELD_NOTE,	  /* something left undone, and why */
+	RTVM_SHIELD_NOTE,	  /* something left undone, and why; in a
+				   * dry run, a cgroup it would make (new:
+				   * its CPUs) */
 };
 
 struct rtvm_shield_report;
