@@ -1,12 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# run-bench.sh - run bench-threads the safe way: in a private PID namespace
-# with its own /proc, so that librtvm, ps and tuna inventory only the
-# benchmark's own threads, never the other processes of the machine.
+# run-bench.sh - run a benchmark the safe way: in a private PID namespace
+# with its own /proc, so that librtvm, ps, tuna and cset inventory (and
+# move) only the benchmark's own threads, never the other processes of the
+# machine.
 #
 # Usage: [BENCH=path/to/bench-threads] bench/run-bench.sh [OPTION]...
-#   (from the build directory; the options go to bench-threads, see --help)
+#   (from the build directory; the options go to the benchmark, see its
+#   --help; e.g. BENCH=bench/bench-shield runs cset only this way)
 #
 # BENCH defaults to bench/bench-threads in the current directory.  In a
 # libtool build that is a wrapper script; exec'ing it is fine (it execs the

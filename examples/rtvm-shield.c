@@ -168,6 +168,16 @@ static char *read_file(const char *path)
 
 /* ---- output --------------------------------------------------------- */
 
+/* A report's kind as the tool shows it: in a dry run nothing moved. */
+static const char *kind_str(int kind, bool dry)
+{
+	if (dry && kind == RTVM_SHIELD_MOVED)
+		return "would-move";
+	if (dry && kind == RTVM_SHIELD_NOT_MOVED)
+		return "would-stay";
+	return rtvm_shield_item_kind_to_string(kind);
+}
+
 static void print_report(const struct rtvm_shield_report *rep, bool dry)
 {
 	const struct rtvm_shield_item *it;
@@ -186,36 +196,39 @@ static void print_report(const struct rtvm_shield_report *rep, bool dry)
 	rtvm_shield_report_foreach(it, rep) {
 		int kind = rtvm_shield_item_get_kind(it);
 		const char *reason = rtvm_shield_item_get_reason(it);
+		const char *target = rtvm_shield_item_get_target(it);
+		const char *old = rtvm_shield_item_get_old(it);
+		bool moving = target && (kind == RTVM_SHIELD_MOVED ||
+					 kind == RTVM_SHIELD_NOT_MOVED);
 
 		if (kind == RTVM_SHIELD_CGROUP || kind == RTVM_SHIELD_FILE)
-			printf("%-9s %s: %s -> %s\n",
-			       rtvm_shield_item_kind_to_string(kind),
-			       rtvm_shield_item_get_target(it),
-			       rtvm_shield_item_get_old(it),
-			       rtvm_shield_item_get_new(it));
+			printf("%-10s %s: %s -> %s\n", kind_str(kind, dry),
+			       target, old, rtvm_shield_item_get_new(it));
+		else if (kind == RTVM_SHIELD_NOTE)
+			printf("%-10s %s: %s\n", kind_str(kind, dry),
+			       target ? target : "", reason ? reason : "");
 		else
-			printf("%-9s %7d %7d %-16s %s%s%s%s%s\n",
-			       rtvm_shield_item_kind_to_string(kind),
-			       rtvm_shield_item_get_pid(it),
+			printf("%-10s %7d %7d %-16s %s%s%s%s%s\n",
+			       kind_str(kind, dry), rtvm_shield_item_get_pid(it),
 			       rtvm_shield_item_get_tid(it),
-			       rtvm_shield_item_get_comm(it),
-			       rtvm_shield_item_get_old(it) ?
-				       rtvm_shield_item_get_old(it) : "",
-			       rtvm_shield_item_get_target(it) &&
-					       kind <= RTVM_SHIELD_NOT_MOVED ?
-				       " -> " : "",
-			       rtvm_shield_item_get_target(it) &&
-					       kind <= RTVM_SHIELD_NOT_MOVED ?
-				       rtvm_shield_item_get_target(it) : "",
+			       rtvm_shield_item_get_comm(it), old ? old : "",
+			       moving ? " -> " : "", moving ? target : "",
 			       reason ? ": " : "", reason ? reason : "");
 	}
-	printf("%u moved, %u not moved, %u per-CPU kernel threads, %u stray, "
-	       "%u in the RT cgroup\n",
-	       rtvm_shield_report_get_count(rep, RTVM_SHIELD_MOVED),
-	       rtvm_shield_report_get_count(rep, RTVM_SHIELD_NOT_MOVED),
-	       rtvm_shield_report_get_count(rep, RTVM_SHIELD_PER_CPU),
-	       rtvm_shield_report_get_count(rep, RTVM_SHIELD_STRAY),
-	       rtvm_shield_report_get_count(rep, RTVM_SHIELD_IN_RT));
+	if (dry)
+		printf("%u would move, %u would stay, %u per-CPU kernel "
+		       "threads (dry run: nothing changed)\n",
+		       rtvm_shield_report_get_count(rep, RTVM_SHIELD_MOVED),
+		       rtvm_shield_report_get_count(rep, RTVM_SHIELD_NOT_MOVED),
+		       rtvm_shield_report_get_count(rep, RTVM_SHIELD_PER_CPU));
+	else
+		printf("%u moved, %u not moved, %u per-CPU kernel threads, "
+		       "%u stray, %u in the RT cgroup\n",
+		       rtvm_shield_report_get_count(rep, RTVM_SHIELD_MOVED),
+		       rtvm_shield_report_get_count(rep, RTVM_SHIELD_NOT_MOVED),
+		       rtvm_shield_report_get_count(rep, RTVM_SHIELD_PER_CPU),
+		       rtvm_shield_report_get_count(rep, RTVM_SHIELD_STRAY),
+		       rtvm_shield_report_get_count(rep, RTVM_SHIELD_IN_RT));
 }
 
 static int add_str(cJSON *o, const char *key, const char *value)
@@ -229,7 +242,7 @@ static int print_json(const struct rtvm_shield_report *rep, bool dry,
 		      const struct rtvm_changeset *cs)
 {
 	const struct rtvm_shield_item *it;
-	cJSON *root = cJSON_CreateObject(), *items, *changes;
+	cJSON *root = cJSON_CreateObject(), *items, *counts, *changes;
 	char *out = NULL, *csjson = NULL;
 	int r = -ENOMEM;
 
@@ -251,6 +264,21 @@ static int print_json(const struct rtvm_shield_report *rep, bool dry,
 		     tool_mask_str(rtvm_shield_report_get_housekeeping(rep),
 				   1)) < 0))
 		goto out;
+	counts = cJSON_AddObjectToObject(root, "counts");
+	if (!counts)
+		goto out;
+	for (int k = RTVM_SHIELD_MOVED; k <= RTVM_SHIELD_NOTE; k++) {
+		char key[32];
+
+		/* "would_move", "per_cpu": JSON keys without dashes. */
+		snprintf(key, sizeof(key), "%s", kind_str(k, dry));
+		for (char *c = key; *c; c++)
+			if (*c == '-')
+				*c = '_';
+		if (!cJSON_AddNumberToObject(counts, key,
+					     rtvm_shield_report_get_count(rep, k)))
+			goto out;
+	}
 	items = cJSON_AddArrayToObject(root, "items");
 	if (!items)
 		goto out;
@@ -260,8 +288,8 @@ static int print_json(const struct rtvm_shield_report *rep, bool dry,
 		if (!o)
 			goto out;
 		cJSON_AddItemToArray(items, o);
-		if (add_str(o, "kind", rtvm_shield_item_kind_to_string(
-					       rtvm_shield_item_get_kind(it))) < 0 ||
+		if (add_str(o, "kind",
+			    kind_str(rtvm_shield_item_get_kind(it), dry)) < 0 ||
 		    (rtvm_shield_item_get_tid(it) > 0 &&
 		     (!cJSON_AddNumberToObject(o, "pid",
 					       rtvm_shield_item_get_pid(it)) ||

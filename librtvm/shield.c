@@ -51,6 +51,7 @@ struct shield {
 	char *rt_path, *hk_path;
 	struct rtvm_cpumask *rt, *hk, *scope_cpus;
 	char mems[256];
+	bool hk_default;	/* housekeeping: what the RT CPUs leave */
 	unsigned int flags;
 	struct rtvm_shield_report *rep;
 	struct rtvm_changeset *cs; /* private: undone on failure */
@@ -565,6 +566,7 @@ static int check_masks(struct shield *s, const struct rtvm_cpumask *rt,
 		r = rtvm_ctx_online_cpus(s->ctx, &s->hk);
 		if (r < 0)
 			goto out;
+		s->hk_default = true;
 		rtvm_cpumask_op(s->hk, RTVM_CPUMASK_ANDNOT, s->rt);
 		if (rtvm_cpumask_weight(s->hk) == 0) {
 			err(s->ctx, "no housekeeping CPU left: every online CPU "
@@ -594,6 +596,18 @@ static int check_scope_cpus(struct shield *s)
 	char *a = NULL, *b = NULL;
 	int r;
 
+	/* By default, housekeeping is what the scope has besides the RT
+	 * CPUs, not every online CPU: a scope may hold fewer. */
+	if (s->hk_default) {
+		rtvm_cpumask_op(s->hk, RTVM_CPUMASK_AND, s->scope_cpus);
+		if (rtvm_cpumask_weight(s->hk) == 0) {
+			err(s->ctx, "no housekeeping CPU left: scope cgroup "
+				    "%s:%s has only CPUs %s",
+			    s->ctl, s->scope, mask_str(s->scope_cpus, &a));
+			free(a);
+			return -EINVAL;
+		}
+	}
 	r = rtvm_cpumask_dup(s->rt, &need);
 	if (r < 0)
 		return r;
@@ -659,7 +673,7 @@ static int narrow_add(struct narrow_list *l, const char *path,
 static int plan_v1_subtree(struct shield *s, const char *path,
 			   unsigned int depth, struct narrow_list *l)
 {
-	struct rtvm_cpumask *cpus = NULL;
+	struct rtvm_cpumask *cpus = NULL, *new = NULL;
 	char **kids = NULL, buf[16], *a = NULL;
 	bool top = depth == 1;
 	int r;
@@ -689,26 +703,22 @@ static int plan_v1_subtree(struct shield *s, const char *path,
 		r = -EBUSY;
 		goto out;
 	}
-	mask_str(cpus, &a);
-	rtvm_cpumask_op(cpus, RTVM_CPUMASK_ANDNOT, s->rt);
-	if (rtvm_cpumask_weight(cpus) == 0) {
+	r = rtvm_cpumask_dup(cpus, &new);
+	if (r < 0)
+		goto out;
+	rtvm_cpumask_op(new, RTVM_CPUMASK_ANDNOT, s->rt);
+	if (rtvm_cpumask_weight(new) == 0) {
 		err(s->ctx, "cpuset %s runs only on RT CPUs (%s) and cannot be "
 			    "narrowed to housekeeping: move its tasks or remove "
 			    "it first",
-		    path, a);
+		    path, mask_str(cpus, &a));
 		r = -EBUSY;
 		goto out;
 	}
-	{
-		struct rtvm_cpumask *old = NULL;
-
-		r = read_cpus(s, path, "cpuset.cpus", &old);
-		if (r == 0)
-			r = narrow_add(l, path, old, cpus);
-		rtvm_cpumask_free(old);
-	}
+	r = narrow_add(l, path, cpus, new);
 out:
 	rtvm_cpumask_free(cpus);
+	rtvm_cpumask_free(new);
 	free(a);
 	return r;
 }
@@ -841,8 +851,13 @@ static int move_one(struct shield *s, const struct rtvm_thread *t)
 	bool pinned;
 	int r;
 
-	if ((r = rtvm_cpumask_new(s->ctx, &aff)) < 0 ||
-	    (r = rtvm_sys_affinity_get(s->ctx, id, aff)) < 0)
+	/* The scan read the affinity a moment ago: no second system call
+	 * per task unless it could not. */
+	if (rtvm_thread_get_affinity(t))
+		r = rtvm_cpumask_dup(rtvm_thread_get_affinity(t), &aff);
+	else if ((r = rtvm_cpumask_new(s->ctx, &aff)) == 0)
+		r = rtvm_sys_affinity_get(s->ctx, id, aff);
+	if (r < 0)
 		goto out;
 	pinned = !rtvm_cpumask_equal(aff, s->scope_cpus);
 	if ((r = rtvm_thread_target_format(
@@ -1131,23 +1146,62 @@ static int set_workqueues(struct shield *s, bool dry)
 
 /* ---- creating --------------------------------------------------------- */
 
+/* A dry run says which cgroups it would make, as notes. */
+static int plan_notes(struct shield *s)
+{
+	char *rt = NULL, *hk = NULL, *name = NULL, *why = NULL;
+	int r = -ENOMEM;
+
+	if (rtvm_cpumask_format_list(s->rt, &rt) < 0 ||
+	    rtvm_cpumask_format_list(s->hk, &hk) < 0)
+		goto out;
+	if (s->version == 1) {
+		if (!(name = cg_name(s, s->hk_path)) ||
+		    asprintf(&why, "dry run: would be made with CPUs %s and "
+				   "take the scope's tasks", hk) < 0)
+			goto out;
+		r = report_add(s->rep, RTVM_SHIELD_NOTE, 0, 0, NULL, name, NULL,
+			       hk, why);
+		free(name);
+		free(why);
+		name = why = NULL;
+		if (r < 0)
+			goto out;
+		r = -ENOMEM;
+	}
+	if (!(name = cg_name(s, s->rt_path)) ||
+	    asprintf(&why, "dry run: would be made with CPUs %s, %s", rt,
+		     s->version == 1 ? "without load balancing" :
+				       "an isolated partition") < 0)
+		goto out;
+	r = report_add(s->rep, RTVM_SHIELD_NOTE, 0, 0, NULL, name, NULL, rt,
+		       why);
+out:
+	free(rt);
+	free(hk);
+	free(name);
+	free(why);
+	return r;
+}
+
 static int make_cgroup(struct shield *s, const char *path)
 {
-	char *name;
+	char *name = cg_name(s, path);
 	int r;
 
+	/* The name first: without it the cgroup could not be removed
+	 * again if recording it failed. */
+	if (!name)
+		return -ENOMEM;
 	r = rtvm_cgroup_mkdir(s->ctx, s->ctl, path);
-	if (r < 0) {
-		err(s->ctx, "cannot create cgroup %s:%s: %s", s->ctl, path,
-		    strerror(-r));
-		return r;
-	}
-	name = cg_name(s, path);
-	r = name ? rtvm_changeset_add(s->cs, RTVM_CHANGE_CGROUP_CREATE, name,
-				      NULL, NULL) :
-		   -ENOMEM;
 	if (r < 0)
-		rtvm_cgroup_remove(s->ctx, name ? name : "");
+		err(s->ctx, "cannot create cgroup %s: %s", name, strerror(-r));
+	else {
+		r = rtvm_changeset_add(s->cs, RTVM_CHANGE_CGROUP_CREATE, name,
+				       NULL, NULL);
+		if (r < 0)
+			rtvm_cgroup_remove(s->ctx, name);
+	}
 	free(name);
 	return r;
 }
@@ -1205,15 +1259,20 @@ static int create_v1(struct shield *s)
 				      "exclusive") :
 			   -ENOMEM;
 		free(name);
+		if (r < 0)
+			return r;
 	} else {
 		r = rtvm_cgroup_write(s->ctx, s->ctl, s->rt_path,
 				      "cpuset.cpu_exclusive", "1");
-	}
-	if (r < 0) {
-		err(s->ctx, "cpuset %s: the kernel refused cpu_exclusive: %s "
-			    "(another cpuset of %s overlaps its CPUs)",
-		    s->rt_path, strerror(-r), s->scope);
-		return r == -EINVAL ? -EBUSY : r;
+		if (r < 0) {
+			err(s->ctx, "cpuset %s: the kernel refused "
+				    "cpu_exclusive: %s%s",
+			    s->rt_path, strerror(-r),
+			    r == -EINVAL ? " (another cpuset of the scope "
+					   "overlaps its CPUs)" :
+					   "");
+			return r == -EINVAL ? -EBUSY : r;
+		}
 	}
 	r = rtvm_cgroup_write(s->ctx, s->ctl, s->rt_path,
 			      "cpuset.sched_load_balance", "0");
@@ -1369,13 +1428,16 @@ RTVM_EXPORT int rtvm_shield_create(struct rtvm_ctx *ctx,
 	/* Everything is checked: from here on, each step is recorded and a
 	 * failure undoes all of them. */
 	r = apply_narrow(&s, &narrow, dry);
-	if (r == 0 && !dry)
-		r = s.version == 1 ? create_v1(&s) : create_v2(&s);
+	if (r == 0)
+		r = dry ? plan_notes(&s) :
+			  s.version == 1 ? create_v1(&s) : create_v2(&s);
 	if (r == 0 && s.version == 1)
 		r = move_tasks(&s, dry);
 	if (r == 0 && strcmp(s.scope, "/") == 0 &&
 	    !(flags & RTVM_SHIELD_NO_WORKQUEUE))
 		r = set_workqueues(&s, dry);
+	if (r == 0)
+		r = report_finish(&s, s.rt_path);
 	if (r < 0) {
 		int u = rtvm_changeset_restore(s.cs, 0);
 
@@ -1385,14 +1447,12 @@ RTVM_EXPORT int rtvm_shield_create(struct rtvm_ctx *ctx,
 			    strerror(-u));
 		goto out;
 	}
-	r = report_finish(&s, s.rt_path);
-	if (r < 0)
-		goto out;
 	s.rep->active = !dry;
-	info(ctx, "shield %s:%s%s: %u tasks moved, %u not movable, %u per-CPU "
+	info(ctx, "shield %s:%s%s: %u tasks %s, %u not movable, %u per-CPU "
 		  "kthreads left, %u rounds",
 	     s.ctl, s.rt_path, dry ? " (dry run)" : "",
 	     rtvm_shield_report_get_count(s.rep, RTVM_SHIELD_MOVED),
+	     dry ? "would move" : "moved",
 	     rtvm_shield_report_get_count(s.rep, RTVM_SHIELD_NOT_MOVED),
 	     rtvm_shield_report_get_count(s.rep, RTVM_SHIELD_PER_CPU),
 	     s.rep->rounds);

@@ -140,7 +140,13 @@ shield="$top_builddir/examples/rtvm-shield"
 "$shield" --help | grep -q -- '--rt-cpus' || fail "rtvm-shield --help"
 "$shield" --sysroot "$root" create --rt-cpus 8-15 --dry-run --json >"$tmp/sh.json" ||
 	fail "rtvm-shield create --dry-run"
-grep -q '"kind":[[:space:]]*"moved"' "$tmp/sh.json" || fail "shield dry run lists no move"
+grep -q '"kind":[[:space:]]*"would-move"' "$tmp/sh.json" || fail "shield dry run lists no move"
+! grep -q '"kind":[[:space:]]*"moved"' "$tmp/sh.json" || fail "shield dry run says moved"
+grep -q '"would_move":[[:space:]]*[1-9]' "$tmp/sh.json" || fail "shield dry run counts no move"
+"$shield" --sysroot "$root" create --rt-cpus 8-15 --dry-run >"$tmp/sh.txt" ||
+	fail "rtvm-shield create --dry-run (text)"
+grep -q '^[1-9][0-9]* would move, ' "$tmp/sh.txt" || fail "shield dry run summary: $(tail -1 "$tmp/sh.txt")"
+! grep -q -e ' moved, ' -e '^moved ' "$tmp/sh.txt" || fail "shield dry run text says moved"
 [ ! -e "$root/sys/fs/cgroup/cpuset/rtvm-rt" ] || fail "shield dry run made a cgroup"
 "$shield" --sysroot "$root" create --rt-cpus 8-15 --save "$tmp/shield.json" >/dev/null ||
 	fail "rtvm-shield create"

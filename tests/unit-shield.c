@@ -224,9 +224,13 @@ START_TEST(test_bad_input_v1)
 	/* libvirt's vCPU cpusets run only on CPUs 2 and 3 */
 	expect_refused(ctx, "2-15", NULL, NULL, 0, -EBUSY,
 		       "libvirt/vcpu0 runs only on RT CPUs (2)");
-	/* a scope too small for the CPUs */
+	/* a scope too small for the CPUs: housekeeping defaults to the
+	 * scope's other CPUs, so only the RT CPUs are missing; an explicit
+	 * housekeeping list is checked as well */
 	expect_refused(ctx, "4-7", NULL, MACHINE "/libvirt/emulator", 0,
-		       -EINVAL, "CPUs 2-15,34-47 are not in scope");
+		       -EINVAL, "CPUs 4-7 are not in scope");
+	expect_refused(ctx, "16-17", "0-3", MACHINE "/libvirt/emulator", 0,
+		       -EINVAL, "CPUs 2-3 are not in scope");
 
 	/* a CPU beyond the host's 64 */
 	ck_assert_int_eq(rtvm_cpumask_new_nr(128, &wide), 0);
@@ -456,6 +460,29 @@ START_TEST(test_dry_run_v1)
 	ck_assert_int_eq(count_kind(rep, RTVM_SHIELD_MOVED), 6);
 	ck_assert_int_eq(count_kind(rep, RTVM_SHIELD_CGROUP), 3);
 	ck_assert_int_eq(count_kind(rep, RTVM_SHIELD_FILE), 3);
+	/* the two cpusets it would make, with their CPUs */
+	ck_assert_int_eq(count_kind(rep, RTVM_SHIELD_NOTE), 2);
+	{
+		const struct rtvm_shield_item *it;
+		unsigned int seen = 0;
+
+		rtvm_shield_report_foreach(it, rep) {
+			const char *t = rtvm_shield_item_get_target(it);
+
+			if (rtvm_shield_item_get_kind(it) != RTVM_SHIELD_NOTE)
+				continue;
+			if (strcmp(t, "cpuset:/rtvm-housekeeping") == 0)
+				ck_assert_str_eq(rtvm_shield_item_get_new(it),
+						 "0-3,16-62");
+			else {
+				ck_assert_str_eq(t, "cpuset:/rtvm-rt");
+				ck_assert_str_eq(rtvm_shield_item_get_new(it),
+						 "4-15");
+			}
+			seen++;
+		}
+		ck_assert_uint_eq(seen, 2);
+	}
 	ck_assert_uint_eq(rtvm_changeset_get_count(cs), 0);
 	ck_assert(!exists(ctx, "rtvm-syscalls.log"));
 	expect_unchanged(ctx);
@@ -576,6 +603,45 @@ START_TEST(test_scope_v1)
 	expect_unchanged(ctx);
 	rtvm_changeset_unref(cs);
 	rtvm_cpumask_free(rt);
+	rtvm_unref(ctx);
+}
+END_TEST
+
+/* A scope with fewer CPUs than the host: housekeeping defaults to the
+ * scope's CPUs that are not RT, not to every online CPU. */
+START_TEST(test_narrow_scope_default_hk)
+{
+	struct rtvm_ctx *ctx = new_ctx("host64");
+	struct rtvm_cpumask *rt = mask(ctx, "6-7"), *all = mask(ctx, "0-7");
+	struct rtvm_shield_report *rep;
+	struct rtvm_changeset *cs;
+	char *hk;
+
+	ck_assert_int_eq(rtvm_cgroup_mkdir(ctx, "cpuset", "/narrow"), 0);
+	tu_write(ctx, CS "/narrow/cpuset.cpus", "0-5,6-7\n");
+	tu_write(ctx, CS "/narrow/cpuset.mems", "0\n");
+	ck_assert_int_eq(rtvm_changeset_new(ctx, &cs), 0);
+	ck_assert_int_eq(rtvm_shield_create(ctx, rt, NULL, "/narrow", 0, cs,
+					    &rep),
+			 0);
+	ck_assert_int_eq(rtvm_cpumask_format_list(
+				 rtvm_shield_report_get_housekeeping(rep), &hk),
+			 0);
+	ck_assert_str_eq(hk, "0-5");
+	free(hk);
+	expect_file(ctx, CS "/narrow/rtvm-housekeeping/cpuset.cpus", "0-5");
+	rtvm_shield_report_free(rep);
+	ck_assert_int_eq(rtvm_shield_destroy(ctx, "/narrow", cs, 0), 0);
+	ck_assert(!exists(ctx, CS "/narrow/rtvm-rt"));
+	rtvm_changeset_unref(cs);
+	/* every CPU of the scope is RT: nothing left, nothing made */
+	ck_assert_int_eq(rtvm_shield_create(ctx, all, NULL, "/narrow", 0, NULL,
+					    NULL),
+			 -EINVAL);
+	ck_assert_msg(strstr(log_last, "has only CPUs 0-7"), "%s", log_last);
+	ck_assert(!exists(ctx, CS "/narrow/rtvm-rt"));
+	rtvm_cpumask_free(rt);
+	rtvm_cpumask_free(all);
 	rtvm_unref(ctx);
 }
 END_TEST
@@ -710,6 +776,7 @@ int main(void)
 	tcase_add_test(tc, test_faults);
 	tcase_add_test(tc, test_add_threads_v1);
 	tcase_add_test(tc, test_scope_v1);
+	tcase_add_test(tc, test_narrow_scope_default_hk);
 	tcase_add_test(tc, test_create_destroy_v2);
 	tcase_add_test(tc, test_bad_input_v2);
 	tcase_add_test(tc, test_invalid_partition_v2);

@@ -2481,7 +2481,9 @@ enum rtvm_shield_item_kind {
 	RTVM_SHIELD_IN_RT,	  /* status: a task in the RT cgroup */
 	RTVM_SHIELD_CGROUP,	  /* another cgroup whose CPUs were narrowed */
 	RTVM_SHIELD_FILE,	  /* a host setting (workqueue mask) written */
-	RTVM_SHIELD_NOTE,	  /* something left undone, and why */
+	RTVM_SHIELD_NOTE,	  /* something left undone, and why; in a
+				   * dry run, a cgroup it would make (new:
+				   * its CPUs) */
 };
 
 struct rtvm_shield_report;
@@ -2493,7 +2495,7 @@ struct rtvm_shield_item;
  * @ctx: the context.
  * @rt_cpus: the CPUs to shield.
  * @housekeeping: the CPUs left to the host, or NULL for every online CPU
- *                not in @rt_cpus.
+ *                of @scope not in @rt_cpus.
  * @scope: the cpuset cgroup the shield is built in and whose tasks it
  *         moves, as a path in the hierarchy ("/my/parent"); NULL or "/"
  *         for the whole host.  The shield's cgroups are SCOPE/rtvm-rt and,

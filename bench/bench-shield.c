@@ -1,0 +1,989 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * bench-shield: make and remove a CPU shield for N sleeping processes,
+ * librtvm vs cset, side by side in one run:
+ *
+ *   librtvm  rtvm_shield_create(RT = last CPU, scope = a test-owned cpuset
+ *            /rtvm-bench-shield-ID holding the N processes) with a
+ *            changeset, then rtvm_shield_destroy() with that changeset
+ *   cset     `cset shield --cpu RT --kthread on`, then `cset shield
+ *            --reset`, each started with posix_spawn and waited for
+ *
+ * cset cannot be scoped: it always makes /system and /user at the cpuset
+ * root and moves every task of the root cpuset that it can see.  So it
+ * only runs when this program is PID 1 of a private PID namespace
+ * (bench/run-bench.sh does that): a cgroup's tasks file lists only the
+ * tasks of the reader's PID namespace, and a task id written to it is
+ * looked up there too, so cset sees and moves only this benchmark's own
+ * processes, never a kernel thread or a process of the host.  That is
+ * checked before cset first runs (the root cpuset's tasks file must list
+ * nothing but tasks of this namespace, and no kernel thread), and
+ * /system and /user must not exist beforehand.  After every reset they
+ * must be gone; rmdir of a cpuset that still held any task, seen or not,
+ * would fail, so their removal also shows that no host task was in them.
+ *
+ * cset's exclusive /system and /user cannot coexist with a sibling cpuset
+ * that overlaps them, so the librtvm scope exists only during librtvm's
+ * runs: each librtvm run makes it, moves the N processes in, times create
+ * and destroy, moves them back to the root cpuset and removes it
+ * (untimed).  Every step is checked from /proc (cpuset and affinity of
+ * every process), untimed.
+ *
+ * The program prints figures -- median, p99, max and ratios -- and never
+ * passes or fails on time: the exit status is 0 when the measurements ran,
+ * 1 on a setup error, 2 on bad usage.
+ *
+ * Safety: the processes are this program's children, they sleep, and they
+ * die with it (PR_SET_PDEATHSIG).  Every cpuset it (or cset) made is
+ * removed at the end, on errors and on SIGINT/SIGTERM/SIGHUP too, after
+ * its tasks are moved back to the root cpuset.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rtvm/rtvm.h>
+
+extern char **environ;
+
+#define CPUSET_ROOT "/sys/fs/cgroup/cpuset"
+#define PF_KTHREAD 0x00200000u
+#define MAX_SIZES 8
+
+enum {
+	S_RTVM_CREATE, S_RTVM_DESTROY, S_RTVM_TOTAL,
+	S_CSET_CREATE, S_CSET_RESET, S_CSET_TOTAL, NR_SERIES
+};
+
+struct series {
+	const char *name;
+	double *ms;
+	unsigned int n;
+	double median, p99, max;
+};
+
+static volatile sig_atomic_t stop;
+static char scope_name[64];	/* "/rtvm-bench-shield-ID" */
+static bool scope_made;
+static bool cset_owned;	/* /system and /user are cset's, made by us */
+static pid_t *kids;
+static unsigned int nr_kids;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* ---- cpuset files ------------------------------------------------------ */
+
+static void cs_path(char *buf, size_t size, const char *cg, const char *file)
+{
+	snprintf(buf, size, "%s%s%s%s", CPUSET_ROOT,
+		 strcmp(cg, "/") == 0 ? "" : cg, file ? "/" : "", file ? file : "");
+}
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/* The whole of a small file, NUL-terminated; NULL with errno set. */
+static char *read_all(const char *path)
+{
+	size_t size = 4096, len = 0;
+	char *buf = malloc(size);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0 || !buf) {
+		int e = fd < 0 ? errno : ENOMEM;
+
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		errno = e;
+		return NULL;
+	}
+	while ((n = read(fd, buf + len, size - len - 1)) > 0) {
+		len += (size_t)n;
+		if (len + 1 == size) {
+			char *nb = realloc(buf, size * 2);
+
+			if (!nb) {
+				n = -1;
+				errno = ENOMEM;
+				break;
+			}
+			buf = nb;
+			size *= 2;
+		}
+	}
+	close(fd);
+	if (n < 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+static int read_line(const char *path, char *buf, size_t size)
+{
+	char *s = read_all(path);
+
+	if (!s)
+		return -errno;
+	s[strcspn(s, "\n")] = '\0';
+	snprintf(buf, size, "%s", s);
+	free(s);
+	return 0;
+}
+
+static bool cg_exists(const char *cg)
+{
+	char p[512];
+
+	cs_path(p, sizeof(p), cg, NULL);
+	return access(p, F_OK) == 0;
+}
+
+/* Move every task listed in @from's tasks file to @to; tasks that exit
+ * meanwhile are fine. */
+static int move_all(const char *from, const char *to)
+{
+	char p[512], *text, *save = NULL;
+	int fd, first = 0;
+
+	cs_path(p, sizeof(p), from, "tasks");
+	text = read_all(p);
+	if (!text)
+		return errno == ENOENT ? 0 : -errno;
+	cs_path(p, sizeof(p), to, "tasks");
+	fd = open(p, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		free(text);
+		return -errno;
+	}
+	for (char *t = strtok_r(text, "\n", &save); t;
+	     t = strtok_r(NULL, "\n", &save))
+		if (write(fd, t, strlen(t)) < 0 && errno != ESRCH && !first)
+			first = -errno;
+	close(fd);
+	free(text);
+	return first;
+}
+
+/* Remove a cpuset and everything below it, deepest first, its tasks going
+ * to the root cpuset first. */
+static int remove_tree(const char *cg)
+{
+	char p[512], sub[512];
+	struct dirent *de;
+	int first = 0, r;
+	DIR *d;
+
+	cs_path(p, sizeof(p), cg, NULL);
+	d = opendir(p);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", cg, de->d_name);
+		r = remove_tree(sub);
+		if (r < 0 && !first)
+			first = r;
+	}
+	closedir(d);
+	r = move_all(cg, "/");
+	if (r < 0 && !first)
+		first = r;
+	if (rmdir(p) < 0 && errno != ENOENT) {
+		r = -errno;
+		fprintf(stderr, "bench-shield: cannot remove cpuset %s: %s%s\n",
+			p, strerror(-r),
+			r == -EBUSY ? " (it still holds tasks this namespace "
+				      "cannot see)" :
+				      "");
+		if (!first)
+			first = r;
+	}
+	return first;
+}
+
+/* Everything this run made goes away; safe to call more than once. */
+static int cleanup(void)
+{
+	int r, first = 0;
+
+	if (scope_made) {
+		r = remove_tree(scope_name);
+		if (r == 0)
+			scope_made = false;
+		first = r;
+	}
+	if (cset_owned) {
+		/* What `cset shield --reset` does, if cset did not. */
+		r = remove_tree("/user");
+		if (r == 0)
+			r = remove_tree("/system");
+		if (r == 0)
+			cset_owned = false;
+		if (r < 0 && !first)
+			first = r;
+	}
+	return first;
+}
+
+static void cleanup_at_exit(void)
+{
+	cleanup();
+}
+
+/* ---- the sleeping processes --------------------------------------------- */
+
+static void kill_kids(void)
+{
+	for (unsigned int i = 0; i < nr_kids; i++)
+		kill(kids[i], SIGKILL);
+	for (unsigned int i = 0; i < nr_kids; i++)
+		while (waitpid(kids[i], NULL, 0) < 0 && errno == EINTR)
+			;
+	nr_kids = 0;
+}
+
+static int spawn_kids(unsigned int n)
+{
+	pid_t self = getpid();
+	sigset_t all;
+
+	kids = calloc(n, sizeof(*kids));
+	if (!kids)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			int e = errno;
+
+			fprintf(stderr,
+				"bench-shield: fork of process %u of %u: %s "
+				"(check pids.max of this cgroup, RLIMIT_NPROC "
+				"and kernel.pid_max)\n",
+				i + 1, n, strerror(e));
+			return -e;
+		}
+		if (pid == 0) {
+			if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 ||
+			    getppid() != self)
+				_exit(1);
+			prctl(PR_SET_NAME, "bench-sleeper");
+			sigfillset(&all);
+			sigprocmask(SIG_SETMASK, &all, NULL);
+			for (;;)
+				pause();
+		}
+		kids[nr_kids++] = pid;
+	}
+	return 0;
+}
+
+/* Every child is in cpuset @cg, and may (or may not) run on @rt_cpu. */
+static int check_kids(const char *cg, int rt_cpu, bool rt_allowed,
+		      const char *when)
+{
+	for (unsigned int i = 0; i < nr_kids; i++) {
+		char p[64], cur[512];
+		cpu_set_t set;
+
+		snprintf(p, sizeof(p), "/proc/%d/cpuset", (int)kids[i]);
+		if (read_line(p, cur, sizeof(cur)) < 0 ||
+		    sched_getaffinity(kids[i], sizeof(set), &set) < 0) {
+			fprintf(stderr, "bench-shield: %s: process %d: %s\n",
+				when, (int)kids[i], strerror(errno));
+			return -EIO;
+		}
+		if (strcmp(cur, cg) != 0 ||
+		    (CPU_ISSET(rt_cpu, &set) != 0) != rt_allowed) {
+			fprintf(stderr,
+				"bench-shield: %s: process %d is in cpuset %s "
+				"(want %s) and %s CPU %d (want %s)\n",
+				when, (int)kids[i], cur, cg,
+				CPU_ISSET(rt_cpu, &set) ? "may run on" :
+							  "may not run on",
+				rt_cpu, rt_allowed ? "allowed" : "not allowed");
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+static int move_kids(const char *cg)
+{
+	char p[512], num[16];
+	int fd, r = 0;
+
+	cs_path(p, sizeof(p), cg, "tasks");
+	fd = open(p, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (unsigned int i = 0; r == 0 && i < nr_kids; i++) {
+		snprintf(num, sizeof(num), "%d", (int)kids[i]);
+		if (write(fd, num, strlen(num)) < 0)
+			r = -errno;
+	}
+	close(fd);
+	if (r < 0)
+		fprintf(stderr, "bench-shield: moving the processes to %s: %s\n",
+			p, strerror(-r));
+	return r;
+}
+
+/* ---- librtvm -------------------------------------------------------- */
+
+struct rtvm_run {
+	struct rtvm_ctx *ctx;
+	struct rtvm_cpumask *rt;
+	int rt_cpu;
+	char root_cpus[256], root_mems[256];
+	unsigned int moved, rounds; /* of the last run */
+};
+
+static int make_scope(struct rtvm_run *rr)
+{
+	char p[512];
+	int r;
+
+	cs_path(p, sizeof(p), scope_name, NULL);
+	if (mkdir(p, 0755) < 0) {
+		fprintf(stderr, "bench-shield: mkdir %s: %s\n", p,
+			strerror(errno));
+		return -errno;
+	}
+	scope_made = true;
+	cs_path(p, sizeof(p), scope_name, "cpuset.cpus");
+	r = write_str(p, rr->root_cpus);
+	if (r == 0) {
+		cs_path(p, sizeof(p), scope_name, "cpuset.mems");
+		r = write_str(p, rr->root_mems);
+	}
+	if (r < 0) {
+		fprintf(stderr, "bench-shield: writing %s: %s\n", p,
+			strerror(-r));
+		return r;
+	}
+	return move_kids(scope_name);
+}
+
+static int run_rtvm(struct rtvm_run *rr, double *create_ms,
+		    double *destroy_ms)
+{
+	struct rtvm_shield_report *rep = NULL;
+	struct rtvm_changeset *cs = NULL;
+	char hk[128];
+	double t0, t1;
+	int r;
+
+	r = make_scope(rr);
+	if (r == 0)
+		r = check_kids(scope_name, rr->rt_cpu, true,
+			       "librtvm: in the scope");
+	if (r < 0)
+		goto out;
+	snprintf(hk, sizeof(hk), "%s/rtvm-housekeeping", scope_name);
+
+	t0 = now_ms();
+	r = rtvm_changeset_new(rr->ctx, &cs);
+	if (r == 0)
+		r = rtvm_shield_create(rr->ctx, rr->rt, NULL, scope_name, 0, cs,
+				       &rep);
+	t1 = now_ms();
+	if (r < 0) {
+		fprintf(stderr, "bench-shield: rtvm_shield_create: %s\n",
+			strerror(-r));
+		goto out;
+	}
+	*create_ms = t1 - t0;
+	rr->moved = rtvm_shield_report_get_count(rep, RTVM_SHIELD_MOVED);
+	rr->rounds = rtvm_shield_report_get_rounds(rep);
+	r = check_kids(hk, rr->rt_cpu, false, "after rtvm_shield_create");
+	if (r < 0)
+		goto out;
+
+	t0 = now_ms();
+	r = rtvm_shield_destroy(rr->ctx, scope_name, cs, 0);
+	t1 = now_ms();
+	if (r < 0) {
+		fprintf(stderr, "bench-shield: rtvm_shield_destroy: %s\n",
+			strerror(-r));
+		goto out;
+	}
+	*destroy_ms = t1 - t0;
+	r = check_kids(scope_name, rr->rt_cpu, true,
+		       "after rtvm_shield_destroy");
+out:
+	rtvm_shield_report_free(rep);
+	rtvm_changeset_unref(cs);
+	/* Untimed: the scope goes, so that cset's exclusive cpusets fit. */
+	if (scope_made) {
+		int u = remove_tree(scope_name);
+
+		if (u == 0)
+			scope_made = false;
+		if (r == 0)
+			r = u;
+	}
+	return r;
+}
+
+/* ---- cset ------------------------------------------------------------ */
+
+static int spawn_wait(char *const argv[], int out_fd, int err_fd)
+{
+	posix_spawn_file_actions_t fa;
+	int status = 0, r;
+	pid_t pid;
+
+	r = posix_spawn_file_actions_init(&fa);
+	if (r == 0)
+		r = posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
+	if (r == 0)
+		r = posix_spawn_file_actions_adddup2(&fa, err_fd, STDERR_FILENO);
+	if (r == 0)
+		r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (r != 0)
+		return -r;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return status;
+}
+
+static bool is_kthread(const char *tid)
+{
+	char p[64], *s, *rp;
+	unsigned long flags = 0;
+	bool k = false;
+
+	snprintf(p, sizeof(p), "/proc/%s/stat", tid);
+	s = read_all(p);
+	if (!s)
+		return false;
+	/* Field 9 (flags) comes 6 fields after the ')' that ends comm. */
+	rp = strrchr(s, ')');
+	if (rp && sscanf(rp + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) == 1)
+		k = flags & PF_KTHREAD;
+	free(s);
+	return k;
+}
+
+/* Why cset must not run here, or NULL when it may. */
+static const char *cset_unsafe(char *why, size_t size)
+{
+	char p[512], *text, *save = NULL;
+	unsigned int n = 0;
+
+	if (getpid() != 1) {
+		snprintf(why, size,
+			 "not PID 1 of a private PID namespace (run it with "
+			 "bench/run-bench.sh as root): cset would move every "
+			 "process of the host");
+		return why;
+	}
+	if (cg_exists("/system") || cg_exists("/user")) {
+		snprintf(why, size,
+			 "a cpuset %s/system or /user exists already: cset "
+			 "would take it over",
+			 CPUSET_ROOT);
+		return why;
+	}
+	cs_path(p, sizeof(p), "/", "tasks");
+	text = read_all(p);
+	if (!text) {
+		snprintf(why, size, "cannot read the root cpuset's tasks: %s",
+			 strerror(errno));
+		return why;
+	}
+	for (char *t = strtok_r(text, "\n", &save); t && !*why;
+	     t = strtok_r(NULL, "\n", &save)) {
+		char proc[64];
+
+		n++;
+		snprintf(proc, sizeof(proc), "/proc/%s", t);
+		if (access(proc, F_OK) < 0)
+			snprintf(why, size,
+				 "the root cpuset lists task %s, which this "
+				 "namespace's /proc does not show: the tasks "
+				 "file is not confined here",
+				 t);
+		else if (is_kthread(t))
+			snprintf(why, size,
+				 "the root cpuset lists kernel thread %s: the "
+				 "tasks file is not confined here",
+				 t);
+	}
+	free(text);
+	if (!*why && n > nr_kids + 16)
+		snprintf(why, size,
+			 "the root cpuset lists %u tasks, more than this "
+			 "benchmark's %u processes",
+			 n, nr_kids + 1);
+	return *why ? why : NULL;
+}
+
+struct cset_run {
+	char cpu[16];
+	int devnull, err_fd;	/* err_fd: a temporary file for messages */
+};
+
+static void show_cset_error(struct cset_run *cr, const char *what,
+			    int status)
+{
+	char buf[1024];
+	ssize_t n;
+
+	if (status < 0) {
+		fprintf(stderr, "bench-shield: cannot start cset: %s\n",
+			strerror(-status));
+		return;
+	}
+	fprintf(stderr, "bench-shield: `%s` failed (wait status %#x):\n",
+		what, status);
+	if (lseek(cr->err_fd, 0, SEEK_SET) == 0 &&
+	    (n = read(cr->err_fd, buf, sizeof(buf) - 1)) > 0) {
+		buf[n] = '\0';
+		fprintf(stderr, "%s", buf);
+	}
+}
+
+static int run_cset(struct cset_run *cr, int rt_cpu, bool verbose,
+		    double *create_ms, double *reset_ms)
+{
+	char *shield[] = { "cset", "shield", "--cpu", cr->cpu,
+			   "--kthread", "on", NULL };
+	char *reset[] = { "cset", "shield", "--reset", NULL };
+	int err_fd = verbose ? cr->err_fd : cr->devnull;
+	double t0, t1;
+	int st, r = 0;
+
+	if (cg_exists("/system") || cg_exists("/user")) {
+		fprintf(stderr, "bench-shield: %s/system or /user appeared: "
+				"not running cset\n", CPUSET_ROOT);
+		return -EEXIST;
+	}
+	if (verbose && (ftruncate(cr->err_fd, 0) < 0 ||
+			lseek(cr->err_fd, 0, SEEK_SET) < 0))
+		return -errno;
+	cset_owned = true;
+	t0 = now_ms();
+	st = spawn_wait(shield, err_fd, err_fd);
+	t1 = now_ms();
+	if (st != 0) {
+		if (verbose)
+			show_cset_error(cr, "cset shield --cpu ... --kthread "
+					    "on", st);
+		r = -EIO;
+		goto out;
+	}
+	*create_ms = t1 - t0;
+	r = check_kids("/system", rt_cpu, false, "after cset shield");
+	if (r < 0)
+		goto out;
+
+	if (verbose && (ftruncate(cr->err_fd, 0) < 0 ||
+			lseek(cr->err_fd, 0, SEEK_SET) < 0)) {
+		r = -errno;
+		goto out;
+	}
+	t0 = now_ms();
+	st = spawn_wait(reset, err_fd, err_fd);
+	t1 = now_ms();
+	if (st != 0) {
+		if (verbose)
+			show_cset_error(cr, "cset shield --reset", st);
+		r = -EIO;
+		goto out;
+	}
+	*reset_ms = t1 - t0;
+	if (cg_exists("/system") || cg_exists("/user")) {
+		fprintf(stderr, "bench-shield: cset shield --reset left "
+				"%s/system or /user behind\n", CPUSET_ROOT);
+		r = -EIO;
+		goto out;
+	}
+	cset_owned = false;
+	r = check_kids("/", rt_cpu, true, "after cset shield --reset");
+out:
+	if (cset_owned && cleanup() < 0 && r == 0)
+		r = -EIO;
+	return r;
+}
+
+/* ---- statistics and output -------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void compute_stats(struct series *s)
+{
+	double *v;
+	unsigned int n = s->n, k;
+
+	if (n == 0)
+		return;
+	v = malloc(n * sizeof(*v));
+	if (!v)
+		return;
+	memcpy(v, s->ms, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), cmp_double);
+	s->median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	k = (99 * n + 99) / 100; /* nearest rank */
+	s->p99 = v[k - 1];
+	s->max = v[n - 1];
+	free(v);
+}
+
+static void print_row(const struct series *s, const struct series *base)
+{
+	if (!s->n)
+		return;
+	printf("%-16s %4u %11.3f %11.3f %11.3f", s->name, s->n, s->median,
+	       s->p99, s->max);
+	if (base && base->n && base->median > 0)
+		printf(" %9.1fx", s->median / base->median);
+	printf("\n");
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: bench-shield [OPTION]...\n"
+		"Time making and removing a CPU shield for N sleeping processes:\n"
+		"librtvm (in a test-owned cpuset) vs `cset shield` (at the cpuset\n"
+		"root, only as PID 1 of a private PID namespace: run-bench.sh).\n\n"
+		"  -p, --procs LIST    process counts, e.g. 200,2000 (the default)\n"
+		"  -r, --runs N        librtvm rounds per count (default 15)\n"
+		"  -c, --cset-runs N   cset rounds per count (default 5)\n"
+		"      --no-cset       librtvm only\n"
+		"  -h, --help          this help\n\n"
+		"Needs root and a cgroup v1 cpuset hierarchy at %s.\n"
+		"Exit status: 0 when the measurements ran, 1 on a setup error,\n"
+		"2 for bad usage.  Time never makes it fail.\n",
+		CPUSET_ROOT);
+}
+
+static int parse_count(const char *s, long lo, long hi, long *ret)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || (*end && *end != ',') || v < lo || v > hi)
+		return -EINVAL;
+	*ret = v;
+	return (int)(end - s);
+}
+
+int main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "procs", required_argument, NULL, 'p' },
+		{ "runs", required_argument, NULL, 'r' },
+		{ "cset-runs", required_argument, NULL, 'c' },
+		{ "no-cset", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	long sizes[MAX_SIZES] = { 200, 2000 }, runs = 15, cset_runs = 5;
+	unsigned int nr_sizes = 2;
+	struct rtvm_run rr = { .rt_cpu = -1 };
+	struct cset_run cr = { .devnull = -1, .err_fd = -1 };
+	char why_buf[512] = "", tmpl[] = "/tmp/bench-shield-XXXXXX";
+	const char *no_cset = NULL;
+	struct sigaction sa;
+	struct utsname u;
+	cpu_set_t all;
+	int opt, r, ret = 1;
+
+	while ((opt = getopt_long(argc, argv, "p:r:c:h", longopts, NULL)) !=
+	       -1) {
+		const char *s;
+		long v;
+
+		switch (opt) {
+		case 'p':
+			nr_sizes = 0;
+			for (s = optarg; *s; s += r + (s[r] == ',')) {
+				r = parse_count(s, 1, 100000, &v);
+				if (r < 0 || nr_sizes == MAX_SIZES)
+					goto bad_usage;
+				sizes[nr_sizes++] = v;
+			}
+			if (!nr_sizes)
+				goto bad_usage;
+			break;
+		case 'r':
+			if (parse_count(optarg, 1, 100000, &runs) < 0 ||
+			    strchr(optarg, ','))
+				goto bad_usage;
+			break;
+		case 'c':
+			if (parse_count(optarg, 1, 100000, &cset_runs) < 0 ||
+			    strchr(optarg, ','))
+				goto bad_usage;
+			break;
+		case 'n':
+			no_cset = "--no-cset";
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			goto bad_usage;
+		}
+	}
+	if (optind < argc)
+		goto bad_usage;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "bench-shield: needs root: it makes cpusets and "
+				"moves its own processes between them\n");
+		return 1;
+	}
+	cs_path(why_buf, sizeof(why_buf), "/", "cpuset.cpus");
+	if (read_line(why_buf, rr.root_cpus, sizeof(rr.root_cpus)) < 0) {
+		fprintf(stderr, "bench-shield: no cgroup v1 cpuset hierarchy at "
+				"%s: %s\n", CPUSET_ROOT, strerror(errno));
+		return 1;
+	}
+	cs_path(why_buf, sizeof(why_buf), "/", "cpuset.mems");
+	if (read_line(why_buf, rr.root_mems, sizeof(rr.root_mems)) < 0) {
+		fprintf(stderr, "bench-shield: %s: %s\n", why_buf,
+			strerror(errno));
+		return 1;
+	}
+	why_buf[0] = '\0';
+	if (sched_getaffinity(0, sizeof(all), &all) < 0 || CPU_COUNT(&all) < 2) {
+		fprintf(stderr, "bench-shield: needs at least 2 CPUs to shield "
+				"one\n");
+		return 1;
+	}
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &all))
+			rr.rt_cpu = c;
+	snprintf(cr.cpu, sizeof(cr.cpu), "%d", rr.rt_cpu);
+	snprintf(scope_name, sizeof(scope_name), "/rtvm-bench-shield-%lx",
+		 (unsigned long)time(NULL) ^ ((unsigned long)getpid() << 16));
+	if (cg_exists(scope_name)) {
+		fprintf(stderr, "bench-shield: cpuset %s exists already\n",
+			scope_name);
+		return 1;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	atexit(cleanup_at_exit);
+
+	cr.devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	cr.err_fd = mkostemp(tmpl, O_CLOEXEC);
+	if (cr.devnull < 0 || cr.err_fd < 0) {
+		fprintf(stderr, "bench-shield: /dev/null or %s: %s\n", tmpl,
+			strerror(errno));
+		goto out;
+	}
+	unlink(tmpl);
+	r = rtvm_new(&rr.ctx);
+	if (r == 0)
+		r = rtvm_set_log_priority(rr.ctx, 3 /* LOG_ERR */);
+	if (r == 0)
+		r = rtvm_cpumask_new(rr.ctx, &rr.rt);
+	if (r == 0)
+		r = rtvm_cpumask_set(rr.rt, (unsigned int)rr.rt_cpu);
+	if (r < 0) {
+		fprintf(stderr, "bench-shield: librtvm: %s\n", strerror(-r));
+		goto out;
+	}
+	if (uname(&u) < 0)
+		snprintf(u.release, sizeof(u.release), "unknown");
+	printf("bench-shield: shield CPU %d (housekeeping: the other %d), "
+	       "librtvm %s, kernel %s, %s\n",
+	       rr.rt_cpu, CPU_COUNT(&all) - 1, rtvm_version(), u.release,
+	       getpid() == 1 ? "PID 1 of a private PID namespace" :
+			       "NOT in a private PID namespace");
+	printf("librtvm: rtvm_shield_create + rtvm_shield_destroy(changeset) "
+	       "in scope cpuset %s\n",
+	       scope_name);
+	printf("cset:    `cset shield --cpu %d --kthread on` + `cset shield "
+	       "--reset` at the cpuset root (/system, /user)\n",
+	       rr.rt_cpu);
+
+	for (unsigned int z = 0; z < nr_sizes && !stop; z++) {
+		struct series s[NR_SERIES] = {
+			[S_RTVM_CREATE] = { .name = "librtvm create" },
+			[S_RTVM_DESTROY] = { .name = "librtvm destroy" },
+			[S_RTVM_TOTAL] = { .name = "librtvm total" },
+			[S_CSET_CREATE] = { .name = "cset shield" },
+			[S_CSET_RESET] = { .name = "cset reset" },
+			[S_CSET_TOTAL] = { .name = "cset total" },
+		};
+		bool have_cset = !no_cset;
+		double a = 0, b = 0;
+		long total = runs > cset_runs ? runs : cset_runs;
+
+		for (int i = 0; i < NR_SERIES; i++) {
+			s[i].ms = calloc((size_t)total, sizeof(double));
+			if (!s[i].ms) {
+				fprintf(stderr, "bench-shield: out of memory\n");
+				goto out;
+			}
+		}
+		fprintf(stderr, "starting %ld sleeping processes...\n",
+			sizes[z]);
+		if (spawn_kids((unsigned int)sizes[z]) < 0 ||
+		    check_kids("/", rr.rt_cpu, true, "at the start") < 0)
+			goto next_fail;
+
+		/* Untimed warm-up: does each tool work here? */
+		fprintf(stderr, "warm-up round...\n");
+		if (run_rtvm(&rr, &a, &b) < 0)
+			goto next_fail;
+		if (have_cset && !no_cset &&
+		    (no_cset = cset_unsafe(why_buf, sizeof(why_buf))))
+			have_cset = false;
+		if (have_cset &&
+		    run_cset(&cr, rr.rt_cpu, true, &a, &b) < 0) {
+			snprintf(why_buf, sizeof(why_buf),
+				 "cset failed in the warm-up round (its "
+				 "messages are above)");
+			no_cset = why_buf;
+			have_cset = false;
+		}
+		if (cleanup() < 0)
+			goto next_fail;
+
+		fprintf(stderr, "%ld rounds...\n", total);
+		for (long round = 0; round < total && !stop; round++) {
+			/* Alternate who goes first. */
+			for (int k = 0; k < 2 && !stop; k++) {
+				bool cset = (round + k) % 2;
+
+				if (!cset && round < runs) {
+					if (run_rtvm(&rr, &a, &b) < 0)
+						goto next_fail;
+					s[S_RTVM_CREATE].ms[s[S_RTVM_CREATE].n++] = a;
+					s[S_RTVM_DESTROY].ms[s[S_RTVM_DESTROY].n++] = b;
+					s[S_RTVM_TOTAL].ms[s[S_RTVM_TOTAL].n++] = a + b;
+				} else if (cset && have_cset && round < cset_runs) {
+					if (run_cset(&cr, rr.rt_cpu, false, &a,
+						     &b) < 0) {
+						/* Once more, to show why. */
+						run_cset(&cr, rr.rt_cpu, true,
+							 &a, &b);
+						goto next_fail;
+					}
+					s[S_CSET_CREATE].ms[s[S_CSET_CREATE].n++] = a;
+					s[S_CSET_RESET].ms[s[S_CSET_RESET].n++] = b;
+					s[S_CSET_TOTAL].ms[s[S_CSET_TOTAL].n++] = a + b;
+				}
+			}
+		}
+		for (int i = 0; i < NR_SERIES; i++)
+			compute_stats(&s[i]);
+		printf("\n%ld sleeping processes (librtvm moved %u per run in %u "
+		       "rounds)\n",
+		       sizes[z], rr.moved, rr.rounds);
+		printf("%-16s %4s %11s %11s %11s %10s\n", "method", "runs",
+		       "median ms", "p99 ms", "max ms", "vs librtvm");
+		print_row(&s[S_RTVM_CREATE], NULL);
+		print_row(&s[S_RTVM_DESTROY], NULL);
+		print_row(&s[S_RTVM_TOTAL], NULL);
+		print_row(&s[S_CSET_CREATE], &s[S_RTVM_CREATE]);
+		print_row(&s[S_CSET_RESET], &s[S_RTVM_DESTROY]);
+		print_row(&s[S_CSET_TOTAL], &s[S_RTVM_TOTAL]);
+		if (!have_cset)
+			printf("cset: not run: %s\n",
+			       no_cset ? no_cset : "?");
+		if (s[S_RTVM_CREATE].n)
+			printf("per process: librtvm create %.2f us, destroy "
+			       "%.2f us\n",
+			       s[S_RTVM_CREATE].median * 1e3 / (double)sizes[z],
+			       s[S_RTVM_DESTROY].median * 1e3 /
+				       (double)sizes[z]);
+		fflush(stdout);
+		for (int i = 0; i < NR_SERIES; i++)
+			free(s[i].ms);
+		kill_kids();
+		free(kids);
+		kids = NULL;
+		continue;
+next_fail:
+		for (int i = 0; i < NR_SERIES; i++)
+			free(s[i].ms);
+		goto out;
+	}
+	if (stop)
+		fprintf(stderr, "interrupted\n");
+	ret = 0;
+out:
+	if (cleanup() < 0) {
+		fprintf(stderr, "bench-shield: could not remove every cpuset it "
+				"made (see above)\n");
+		ret = 1;
+	}
+	kill_kids();
+	free(kids);
+	kids = NULL;
+	if (cr.devnull >= 0)
+		close(cr.devnull);
+	if (cr.err_fd >= 0)
+		close(cr.err_fd);
+	rtvm_cpumask_free(rr.rt);
+	rtvm_unref(rr.ctx);
+	return ret;
+
+bad_usage:
+	usage(stderr);
+	return 2;
+}
