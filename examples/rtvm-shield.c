@@ -136,34 +136,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-static int write_file(const char *path, const char *text)
+/* Save a changeset (atomically); a message on failure. */
+static int save_changes(const struct rtvm_changeset *cs, const char *path)
 {
-	FILE *f = fopen(path, "w");
+	int r = tool_save_changes(cs, path);
 
-	if (!f || fputs(text, f) < 0 || fputc('\n', f) < 0 || fclose(f) != 0) {
-		tool_error("cannot write %s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t size = 0;
-
-	if (!f) {
-		tool_error("cannot read %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (getdelim(&buf, &size, '\0', f) < 0) {
-		free(buf);
-		buf = NULL;
-		tool_error("cannot read %s: empty or unreadable", path);
-	}
-	fclose(f);
-	return buf;
+	if (r < 0)
+		tool_error("cannot write %s: %s", path, strerror(-r));
+	return r;
 }
 
 /* ---- output --------------------------------------------------------- */
@@ -328,7 +308,6 @@ static int cmd_create(struct rtvm_ctx *ctx, const struct opts *o)
 	struct rtvm_shield_report *rep = NULL;
 	struct rtvm_changeset *cs = NULL;
 	unsigned int flags = 0;
-	char *json = NULL;
 	int r, ret = EXIT_FAILURE;
 
 	if (tool_parse_cpus(ctx, "--rt-cpus", o->rt_cpus, &rt) < 0 ||
@@ -351,12 +330,9 @@ static int cmd_create(struct rtvm_ctx *ctx, const struct opts *o)
 		ret = r == -EINVAL ? EXIT_USAGE : EXIT_FAILURE;
 		goto out;
 	}
-	if (o->save && !o->dry_run) {
-		if (rtvm_changeset_to_json(cs, &json) < 0 ||
-		    write_file(o->save, json) < 0) {
-			tool_error("the shield stays; undo it with destroy");
-			goto out;
-		}
+	if (o->save && !o->dry_run && save_changes(cs, o->save) < 0) {
+		tool_error("the shield stays; undo it with destroy");
+		goto out;
 	}
 	if (o->json)
 		r = print_json(rep, o->dry_run, o->dry_run ? NULL : cs);
@@ -364,7 +340,6 @@ static int cmd_create(struct rtvm_ctx *ctx, const struct opts *o)
 		print_report(rep, o->dry_run);
 	ret = r < 0 ? EXIT_FAILURE : 0;
 out:
-	free(json);
 	rtvm_shield_report_free(rep);
 	rtvm_changeset_unref(cs);
 	rtvm_cpumask_free(rt);
@@ -395,7 +370,7 @@ static int cmd_add(struct rtvm_ctx *ctx, const struct opts *o)
 	struct rtvm_changeset *cs = NULL;
 	pid_t *tids = NULL;
 	unsigned int n = 0;
-	char *copy = strdup(o->tids), *save = NULL, *json = NULL;
+	char *copy = strdup(o->tids), *save = NULL;
 	int r, ret = EXIT_FAILURE;
 
 	if (!copy)
@@ -438,13 +413,11 @@ static int cmd_add(struct rtvm_ctx *ctx, const struct opts *o)
 		tool_error("add: %s (nothing changed)", strerror(-r));
 		goto out;
 	}
-	if (o->save && (rtvm_changeset_to_json(cs, &json) < 0 ||
-			write_file(o->save, json) < 0))
+	if (o->save && save_changes(cs, o->save) < 0)
 		goto out;
 	printf("%u threads in the RT cgroup\n", n);
 	ret = 0;
 out:
-	free(json);
 	free(copy);
 	free(tids);
 	rtvm_changeset_unref(cs);
@@ -454,17 +427,12 @@ out:
 static int cmd_destroy(struct rtvm_ctx *ctx, const struct opts *o)
 {
 	struct rtvm_changeset *cs = NULL;
-	char *text = NULL;
 	int r, ret = EXIT_FAILURE;
 
 	if (o->from) {
-		text = read_file(o->from);
-		if (!text)
-			return EXIT_FAILURE;
-		r = rtvm_changeset_new_from_json(ctx, text, &cs);
+		r = tool_load_changes(ctx, o->from, &cs);
 		if (r < 0) {
-			tool_error("%s: not a changeset: %s", o->from,
-				   strerror(-r));
+			tool_error("cannot load %s: %s", o->from, strerror(-r));
 			goto out;
 		}
 	}
@@ -488,7 +456,6 @@ static int cmd_destroy(struct rtvm_ctx *ctx, const struct opts *o)
 		printf("shield removed\n");
 	ret = 0;
 out:
-	free(text);
 	rtvm_changeset_unref(cs);
 	return ret;
 }
