@@ -1905,6 +1905,11 @@ static int outer_main(int argc, char **argv, const struct opts *o)
 	if (child == 0) {
 		close(sv[0]);
 		fcntl(sv[1], F_SETFD, 0); /* passed on to the world */
+		/* If this process dies, unshare does, and --kill-child
+		 * ends the world: nothing runs tuned unattended. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(1);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
