@@ -53,7 +53,8 @@ const char *program_name = "rtvm-demo";
 
 #define CPUSET_ROOT "/sys/fs/cgroup/cpuset"
 #define DEFAULT_STATE "/run/rtvm/demo.json"
-#define GAP_NS 1000000ull	/* a gap detector wake-up this late: a gap */
+#define STALL_NS 1000000ull	/* a gap detector wake-up this late: a stall */
+#define GAP_NS 200000ull	/* this late: noted, for attribution */
 #define OUTLIER_NS 1000000ull	/* a sample this late: a multi-ms outlier */
 #define WARMUP_MS 300
 #define MAX_MODES 5
@@ -83,6 +84,7 @@ static const struct mode_def {
 
 struct opts {
 	const struct mode_def *modes[MAX_MODES];
+	struct mode_def tuned;	/* "tuned" with --tuning applied */
 	unsigned int nr_modes;
 	double duration;	/* seconds per mode */
 	unsigned int period_us;
@@ -135,6 +137,8 @@ static void usage(FILE *f)
 		"      --housekeeping LIST  CPUs for everything else (default: the others)\n"
 		"      --guest wait|poll wait: the guest halts until the event (default);\n"
 		"                        poll: the guest spins on a memory word\n"
+		"      --tuning LIST     the tuned mode's steps: shield,irq,prio,kthreads,pmqos\n"
+		"                        (default: all)\n"
 		"      --hogs N          CPU hogs per CPU (default 2)\n"
 		"      --no-io           no I/O load (write + fsync)\n"
 		"      --plot FILE       histogram image (.svg or .png) through gnuplot\n"
@@ -150,8 +154,46 @@ static void usage(FILE *f)
 
 enum {
 	OPT_RT = 0x100, OPT_HK, OPT_GUEST, OPT_HOGS, OPT_NO_IO, OPT_PLOT,
-	OPT_STATE, OPT_DRY_RUN, OPT_INNER, OPT_SCOPE,
+	OPT_STATE, OPT_DRY_RUN, OPT_INNER, OPT_SCOPE, OPT_TUNING,
 };
+
+static const struct {
+	const char *name;
+	unsigned int flag;
+} tuning_names[] = {
+	{ "shield", T_SHIELD }, { "irq", T_IRQ }, { "prio", T_PRIO },
+	{ "kthreads", T_KTHREADS }, { "pmqos", T_PMQOS },
+};
+
+/* --tuning: which steps the tuned mode takes. */
+static int parse_tuning(struct opts *o, const char *list)
+{
+	char *copy = strdup(list), *save = NULL, *tok;
+	unsigned int flags = T_LOAD;
+	int r = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		unsigned int f = 0;
+
+		for (size_t i = 0; i < 5; i++)
+			if (strcmp(tok, tuning_names[i].name) == 0)
+				f = tuning_names[i].flag;
+		if (!f) {
+			tool_error("--tuning: unknown step \"%s\" (shield, "
+				   "irq, prio, kthreads, pmqos)", tok);
+			r = -EINVAL;
+			break;
+		}
+		flags |= f;
+	}
+	free(copy);
+	if (r == 0)
+		o->tuned.flags = flags;
+	return r;
+}
 
 static int parse_modes(struct opts *o, const char *list)
 {
@@ -163,7 +205,8 @@ static int parse_modes(struct opts *o, const char *list)
 	o->nr_modes = 0;
 	if (strcmp(list, "all") == 0) {
 		for (unsigned int i = 0; i < MAX_MODES; i++)
-			o->modes[o->nr_modes++] = &mode_defs[i];
+			o->modes[o->nr_modes++] = i == 2 ? &o->tuned :
+							   &mode_defs[i];
 		free(copy);
 		return 0;
 	}
@@ -173,7 +216,7 @@ static int parse_modes(struct opts *o, const char *list)
 
 		for (unsigned int i = 0; i < MAX_MODES; i++)
 			if (strcmp(tok, mode_defs[i].name) == 0)
-				d = &mode_defs[i];
+				d = i == 2 ? &o->tuned : &mode_defs[i];
 		if (!d) {
 			tool_error("--modes: unknown mode \"%s\" (idle, load, "
 				   "tuned, prio, shield, all)", tok);
@@ -228,6 +271,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "inner", required_argument, NULL, OPT_INNER },
 		{ "scope", required_argument, NULL, OPT_SCOPE },
+		{ "tuning", required_argument, NULL, OPT_TUNING },
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -241,6 +285,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	*o = (struct opts){ .duration = 4, .period_us = 1000, .rt_cpu = -1,
 			    .guest = MICROVM_GUEST_WAIT, .hogs = 2, .io = true,
 			    .state = DEFAULT_STATE, .inner_fd = -1 };
+	o->tuned = mode_defs[2];
 	parse_modes(o, "idle,load,tuned");
 	while ((c = getopt_long(argc, argv, "m:d:p:jvhV", longopts, NULL)) !=
 	       -1) {
@@ -296,6 +341,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->inner_fd = (int)v;
 			break;
 		case OPT_SCOPE: o->scope = optarg; break;
+		case OPT_TUNING:
+			if (parse_tuning(o, optarg) < 0)
+				return -EINVAL;
+			break;
 		case 'j': o->json = true; break;
 		case 'v': o->verbose = true; break;
 		case 'h':
@@ -414,8 +463,8 @@ struct result {
 	double p50, p99, p999, max, mean; /* microseconds */
 	uint64_t hist[NR_BUCKETS];
 	uint64_t coalesced, dropped, over_1ms, over_1ms_in_gap;
-	unsigned int gaps;
-	double gap_max_us, gap_total_ms;
+	unsigned int stalls[2];	/* RT CPU, housekeeping CPU */
+	double stall_max_us[2], stall_total_ms[2];
 	cJSON *tuning;		/* what was applied, for --json */
 	char note[256];		/* a tuning step that did not work */
 	bool done;
@@ -487,11 +536,14 @@ static void compute(struct result *res, const struct microvm_sample *s,
 
 /* ---- the gap detector -------------------------------------------------- */
 
-/* A thread on a housekeeping CPU, at high SCHED_FIFO priority, that wakes
- * every millisecond and notes how late it woke.  Nothing on this host
- * can hold it off for milliseconds (no load reaches it, interrupts and
- * kernel sections are far shorter), so a multi-ms gap is time the whole
- * virtual CPU was not running: the outer host of a nested VM. */
+/* A thread on one CPU, at high SCHED_FIFO priority (above the vCPU and
+ * the load), that wakes every millisecond and notes how late it woke.
+ * No task of this host can hold it off, and interrupts and kernel
+ * sections take far less than a millisecond, so a multi-ms gap is time
+ * the whole virtual CPU was not running: the outer host of a nested VM.
+ * One runs on the RT CPU (idle most of the time: the guest halts between
+ * events; its wake-ups cost the vCPU a few microseconds now and then),
+ * one on a housekeeping CPU. */
 struct gapdet {
 	pthread_t thread;
 	atomic_bool stop;
@@ -505,7 +557,9 @@ struct gapdet {
 static void *gap_thread(void *arg)
 {
 	struct gapdet *gd = arg;
-	uint64_t next = now_ns() + 1000000;
+	/* half a period off the vCPU's events, which start on the 1 ms
+	 * grid of their own start: rarely at the same time */
+	uint64_t next = now_ns() + 1500000;
 
 	pthread_setname_np(pthread_self(), "rtvm-demo-gaps");
 	while (!atomic_load(&gd->stop)) {
@@ -573,31 +627,36 @@ static void gapdet_stop(struct gapdet *gd)
 	pthread_join(gd->thread, NULL);
 }
 
-/* The gaps that overlap [a, b), copied. */
-static size_t gapdet_window(struct gapdet *gd, uint64_t a, uint64_t b,
-			    struct gap **ret, double *max_us, double *total_ms)
+/* The gaps that overlap [a, b), appended to *@ret (n so far in *@n);
+ * the stalls among them counted. */
+static void gapdet_window(struct gapdet *gd, uint64_t a, uint64_t b,
+			  struct gap **ret, size_t *n, unsigned int *stalls,
+			  double *max_us, double *total_ms)
 {
-	size_t n = 0;
+	struct gap *g2;
 
-	*ret = NULL;
+	*stalls = 0;
 	*max_us = 0;
 	*total_ms = 0;
 	pthread_mutex_lock(&gd->lock);
-	if (gd->n)
-		*ret = malloc(gd->n * sizeof(**ret));
-	for (size_t i = 0; *ret && i < gd->n; i++) {
+	g2 = realloc(*ret, (*n + gd->n + 1) * sizeof(**ret));
+	if (g2)
+		*ret = g2;
+	for (size_t i = 0; g2 && i < gd->n; i++) {
 		const struct gap *g = &gd->gaps[i];
-		double us = (g->end - g->start) / 1e3;
+		uint64_t late = g->end - g->start;
 
 		if (g->end <= a || g->start >= b)
 			continue;
-		(*ret)[n++] = *g;
-		if (us > *max_us)
-			*max_us = us;
-		*total_ms += us / 1e3;
+		(*ret)[(*n)++] = *g;
+		if (late < STALL_NS)
+			continue;
+		(*stalls)++;
+		if (late / 1e3 > *max_us)
+			*max_us = late / 1e3;
+		*total_ms += late / 1e6;
 	}
 	pthread_mutex_unlock(&gd->lock);
-	return n;
 }
 
 /* ---- the load ------------------------------------------------------------ */
@@ -687,7 +746,7 @@ struct world {
 	int fd;			/* to the outer process */
 	FILE *in;
 	int nr_cpus;
-	struct gapdet gd;
+	struct gapdet gd[2];	/* on the RT CPU, on a housekeeping CPU */
 };
 
 /* One request to the outer process; its answer line (without "ok ")
@@ -793,7 +852,7 @@ static int run_mode(struct world *w, unsigned int idx, struct result *res)
 			      (double)period) + 1000;
 	struct microvm_opts mo = {
 		.nr_vcpus = 1, .guest = o->guest, .period_ns = period,
-		.max_samples = max, .timer_cpu = w->gd.cpu, .timer_prio = 95,
+		.max_samples = max, .timer_cpu = w->gd[1].cpu, .timer_prio = 95,
 	};
 	struct rtvm_changeset *cs = NULL;
 	const struct microvm_sample *s;
@@ -801,8 +860,8 @@ static int run_mode(struct world *w, unsigned int idx, struct result *res)
 	struct microvm *vm = NULL;
 	size_t first, last;
 	uint64_t t0, t1;
-	struct gap *gaps;
-	size_t ng;
+	struct gap *gaps = NULL;
+	size_t ng = 0;
 	char *answer = NULL;
 	int r;
 
@@ -893,9 +952,9 @@ static int run_mode(struct world *w, unsigned int idx, struct result *res)
 		tool_error("%s: undoing the tuning: %s", d->name, strerror(-r));
 	if (d->flags & T_SHIELD)
 		rtvm_shield_destroy(w->ctx, o->scope, NULL, 0);
-	ng = gapdet_window(&w->gd, t0, t1, &gaps, &res->gap_max_us,
-			   &res->gap_total_ms);
-	res->gaps = (unsigned int)ng;
+	for (int k = 0; k < 2; k++)
+		gapdet_window(&w->gd[k], t0, t1, &gaps, &ng, &res->stalls[k],
+			      &res->stall_max_us[k], &res->stall_total_ms[k]);
 	microvm_stop(vm);
 	if (microvm_error(vm, 0, NULL))
 		tool_error("%s: the vCPU stopped: %s", d->name,
@@ -1031,9 +1090,15 @@ static cJSON *result_json(const struct result *r)
 	cJSON_AddNumberToObject(j, "over_1ms", (double)r->over_1ms);
 	cJSON_AddNumberToObject(j, "over_1ms_in_gaps",
 				(double)r->over_1ms_in_gap);
-	cJSON_AddNumberToObject(j, "host_gaps", r->gaps);
-	cJSON_AddNumberToObject(j, "host_gap_max_us", r->gap_max_us);
-	cJSON_AddNumberToObject(j, "host_gap_total_ms", r->gap_total_ms);
+	for (int k = 0; k < 2; k++) {
+		cJSON *g = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(g, "stalls_ge_1ms", r->stalls[k]);
+		cJSON_AddNumberToObject(g, "longest_us", r->stall_max_us[k]);
+		cJSON_AddNumberToObject(g, "total_ms", r->stall_total_ms[k]);
+		cJSON_AddItemToObject(j, k ? "stalls_housekeeping_cpu" :
+					     "stalls_rt_cpu", g);
+	}
 	for (size_t b = 0; b < NR_BUCKETS; b++) {
 		cJSON *e = cJSON_CreateObject();
 
@@ -1059,6 +1124,7 @@ static void report(struct world *w, struct result *res, unsigned int n)
 			    *tuned = find(res, n, "tuned");
 	unsigned int gaps = 0, over = 0, over_in = 0;
 	double gap_max = 0;
+	char cpus[32];
 	bool nested = nested_host();
 	char outer[512] = "";
 	cJSON *j, *modes, *ratios, *goals;
@@ -1066,21 +1132,25 @@ static void report(struct world *w, struct result *res, unsigned int n)
 
 	uname(&u);
 	for (unsigned int i = 0; i < n; i++) {
-		gaps += res[i].gaps;
 		over += (unsigned int)res[i].over_1ms;
 		over_in += (unsigned int)res[i].over_1ms_in_gap;
-		if (res[i].gap_max_us > gap_max)
-			gap_max = res[i].gap_max_us;
+		for (int k = 0; k < 2; k++) {
+			gaps += res[i].stalls[k];
+			if (res[i].stall_max_us[k] > gap_max)
+				gap_max = res[i].stall_max_us[k];
+		}
 	}
+	snprintf(cpus, sizeof(cpus), "CPUs %d and %d", w->gd[0].cpu,
+		 w->gd[1].cpu);
 	if (gaps)
 		snprintf(outer, sizeof(outer),
-			 "the gap detector on CPU %d saw %u stall(s) of 1 ms "
+			 "the gap detectors on %s saw %u stall(s) of 1 ms "
 			 "or more (longest %.1f ms) that no task of this host "
-			 "caused%s; %u of the %u samples over 1 ms overlap one. "
-			 "No host tuning removes these: judge on p99/p99.9",
-			 w->gd.cpu, gaps, gap_max / 1e3,
-			 nested ? ": this machine is a VM, they come from the "
-				  "outer host" : "",
+			 "can cause%s; %u of the %u samples over 1 ms overlap a "
+			 "stall. No host tuning removes these: judge on "
+			 "p99/p99.9", cpus, gaps, gap_max / 1e3,
+			 nested ? " (this machine is a VM: the outer host "
+				  "did not run it)" : "",
 			 over_in, over);
 
 	if (o->json) {
@@ -1110,7 +1180,7 @@ static void report(struct world *w, struct result *res, unsigned int n)
 			cJSON_AddNumberToObject(c, "hogs_per_cpu", o->hogs);
 			cJSON_AddBoolToObject(c, "io_load", o->io);
 			cJSON_AddBoolToObject(c, "gap_detector_fifo",
-					      w->gd.fifo);
+					      w->gd[0].fifo && w->gd[1].fifo);
 			cJSON_AddItemToObject(j, "config", c);
 		}
 		modes = cJSON_CreateArray();
@@ -1139,7 +1209,7 @@ static void report(struct world *w, struct result *res, unsigned int n)
 		{
 			cJSON *h = cJSON_CreateObject();
 
-			cJSON_AddNumberToObject(h, "cpu", w->gd.cpu);
+			cJSON_AddStringToObject(h, "cpus", cpus);
 			cJSON_AddNumberToObject(h, "stalls_ge_1ms", gaps);
 			cJSON_AddNumberToObject(h, "longest_us", gap_max);
 			cJSON_AddNumberToObject(h, "samples_over_1ms", over);
@@ -1205,9 +1275,9 @@ static void report(struct world *w, struct result *res, unsigned int n)
 	if (outer[0])
 		printf("outer host: %s.\n", outer);
 	else
-		printf("outer host: the gap detector on CPU %d saw no stall of "
-		       "1 ms or more.\n", w->gd.cpu);
-	if (!w->gd.fifo)
+		printf("outer host: the gap detectors on %s saw no stall of "
+		       "1 ms or more.\n", cpus);
+	if (!w->gd[0].fifo || !w->gd[1].fifo)
 		printf("  (the gap detector could not get SCHED_FIFO: its "
 		       "stalls include load)\n");
 	for (unsigned int i = 0; i < n; i++)
@@ -1271,9 +1341,11 @@ static int inner_main(const struct opts *o)
 				rtvm_cpumask_set(w.hk, (unsigned int)c);
 	}
 	hk_cpu = rtvm_cpumask_next(w.hk, -1);
-	r = gapdet_start(&w.gd, hk_cpu);
+	r = gapdet_start(&w.gd[0], o->rt_cpu);
+	if (r == 0)
+		r = gapdet_start(&w.gd[1], hk_cpu);
 	if (r < 0) {
-		tool_error("cannot start the gap detector: %s", strerror(-r));
+		tool_error("cannot start the gap detectors: %s", strerror(-r));
 		return 1;
 	}
 	for (unsigned int i = 0; i < o->nr_modes && !interrupted; i++) {
@@ -1282,13 +1354,15 @@ static int inner_main(const struct opts *o)
 			break;
 		done = i + 1;
 	}
-	gapdet_stop(&w.gd);
+	gapdet_stop(&w.gd[0]);
+	gapdet_stop(&w.gd[1]);
 	if (isatty(STDERR_FILENO) && !o->json)
 		fputc('\n', stderr);
 	report(&w, res, done);
 	for (unsigned int i = 0; i < MAX_MODES; i++)
 		cJSON_Delete(res[i].tuning);
-	free(w.gd.gaps);
+	free(w.gd[0].gaps);
+	free(w.gd[1].gaps);
 	rtvm_cpumask_free(w.rt);
 	rtvm_cpumask_free(w.hk);
 	rtvm_unref(w.ctx);
