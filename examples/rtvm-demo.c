@@ -492,10 +492,17 @@ static double pct(const uint32_t *v, size_t n, double p)
 	return v[i] / 1e3;
 }
 
+/* Whether a gap detector woke late, during the sample, by at least half
+ * the sample's latency: then the CPUs were not running for most of it (a
+ * long sample overlaps short gaps of the host's own interrupts by chance;
+ * those do not count). */
 static bool in_gap(const struct gap *g, size_t ng, uint64_t a, uint64_t b)
 {
+	uint64_t need = (b - a) / 2;
+
 	for (size_t i = 0; i < ng; i++)
-		if (g[i].start < b && g[i].end > a)
+		if (g[i].start < b && g[i].end > a &&
+		    g[i].end - g[i].start >= need)
 			return true;
 	return false;
 }
