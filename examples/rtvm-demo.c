@@ -1390,8 +1390,15 @@ struct outer {
 	struct rtvm_changeset *cs;	/* host-wide records, applied */
 	struct rtvm_pm_qos *hold;
 	cJSON *pending;			/* IRQ affinities about to change */
+	cJSON *pending_cs;		/* other values about to change, as
+					 * change records (changeset JSON) */
 	unsigned int restored;		/* records undone so far */
 };
+
+static int o_rt_cpu(const struct outer *st)
+{
+	return rtvm_cpumask_next(st->rt, -1);
+}
 
 /* The state file: what a crashed run leaves to undo. */
 static int save_state(struct outer *st)
@@ -1414,6 +1421,9 @@ static int save_state(struct outer *st)
 	if (st->pending)
 		cJSON_AddItemToObject(j, "pending_irqs",
 				      cJSON_Duplicate(st->pending, true));
+	if (st->pending_cs)
+		cJSON_AddItemToObject(j, "pending_changes",
+				      cJSON_Duplicate(st->pending_cs, true));
 	text = cJSON_Print(j);
 	cJSON_Delete(j);
 	if (!text)
@@ -1473,8 +1483,10 @@ static int undo_state(struct rtvm_ctx *ctx, const char *text,
 		}
 		rtvm_cpumask_free(m);
 	}
-	for (int k = 0; k < 2; k++) {
-		cJSON *c = cJSON_GetObjectItem(j, k ? "pm_qos" : "changes");
+	for (int k = 0; k < 3; k++) {
+		static const char *const keys[] = { "changes", "pm_qos",
+						    "pending_changes" };
+		cJSON *c = cJSON_GetObjectItem(j, keys[k]);
 		struct rtvm_changeset *cs = NULL;
 		char *s;
 
@@ -1642,6 +1654,85 @@ static void apply_irq(struct outer *st, cJSON *ans)
 	rtvm_irq_report_free(rep);
 }
 
+/* A change record, in the changeset JSON form, of a value about to be
+ * written: undoing it writes the value it has now (harmless if the write
+ * never happened). */
+static void pending_add(struct outer *st, const char *kind,
+			const char *target, const char *old)
+{
+	cJSON *c = cJSON_CreateObject();
+
+	if (!st->pending_cs) {
+		st->pending_cs = cJSON_CreateObject();
+		cJSON_AddNumberToObject(st->pending_cs, "version", 1);
+		cJSON_AddItemToObject(st->pending_cs, "changes",
+				      cJSON_CreateArray());
+	}
+	cJSON_AddStringToObject(c, "kind", kind);
+	cJSON_AddStringToObject(c, "target", target);
+	cJSON_AddStringToObject(c, "old", old);
+	cJSON_AddItemToArray(cJSON_GetObjectItem(st->pending_cs, "changes"), c);
+}
+
+static void pending_clear(struct outer *st)
+{
+	cJSON_Delete(st->pending_cs);
+	st->pending_cs = NULL;
+}
+
+/* The RT CPU's kernel threads that rtvm_kthreads_apply()'s rt-host
+ * profile may change, with their scheduling now. */
+static void pending_kthreads(struct outer *st)
+{
+	static const char *const prefixes[] = { "ksoftirqd/", "ktimers/",
+						"rcuc/", "rcub/" };
+	static const char *const names[] = { "other", "fifo", "rr", "batch",
+					     "", "idle" };
+	const struct rtvm_thread *t;
+	struct rtvm_host *host;
+
+	if (rtvm_host_new(st->ctx, RTVM_HOST_THREADS, &host) < 0)
+		return;
+	rtvm_host_foreach_thread(t, host) {
+		const char *comm = rtvm_thread_get_comm(t);
+		int policy = rtvm_thread_get_policy(t), nice = 0;
+		char target[64], old[64];
+
+		if (!rtvm_thread_is_kthread(t) || !comm || policy < 0 ||
+		    policy > 5 || !names[policy][0])
+			continue;
+		for (size_t i = 0; i < 4; i++) {
+			size_t len = strlen(prefixes[i]);
+
+			if (strncmp(comm, prefixes[i], len) != 0 ||
+			    atoi(comm + len) != o_rt_cpu(st))
+				continue;
+			rtvm_thread_get_nice(t, &nice);
+			snprintf(target, sizeof(target), "%d/%d@%llu",
+				 rtvm_thread_get_pid(t), rtvm_thread_get_tid(t),
+				 rtvm_thread_get_start_time(t));
+			snprintf(old, sizeof(old), "%s:%d:%d", names[policy],
+				 rtvm_thread_get_rt_priority(t), nice);
+			pending_add(st, "thread_sched", target, old);
+		}
+	}
+	rtvm_host_unref(host);
+}
+
+static void pending_pm_qos(struct outer *st)
+{
+	char path[128], *old;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/power/"
+		 "pm_qos_resume_latency_us", o_rt_cpu(st));
+	old = slurp(path);
+	if (!old)
+		return;
+	old[strcspn(old, "\n")] = '\0';
+	pending_add(st, "file", path, old);
+	free(old);
+}
+
 static void apply_global(struct outer *st, const char *what, cJSON *ans)
 {
 	struct rtvm_changeset *cs = NULL;
@@ -1650,6 +1741,13 @@ static void apply_global(struct outer *st, const char *what, cJSON *ans)
 	if (strstr(what, " irq"))
 		apply_irq(st, ans);
 	if (strstr(what, " kthreads")) {
+		/* Saved first, so that a crash in the middle is undone. */
+		pending_kthreads(st);
+		if (save_state(st) < 0) {
+			pending_clear(st);
+			add_note(ans, "kernel threads skipped: no state file");
+			goto pmqos;
+		}
 		r = rtvm_changeset_new(st->ctx, &cs);
 		if (r == 0)
 			r = rtvm_kthreads_apply(st->ctx, st->rt, NULL, cs);
@@ -1657,12 +1755,21 @@ static void apply_global(struct outer *st, const char *what, cJSON *ans)
 					rtvm_changeset_get_count(cs));
 		rtvm_changeset_append(st->cs, cs);
 		rtvm_changeset_unref(cs);
+		pending_clear(st);
 		save_state(st);
 		if (r < 0)
 			add_note(ans, "kernel threads: %s", strerror(-r));
 	}
+pmqos:
 	if (strstr(what, " pmqos")) {
+		pending_pm_qos(st);
+		if (save_state(st) < 0) {
+			pending_clear(st);
+			add_note(ans, "PM QoS skipped: no state file");
+			return;
+		}
 		r = rtvm_pm_qos_hold(st->ctx, st->rt, 0, &st->hold);
+		pending_clear(st);
 		save_state(st);
 		if (r < 0)
 			add_note(ans, "PM QoS: %s", strerror(-r));
