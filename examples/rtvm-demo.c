@@ -1593,6 +1593,10 @@ static void add_note(cJSON *ans, const char *fmt, ...)
 	}
 }
 
+static void pending_add(struct outer *st, const char *kind,
+			const char *target, const char *old);
+static void pending_clear(struct outer *st);
+
 static void apply_irq(struct outer *st, cJSON *ans)
 {
 	struct rtvm_irq_steer req = {
@@ -1626,9 +1630,22 @@ static void apply_irq(struct outer *st, cJSON *ans)
 								   0));
 		cJSON_AddItemToArray(st->pending, e);
 	}
+	{
+		const struct rtvm_cpumask *before = NULL, *after = NULL;
+		char *hex = NULL;
+
+		if (rtvm_irq_report_get_default_affinity(rep, &before,
+							 &after) == 0 &&
+		    before && after && !rtvm_cpumask_equal(before, after) &&
+		    rtvm_cpumask_format_hex(before, &hex) == 0)
+			pending_add(st, "file", "/proc/irq/default_smp_affinity",
+				    hex);
+		free(hex);
+	}
 	rtvm_irq_report_free(rep);
 	rep = NULL;
 	if (save_state(st) < 0) {
+		pending_clear(st);
 		add_note(ans, "IRQ steering skipped: no state file");
 		return;
 	}
@@ -1641,6 +1658,7 @@ static void apply_irq(struct outer *st, cJSON *ans)
 	rtvm_changeset_unref(cs);
 	cJSON_Delete(st->pending);
 	st->pending = NULL;
+	pending_clear(st);
 	save_state(st);
 	if (r < 0) {
 		add_note(ans, "IRQ steering: %s", strerror(-r));
