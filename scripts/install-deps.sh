@@ -7,6 +7,7 @@ set -eu
 PKGS="autoconf automake libtool pkg-config make gcc check \
 libcgroup-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libcjson-dev \
 libvirt-dev zlib1g-dev procps util-linux valgrind xz-utils python3 tuna rt-tests \
+gnuplot-nox \
 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86"
 missing=""
 for p in $PKGS; do

@@ -227,6 +227,24 @@ grep -q 'the steering stays' "$tmp/watch.out" || fail "watch did not say how it 
 "$irq" --sysroot "$iroot" restore >/dev/null || fail "restore after watch"
 snap | cmp -s - "$tmp/irq.before" || fail "restore after watch differs"
 
+# rtvm-demo: help and bad usage (exit 64, the bad value named, nothing on
+# stdout); the live run is tests/live-demo.
+demo="$top_builddir/examples/rtvm-demo"
+"$demo" --help | grep -q -- '--modes' || fail "rtvm-demo --help"
+for bad in "--modes idle,bogus:bogus" "--duration 0:0" "--period 10:10" \
+	"--guest spin:spin" "--tuning prio,magic:magic" "--plot out.gif:out.gif" \
+	"--state relative.json:relative.json" "extra:extra"; do
+	val=${bad##*:}
+	bad=${bad%:*}
+	set +e
+	# shellcheck disable=SC2086
+	"$demo" $bad >"$tmp/out" 2>"$tmp/err"; rc=$?
+	set -e
+	[ "$rc" = 64 ] || fail "rtvm-demo $bad: exit $rc"
+	[ ! -s "$tmp/out" ] || fail "rtvm-demo $bad printed on stdout"
+	grep -q -- "$val" "$tmp/err" || fail "rtvm-demo $bad does not name $val: $(cat "$tmp/err")"
+done
+
 # And this very machine, read-only.
 "$show" --json >/dev/null || fail "rtvm-show on this host"
 echo "ok: rtvm-show and rtvm-capture"

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Live tier: real KVM.  A micro-VM (tests/microvm.c) runs a guest loop that
- * exits to userspace on every iteration; its vCPU threads are named like
+ * Live tier: real KVM.  A micro-VM (examples/microvm.c) runs a guest loop
+ * that exits to userspace on every iteration, and guests that answer
+ * periodic events through PIO exits (rtvm-demo's measurement); its vCPU threads are named like
  * QEMU's, found by rtvm_vm_new_from_pid(), made SCHED_FIFO and pinned, and
  * put back.  Only a child process the test starts is ever changed; it dies
  * with the test (PR_SET_PDEATHSIG).  Real-time time is kept short: the
@@ -101,6 +102,84 @@ START_TEST(test_guest_runs)
 		ck_assert_uint_eq(microvm_exits(vm, i), n[i]);
 	microvm_close(vm);
 	microvm_close(NULL);
+}
+END_TEST
+
+/* The event guests: every event is answered by guest code (the answer
+ * carries the event's sequence number, which only the guest read from its
+ * memory), due times are a period apart, and nothing is asserted about
+ * latency values (a shared, nested machine). */
+static void check_events(int guest)
+{
+	struct microvm_opts o = { .nr_vcpus = 1, .guest = guest,
+				  .period_ns = 1000000, .max_samples = 2000,
+				  .timer_cpu = -1 };
+	const struct microvm_sample *s;
+	struct microvm *vm;
+	uint32_t reason;
+	size_t n;
+
+	ck_assert_int_eq(microvm_open_opts(&o, &vm), 0);
+	ck_assert_int_eq(microvm_samples(vm, 0, &s), 0);
+	ck_assert_int_eq(microvm_start(vm), 0);
+	if (guest == MICROVM_GUEST_POLL)
+		ck_assert_int_gt(microvm_timer_tid(vm), 0);
+	else
+		ck_assert_int_eq(microvm_timer_tid(vm), -ESRCH);
+	sleep_ms(300);
+	microvm_stop(vm);
+	ck_assert_msg(microvm_error(vm, 0, &reason) == 0,
+		      "vCPU stopped: %s, exit reason %u",
+		      strerror(-microvm_error(vm, 0, NULL)), reason);
+	n = microvm_samples(vm, 0, &s);
+	ck_assert_msg(n >= 50, "only %zu answered events in 300 ms", n);
+	ck_assert_uint_ge(microvm_exits(vm, 0), n - microvm_coalesced(vm, 0));
+	for (size_t i = 1; i < n; i++)
+		ck_assert_msg(s[i].due_ns == s[i - 1].due_ns + o.period_ns ||
+			      s[i].due_ns > s[i - 1].due_ns + o.period_ns,
+			      "sample %zu due %llu after %llu", i,
+			      (unsigned long long)s[i].due_ns,
+			      (unsigned long long)s[i - 1].due_ns);
+	ck_assert_uint_eq(microvm_dropped(vm, 0), 0);
+	fprintf(stderr, "note: %s guest: %zu events answered, first %.1f us\n",
+		guest == MICROVM_GUEST_POLL ? "poll" : "wait", n,
+		s[0].latency_ns / 1e3);
+	/* Restartable: the samples go on. */
+	ck_assert_int_eq(microvm_start(vm), 0);
+	sleep_ms(50);
+	microvm_stop(vm);
+	ck_assert_uint_gt(microvm_samples(vm, 0, NULL), n);
+	ck_assert_int_eq(microvm_error(vm, 0, NULL), 0);
+	microvm_close(vm);
+}
+
+START_TEST(test_events_wait)
+{
+	check_events(MICROVM_GUEST_WAIT);
+}
+END_TEST
+
+START_TEST(test_events_poll)
+{
+	check_events(MICROVM_GUEST_POLL);
+}
+END_TEST
+
+START_TEST(test_bad_opts)
+{
+	struct microvm_opts o = { .nr_vcpus = 1, .guest = MICROVM_GUEST_WAIT,
+				  .period_ns = 1000, .max_samples = 10,
+				  .timer_cpu = -1 };
+	struct microvm *vm = NULL;
+
+	ck_assert_int_eq(microvm_open_opts(&o, &vm), -EINVAL);
+	o.period_ns = 1000000;
+	o.guest = 7;
+	ck_assert_int_eq(microvm_open_opts(&o, &vm), -EINVAL);
+	o.guest = MICROVM_GUEST_POLL;
+	o.max_samples = 0;
+	ck_assert_int_eq(microvm_open_opts(&o, &vm), -EINVAL);
+	ck_assert_ptr_null(vm);
 }
 END_TEST
 
@@ -437,6 +516,9 @@ int main(void)
 	tu_lock_rt_cpus(); /* no FIFO spinner of another live test on CPU 1 */
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_guest_runs);
+	tcase_add_test(tc, test_events_wait);
+	tcase_add_test(tc, test_events_poll);
+	tcase_add_test(tc, test_bad_opts);
 	tcase_add_test(tc, test_discover_and_tune);
 	suite_add_tcase(s, tc);
 	return tu_run(s);

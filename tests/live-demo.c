@@ -1,0 +1,424 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Live tier: rtvm-demo on this machine, short (about a second per mode).
+ * Checks the JSON it prints (every field, figures that are consistent with
+ * each other, never latency values: this is a shared, nested machine) and
+ * that the host afterwards is exactly as before: IRQ affinities
+ * (tu_irq_guard, which also puts them back if the test dies), sysctls,
+ * PM QoS, kernel-thread priorities, cpusets, no process left.  Also a
+ * crashed run (SIGKILL in the tuned mode) whose changes the next run
+ * undoes from the state file, and a Ctrl-C.
+ */
+#include "config.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#define CPUSET "/sys/fs/cgroup/cpuset"
+
+static char demo[512], state[300], tmpdir[256];
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static void add_file(FILE *m, const char *path)
+{
+	char text[512];
+
+	if (tu_read_text(path, text, sizeof(text)) == 0)
+		fprintf(m, "%s=%s\n", path, text);
+}
+
+/* Everything the demo may touch, as text (IRQ affinities are the guard's). */
+static char *snapshot(void)
+{
+	static const char *const files[] = {
+		"/proc/sys/kernel/sched_rt_runtime_us",
+		"/proc/sys/kernel/sched_rt_period_us",
+		"/proc/sys/kernel/timer_migration",
+		"/proc/sys/kernel/watchdog_cpumask",
+		"/proc/sys/vm/stat_interval",
+		"/sys/devices/virtual/workqueue/cpumask",
+		"/sys/fs/cgroup/cpu/cpu.rt_runtime_us",
+		CPUSET "/cpuset.cpus",
+		CPUSET "/cpuset.cpu_exclusive",
+		CPUSET "/cpuset.sched_load_balance",
+	};
+	char *buf = NULL, path[300];
+	size_t len = 0;
+	struct dirent *de;
+	FILE *m = open_memstream(&buf, &len);
+	DIR *d;
+
+	ck_assert_ptr_nonnull(m);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		add_file(m, files[i]);
+	for (int cpu = 0; cpu < 4096; cpu++) {
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/cpu/cpu%d/power/"
+			 "pm_qos_resume_latency_us", cpu);
+		if (access(path, F_OK) != 0)
+			break;
+		add_file(m, path);
+	}
+	/* the demo's cgroups, never another suite's */
+	d = opendir(CPUSET);
+	while (d && (de = readdir(d)))
+		if (strncmp(de->d_name, "rtvm-demo", 9) == 0)
+			fprintf(m, "cgroup %s\n", de->d_name);
+	if (d)
+		closedir(d);
+	/* kernel threads (children of kthreadd) with their RT priority and
+	 * policy: fields 40 and 41 of stat */
+	d = opendir("/proc");
+	while (d && (de = readdir(d))) {
+		char text[1024], *p;
+		int ppid = 0, prio = 0, policy = 0;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		if (tu_read_text(path, text, sizeof(text)) < 0)
+			continue;
+		p = strrchr(text, ')');
+		if (!p || sscanf(p + 2, "%*c %d", &ppid) != 1 || ppid != 2)
+			continue;
+		for (int f = 3; p && f < 40; f++)
+			p = strchr(p + 1, ' ');
+		/* only RT ones: kworkers come and go, the demo's changes
+		 * show as a FIFO thread that was not there */
+		if (p && sscanf(p + 1, "%d %d", &prio, &policy) == 2 &&
+		    policy != 0)
+			fprintf(m, "kthread %s prio %d policy %d\n",
+				de->d_name, prio, policy);
+	}
+	if (d)
+		closedir(d);
+	fclose(m);
+	return buf;
+}
+
+/* Processes of the demo still there (the world's init may take a moment
+ * to go): how many after waiting up to 3 s. */
+static int leftovers(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < 30; i++) {
+		struct dirent *de;
+		DIR *d = opendir("/proc");
+
+		n = 0;
+		while (d && (de = readdir(d))) {
+			char path[300], comm[64];
+
+			if (de->d_name[0] < '0' || de->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/comm",
+				 de->d_name);
+			if (tu_read_text(path, comm, sizeof(comm)) == 0 &&
+			    (strncmp(comm, "rtvm-demo", 9) == 0 ||
+			     strncmp(comm, "lt-rtvm-demo", 12) == 0))
+				n++;
+		}
+		if (d)
+			closedir(d);
+		if (n == 0)
+			break;
+		sleep_ms(100);
+	}
+	return n;
+}
+
+static void expect_same(const char *before)
+{
+	char *after = snapshot();
+
+	if (strcmp(before, after) != 0)
+		fprintf(stderr, "--- before\n%s\n--- after\n%s\n", before,
+			after);
+	ck_assert_msg(strcmp(before, after) == 0,
+		      "host state differs (both are on stderr)");
+	free(after);
+	tu_irq_expect_as_before();
+	ck_assert_int_eq(leftovers(), 0);
+	ck_assert_msg(access(state, F_OK) != 0, "state file %s left", state);
+}
+
+static double num(cJSON *o, const char *key)
+{
+	cJSON *v = cJSON_GetObjectItem(o, key);
+
+	ck_assert_msg(cJSON_IsNumber(v), "no number \"%s\"", key);
+	return v->valuedouble;
+}
+
+static char *run(const char *args, int *status)
+{
+	char cmd[2048], *out = NULL;
+	size_t len = 0, n;
+	char buf[4096];
+	FILE *f, *m;
+
+	snprintf(cmd, sizeof(cmd), "'%s' --state '%s' %s", demo, state, args);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	m = open_memstream(&out, &len);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, m);
+	fclose(m);
+	*status = pclose(f);
+	return out;
+}
+
+START_TEST(test_demo_json)
+{
+	static const char *const names[] = { "idle", "load", "tuned", "prio",
+					     "shield" };
+	char *before = snapshot(), *out;
+	cJSON *j, *modes, *m, *it;
+	unsigned int i = 0;
+	int status;
+
+	out = run("--modes all --duration 1 --hogs 1 --json", &status);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "rtvm-demo exit %#x: %s", status, out);
+	j = cJSON_Parse(out);
+	ck_assert_msg(j != NULL, "not JSON: %s", out);
+	ck_assert_int_eq((int)num(j, "version"), 1);
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(j, "host_restored")));
+	ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(j, "interrupted")));
+	ck_assert_int_gt((int)num(j, "host_changes_undone"), 0);
+	it = cJSON_GetObjectItem(j, "machine");
+	ck_assert_int_ge((int)num(it, "cpus"), 2);
+	it = cJSON_GetObjectItem(j, "config");
+	ck_assert_int_eq((int)num(it, "period_us"), 1000);
+	ck_assert_str_eq(cJSON_GetObjectItem(it, "guest")->valuestring,
+			 "wait");
+	modes = cJSON_GetObjectItem(j, "modes");
+	ck_assert_int_eq(cJSON_GetArraySize(modes), 5);
+	cJSON_ArrayForEach(m, modes) {
+		double n = num(m, "samples"), sum = 0;
+		cJSON *h;
+
+		ck_assert_str_eq(cJSON_GetObjectItem(m, "mode")->valuestring,
+				 names[i]);
+		/* 1 s at 1 ms: about 1000, but a loaded shared machine may
+		 * answer fewer (late answers are still counted) */
+		ck_assert_msg(n >= 100 && n <= 1200, "%s: %.0f samples",
+			      names[i], n);
+		ck_assert(num(m, "p50_us") > 0);
+		ck_assert(num(m, "p50_us") <= num(m, "p99_us"));
+		ck_assert(num(m, "p99_us") <= num(m, "p99_9_us"));
+		ck_assert(num(m, "p99_9_us") <= num(m, "max_us"));
+		ck_assert(num(m, "over_1ms_in_gaps") <= num(m, "over_1ms"));
+		ck_assert(num(m, "dropped") == 0);
+		cJSON_ArrayForEach(h, cJSON_GetObjectItem(m, "histogram"))
+			sum += num(h, "count");
+		ck_assert_msg(sum == n, "%s: histogram holds %.0f of %.0f",
+			      names[i], sum, n);
+		ck_assert(cJSON_IsObject(cJSON_GetObjectItem(m, "tuning")));
+		i++;
+	}
+	/* the tuned mode did tune */
+	m = cJSON_GetArrayItem(modes, 2);
+	it = cJSON_GetObjectItem(m, "tuning");
+	ck_assert_msg(cJSON_GetObjectItem(it, "vcpu") != NULL,
+		      "tuned mode: vCPU not prioritized: %s",
+		      cJSON_PrintUnformatted(m));
+	ck_assert(cJSON_GetObjectItem(it, "shield_tasks_moved") != NULL);
+	ck_assert(cJSON_GetObjectItem(it, "irqs") != NULL);
+	it = cJSON_GetObjectItem(j, "ratios");
+	num(it, "tuned_over_idle_p99");
+	num(it, "untuned_over_tuned_p99");
+	it = cJSON_GetObjectItem(j, "goals");
+	ck_assert(cJSON_IsBool(cJSON_GetObjectItem(it,
+						   "untuned_p99_10x_tuned")));
+	it = cJSON_GetObjectItem(j, "outer_host");
+	num(it, "stalls_ge_1ms");
+	ck_assert(cJSON_IsString(cJSON_GetObjectItem(it, "message")));
+	cJSON_Delete(j);
+	free(out);
+	expect_same(before);
+	free(before);
+}
+END_TEST
+
+/* A run killed in the tuned mode leaves its host-wide changes and its
+ * state file; the next run undoes them and says so. */
+START_TEST(test_demo_crash)
+{
+	char *before = snapshot(), *out;
+	int status;
+	pid_t pid;
+	bool tuned = false;
+
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		dup2(null, 2);
+		execl(demo, demo, "--state", state, "--modes", "tuned",
+		      "--duration", "5", "--hogs", "1", (char *)NULL);
+		_exit(127);
+	}
+	/* Kill it in the middle of a step if the state file shows one
+	 * (values saved as pending, about to be written), else once the
+	 * IRQ records have been there for a while. */
+	for (int i = 0, since = -1; i < 5000; i++) {
+		char *s = NULL;
+		FILE *f = fopen(state, "r");
+		size_t size = 0;
+
+		if (f) {
+			if (getdelim(&s, &size, '\0', f) > 0) {
+				if (strstr(s, "pending_changes") ||
+				    strstr(s, "pending_irqs"))
+					tuned = true;
+				if (since < 0 && strstr(s, "irq_affinity"))
+					since = i;
+			}
+			fclose(f);
+		}
+		free(s);
+		if (since >= 0 && i - since >= 500)
+			tuned = true;
+		if (tuned)
+			break;
+		sleep_ms(2);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	ck_assert_msg(tuned, "the tuned mode never recorded IRQ changes");
+	fprintf(stderr, "killed the demo (state file: %s)\n",
+		access(state, F_OK) == 0 ? "kept" : "gone");
+	ck_assert_int_eq(access(state, F_OK), 0);
+
+	out = run("--modes idle --duration 0.2 2>&1", &status);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "rtvm-demo after a crash: exit %#x: %s", status, out);
+	ck_assert_msg(strstr(out, "previous run did not finish") != NULL,
+		      "no word of the crashed run: %s", out);
+	ck_assert_msg(strstr(out, "host restored") != NULL, "%s", out);
+	free(out);
+	expect_same(before);
+	free(before);
+}
+END_TEST
+
+/* Ctrl-C in a terminal: SIGINT to the whole process group. */
+START_TEST(test_demo_interrupt)
+{
+	char *before = snapshot();
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		setpgid(0, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		execl(demo, demo, "--state", state, "--modes", "load,tuned",
+		      "--duration", "5", "--hogs", "1", (char *)NULL);
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	sleep_ms(3000);		/* into the tuned mode */
+	kill(-pid, SIGINT);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 130,
+		      "exit status %#x after SIGINT", status);
+	expect_same(before);
+	free(before);
+}
+END_TEST
+
+int main(void)
+{
+	const char *b = getenv("top_builddir");
+	Suite *s = suite_create("live-demo");
+	TCase *tc = tcase_create("live");
+	int fd;
+
+	snprintf(demo, sizeof(demo), "%s/examples/rtvm-demo", b ? b : ".");
+	if (geteuid() != 0) {
+		printf("SKIP: rtvm-demo needs root\n");
+		return EXIT_SKIP;
+	}
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		printf("SKIP: cannot open /dev/kvm: %s\n", strerror(errno));
+		return EXIT_SKIP;
+	}
+	close(fd);
+	if (access(demo, X_OK) != 0) {
+		printf("SKIP: no %s\n", demo);
+		return EXIT_SKIP;
+	}
+	if (access(CPUSET "/cpuset.cpus", F_OK) != 0) {
+		printf("SKIP: no cgroup v1 cpuset hierarchy at %s\n", CPUSET);
+		return EXIT_SKIP;
+	}
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		printf("SKIP: needs 2 CPUs\n");
+		return EXIT_SKIP;
+	}
+	if (system("unshare --pid --fork --mount-proc true >/dev/null 2>&1")) {
+		printf("SKIP: cannot make a PID namespace (unshare)\n");
+		return EXIT_SKIP;
+	}
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/rtvm-live-demo.XXXXXX");
+	if (!mkdtemp(tmpdir))
+		return EXIT_FAILURE;
+	snprintf(state, sizeof(state), "%s/demo.json", tmpdir);
+	if (tu_irq_guard() < 2) {
+		printf("SKIP: no IRQ affinity files\n");
+		return EXIT_SKIP;
+	}
+	tu_lock_rt_cpus();
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_demo_json);
+	tcase_add_test(tc, test_demo_crash);
+	tcase_add_test(tc, test_demo_interrupt);
+	suite_add_tcase(s, tc);
+	fd = tu_run(s);
+	if (tu_irq_put_back()) {
+		printf("FAIL: IRQ settings were left changed; written back\n");
+		fd = EXIT_FAILURE;
+	}
+	/* a failed test may have left the state: undo it */
+	if (access(state, F_OK) == 0) {
+		char cmd[2048];
+
+		snprintf(cmd, sizeof(cmd),
+			 "'%s' --state '%s' --modes idle --duration 0.1 "
+			 ">/dev/null 2>&1", demo, state);
+		if (system(cmd) != 0)
+			fd = EXIT_FAILURE;
+	}
+	unlink(state);
+	rmdir(tmpdir);
+	return fd;
+}
