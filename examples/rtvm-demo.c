@@ -1997,7 +1997,7 @@ static int serve(struct outer *st, int sock, pid_t child)
 		free(result);
 	}
 	if (interrupted)
-		return 130;
+		return interrupted == SIGALRM ? 1 : 130;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
@@ -2126,8 +2126,16 @@ static int outer_main(int argc, char **argv, const struct opts *o)
 	}
 	free(args);
 	close(sv[1]);
+	/* A watchdog: a run that overruns its modes by far (a starved vCPU,
+	 * a stuck step) stops and restores the host instead of going on. */
+	signal(SIGALRM, on_signal);
+	alarm(60 + (unsigned int)(o->nr_modes * (o->duration + 5)));
 	status = serve(&st, sv[0], child);
+	alarm(0);
 	close(sv[0]);
+	if (interrupted == SIGALRM)
+		tool_error("the demo overran its %u mode(s) by more than a "
+			   "minute: stopped", o->nr_modes);
 	if (!o->json)
 		printf("host restored: %u recorded host setting(s) put back, "
 		       "demo cgroup removed%s\n", st.restored,

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -170,21 +171,53 @@ static double num(cJSON *o, const char *key)
 	return v->valuedouble;
 }
 
+/* Run the demo with @args (split on spaces; "2>&1" sends its standard
+ * error along) and return its output; it gets SIGTERM (and restores the
+ * host) if this test process dies, e.g. on a test timeout. */
 static char *run(const char *args, int *status)
 {
-	char cmd[2048], *out = NULL;
-	size_t len = 0, n;
+	char *argv[32], *copy = strdup(args), *save = NULL, *out = NULL;
+	size_t len = 0;
 	char buf[4096];
-	FILE *f, *m;
+	ssize_t n;
+	int pfd[2], k = 0;
+	bool with_err = false;
+	FILE *m;
+	pid_t pid;
 
-	snprintf(cmd, sizeof(cmd), "'%s' --state '%s' %s", demo, state, args);
-	f = popen(cmd, "r");
-	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(copy);
+	argv[k++] = (char *)demo;
+	argv[k++] = "--state";
+	argv[k++] = state;
+	for (char *t = strtok_r(copy, " ", &save); t && k < 30;
+	     t = strtok_r(NULL, " ", &save)) {
+		if (strcmp(t, "2>&1") == 0)
+			with_err = true;
+		else
+			argv[k++] = t;
+	}
+	argv[k] = NULL;
+	ck_assert_int_eq(pipe(pfd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		dup2(pfd[1], 1);
+		if (with_err)
+			dup2(pfd[1], 2);
+		close(pfd[0]);
+		close(pfd[1]);
+		execv(demo, argv);
+		_exit(127);
+	}
+	close(pfd[1]);
 	m = open_memstream(&out, &len);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		fwrite(buf, 1, n, m);
+	while ((n = read(pfd[0], buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, (size_t)n, m);
 	fclose(m);
-	*status = pclose(f);
+	close(pfd[0]);
+	ck_assert_int_eq(waitpid(pid, status, 0), pid);
+	free(copy);
 	return out;
 }
 
@@ -275,6 +308,7 @@ START_TEST(test_demo_crash)
 	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
 
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		dup2(null, 1);
 		dup2(null, 2);
 		execl(demo, demo, "--state", state, "--modes", "tuned",
@@ -338,6 +372,7 @@ START_TEST(test_demo_interrupt)
 		int null = open("/dev/null", O_WRONLY);
 
 		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		dup2(null, 1);
 		dup2(null, 2);
 		execl(demo, demo, "--state", state, "--modes", "load,tuned",
