@@ -217,8 +217,12 @@ static unsigned int nr_writes;
 static int kernel_attach(struct rtvm_ctx *ctx, struct rtvm_tid t,
 			 const char *controller, const char *path)
 {
-	const char *name = *controller ? "tasks" : "cgroup.procs";
-	pid_t id = *controller ? t.tid : t.pid;
+	/* v1: a thread; v2: a process, or a thread apart from its main one
+	 * (within a threaded subtree). */
+	const char *name = *controller	     ? "tasks" :
+			   t.tid != t.pid ? "cgroup.threads" :
+					    "cgroup.procs";
+	pid_t id = *controller || t.tid != t.pid ? t.tid : t.pid;
 	char file[2048], *saved, *got, *end;
 	enum rtvm_fs fs;
 	char *rel;
@@ -480,6 +484,43 @@ START_TEST(test_create_add_destroy_v2)
 }
 END_TEST
 
+/* v2, one threaded cgroup per vCPU: the process through cgroup.procs, each
+ * vCPU thread through its cgroup's cgroup.threads. */
+START_TEST(test_add_threads_per_vcpu_v2)
+{
+	struct rtvm_ctx *ctx = new_ctx("v2host");
+	struct rtvm_cpumask *rt = mask(ctx, "2-3");
+	struct rtvm_changeset *cs;
+	pid_t vcpus[2] = { 790, 791 };
+
+	snapshot(ctx);
+	ck_assert_int_eq(rtvm_changeset_new(ctx, &cs), 0);
+	ck_assert_int_eq(rtvm_shield_create(ctx, rt, NULL, NULL, 0, cs, NULL),
+			 0);
+	ck_assert_int_eq(rtvm_shield_add_threads(ctx, NULL, vcpus, 2,
+						 RTVM_SHIELD_PER_VCPU, cs),
+			 0);
+	ck_assert_uint_eq(nr_writes, 3);
+	ck_assert(wrote(G "/rtvm-rt/cgroup.procs", 777));
+	ck_assert(wrote(G "/rtvm-rt/vcpu0/cgroup.threads", 790));
+	ck_assert(wrote(G "/rtvm-rt/vcpu1/cgroup.threads", 791));
+	ck_assert_int_eq(rtvm_shield_destroy(ctx, NULL, cs, 0), 0);
+	/* back: each thread to rtvm-rt, the process to libvirt's emulator,
+	 * each vCPU thread to libvirt's vcpuN */
+	ck_assert(wrote(G "/rtvm-rt/cgroup.threads", 790));
+	ck_assert(wrote(G "/machine.slice/machine-qemu\\x2d1\\x2dvm1.scope"
+			  "/libvirt/emulator/cgroup.procs", 777));
+	ck_assert(wrote(G "/machine.slice/machine-qemu\\x2d1\\x2dvm1.scope"
+			  "/libvirt/vcpu1/cgroup.threads", 791));
+	ck_assert_uint_eq(nr_writes, 8);
+	expect_unchanged(ctx);
+	expect_real_host_untouched();
+	rtvm_changeset_unref(cs);
+	rtvm_cpumask_free(rt);
+	rtvm_unref(ctx);
+}
+END_TEST
+
 /* ---- the shim itself ---------------------------------------------------- */
 
 START_TEST(test_trap)
@@ -592,6 +633,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, test_add_threads_per_vcpu_v1);
 	tcase_add_test(tc, test_libcgroup_errors_v1);
 	tcase_add_test(tc, test_create_add_destroy_v2);
+	tcase_add_test(tc, test_add_threads_per_vcpu_v2);
 	tcase_add_test(tc, test_trap);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
