@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * bench-shield: make and remove a CPU shield for N sleeping processes,
- * librtvm vs cset, side by side in one run:
+ * bench-shield: make and remove a CPU shield for N sleeping processes
+ * (or P processes of T threads each), librtvm vs cset vs tuna, side by
+ * side in one run:
  *
  *   librtvm  rtvm_shield_create(RT = last CPU, scope = a test-owned cpuset
  *            /rtvm-bench-shield-ID holding the N processes) with a
  *            changeset, then rtvm_shield_destroy() with that changeset
  *   cset     `cset shield --cpu RT --kthread on`, then `cset shield
  *            --reset`, each started with posix_spawn and waited for
+ *   tuna     `tuna --cpus RT --isolate` (affinity of every thread it sees,
+ *            and of every IRQ), then `tuna --cpus RT --include`
  *
  * cset cannot be scoped: it always makes /system and /user at the cpuset
  * root and moves every task of the root cpuset that it can see.  So it
@@ -21,6 +24,13 @@
  * /system and /user must not exist beforehand.  After every reset they
  * must be gone; rmdir of a cpuset that still held any task, seen or not,
  * would fail, so their removal also shows that no host task was in them.
+ *
+ * tuna has no cgroups, but it also rewrites the affinity of every IRQ of
+ * the host, which no namespace confines.  So tuna, too, runs only as PID
+ * 1 of a private PID namespace, and every /proc/irq/N/smp_affinity_list
+ * and /proc/irq/default_smp_affinity is read before each tuna run and
+ * whatever differs is written back after it (untimed), at the end, and
+ * from the handler of SIGINT/SIGTERM/SIGHUP.
  *
  * cset's exclusive /system and /user cannot coexist with a sibling cpuset
  * that overlaps them, so the librtvm scope exists only during librtvm's
@@ -44,6 +54,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
@@ -65,10 +77,17 @@ extern char **environ;
 #define CPUSET_ROOT "/sys/fs/cgroup/cpuset"
 #define PF_KTHREAD 0x00200000u
 #define MAX_SIZES 8
+#define MAX_IRQ_SNAP 2048
 
 enum {
 	S_RTVM_CREATE, S_RTVM_DESTROY, S_RTVM_TOTAL,
-	S_CSET_CREATE, S_CSET_RESET, S_CSET_TOTAL, NR_SERIES
+	S_CSET_CREATE, S_CSET_RESET, S_CSET_TOTAL,
+	S_TUNA_ISOLATE, S_TUNA_INCLUDE, S_TUNA_TOTAL, NR_SERIES
+};
+
+/* One size: @procs processes of @threads threads each. */
+struct size {
+	long procs, threads;
 };
 
 struct series {
@@ -83,11 +102,96 @@ static char scope_name[64];	/* "/rtvm-bench-shield-ID" */
 static bool scope_made;
 static bool cset_owned;	/* /system and /user are cset's, made by us */
 static pid_t *kids;
-static unsigned int nr_kids;
+static unsigned int nr_kids, kid_threads = 1;
+
+/* The host's IRQ affinities before a tuna run. */
+static struct {
+	char path[64];
+	char value[256];
+} irq_snap[MAX_IRQ_SNAP];
+static size_t nr_irq_snap;
+
+/* A small file without its final newlines; open/read/close only, so
+ * that the signal handler can use it. */
+static int read_text(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	while (n > 0 && buf[n - 1] == '\n')
+		n--;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int irq_snapshot(void)
+{
+	struct dirent *de;
+	DIR *d = opendir("/proc/irq");
+
+	if (!d)
+		return -errno;
+	nr_irq_snap = 0;
+	while ((de = readdir(d)) && nr_irq_snap < MAX_IRQ_SNAP - 1) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(irq_snap[nr_irq_snap].path,
+			 sizeof(irq_snap[0].path),
+			 "/proc/irq/%.16s/smp_affinity_list", de->d_name);
+		if (read_text(irq_snap[nr_irq_snap].path,
+			      irq_snap[nr_irq_snap].value,
+			      sizeof(irq_snap[0].value)) == 0)
+			nr_irq_snap++;
+	}
+	closedir(d);
+	snprintf(irq_snap[nr_irq_snap].path, sizeof(irq_snap[0].path),
+		 "/proc/irq/default_smp_affinity");
+	if (read_text(irq_snap[nr_irq_snap].path, irq_snap[nr_irq_snap].value,
+		      sizeof(irq_snap[0].value)) == 0)
+		nr_irq_snap++;
+	return 0;
+}
+
+/*
+ * Write back every IRQ affinity that differs from the snapshot; how many
+ * were written, and in *@failed how many could not be.  open/read/write/
+ * close only: also run from the signal handler.
+ */
+static unsigned int irq_put_back(unsigned int *failed)
+{
+	unsigned int n = 0, bad = 0;
+
+	for (size_t i = 0; i < nr_irq_snap; i++) {
+		char now[256];
+		int fd;
+
+		if (read_text(irq_snap[i].path, now, sizeof(now)) < 0 ||
+		    strcmp(now, irq_snap[i].value) == 0)
+			continue;
+		fd = open(irq_snap[i].path, O_WRONLY | O_CLOEXEC);
+		if (fd >= 0 && write(fd, irq_snap[i].value,
+				     strlen(irq_snap[i].value)) > 0)
+			n++;
+		else
+			bad++;
+		if (fd >= 0)
+			close(fd);
+	}
+	if (failed)
+		*failed = bad;
+	return n;
+}
 
 static void on_signal(int sig)
 {
 	(void)sig;
+	irq_put_back(NULL);
 	stop = 1;
 }
 
@@ -270,6 +374,7 @@ static int cleanup(void)
 static void cleanup_at_exit(void)
 {
 	cleanup();
+	irq_put_back(NULL);
 }
 
 /* ---- the sleeping processes --------------------------------------------- */
@@ -284,14 +389,104 @@ static void kill_kids(void)
 	nr_kids = 0;
 }
 
-static int spawn_kids(unsigned int n)
+static void *sleeper(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* A child's life: @threads - 1 more threads, a byte on @ready once they
+ * exist ('!' when they could not be made), then sleep. */
+static void sleeper_main(unsigned int threads, int ready)
+{
+	pthread_attr_t attr;
+	char ok = '+';
+
+	if (pthread_attr_init(&attr) != 0 ||
+	    pthread_attr_setstacksize(&attr, 64 * 1024) != 0)
+		ok = '!';
+	for (unsigned int t = 1; ok == '+' && t < threads; t++) {
+		pthread_t th;
+
+		if (pthread_create(&th, &attr, sleeper, NULL) != 0)
+			ok = '!';
+	}
+	if (write(ready, &ok, 1) != 1 || ok != '+')
+		_exit(1);
+	close(ready);
+	sleeper(NULL);
+}
+
+static long read_long(const char *path)
+{
+	char buf[64];
+
+	if (read_text(path, buf, sizeof(buf)) < 0)
+		return -1;
+	return strcmp(buf, "max") == 0 ? LONG_MAX : strtol(buf, NULL, 10);
+}
+
+/* Whether the kernel lets us make @n more threads; says which limit does
+ * not (the benchmark raises none). */
+static int check_limits(long n)
+{
+	long tmax = read_long("/proc/sys/kernel/threads-max");
+	long pmax = read_long("/proc/sys/kernel/pid_max");
+	long maps = read_long("/proc/sys/vm/max_map_count");
+	char line[512], path[600];
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	int bad = 0;
+
+	if (tmax >= 0 && tmax < n + 1024) {
+		fprintf(stderr, "bench-shield: kernel.threads-max is %ld: too "
+				"low for %ld threads\n", tmax, n);
+		bad = 1;
+	}
+	if (pmax >= 0 && pmax < n + 1024) {
+		fprintf(stderr, "bench-shield: kernel.pid_max is %ld: too low "
+				"for %ld threads\n", pmax, n);
+		bad = 1;
+	}
+	if (maps >= 0 && maps < 2 * n + 256) {
+		fprintf(stderr, "bench-shield: vm.max_map_count is %ld: too low "
+				"for %ld thread stacks\n", maps, n);
+		bad = 1;
+	}
+	while (f && fgets(line, sizeof(line), f)) {
+		char *c = strstr(line, ":pids:");
+		long v;
+
+		if (!c)
+			continue;
+		c[strcspn(c, "\n")] = '\0';
+		snprintf(path, sizeof(path), "/sys/fs/cgroup/pids%s/pids.max",
+			 strcmp(c + 6, "/") ? c + 6 : "");
+		v = read_long(path);
+		if (v >= 0 && v < n + 64) {
+			fprintf(stderr, "bench-shield: %s is %ld: too low for "
+					"%ld threads\n", path, v, n);
+			bad = 1;
+		}
+	}
+	if (f)
+		fclose(f);
+	return bad ? -EAGAIN : 0;
+}
+
+static int spawn_kids(unsigned int n, unsigned int threads)
 {
 	pid_t self = getpid();
 	sigset_t all;
+	int ready[2];
 
+	if (check_limits((long)n * threads) < 0)
+		return -EAGAIN;
 	kids = calloc(n, sizeof(*kids));
-	if (!kids)
+	if (!kids || pipe2(ready, O_CLOEXEC) < 0)
 		return -ENOMEM;
+	kid_threads = threads;
 	for (unsigned int i = 0; i < n; i++) {
 		pid_t pid = fork();
 
@@ -303,6 +498,8 @@ static int spawn_kids(unsigned int n)
 				"(check pids.max of this cgroup, RLIMIT_NPROC "
 				"and kernel.pid_max)\n",
 				i + 1, n, strerror(e));
+			close(ready[0]);
+			close(ready[1]);
 			return -e;
 		}
 		if (pid == 0) {
@@ -312,50 +509,114 @@ static int spawn_kids(unsigned int n)
 			prctl(PR_SET_NAME, "bench-sleeper");
 			sigfillset(&all);
 			sigprocmask(SIG_SETMASK, &all, NULL);
-			for (;;)
-				pause();
+			close(ready[0]);
+			sleeper_main(threads, ready[1]);
 		}
 		kids[nr_kids++] = pid;
+	}
+	close(ready[1]);
+	/* Every thread exists before the first measurement. */
+	for (unsigned int i = 0; i < n; i++) {
+		char c = 0;
+		ssize_t r;
+
+		while ((r = read(ready[0], &c, 1)) < 0 && errno == EINTR)
+			;
+		if (r != 1 || c != '+') {
+			fprintf(stderr, "bench-shield: a process could not start "
+					"its %u threads (see the limits of "
+					"kernel.threads-max, pids.max, "
+					"RLIMIT_NPROC)\n", threads);
+			close(ready[0]);
+			return -EAGAIN;
+		}
+	}
+	close(ready[0]);
+	return 0;
+}
+
+/* Thread @tid of process @pid is in cpuset @cg (any, when NULL), and may
+ * (or may not) run on @rt_cpu. */
+static int check_thread(pid_t pid, pid_t tid, const char *cg, int rt_cpu,
+			bool rt_allowed, const char *when)
+{
+	char p[96], cur[512];
+	cpu_set_t set;
+
+	snprintf(p, sizeof(p), "/proc/%d/task/%d/cpuset", (int)pid, (int)tid);
+	if (read_line(p, cur, sizeof(cur)) < 0 ||
+	    sched_getaffinity(tid, sizeof(set), &set) < 0) {
+		fprintf(stderr, "bench-shield: %s: thread %d/%d: %s\n", when,
+			(int)pid, (int)tid, strerror(errno));
+		return -EIO;
+	}
+	if ((cg && strcmp(cur, cg) != 0) ||
+	    (CPU_ISSET(rt_cpu, &set) != 0) != rt_allowed) {
+		fprintf(stderr,
+			"bench-shield: %s: thread %d/%d is in cpuset %s (want "
+			"%s) and %s CPU %d (want %s)\n",
+			when, (int)pid, (int)tid, cur, cg ? cg : "any",
+			CPU_ISSET(rt_cpu, &set) ? "may run on" :
+						  "may not run on",
+			rt_cpu, rt_allowed ? "allowed" : "not allowed");
+		return -EIO;
 	}
 	return 0;
 }
 
-/* Every child is in cpuset @cg, and may (or may not) run on @rt_cpu. */
+/* Every thread of every child is in cpuset @cg (any, when NULL), and may
+ * (or may not) run on @rt_cpu; all @kid_threads of them exist. */
 static int check_kids(const char *cg, int rt_cpu, bool rt_allowed,
 		      const char *when)
 {
 	for (unsigned int i = 0; i < nr_kids; i++) {
-		char p[64], cur[512];
-		cpu_set_t set;
+		char p[64];
+		unsigned int n = 0;
+		struct dirent *de;
+		DIR *d;
+		int r = 0;
 
-		snprintf(p, sizeof(p), "/proc/%d/cpuset", (int)kids[i]);
-		if (read_line(p, cur, sizeof(cur)) < 0 ||
-		    sched_getaffinity(kids[i], sizeof(set), &set) < 0) {
-			fprintf(stderr, "bench-shield: %s: process %d: %s\n",
-				when, (int)kids[i], strerror(errno));
+		if (kid_threads == 1) {
+			r = check_thread(kids[i], kids[i], cg, rt_cpu,
+					 rt_allowed, when);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		snprintf(p, sizeof(p), "/proc/%d/task", (int)kids[i]);
+		d = opendir(p);
+		if (!d) {
+			fprintf(stderr, "bench-shield: %s: %s: %s\n", when, p,
+				strerror(errno));
 			return -EIO;
 		}
-		if (strcmp(cur, cg) != 0 ||
-		    (CPU_ISSET(rt_cpu, &set) != 0) != rt_allowed) {
-			fprintf(stderr,
-				"bench-shield: %s: process %d is in cpuset %s "
-				"(want %s) and %s CPU %d (want %s)\n",
-				when, (int)kids[i], cur, cg,
-				CPU_ISSET(rt_cpu, &set) ? "may run on" :
-							  "may not run on",
-				rt_cpu, rt_allowed ? "allowed" : "not allowed");
+		while (r == 0 && (de = readdir(d))) {
+			if (de->d_name[0] == '.')
+				continue;
+			n++;
+			r = check_thread(kids[i], atoi(de->d_name), cg, rt_cpu,
+					 rt_allowed, when);
+		}
+		closedir(d);
+		if (r < 0)
+			return r;
+		if (n != kid_threads) {
+			fprintf(stderr, "bench-shield: %s: process %d has %u "
+					"threads, not %u\n", when,
+				(int)kids[i], n, kid_threads);
 			return -EIO;
 		}
 	}
 	return 0;
 }
 
+/* Whole processes, every thread with them: cgroup.procs. */
 static int move_kids(const char *cg)
 {
 	char p[512], num[16];
 	int fd, r = 0;
 
-	cs_path(p, sizeof(p), cg, "tasks");
+	cs_path(p, sizeof(p), cg, "cgroup.procs");
 	fd = open(p, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -556,11 +817,11 @@ static const char *cset_unsafe(char *why, size_t size)
 				 t);
 	}
 	free(text);
-	if (!*why && n > nr_kids + 16)
+	if (!*why && n > nr_kids * kid_threads + 16)
 		snprintf(why, size,
 			 "the root cpuset lists %u tasks, more than this "
-			 "benchmark's %u processes",
-			 n, nr_kids + 1);
+			 "benchmark's %u threads",
+			 n, nr_kids * kid_threads + 1);
 	return *why ? why : NULL;
 }
 
@@ -569,7 +830,7 @@ struct cset_run {
 	int devnull, err_fd;	/* err_fd: a temporary file for messages */
 };
 
-static void show_cset_error(struct cset_run *cr, const char *what,
+static void show_tool_error(struct cset_run *cr, const char *what,
 			    int status)
 {
 	char buf[1024];
@@ -613,7 +874,7 @@ static int run_cset(struct cset_run *cr, int rt_cpu, bool verbose,
 	t1 = now_ms();
 	if (st != 0) {
 		if (verbose)
-			show_cset_error(cr, "cset shield --cpu ... --kthread "
+			show_tool_error(cr, "cset shield --cpu ... --kthread "
 					    "on", st);
 		r = -EIO;
 		goto out;
@@ -633,7 +894,7 @@ static int run_cset(struct cset_run *cr, int rt_cpu, bool verbose,
 	t1 = now_ms();
 	if (st != 0) {
 		if (verbose)
-			show_cset_error(cr, "cset shield --reset", st);
+			show_tool_error(cr, "cset shield --reset", st);
 		r = -EIO;
 		goto out;
 	}
@@ -649,6 +910,144 @@ static int run_cset(struct cset_run *cr, int rt_cpu, bool verbose,
 out:
 	if (cset_owned && cleanup() < 0 && r == 0)
 		r = -EIO;
+	return r;
+}
+
+/* ---- tuna ------------------------------------------------------------ */
+
+static cpu_set_t all_cpus;
+/* Why `tuna --include` is not run (tuna 0.15's fails on every call):
+ * the benchmark then undoes --isolate itself, untimed. */
+static char tuna_include_broken[256];
+
+/* Why tuna must not run here, or NULL when it may. */
+static const char *tuna_unsafe(char *why, size_t size)
+{
+	unsigned int n = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (getpid() != 1) {
+		snprintf(why, size,
+			 "not PID 1 of a private PID namespace (run it with "
+			 "bench/run-bench.sh as root): tuna would re-pin every "
+			 "thread of the host");
+		return why;
+	}
+	d = opendir("/proc");
+	if (!d) {
+		snprintf(why, size, "cannot list /proc: %s", strerror(errno));
+		return why;
+	}
+	while ((de = readdir(d)) && !*why) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		n++;
+		if (is_kthread(de->d_name))
+			snprintf(why, size,
+				 "/proc shows kernel thread %s: it is not "
+				 "this namespace's own /proc",
+				 de->d_name);
+	}
+	closedir(d);
+	if (!*why && n > nr_kids + 16)
+		snprintf(why, size,
+			 "/proc shows %u processes, more than this benchmark's "
+			 "%u",
+			 n, nr_kids + 1);
+	if (!*why && irq_snapshot() < 0)
+		snprintf(why, size, "cannot read /proc/irq: %s",
+			 strerror(errno));
+	return *why ? why : NULL;
+}
+
+/* After a failed tuna: every thread of ours may use every CPU again. */
+static void unpin_all(void)
+{
+	char p[64];
+	struct dirent *de;
+	DIR *d;
+
+	for (unsigned int i = 0; i <= nr_kids; i++) {
+		snprintf(p, sizeof(p), "/proc/%d/task",
+			 i < nr_kids ? (int)kids[i] : (int)getpid());
+		d = opendir(p);
+		while (d && (de = readdir(d)))
+			if (de->d_name[0] != '.')
+				sched_setaffinity(atoi(de->d_name),
+						  sizeof(all_cpus), &all_cpus);
+		if (d)
+			closedir(d);
+	}
+}
+
+static int run_tuna(struct cset_run *cr, int rt_cpu, bool verbose,
+		    double *isolate_ms, double *include_ms,
+		    unsigned int *irqs_moved)
+{
+	char *isolate[] = { "tuna", "--cpus", cr->cpu, "--isolate", NULL };
+	char *include[] = { "tuna", "--cpus", cr->cpu, "--include", NULL };
+	int err_fd = verbose ? cr->err_fd : cr->devnull;
+	unsigned int failed = 0;
+	double t0, t1;
+	int st, r;
+
+	r = irq_snapshot();
+	if (r < 0) {
+		fprintf(stderr, "bench-shield: /proc/irq: %s\n", strerror(-r));
+		return r;
+	}
+	if (verbose && (ftruncate(cr->err_fd, 0) < 0 ||
+			lseek(cr->err_fd, 0, SEEK_SET) < 0))
+		return -errno;
+	t0 = now_ms();
+	st = spawn_wait(isolate, err_fd, err_fd);
+	t1 = now_ms();
+	/* Untimed, at once: the host's IRQs as they were. */
+	*irqs_moved = irq_put_back(&failed);
+	if (failed) {
+		fprintf(stderr, "bench-shield: %u IRQ affinities changed by "
+				"tuna could not be written back\n", failed);
+		r = -EIO;
+	}
+	if (st != 0) {
+		if (verbose)
+			show_tool_error(cr, "tuna --cpus ... --isolate", st);
+		unpin_all();
+		return -EIO;
+	}
+	*isolate_ms = t1 - t0;
+	if (r == 0)
+		r = check_kids(NULL, rt_cpu, false, "after tuna --isolate");
+	if (*tuna_include_broken) {
+		unpin_all();
+		*include_ms = 0;
+		goto check;
+	}
+	if (verbose && (ftruncate(cr->err_fd, 0) < 0 ||
+			lseek(cr->err_fd, 0, SEEK_SET) < 0))
+		r = r < 0 ? r : -errno;
+	t0 = now_ms();
+	st = spawn_wait(include, err_fd, err_fd);
+	t1 = now_ms();
+	irq_put_back(NULL);
+	if (st != 0) {
+		/* Not a reason to drop tuna's isolate figures. */
+		show_tool_error(cr, "tuna --cpus ... --include", st);
+		snprintf(tuna_include_broken, sizeof(tuna_include_broken),
+			 "`tuna --cpus N --include` failed (wait status %#x, "
+			 "its messages are above); the benchmark undoes "
+			 "--isolate itself, untimed", st);
+		unpin_all();
+		*include_ms = 0;
+		goto check;
+	}
+	*include_ms = t1 - t0;
+check:
+	if (r == 0)
+		r = check_kids(NULL, rt_cpu, true, "after tuna --include");
+	if (r < 0)
+		unpin_all();
 	return r;
 }
 
@@ -697,11 +1096,14 @@ static void usage(FILE *f)
 		"Usage: bench-shield [OPTION]...\n"
 		"Time making and removing a CPU shield for N sleeping processes:\n"
 		"librtvm (in a test-owned cpuset) vs `cset shield` (at the cpuset\n"
-		"root, only as PID 1 of a private PID namespace: run-bench.sh).\n\n"
-		"  -p, --procs LIST    process counts, e.g. 200,2000 (the default)\n"
+		"root) and `tuna --isolate` (both only as PID 1 of a private PID\n"
+		"namespace: run-bench.sh; tuna's IRQ changes are written back).\n\n"
+		"  -p, --procs LIST    counts, e.g. 200,2000 (the default); PxT is\n"
+		"                      P processes of T threads each (20x500)\n"
 		"  -r, --runs N        librtvm rounds per count (default 15)\n"
-		"  -c, --cset-runs N   cset rounds per count (default 5)\n"
-		"      --no-cset       librtvm only\n"
+		"  -c, --cset-runs N   cset and tuna rounds per count (default 5)\n"
+		"      --no-cset       no cset\n"
+		"      --no-tuna       no tuna\n"
 		"  -h, --help          this help\n\n"
 		"Needs root and a cgroup v1 cpuset hierarchy at %s.\n"
 		"Exit status: 0 when the measurements ran, 1 on a setup error,\n"
@@ -716,7 +1118,8 @@ static int parse_count(const char *s, long lo, long hi, long *ret)
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || end == s || (*end && *end != ',') || v < lo || v > hi)
+	if (errno || end == s || (*end && *end != ',' && *end != 'x') ||
+	    v < lo || v > hi)
 		return -EINVAL;
 	*ret = v;
 	return (int)(end - s);
@@ -729,15 +1132,18 @@ int main(int argc, char *argv[])
 		{ "runs", required_argument, NULL, 'r' },
 		{ "cset-runs", required_argument, NULL, 'c' },
 		{ "no-cset", no_argument, NULL, 'n' },
+		{ "no-tuna", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	long sizes[MAX_SIZES] = { 200, 2000 }, runs = 15, cset_runs = 5;
+	struct size sizes[MAX_SIZES] = { { 200, 1 }, { 2000, 1 } };
+	long runs = 15, cset_runs = 5;
 	unsigned int nr_sizes = 2;
 	struct rtvm_run rr = { .rt_cpu = -1 };
 	struct cset_run cr = { .devnull = -1, .err_fd = -1 };
 	char why_buf[512] = "", tmpl[] = "/tmp/bench-shield-XXXXXX";
-	const char *no_cset = NULL;
+	char tuna_why[512] = "";
+	const char *no_cset = NULL, *no_tuna = NULL;
 	struct sigaction sa;
 	struct utsname u;
 	cpu_set_t all;
@@ -752,26 +1158,42 @@ int main(int argc, char *argv[])
 		case 'p':
 			nr_sizes = 0;
 			for (s = optarg; *s; s += r + (s[r] == ',')) {
+				long t = 1;
+				int rt;
+
 				r = parse_count(s, 1, 100000, &v);
 				if (r < 0 || nr_sizes == MAX_SIZES)
 					goto bad_usage;
-				sizes[nr_sizes++] = v;
+				if (s[r] == 'x') {
+					rt = parse_count(s + r + 1, 1, 100000,
+							 &t);
+					if (rt < 0 || v * t > 100000)
+						goto bad_usage;
+					r += 1 + rt;
+				} else if (s[r] && s[r] != ',') {
+					goto bad_usage;
+				}
+				sizes[nr_sizes].procs = v;
+				sizes[nr_sizes++].threads = t;
 			}
 			if (!nr_sizes)
 				goto bad_usage;
 			break;
 		case 'r':
 			if (parse_count(optarg, 1, 100000, &runs) < 0 ||
-			    strchr(optarg, ','))
+			    strpbrk(optarg, ",x"))
 				goto bad_usage;
 			break;
 		case 'c':
 			if (parse_count(optarg, 1, 100000, &cset_runs) < 0 ||
-			    strchr(optarg, ','))
+			    strpbrk(optarg, ",x"))
 				goto bad_usage;
 			break;
 		case 'n':
 			no_cset = "--no-cset";
+			break;
+		case 'T':
+			no_tuna = "--no-tuna";
 			break;
 		case 'h':
 			usage(stdout);
@@ -806,6 +1228,7 @@ int main(int argc, char *argv[])
 				"one\n");
 		return 1;
 	}
+	all_cpus = all;
 	for (int c = 0; c < CPU_SETSIZE; c++)
 		if (CPU_ISSET(c, &all))
 			rr.rt_cpu = c;
@@ -858,6 +1281,9 @@ int main(int argc, char *argv[])
 	printf("cset:    `cset shield --cpu %d --kthread on` + `cset shield "
 	       "--reset` at the cpuset root (/system, /user)\n",
 	       rr.rt_cpu);
+	printf("tuna:    `tuna --cpus %d --isolate` + `tuna --cpus %d "
+	       "--include` (affinities only; IRQs written back untimed)\n",
+	       rr.rt_cpu, rr.rt_cpu);
 
 	for (unsigned int z = 0; z < nr_sizes && !stop; z++) {
 		struct series s[NR_SERIES] = {
@@ -867,8 +1293,13 @@ int main(int argc, char *argv[])
 			[S_CSET_CREATE] = { .name = "cset shield" },
 			[S_CSET_RESET] = { .name = "cset reset" },
 			[S_CSET_TOTAL] = { .name = "cset total" },
+			[S_TUNA_ISOLATE] = { .name = "tuna isolate" },
+			[S_TUNA_INCLUDE] = { .name = "tuna include" },
+			[S_TUNA_TOTAL] = { .name = "tuna total" },
 		};
-		bool have_cset = !no_cset;
+		bool have_cset = !no_cset, have_tuna = !no_tuna;
+		unsigned int irqs = 0;
+		long nproc = sizes[z].procs, nthr = sizes[z].threads;
 		double a = 0, b = 0;
 		long total = runs > cset_runs ? runs : cset_runs;
 
@@ -879,9 +1310,9 @@ int main(int argc, char *argv[])
 				goto out;
 			}
 		}
-		fprintf(stderr, "starting %ld sleeping processes...\n",
-			sizes[z]);
-		if (spawn_kids((unsigned int)sizes[z]) < 0 ||
+		fprintf(stderr, "starting %ld sleeping processes of %ld "
+				"threads...\n", nproc, nthr);
+		if (spawn_kids((unsigned int)nproc, (unsigned int)nthr) < 0 ||
 		    check_kids("/", rr.rt_cpu, true, "at the start") < 0)
 			goto next_fail;
 
@@ -902,14 +1333,40 @@ int main(int argc, char *argv[])
 		}
 		if (cleanup() < 0)
 			goto next_fail;
+		if (have_tuna && !no_tuna &&
+		    (no_tuna = tuna_unsafe(tuna_why, sizeof(tuna_why))))
+			have_tuna = false;
+		if (have_tuna &&
+		    run_tuna(&cr, rr.rt_cpu, true, &a, &b, &irqs) < 0) {
+			snprintf(tuna_why, sizeof(tuna_why),
+				 "tuna failed in the warm-up round (its "
+				 "messages are above)");
+			no_tuna = tuna_why;
+			have_tuna = false;
+		}
 
 		fprintf(stderr, "%ld rounds...\n", total);
 		for (long round = 0; round < total && !stop; round++) {
-			/* Alternate who goes first. */
-			for (int k = 0; k < 2 && !stop; k++) {
-				bool cset = (round + k) % 2;
+			/* Rotate who goes first. */
+			for (int k = 0; k < 3 && !stop; k++) {
+				int tool = (int)((round + k) % 3);
+				bool cset = tool == 1;
 
-				if (!cset && round < runs) {
+				if (tool == 2) {
+					if (!have_tuna || round >= cset_runs)
+						continue;
+					if (run_tuna(&cr, rr.rt_cpu, false, &a,
+						     &b, &irqs) < 0) {
+						run_tuna(&cr, rr.rt_cpu, true,
+							 &a, &b, &irqs);
+						goto next_fail;
+					}
+					s[S_TUNA_ISOLATE].ms[s[S_TUNA_ISOLATE].n++] = a;
+					if (*tuna_include_broken)
+						continue;
+					s[S_TUNA_INCLUDE].ms[s[S_TUNA_INCLUDE].n++] = b;
+					s[S_TUNA_TOTAL].ms[s[S_TUNA_TOTAL].n++] = a + b;
+				} else if (!cset && round < runs) {
 					if (run_rtvm(&rr, &a, &b) < 0)
 						goto next_fail;
 					s[S_RTVM_CREATE].ms[s[S_RTVM_CREATE].n++] = a;
@@ -931,9 +1388,9 @@ int main(int argc, char *argv[])
 		}
 		for (int i = 0; i < NR_SERIES; i++)
 			compute_stats(&s[i]);
-		printf("\n%ld sleeping processes (librtvm moved %u per run in %u "
-		       "rounds)\n",
-		       sizes[z], rr.moved, rr.rounds);
+		printf("\n%ld sleeping processes x %ld threads = %ld threads "
+		       "(librtvm moved %u per run in %u rounds)\n",
+		       nproc, nthr, nproc * nthr, rr.moved, rr.rounds);
 		printf("%-16s %4s %11s %11s %11s %10s\n", "method", "runs",
 		       "median ms", "p99 ms", "max ms", "vs librtvm");
 		print_row(&s[S_RTVM_CREATE], NULL);
@@ -942,15 +1399,28 @@ int main(int argc, char *argv[])
 		print_row(&s[S_CSET_CREATE], &s[S_RTVM_CREATE]);
 		print_row(&s[S_CSET_RESET], &s[S_RTVM_DESTROY]);
 		print_row(&s[S_CSET_TOTAL], &s[S_RTVM_TOTAL]);
+		print_row(&s[S_TUNA_ISOLATE], &s[S_RTVM_CREATE]);
+		print_row(&s[S_TUNA_INCLUDE], &s[S_RTVM_DESTROY]);
+		print_row(&s[S_TUNA_TOTAL], &s[S_RTVM_TOTAL]);
 		if (!have_cset)
 			printf("cset: not run: %s\n",
 			       no_cset ? no_cset : "?");
+		if (!have_tuna)
+			printf("tuna: not run: %s\n",
+			       no_tuna ? no_tuna : "?");
+		else
+			printf("tuna: changed %u IRQ affinities of the host per "
+			       "isolate, all written back\n", irqs);
+		if (have_tuna && *tuna_include_broken)
+			printf("tuna include: not timed: %s\n",
+			       tuna_include_broken);
 		if (s[S_RTVM_CREATE].n)
-			printf("per process: librtvm create %.2f us, destroy "
+			printf("per thread: librtvm create %.2f us, destroy "
 			       "%.2f us\n",
-			       s[S_RTVM_CREATE].median * 1e3 / (double)sizes[z],
+			       s[S_RTVM_CREATE].median * 1e3 /
+				       (double)(nproc * nthr),
 			       s[S_RTVM_DESTROY].median * 1e3 /
-				       (double)sizes[z]);
+				       (double)(nproc * nthr));
 		fflush(stdout);
 		for (int i = 0; i < NR_SERIES; i++)
 			free(s[i].ms);

@@ -193,12 +193,17 @@ int rtvm_kernel_cgroup_attach(struct rtvm_ctx *ctx, struct rtvm_tid t,
 
 	if (!*controller) {
 		/* v2 moves whole processes, by a file libcgroup 2.0 does not
-		 * write for us in a tree without controllers. */
+		 * write for us in a tree without controllers; a thread that
+		 * is not its process's main one moves alone, inside its
+		 * threaded subtree. */
+		bool thread = t.tid != t.pid;
+
 		r = rtvm_cgroup_dir(ctx, "", path, &fs, &rel);
 		if (r < 0)
 			return r;
-		snprintf(value, sizeof(value), "%d", t.pid);
-		r = rtvm_fs_write(ctx, fs, value, "%s/cgroup.procs", rel);
+		snprintf(value, sizeof(value), "%d", thread ? t.tid : t.pid);
+		r = rtvm_fs_write(ctx, fs, value, "%s/%s", rel,
+				  thread ? "cgroup.threads" : "cgroup.procs");
 		free(rel);
 		return r;
 	}
@@ -432,6 +437,33 @@ out:
 	return r;
 }
 
+/* Whether a v2 thread may move to @path alone: -EOPNOTSUPP (the
+ * kernel's answer) when @path is a domain cgroup its process is not in. */
+static int sysroot_thread_target_ok(struct rtvm_ctx *ctx, struct rtvm_tid t,
+				    const char *path, enum rtvm_fs fs,
+				    const char *rel)
+{
+	char type[64], *text = NULL;
+	const char *p;
+	size_t n;
+	int r;
+
+	r = rtvm_fs_read(ctx, fs, type, sizeof(type), "%s/cgroup.type", rel);
+	if (r >= 0 && strstr(type, "threaded"))
+		return 0;
+	r = rtvm_fs_read_alloc(ctx, RTVM_FS_PROC, &text, "%d/cgroup", t.pid);
+	if (r < 0)
+		return r == -ENOENT ? -ESRCH : r;
+	p = strstr(text, "0::");
+	n = strlen(path);
+	r = p && strncmp(p + 3, path, n) == 0 &&
+		    (p[3 + n] == '\n' || p[3 + n] == '\0') ?
+		    0 :
+		    -EOPNOTSUPP;
+	free(text);
+	return r;
+}
+
 int rtvm_sysroot_cgroup_attach(struct rtvm_ctx *ctx, struct rtvm_tid t,
 			       const char *controller, const char *path)
 {
@@ -458,6 +490,14 @@ int rtvm_sysroot_cgroup_attach(struct rtvm_ctx *ctx, struct rtvm_tid t,
 		goto out;
 	if (*controller) {
 		r = sysroot_move_thread(ctx, t, controller, path, fs, rel);
+	} else if (t.tid != t.pid) {
+		/* v2, one thread: the kernel keeps it in its threaded
+		 * subtree; here, the target must be threaded or the cgroup
+		 * its process is in. */
+		r = sysroot_thread_target_ok(ctx, t, path, fs, rel);
+		if (r == 0)
+			r = sysroot_move_thread(ctx, t, controller, path, fs,
+						rel);
 	} else {
 		struct dirent *de;
 		DIR *d;
@@ -687,7 +727,7 @@ static bool v2_partition_root(struct rtvm_ctx *ctx, enum rtvm_fs fs,
 int rtvm_cgroup_write(struct rtvm_ctx *ctx, const char *controller,
 		      const char *path, const char *file, const char *value)
 {
-	char *rel, *parent = NULL, *verdict = NULL;
+	char *rel, *parent = NULL, *verdict = NULL, type[64];
 	enum rtvm_fs fs;
 	int r;
 
@@ -710,6 +750,17 @@ int rtvm_cgroup_write(struct rtvm_ctx *ctx, const char *controller,
 	if (r == 0)
 		r = rtvm_fs_write(ctx, fs, verdict ? verdict : value, "%s/%s",
 				  rel, file);
+	/* The sysroot keeps no v2 effective CPUs up to date, except for a
+	 * threaded cgroup's own list: its threads move in next and take
+	 * their affinity from it (a vCPU cgroup is made and filled at once,
+	 * never narrowed and restored). */
+	if (r == 0 && rtvm_fs_root_fd(ctx) >= 0 && !*controller &&
+	    strcmp(file, "cpuset.cpus") == 0 && *value &&
+	    rtvm_fs_read(ctx, fs, type, sizeof(type), "%s/cgroup.type",
+			 rel) >= 0 &&
+	    strcmp(rtvm_strip(type), "threaded") == 0)
+		r = rtvm_fs_write(ctx, fs, value, "%s/cpuset.cpus.effective",
+				  rel);
 	free(verdict);
 	free(rel);
 	return r;

@@ -1634,16 +1634,104 @@ out:
 
 /* ---- VM threads ------------------------------------------------------- */
 
-static int add_one(struct shield *s, const struct rtvm_thread *t,
-		   const char *path)
+/* cpuset in the RT cgroup's cgroup.subtree_control (a threaded
+ * controller: the RT cgroup may keep processes of its own). */
+static int enable_cpuset_v2(struct shield *s)
+{
+	char buf[256];
+	int r;
+
+	r = rtvm_cgroup_read(s->ctx, s->ctl, s->rt_path,
+			     "cgroup.subtree_control", buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	for (char *save = NULL, *w = strtok_r(buf, " +", &save); w;
+	     w = strtok_r(NULL, " +", &save))
+		if (strcmp(w, "cpuset") == 0)
+			return 0;
+	return write_recorded(s, s->rt_path, "cgroup.subtree_control",
+			      "-cpuset", "+cpuset");
+}
+
+/* Record that thread @u went from its cgroup to @to without moving it:
+ * its process's move took it along. */
+static int record_carried(struct shield *s, const struct rtvm_thread *u,
+			  const char *to)
+{
+	struct rtvm_tid id = { rtvm_thread_get_pid(u), rtvm_thread_get_tid(u) };
+	const char *cur = rtvm_thread_get_cgroup(u, s->ctl);
+	char *target = NULL, *from = NULL;
+	int r;
+
+	r = rtvm_thread_target_format(id, rtvm_thread_get_start_time(u),
+				      &target);
+	if (r == 0 && !(from = cg_name(s, cur ? cur : "/")))
+		r = -ENOMEM;
+	if (r == 0)
+		r = rtvm_changeset_add(s->cs, RTVM_CHANGE_CGROUP_ATTACH, target,
+				       from, to);
+	free(target);
+	free(from);
+	return r;
+}
+
+/*
+ * v2: a process moves as a whole, so its main thread's cgroup is the one
+ * it came from.  Its other threads may sit in threaded cgroups of their
+ * own (libvirt's vcpuN): each of those gets a record of its own, older
+ * than the process's, so that undo puts the process back first and then
+ * each thread into its threaded cgroup.  Returns the main thread, or
+ * NULL with -ESRCH.
+ */
+static int add_process_v2(struct shield *s, struct rtvm_host *host,
+			  const struct rtvm_thread *t, const char *to,
+			  const struct rtvm_thread **ret_main)
+{
+	pid_t pid = rtvm_thread_get_pid(t);
+	const struct rtvm_thread *main_t = NULL, *u;
+	const char *main_cg;
+	int r = 0;
+
+	if (rtvm_host_find_thread(host, pid, &main_t) < 0)
+		return -ESRCH;
+	main_cg = rtvm_thread_get_cgroup(main_t, s->ctl);
+	rtvm_host_foreach_thread(u, host) {
+		const char *cg = rtvm_thread_get_cgroup(u, s->ctl);
+
+		if (rtvm_thread_get_pid(u) != pid || u == main_t || !cg ||
+		    (main_cg && strcmp(cg, main_cg) == 0))
+			continue;
+		r = record_carried(s, u, to);
+		if (r < 0)
+			return r;
+	}
+	*ret_main = main_t;
+	return 0;
+}
+
+/* Move @t (v2: its process, unless @thread_from names where this thread
+ * alone moves from) to @path, and record it. */
+static int add_one(struct shield *s, struct rtvm_host *host,
+		   const struct rtvm_thread *t, const char *path,
+		   const char *thread_from)
 {
 	struct rtvm_tid id = { rtvm_thread_get_pid(t), rtvm_thread_get_tid(t) };
-	const char *cur = rtvm_thread_get_cgroup(t, "cpuset");
+	const char *cur;
 	char *target = NULL, *from = NULL, *to = NULL;
 	int r;
 
-	if (s->version == 2)
+	if (s->version == 2 && !thread_from) {
+		to = cg_name(s, path);
+		if (!to)
+			return -ENOMEM;
+		r = add_process_v2(s, host, t, to, &t);
+		free(to);
+		to = NULL;
+		if (r < 0)
+			return r;
 		id.tid = id.pid; /* the process moves */
+	}
+	cur = thread_from ? thread_from : rtvm_thread_get_cgroup(t, s->ctl);
 	if ((r = rtvm_thread_target_format(
 		     id, rtvm_thread_get_start_time(t), &target)) < 0)
 		return r;
@@ -1670,6 +1758,38 @@ out:
 	return r;
 }
 
+/* v2, one cgroup per vCPU: the cgroup is threaded (cpuset is a threaded
+ * controller), the process goes into the RT cgroup, its thread into the
+ * vCPU's.  (The caller refused main threads: they cannot leave their
+ * process's cgroup.) */
+static int add_vcpu_v2(struct shield *s, struct rtvm_host *host,
+		       const struct rtvm_thread *t, const char *path,
+		       struct tidset *moved)
+{
+	const struct rtvm_thread *main_t = NULL;
+	pid_t pid = rtvm_thread_get_pid(t);
+	const char *cur;
+	int r;
+
+	if (rtvm_host_find_thread(host, pid, &main_t) < 0)
+		return -ESRCH;
+	/* The process once: the inventory is older than the move, so a
+	 * second vCPU of it must not move it again. */
+	cur = rtvm_thread_get_cgroup(main_t, s->ctl);
+	if (!tidset_has(moved, pid) && (!cur || strcmp(cur, s->rt_path))) {
+		r = add_one(s, host, main_t, s->rt_path, NULL);
+		if (r == 0)
+			r = tidset_add(moved, pid);
+		if (r < 0)
+			return r;
+	}
+	/* Where the process's move took it, or where it already was. */
+	return add_one(s, host, t, path,
+		       tidset_has(moved, pid) ?
+			       s->rt_path :
+			       rtvm_thread_get_cgroup(t, s->ctl));
+}
+
 RTVM_EXPORT int rtvm_shield_add_threads(struct rtvm_ctx *ctx,
 					const char *scope, const pid_t *tids,
 					unsigned int n, unsigned int flags,
@@ -1678,6 +1798,7 @@ RTVM_EXPORT int rtvm_shield_add_threads(struct rtvm_ctx *ctx,
 	struct shield s = { .ctx = ctx };
 	const struct rtvm_thread **found = NULL;
 	struct rtvm_host *host = NULL;
+	struct tidset moved = { 0 };
 	int r, cpu = -1;
 
 	if (!ctx || !tids || !n)
@@ -1692,12 +1813,6 @@ RTVM_EXPORT int rtvm_shield_add_threads(struct rtvm_ctx *ctx,
 	if (!cgroup_exists(&s, s.rt_path)) {
 		err(ctx, "no shield in %s:%s", s.ctl, s.scope);
 		r = -ENOENT;
-		goto out;
-	}
-	if ((flags & RTVM_SHIELD_PER_VCPU) && s.version == 2) {
-		err(ctx, "one cgroup per vCPU needs cgroup v1: v2 moves whole "
-			 "processes");
-		r = -EOPNOTSUPP;
 		goto out;
 	}
 	if ((r = read_cpus(&s, s.rt_path, "cpuset.cpus", &s.rt)) < 0)
@@ -1727,14 +1842,35 @@ RTVM_EXPORT int rtvm_shield_add_threads(struct rtvm_ctx *ctx,
 			r = -ESRCH;
 			goto out;
 		}
+		if ((flags & RTVM_SHIELD_PER_VCPU) && s.version == 2 &&
+		    rtvm_thread_get_pid(found[i]) == tids[i]) {
+			err(ctx, "thread %d is its process's main thread: on "
+				 "cgroup v2 it cannot have a cgroup apart from "
+				 "its process", tids[i]);
+			r = -EINVAL;
+			goto out;
+		}
 	}
 	if ((r = rtvm_changeset_new(ctx, &s.cs)) < 0)
+		goto out;
+	/* v2: the vCPU cgroups need the cpuset controller below the RT
+	 * partition.  The record's old value is the write that undoes it. */
+	if ((flags & RTVM_SHIELD_PER_VCPU) && s.version == 2 &&
+	    (r = enable_cpuset_v2(&s)) < 0)
 		goto out;
 	for (unsigned int i = 0; r == 0 && i < n; i++) {
 		char *path = NULL, name[32];
 
 		if (!(flags & RTVM_SHIELD_PER_VCPU)) {
-			r = add_one(&s, found[i], s.rt_path);
+			pid_t pid = rtvm_thread_get_pid(found[i]);
+
+			/* v2: a process once, however many of its threads
+			 * are asked for. */
+			if (s.version == 2 && tidset_has(&moved, pid))
+				continue;
+			r = add_one(&s, host, found[i], s.rt_path, NULL);
+			if (r == 0 && s.version == 2)
+				r = tidset_add(&moved, pid);
 			continue;
 		}
 		cpu = rtvm_cpumask_next(s.rt, cpu);
@@ -1745,15 +1881,27 @@ RTVM_EXPORT int rtvm_shield_add_threads(struct rtvm_ctx *ctx,
 			break;
 		}
 		snprintf(name, sizeof(name), "%d", cpu);
-		if ((r = make_cgroup(&s, path)) == 0 &&
-		    (r = rtvm_cgroup_write(ctx, s.ctl, path, "cpuset.cpus",
-					   name)) == 0 &&
-		    (r = rtvm_cgroup_write(ctx, s.ctl, path, "cpuset.mems",
-					   s.mems)) == 0 &&
-		    (r = rtvm_cgroup_write(ctx, s.ctl, path,
-					   "cpuset.sched_load_balance",
-					   "0")) == 0)
-			r = add_one(&s, found[i], path);
+		if (s.version == 2) {
+			if ((r = make_cgroup(&s, path)) == 0 &&
+			    (r = rtvm_cgroup_write(ctx, s.ctl, path,
+						   "cgroup.type",
+						   "threaded")) == 0 &&
+			    (r = rtvm_cgroup_write(ctx, s.ctl, path,
+						   "cpuset.cpus", name)) == 0)
+				r = add_vcpu_v2(&s, host, found[i], path,
+						&moved);
+			if (r < 0)
+				err(ctx, "cgroup %s: %s", path, strerror(-r));
+		} else if ((r = make_cgroup(&s, path)) == 0 &&
+			   (r = rtvm_cgroup_write(ctx, s.ctl, path,
+						  "cpuset.cpus", name)) == 0 &&
+			   (r = rtvm_cgroup_write(ctx, s.ctl, path,
+						  "cpuset.mems", s.mems)) == 0 &&
+			   (r = rtvm_cgroup_write(ctx, s.ctl, path,
+						  "cpuset.sched_load_balance",
+						  "0")) == 0) {
+			r = add_one(&s, host, found[i], path, NULL);
+		}
 		free(path);
 	}
 	if (r < 0) {
@@ -1763,6 +1911,7 @@ RTVM_EXPORT int rtvm_shield_add_threads(struct rtvm_ctx *ctx,
 	if (cs)
 		rtvm_changeset_move(cs, s.cs);
 out:
+	free(moved.v);
 	free(found);
 	rtvm_host_unref(host);
 	shield_clear(&s);

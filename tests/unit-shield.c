@@ -693,6 +693,91 @@ START_TEST(test_create_destroy_v2)
 }
 END_TEST
 
+/* v2 moves a whole process: undo puts every thread back into its own
+ * threaded cgroup (libvirt's emulator, vcpu0, vcpu1). */
+START_TEST(test_add_threads_v2)
+{
+	struct rtvm_ctx *ctx = new_ctx("v2host");
+	struct rtvm_cpumask *rt = mask(ctx, "2-3");
+	struct rtvm_changeset *cs;
+	pid_t vcpus[2] = { 790, 791 };
+	char *s;
+
+	snapshot(ctx);
+	ck_assert_int_eq(rtvm_changeset_new(ctx, &cs), 0);
+	ck_assert_int_eq(rtvm_shield_create(ctx, rt, NULL, NULL, 0, cs, NULL),
+			 0);
+	ck_assert_int_eq(rtvm_shield_add_threads(ctx, NULL, vcpus, 2, 0, cs),
+			 0);
+	s = rd(ctx, "proc/777/task/790/cgroup");
+	ck_assert_str_eq(s, "0::/rtvm-rt");
+	free(s);
+	s = rd(ctx, "proc/777/cgroup");
+	ck_assert_str_eq(s, "0::/rtvm-rt");
+	free(s);
+	ck_assert_int_eq(rtvm_shield_destroy(ctx, NULL, cs, 0), 0);
+	expect_unchanged(ctx);
+	rtvm_changeset_unref(cs);
+	rtvm_cpumask_free(rt);
+	rtvm_unref(ctx);
+}
+END_TEST
+
+/* One threaded cgroup per vCPU below the RT partition. */
+START_TEST(test_add_threads_per_vcpu_v2)
+{
+	struct rtvm_ctx *ctx = new_ctx("v2host");
+	struct rtvm_cpumask *rt = mask(ctx, "2-3");
+	struct rtvm_changeset *cs;
+	struct rtvm_shield_report *st;
+	pid_t vcpus[2] = { 790, 791 }, main_thread[1] = { 777 };
+	char *s;
+
+	snapshot(ctx);
+	ck_assert_int_eq(rtvm_changeset_new(ctx, &cs), 0);
+	ck_assert_int_eq(rtvm_shield_create(ctx, rt, NULL, NULL, 0, cs, NULL),
+			 0);
+	/* a main thread cannot leave its process: refused, nothing done */
+	ck_assert_int_eq(rtvm_shield_add_threads(ctx, NULL, main_thread, 1,
+						 RTVM_SHIELD_PER_VCPU, cs),
+			 -EINVAL);
+	ck_assert_msg(strstr(log_last, "777 is its process's main thread"),
+		      "%s", log_last);
+	ck_assert(!exists(ctx, G "/rtvm-rt/vcpu0"));
+	ck_assert_int_eq(rtvm_shield_add_threads(ctx, NULL, vcpus, 2,
+						 RTVM_SHIELD_PER_VCPU, cs),
+			 0);
+	expect_file(ctx, G "/rtvm-rt/vcpu0/cgroup.type", "threaded");
+	expect_file(ctx, G "/rtvm-rt/vcpu0/cpuset.cpus", "2");
+	expect_file(ctx, G "/rtvm-rt/vcpu1/cgroup.type", "threaded");
+	expect_file(ctx, G "/rtvm-rt/vcpu1/cpuset.cpus", "3");
+	s = rd(ctx, G "/rtvm-rt/cgroup.subtree_control");
+	ck_assert_msg(strstr(s, "cpuset"), "%s", s);
+	free(s);
+	s = rd(ctx, "proc/777/task/790/cgroup");
+	ck_assert_str_eq(s, "0::/rtvm-rt/vcpu0");
+	free(s);
+	s = rd(ctx, "proc/777/task/791/cgroup");
+	ck_assert_str_eq(s, "0::/rtvm-rt/vcpu1");
+	free(s);
+	s = rd(ctx, "proc/777/task/777/cgroup");
+	ck_assert_str_eq(s, "0::/rtvm-rt");
+	free(s);
+	s = rd(ctx, "proc/777/task/791/status");
+	ck_assert_msg(strstr(s, "Cpus_allowed_list:\t3\n"), "%s", s);
+	free(s);
+	ck_assert_int_eq(rtvm_shield_status(ctx, NULL, &st), 0);
+	ck_assert_int_ge(count_kind(st, RTVM_SHIELD_IN_RT), 2);
+	rtvm_shield_report_free(st);
+	ck_assert_int_eq(rtvm_shield_destroy(ctx, NULL, cs, 0), 0);
+	ck_assert(!exists(ctx, G "/rtvm-rt"));
+	expect_unchanged(ctx);
+	rtvm_changeset_unref(cs);
+	rtvm_cpumask_free(rt);
+	rtvm_unref(ctx);
+}
+END_TEST
+
 START_TEST(test_bad_input_v2)
 {
 	struct rtvm_ctx *ctx = new_ctx("v2host");
@@ -778,6 +863,8 @@ int main(void)
 	tcase_add_test(tc, test_scope_v1);
 	tcase_add_test(tc, test_narrow_scope_default_hk);
 	tcase_add_test(tc, test_create_destroy_v2);
+	tcase_add_test(tc, test_add_threads_v2);
+	tcase_add_test(tc, test_add_threads_per_vcpu_v2);
 	tcase_add_test(tc, test_bad_input_v2);
 	tcase_add_test(tc, test_invalid_partition_v2);
 	tcase_add_test(tc, test_report_accessors);

@@ -2600,16 +2600,22 @@ int rtvm_shield_destroy(struct rtvm_ctx *ctx, const char *scope,
  * @tids: the threads.
  * @n: how many.
  * @flags: 0 or RTVM_SHIELD_PER_VCPU: thread i goes into its own cpuset
- *         rtvm-rt/vcpuI holding the i-th RT CPU (cgroup v1 only).
+ *         rtvm-rt/vcpuI holding the i-th RT CPU.
  * @cs: the changeset, or NULL.
  *
- * On cgroup v2 a thread's whole process moves (the v2 rule for domain
- * cgroups).  All or nothing.
+ * On cgroup v2 a thread's whole process moves into rtvm-rt (the v2 rule
+ * for domain cgroups); with RTVM_SHIELD_PER_VCPU the vcpuI cgroups are
+ * threaded (cgroup.type), cpuset is enabled in rtvm-rt's
+ * cgroup.subtree_control, and thread i then moves alone into vcpuI
+ * (cgroup.threads).  The records put each thread of a moved process back
+ * into its own cgroup, threaded ones such as libvirt's included.  All or
+ * nothing.
  *
  * Returns: 0, or -EINVAL (NULL argument, @n 0, unknown flags, more threads
- * than RT CPUs with RTVM_SHIELD_PER_VCPU), -ENOENT (no shield in the scope),
- * -ESRCH (no such thread: the log names it), -EOPNOTSUPP
- * (RTVM_SHIELD_PER_VCPU on cgroup v2), -EPERM/-EACCES, -ENOMEM.
+ * than RT CPUs with RTVM_SHIELD_PER_VCPU, or on cgroup v2 a process's main
+ * thread with RTVM_SHIELD_PER_VCPU), -ENOENT (no shield in the scope),
+ * -ESRCH (no such thread: the log names it), -EOPNOTSUPP (the kernel
+ * refused a thread move), -EPERM/-EACCES, -ENOMEM.
  * Privileges: root.
  */
 int rtvm_shield_add_threads(struct rtvm_ctx *ctx, const char *scope,
