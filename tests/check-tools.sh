@@ -272,6 +272,41 @@ grep -q '.vcpus\[1\].priority: 120 is outside 1..99' "$tmp/err" || fail "bad pro
 [ "$rc2" = 64 ] || fail "plan without a profile exit $rc2"
 [ "$rc3" = 1 ] || fail "revert without a journal exit $rc3"
 
+# libvirt-hook: applies the profile of the domain XML's metadata on
+# "started" and reverts it on "stopped" (libvirt's pid file in the sysroot).
+hook="$top_srcdir/examples/libvirt-hook"
+mkdir -p "$troot/run/libvirt/qemu"
+echo 4242 >"$troot/run/libvirt/qemu/vm1.pid"
+cat >"$tmp/dom.xml" <<'XML'
+<domain type='kvm'>
+  <name>vm1</name>
+  <metadata>
+    <rtvm:profile xmlns:rtvm="https://librtvm.org/xmlns/profile/1">
+      {"version": 1, "name": "hooked", "rt_cpus": "2-3",
+       "policies": {"rt_vcpu": {"policy": "fifo", "priority": 7}},
+       "host": {"timer_migration": 0}}
+    </rtvm:profile>
+  </metadata>
+</domain>
+XML
+export RTVM_TUNE="$tune" RTVM_SYSROOT="$troot"
+"$hook" vm1 prepare begin - <"$tmp/dom.xml" || fail "hook prepare"
+[ ! -e "$troot/run/rtvm/pid-4242.journal" ] || fail "hook applied on prepare"
+"$hook" vm1 started begin - <"$tmp/dom.xml" 2>"$tmp/hook.err" || fail "hook started: $(cat "$tmp/hook.err")"
+[ -e "$troot/run/rtvm/pid-4242.journal" ] || fail "hook did not apply"
+[ "$(cat "$troot/proc/sys/kernel/timer_migration")" = 0 ] || fail "hook: timer_migration"
+"$tune" status | grep -q 'profile hooked' || fail "hook: status"
+"$hook" vm1 stopped end - <"$tmp/dom.xml" 2>>"$tmp/hook.err" || fail "hook stopped"
+[ ! -e "$troot/run/rtvm/pid-4242.journal" ] || fail "hook did not revert"
+tsnap | cmp -s - "$tmp/tune.before" || fail "hook revert left the host changed"
+sed 's/^ *{"version.*/<!-- -->/; /"policies"/d; /"host"/d' "$tmp/dom.xml" |
+	sed 's|<rtvm:profile xmlns:rtvm="https://librtvm.org/xmlns/profile/1">|<rtvm:profile xmlns:rtvm="https://librtvm.org/xmlns/profile/1" builtin="nova-rt"/>|; /<\/rtvm:profile>/d; /<!-- -->/d' >"$tmp/dom2.xml"
+"$hook" vm1 started begin - <"$tmp/dom2.xml" 2>"$tmp/hook.err" || fail "hook builtin: $(cat "$tmp/hook.err")"
+"$tune" status | grep -q 'profile nova-rt' || fail "hook: builtin status"
+"$hook" vm1 stopped end - </dev/null || fail "hook stopped 2"
+printf '<domain><name>plain</name></domain>' | "$hook" plain started begin - || fail "hook on a plain domain"
+unset RTVM_TUNE RTVM_SYSROOT
+
 # And this very machine, read-only.
 "$show" --json >/dev/null || fail "rtvm-show on this host"
 echo "ok: rtvm-show and rtvm-capture"
