@@ -9,7 +9,8 @@
  *   chrt+taskset `taskset -p -c 1 TID` and `chrt -f -p 1 TID` per vCPU and
  *                `taskset -p -c 0 PID` for the emulator, each spawned and
  *                waited for; undone the same way (nothing is recorded)
- *   tuna         `tuna -t TIDS -c 1 -m -p fifo:1` and `tuna -t PID -c 0 -m`;
+ *   tuna         `tuna -t TIDS -c 1 -m -p fifo:1` and `taskset -p -c 0 PID`
+ *                (tuna -t PID would move every thread of the process);
  *                undone with `-p other:0` and the original CPUs
  *
  * The profile: RT CPU 1, housekeeping CPU 0, the four vCPUs FIFO 1 on CPU
@@ -164,7 +165,15 @@ static int run(char *const argv[])
 	int status;
 	pid_t pid;
 
-	if (posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ) != 0)
+	posix_spawn_file_actions_t fa;
+	int r;
+
+	/* Their chatter ("pid N's new affinity list") goes nowhere. */
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (r != 0)
 		return -1;
 	if (waitpid(pid, &status, 0) < 0)
 		return -1;
@@ -205,18 +214,20 @@ static int script_revert(pid_t pid, const pid_t *tids)
 	return runf("taskset -p -c 0-1 %d", pid);
 }
 
+/* tuna moves a whole process when given its pid: the emulator thread
+ * alone is pinned with taskset. */
 static int tuna_apply(pid_t pid, const pid_t *tids)
 {
 	return runf("tuna -t %d,%d,%d,%d -c 1 -m -p fifo:1", tids[0], tids[1],
 		    tids[2], tids[3]) ||
-	       runf("tuna -t %d -c 0 -m", pid);
+	       runf("taskset -p -c 0 %d", pid);
 }
 
 static int tuna_revert(pid_t pid, const pid_t *tids)
 {
 	return runf("tuna -t %d,%d,%d,%d -c 0-1 -m -p other:0", tids[0],
 		    tids[1], tids[2], tids[3]) ||
-	       runf("tuna -t %d -c 0-1 -m", pid);
+	       runf("taskset -p -c 0-1 %d", pid);
 }
 
 static int cmp_double(const void *a, const void *b)
