@@ -751,8 +751,12 @@ static int plan_irqs(struct builder *b)
 			r = -EINVAL;
 		}
 	}
-	if (r == 0)
+	if (r == 0) {
 		r = rtvm_irqs_new(b->ctx, &irqs);
+		if (r < 0)
+			err(b->ctx, "IRQs: cannot read the inventory: %s",
+			    strerror(-r));
+	}
 	if (r < 0)
 		goto out;
 	rtvm_irqs_foreach(q, irqs) {

@@ -290,21 +290,21 @@ cat >"$tmp/dom.xml" <<'XML'
 </domain>
 XML
 export RTVM_TUNE="$tune" RTVM_SYSROOT="$troot"
-"$hook" vm1 prepare begin - <"$tmp/dom.xml" || fail "hook prepare"
+sh "$hook" vm1 prepare begin - <"$tmp/dom.xml" || fail "hook prepare"
 [ ! -e "$troot/run/rtvm/pid-4242.journal" ] || fail "hook applied on prepare"
-"$hook" vm1 started begin - <"$tmp/dom.xml" 2>"$tmp/hook.err" || fail "hook started: $(cat "$tmp/hook.err")"
+sh "$hook" vm1 started begin - <"$tmp/dom.xml" 2>"$tmp/hook.err" || fail "hook started: $(cat "$tmp/hook.err")"
 [ -e "$troot/run/rtvm/pid-4242.journal" ] || fail "hook did not apply"
 [ "$(cat "$troot/proc/sys/kernel/timer_migration")" = 0 ] || fail "hook: timer_migration"
 "$tune" status | grep -q 'profile hooked' || fail "hook: status"
-"$hook" vm1 stopped end - <"$tmp/dom.xml" 2>>"$tmp/hook.err" || fail "hook stopped"
+sh "$hook" vm1 stopped end - <"$tmp/dom.xml" 2>>"$tmp/hook.err" || fail "hook stopped"
 [ ! -e "$troot/run/rtvm/pid-4242.journal" ] || fail "hook did not revert"
 tsnap | cmp -s - "$tmp/tune.before" || fail "hook revert left the host changed"
 sed 's/^ *{"version.*/<!-- -->/; /"policies"/d; /"host"/d' "$tmp/dom.xml" |
 	sed 's|<rtvm:profile xmlns:rtvm="https://librtvm.org/xmlns/profile/1">|<rtvm:profile xmlns:rtvm="https://librtvm.org/xmlns/profile/1" builtin="nova-rt"/>|; /<\/rtvm:profile>/d; /<!-- -->/d' >"$tmp/dom2.xml"
-"$hook" vm1 started begin - <"$tmp/dom2.xml" 2>"$tmp/hook.err" || fail "hook builtin: $(cat "$tmp/hook.err")"
+sh "$hook" vm1 started begin - <"$tmp/dom2.xml" 2>"$tmp/hook.err" || fail "hook builtin: $(cat "$tmp/hook.err")"
 "$tune" status | grep -q 'profile nova-rt' || fail "hook: builtin status"
-"$hook" vm1 stopped end - </dev/null || fail "hook stopped 2"
-printf '<domain><name>plain</name></domain>' | "$hook" plain started begin - || fail "hook on a plain domain"
+sh "$hook" vm1 stopped end - </dev/null || fail "hook stopped 2"
+printf '<domain><name>plain</name></domain>' | sh "$hook" plain started begin - || fail "hook on a plain domain"
 unset RTVM_TUNE RTVM_SYSROOT
 
 # And this very machine, read-only.

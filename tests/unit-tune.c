@@ -53,6 +53,34 @@ static void add_knobs(struct rtvm_ctx *ctx, const char *thp)
 	}
 }
 
+static const char *tu_fixture_path(struct rtvm_ctx *ctx, const char *rel)
+{
+	static char path[1024];
+
+	snprintf(path, sizeof(path), "%s/%s", rtvm_get_root(ctx), rel);
+	return path;
+}
+
+/* host64 has proc/irq/125 (eth0-TxRx-3 on CPU 4) but no interrupts
+ * table: the line the kernel would show for it, 63 online CPUs. */
+static void add_interrupts(struct rtvm_ctx *ctx)
+{
+	char buf[4096];
+	size_t len = 0;
+
+	len += (size_t)snprintf(buf + len, sizeof(buf) - len, "     ");
+	for (int cpu = 0; cpu < 63; cpu++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+					" CPU%-3d", cpu);
+	len += (size_t)snprintf(buf + len, sizeof(buf) - len, "\n 125:");
+	for (int cpu = 0; cpu < 63; cpu++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, " %6d",
+					cpu == 4 ? 1125 : 0);
+	snprintf(buf + len, sizeof(buf) - len,
+		 "  IR-PCI-MSI-0000:18:00.0 3-edge      eth0-TxRx-3\n");
+	tu_write(ctx, "proc/interrupts", buf);
+}
+
 /* A second QEMU like 4242 (threads 4350-4353) in the fixture. */
 static void add_vm_b(struct rtvm_ctx *ctx)
 {
@@ -143,9 +171,11 @@ static int snap_cmp(const void *a, const void *b)
 
 static struct snap *snapshot(struct rtvm_ctx *ctx)
 {
+	/* Every tree a profile may write to: all of /proc (threads, IRQs,
+	 * sysctls), the kernel's mm knobs, the workqueue mask and the CPUs'
+	 * PM QoS files. */
 	static const char *const trees[] = {
 		"proc", "sys/kernel", "sys/devices/virtual",
-		"sys/devices/system/cpu"
 	};
 	struct snap *s = calloc(1, sizeof(*s));
 	char path[1024];
@@ -156,6 +186,12 @@ static struct snap *snapshot(struct rtvm_ctx *ctx)
 		snprintf(path, sizeof(path), "%s/%s", rtvm_get_root(ctx),
 			 trees[i]);
 		ck_assert_int_eq(nftw(path, snap_one, 64, FTW_PHYS), 0);
+	}
+	for (int cpu = 0; cpu < 64; cpu++) {
+		snprintf(path, sizeof(path), "%s/sys/devices/system/cpu/cpu%d/power",
+			 rtvm_get_root(ctx), cpu);
+		if (access(path, F_OK) == 0)
+			ck_assert_int_eq(nftw(path, snap_one, 8, FTW_PHYS), 0);
 	}
 	qsort(s->f, s->n, sizeof(*s->f), snap_cmp);
 	return s;
@@ -388,64 +424,146 @@ START_TEST(test_failure_rolls_back)
 }
 END_TEST
 
-START_TEST(test_crash_at_every_step)
+/* Valgrind's client runs with its preload library; a full crash sweep
+ * under it would take many minutes. */
+static bool under_valgrind(void)
 {
-	struct rtvm_ctx *ctx = new_ctx();
-	struct rtvm_profile *p = profile(ctx, "2-3", NULL);
-	struct rtvm_vm *vm = vm_of(ctx, VM_A);
-	struct snap *before = snapshot(ctx);
-	const char *root = rtvm_get_root(ctx);
-	struct rtvm_plan *plan;
-	unsigned int n, killed = 0;
+	const char *p = getenv("LD_PRELOAD");
 
-	ck_assert_int_eq(rtvm_tune_plan(ctx, p, vm, &plan), 0);
+	return p && strstr(p, "vgpreload");
+}
+
+/*
+ * Apply in a child that SIGKILLs itself at crash point @point (none past
+ * the last one).  The child reports the apply's result through a pipe and
+ * then kills itself too, so that no exit-time leak check runs in it.
+ * Returns true when the child died at the crash point, false when it
+ * finished; fails the test on anything else.
+ */
+static bool apply_in_child(const char *root, struct rtvm_profile *p,
+			   pid_t vmpid, int point)
+{
+	int fds[2], status, res = 1;
+	ssize_t n;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(fds), 0);
+	fflush(stdout);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct rtvm_ctx *c = ctx_on(root);
+		struct rtvm_vm *v;
+		int r;
+
+		close(fds[0]);
+		r = rtvm_vm_new_from_pid(c, vmpid, &v);
+		if (r == 0) {
+			rtvm_tune_set_crash_point(c, point);
+			r = rtvm_tune_apply(c, p, v, 0, NULL);
+		}
+		if (write(fds[1], &r, sizeof(r)) != sizeof(r))
+			r = -EIO;
+		kill(getpid(), SIGKILL);
+		_exit(1);
+	}
+	close(fds[1]);
+	n = read(fds[0], &res, sizeof(res));
+	close(fds[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+		      "point %d: the child was not killed (%#x)", point, status);
+	if (n == 0)
+		return true; /* killed at the crash point, before reporting */
+	ck_assert_msg(n == sizeof(res) && res == 0,
+		      "point %d: the apply finished with %d (%s)", point, res,
+		      log_last);
+	return false;
+}
+
+/*
+ * Kill an apply at crash points of a full apply on @fixture (every
+ * @stride-th one and the first and last few), revert after each, and
+ * compare the touched trees with the snapshot taken before: no
+ * difference, ever.
+ */
+static void crash_sweep(const char *fixture, const char *rt,
+			unsigned int stride, unsigned int min_steps)
+{
+	struct rtvm_ctx *ctx = tu_ctx(fixture);
+	struct rtvm_profile *p;
+	struct rtvm_vm *vm;
+	struct snap *before;
+	const char *root = rtvm_get_root(ctx);
+	unsigned int n, killed = 0, tried = 0;
+	struct rtvm_plan *plan;
+	bool kinds[8] = { false };
+	const struct rtvm_change *c;
+
+	rtvm_set_log_fn(ctx, log_capture);
+	add_knobs(ctx, "madvise\n");
+	if (access(tu_fixture_path(ctx, "proc/interrupts"), F_OK) != 0)
+		add_interrupts(ctx);
+	p = profile(ctx, rt, NULL);
+	vm = vm_of(ctx, VM_A);
+	before = snapshot(ctx);
+	ck_assert_msg(rtvm_tune_plan(ctx, p, vm, &plan) == 0, "%s", log_last);
 	n = rtvm_changeset_get_count(rtvm_plan_get_changes(plan));
+	rtvm_changeset_foreach(c, rtvm_plan_get_changes(plan))
+		kinds[rtvm_change_get_kind(c)] = true;
 	rtvm_plan_unref(plan);
-	ck_assert_uint_gt(n, 20);
+	ck_assert_uint_ge(n, min_steps);
+	/* Every kind of write a profile makes is in the sweep. */
+	ck_assert(kinds[RTVM_CHANGE_SYSCTL] && kinds[RTVM_CHANGE_FILE] &&
+		  kinds[RTVM_CHANGE_IRQ_AFFINITY] &&
+		  kinds[RTVM_CHANGE_THREAD_SCHED] &&
+		  kinds[RTVM_CHANGE_THREAD_AFFINITY]);
 	/* Points 0 (journal made) .. 2n (last change made, not marked
 	 * complete), and 2n + 1: no crash at all. */
 	for (unsigned int point = 0; point <= 2 * n + 1; point++) {
 		struct snap *after;
-		int status, r;
-		pid_t pid;
+		bool crashed;
+		int r;
 
-		fflush(stdout);
-		pid = fork();
-		ck_assert_int_ge(pid, 0);
-		if (pid == 0) {
-			struct rtvm_ctx *c = ctx_on(root);
-			struct rtvm_vm *v;
-
-			if (rtvm_vm_new_from_pid(c, VM_A, &v) < 0)
-				_exit(3);
-			rtvm_tune_set_crash_point(c, (int)point);
-			_exit(rtvm_tune_apply(c, p, v, 0, NULL) == 0 ? 0 : 4);
-		}
-		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-		if (point <= 2 * n) {
-			ck_assert_msg(WIFSIGNALED(status) &&
-					      WTERMSIG(status) == SIGKILL,
-				      "point %u: child was not killed (%d)",
-				      point, status);
-			killed++;
-		} else {
-			ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-		}
+		if (point > 3 && point + 2 < 2 * n && point % stride)
+			continue;
+		tried++;
+		crashed = apply_in_child(root, p, VM_A, (int)point);
+		ck_assert_msg(crashed == (point <= 2 * n),
+			      "point %u of %u: crashed %d", point, 2 * n + 1,
+			      crashed);
+		killed += crashed;
 		r = rtvm_tune_revert(ctx, "pid-4242", 0);
 		ck_assert_msg(r == 0, "point %u: revert %d (%s)", point, r,
 			      log_last);
 		after = snapshot(ctx);
 		ck_assert_msg(snap_diff(before, after, "crash") == 0,
-			      "point %u of %u: the host differs", point,
-			      2 * n + 1);
+			      "%s: point %u of %u: the host differs", fixture,
+			      point, 2 * n + 1);
 		snap_free(after);
 		ck_assert(!journal_exists(ctx, "pid-4242"));
 	}
-	ck_assert_uint_eq(killed, 2 * n + 1);
+	ck_assert_uint_eq(killed, tried - 1);
+	if (stride == 1)
+		ck_assert_uint_eq(killed, 2 * n + 1);
 	snap_free(before);
 	rtvm_vm_unref(vm);
 	rtvm_profile_unref(p);
 	rtvm_unref(ctx);
+}
+
+/* host64: every crash point, without exception (IRQ 125 on CPU 4, kernel
+ * threads of the non-isolated CPU 16, the VM's threads, host knobs). */
+START_TEST(test_crash_at_every_point)
+{
+	crash_sweep("host64", "4,16", under_valgrind() ? 7 : 1, 15);
+}
+END_TEST
+
+/* irqhost: ~70 IRQ moves on top; every 5th point (valgrind: 41st). */
+START_TEST(test_crash_irqhost)
+{
+	crash_sweep("irqhost", "2-3", under_valgrind() ? 41 : 5, 60);
 }
 END_TEST
 
@@ -522,24 +640,10 @@ START_TEST(test_unfinished_blocks_others)
 	struct rtvm_profile *pa = profile(ctx, "2-3", NULL),
 			    *pb = profile(ctx, "4-5", NULL);
 	struct rtvm_vm *b;
-	int status;
-	pid_t pid;
 
 	add_vm_b(ctx);
 	b = vm_of(ctx, VM_B);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		struct rtvm_ctx *c = ctx_on(rtvm_get_root(ctx));
-		struct rtvm_vm *v;
-
-		if (rtvm_vm_new_from_pid(c, VM_A, &v) < 0)
-			_exit(3);
-		rtvm_tune_set_crash_point(c, 7);
-		_exit(rtvm_tune_apply(c, pa, v, 0, NULL) == 0 ? 0 : 4);
-	}
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFSIGNALED(status));
+	ck_assert(apply_in_child(rtvm_get_root(ctx), pa, VM_A, 7));
 	ck_assert_int_eq(rtvm_tune_apply(ctx, pb, b, 0, NULL), -EBUSY);
 	ck_assert(strstr(log_last, "unfinished"));
 	ck_assert_int_eq(rtvm_tune_revert(ctx, "pid-4242", 0), 0);
@@ -596,7 +700,8 @@ int main(void)
 	tcase_add_test(tc, test_apply_revert_status);
 	tcase_add_test(tc, test_thp_brackets);
 	tcase_add_test(tc, test_failure_rolls_back);
-	tcase_add_test(tc, test_crash_at_every_step);
+	tcase_add_test(tc, test_crash_at_every_point);
+	tcase_add_test(tc, test_crash_irqhost);
 	tcase_add_test(tc, test_two_vms);
 	tcase_add_test(tc, test_unfinished_blocks_others);
 	tcase_add_test(tc, test_state_dir);
