@@ -8,11 +8,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -656,6 +658,51 @@ START_TEST(test_unfinished_blocks_others)
 }
 END_TEST
 
+/* An apply waits while another process holds the state directory's
+ * lock. */
+START_TEST(test_lock_serializes)
+{
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_profile *p = profile(ctx, "2-3", NULL);
+	struct rtvm_vm *vm = vm_of(ctx, VM_A);
+	struct rtvm_plan *plan;
+	char path[1024];
+	int fd, status;
+	pid_t pid;
+
+	/* A plan makes the state directory. */
+	ck_assert_int_eq(rtvm_tune_plan(ctx, p, vm, &plan), 0);
+	rtvm_plan_unref(plan);
+	snprintf(path, sizeof(path), "%s/run/rtvm/lock", rtvm_get_root(ctx));
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(flock(fd, LOCK_EX), 0);
+	fflush(stdout);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int r;
+
+		close(fd); /* the parent's copy holds the lock */
+		r = rtvm_tune_apply(ctx, p, vm, 0, NULL);
+
+		kill(getpid(), r == 0 ? SIGKILL : SIGTERM);
+		_exit(1);
+	}
+	usleep(300 * 1000);
+	ck_assert_int_eq(waitpid(pid, &status, WNOHANG), 0);
+	ck_assert(!journal_exists(ctx, "pid-4242"));
+	close(fd); /* the child's apply goes ahead */
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	ck_assert(journal_exists(ctx, "pid-4242"));
+	ck_assert_int_eq(rtvm_tune_revert(ctx, "pid-4242", 0), 0);
+	rtvm_vm_unref(vm);
+	rtvm_profile_unref(p);
+	rtvm_unref(ctx);
+}
+END_TEST
+
 START_TEST(test_state_dir)
 {
 	struct rtvm_ctx *ctx = new_ctx();
@@ -704,6 +751,7 @@ int main(void)
 	tcase_add_test(tc, test_crash_irqhost);
 	tcase_add_test(tc, test_two_vms);
 	tcase_add_test(tc, test_unfinished_blocks_others);
+	tcase_add_test(tc, test_lock_serializes);
 	tcase_add_test(tc, test_state_dir);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
