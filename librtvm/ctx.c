@@ -64,6 +64,7 @@ RTVM_EXPORT int rtvm_new(struct rtvm_ctx **ret)
 	ctx->log_priority = LOG_ERR;
 	ctx->rootfd = -1;
 	ctx->ops = &rtvm_sysops_kernel;
+	ctx->tune_crash_point = -1;
 
 	env = secure_getenv("RTVM_LOG");
 	if (env && *env) {
@@ -99,6 +100,7 @@ RTVM_EXPORT struct rtvm_ctx *rtvm_unref(struct rtvm_ctx *ctx)
 	rtvm_trace_stop(ctx);
 	rtvm_ctx_clear_faults(ctx);
 	free(ctx->root);
+	free(ctx->state_dir);
 	free(ctx);
 	return NULL;
 }

@@ -31,6 +31,8 @@ struct rtvm_ctx {
 	const struct rtvm_sysops *ops;
 	struct rtvm_fault *faults;
 	struct rtvm_trace *trace;
+	char *state_dir;	/* NULL: RTVM_STATE_DIR, else run/rtvm */
+	int tune_crash_point;	/* tests: see tune.h; -1: none */
 };
 
 #endif

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "librtvm-private.h"
+#include "tune.h"
 
 #ifndef SCHED_BATCH
 #define SCHED_BATCH 3
@@ -1062,4 +1063,23 @@ RTVM_EXPORT int rtvm_kthreads_apply(struct rtvm_ctx *ctx,
 	}
 	rtvm_host_unref(host);
 	return changeset_finish(tmp, cs, r);
+}
+
+int rtvm_kthread_rule(const char *profile, const char *comm,
+		      const struct rtvm_cpumask *cpus, struct rtvm_sched *ret)
+{
+	const struct kthread_rule *rule;
+
+	for (size_t i = 0; i < ARRAY_SIZE(kthread_profiles); i++) {
+		if (strcmp(kthread_profiles[i].name, profile) != 0)
+			continue;
+		rule = kthread_match(kthread_profiles[i].rules,
+				     kthread_profiles[i].nr_rules, comm, cpus);
+		if (!rule)
+			return 0;
+		*ret = (struct rtvm_sched){ .policy = rule->policy,
+					    .priority = rule->priority };
+		return 1;
+	}
+	return -ENOENT;
 }

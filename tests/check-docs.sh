@@ -22,7 +22,7 @@ for name in $(sed -n 's/^[[:space:]]*\(rtvm_[a-z0-9_]*\);$/\1/p' "$sym"); do
 		esac
 	done
 done
-for page in man/librtvm.3 man/rtvm-show.1 man/rtvm-capture.1 man/rtvm-check.1 man/rtvm-sched.1 man/rtvm-irq.1 man/rtvm-shield.1 man/rtvm-demo.1; do
+for page in man/librtvm.3 man/rtvm-show.1 man/rtvm-capture.1 man/rtvm-check.1 man/rtvm-sched.1 man/rtvm-irq.1 man/rtvm-shield.1 man/rtvm-demo.1 man/rtvm-tune.1 man/rtvm-profile.5; do
 	[ -s "$top_srcdir/$page" ] || { echo "FAIL: $page is missing"; fail=1; }
 done
 [ "$fail" = 0 ] && echo "ok: every exported function is documented"

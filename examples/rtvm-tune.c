@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* rtvm-tune: plan, apply and revert a whole real-time VM setup from a
+ * profile, with a crash-safe journal; show what is applied and drift. */
+#include "config.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tool.h"
+
+const char *program_name = "rtvm-tune";
+
+struct opts {
+	const char *cmd;
+	const char *sysroot;
+	const char *profile;
+	const char *builtin;
+	const char *vm;
+	const char *uri;
+	const char *state_dir;
+	long pid;
+	bool dry_run, json, verbose;
+};
+
+enum { OPT_PROFILE = 0x100, OPT_BUILTIN, OPT_VM, OPT_PID, OPT_URI,
+       OPT_STATE_DIR, OPT_DRY_RUN };
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: %s [--sysroot DIR] [-v] COMMAND [OPTION]...\n"
+		"Apply a real-time profile to a VM all or nothing, and put the host back\n"
+		"exactly, also after a crash (a journal in the state directory).\n\n"
+		"  plan   --profile FILE|--builtin NAME [--vm NAME|--pid PID] [--json]\n"
+		"      the exact changes an apply would make now; changes nothing\n"
+		"  apply  --profile FILE|--builtin NAME [--vm NAME|--pid PID]\n"
+		"         [--dry-run] [--json]\n"
+		"      make them (--dry-run: the plan only)\n"
+		"  revert --vm NAME|--pid PID|--profile FILE [--dry-run]\n"
+		"      put back everything the VM's journal records\n"
+		"  status [--vm NAME|--pid PID] [--json]\n"
+		"      what is applied for which VM, and drift\n\n"
+		"  --profile FILE          a profile (man rtvm-profile)\n"
+		"  --builtin NAME          a built-in profile: rt-host, nova-rt\n"
+		"  --vm NAME               a libvirt domain (name or UUID)\n"
+		"  --uri URI               its libvirt URI (default qemu:///system)\n"
+		"  --pid PID               a VMM process without libvirt\n"
+		"  --state-dir DIR         journals (default $RTVM_STATE_DIR or /run/rtvm)\n"
+		"  -j, --json              machine-readable output\n"
+		"  -s, --sysroot DIR       act on the simulated host in DIR (also RTVM_SYSROOT)\n"
+		"  -v, --verbose           log what the library does\n"
+		"  -h, --help, -V, --version\n\n"
+		"Exit status: 0 done, 1 failed (an apply changed nothing), 64 bad usage.\n",
+		program_name);
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "profile", required_argument, NULL, OPT_PROFILE },
+		{ "builtin", required_argument, NULL, OPT_BUILTIN },
+		{ "vm", required_argument, NULL, OPT_VM },
+		{ "pid", required_argument, NULL, OPT_PID },
+		{ "uri", required_argument, NULL, OPT_URI },
+		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "json", no_argument, NULL, 'j' },
+		{ "sysroot", required_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	char *end;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "js:vhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_PROFILE: o->profile = optarg; break;
+		case OPT_BUILTIN: o->builtin = optarg; break;
+		case OPT_VM: o->vm = optarg; break;
+		case OPT_URI: o->uri = optarg; break;
+		case OPT_STATE_DIR: o->state_dir = optarg; break;
+		case OPT_DRY_RUN: o->dry_run = true; break;
+		case OPT_PID:
+			errno = 0;
+			o->pid = strtol(optarg, &end, 10);
+			if (errno || *end || o->pid <= 0 || o->pid > 4194304) {
+				tool_error("--pid: \"%s\" is not a process id",
+					   optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'j': o->json = true; break;
+		case 's': o->sysroot = optarg; break;
+		case 'v': o->verbose = true; break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("%s %s\n", program_name, rtvm_version());
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind >= argc) {
+		tool_error("no command: plan, apply, revert or status (see --help)");
+		return -EINVAL;
+	}
+	o->cmd = argv[optind++];
+	if (optind < argc) {
+		tool_error("unexpected argument \"%s\"", argv[optind]);
+		return -EINVAL;
+	}
+	if (strcmp(o->cmd, "plan") && strcmp(o->cmd, "apply") &&
+	    strcmp(o->cmd, "revert") && strcmp(o->cmd, "status")) {
+		tool_error("unknown command \"%s\": plan, apply, revert or status",
+			   o->cmd);
+		return -EINVAL;
+	}
+	if (o->profile && o->builtin) {
+		tool_error("give --profile or --builtin, not both");
+		return -EINVAL;
+	}
+	if (o->vm && o->pid) {
+		tool_error("give --vm or --pid, not both");
+		return -EINVAL;
+	}
+	if ((!strcmp(o->cmd, "plan") || !strcmp(o->cmd, "apply")) &&
+	    !o->profile && !o->builtin) {
+		tool_error("%s: --profile FILE or --builtin NAME is required",
+			   o->cmd);
+		return -EINVAL;
+	}
+	if (!strcmp(o->cmd, "revert") && !o->vm && !o->pid && !o->profile) {
+		tool_error("revert: --vm NAME, --pid PID or --profile FILE is required");
+		return -EINVAL;
+	}
+	if (o->state_dir && o->state_dir[0] != '/') {
+		tool_error("--state-dir: \"%s\" is not an absolute path",
+			   o->state_dir);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t size = 0;
+
+	if (!f) {
+		tool_error("cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (getdelim(&buf, &size, '\0', f) < 0) {
+		free(buf);
+		buf = NULL;
+		tool_error("cannot read %s: empty or unreadable", path);
+	}
+	fclose(f);
+	return buf;
+}
+
+/* 0, 1 for a runtime failure, EXIT_USAGE for a bad profile file. */
+static int load_profile(struct rtvm_ctx *ctx, const struct opts *o,
+			struct rtvm_profile **ret)
+{
+	char *text;
+	int r;
+
+	if (o->builtin) {
+		r = rtvm_profile_new_builtin(ctx, o->builtin, ret);
+		if (r < 0) {
+			tool_error("--builtin: \"%s\" is not rt-host or nova-rt",
+				   o->builtin);
+			return EXIT_USAGE;
+		}
+		return 0;
+	}
+	text = read_file(o->profile);
+	if (!text)
+		return 1;
+	r = rtvm_profile_new_from_json(ctx, text, ret);
+	free(text);
+	if (r < 0) {
+		tool_error("%s: not a valid profile (the error is above)",
+			   o->profile);
+		return 1;
+	}
+	return 0;
+}
+
+/* The VM's journal id without looking the VM up. */
+static int vm_id(const struct opts *o, const struct rtvm_profile *p,
+		 char *buf, size_t size)
+{
+	const char *dom = NULL;
+	pid_t pid = 0;
+
+	if (o->vm) {
+		snprintf(buf, size, "%s", o->vm);
+		return 0;
+	}
+	if (o->pid) {
+		snprintf(buf, size, "pid-%ld", o->pid);
+		return 0;
+	}
+	if (p && rtvm_profile_get_vm(p, NULL, &dom, &pid) == 0) {
+		if (dom)
+			snprintf(buf, size, "%s", dom);
+		else
+			snprintf(buf, size, "pid-%d", pid);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static int find_vm(struct rtvm_ctx *ctx, const struct opts *o,
+		   const struct rtvm_profile *p, struct rtvm_vm **ret)
+{
+	const char *uri = o->uri, *dom = NULL;
+	pid_t pid = (pid_t)o->pid;
+	int r;
+
+	if (!o->vm && !o->pid &&
+	    rtvm_profile_get_vm(p, uri ? NULL : &uri, &dom, &pid) < 0) {
+		tool_error("no VM: give --vm NAME or --pid PID, or a profile with \"vm\"");
+		return EXIT_USAGE;
+	}
+	if (o->vm)
+		dom = o->vm;
+	if (dom)
+		r = rtvm_vm_new_from_libvirt(ctx, uri, dom, ret);
+	else
+		r = rtvm_vm_new_from_pid(ctx, pid, ret);
+	if (r < 0) {
+		if (dom)
+			tool_error("VM %s: %s", dom, strerror(-r));
+		else
+			tool_error("VM pid %d: %s", pid, strerror(-r));
+		return 1;
+	}
+	return 0;
+}
+
+static void print_plan(const struct rtvm_plan *plan, bool json,
+		       const char *verb)
+{
+	const struct rtvm_change *c;
+	unsigned int n;
+	char *text;
+
+	if (json) {
+		if (rtvm_plan_to_json(plan, &text) == 0) {
+			puts(text);
+			free(text);
+		}
+		return;
+	}
+	n = rtvm_changeset_get_count(rtvm_plan_get_changes(plan));
+	printf("VM %s: %u change%s %s\n", rtvm_plan_get_vm_id(plan), n,
+	       n == 1 ? "" : "s", verb);
+	rtvm_changeset_foreach(c, rtvm_plan_get_changes(plan))
+		printf("%-16s %-44s %s -> %s\n",
+		       rtvm_change_kind_to_string(rtvm_change_get_kind(c)),
+		       rtvm_change_get_target(c),
+		       rtvm_change_get_old_value(c) ?: "-",
+		       rtvm_change_get_new_value(c) ?: "-");
+}
+
+static int cmd_plan_apply(struct rtvm_ctx *ctx, const struct opts *o)
+{
+	struct rtvm_profile *p = NULL;
+	struct rtvm_vm *vm = NULL;
+	struct rtvm_plan *plan = NULL;
+	bool apply = !strcmp(o->cmd, "apply") && !o->dry_run;
+	int r;
+
+	r = load_profile(ctx, o, &p);
+	if (r == 0)
+		r = find_vm(ctx, o, p, &vm);
+	if (r == 0) {
+		int e = apply ? rtvm_tune_apply(ctx, p, vm, 0, &plan) :
+				rtvm_tune_plan(ctx, p, vm, &plan);
+
+		if (e < 0) {
+			tool_error("%s: %s%s", apply ? "apply" : "plan",
+				   strerror(-e),
+				   apply ? " (nothing changed)" : "");
+			r = 1;
+		} else {
+			print_plan(plan, o->json,
+				   apply ? "applied" : "planned (dry run)");
+		}
+	}
+	rtvm_plan_unref(plan);
+	rtvm_vm_unref(vm);
+	rtvm_profile_unref(p);
+	return r;
+}
+
+static int cmd_revert(struct rtvm_ctx *ctx, const struct opts *o)
+{
+	struct rtvm_profile *p = NULL;
+	char id[256];
+	int r = 0;
+
+	if (!o->vm && !o->pid)
+		r = load_profile(ctx, o, &p);
+	if (r == 0 && vm_id(o, p, id, sizeof(id)) < 0) {
+		tool_error("revert: the profile selects no VM; give --vm or --pid");
+		r = EXIT_USAGE;
+	}
+	rtvm_profile_unref(p);
+	if (r)
+		return r;
+	if (o->dry_run) {
+		char *json;
+
+		r = rtvm_tune_status(ctx, id, &json);
+		if (r < 0) {
+			tool_error("revert %s: %s", id, strerror(-r));
+			return 1;
+		}
+		printf("%s\n", json);
+		free(json);
+		return 0;
+	}
+	r = rtvm_tune_revert(ctx, id, 0);
+	if (r < 0) {
+		tool_error("revert %s: %s", id, strerror(-r));
+		return 1;
+	}
+	if (!o->json)
+		printf("VM %s: reverted\n", id);
+	else
+		printf("{\"vm\": \"%s\", \"reverted\": true}\n", id);
+	return 0;
+}
+
+static int cmd_status(struct rtvm_ctx *ctx, const struct opts *o)
+{
+	char id[256], *json;
+	bool one = vm_id(o, NULL, id, sizeof(id)) == 0;
+	int r;
+
+	r = rtvm_tune_status(ctx, one ? id : NULL, &json);
+	if (r < 0) {
+		tool_error("status: %s", strerror(-r));
+		return 1;
+	}
+	if (o->json) {
+		puts(json);
+	} else {
+		cJSON *root = cJSON_Parse(json), *vm, *d;
+
+		if (!cJSON_GetArraySize(cJSON_GetObjectItem(root, "vms")))
+			printf("no profile applied\n");
+		cJSON_ArrayForEach(vm, cJSON_GetObjectItem(root, "vms")) {
+			cJSON *drift = cJSON_GetObjectItem(vm, "drift");
+
+			printf("VM %s: profile %s, RT CPUs %s, %d steps, %s, %d drifted\n",
+			       cJSON_GetStringValue(cJSON_GetObjectItem(vm, "vm")),
+			       cJSON_GetStringValue(cJSON_GetObjectItem(vm, "profile")) ?: "-",
+			       cJSON_GetStringValue(cJSON_GetObjectItem(vm, "rt_cpus")),
+			       (int)cJSON_GetNumberValue(cJSON_GetObjectItem(vm, "steps")),
+			       cJSON_IsTrue(cJSON_GetObjectItem(vm, "complete")) ?
+				       "applied" : "UNFINISHED (revert it)",
+			       cJSON_GetArraySize(drift));
+			cJSON_ArrayForEach(d, drift)
+				printf("  drift %-16s %-40s applied %s, now %s\n",
+				       cJSON_GetStringValue(cJSON_GetObjectItem(d, "kind")),
+				       cJSON_GetStringValue(cJSON_GetObjectItem(d, "target")),
+				       cJSON_GetStringValue(cJSON_GetObjectItem(d, "applied")),
+				       cJSON_GetStringValue(cJSON_GetObjectItem(d, "now")) ?:
+					       cJSON_GetStringValue(cJSON_GetObjectItem(d, "error")));
+		}
+		cJSON_Delete(root);
+	}
+	free(json);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct rtvm_ctx *ctx;
+	int r;
+
+	if (parse_args(argc, argv, &o) < 0)
+		return EXIT_USAGE;
+	if (tool_new_ctx(o.sysroot, o.verbose, &ctx) < 0)
+		return 1;
+	if (o.state_dir && rtvm_set_state_dir(ctx, o.state_dir) < 0) {
+		rtvm_unref(ctx);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(o.cmd, "plan") || !strcmp(o.cmd, "apply"))
+		r = cmd_plan_apply(ctx, &o);
+	else if (!strcmp(o.cmd, "revert"))
+		r = cmd_revert(ctx, &o);
+	else
+		r = cmd_status(ctx, &o);
+	rtvm_unref(ctx);
+	return r;
+}

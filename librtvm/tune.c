@@ -1,0 +1,1775 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Transactions: plan, apply and revert a profile for one VM.
+ *
+ * A plan is a list of single writes, each with the value its target has
+ * now.  An apply runs them in order and, before each write, appends the
+ * write's target and original value to the VM's journal in the state
+ * directory and syncs it: the journal records intent.  Whatever point a
+ * crash stops the apply at, the journal names a superset of what was
+ * changed, and writing an original value back to a target that was not
+ * changed yet is harmless, so a revert restores the host exactly.
+ *
+ * Several VMs: RT CPUs are leased to one VM (its journal's header says
+ * which); host-wide settings and IRQ affinities are shared.  A VM whose
+ * plan meets a shared setting another VM holds takes a lease on it (a
+ * journal record with the holder's original value that writes nothing),
+ * and a revert leaves a shared setting alone while another journal holds
+ * it: the last holder's revert puts the original back.
+ */
+#include "config.h"
+
+#include <cjson/cJSON.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ctx.h"
+#include "tune.h"
+
+#define JOURNAL_VERSION 1
+#define JOURNAL_SUFFIX ".journal"
+
+struct step {
+	enum rtvm_change_kind kind;
+	char *target, *old, *new;
+	bool shared; /* a host-wide setting or an IRQ: reference counted */
+	bool lease;  /* held by another VM already: nothing to write */
+};
+
+struct steps {
+	struct step *v;
+	unsigned int n, alloc;
+};
+
+struct journal {
+	char *vm_id;
+	char *profile;
+	char *rt_cpus, *hk_cpus;
+	bool complete;
+	struct steps steps;
+};
+
+struct rtvm_plan {
+	struct rtvm_ctx *ctx;
+	char *vm_id, *profile, *rt_list, *hk_list;
+	struct steps steps;
+	struct rtvm_changeset *changes;
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static void steps_free(struct steps *s)
+{
+	for (unsigned int i = 0; i < s->n; i++) {
+		free(s->v[i].target);
+		free(s->v[i].old);
+		free(s->v[i].new);
+	}
+	free(s->v);
+	*s = (struct steps){ 0 };
+}
+
+static int steps_add(struct steps *s, enum rtvm_change_kind kind,
+		     const char *target, const char *old, const char *new,
+		     bool shared, bool lease)
+{
+	struct step *st;
+
+	if (s->n == s->alloc) {
+		unsigned int a = s->alloc ? 2 * s->alloc : 32;
+		struct step *v = realloc(s->v, a * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->alloc = a;
+	}
+	st = &s->v[s->n];
+	*st = (struct step){ .kind = kind, .shared = shared, .lease = lease };
+	st->target = strdup(target);
+	st->old = old ? strdup(old) : NULL;
+	st->new = new ? strdup(new) : NULL;
+	if (!st->target || (old && !st->old) || (new && !st->new)) {
+		free(st->target);
+		free(st->old);
+		free(st->new);
+		return -ENOMEM;
+	}
+	s->n++;
+	return 0;
+}
+
+static int steps_move(struct steps *dst, struct steps *src)
+{
+	for (unsigned int i = 0; i < src->n; i++) {
+		struct step *st = &src->v[i];
+		int r = steps_add(dst, st->kind, st->target, st->old, st->new,
+				  st->shared, st->lease);
+
+		if (r < 0)
+			return r;
+	}
+	steps_free(src);
+	return 0;
+}
+
+static void journal_free(struct journal *j)
+{
+	if (!j)
+		return;
+	free(j->vm_id);
+	free(j->profile);
+	free(j->rt_cpus);
+	free(j->hk_cpus);
+	steps_free(&j->steps);
+	free(j);
+}
+
+static void journals_free(struct journal **js, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		journal_free(js[i]);
+	free(js);
+}
+
+static bool id_valid(const char *id)
+{
+	if (!id || !id[0] || strlen(id) > 200 || id[0] == '.')
+		return false;
+	for (const char *p = id; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789._-", *p))
+			return false;
+	return true;
+}
+
+static int mask_from_list(struct rtvm_ctx *ctx, const char *list,
+			  struct rtvm_cpumask **ret)
+{
+	int r = rtvm_cpumask_new(ctx, ret);
+
+	if (r < 0)
+		return r;
+	r = rtvm_cpumask_parse_list(*ret, list, RTVM_CPUMASK_ALLOW_EMPTY);
+	if (r < 0)
+		*ret = rtvm_cpumask_free(*ret);
+	return r;
+}
+
+static const char *kind_name(enum rtvm_change_kind k)
+{
+	return rtvm_change_kind_to_string((int)k);
+}
+
+/* ---- the state directory ------------------------------------------------ */
+
+RTVM_EXPORT int rtvm_set_state_dir(struct rtvm_ctx *ctx, const char *path)
+{
+	char *dup = NULL;
+
+	if (!ctx || (path && path[0] != '/'))
+		return -EINVAL;
+	if (path && !(dup = strdup(path)))
+		return -ENOMEM;
+	free(ctx->state_dir);
+	ctx->state_dir = dup;
+	return 0;
+}
+
+/* The state directory's fd, created when missing. */
+static int state_open(struct rtvm_ctx *ctx)
+{
+	const char *dir = ctx->state_dir;
+	int fd;
+
+	if (!dir) {
+		const char *env = secure_getenv("RTVM_STATE_DIR");
+
+		if (env && env[0] == '/')
+			dir = env;
+	}
+	if (dir) {
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+			int r = -errno;
+
+			err(ctx, "state directory %s: %s", dir, strerror(-r));
+			return r;
+		}
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			int r = -errno;
+
+			err(ctx, "state directory %s: %s", dir, strerror(-r));
+			return r;
+		}
+		return fd;
+	}
+	fd = rtvm_fs_mkdir(ctx, RTVM_FS_RUN, 0700, "rtvm");
+	if (fd < 0 && fd != -EEXIST) {
+		err(ctx, "state directory run/rtvm: %s", strerror(-fd));
+		return fd;
+	}
+	fd = rtvm_fs_open_dir(ctx, RTVM_FS_RUN, "rtvm");
+	if (fd < 0)
+		err(ctx, "state directory run/rtvm: %s", strerror(-fd));
+	return fd;
+}
+
+/* An exclusive lock on the state directory: applies and reverts of all
+ * processes take turns.  Returns the lock's fd. */
+static int state_lock(struct rtvm_ctx *ctx, int dirfd)
+{
+	int fd = openat(dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		err(ctx, "state directory lock: %s", strerror(errno));
+		return -errno;
+	}
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			int r = -errno;
+
+			close(fd);
+			return r;
+		}
+	}
+	return fd;
+}
+
+static int read_fd_alloc(int fd, char **ret)
+{
+	size_t len = 0, alloc = 4096;
+	char *buf = malloc(alloc);
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n;
+
+		if (alloc - len < 2) {
+			char *b = realloc(buf, alloc * 2);
+
+			if (!b) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = b;
+			alloc *= 2;
+		}
+		n = read(fd, buf + len, alloc - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int r = -errno;
+
+			free(buf);
+			return r;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*ret = buf;
+	return (int)len;
+}
+
+static int json_str(const cJSON *o, const char *key, char **ret)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	*ret = NULL;
+	if (!v || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsString(v))
+		return -EBADMSG;
+	*ret = strdup(v->valuestring);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* Parse a journal.  A last line without its newline was being written
+ * when the process died: its write never started, so it is ignored. */
+static int journal_parse(struct rtvm_ctx *ctx, const char *name, char *text,
+			 struct journal **ret)
+{
+	struct journal *j = calloc(1, sizeof(*j));
+	char *line = text, *nl;
+	unsigned int lineno = 0;
+	int r = 0;
+
+	if (!j)
+		return -ENOMEM;
+	for (; (nl = strchr(line, '\n')); line = nl + 1) {
+		cJSON *o;
+
+		*nl = '\0';
+		lineno++;
+		o = cJSON_Parse(line);
+		if (!o || !cJSON_IsObject(o)) {
+			cJSON_Delete(o);
+			err(ctx, "journal %s: line %u does not parse", name,
+			    lineno);
+			r = -EBADMSG;
+			break;
+		}
+		if (lineno == 1) {
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+				o, "rtvm_journal");
+
+			if (!cJSON_IsNumber(v) || v->valueint != JOURNAL_VERSION ||
+			    json_str(o, "vm", &j->vm_id) < 0 || !j->vm_id ||
+			    json_str(o, "profile", &j->profile) < 0 ||
+			    json_str(o, "rt_cpus", &j->rt_cpus) < 0 ||
+			    !j->rt_cpus ||
+			    json_str(o, "housekeeping_cpus", &j->hk_cpus) < 0) {
+				err(ctx, "journal %s: bad header", name);
+				r = -EBADMSG;
+			}
+		} else if (cJSON_IsTrue(
+				   cJSON_GetObjectItemCaseSensitive(o, "complete"))) {
+			j->complete = true;
+		} else {
+			char *kind = NULL, *target = NULL, *old = NULL,
+			     *new = NULL;
+			int k = -1;
+
+			r = json_str(o, "kind", &kind);
+			if (r == 0)
+				r = json_str(o, "target", &target);
+			if (r == 0)
+				r = json_str(o, "old", &old);
+			if (r == 0)
+				r = json_str(o, "new", &new);
+			for (int i = 1; kind && rtvm_change_kind_to_string(i); i++)
+				if (strcmp(kind, rtvm_change_kind_to_string(i)) == 0)
+					k = i;
+			if (r == 0 && (k < 0 || !target)) {
+				err(ctx, "journal %s: line %u: bad step", name,
+				    lineno);
+				r = -EBADMSG;
+			}
+			if (r == 0)
+				r = steps_add(&j->steps, (enum rtvm_change_kind)k,
+					      target, old, new,
+					      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+						      o, "shared")),
+					      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+						      o, "lease")));
+			free(kind);
+			free(target);
+			free(old);
+			free(new);
+		}
+		cJSON_Delete(o);
+		if (r < 0)
+			break;
+	}
+	if (r == 0 && lineno == 0) {
+		err(ctx, "journal %s: empty", name);
+		r = -EBADMSG;
+	}
+	if (r < 0) {
+		journal_free(j);
+		return r;
+	}
+	*ret = j;
+	return 0;
+}
+
+static int journal_load(struct rtvm_ctx *ctx, int dirfd, const char *name,
+			struct journal **ret)
+{
+	char *text = NULL;
+	int fd, r;
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	r = read_fd_alloc(fd, &text);
+	close(fd);
+	if (r < 0)
+		return r;
+	r = journal_parse(ctx, name, text, ret);
+	free(text);
+	return r;
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+
+	return ls > lx && strcmp(s + ls - lx, suffix) == 0;
+}
+
+/* Every journal of the state directory. */
+static int journals_load(struct rtvm_ctx *ctx, int dirfd,
+			 struct journal ***ret, unsigned int *ret_n)
+{
+	struct journal **js = NULL;
+	unsigned int n = 0;
+	struct dirent *de;
+	int fd, r = 0;
+	DIR *d;
+
+	fd = dup(dirfd);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	rewinddir(d);
+	while ((de = readdir(d))) {
+		struct journal *j = NULL, **v;
+
+		if (!has_suffix(de->d_name, JOURNAL_SUFFIX))
+			continue;
+		r = journal_load(ctx, dirfd, de->d_name, &j);
+		if (r == -ENOENT)
+			continue;
+		if (r < 0)
+			break;
+		v = realloc(js, (n + 1) * sizeof(*v));
+		if (!v) {
+			journal_free(j);
+			r = -ENOMEM;
+			break;
+		}
+		js = v;
+		js[n++] = j;
+	}
+	closedir(d);
+	if (r < 0) {
+		journals_free(js, n);
+		return r;
+	}
+	*ret = js;
+	*ret_n = n;
+	return 0;
+}
+
+/* ---- reading the values plans compare ----------------------------------- */
+
+static bool is_wq_mask(const char *rel)
+{
+	return has_suffix(rel, "workqueue/cpumask");
+}
+
+/* A file's value as a record keeps it: THP's "always [madvise] never"
+ * becomes "madvise", a hex CPU mask its canonical form. */
+static int file_value(struct rtvm_ctx *ctx, const char *target, char **ret)
+{
+	const char *rel;
+	enum rtvm_fs fs;
+	char *buf, *open_b, *close_b;
+	int r;
+
+	r = rtvm_fs_split_path(target, &fs, &rel);
+	if (r < 0)
+		return r;
+	r = rtvm_fs_read_alloc(ctx, fs, &buf, "%s", rel);
+	if (r < 0)
+		return r;
+	rtvm_strip(buf);
+	if ((open_b = strchr(buf, '[')) && (close_b = strchr(open_b, ']'))) {
+		*close_b = '\0';
+		memmove(buf, open_b + 1, strlen(open_b + 1) + 1);
+	} else if (is_wq_mask(rel)) {
+		struct rtvm_cpumask *m;
+
+		r = rtvm_cpumask_new(ctx, &m);
+		if (r == 0)
+			r = rtvm_cpumask_parse_hex(m, buf, RTVM_CPUMASK_ALLOW_EMPTY);
+		free(buf);
+		buf = NULL;
+		if (r == 0)
+			r = rtvm_cpumask_format_hex(m, &buf);
+		rtvm_cpumask_free(m);
+		if (r < 0)
+			return r;
+	}
+	*ret = buf;
+	return 0;
+}
+
+/* The thread a target names, if it is still the same thread. */
+static int target_thread(struct rtvm_ctx *ctx, const char *target,
+			 struct rtvm_tid *t, unsigned long long *start)
+{
+	unsigned long long now;
+	int r;
+
+	r = rtvm_thread_target_parse(target, t, start);
+	if (r < 0)
+		return r;
+	r = rtvm_thread_identity(ctx, *t, &now);
+	if (r < 0)
+		return r;
+	return now == *start ? 0 : -ESRCH;
+}
+
+/* The value a step's target has now, in the form its record keeps. */
+static int current_value(struct rtvm_ctx *ctx, enum rtvm_change_kind kind,
+			 const char *target, char **ret)
+{
+	struct rtvm_cpumask *m = NULL;
+	unsigned long long start;
+	struct rtvm_sched s;
+	struct rtvm_tid t;
+	char buf[256];
+	int r;
+
+	switch (kind) {
+	case RTVM_CHANGE_SYSCTL:
+		return rtvm_sysctl_get(ctx, target, ret);
+	case RTVM_CHANGE_FILE:
+		return file_value(ctx, target, ret);
+	case RTVM_CHANGE_IRQ_AFFINITY:
+		r = rtvm_fs_read(ctx, RTVM_FS_PROC, buf, sizeof(buf),
+				 "irq/%s/smp_affinity_list", target);
+		if (r < 0)
+			return r;
+		*ret = strdup(rtvm_strip(buf));
+		return *ret ? 0 : -ENOMEM;
+	case RTVM_CHANGE_THREAD_SCHED:
+		r = target_thread(ctx, target, &t, &start);
+		if (r == 0)
+			r = rtvm_sys_sched_get(ctx, t, &s);
+		if (r == 0)
+			r = rtvm_sched_format(&s, ret);
+		return r;
+	case RTVM_CHANGE_THREAD_AFFINITY:
+		r = target_thread(ctx, target, &t, &start);
+		if (r == 0)
+			r = rtvm_cpumask_new(ctx, &m);
+		if (r == 0)
+			r = rtvm_sys_affinity_get(ctx, t, m);
+		if (r == 0)
+			r = rtvm_cpumask_format_list(m, ret);
+		rtvm_cpumask_free(m);
+		return r;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* ---- plans -------------------------------------------------------------- */
+
+struct builder {
+	struct rtvm_ctx *ctx;
+	const struct rtvm_profile *p;
+	struct rtvm_plan *plan;
+	struct journal **others;
+	unsigned int nr_others;
+	struct rtvm_cpumask *online, *rt, *hk;
+};
+
+/* The first other VM's record of a target. */
+static const struct step *held_by(const struct builder *b,
+				  enum rtvm_change_kind kind,
+				  const char *target, const char **ret_vm)
+{
+	for (unsigned int i = 0; i < b->nr_others; i++) {
+		const struct steps *s = &b->others[i]->steps;
+
+		for (unsigned int k = 0; k < s->n; k++)
+			if (s->v[k].kind == kind &&
+			    strcmp(s->v[k].target, target) == 0) {
+				*ret_vm = b->others[i]->vm_id;
+				return &s->v[k];
+			}
+	}
+	return NULL;
+}
+
+/* A shared setting: a write when it differs and nobody holds it, a lease
+ * when another VM holds it with the same value, -EBUSY with another. */
+static int want_shared(struct builder *b, enum rtvm_change_kind kind,
+		       const char *target, const char *want)
+{
+	const struct step *h;
+	const char *vm;
+	char *cur;
+	int r;
+
+	h = held_by(b, kind, target, &vm);
+	if (h) {
+		if (!h->new || strcmp(h->new, want) != 0) {
+			err(b->ctx,
+			    "%s %s: VM %s holds it at \"%s\", this profile wants \"%s\"",
+			    kind_name(kind), target, vm, h->new ? h->new : "",
+			    want);
+			return -EBUSY;
+		}
+		return steps_add(&b->plan->steps, kind, target, h->old, want,
+				 true, true);
+	}
+	r = current_value(b->ctx, kind, target, &cur);
+	if (r < 0) {
+		err(b->ctx, "%s %s: %s", kind_name(kind), target, strerror(-r));
+		return r;
+	}
+	if (strcmp(cur, want) != 0)
+		r = steps_add(&b->plan->steps, kind, target, cur, want, true,
+			      false);
+	free(cur);
+	return r;
+}
+
+static int plan_host(struct builder *b)
+{
+	const struct rtvm_profile *p = b->p;
+	char val[32], *target = NULL;
+	int r = 0;
+
+	if (p->rt_runtime.set) {
+		snprintf(val, sizeof(val), "%lld", p->rt_runtime.value);
+		r = want_shared(b, RTVM_CHANGE_SYSCTL,
+				"kernel.sched_rt_runtime_us", val);
+		if (r < 0)
+			return r;
+	}
+	if (p->timer_migration.set) {
+		snprintf(val, sizeof(val), "%lld", p->timer_migration.value);
+		r = want_shared(b, RTVM_CHANGE_SYSCTL, "kernel.timer_migration",
+				val);
+		if (r < 0)
+			return r;
+	}
+	if (p->thp) {
+		r = rtvm_fs_join_path(RTVM_FS_SYS,
+				      "kernel/mm/transparent_hugepage/enabled",
+				      &target);
+		if (r == 0)
+			r = want_shared(b, RTVM_CHANGE_FILE, target, p->thp);
+		free(target);
+		target = NULL;
+		if (r < 0)
+			return r;
+	}
+	if (p->ksm.set) {
+		snprintf(val, sizeof(val), "%lld", p->ksm.value);
+		r = rtvm_fs_join_path(RTVM_FS_SYS, "kernel/mm/ksm/run", &target);
+		if (r == 0)
+			r = want_shared(b, RTVM_CHANGE_FILE, target, val);
+		free(target);
+		target = NULL;
+		if (r < 0)
+			return r;
+	}
+	if (p->wq_set) {
+		struct rtvm_cpumask *m = NULL;
+		char *hex = NULL;
+
+		if (p->wq_cpus == PROF_CPUS_LIST) {
+			r = mask_from_list(b->ctx, p->wq_list, &m);
+			if (r == 0)
+				r = rtvm_cpus_check_online(b->ctx, m);
+		} else {
+			r = rtvm_cpumask_dup(b->hk, &m);
+		}
+		if (r == 0)
+			r = rtvm_cpumask_format_hex(m, &hex);
+		if (r == 0)
+			r = rtvm_fs_join_path(RTVM_FS_SYS,
+					      "devices/virtual/workqueue/cpumask",
+					      &target);
+		if (r == 0)
+			r = want_shared(b, RTVM_CHANGE_FILE, target, hex);
+		rtvm_cpumask_free(m);
+		free(hex);
+		free(target);
+	}
+	return r;
+}
+
+static int plan_pm_qos(struct builder *b)
+{
+	char rel[128], want[32], *target, *cur;
+	int cpu, r;
+
+	if (!b->p->pm_qos.set)
+		return 0;
+	/* sysfs: "n/a" asks for 0 us, "0" would mean no constraint. */
+	if (b->p->pm_qos.value == 0)
+		snprintf(want, sizeof(want), "n/a");
+	else
+		snprintf(want, sizeof(want), "%lld", b->p->pm_qos.value);
+	rtvm_cpumask_foreach(cpu, b->rt) {
+		snprintf(rel, sizeof(rel),
+			 "devices/system/cpu/cpu%d/power/pm_qos_resume_latency_us",
+			 cpu);
+		r = rtvm_fs_join_path(RTVM_FS_SYS, rel, &target);
+		if (r < 0)
+			return r;
+		r = file_value(b->ctx, target, &cur);
+		if (r < 0) {
+			err(b->ctx, "PM QoS of CPU %d: %s", cpu, strerror(-r));
+		} else {
+			if (strcmp(cur, want) != 0)
+				r = steps_add(&b->plan->steps, RTVM_CHANGE_FILE,
+					      target, cur, want, false, false);
+			free(cur);
+		}
+		free(target);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int plan_irqs(struct builder *b)
+{
+	const struct rtvm_profile *p = b->p;
+	struct rtvm_cpumask **to = NULL;
+	const struct rtvm_irq *q;
+	struct rtvm_irqs *irqs;
+	char *hk = NULL;
+	int r;
+
+	if (!p->irq_away && !p->nr_irqs)
+		return 0;
+	to = calloc(p->nr_irqs + 1, sizeof(*to));
+	if (!to)
+		return -ENOMEM;
+	r = rtvm_cpumask_format_list(b->hk, &hk);
+	for (unsigned int i = 0; r == 0 && i < p->nr_irqs; i++) {
+		r = mask_from_list(b->ctx, p->irqs[i].cpus, &to[i]);
+		if (r == 0 && (!rtvm_cpumask_weight(to[i]) ||
+			       !rtvm_cpumask_subset(to[i], b->rt))) {
+			err(b->ctx,
+			    "profile: .irqs.to_rt[%u].cpus: \"%s\" is not a subset of the RT CPUs %s",
+			    i, p->irqs[i].cpus, b->plan->rt_list);
+			r = -EINVAL;
+		}
+	}
+	if (r == 0) {
+		r = rtvm_irqs_new(b->ctx, &irqs);
+		if (r < 0)
+			err(b->ctx, "IRQs: cannot read the inventory: %s",
+			    strerror(-r));
+	}
+	if (r < 0)
+		goto out;
+	rtvm_irqs_foreach(q, irqs) {
+		const struct rtvm_cpumask *aff = rtvm_irq_get_affinity(q);
+		const struct step *h;
+		const char *vm;
+		char target[16], *cur = NULL, *want = NULL;
+		int to_rt = -1;
+
+		if (rtvm_irq_get_kind(q) != RTVM_IRQ_DEVICE || !aff ||
+		    !rtvm_irq_is_movable(q))
+			continue;
+		for (unsigned int i = 0; i < p->nr_irqs && to_rt < 0; i++)
+			if (rtvm_irq_match(q, p->irqs[i].match) > 0)
+				to_rt = (int)i;
+		snprintf(target, sizeof(target), "%d", rtvm_irq_get_number(q));
+		h = held_by(b, RTVM_CHANGE_IRQ_AFFINITY, target, &vm);
+		if (to_rt >= 0) {
+			if (h) {
+				err(b->ctx, "IRQ %s is held by VM %s", target,
+				    vm);
+				r = -EBUSY;
+				break;
+			}
+			r = rtvm_cpumask_format_list(aff, &cur);
+			if (r == 0)
+				r = rtvm_cpumask_format_list(to[to_rt], &want);
+			if (r == 0 && strcmp(cur, want) != 0)
+				r = steps_add(&b->plan->steps,
+					      RTVM_CHANGE_IRQ_AFFINITY, target,
+					      cur, want, false, false);
+		} else if (p->irq_away && h) {
+			struct rtvm_cpumask *hm = NULL;
+
+			/* Another VM moved it: it must stay off these RT
+			 * CPUs too, and this VM keeps it there when the
+			 * other VM goes. */
+			r = mask_from_list(b->ctx, h->new ? h->new : "", &hm);
+			if (r == 0 && rtvm_cpumask_intersects(hm, b->rt)) {
+				err(b->ctx,
+				    "IRQ %s: VM %s holds it on CPUs %s, which include RT CPUs %s",
+				    target, vm, h->new, b->plan->rt_list);
+				r = -EBUSY;
+			}
+			rtvm_cpumask_free(hm);
+			if (r == 0)
+				r = steps_add(&b->plan->steps,
+					      RTVM_CHANGE_IRQ_AFFINITY, target,
+					      h->old, h->new, true, true);
+		} else if (p->irq_away && rtvm_cpumask_intersects(aff, b->rt)) {
+			r = rtvm_cpumask_format_list(aff, &cur);
+			if (r == 0)
+				r = steps_add(&b->plan->steps,
+					      RTVM_CHANGE_IRQ_AFFINITY, target,
+					      cur, hk, true, false);
+		}
+		free(cur);
+		free(want);
+		if (r < 0)
+			break;
+	}
+	rtvm_irqs_unref(irqs);
+out:
+	for (unsigned int i = 0; i < p->nr_irqs; i++)
+		rtvm_cpumask_free(to[i]);
+	free(to);
+	free(hk);
+	return r;
+}
+
+/* A scheduling step for a thread when @want (nice aside) differs. */
+static int want_sched(struct builder *b, struct steps *out, struct rtvm_tid t,
+		      unsigned long long start, struct rtvm_sched want,
+		      bool keep_nice)
+{
+	char target[64], oldt[RTVM_SCHED_TEXT_MAX], newt[RTVM_SCHED_TEXT_MAX];
+	struct rtvm_sched cur;
+	int r;
+
+	r = rtvm_sys_sched_get(b->ctx, t, &cur);
+	if (r < 0) {
+		err(b->ctx, "thread %d/%d: %s", t.pid, t.tid, strerror(-r));
+		return r;
+	}
+	/* RT policies keep the thread's nice value (see sched.c). */
+	if (keep_nice || rtvm_sched_keeps_nice(want.policy))
+		want.nice = cur.nice;
+	if ((r = rtvm_sched_format_buf(&cur, oldt, sizeof(oldt))) < 0 ||
+	    (r = rtvm_sched_format_buf(&want, newt, sizeof(newt))) < 0)
+		return r;
+	if (strcmp(oldt, newt) == 0)
+		return 0;
+	snprintf(target, sizeof(target), "%d/%d@%llu", t.pid, t.tid, start);
+	return steps_add(out, RTVM_CHANGE_THREAD_SCHED, target, oldt, newt,
+			 false, false);
+}
+
+static int want_affinity(struct builder *b, struct steps *out,
+			 struct rtvm_tid t, unsigned long long start,
+			 const struct rtvm_cpumask *want)
+{
+	struct rtvm_cpumask *cur = NULL;
+	char target[64], *oldt = NULL, *newt = NULL;
+	int r;
+
+	r = rtvm_cpumask_new(b->ctx, &cur);
+	if (r == 0)
+		r = rtvm_sys_affinity_get(b->ctx, t, cur);
+	if (r == 0 && !rtvm_cpumask_equal(cur, want)) {
+		snprintf(target, sizeof(target), "%d/%d@%llu", t.pid, t.tid,
+			 start);
+		r = rtvm_cpumask_format_list(cur, &oldt);
+		if (r == 0)
+			r = rtvm_cpumask_format_list(want, &newt);
+		if (r == 0)
+			r = steps_add(out, RTVM_CHANGE_THREAD_AFFINITY, target,
+				      oldt, newt, false, false);
+	}
+	if (r < 0)
+		err(b->ctx, "thread %d/%d: %s", t.pid, t.tid, strerror(-r));
+	rtvm_cpumask_free(cur);
+	free(oldt);
+	free(newt);
+	return r;
+}
+
+static int plan_kthreads(struct builder *b)
+{
+	const struct rtvm_thread *t;
+	struct rtvm_host *host;
+	int r;
+
+	if (!b->p->kthreads)
+		return 0;
+	r = rtvm_host_new(b->ctx, RTVM_HOST_THREADS, &host);
+	if (r < 0)
+		return r;
+	rtvm_host_foreach_thread(t, host) {
+		struct rtvm_sched s;
+
+		if (!rtvm_thread_is_kthread(t))
+			continue;
+		r = rtvm_kthread_rule(b->p->kthreads, rtvm_thread_get_comm(t),
+				      b->rt, &s);
+		if (r <= 0)
+			continue;
+		r = want_sched(b, &b->plan->steps,
+			       (struct rtvm_tid){ rtvm_thread_get_pid(t),
+						  rtvm_thread_get_tid(t) },
+			       rtvm_thread_get_start_time(t), s, true);
+		if (r == -ESRCH)
+			r = 0;
+		if (r < 0)
+			break;
+	}
+	rtvm_host_unref(host);
+	return r < 0 ? r : 0;
+}
+
+/* The CPUs of a role's policy; a new mask. */
+static int role_cpus(struct builder *b, const struct prof_policy *pol,
+		     const char *path, struct rtvm_cpumask **ret)
+{
+	int r;
+
+	switch (pol->cpus) {
+	case PROF_CPUS_RT:
+		return rtvm_cpumask_dup(b->rt, ret);
+	case PROF_CPUS_LIST:
+		r = mask_from_list(b->ctx, pol->cpu_list, ret);
+		if (r == 0 && rtvm_cpus_check_online(b->ctx, *ret) < 0) {
+			err(b->ctx, "profile: %s.cpus: \"%s\" is not online",
+			    path, pol->cpu_list);
+			*ret = rtvm_cpumask_free(*ret);
+			r = -EINVAL;
+		}
+		return r;
+	default:
+		return rtvm_cpumask_dup(b->hk, ret);
+	}
+}
+
+static int plan_vm(struct builder *b, struct rtvm_vm *vm)
+{
+	const struct rtvm_profile *p = b->p;
+	unsigned int nr = rtvm_vm_get_nr_vcpus(vm);
+	struct rtvm_cpumask *cpus[PROF_NR_ROLES] = { 0 }, *one = NULL,
+			    *rtv = NULL;
+	static const char *const paths[PROF_NR_ROLES] = {
+		".policies.rt_vcpu", ".policies.vcpu", ".policies.emulator",
+		".policies.iothread"
+	};
+	const struct rtvm_vm_thread *t;
+	struct steps sched = { 0 };
+	int *pcpu = NULL, r = 0, next;
+	bool *is_rt = NULL;
+
+	pcpu = calloc(nr ? nr : 1, sizeof(*pcpu));
+	is_rt = calloc(nr ? nr : 1, sizeof(*is_rt));
+	if (!pcpu || !is_rt) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < PROF_NR_ROLES && r == 0; i++)
+		r = role_cpus(b, &p->roles[i], paths[i], &cpus[i]);
+	if (r == 0)
+		r = rtvm_cpumask_new(b->ctx, &one);
+	if (r < 0)
+		goto out;
+	/* The vCPU map: the profile's, or the RT vCPUs one-to-one on the
+	 * RT CPUs in order. */
+	if (p->vcpus) {
+		if (p->nr_vcpus != nr) {
+			err(b->ctx,
+			    "profile: .vcpus: lists %u vCPUs, the VM has %u",
+			    p->nr_vcpus, nr);
+			r = -EINVAL;
+			goto out;
+		}
+		for (unsigned int i = 0; i < nr; i++) {
+			pcpu[i] = p->vcpus[i].pcpu;
+			is_rt[i] = p->vcpus[i].rt;
+			if (is_rt[i] ? !rtvm_cpumask_test(b->rt, (unsigned)pcpu[i]) :
+				       !rtvm_cpumask_test(b->online, (unsigned)pcpu[i])) {
+				err(b->ctx,
+				    "profile: .vcpus[%u].pcpu: %d is not %s (%s)",
+				    i, pcpu[i],
+				    is_rt[i] ? "an RT CPU" : "online",
+				    is_rt[i] ? b->plan->rt_list : "");
+				r = -EINVAL;
+				goto out;
+			}
+		}
+	} else {
+		if (p->rt_vcpus) {
+			r = rtvm_cpumask_new_nr(RTVM_CPUMASK_MAX_CPUS, &rtv);
+			if (r == 0)
+				r = rtvm_cpumask_parse_list(rtv, p->rt_vcpus, 0);
+			if (r < 0)
+				goto out;
+		}
+		next = -1;
+		for (unsigned int i = 0; i < nr; i++) {
+			is_rt[i] = !rtv || rtvm_cpumask_test(rtv, i);
+			if (!is_rt[i])
+				continue;
+			next = rtvm_cpumask_next(b->rt, next);
+			if (next < 0) {
+				err(b->ctx,
+				    "profile: the VM's RT vCPUs outnumber the RT CPUs %s",
+				    b->plan->rt_list);
+				r = -EINVAL;
+				goto out;
+			}
+			pcpu[i] = next;
+		}
+		if (rtv && rtvm_cpumask_next(rtv, (int)nr - 1) >= 0) {
+			err(b->ctx, "profile: .rt_vcpus: \"%s\" names vCPUs the VM (%u) does not have",
+			    p->rt_vcpus, nr);
+			r = -EINVAL;
+			goto out;
+		}
+	}
+	/* Pins first, priorities after: an RT thread never runs at its
+	 * priority on a CPU it is leaving. */
+	rtvm_vm_foreach_thread(t, vm) {
+		struct rtvm_tid tid = { rtvm_vm_get_pid(vm),
+					rtvm_vm_thread_get_tid(t) };
+		unsigned long long start = rtvm_vm_thread_get_start(t);
+		const struct prof_policy *pol;
+		const struct rtvm_cpumask *want;
+		struct rtvm_sched s = { 0 };
+		int i = rtvm_vm_thread_get_index(t);
+		bool has_sched;
+
+		if (!start) {
+			r = rtvm_thread_identity(b->ctx, tid, &start);
+			if (r == -ESRCH)
+				continue;
+			if (r < 0)
+				break;
+		}
+		switch (rtvm_vm_thread_get_role(t)) {
+		case RTVM_VM_ROLE_VCPU:
+			if (i < 0 || (unsigned int)i >= nr)
+				continue;
+			pol = &p->roles[is_rt[i] ? PROF_RT_VCPU : PROF_VCPU];
+			if (is_rt[i] || p->vcpus) {
+				rtvm_cpumask_zero(one);
+				rtvm_cpumask_set(one, (unsigned int)pcpu[i]);
+				want = one;
+			} else {
+				want = cpus[PROF_VCPU];
+			}
+			s = pol->sched;
+			has_sched = pol->has_sched;
+			if (is_rt[i] && p->vcpus && p->vcpus[i].priority) {
+				if (!has_sched)
+					s.policy = SCHED_FIFO;
+				s.priority = p->vcpus[i].priority;
+				has_sched = true;
+			}
+			break;
+		case RTVM_VM_ROLE_IOTHREAD:
+			pol = &p->roles[PROF_IOTHREAD];
+			want = cpus[PROF_IOTHREAD];
+			s = pol->sched;
+			has_sched = pol->has_sched;
+			break;
+		default: /* the emulator and its helper threads */
+			pol = &p->roles[PROF_EMULATOR];
+			want = cpus[PROF_EMULATOR];
+			s = pol->sched;
+			has_sched = pol->has_sched;
+			break;
+		}
+		r = want_affinity(b, &b->plan->steps, tid, start, want);
+		if (r == 0 && has_sched)
+			r = want_sched(b, &sched, tid, start, s, !pol->has_nice);
+		if (r == -ESRCH) /* exited meanwhile */
+			r = 0;
+		if (r < 0)
+			break;
+	}
+	if (r == 0)
+		r = steps_move(&b->plan->steps, &sched);
+out:
+	steps_free(&sched);
+	for (int i = 0; i < PROF_NR_ROLES; i++)
+		rtvm_cpumask_free(cpus[i]);
+	rtvm_cpumask_free(one);
+	rtvm_cpumask_free(rtv);
+	free(pcpu);
+	free(is_rt);
+	return r;
+}
+
+static int plan_cpus(struct builder *b)
+{
+	const struct rtvm_profile *p = b->p;
+	char buf[4096];
+	int r;
+
+	r = rtvm_ctx_online_cpus(b->ctx, &b->online);
+	if (r < 0)
+		return r;
+	if (p->rt_cpus) {
+		r = mask_from_list(b->ctx, p->rt_cpus, &b->rt);
+	} else {
+		r = rtvm_fs_read(b->ctx, RTVM_FS_SYS, buf, sizeof(buf),
+				 "devices/system/cpu/isolated");
+		if (r >= 0)
+			r = mask_from_list(b->ctx, rtvm_strip(buf), &b->rt);
+	}
+	if (r < 0)
+		return r;
+	if (!rtvm_cpumask_weight(b->rt)) {
+		err(b->ctx, "profile: no .rt_cpus, and the host isolates no CPU");
+		return -EINVAL;
+	}
+	if (rtvm_cpus_check_online(b->ctx, b->rt) < 0) {
+		err(b->ctx, "profile: .rt_cpus: %s are not all online",
+		    p->rt_cpus ? p->rt_cpus : "(isolated)");
+		return -EINVAL;
+	}
+	if (p->hk_cpus) {
+		r = mask_from_list(b->ctx, p->hk_cpus, &b->hk);
+		if (r < 0)
+			return r;
+		if (rtvm_cpus_check_online(b->ctx, b->hk) < 0) {
+			err(b->ctx,
+			    "profile: .housekeeping_cpus: \"%s\" are not all online",
+			    p->hk_cpus);
+			return -EINVAL;
+		}
+	} else {
+		r = rtvm_cpumask_dup(b->online, &b->hk);
+		if (r == 0)
+			r = rtvm_cpumask_op(b->hk, RTVM_CPUMASK_ANDNOT, b->rt);
+		if (r < 0)
+			return r;
+	}
+	if (rtvm_cpumask_intersects(b->hk, b->rt) ||
+	    !rtvm_cpumask_weight(b->hk)) {
+		err(b->ctx,
+		    "profile: housekeeping CPUs must be some CPUs that are not RT CPUs");
+		return -EINVAL;
+	}
+	r = rtvm_cpumask_format_list(b->rt, &b->plan->rt_list);
+	if (r == 0)
+		r = rtvm_cpumask_format_list(b->hk, &b->plan->hk_list);
+	return r;
+}
+
+/* Check the other VMs' journals: unfinished applies and leased CPUs. */
+static int plan_leases(struct builder *b)
+{
+	for (unsigned int i = 0; i < b->nr_others; i++) {
+		const struct journal *j = b->others[i];
+		struct rtvm_cpumask *m = NULL;
+		int r;
+
+		if (strcmp(j->vm_id, b->plan->vm_id) == 0) {
+			err(b->ctx,
+			    "VM %s has a profile applied already: revert it first",
+			    j->vm_id);
+			return -EEXIST;
+		}
+		if (!j->complete) {
+			err(b->ctx,
+			    "VM %s has an unfinished apply: revert it first",
+			    j->vm_id);
+			return -EBUSY;
+		}
+		r = mask_from_list(b->ctx, j->rt_cpus, &m);
+		if (r < 0)
+			return r;
+		if (rtvm_cpumask_intersects(m, b->rt)) {
+			char *both = NULL;
+
+			rtvm_cpumask_op(m, RTVM_CPUMASK_AND, b->rt);
+			rtvm_cpumask_format_list(m, &both);
+			err(b->ctx, "RT CPUs %s are leased to VM %s",
+			    both ? both : "?", j->vm_id);
+			free(both);
+			rtvm_cpumask_free(m);
+			return -EBUSY;
+		}
+		rtvm_cpumask_free(m);
+	}
+	return 0;
+}
+
+static int vm_id_of(struct rtvm_vm *vm, char **ret)
+{
+	const char *name = rtvm_vm_get_name(vm);
+	int r;
+
+	if (name)
+		*ret = strdup(name);
+	else if ((r = asprintf(ret, "pid-%d", rtvm_vm_get_pid(vm))) < 0)
+		*ret = NULL;
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int plan_make(struct rtvm_ctx *ctx, const struct rtvm_profile *p,
+		     struct rtvm_vm *vm, int dirfd, struct rtvm_plan **ret)
+{
+	struct builder b = { .ctx = ctx, .p = p };
+	struct rtvm_plan *plan;
+	int r;
+
+	plan = calloc(1, sizeof(*plan));
+	if (!plan)
+		return -ENOMEM;
+	plan->ctx = rtvm_ref(ctx);
+	b.plan = plan;
+	r = vm_id_of(vm, &plan->vm_id);
+	if (r == 0 && !id_valid(plan->vm_id)) {
+		err(ctx, "VM id \"%s\" cannot name a journal", plan->vm_id);
+		r = -EINVAL;
+	}
+	if (r == 0 && p->name && !(plan->profile = strdup(p->name)))
+		r = -ENOMEM;
+	if (r == 0)
+		r = journals_load(ctx, dirfd, &b.others, &b.nr_others);
+	if (r == 0)
+		r = plan_cpus(&b);
+	if (r == 0)
+		r = plan_leases(&b);
+	/* The safe order: host-wide settings, interrupts, kernel threads,
+	 * the VM's pins then priorities, and PM QoS last. */
+	if (r == 0)
+		r = plan_host(&b);
+	if (r == 0)
+		r = plan_irqs(&b);
+	if (r == 0)
+		r = plan_kthreads(&b);
+	if (r == 0)
+		r = plan_vm(&b, vm);
+	if (r == 0)
+		r = plan_pm_qos(&b);
+	if (r == 0)
+		r = rtvm_changeset_new(ctx, &plan->changes);
+	for (unsigned int i = 0; r == 0 && i < plan->steps.n; i++) {
+		const struct step *st = &plan->steps.v[i];
+
+		if (!st->lease)
+			r = rtvm_changeset_add(plan->changes, st->kind,
+					       st->target, st->old, st->new);
+	}
+	journals_free(b.others, b.nr_others);
+	rtvm_cpumask_free(b.online);
+	rtvm_cpumask_free(b.rt);
+	rtvm_cpumask_free(b.hk);
+	if (r < 0) {
+		rtvm_plan_unref(plan);
+		return r;
+	}
+	*ret = plan;
+	return 0;
+}
+
+RTVM_EXPORT struct rtvm_plan *rtvm_plan_unref(struct rtvm_plan *plan)
+{
+	if (!plan)
+		return NULL;
+	steps_free(&plan->steps);
+	rtvm_changeset_unref(plan->changes);
+	free(plan->vm_id);
+	free(plan->profile);
+	free(plan->rt_list);
+	free(plan->hk_list);
+	rtvm_unref(plan->ctx);
+	free(plan);
+	return NULL;
+}
+
+RTVM_EXPORT const char *rtvm_plan_get_vm_id(const struct rtvm_plan *plan)
+{
+	return plan ? plan->vm_id : NULL;
+}
+
+RTVM_EXPORT const struct rtvm_changeset *
+rtvm_plan_get_changes(const struct rtvm_plan *plan)
+{
+	return plan ? plan->changes : NULL;
+}
+
+static cJSON *step_json(const struct step *st, int index)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o)
+		return NULL;
+	if ((index >= 0 && !cJSON_AddNumberToObject(o, "step", index)) ||
+	    !cJSON_AddStringToObject(o, "kind", kind_name(st->kind)) ||
+	    !cJSON_AddStringToObject(o, "target", st->target) ||
+	    (st->old && !cJSON_AddStringToObject(o, "old", st->old)) ||
+	    (st->new && !cJSON_AddStringToObject(o, "new", st->new)) ||
+	    !cJSON_AddBoolToObject(o, "shared", st->shared) ||
+	    !cJSON_AddBoolToObject(o, "lease", st->lease)) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+RTVM_EXPORT int rtvm_plan_to_json(const struct rtvm_plan *plan, char **ret)
+{
+	cJSON *root, *arr;
+
+	if (!plan || !ret)
+		return -EINVAL;
+	root = cJSON_CreateObject();
+	if (!root)
+		return -ENOMEM;
+	if (!cJSON_AddNumberToObject(root, "version", 1) ||
+	    !cJSON_AddStringToObject(root, "vm", plan->vm_id) ||
+	    !(plan->profile ? cJSON_AddStringToObject(root, "profile", plan->profile) :
+			      cJSON_AddNullToObject(root, "profile")) ||
+	    !cJSON_AddStringToObject(root, "rt_cpus", plan->rt_list) ||
+	    !cJSON_AddStringToObject(root, "housekeeping_cpus", plan->hk_list) ||
+	    !(arr = cJSON_AddArrayToObject(root, "steps")))
+		goto oom;
+	for (unsigned int i = 0; i < plan->steps.n; i++) {
+		cJSON *o = step_json(&plan->steps.v[i], -1);
+
+		if (!o)
+			goto oom;
+		cJSON_AddItemToArray(arr, o);
+	}
+	*ret = cJSON_Print(root);
+	cJSON_Delete(root);
+	return *ret ? 0 : -ENOMEM;
+oom:
+	cJSON_Delete(root);
+	return -ENOMEM;
+}
+
+RTVM_EXPORT int rtvm_tune_plan(struct rtvm_ctx *ctx,
+			       const struct rtvm_profile *p,
+			       struct rtvm_vm *vm, struct rtvm_plan **ret)
+{
+	int dirfd, r;
+
+	if (!ctx || !p || !vm || !ret)
+		return -EINVAL;
+	dirfd = state_open(ctx);
+	if (dirfd < 0)
+		return dirfd;
+	r = plan_make(ctx, p, vm, dirfd, ret);
+	close(dirfd);
+	return r;
+}
+
+/* ---- the journal -------------------------------------------------------- */
+
+static void crash_point(struct rtvm_ctx *ctx, int point)
+{
+	/* Tests only: die as a power cut would stop the apply. */
+	if (ctx->tune_crash_point == point)
+		kill(getpid(), SIGKILL);
+}
+
+void rtvm_tune_set_crash_point(struct rtvm_ctx *ctx, int point)
+{
+	ctx->tune_crash_point = point;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Append one line and make it durable before the caller goes on. */
+static int journal_append(int fd, cJSON *o)
+{
+	char *text = cJSON_PrintUnformatted(o);
+	size_t len;
+	int r;
+
+	if (!text)
+		return -ENOMEM;
+	len = strlen(text);
+	text[len] = '\n'; /* the NUL is not written */
+	r = write_all(fd, text, len + 1);
+	free(text);
+	if (r == 0 && fdatasync(fd) < 0)
+		r = -errno;
+	return r;
+}
+
+static int sync_dir(int dirfd)
+{
+	return fsync(dirfd) < 0 ? -errno : 0;
+}
+
+/* Make the journal: its header goes to a temporary file that is synced
+ * and renamed into place, so that a journal never exists without it. */
+static int journal_create(struct rtvm_ctx *ctx, int dirfd,
+			  const struct rtvm_plan *plan)
+{
+	char name[256], tmp[272];
+	cJSON *o;
+	int fd, r;
+
+	snprintf(name, sizeof(name), "%s%s", plan->vm_id, JOURNAL_SUFFIX);
+	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		r = -errno;
+		err(ctx, "journal %s: %s", tmp, strerror(-r));
+		return r;
+	}
+	o = cJSON_CreateObject();
+	if (!o || !cJSON_AddNumberToObject(o, "rtvm_journal", JOURNAL_VERSION) ||
+	    !cJSON_AddStringToObject(o, "vm", plan->vm_id) ||
+	    !(plan->profile ? cJSON_AddStringToObject(o, "profile", plan->profile) :
+			      cJSON_AddNullToObject(o, "profile")) ||
+	    !cJSON_AddStringToObject(o, "rt_cpus", plan->rt_list) ||
+	    !cJSON_AddStringToObject(o, "housekeeping_cpus", plan->hk_list))
+		r = -ENOMEM;
+	else
+		r = journal_append(fd, o);
+	cJSON_Delete(o);
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+		r = -errno;
+	if (r == 0)
+		r = sync_dir(dirfd);
+	if (r < 0) {
+		close(fd);
+		unlinkat(dirfd, tmp, 0);
+		err(ctx, "journal %s: %s", name, strerror(-r));
+		return r;
+	}
+	return fd;
+}
+
+static int journal_remove(int dirfd, const char *vm_id)
+{
+	char name[256];
+
+	snprintf(name, sizeof(name), "%s%s", vm_id, JOURNAL_SUFFIX);
+	if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+		return -errno;
+	return sync_dir(dirfd);
+}
+
+/* Make one step's write. */
+static int step_do(struct rtvm_ctx *ctx, const struct step *st)
+{
+	struct rtvm_cpumask *m = NULL;
+	unsigned long long start;
+	struct rtvm_sched s;
+	struct rtvm_tid t;
+	const char *rel;
+	enum rtvm_fs fs;
+	int r;
+
+	if (st->lease)
+		return 0;
+	switch (st->kind) {
+	case RTVM_CHANGE_SYSCTL:
+		return rtvm_sysctl_set(ctx, st->target, st->new, NULL);
+	case RTVM_CHANGE_FILE:
+		r = rtvm_fs_split_path(st->target, &fs, &rel);
+		if (r == 0)
+			r = rtvm_fs_write(ctx, fs, st->new, "%s", rel);
+		return r;
+	case RTVM_CHANGE_IRQ_AFFINITY:
+		r = mask_from_list(ctx, st->new, &m);
+		if (r == 0)
+			r = rtvm_irq_write_affinity(ctx, (unsigned int)atoi(st->target),
+						    m, 3, NULL);
+		rtvm_cpumask_free(m);
+		return r;
+	case RTVM_CHANGE_THREAD_SCHED:
+		r = rtvm_thread_target_parse(st->target, &t, &start);
+		if (r == 0)
+			r = rtvm_sched_parse(st->new, &s);
+		if (r == 0)
+			r = rtvm_thread_apply_sched_at(ctx, t, &start, &s, NULL);
+		return r;
+	case RTVM_CHANGE_THREAD_AFFINITY:
+		r = rtvm_thread_target_parse(st->target, &t, &start);
+		if (r == 0)
+			r = mask_from_list(ctx, st->new, &m);
+		if (r == 0)
+			r = rtvm_thread_apply_affinity_at(ctx, t, &start, m, NULL);
+		rtvm_cpumask_free(m);
+		return r;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Put back the steps of @steps (the first @n), newest first, but the
+ * shared ones another journal of @others still holds. */
+static int restore_steps(struct rtvm_ctx *ctx, const struct steps *steps,
+			 unsigned int n, struct journal **others,
+			 unsigned int nr_others, const char *self)
+{
+	struct rtvm_changeset *cs;
+	int r;
+
+	r = rtvm_changeset_new(ctx, &cs);
+	if (r < 0)
+		return r;
+	for (unsigned int i = 0; i < n && r == 0; i++) {
+		const struct step *st = &steps->v[i];
+		bool held = false;
+
+		if (st->shared)
+			for (unsigned int k = 0; k < nr_others && !held; k++) {
+				if (strcmp(others[k]->vm_id, self) == 0)
+					continue;
+				for (unsigned int m = 0;
+				     m < others[k]->steps.n && !held; m++)
+					held = others[k]->steps.v[m].kind == st->kind &&
+					       strcmp(others[k]->steps.v[m].target,
+						      st->target) == 0;
+			}
+		if (held) {
+			dbg(ctx, "%s %s: another VM holds it", kind_name(st->kind),
+			    st->target);
+			continue;
+		}
+		if (st->old)
+			r = rtvm_changeset_add(cs, st->kind, st->target, st->old,
+					       st->new);
+	}
+	if (r == 0)
+		r = rtvm_changeset_restore(cs, 0);
+	rtvm_changeset_unref(cs);
+	return r;
+}
+
+static int apply_locked(struct rtvm_ctx *ctx, int dirfd,
+			const struct rtvm_plan *plan)
+{
+	struct journal **others = NULL;
+	unsigned int nr_others = 0, done = 0;
+	int fd, r = 0, r2;
+
+	fd = journal_create(ctx, dirfd, plan);
+	if (fd < 0)
+		return fd;
+	crash_point(ctx, 0);
+	for (unsigned int i = 0; i < plan->steps.n; i++) {
+		const struct step *st = &plan->steps.v[i];
+		cJSON *o = step_json(st, (int)i);
+
+		/* Intent first: the original value is durable before the
+		 * write, so no write is ever unrecorded. */
+		r = o ? journal_append(fd, o) : -ENOMEM;
+		cJSON_Delete(o);
+		if (r < 0) {
+			err(ctx, "journal of %s: %s", plan->vm_id, strerror(-r));
+			break;
+		}
+		done = i + 1;
+		crash_point(ctx, (int)(2 * i + 1));
+		r = step_do(ctx, st);
+		if (r < 0) {
+			err(ctx, "apply %s %s = %s: %s", kind_name(st->kind),
+			    st->target, st->new ? st->new : "", strerror(-r));
+			break;
+		}
+		crash_point(ctx, (int)(2 * i + 2));
+	}
+	if (r == 0) {
+		cJSON *o = cJSON_CreateObject();
+
+		r = o && cJSON_AddTrueToObject(o, "complete") ?
+			    journal_append(fd, o) : -ENOMEM;
+		cJSON_Delete(o);
+		if (r == 0) {
+			close(fd);
+			return 0;
+		}
+	}
+	close(fd);
+	/* Roll back what was done, the failing step included (it may have
+	 * half happened). */
+	r2 = journals_load(ctx, dirfd, &others, &nr_others);
+	if (r2 == 0)
+		r2 = restore_steps(ctx, &plan->steps, done, others, nr_others,
+				   plan->vm_id);
+	journals_free(others, nr_others);
+	if (r2 == 0)
+		r2 = journal_remove(dirfd, plan->vm_id);
+	if (r2 < 0)
+		err(ctx, "rollback of %s: %s; the journal is kept, revert it",
+		    plan->vm_id, strerror(-r2));
+	return r;
+}
+
+RTVM_EXPORT int rtvm_tune_apply(struct rtvm_ctx *ctx,
+				const struct rtvm_profile *p,
+				struct rtvm_vm *vm, unsigned int flags,
+				struct rtvm_plan **ret_plan)
+{
+	struct rtvm_plan *plan = NULL;
+	int dirfd, lockfd, r;
+
+	if (!ctx || !p || !vm || flags)
+		return -EINVAL;
+	dirfd = state_open(ctx);
+	if (dirfd < 0)
+		return dirfd;
+	lockfd = state_lock(ctx, dirfd);
+	if (lockfd < 0) {
+		close(dirfd);
+		return lockfd;
+	}
+	/* Planned under the lock: the leases it checks stay true. */
+	r = plan_make(ctx, p, vm, dirfd, &plan);
+	if (r == 0)
+		r = apply_locked(ctx, dirfd, plan);
+	close(lockfd);
+	close(dirfd);
+	if (r == 0 && ret_plan)
+		*ret_plan = plan;
+	else
+		rtvm_plan_unref(plan);
+	return r;
+}
+
+RTVM_EXPORT int rtvm_tune_revert(struct rtvm_ctx *ctx, const char *vm_id,
+				 unsigned int flags)
+{
+	struct journal **js = NULL, *self = NULL;
+	unsigned int n = 0;
+	int dirfd, lockfd, r;
+
+	if (!ctx || !vm_id || flags)
+		return -EINVAL;
+	if (!id_valid(vm_id)) {
+		err(ctx, "VM id \"%s\" cannot name a journal", vm_id);
+		return -EINVAL;
+	}
+	dirfd = state_open(ctx);
+	if (dirfd < 0)
+		return dirfd;
+	lockfd = state_lock(ctx, dirfd);
+	if (lockfd < 0) {
+		close(dirfd);
+		return lockfd;
+	}
+	r = journals_load(ctx, dirfd, &js, &n);
+	for (unsigned int i = 0; r == 0 && i < n; i++)
+		if (strcmp(js[i]->vm_id, vm_id) == 0)
+			self = js[i];
+	if (r == 0 && !self) {
+		err(ctx, "no profile is applied to VM %s", vm_id);
+		r = -ENOENT;
+	}
+	if (r == 0)
+		r = restore_steps(ctx, &self->steps, self->steps.n, js, n,
+				  vm_id);
+	if (r == 0)
+		r = journal_remove(dirfd, vm_id);
+	else if (self)
+		err(ctx, "revert of %s: %s; the journal is kept", vm_id,
+		    strerror(-r));
+	journals_free(js, n);
+	close(lockfd);
+	close(dirfd);
+	return r;
+}
+
+/* ---- status ------------------------------------------------------------- */
+
+static int status_vm(struct rtvm_ctx *ctx, const struct journal *j,
+		     cJSON *arr)
+{
+	cJSON *o = cJSON_CreateObject(), *drift;
+
+	if (!o)
+		return -ENOMEM;
+	cJSON_AddItemToArray(arr, o);
+	if (!cJSON_AddStringToObject(o, "vm", j->vm_id) ||
+	    !(j->profile ? cJSON_AddStringToObject(o, "profile", j->profile) :
+			   cJSON_AddNullToObject(o, "profile")) ||
+	    !cJSON_AddStringToObject(o, "rt_cpus", j->rt_cpus) ||
+	    !cJSON_AddBoolToObject(o, "complete", j->complete) ||
+	    !cJSON_AddNumberToObject(o, "steps", j->steps.n) ||
+	    !(drift = cJSON_AddArrayToObject(o, "drift")))
+		return -ENOMEM;
+	for (unsigned int i = 0; i < j->steps.n; i++) {
+		const struct step *st = &j->steps.v[i];
+		char *now = NULL;
+		cJSON *d;
+		int r;
+
+		if (!st->new)
+			continue;
+		r = current_value(ctx, st->kind, st->target, &now);
+		if (r == -ESRCH || r == -ENOENT) /* gone: nothing to keep */
+			continue;
+		if (r == 0 && strcmp(now, st->new) == 0) {
+			free(now);
+			continue;
+		}
+		d = cJSON_CreateObject();
+		if (!d || !cJSON_AddStringToObject(d, "kind", kind_name(st->kind)) ||
+		    !cJSON_AddStringToObject(d, "target", st->target) ||
+		    !cJSON_AddStringToObject(d, "applied", st->new) ||
+		    !(now ? cJSON_AddStringToObject(d, "now", now) :
+			    cJSON_AddStringToObject(d, "error", strerror(-r)))) {
+			cJSON_Delete(d);
+			free(now);
+			return -ENOMEM;
+		}
+		cJSON_AddItemToArray(drift, d);
+		free(now);
+	}
+	return 0;
+}
+
+RTVM_EXPORT int rtvm_tune_status(struct rtvm_ctx *ctx, const char *vm_id,
+				 char **ret_json)
+{
+	struct journal **js = NULL;
+	unsigned int n = 0, found = 0;
+	cJSON *root = NULL, *arr;
+	int dirfd, r;
+
+	if (!ctx || !ret_json)
+		return -EINVAL;
+	dirfd = state_open(ctx);
+	if (dirfd < 0)
+		return dirfd;
+	r = journals_load(ctx, dirfd, &js, &n);
+	close(dirfd);
+	if (r < 0)
+		return r;
+	root = cJSON_CreateObject();
+	if (!root || !cJSON_AddNumberToObject(root, "version", 1) ||
+	    !(arr = cJSON_AddArrayToObject(root, "vms"))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (unsigned int i = 0; i < n && r == 0; i++) {
+		if (vm_id && strcmp(js[i]->vm_id, vm_id) != 0)
+			continue;
+		found++;
+		r = status_vm(ctx, js[i], arr);
+	}
+	if (r == 0 && vm_id && !found) {
+		err(ctx, "no profile is applied to VM %s", vm_id);
+		r = -ENOENT;
+	}
+	if (r == 0) {
+		*ret_json = cJSON_Print(root);
+		if (!*ret_json)
+			r = -ENOMEM;
+	}
+out:
+	cJSON_Delete(root);
+	journals_free(js, n);
+	return r;
+}

@@ -1,0 +1,758 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Unit tier: plan, apply and revert of profiles on the irqhost sysroot
+ * (host64 plus ~320 IRQs), with host knobs added to it.  The crash test
+ * kills an applying child with SIGKILL at every crash point, reverts, and
+ * compares every file of the touched trees with a snapshot taken before.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "tune.h"
+#include "testutil.h"
+
+#define VM_A 4242
+#define VM_B 4343
+
+static char log_last[512];
+
+static void log_capture(struct rtvm_ctx *ctx, int priority, const char *file,
+			int line, const char *fn, const char *format,
+			va_list args)
+{
+	if (priority <= LOG_ERR)
+		vsnprintf(log_last, sizeof(log_last), format, args);
+}
+
+/* The host knobs a profile may touch, as a kernel shows them. */
+static void add_knobs(struct rtvm_ctx *ctx, const char *thp)
+{
+	char rel[128];
+
+	tu_write(ctx, "proc/sys/kernel/sched_rt_runtime_us", "950000\n");
+	tu_write(ctx, "proc/sys/kernel/timer_migration", "1\n");
+	tu_write(ctx, "sys/kernel/mm/transparent_hugepage/enabled", thp);
+	tu_write(ctx, "sys/kernel/mm/ksm/run", "1\n");
+	tu_write(ctx, "sys/devices/virtual/workqueue/cpumask",
+		 "ffffffff,ffffffff\n");
+	for (int cpu = 0; cpu < 63; cpu++) {
+		snprintf(rel, sizeof(rel),
+			 "sys/devices/system/cpu/cpu%d/power/pm_qos_resume_latency_us",
+			 cpu);
+		tu_write(ctx, rel, "0\n");
+	}
+}
+
+static const char *tu_fixture_path(struct rtvm_ctx *ctx, const char *rel)
+{
+	static char path[1024];
+
+	snprintf(path, sizeof(path), "%s/%s", rtvm_get_root(ctx), rel);
+	return path;
+}
+
+/* host64 has proc/irq/125 (eth0-TxRx-3 on CPU 4) but no interrupts
+ * table: the line the kernel would show for it, 63 online CPUs. */
+static void add_interrupts(struct rtvm_ctx *ctx)
+{
+	char buf[4096];
+	size_t len = 0;
+
+	len += (size_t)snprintf(buf + len, sizeof(buf) - len, "     ");
+	for (int cpu = 0; cpu < 63; cpu++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+					" CPU%-3d", cpu);
+	len += (size_t)snprintf(buf + len, sizeof(buf) - len, "\n 125:");
+	for (int cpu = 0; cpu < 63; cpu++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, " %6d",
+					cpu == 4 ? 1125 : 0);
+	snprintf(buf + len, sizeof(buf) - len,
+		 "  IR-PCI-MSI-0000:18:00.0 3-edge      eth0-TxRx-3\n");
+	tu_write(ctx, "proc/interrupts", buf);
+}
+
+/* A second QEMU like 4242 (threads 4350-4353) in the fixture. */
+static void add_vm_b(struct rtvm_ctx *ctx)
+{
+	free(tu_run_cmd(
+		"set -e; cd '%s/proc'; cp -a 4242 4343; cd 4343/task;"
+		" mv 4242 4343; for t in 4250 4251 4252 4253; do"
+		"  mv $t 43${t#42}; done; cd ..;"
+		" find . -type f | xargs sed -i -e 's/\\b4242\\b/4343/g'"
+		"  -e 's/\\b42\\(5[0-3]\\)\\b/43\\1/g'",
+		rtvm_get_root(ctx)));
+}
+
+static struct rtvm_ctx *new_ctx(void)
+{
+	struct rtvm_ctx *ctx = tu_ctx("irqhost");
+
+	rtvm_set_log_fn(ctx, log_capture);
+	log_last[0] = '\0';
+	add_knobs(ctx, "madvise\n");
+	return ctx;
+}
+
+/* Another context on the same sysroot (as another process would have). */
+static struct rtvm_ctx *ctx_on(const char *root)
+{
+	struct rtvm_ctx *ctx;
+
+	ck_assert_int_eq(rtvm_new(&ctx), 0);
+	ck_assert_int_eq(rtvm_set_root(ctx, root), 0);
+	rtvm_set_log_fn(ctx, log_capture);
+	return ctx;
+}
+
+/* ---- snapshots of the touched trees --------------------------------- */
+
+struct snap_file {
+	char *path;
+	char *data;
+};
+
+struct snap {
+	struct snap_file *f;
+	size_t n, alloc;
+};
+
+static struct snap *cur_snap;
+static size_t root_len;
+
+static int snap_one(const char *path, const struct stat *st, int type,
+		    struct FTW *ftw)
+{
+	struct snap_file *sf;
+	FILE *f;
+	long len;
+
+	(void)st;
+	(void)ftw;
+	/* Effective affinities are the chip's choice, not a setting. */
+	if (type != FTW_F || strstr(path, "effective_affinity"))
+		return 0;
+	if (cur_snap->n == cur_snap->alloc) {
+		cur_snap->alloc = cur_snap->alloc ? 2 * cur_snap->alloc : 4096;
+		cur_snap->f = realloc(cur_snap->f,
+				      cur_snap->alloc * sizeof(*cur_snap->f));
+		ck_assert(cur_snap->f);
+	}
+	sf = &cur_snap->f[cur_snap->n++];
+	sf->path = strdup(path + root_len);
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "%s", path);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	sf->data = calloc(1, (size_t)len + 1);
+	ck_assert(fread(sf->data, 1, (size_t)len, f) == (size_t)len);
+	fclose(f);
+	/* The kernel shows a newline the values written lack. */
+	while (len > 0 && sf->data[len - 1] == '\n')
+		sf->data[--len] = '\0';
+	return 0;
+}
+
+static int snap_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct snap_file *)a)->path,
+		      ((const struct snap_file *)b)->path);
+}
+
+static struct snap *snapshot(struct rtvm_ctx *ctx)
+{
+	/* Every tree a profile may write to: all of /proc (threads, IRQs,
+	 * sysctls), the kernel's mm knobs, the workqueue mask and the CPUs'
+	 * PM QoS files. */
+	static const char *const trees[] = {
+		"proc", "sys/kernel", "sys/devices/virtual",
+	};
+	struct snap *s = calloc(1, sizeof(*s));
+	char path[1024];
+
+	cur_snap = s;
+	root_len = strlen(rtvm_get_root(ctx));
+	for (size_t i = 0; i < sizeof(trees) / sizeof(trees[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", rtvm_get_root(ctx),
+			 trees[i]);
+		ck_assert_int_eq(nftw(path, snap_one, 64, FTW_PHYS), 0);
+	}
+	for (int cpu = 0; cpu < 64; cpu++) {
+		snprintf(path, sizeof(path), "%s/sys/devices/system/cpu/cpu%d/power",
+			 rtvm_get_root(ctx), cpu);
+		if (access(path, F_OK) == 0)
+			ck_assert_int_eq(nftw(path, snap_one, 8, FTW_PHYS), 0);
+	}
+	qsort(s->f, s->n, sizeof(*s->f), snap_cmp);
+	return s;
+}
+
+static void snap_free(struct snap *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->f[i].path);
+		free(s->f[i].data);
+	}
+	free(s->f);
+	free(s);
+}
+
+/* How many files differ; the first few are printed. */
+static unsigned int snap_diff(const struct snap *a, const struct snap *b,
+			      const char *what)
+{
+	unsigned int diffs = 0;
+
+	if (a->n != b->n) {
+		printf("%s: %zu files before, %zu after\n", what, a->n, b->n);
+		return 1;
+	}
+	for (size_t i = 0; i < a->n; i++) {
+		if (strcmp(a->f[i].path, b->f[i].path) == 0 &&
+		    strcmp(a->f[i].data, b->f[i].data) == 0)
+			continue;
+		if (diffs++ < 5)
+			printf("%s: %s: \"%.60s\" became \"%.60s\"\n", what,
+			       a->f[i].path, a->f[i].data, b->f[i].data);
+	}
+	return diffs;
+}
+
+static struct rtvm_vm *vm_of(struct rtvm_ctx *ctx, pid_t pid)
+{
+	struct rtvm_vm *vm;
+
+	ck_assert_int_eq(rtvm_vm_new_from_pid(ctx, pid, &vm), 0);
+	return vm;
+}
+
+static struct rtvm_profile *profile(struct rtvm_ctx *ctx, const char *rt,
+				    const char *extra)
+{
+	char json[2048];
+	struct rtvm_profile *p;
+
+	snprintf(json, sizeof(json),
+		 "{\"version\": 1, \"name\": \"t\", \"rt_cpus\": \"%s\","
+		 " \"housekeeping_cpus\": \"0-1\","
+		 " \"policies\": {\"rt_vcpu\": {\"policy\": \"fifo\", \"priority\": 5},"
+		 "   \"emulator\": {\"policy\": \"other\", \"nice\": 2},"
+		 "   \"iothread\": {\"policy\": \"fifo\", \"priority\": 3}},"
+		 " \"irqs\": {\"away_from_rt\": true},"
+		 " \"kthreads\": \"rt-host\","
+		 " \"host\": {\"sched_rt_runtime_us\": -1, \"timer_migration\": 0,"
+		 "   \"thp\": \"never\", \"ksm\": 0, \"pm_qos_resume_latency_us\": 0,"
+		 "   \"workqueue_mask\": \"housekeeping\"}%s}",
+		 rt, extra ? extra : "");
+	ck_assert_int_eq(rtvm_profile_new_from_json(ctx, json, &p), 0);
+	return p;
+}
+
+static bool journal_exists(struct rtvm_ctx *ctx, const char *id)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/run/rtvm/%s.journal",
+		 rtvm_get_root(ctx), id);
+	return access(path, F_OK) == 0;
+}
+
+/* ---- tests ------------------------------------------------------------ */
+
+START_TEST(test_plan_dry_run)
+{
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_profile *p = profile(ctx, "2-3", NULL);
+	struct rtvm_vm *vm = vm_of(ctx, VM_A);
+	struct snap *before = snapshot(ctx), *after;
+	const struct rtvm_change *c;
+	struct rtvm_plan *plan;
+	bool saw[8] = { false };
+	char *json;
+
+	ck_assert_int_eq(rtvm_tune_plan(ctx, p, vm, &plan), 0);
+	ck_assert_str_eq(rtvm_plan_get_vm_id(plan), "pid-4242");
+	rtvm_changeset_foreach(c, rtvm_plan_get_changes(plan)) {
+		const char *t = rtvm_change_get_target(c);
+
+		saw[rtvm_change_get_kind(c)] = true;
+		if (strcmp(t, "kernel.sched_rt_runtime_us") == 0) {
+			ck_assert_str_eq(rtvm_change_get_old_value(c), "950000");
+			ck_assert_str_eq(rtvm_change_get_new_value(c), "-1");
+		}
+		if (strstr(t, "cpu2/power/pm_qos"))
+			ck_assert_str_eq(rtvm_change_get_new_value(c), "n/a");
+		if (strcmp(t, "4242/4250@366011") == 0 &&
+		    rtvm_change_get_kind(c) == RTVM_CHANGE_THREAD_SCHED)
+			ck_assert_str_eq(rtvm_change_get_new_value(c), "fifo:5:0");
+		if (strcmp(t, "186") == 0) /* eth1-TxRx-0 on 0-63 */
+			ck_assert_str_eq(rtvm_change_get_new_value(c), "0-1");
+		/* CPUs outside 2-3 are left alone */
+		ck_assert(!strstr(t, "cpu4/power"));
+		ck_assert(strcmp(t, "125") != 0); /* eth0-TxRx-3 on CPU 4 */
+	}
+	ck_assert(saw[RTVM_CHANGE_SYSCTL] && saw[RTVM_CHANGE_FILE] &&
+		  saw[RTVM_CHANGE_IRQ_AFFINITY] &&
+		  saw[RTVM_CHANGE_THREAD_SCHED] &&
+		  saw[RTVM_CHANGE_THREAD_AFFINITY]);
+	ck_assert_int_eq(rtvm_plan_to_json(plan, &json), 0);
+	ck_assert(strstr(json, "\"rt_cpus\":\t\"2-3\"") ||
+		  strstr(json, "\"rt_cpus\": \"2-3\""));
+	free(json);
+	rtvm_plan_unref(plan);
+	/* A plan changes nothing and leaves no journal. */
+	after = snapshot(ctx);
+	ck_assert_int_eq(snap_diff(before, after, "plan"), 0);
+	ck_assert(!journal_exists(ctx, "pid-4242"));
+	snap_free(before);
+	snap_free(after);
+	rtvm_vm_unref(vm);
+	rtvm_profile_unref(p);
+	rtvm_unref(ctx);
+}
+END_TEST
+
+START_TEST(test_apply_revert_status)
+{
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_profile *p = profile(ctx, "2-3", NULL);
+	struct rtvm_vm *vm = vm_of(ctx, VM_A);
+	struct snap *before = snapshot(ctx), *after;
+	struct rtvm_plan *plan;
+	char *json, *s;
+
+	ck_assert_int_eq(rtvm_tune_apply(ctx, p, vm, 0, &plan), 0);
+	ck_assert(journal_exists(ctx, "pid-4242"));
+	ck_assert(rtvm_changeset_get_count(rtvm_plan_get_changes(plan)) > 10);
+	rtvm_plan_unref(plan);
+	s = tu_read(ctx, "proc/sys/kernel/sched_rt_runtime_us");
+	ck_assert_str_eq(s, "-1");
+	free(s);
+	s = tu_read(ctx, "proc/irq/186/smp_affinity_list");
+	ck_assert_str_eq(s, "0-1");
+	free(s);
+	/* Applied twice: refused. */
+	ck_assert_int_eq(rtvm_tune_apply(ctx, p, vm, 0, NULL), -EEXIST);
+	ck_assert(strstr(log_last, "pid-4242"));
+	/* Status: applied, no drift; then a change behind our back. */
+	ck_assert_int_eq(rtvm_tune_status(ctx, NULL, &json), 0);
+	ck_assert(strstr(json, "\"pid-4242\""));
+	ck_assert(strstr(json, "\"drift\":\t[]") || strstr(json, "\"drift\": []"));
+	free(json);
+	tu_write(ctx, "proc/sys/kernel/timer_migration", "1\n");
+	ck_assert_int_eq(rtvm_tune_status(ctx, "pid-4242", &json), 0);
+	ck_assert(strstr(json, "kernel.timer_migration"));
+	free(json);
+	ck_assert_int_eq(rtvm_tune_status(ctx, "pid-1", &json), -ENOENT);
+	/* Revert: everything back, twice harmless (no journal left). */
+	ck_assert_int_eq(rtvm_tune_revert(ctx, "pid-4242", 0), 0);
+	ck_assert(!journal_exists(ctx, "pid-4242"));
+	ck_assert_int_eq(rtvm_tune_revert(ctx, "pid-4242", 0), -ENOENT);
+	after = snapshot(ctx);
+	ck_assert_int_eq(snap_diff(before, after, "revert"), 0);
+	ck_assert_int_eq(rtvm_tune_revert(ctx, "../x", 0), -EINVAL);
+	snap_free(before);
+	snap_free(after);
+	rtvm_vm_unref(vm);
+	rtvm_profile_unref(p);
+	rtvm_unref(ctx);
+}
+END_TEST
+
+START_TEST(test_thp_brackets)
+{
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_profile *p = profile(ctx, "2-3", NULL);
+	struct rtvm_vm *vm = vm_of(ctx, VM_A);
+	const struct rtvm_change *c;
+	struct rtvm_plan *plan;
+	bool seen = false;
+	char *s;
+
+	tu_write(ctx, "sys/kernel/mm/transparent_hugepage/enabled",
+		 "always [madvise] never\n");
+	ck_assert_int_eq(rtvm_tune_apply(ctx, p, vm, 0, &plan), 0);
+	rtvm_changeset_foreach(c, rtvm_plan_get_changes(plan))
+		if (strstr(rtvm_change_get_target(c), "transparent_hugepage")) {
+			ck_assert_str_eq(rtvm_change_get_old_value(c), "madvise");
+			seen = true;
+		}
+	ck_assert(seen);
+	rtvm_plan_unref(plan);
+	ck_assert_int_eq(rtvm_tune_revert(ctx, "pid-4242", 0), 0);
+	s = tu_read(ctx, "sys/kernel/mm/transparent_hugepage/enabled");
+	ck_assert_str_eq(s, "madvise");
+	free(s);
+	rtvm_vm_unref(vm);
+	rtvm_profile_unref(p);
+	rtvm_unref(ctx);
+}
+END_TEST
+
+START_TEST(test_failure_rolls_back)
+{
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_profile *p = profile(ctx, "2-3", NULL);
+	struct rtvm_vm *vm = vm_of(ctx, VM_A);
+	struct snap *before = snapshot(ctx), *after;
+
+	/* The second thread pin fails: the host knobs, IRQs, kernel
+	 * threads and the first pin are undone. */
+	ck_assert_int_eq(rtvm_ctx_add_fault(ctx, RTVM_OP_AFFINITY_SET, NULL, 2,
+					    1, EPERM),
+			 0);
+	ck_assert_int_eq(rtvm_tune_apply(ctx, p, vm, 0, NULL), -EPERM);
+	ck_assert(strstr(log_last, "thread_affinity"));
+	ck_assert(!journal_exists(ctx, "pid-4242"));
+	after = snapshot(ctx);
+	ck_assert_int_eq(snap_diff(before, after, "rollback"), 0);
+	snap_free(before);
+	snap_free(after);
+	rtvm_vm_unref(vm);
+	rtvm_profile_unref(p);
+	rtvm_unref(ctx);
+}
+END_TEST
+
+/* Valgrind's client runs with its preload library; a full crash sweep
+ * under it would take many minutes. */
+static bool under_valgrind(void)
+{
+	const char *p = getenv("LD_PRELOAD");
+
+	return p && strstr(p, "vgpreload");
+}
+
+/*
+ * Apply in a child that SIGKILLs itself at crash point @point (none past
+ * the last one).  The child reports the apply's result through a pipe and
+ * then kills itself too, so that no exit-time leak check runs in it.
+ * Returns true when the child died at the crash point, false when it
+ * finished; fails the test on anything else.
+ */
+static bool apply_in_child(const char *root, struct rtvm_profile *p,
+			   pid_t vmpid, int point)
+{
+	int fds[2], status, res = 1;
+	ssize_t n;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(fds), 0);
+	fflush(stdout);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct rtvm_ctx *c = ctx_on(root);
+		struct rtvm_vm *v;
+		int r;
+
+		close(fds[0]);
+		r = rtvm_vm_new_from_pid(c, vmpid, &v);
+		if (r == 0) {
+			rtvm_tune_set_crash_point(c, point);
+			r = rtvm_tune_apply(c, p, v, 0, NULL);
+		}
+		if (write(fds[1], &r, sizeof(r)) != sizeof(r))
+			r = -EIO;
+		kill(getpid(), SIGKILL);
+		_exit(1);
+	}
+	close(fds[1]);
+	n = read(fds[0], &res, sizeof(res));
+	close(fds[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+		      "point %d: the child was not killed (%#x)", point, status);
+	if (n == 0)
+		return true; /* killed at the crash point, before reporting */
+	ck_assert_msg(n == sizeof(res) && res == 0,
+		      "point %d: the apply finished with %d (%s)", point, res,
+		      log_last);
+	return false;
+}
+
+/*
+ * Kill an apply at crash points of a full apply on @fixture (every
+ * @stride-th one and the first and last few), revert after each, and
+ * compare the touched trees with the snapshot taken before: no
+ * difference, ever.
+ */
+static void crash_sweep(const char *fixture, const char *rt,
+			unsigned int stride, unsigned int min_steps)
+{
+	struct rtvm_ctx *ctx = tu_ctx(fixture);
+	struct rtvm_profile *p;
+	struct rtvm_vm *vm;
+	struct snap *before;
+	const char *root = rtvm_get_root(ctx);
+	unsigned int n, killed = 0, tried = 0;
+	struct rtvm_plan *plan;
+	bool kinds[8] = { false };
+	const struct rtvm_change *c;
+
+	rtvm_set_log_fn(ctx, log_capture);
+	add_knobs(ctx, "madvise\n");
+	if (access(tu_fixture_path(ctx, "proc/interrupts"), F_OK) != 0)
+		add_interrupts(ctx);
+	p = profile(ctx, rt, NULL);
+	vm = vm_of(ctx, VM_A);
+	before = snapshot(ctx);
+	ck_assert_msg(rtvm_tune_plan(ctx, p, vm, &plan) == 0, "%s", log_last);
+	n = rtvm_changeset_get_count(rtvm_plan_get_changes(plan));
+	rtvm_changeset_foreach(c, rtvm_plan_get_changes(plan))
+		kinds[rtvm_change_get_kind(c)] = true;
+	rtvm_plan_unref(plan);
+	ck_assert_uint_ge(n, min_steps);
+	/* Every kind of write a profile makes is in the sweep. */
+	ck_assert(kinds[RTVM_CHANGE_SYSCTL] && kinds[RTVM_CHANGE_FILE] &&
+		  kinds[RTVM_CHANGE_IRQ_AFFINITY] &&
+		  kinds[RTVM_CHANGE_THREAD_SCHED] &&
+		  kinds[RTVM_CHANGE_THREAD_AFFINITY]);
+	/* Points 0 (journal made) .. 2n (last change made, not marked
+	 * complete), and 2n + 1: no crash at all. */
+	for (unsigned int point = 0; point <= 2 * n + 1; point++) {
+		struct snap *after;
+		bool crashed;
+		int r;
+
+		if (point > 3 && point + 2 < 2 * n && point % stride)
+			continue;
+		tried++;
+		crashed = apply_in_child(root, p, VM_A, (int)point);
+		ck_assert_msg(crashed == (point <= 2 * n),
+			      "point %u of %u: crashed %d", point, 2 * n + 1,
+			      crashed);
+		killed += crashed;
+		r = rtvm_tune_revert(ctx, "pid-4242", 0);
+		ck_assert_msg(r == 0, "point %u: revert %d (%s)", point, r,
+			      log_last);
+		after = snapshot(ctx);
+		ck_assert_msg(snap_diff(before, after, "crash") == 0,
+			      "%s: point %u of %u: the host differs", fixture,
+			      point, 2 * n + 1);
+		snap_free(after);
+		ck_assert(!journal_exists(ctx, "pid-4242"));
+	}
+	ck_assert_uint_eq(killed, tried - 1);
+	if (stride == 1)
+		ck_assert_uint_eq(killed, 2 * n + 1);
+	snap_free(before);
+	rtvm_vm_unref(vm);
+	rtvm_profile_unref(p);
+	rtvm_unref(ctx);
+}
+
+/* host64: every crash point, without exception (IRQ 125 on CPU 4, kernel
+ * threads of the non-isolated CPU 16, the VM's threads, host knobs). */
+START_TEST(test_crash_at_every_point)
+{
+	crash_sweep("host64", "4,16", under_valgrind() ? 7 : 1, 15);
+}
+END_TEST
+
+/* irqhost: ~70 IRQ moves on top; every 5th point (valgrind: 41st). */
+START_TEST(test_crash_irqhost)
+{
+	crash_sweep("irqhost", "2-3", under_valgrind() ? 41 : 5, 60);
+}
+END_TEST
+
+START_TEST(test_two_vms)
+{
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_profile *pa = profile(ctx, "2-3", NULL),
+			    *pb = profile(ctx, "4-5", NULL), *pc, *pd;
+	struct rtvm_vm *a, *b;
+	struct snap *before, *after;
+	struct rtvm_plan *plan;
+	char *json, *s;
+
+	add_vm_b(ctx);
+	a = vm_of(ctx, VM_A);
+	b = vm_of(ctx, VM_B);
+	before = snapshot(ctx);
+	ck_assert_int_eq(rtvm_tune_apply(ctx, pa, a, 0, NULL), 0);
+	/* CPUs leased to A: refused, naming A. */
+	pc = profile(ctx, "3-4", NULL);
+	ck_assert_int_eq(rtvm_tune_plan(ctx, pc, b, &plan), -EBUSY);
+	ck_assert_msg(strstr(log_last, "pid-4242") && strstr(log_last, "3"),
+		      "%s", log_last);
+	/* A shared setting A holds with another value: refused too. */
+	pd = profile(ctx, "4-5", NULL);
+	rtvm_profile_unref(pd);
+	ck_assert_int_eq(rtvm_profile_new_from_json(ctx,
+		"{\"version\": 1, \"rt_cpus\": \"4-5\", \"housekeeping_cpus\": \"0-1\","
+		" \"host\": {\"thp\": \"always\"}}", &pd), 0);
+	ck_assert_int_eq(rtvm_tune_apply(ctx, pd, b, 0, NULL), -EBUSY);
+	ck_assert(strstr(log_last, "pid-4242"));
+	ck_assert(!journal_exists(ctx, "pid-4343"));
+
+	ck_assert_int_eq(rtvm_tune_apply(ctx, pb, b, 0, &plan), 0);
+	ck_assert_int_eq(rtvm_plan_to_json(plan, &json), 0);
+	ck_assert(strstr(json, "\"lease\":\ttrue") || strstr(json, "\"lease\": true"));
+	free(json);
+	rtvm_plan_unref(plan);
+	/* Revert A: B's tuning, shared settings included, stays. */
+	ck_assert_int_eq(rtvm_tune_revert(ctx, "pid-4242", 0), 0);
+	ck_assert_int_eq(rtvm_tune_status(ctx, "pid-4343", &json), 0);
+	ck_assert_msg(strstr(json, "\"drift\":\t[]") || strstr(json, "\"drift\": []"),
+		      "%.300s", json);
+	free(json);
+	s = tu_read(ctx, "proc/sys/kernel/sched_rt_runtime_us");
+	ck_assert_str_eq(s, "-1");
+	free(s);
+	s = tu_read(ctx, "proc/irq/186/smp_affinity_list");
+	ck_assert_str_eq(s, "0-1");
+	free(s);
+	/* A's own threads are back. */
+	s = tu_read(ctx, "proc/4242/task/4250/stat");
+	ck_assert(strstr(s, " 2 1 1 0 ") || strstr(s, "2 1 1"));
+	free(s);
+	/* Revert B: the host as it was. */
+	ck_assert_int_eq(rtvm_tune_revert(ctx, "pid-4343", 0), 0);
+	after = snapshot(ctx);
+	ck_assert_int_eq(snap_diff(before, after, "two VMs"), 0);
+	snap_free(before);
+	snap_free(after);
+	rtvm_vm_unref(a);
+	rtvm_vm_unref(b);
+	rtvm_profile_unref(pa);
+	rtvm_profile_unref(pb);
+	rtvm_profile_unref(pc);
+	rtvm_profile_unref(pd);
+	rtvm_unref(ctx);
+}
+END_TEST
+
+START_TEST(test_unfinished_blocks_others)
+{
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_profile *pa = profile(ctx, "2-3", NULL),
+			    *pb = profile(ctx, "4-5", NULL);
+	struct rtvm_vm *b;
+
+	add_vm_b(ctx);
+	b = vm_of(ctx, VM_B);
+	ck_assert(apply_in_child(rtvm_get_root(ctx), pa, VM_A, 7));
+	ck_assert_int_eq(rtvm_tune_apply(ctx, pb, b, 0, NULL), -EBUSY);
+	ck_assert(strstr(log_last, "unfinished"));
+	ck_assert_int_eq(rtvm_tune_revert(ctx, "pid-4242", 0), 0);
+	ck_assert_int_eq(rtvm_tune_apply(ctx, pb, b, 0, NULL), 0);
+	ck_assert_int_eq(rtvm_tune_revert(ctx, "pid-4343", 0), 0);
+	rtvm_vm_unref(b);
+	rtvm_profile_unref(pa);
+	rtvm_profile_unref(pb);
+	rtvm_unref(ctx);
+}
+END_TEST
+
+/* An apply waits while another process holds the state directory's
+ * lock. */
+START_TEST(test_lock_serializes)
+{
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_profile *p = profile(ctx, "2-3", NULL);
+	struct rtvm_vm *vm = vm_of(ctx, VM_A);
+	struct rtvm_plan *plan;
+	char path[1024];
+	int fd, status;
+	pid_t pid;
+
+	/* A plan makes the state directory. */
+	ck_assert_int_eq(rtvm_tune_plan(ctx, p, vm, &plan), 0);
+	rtvm_plan_unref(plan);
+	snprintf(path, sizeof(path), "%s/run/rtvm/lock", rtvm_get_root(ctx));
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(flock(fd, LOCK_EX), 0);
+	fflush(stdout);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int r;
+
+		close(fd); /* the parent's copy holds the lock */
+		r = rtvm_tune_apply(ctx, p, vm, 0, NULL);
+
+		kill(getpid(), r == 0 ? SIGKILL : SIGTERM);
+		_exit(1);
+	}
+	usleep(300 * 1000);
+	ck_assert_int_eq(waitpid(pid, &status, WNOHANG), 0);
+	ck_assert(!journal_exists(ctx, "pid-4242"));
+	close(fd); /* the child's apply goes ahead */
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	ck_assert(journal_exists(ctx, "pid-4242"));
+	ck_assert_int_eq(rtvm_tune_revert(ctx, "pid-4242", 0), 0);
+	rtvm_vm_unref(vm);
+	rtvm_profile_unref(p);
+	rtvm_unref(ctx);
+}
+END_TEST
+
+START_TEST(test_state_dir)
+{
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_profile *p = profile(ctx, "2-3", NULL);
+	struct rtvm_vm *vm = vm_of(ctx, VM_A);
+	char dir[1024], path[1100];
+
+	ck_assert_int_eq(rtvm_set_state_dir(ctx, "relative"), -EINVAL);
+	snprintf(dir, sizeof(dir), "%s/elsewhere", rtvm_get_root(ctx));
+	ck_assert_int_eq(rtvm_set_state_dir(ctx, dir), 0);
+	ck_assert_int_eq(rtvm_tune_apply(ctx, p, vm, 0, NULL), 0);
+	snprintf(path, sizeof(path), "%s/pid-4242.journal", dir);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	ck_assert(!journal_exists(ctx, "pid-4242"));
+	ck_assert_int_eq(rtvm_tune_revert(ctx, "pid-4242", 0), 0);
+	ck_assert_int_ne(access(path, F_OK), 0);
+	/* Offline and overlapping CPUs are refused, naming them. */
+	rtvm_profile_unref(p);
+	ck_assert_int_eq(rtvm_profile_new_from_json(ctx,
+		"{\"version\": 1, \"rt_cpus\": \"62-63\"}", &p), 0);
+	ck_assert_int_eq(rtvm_tune_apply(ctx, p, vm, 0, NULL), -EINVAL);
+	ck_assert(strstr(log_last, "62-63"));
+	rtvm_profile_unref(p);
+	ck_assert_int_eq(rtvm_profile_new_from_json(ctx,
+		"{\"version\": 1, \"rt_cpus\": \"2-3\", \"vcpus\": [{\"pcpu\": 2}]}",
+		&p), 0);
+	ck_assert_int_eq(rtvm_tune_apply(ctx, p, vm, 0, NULL), -EINVAL);
+	ck_assert(strstr(log_last, ".vcpus"));
+	rtvm_vm_unref(vm);
+	rtvm_profile_unref(p);
+	rtvm_unref(ctx);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("tune");
+	TCase *tc = tcase_create("tune");
+
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, test_plan_dry_run);
+	tcase_add_test(tc, test_apply_revert_status);
+	tcase_add_test(tc, test_thp_brackets);
+	tcase_add_test(tc, test_failure_rolls_back);
+	tcase_add_test(tc, test_crash_at_every_point);
+	tcase_add_test(tc, test_crash_irqhost);
+	tcase_add_test(tc, test_two_vms);
+	tcase_add_test(tc, test_unfinished_blocks_others);
+	tcase_add_test(tc, test_lock_serializes);
+	tcase_add_test(tc, test_state_dir);
+	suite_add_tcase(s, tc);
+	return tu_run(s);
+}
