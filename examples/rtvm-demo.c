@@ -46,13 +46,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "demo-state.h"
 #include "microvm.h"
 #include "tool.h"
 
 const char *program_name = "rtvm-demo";
 
-#define CPUSET_ROOT "/sys/fs/cgroup/cpuset"
-#define DEFAULT_STATE "/run/rtvm/demo.json"
+#define CPUSET_ROOT DEMO_CPUSET_ROOT
+#define DEFAULT_STATE DEMO_DEFAULT_STATE
 #define STALL_NS 1000000ull	/* a gap detector wake-up this late: a stall */
 #define GAP_NS 200000ull	/* this late: noted, for attribution */
 #define OUTLIER_NS 1000000ull	/* a sample this late: a multi-ms outlier */
@@ -1436,128 +1437,6 @@ static int save_state(struct outer *st)
 	return r;
 }
 
-static void remove_scope(const char *dir)
-{
-	char cmd[PATH_MAX * 2 + 128];
-
-	if (!dir[0] || access(dir, F_OK) != 0)
-		return;
-	/* Deepest first; the namespace's tasks may take a moment to go. */
-	for (int i = 0; i < 100; i++) {
-		snprintf(cmd, sizeof(cmd),
-			 "find '%s' -mindepth 1 -depth -type d -exec rmdir {} + "
-			 "2>/dev/null; rmdir '%s' 2>/dev/null", dir, dir);
-		if (system(cmd) < 0 || access(dir, F_OK) != 0)
-			return;
-		usleep(50000);
-	}
-	tool_error("cannot remove %s", dir);
-}
-
-/* Put back what a state file records; returns how many records. */
-static int undo_state(struct rtvm_ctx *ctx, const char *text,
-		      unsigned int *count)
-{
-	cJSON *j = cJSON_Parse(text), *it;
-	int r = 0, r2;
-
-	*count = 0;
-	if (!j)
-		return -EINVAL;
-	/* IRQs whose move had started: their affinity before. */
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "pending_irqs")) {
-		cJSON *irq = cJSON_GetObjectItem(it, "irq"),
-		      *before = cJSON_GetObjectItem(it, "before");
-		struct rtvm_cpumask *m = NULL;
-
-		if (!cJSON_IsNumber(irq) || !cJSON_IsString(before))
-			continue;
-		if (rtvm_cpumask_new(ctx, &m) == 0 &&
-		    rtvm_cpumask_parse_list(m, before->valuestring, 0) == 0) {
-			r2 = rtvm_irq_set_affinity(ctx,
-						   (unsigned int)irq->valueint,
-						   m, NULL);
-			if (r2 < 0 && r2 != -ENOENT && r == 0)
-				r = r2;
-			(*count)++;
-		}
-		rtvm_cpumask_free(m);
-	}
-	for (int k = 0; k < 3; k++) {
-		static const char *const keys[] = { "changes", "pm_qos",
-						    "pending_changes" };
-		cJSON *c = cJSON_GetObjectItem(j, keys[k]);
-		struct rtvm_changeset *cs = NULL;
-		char *s;
-
-		if (!c)
-			continue;
-		s = cJSON_PrintUnformatted(c);
-		r2 = s ? rtvm_changeset_new_from_json(ctx, s, &cs) : -ENOMEM;
-		free(s);
-		if (r2 == 0) {
-			*count += rtvm_changeset_get_count(cs);
-			r2 = rtvm_changeset_restore(cs, 0);
-		}
-		if (r2 < 0 && r == 0)
-			r = r2;
-		rtvm_changeset_unref(cs);
-	}
-	it = cJSON_GetObjectItem(j, "scope");
-	if (cJSON_IsString(it) &&
-	    strncmp(it->valuestring, CPUSET_ROOT "/rtvm-demo-",
-		    strlen(CPUSET_ROOT "/rtvm-demo-")) == 0)
-		remove_scope(it->valuestring);
-	cJSON_Delete(j);
-	return r;
-}
-
-/* A previous run that did not finish: undo what it recorded. */
-static int recover(struct rtvm_ctx *ctx, const char *state, bool quiet)
-{
-	char *text = slurp(state), comm[64] = "", path[64];
-	unsigned int n = 0;
-	cJSON *j, *pid;
-	int r;
-
-	if (!text)
-		return errno == ENOENT ? 0 : -errno;
-	j = cJSON_Parse(text);
-	pid = j ? cJSON_GetObjectItem(j, "pid") : NULL;
-	if (cJSON_IsNumber(pid) && pid->valueint != getpid()) {
-		char *c;
-
-		snprintf(path, sizeof(path), "/proc/%d/comm", pid->valueint);
-		c = slurp(path);
-		if (c)
-			snprintf(comm, sizeof(comm), "%s", c);
-		free(c);
-		comm[strcspn(comm, "\n")] = '\0';
-		if (strcmp(comm, program_name) == 0) {
-			tool_error("another rtvm-demo is running (pid %d, "
-				   "state file %s)", pid->valueint, state);
-			cJSON_Delete(j);
-			free(text);
-			return -EBUSY;
-		}
-	}
-	cJSON_Delete(j);
-	r = undo_state(ctx, text, &n);
-	free(text);
-	if (r < 0) {
-		tool_error("a previous run did not finish and undoing its "
-			   "%u change(s) from %s failed: %s; fix by hand, then "
-			   "remove the file", n, state, strerror(-r));
-		return r;
-	}
-	unlink(state);
-	if (!quiet)
-		fprintf(stderr, "%s: a previous run did not finish: restored "
-				"its %u recorded change(s) from %s\n",
-			program_name, n, state);
-	return 1;
-}
-
 static cJSON *irq_summary(const struct rtvm_irq_report *rep)
 {
 	cJSON *j = cJSON_CreateObject();
@@ -1976,7 +1855,7 @@ static int serve(struct outer *st, int sock, pid_t child)
 		;
 	/* The host, whatever happened. */
 	revert_global(st);
-	remove_scope(st->scope_dir);
+	demo_remove_scope(st->scope_dir);
 	if (access(st->scope_dir, F_OK) != 0)
 		unlink(st->o->state);
 	if (result) {
@@ -2054,7 +1933,7 @@ static int outer_main(int argc, char **argv, const struct opts *o)
 		dry_run(o, &st);
 		return 0;
 	}
-	r = recover(st.ctx, o->state, false);
+	r = demo_recover(st.ctx, o->state, false);
 	if (r < 0)
 		return 1;
 	if (rtvm_changeset_new(st.ctx, &st.cs) < 0)
@@ -2070,7 +1949,7 @@ static int outer_main(int argc, char **argv, const struct opts *o)
 	if (save_state(&st) < 0)
 		return 1;
 	if (make_scope(&st) < 0) {
-		remove_scope(st.scope_dir);
+		demo_remove_scope(st.scope_dir);
 		unlink(o->state);
 		return 1;
 	}
@@ -2078,7 +1957,7 @@ static int outer_main(int argc, char **argv, const struct opts *o)
 	if (len <= 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
 				   sv) < 0) {
 		tool_error("cannot set up the demo world: %s", strerror(errno));
-		remove_scope(st.scope_dir);
+		demo_remove_scope(st.scope_dir);
 		unlink(o->state);
 		return 1;
 	}

@@ -6,10 +6,12 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "demo-state.h"
 #include "tool.h"
 
 const char *program_name = "rtvm-tune";
@@ -23,11 +25,11 @@ struct opts {
 	const char *uri;
 	const char *state_dir;
 	long pid;
-	bool dry_run, json, verbose;
+	bool dry_run, json, verbose, demo;
 };
 
 enum { OPT_PROFILE = 0x100, OPT_BUILTIN, OPT_VM, OPT_PID, OPT_URI,
-       OPT_STATE_DIR, OPT_DRY_RUN };
+       OPT_STATE_DIR, OPT_DRY_RUN, OPT_DEMO };
 
 static void usage(FILE *f)
 {
@@ -41,6 +43,8 @@ static void usage(FILE *f)
 		"         [--dry-run] [--json]\n"
 		"      make them (--dry-run: the plan only)\n"
 		"  revert --vm NAME|--pid PID|--profile FILE [--dry-run]\n"
+		"  revert --demo           undo what a crashed rtvm-demo left (its\n"
+		"                          state file demo.json in the state directory)\n"
 		"      put back everything the VM's journal records\n"
 		"  status [--vm NAME|--pid PID] [--json]\n"
 		"      what is applied for which VM, and drift\n\n"
@@ -68,6 +72,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "uri", required_argument, NULL, OPT_URI },
 		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "demo", no_argument, NULL, OPT_DEMO },
 		{ "json", no_argument, NULL, 'j' },
 		{ "sysroot", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -86,6 +91,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_URI: o->uri = optarg; break;
 		case OPT_STATE_DIR: o->state_dir = optarg; break;
 		case OPT_DRY_RUN: o->dry_run = true; break;
+		case OPT_DEMO: o->demo = true; break;
 		case OPT_PID:
 			errno = 0;
 			o->pid = strtol(optarg, &end, 10);
@@ -138,8 +144,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			   o->cmd);
 		return -EINVAL;
 	}
-	if (!strcmp(o->cmd, "revert") && !o->vm && !o->pid && !o->profile) {
-		tool_error("revert: --vm NAME, --pid PID or --profile FILE is required");
+	if (o->demo && (strcmp(o->cmd, "revert") || o->vm || o->pid ||
+			o->profile || o->builtin || o->dry_run)) {
+		tool_error("--demo goes with revert alone");
+		return -1;
+	}
+	if (!strcmp(o->cmd, "revert") && !o->vm && !o->pid && !o->profile &&
+	    !o->demo) {
+		tool_error("revert: --vm NAME, --pid PID, --profile FILE or --demo "
+			   "is required");
 		return -EINVAL;
 	}
 	if (o->state_dir && o->state_dir[0] != '/') {
@@ -307,11 +320,37 @@ static int cmd_plan_apply(struct rtvm_ctx *ctx, const struct opts *o)
 	return r;
 }
 
+/* What a crashed rtvm-demo left: its state file in the state directory. */
+static int revert_demo(struct rtvm_ctx *ctx, const struct opts *o)
+{
+	const char *dir = o->state_dir; /* the demo does not read RTVM_STATE_DIR */
+	char path[PATH_MAX];
+	int r;
+
+	if (dir && *dir)
+		snprintf(path, sizeof(path), "%s/demo.json", dir);
+	else
+		snprintf(path, sizeof(path), "%s", DEMO_DEFAULT_STATE);
+	r = demo_recover(ctx, path, true);
+	if (r < 0)
+		return 1;
+	if (o->json)
+		printf("{\"demo\": \"%s\", \"reverted\": %s}\n", path,
+		       r ? "true" : "false");
+	else
+		printf(r ? "rtvm-demo: reverted what %s recorded\n" :
+			   "rtvm-demo: nothing to revert (no %s)\n", path);
+	return 0;
+}
+
 static int cmd_revert(struct rtvm_ctx *ctx, const struct opts *o)
 {
 	struct rtvm_profile *p = NULL;
 	char id[256];
 	int r = 0;
+
+	if (o->demo)
+		return revert_demo(ctx, o);
 
 	if (!o->vm && !o->pid)
 		r = load_profile(ctx, o, &p);
