@@ -15,7 +15,7 @@
 #include "demo-state.h"
 #include "tool.h"
 
-static char *slurp(const char *path)
+char *demo_slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");
 	char *buf = NULL;
@@ -110,7 +110,7 @@ static int undo_state(struct rtvm_ctx *ctx, const char *text,
 /* A previous run that did not finish: undo what it recorded. */
 int demo_recover(struct rtvm_ctx *ctx, const char *state, bool quiet)
 {
-	char *text = slurp(state), comm[64] = "", path[64];
+	char *text = demo_slurp(state), comm[64] = "", path[64];
 	unsigned int n = 0;
 	cJSON *j, *pid;
 	int r;
@@ -123,7 +123,7 @@ int demo_recover(struct rtvm_ctx *ctx, const char *state, bool quiet)
 		char *c;
 
 		snprintf(path, sizeof(path), "/proc/%d/comm", pid->valueint);
-		c = slurp(path);
+		c = demo_slurp(path);
 		if (c)
 			snprintf(comm, sizeof(comm), "%s", c);
 		free(c);

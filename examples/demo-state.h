@@ -9,6 +9,9 @@
 #define DEMO_CPUSET_ROOT "/sys/fs/cgroup/cpuset"
 #define DEMO_DEFAULT_STATE "/run/rtvm/demo.json"
 
+/* A whole (small) file, NULL when it cannot be opened (errno says why);
+ * free() it. */
+char *demo_slurp(const char *path);
 /* Remove the demo's cpuset scope DIR and what is below it. */
 void demo_remove_scope(const char *dir);
 /* A run that did not finish left STATE: undo what it recorded and remove

@@ -382,21 +382,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 /* ---- small file helpers (the tool's own cgroup and state file) ------ */
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t size = 0;
-
-	if (!f)
-		return NULL;
-	if (getdelim(&buf, &size, '\0', f) < 0) {
-		free(buf);
-		buf = strdup("");
-	}
-	fclose(f);
-	return buf;
-}
 
 static int spit(const char *path, const char *text)
 {
@@ -984,7 +969,7 @@ out:
 
 static bool nested_host(void)
 {
-	char *s = slurp("/proc/cpuinfo");
+	char *s = demo_slurp("/proc/cpuinfo");
 	bool yes = s && strstr(s, " hypervisor") != NULL;
 
 	free(s);
@@ -1622,7 +1607,7 @@ static void pending_pm_qos(struct outer *st)
 
 	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/power/"
 		 "pm_qos_resume_latency_us", o_rt_cpu(st));
-	old = slurp(path);
+	old = demo_slurp(path);
 	if (!old)
 		return;
 	old[strcspn(old, "\n")] = '\0';
@@ -1715,8 +1700,8 @@ static int make_scope(struct outer *st)
 		st->scope_dir[0] = '\0';
 		return r;
 	}
-	cpus = slurp(CPUSET_ROOT "/cpuset.effective_cpus");
-	mems = slurp(CPUSET_ROOT "/cpuset.effective_mems");
+	cpus = demo_slurp(CPUSET_ROOT "/cpuset.effective_cpus");
+	mems = demo_slurp(CPUSET_ROOT "/cpuset.effective_mems");
 	snprintf(path, sizeof(path), "%s/cpuset.cpus", st->scope_dir);
 	r = cpus ? spit(path, cpus) : -EIO;
 	snprintf(path, sizeof(path), "%s/cpuset.mems", st->scope_dir);

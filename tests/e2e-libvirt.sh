@@ -28,7 +28,9 @@ if [ -z "${RTVM_E2E_INNER:-}" ]; then
 	done
 	[ -d /sys/fs/cgroup ] || skip "no /sys/fs/cgroup"
 	# FIFO work on CPU 1: never beside another live test's.
-	lock="$top_builddir/tests/rt-cpus.lock"
+	# (the machine's lock, shared with every build tree's tests)
+	lock=/run/lock/librtvm-tests-rt-cpus.lock
+	[ -w /run/lock ] || lock=/tmp/librtvm-tests-rt-cpus.lock
 	exec 9>"$lock"
 	flock 9
 	RTVM_E2E_INNER=1 top_srcdir=$top_srcdir top_builddir=$top_builddir
