@@ -812,27 +812,17 @@ out:
 static int cmd_restore(struct rtvm_ctx *ctx, const struct opts *o,
 		       const char *file)
 {
-	struct rtvm_changeset *cs = NULL;
 	char *path = file ? strdup(file) : state_file(o);
-	int r, ret = EXIT_FAILURE;
+	unsigned int n = 0;
+	int ret = EXIT_FAILURE;
 
 	if (!path) {
 		tool_error("out of memory");
 		return EXIT_FAILURE;
 	}
-	r = tool_load_changes(ctx, path, &cs);
-	if (r < 0) {
-		tool_error("cannot load %s: %s%s", path, strerror(-r),
-			   r == -ENOENT ? " (nothing was steered, or it was "
-					  "restored already)" : "");
+	if (tool_restore_file(ctx, path, " (nothing was steered, or it was "
+					 "restored already)", &n) < 0)
 		goto out;
-	}
-	r = rtvm_changeset_restore(cs, 0);
-	if (r < 0) {
-		tool_error("restore from %s: %s (the file is kept; run restore "
-			   "again)", path, strerror(-r));
-		goto out;
-	}
 	if (unlink(path) < 0)
 		tool_error("restored, but cannot remove %s: %s", path,
 			   strerror(errno));
@@ -840,17 +830,14 @@ static int cmd_restore(struct rtvm_ctx *ctx, const struct opts *o,
 		cJSON *root = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(root, "restored_from", path);
-		cJSON_AddNumberToObject(root, "changes",
-					rtvm_changeset_get_count(cs));
+		cJSON_AddNumberToObject(root, "changes", n);
 		ret = print_json(root);
 	} else {
-		printf("restored %u change%s from %s\n",
-		       rtvm_changeset_get_count(cs),
-		       rtvm_changeset_get_count(cs) == 1 ? "" : "s", path);
+		printf("restored %u change%s from %s\n", n, n == 1 ? "" : "s",
+		       path);
 		ret = EXIT_SUCCESS;
 	}
 out:
-	rtvm_changeset_unref(cs);
 	free(path);
 	return ret;
 }

@@ -704,25 +704,13 @@ out:
 
 static int cmd_restore(struct rtvm_ctx *ctx, const struct opts *o)
 {
-	struct rtvm_changeset *cs = NULL;
-	int r;
+	unsigned int n = 0;
 
-	r = tool_load_changes(ctx, o->file, &cs);
-	if (r < 0) {
-		tool_error("cannot load %s: %s%s", o->file, strerror(-r),
-			   r == -EINVAL || r == -EBADMSG ?
-				   " (not a change record file)" : "");
+	if (tool_restore_file(ctx, o->file, NULL, &n) < 0)
 		return EXIT_FAILURE;
-	}
-	r = rtvm_changeset_restore(cs, 0);
-	if (r < 0)
-		tool_error("restore %s: %s", o->file, strerror(-r));
-	else
-		printf("restored %u change%s from %s\n",
-		       rtvm_changeset_get_count(cs),
-		       rtvm_changeset_get_count(cs) == 1 ? "" : "s", o->file);
-	rtvm_changeset_unref(cs);
-	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	printf("restored %u change%s from %s\n", n, n == 1 ? "" : "s",
+	       o->file);
+	return EXIT_SUCCESS;
 }
 
 /* The rt-host profile: tuned's realtime-virtual-host. */

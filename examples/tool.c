@@ -181,3 +181,26 @@ out:
 	free(dir);
 	return r;
 }
+
+int tool_restore_file(struct rtvm_ctx *ctx, const char *path,
+		      const char *missing_hint, unsigned int *ret_count)
+{
+	struct rtvm_changeset *cs = NULL;
+	int r;
+
+	r = tool_load_changes(ctx, path, &cs);
+	if (r < 0) {
+		tool_error("cannot load %s: %s%s", path, strerror(-r),
+			   r == -ENOENT && missing_hint ? missing_hint :
+			   r == -EINVAL || r == -EBADMSG ?
+				   " (not a change record file)" : "");
+		return r;
+	}
+	r = rtvm_changeset_restore(cs, 0);
+	if (r < 0)
+		tool_error("restore from %s: %s (the file is kept; run restore "
+			   "again)", path, strerror(-r));
+	*ret_count = rtvm_changeset_get_count(cs);
+	rtvm_changeset_unref(cs);
+	return r;
+}

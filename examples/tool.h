@@ -26,5 +26,9 @@ int tool_load_changes(struct rtvm_ctx *ctx, const char *path,
 /* Save a changeset as JSON (written to PATH.tmp, synced, renamed; the
  * parent directory is created); -errno. */
 int tool_save_changes(const struct rtvm_changeset *cs, const char *path);
+/* Undo the records saved in PATH, saying what went wrong (@missing_hint
+ * is added when PATH does not exist); their count in *ret_count. */
+int tool_restore_file(struct rtvm_ctx *ctx, const char *path,
+		      const char *missing_hint, unsigned int *ret_count);
 
 #endif
