@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "librtvm-private.h"
+#include "ctx.h"
 
 #ifndef SCHED_IDLE
 #define SCHED_IDLE 5
@@ -113,6 +113,13 @@ int rtvm_changeset_add(struct rtvm_changeset *cs, enum rtvm_change_kind kind,
 
 	if (!rtvm_change_kind_to_string((int)kind) || !target)
 		return -EINVAL;
+	if (cs->ctx->intent_fn) {
+		int r = cs->ctx->intent_fn(cs->ctx->intent_data, kind, target,
+					   old_value, new_value);
+
+		if (r < 0)
+			return r;
+	}
 	lt = strlen(target) + 1;
 	lo = old_value ? strlen(old_value) + 1 : 0;
 	ln = new_value ? strlen(new_value) + 1 : 0;
@@ -136,6 +143,23 @@ int rtvm_changeset_add(struct rtvm_changeset *cs, enum rtvm_change_kind kind,
 	cs->tail = c;
 	cs->count++;
 	return 0;
+}
+
+void rtvm_changeset_pop(struct rtvm_changeset *cs)
+{
+	struct rtvm_change *c = cs->head, *prev = NULL;
+
+	if (!c)
+		return;
+	for (; c->next; c = c->next)
+		prev = c;
+	if (prev)
+		prev->next = NULL;
+	else
+		cs->head = NULL;
+	cs->tail = prev;
+	cs->count--;
+	change_free(c);
 }
 
 void rtvm_changeset_move(struct rtvm_changeset *dst,
@@ -547,6 +571,9 @@ int rtvm_thread_apply_sched_at(struct rtvm_ctx *ctx, struct rtvm_tid t,
 	if ((r = rtvm_sched_format_buf(&old, oldtext, sizeof(oldtext))) < 0 ||
 	    (r = rtvm_sched_format_buf(&want, newtext, sizeof(newtext))) < 0)
 		return r;
+	if (cs && (r = rtvm_changeset_add(cs, RTVM_CHANGE_THREAD_SCHED, target,
+					  oldtext, newtext)) < 0)
+		return r;
 	r = rtvm_sys_sched_set_exact(ctx, t, &want, old.nice);
 	if (r < 0 && rtvm_sched_keeps_nice(want.policy) &&
 	    want.nice != old.nice) {
@@ -558,14 +585,8 @@ int rtvm_thread_apply_sched_at(struct rtvm_ctx *ctx, struct rtvm_tid t,
 		    !sched_equal(&now, &old))
 			rtvm_sys_sched_set_exact(ctx, t, &old, now.nice);
 	}
-	if (r < 0)
-		return r;
-	if (cs) {
-		r = rtvm_changeset_add(cs, RTVM_CHANGE_THREAD_SCHED, target,
-				       oldtext, newtext);
-		if (r < 0)
-			rtvm_sys_sched_set_exact(ctx, t, &old, want.nice);
-	}
+	if (r < 0 && cs)
+		rtvm_changeset_pop(cs);
 	return r;
 }
 
@@ -597,15 +618,12 @@ int rtvm_thread_apply_affinity_at(struct rtvm_ctx *ctx, struct rtvm_tid t,
 	if ((r = rtvm_cpumask_format_list(old, &oldtext)) < 0 ||
 	    (r = rtvm_cpumask_format_list(mask, &newtext)) < 0)
 		goto out;
-	r = rtvm_sys_affinity_set(ctx, t, mask);
-	if (r < 0)
+	if (cs && (r = rtvm_changeset_add(cs, RTVM_CHANGE_THREAD_AFFINITY,
+					  target, oldtext, newtext)) < 0)
 		goto out;
-	if (cs) {
-		r = rtvm_changeset_add(cs, RTVM_CHANGE_THREAD_AFFINITY, target,
-				       oldtext, newtext);
-		if (r < 0)
-			rtvm_sys_affinity_set(ctx, t, old);
-	}
+	r = rtvm_sys_affinity_set(ctx, t, mask);
+	if (r < 0 && cs)
+		rtvm_changeset_pop(cs);
 out:
 	rtvm_cpumask_free(old);
 	free(oldtext);

@@ -33,6 +33,14 @@ struct rtvm_ctx {
 	struct rtvm_trace *trace;
 	char *state_dir;	/* NULL: RTVM_STATE_DIR, else run/rtvm */
 	int tune_crash_point;	/* tests: see tune.h; -1: none */
+	/* While set, every record added to any changeset of this context
+	 * is passed to it first (tune.c journals it); an error fails the
+	 * add.  Mutators record before they change, so the hook sees
+	 * intent. */
+	int (*intent_fn)(void *data, enum rtvm_change_kind kind,
+			 const char *target, const char *old_value,
+			 const char *new_value);
+	void *intent_data;
 };
 
 #endif

@@ -251,9 +251,14 @@ struct rtvm_netlink *rtvm_irq_watch_get_netlink(struct rtvm_irq_watch *w);
 
 /* ---- change records (change.c) --------------------------------------- */
 
+/* Append a record.  Mutators add it before the change it describes
+ * (a journal hook on the context then sees intent: see ctx.h) and drop
+ * it with rtvm_changeset_pop() when the change fails. */
 int rtvm_changeset_add(struct rtvm_changeset *cs, enum rtvm_change_kind kind,
 		       const char *target, const char *old_value,
 		       const char *new_value);
+/* Drop the newest record. */
+void rtvm_changeset_pop(struct rtvm_changeset *cs);
 /* Move every record of @src to the end of @dst, in order; never fails. */
 void rtvm_changeset_move(struct rtvm_changeset *dst,
 			 struct rtvm_changeset *src);

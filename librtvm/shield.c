@@ -334,14 +334,12 @@ static int write_recorded(struct shield *s, const char *path,
 	 * a write of no bytes may not reach the kernel's handler. */
 	if (!*old)
 		old = "\n";
-	r = rtvm_cgroup_write(s->ctx, s->ctl, path, file, value);
-	if (r < 0)
+	r = rtvm_changeset_add(s->cs, RTVM_CHANGE_FILE, rel, old, value);
+	if (r == 0 && (r = rtvm_cgroup_write(s->ctx, s->ctl, path, file,
+					     value)) < 0) {
+		rtvm_changeset_pop(s->cs);
 		err(s->ctx, "cgroup %s: cannot write %s \"%s\": %s", path, file,
 		    value, strerror(-r));
-	else {
-		r = rtvm_changeset_add(s->cs, RTVM_CHANGE_FILE, rel, old, value);
-		if (r < 0)
-			rtvm_cgroup_write(s->ctx, s->ctl, path, file, old);
 	}
 	free(rel);
 	return r;
@@ -866,9 +864,6 @@ static int move_one(struct shield *s, const struct rtvm_thread *t)
 		r = r < 0 ? r : -ENOMEM;
 		goto out;
 	}
-	r = rtvm_sys_cgroup_attach(s->ctx, id, s->ctl, s->hk_path);
-	if (r < 0)
-		goto out;
 	if (pinned) {
 		/* Older than the move, so that undo moves back first and
 		 * then re-pins. */
@@ -886,11 +881,20 @@ static int move_one(struct shield *s, const struct rtvm_thread *t)
 					       RTVM_CHANGE_THREAD_AFFINITY,
 					       target, oldl, newl);
 	}
-	if (r == 0)
+	if (r == 0) {
 		r = rtvm_changeset_add(s->cs, RTVM_CHANGE_CGROUP_ATTACH, target,
 				       from, to);
+		if (r < 0 && pinned)
+			rtvm_changeset_pop(s->cs);
+	}
+	if (r < 0)
+		goto out;
+	/* Recorded first: a journal on the context has seen the intent. */
+	r = rtvm_sys_cgroup_attach(s->ctx, id, s->ctl, s->hk_path);
 	if (r < 0) {
-		rtvm_sys_cgroup_attach(s->ctx, id, s->ctl, s->scope);
+		rtvm_changeset_pop(s->cs);
+		if (pinned)
+			rtvm_changeset_pop(s->cs);
 		goto out;
 	}
 	if (pinned && !rtvm_cpumask_equal(keep, s->hk))
@@ -1087,15 +1091,14 @@ static int set_mask_file(struct shield *s, const char *rel, bool dry)
 	    rtvm_cpumask_equal(cur, s->hk))
 		goto out;
 	if (!dry) {
+		r = rtvm_changeset_add(s->cs, RTVM_CHANGE_FILE, host, old, hex);
+		if (r < 0)
+			goto out;
 		r = rtvm_fs_write(s->ctx, RTVM_FS_SYS, hex, "%s", rel);
 		if (r < 0) {
+			rtvm_changeset_pop(s->cs);
 			err(s->ctx, "cannot write %s to %s: %s", hex, host,
 			    strerror(-r));
-			goto out;
-		}
-		r = rtvm_changeset_add(s->cs, RTVM_CHANGE_FILE, host, old, hex);
-		if (r < 0) {
-			rtvm_fs_write(s->ctx, RTVM_FS_SYS, old, "%s", rel);
 			goto out;
 		}
 	}
@@ -1189,18 +1192,14 @@ static int make_cgroup(struct shield *s, const char *path)
 	char *name = cg_name(s, path);
 	int r;
 
-	/* The name first: without it the cgroup could not be removed
-	 * again if recording it failed. */
 	if (!name)
 		return -ENOMEM;
-	r = rtvm_cgroup_mkdir(s->ctx, s->ctl, path);
-	if (r < 0)
+	/* Recorded first: a journal on the context has seen the intent. */
+	r = rtvm_changeset_add(s->cs, RTVM_CHANGE_CGROUP_CREATE, name, NULL,
+			       NULL);
+	if (r == 0 && (r = rtvm_cgroup_mkdir(s->ctx, s->ctl, path)) < 0) {
+		rtvm_changeset_pop(s->cs);
 		err(s->ctx, "cannot create cgroup %s: %s", name, strerror(-r));
-	else {
-		r = rtvm_changeset_add(s->cs, RTVM_CHANGE_CGROUP_CREATE, name,
-				       NULL, NULL);
-		if (r < 0)
-			rtvm_cgroup_remove(s->ctx, name);
 	}
 	free(name);
 	return r;
@@ -1741,16 +1740,16 @@ static int add_one(struct shield *s, struct rtvm_host *host,
 		r = -ENOMEM;
 		goto out;
 	}
-	r = rtvm_sys_cgroup_attach(s->ctx, id, s->ctl, path);
-	if (r < 0) {
-		err(s->ctx, "cannot move thread %d into %s: %s", id.tid, to,
-		    strerror(-r));
-		goto out;
-	}
 	r = rtvm_changeset_add(s->cs, RTVM_CHANGE_CGROUP_ATTACH, target, from,
 			       to);
 	if (r < 0)
-		rtvm_cgroup_attach(s->ctx, from, id);
+		goto out;
+	r = rtvm_sys_cgroup_attach(s->ctx, id, s->ctl, path);
+	if (r < 0) {
+		rtvm_changeset_pop(s->cs);
+		err(s->ctx, "cannot move thread %d into %s: %s", id.tid, to,
+		    strerror(-r));
+	}
 out:
 	free(target);
 	free(from);
