@@ -105,6 +105,50 @@ static int split_cgroup(const char *cgroup, char **ret_controller,
 	return *ret_controller ? 0 : -ENOMEM;
 }
 
+int rtvm_thread_cgroup(struct rtvm_ctx *ctx, struct rtvm_tid t,
+		       const char *controller, char **ret)
+{
+	size_t want = strlen(controller);
+	char *text, *line, *save = NULL, *found = NULL;
+	int r;
+
+	r = rtvm_fs_read_alloc(ctx, RTVM_FS_PROC, &text, "%d/task/%d/cgroup",
+			       t.pid, t.tid);
+	if (r == -ENOENT)
+		return -ESRCH;
+	if (r < 0)
+		return r;
+	/* "ID:CONTROLLERS:PATH"; cgroup v2 is "0::PATH" */
+	for (line = strtok_r(text, "\n", &save); line && !found;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+
+		if (!c2 || c2[1] != '/')
+			continue;
+		*c2 = '\0';
+		for (char *s = c1 + 1;;) {
+			size_t len = strcspn(s, ",");
+
+			if (len == want && strncmp(s, controller, len) == 0) {
+				found = strdup(c2 + 1);
+				if (!found)
+					r = -ENOMEM;
+				break;
+			}
+			if (!s[len])
+				break;
+			s += len + 1;
+		}
+	}
+	free(text);
+	if (r < 0)
+		return r;
+	if (!found)
+		return -ENOENT;
+	*ret = found;
+	return 0;
+}
+
 int rtvm_cgroup_attach(struct rtvm_ctx *ctx, const char *cgroup,
 		       struct rtvm_tid t)
 {

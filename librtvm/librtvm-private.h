@@ -360,6 +360,18 @@ int rtvm_cgroup_mount_point(struct rtvm_ctx *ctx, const char *controller,
 			    char **ret);
 /* Move a thread into "controller:/path" (v1: the thread; v2: its
  * process), through the ops table. */
+/* Set a thread's scheduling (@start: its start time when known, else
+ * NULL); with RTVM_SCHED_PROVISION_RT an RT policy that RT group
+ * scheduling refuses gets its cpu cgroups runtime first (sched.c). */
+int rtvm_thread_set_sched_at(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			     const unsigned long long *start,
+			     const struct rtvm_sched *want, unsigned int flags,
+			     struct rtvm_changeset *cs);
+/* A thread's cgroup ("/machine/vm1") in the v1 hierarchy of @controller,
+ * or with "" in cgroup v2; -ENOENT when it has none, -ESRCH when the
+ * thread is gone. */
+int rtvm_thread_cgroup(struct rtvm_ctx *ctx, struct rtvm_tid t,
+		       const char *controller, char **ret);
 int rtvm_cgroup_attach(struct rtvm_ctx *ctx, const char *cgroup,
 		       struct rtvm_tid t);
 /* A cgroup's directory as (fs, "fs/cgroup/cpuset/x"): @path "/" or

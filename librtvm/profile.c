@@ -166,6 +166,19 @@ static int get_int(struct parser *ps, const cJSON *v, const char *path,
 	return 0;
 }
 
+static int get_bool(struct parser *ps, const cJSON *v, const char *path,
+		    bool *ret)
+{
+	char buf[48];
+
+	if (!cJSON_IsBool(v)) {
+		show(v, buf, sizeof(buf));
+		return perr(ps, path, "%s is not true or false", buf);
+	}
+	*ret = cJSON_IsTrue(v);
+	return 0;
+}
+
 /* A CPU list checked for its syntax (the host's CPUs are checked when a
  * plan is made). */
 static int get_cpus(struct parser *ps, const cJSON *v, const char *path,
@@ -376,11 +389,8 @@ static int parse_vcpus(struct parser *ps, const cJSON *a, const char *path)
 		vc->rt = true;
 		if ((v = cJSON_GetObjectItemCaseSensitive(o, "rt"))) {
 			sub(q, p, "rt");
-			if (!cJSON_IsBool(v)) {
-				show(v, buf, sizeof(buf));
-				return perr(ps, q, "%s is not true or false", buf);
-			}
-			vc->rt = cJSON_IsTrue(v);
+			if ((r = get_bool(ps, v, q, &vc->rt)) < 0)
+				return r;
 		}
 		if ((v = cJSON_GetObjectItemCaseSensitive(o, "priority"))) {
 			sub(q, p, "priority");
@@ -408,11 +418,8 @@ static int parse_irqs(struct parser *ps, const cJSON *o, const char *path)
 		return r;
 	if ((v = cJSON_GetObjectItemCaseSensitive(o, "away_from_rt"))) {
 		sub(p, path, "away_from_rt");
-		if (!cJSON_IsBool(v)) {
-			show(v, buf, sizeof(buf));
-			return perr(ps, p, "%s is not true or false", buf);
-		}
-		pr->irq_away = cJSON_IsTrue(v);
+		if ((r = get_bool(ps, v, p, &pr->irq_away)) < 0)
+			return r;
 	}
 	v = cJSON_GetObjectItemCaseSensitive(o, "to_rt");
 	if (!v)
@@ -511,12 +518,65 @@ static int parse_host(struct parser *ps, const cJSON *o, const char *path)
 	return 0;
 }
 
+/* A cgroup path: absolute, no empty, "." or ".." component. */
+static bool cgroup_path_ok(const char *s)
+{
+	if (s[0] != '/' || strlen(s) > 256)
+		return false;
+	for (const char *c = s + 1; *c;) {
+		size_t n = strcspn(c, "/");
+
+		if (n == 0 || (n == 1 && c[0] == '.') ||
+		    (n == 2 && c[0] == '.' && c[1] == '.'))
+			return false;
+		c += n;
+		if (*c == '/' && !*++c)
+			return false;
+	}
+	return true;
+}
+
+static int parse_shield(struct parser *ps, const cJSON *o, const char *path)
+{
+	static const char *const keys[] = { "scope", "per_vcpu", "kthreads",
+					    NULL };
+	struct rtvm_profile *pr = ps->p;
+	const cJSON *v;
+	char p[PATH_MAX_LEN];
+	int r;
+
+	if ((r = want_object(ps, o, path)) < 0 ||
+	    (r = check_keys(ps, o, path, keys)) < 0)
+		return r;
+	pr->shield = true;
+	pr->shield_kthreads = true;
+	if ((v = cJSON_GetObjectItemCaseSensitive(o, "scope"))) {
+		sub(p, path, "scope");
+		if ((r = get_string(ps, v, p, &pr->shield_scope)) < 0)
+			return r;
+		if (!cgroup_path_ok(pr->shield_scope))
+			return perr(ps, p, "\"%s\" is not a cgroup path (\"/\", \"/a/b\")",
+				    pr->shield_scope);
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(o, "per_vcpu"))) {
+		sub(p, path, "per_vcpu");
+		if ((r = get_bool(ps, v, p, &pr->shield_per_vcpu)) < 0)
+			return r;
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(o, "kthreads"))) {
+		sub(p, path, "kthreads");
+		if ((r = get_bool(ps, v, p, &pr->shield_kthreads)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int parse(struct parser *ps, const cJSON *root)
 {
 	static const char *const keys[] = {
 		"version", "name", "vm", "rt_cpus", "housekeeping_cpus",
-		"vcpus", "rt_vcpus", "policies", "irqs", "kthreads", "host",
-		"boost", NULL
+		"vcpus", "rt_vcpus", "policies", "provision_rt_runtime",
+		"shield", "irqs", "kthreads", "host", "boost", NULL
 	};
 	static const char *const pkeys[] = { "rt_vcpu", "vcpu", "emulator",
 					     "iothread", NULL };
@@ -578,6 +638,12 @@ static int parse(struct parser *ps, const cJSON *root)
 			return perr(ps, ".policies.rt_vcpu.policy",
 				    "RT vCPUs need fifo or rr");
 	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(root, "provision_rt_runtime")) &&
+	    (r = get_bool(ps, v, ".provision_rt_runtime", &pr->provision_rt)) < 0)
+		return r;
+	if ((v = cJSON_GetObjectItemCaseSensitive(root, "shield")) &&
+	    !cJSON_IsNull(v) && (r = parse_shield(ps, v, ".shield")) < 0)
+		return r;
 	if ((v = cJSON_GetObjectItemCaseSensitive(root, "irqs")) &&
 	    (r = parse_irqs(ps, v, ".irqs")) < 0)
 		return r;
@@ -643,6 +709,7 @@ RTVM_EXPORT struct rtvm_profile *rtvm_profile_unref(struct rtvm_profile *p)
 	free(p->kthreads);
 	free(p->thp);
 	free(p->wq_list);
+	free(p->shield_scope);
 	rtvm_unref(p->ctx);
 	free(p);
 	return NULL;

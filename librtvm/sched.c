@@ -153,49 +153,6 @@ static int changeset_finish(struct rtvm_changeset *tmp,
 
 /* ---- RT group scheduling ---------------------------------------------- */
 
-/* The thread's cgroup in the v1 hierarchy that has the "cpu" controller,
- * e.g. "/machine/vm1"; -ENOENT when there is none (cgroup v2). */
-static int thread_cpu_cgroup(struct rtvm_ctx *ctx, struct rtvm_tid t,
-			     char **ret)
-{
-	char *text, *line, *save = NULL, *found = NULL;
-	int r;
-
-	r = rtvm_fs_read_alloc(ctx, RTVM_FS_PROC, &text, "%d/task/%d/cgroup",
-			       t.pid, t.tid);
-	if (r == -ENOENT)
-		return -ESRCH;
-	if (r < 0)
-		return r;
-	/* "ID:CONTROLLERS:PATH" */
-	for (line = strtok_r(text, "\n", &save); line && !found;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-
-		if (!c2 || c2[1] != '/')
-			continue;
-		*c2 = '\0';
-		for (char *s = c1 + 1; *s;) {
-			size_t len = strcspn(s, ",");
-
-			if (len == 3 && strncmp(s, "cpu", 3) == 0) {
-				found = strdup(c2 + 1);
-				if (!found)
-					r = -ENOMEM;
-				break;
-			}
-			s += len + (s[len] == ',');
-		}
-	}
-	free(text);
-	if (r < 0)
-		return r;
-	if (!found)
-		return -ENOENT;
-	*ret = found;
-	return 0;
-}
-
 /* Where the cpu controller's hierarchy is, for the fs module. */
 struct cpu_hier {
 	enum rtvm_fs fs;
@@ -525,7 +482,7 @@ static int rt_group_retry(struct rtvm_ctx *ctx, struct rtvm_tid t,
 	long long runtime;
 	int r;
 
-	if (thread_cpu_cgroup(ctx, t, &cg) < 0 || cpu_hier_open(ctx, &h) < 0 ||
+	if (rtvm_thread_cgroup(ctx, t, "cpu", &cg) < 0 || cpu_hier_open(ctx, &h) < 0 ||
 	    strcmp(cg, "/") == 0 ||
 	    cg_read_ll(ctx, &h, cg, "cpu.rt_runtime_us", &runtime) < 0 ||
 	    runtime != 0) {
@@ -566,9 +523,7 @@ out:
 
 /* ---- threads ---------------------------------------------------------- */
 
-/* @start: the thread's start time when a VM's discovery read it, or
- * NULL. */
-static int set_sched(struct rtvm_ctx *ctx, struct rtvm_tid t,
+int rtvm_thread_set_sched_at(struct rtvm_ctx *ctx, struct rtvm_tid t,
 		     const unsigned long long *start,
 		     const struct rtvm_sched *want, unsigned int flags,
 		     struct rtvm_changeset *cs)
@@ -627,8 +582,8 @@ RTVM_EXPORT int rtvm_thread_set_sched(struct rtvm_ctx *ctx, pid_t pid,
 	r = attr_to_sched(ctx, attr, &s);
 	if (r < 0)
 		return r;
-	return set_sched(ctx, (struct rtvm_tid){ pid, tid }, NULL, &s, flags,
-			 cs);
+	return rtvm_thread_set_sched_at(ctx, (struct rtvm_tid){ pid, tid },
+					NULL, &s, flags, cs);
 }
 
 /* The thread's stat, when it says its affinity is fixed (a per-CPU kernel
@@ -847,8 +802,9 @@ RTVM_EXPORT int rtvm_vm_set_sched(struct rtvm_vm *vm, int role,
 		start = rtvm_vm_thread_get_start(t);
 		/* 0: a discovery that did not read it; read it now. */
 		r = tid_set_has(&live, tid) ?
-			    set_sched(ctx, (struct rtvm_tid){ pid, tid },
-				      start ? &start : NULL, &s, flags, tmp) :
+			    rtvm_thread_set_sched_at(
+				    ctx, (struct rtvm_tid){ pid, tid },
+				    start ? &start : NULL, &s, flags, tmp) :
 			    -ESRCH;
 		if (r == -ESRCH) {
 			dbg(ctx, "VM %d thread %d is gone: skipped", pid,
@@ -1052,10 +1008,11 @@ RTVM_EXPORT int rtvm_kthreads_apply(struct rtvm_ctx *ctx,
 			continue;
 		s.policy = rule->policy;
 		s.priority = rule->priority;
-		r = set_sched(ctx,
-			      (struct rtvm_tid){ rtvm_thread_get_pid(t),
-						 rtvm_thread_get_tid(t) },
-			      NULL, &s, 0, tmp);
+		r = rtvm_thread_set_sched_at(
+			ctx,
+			(struct rtvm_tid){ rtvm_thread_get_pid(t),
+					   rtvm_thread_get_tid(t) },
+			NULL, &s, 0, tmp);
 		if (r == -ESRCH) /* its CPU went offline meanwhile */
 			r = 0;
 		if (r < 0)

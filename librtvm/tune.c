@@ -41,6 +41,8 @@ struct step {
 	char *target, *old, *new;
 	bool shared; /* a host-wide setting or an IRQ: reference counted */
 	bool lease;  /* held by another VM already: nothing to write */
+	bool predicted; /* the shield's: shown, made by the shield (which
+			 * journals what it really does) */
 };
 
 struct steps {
@@ -61,6 +63,14 @@ struct rtvm_plan {
 	char *vm_id, *profile, *rt_list, *hk_list;
 	struct steps steps;
 	struct rtvm_changeset *changes;
+	/* What apply hands to the library rather than to single writes. */
+	bool provision_rt;
+	bool shield;
+	char *shield_scope;
+	unsigned int shield_flags;  /* rtvm_shield_create() */
+	unsigned int vcpu_flags;    /* rtvm_shield_add_threads() */
+	pid_t *rt_tids;		    /* the RT vCPUs, in vCPU order */
+	unsigned int nr_rt_tids;
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -516,9 +526,11 @@ static int target_thread(struct rtvm_ctx *ctx, const char *target,
 	return now == *start ? 0 : -ESRCH;
 }
 
-/* The value a step's target has now, in the form its record keeps. */
+/* The value a step's target has now, in the form its record keeps;
+ * @like is a value of the record (a cgroup membership names its
+ * controller). */
 static int current_value(struct rtvm_ctx *ctx, enum rtvm_change_kind kind,
-			 const char *target, char **ret)
+			 const char *target, const char *like, char **ret)
 {
 	struct rtvm_cpumask *m = NULL;
 	unsigned long long start;
@@ -556,6 +568,22 @@ static int current_value(struct rtvm_ctx *ctx, enum rtvm_change_kind kind,
 			r = rtvm_cpumask_format_list(m, ret);
 		rtvm_cpumask_free(m);
 		return r;
+	case RTVM_CHANGE_CGROUP_ATTACH: {
+		size_t clen = like ? strcspn(like, ":") : 0;
+		char *ctl, *path = NULL;
+
+		if (!like || !like[clen])
+			return -EINVAL;
+		ctl = strndup(like, clen);
+		r = ctl ? target_thread(ctx, target, &t, &start) : -ENOMEM;
+		if (r == 0)
+			r = rtvm_thread_cgroup(ctx, t, ctl, &path);
+		if (r == 0 && asprintf(ret, "%s:%s", ctl, path) < 0)
+			r = -ENOMEM;
+		free(ctl);
+		free(path);
+		return r;
+	}
 	default:
 		return -EINVAL;
 	}
@@ -567,6 +595,8 @@ struct builder {
 	struct rtvm_ctx *ctx;
 	const struct rtvm_profile *p;
 	struct rtvm_plan *plan;
+	struct rtvm_vm *vm;
+	struct steps vm_steps; /* the VM's pins and priorities */
 	struct journal **others;
 	unsigned int nr_others;
 	struct rtvm_cpumask *online, *rt, *hk;
@@ -612,7 +642,7 @@ static int want_shared(struct builder *b, enum rtvm_change_kind kind,
 		return steps_add(&b->plan->steps, kind, target, h->old, want,
 				 true, true);
 	}
-	r = current_value(b->ctx, kind, target, &cur);
+	r = current_value(b->ctx, kind, target, want, &cur);
 	if (r < 0) {
 		err(b->ctx, "%s %s: %s", kind_name(kind), target, strerror(-r));
 		return r;
@@ -916,6 +946,16 @@ static int plan_kthreads(struct builder *b)
 	return r < 0 ? r : 0;
 }
 
+/* The @n-th CPU of @m (from 0), -1 past the last. */
+static int nth_cpu(const struct rtvm_cpumask *m, unsigned int n)
+{
+	int cpu = rtvm_cpumask_next(m, -1);
+
+	while (cpu >= 0 && n--)
+		cpu = rtvm_cpumask_next(m, cpu);
+	return cpu;
+}
+
 /* The CPUs of a role's policy; a new mask. */
 static int role_cpus(struct builder *b, const struct prof_policy *pol,
 		     const char *path, struct rtvm_cpumask **ret)
@@ -953,10 +993,12 @@ static int plan_vm(struct builder *b, struct rtvm_vm *vm)
 	struct steps sched = { 0 };
 	int *pcpu = NULL, r = 0, next;
 	bool *is_rt = NULL;
+	pid_t *rt_tid = NULL;
 
 	pcpu = calloc(nr ? nr : 1, sizeof(*pcpu));
 	is_rt = calloc(nr ? nr : 1, sizeof(*is_rt));
-	if (!pcpu || !is_rt) {
+	rt_tid = calloc(nr ? nr : 1, sizeof(*rt_tid));
+	if (!pcpu || !is_rt || !rt_tid) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -1044,6 +1086,8 @@ static int plan_vm(struct builder *b, struct rtvm_vm *vm)
 			if (i < 0 || (unsigned int)i >= nr)
 				continue;
 			pol = &p->roles[is_rt[i] ? PROF_RT_VCPU : PROF_VCPU];
+			if (is_rt[i])
+				rt_tid[i] = tid.tid;
 			if (is_rt[i] || p->vcpus) {
 				rtvm_cpumask_zero(one);
 				rtvm_cpumask_set(one, (unsigned int)pcpu[i]);
@@ -1073,7 +1117,7 @@ static int plan_vm(struct builder *b, struct rtvm_vm *vm)
 			has_sched = pol->has_sched;
 			break;
 		}
-		r = want_affinity(b, &b->plan->steps, tid, start, want);
+		r = want_affinity(b, &b->vm_steps, tid, start, want);
 		if (r == 0 && has_sched)
 			r = want_sched(b, &sched, tid, start, s, !pol->has_nice);
 		if (r == -ESRCH) /* exited meanwhile */
@@ -1082,7 +1126,23 @@ static int plan_vm(struct builder *b, struct rtvm_vm *vm)
 			break;
 	}
 	if (r == 0)
-		r = steps_move(&b->plan->steps, &sched);
+		r = steps_move(&b->vm_steps, &sched);
+	/* The RT vCPUs' threads, in vCPU order, for the shield. */
+	if (r == 0 && !(b->plan->rt_tids = calloc(nr ? nr : 1, sizeof(pid_t))))
+		r = -ENOMEM;
+	for (unsigned int i = 0; r == 0 && i < nr; i++) {
+		if (!is_rt[i])
+			continue;
+		if (p->shield_per_vcpu &&
+		    pcpu[i] != nth_cpu(b->rt, b->plan->nr_rt_tids)) {
+			err(b->ctx,
+			    "profile: .shield.per_vcpu: vCPU %u is on CPU %d, not on RT CPU number %u of %s (per-vCPU cpusets take the RT CPUs in order)",
+			    i, pcpu[i], b->plan->nr_rt_tids, b->plan->rt_list);
+			r = -EINVAL;
+		} else if (rt_tid[i]) {
+			b->plan->rt_tids[b->plan->nr_rt_tids++] = rt_tid[i];
+		}
+	}
 out:
 	steps_free(&sched);
 	for (int i = 0; i < PROF_NR_ROLES; i++)
@@ -1091,6 +1151,168 @@ out:
 	rtvm_cpumask_free(rtv);
 	free(pcpu);
 	free(is_rt);
+	free(rt_tid);
+	return r;
+}
+
+/* A predicted step: what the shield's dry run says it will do. */
+static int add_predicted(struct builder *b, enum rtvm_change_kind kind,
+			 const char *target, const char *old, const char *new)
+{
+	int r = steps_add(&b->plan->steps, kind, target, old, new, false,
+			  false);
+
+	if (r == 0)
+		b->plan->steps.v[b->plan->steps.n - 1].predicted = true;
+	return r;
+}
+
+/* "cpuset:/machine.slice" and "cpuset.cpus" -> the file's host path. */
+static int cgroup_file_target(struct rtvm_ctx *ctx, const char *cgroup,
+			      const char *file, char **ret)
+{
+	size_t clen = strcspn(cgroup, ":");
+	char *ctl, *rel = NULL, *path = NULL;
+	enum rtvm_fs fs;
+	int r;
+
+	if (!cgroup[clen])
+		return -EINVAL;
+	ctl = strndup(cgroup, clen);
+	if (!ctl)
+		return -ENOMEM;
+	r = rtvm_cgroup_dir(ctx, ctl, cgroup + clen + 1, &fs, &rel);
+	if (r == 0 && asprintf(&path, "%s/%s", rel, file) < 0)
+		r = -ENOMEM;
+	if (r == 0)
+		r = rtvm_fs_join_path(fs, path, ret);
+	free(ctl);
+	free(rel);
+	free(path);
+	return r;
+}
+
+/* The shield, as its dry run sees it, and the RT vCPUs moving into it.
+ * One VM at a time holds the shield: its cgroups are the host's. */
+static int plan_shield(struct builder *b)
+{
+	const struct rtvm_profile *p = b->p;
+	struct rtvm_plan *plan = b->plan;
+	struct rtvm_shield_report *rep = NULL;
+	const struct rtvm_shield_item *it;
+	const char *rt_cg;
+	char *ctl = NULL;
+	int r;
+
+	if (!p->shield)
+		return 0;
+	for (unsigned int i = 0; i < b->nr_others; i++)
+		for (unsigned int k = 0; k < b->others[i]->steps.n; k++) {
+			const struct step *st = &b->others[i]->steps.v[k];
+
+			if (st->kind == RTVM_CHANGE_CGROUP_CREATE &&
+			    has_suffix(st->target, "/rtvm-rt")) {
+				err(b->ctx,
+				    "profile: .shield: VM %s holds the shield %s",
+				    b->others[i]->vm_id, st->target);
+				return -EBUSY;
+			}
+		}
+	plan->shield = true;
+	plan->shield_scope = strdup(p->shield_scope ? p->shield_scope : "/");
+	if (!plan->shield_scope)
+		return -ENOMEM;
+	/* The unbound workqueue mask is the host knob's when the profile
+	 * sets it (shared with other VMs). */
+	plan->shield_flags = (p->shield_kthreads ? 0 : RTVM_SHIELD_NO_KTHREADS) |
+			     (p->wq_set ? RTVM_SHIELD_NO_WORKQUEUE : 0);
+	plan->vcpu_flags = p->shield_per_vcpu ? RTVM_SHIELD_PER_VCPU : 0;
+	r = rtvm_shield_create(b->ctx, b->rt, b->hk, plan->shield_scope,
+			       plan->shield_flags | RTVM_SHIELD_DRY_RUN, NULL,
+			       &rep);
+	if (r < 0)
+		return r;
+	rtvm_shield_report_foreach(it, rep) {
+		const char *target = rtvm_shield_item_get_target(it);
+		const char *old = rtvm_shield_item_get_old(it);
+		const char *new = rtvm_shield_item_get_new(it);
+		struct rtvm_tid t = { rtvm_shield_item_get_pid(it),
+				      rtvm_shield_item_get_tid(it) };
+		unsigned long long start;
+		char *host = NULL, *tt = NULL;
+
+		switch (rtvm_shield_item_get_kind(it)) {
+		case RTVM_SHIELD_NOTE: /* a cgroup it makes, with its CPUs */
+			if (new)
+				r = add_predicted(b, RTVM_CHANGE_CGROUP_CREATE,
+						  target, NULL, NULL);
+			break;
+		case RTVM_SHIELD_CGROUP: /* another cgroup narrowed */
+			r = cgroup_file_target(b->ctx, target, "cpuset.cpus",
+					       &host);
+			if (r == 0)
+				r = add_predicted(b, RTVM_CHANGE_FILE, host, old,
+						  new);
+			break;
+		case RTVM_SHIELD_FILE:
+			r = add_predicted(b, RTVM_CHANGE_FILE, target, old, new);
+			break;
+		case RTVM_SHIELD_MOVED:
+			if (rtvm_thread_identity(b->ctx, t, &start) < 0)
+				break; /* gone meanwhile */
+			r = rtvm_thread_target_format(t, start, &tt);
+			if (r == 0)
+				r = add_predicted(b, RTVM_CHANGE_CGROUP_ATTACH, tt,
+						  old, target);
+			break;
+		default:
+			break;
+		}
+		free(host);
+		free(tt);
+		if (r < 0)
+			goto out;
+	}
+	/* Then the RT vCPUs go into the RT cgroup (each its own with
+	 * per_vcpu), from housekeeping where the shield put them. */
+	rt_cg = rtvm_shield_report_get_cgroup(rep);
+	ctl = strndup(rt_cg, strcspn(rt_cg, ":"));
+	if (!ctl) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (unsigned int i = 0; i < plan->nr_rt_tids; i++) {
+		struct rtvm_tid t = { rtvm_vm_get_pid(b->vm), plan->rt_tids[i] };
+		unsigned long long start;
+		char *tt = NULL, *cur = NULL, *from = NULL, *to = NULL;
+
+		if (rtvm_thread_identity(b->ctx, t, &start) < 0)
+			continue;
+		r = rtvm_thread_target_format(t, start, &tt);
+		if (r == 0)
+			r = rtvm_thread_cgroup(b->ctx, t, ctl, &cur);
+		if (r == 0 && asprintf(&from, "%s:%s", ctl, cur) < 0)
+			r = -ENOMEM;
+		if (r == 0 && (p->shield_per_vcpu ?
+				       asprintf(&to, "%s/vcpu%u", rt_cg, i) :
+				       asprintf(&to, "%s", rt_cg)) < 0)
+			r = -ENOMEM;
+		if (r == 0 && p->shield_per_vcpu)
+			r = add_predicted(b, RTVM_CHANGE_CGROUP_CREATE, to, NULL,
+					  NULL);
+		if (r == 0)
+			r = add_predicted(b, RTVM_CHANGE_CGROUP_ATTACH, tt, from,
+					  to);
+		free(tt);
+		free(cur);
+		free(from);
+		free(to);
+		if (r < 0)
+			break;
+	}
+out:
+	free(ctl);
+	rtvm_shield_report_free(rep);
 	return r;
 }
 
@@ -1205,7 +1427,7 @@ static int vm_id_of(struct rtvm_vm *vm, char **ret)
 static int plan_make(struct rtvm_ctx *ctx, const struct rtvm_profile *p,
 		     struct rtvm_vm *vm, int dirfd, struct rtvm_plan **ret)
 {
-	struct builder b = { .ctx = ctx, .p = p };
+	struct builder b = { .ctx = ctx, .p = p, .vm = vm };
 	struct rtvm_plan *plan;
 	int r;
 
@@ -1228,7 +1450,7 @@ static int plan_make(struct rtvm_ctx *ctx, const struct rtvm_profile *p,
 	if (r == 0)
 		r = plan_leases(&b);
 	/* The safe order: host-wide settings, interrupts, kernel threads,
-	 * the VM's pins then priorities, and PM QoS last. */
+	 * the shield, the VM's pins then priorities, and PM QoS last. */
 	if (r == 0)
 		r = plan_host(&b);
 	if (r == 0)
@@ -1238,7 +1460,12 @@ static int plan_make(struct rtvm_ctx *ctx, const struct rtvm_profile *p,
 	if (r == 0)
 		r = plan_vm(&b, vm);
 	if (r == 0)
+		r = plan_shield(&b);
+	if (r == 0)
+		r = steps_move(&plan->steps, &b.vm_steps);
+	if (r == 0)
 		r = plan_pm_qos(&b);
+	plan->provision_rt = p->provision_rt;
 	if (r == 0)
 		r = rtvm_changeset_new(ctx, &plan->changes);
 	for (unsigned int i = 0; r == 0 && i < plan->steps.n; i++) {
@@ -1249,6 +1476,7 @@ static int plan_make(struct rtvm_ctx *ctx, const struct rtvm_profile *p,
 					       st->target, st->old, st->new);
 	}
 	journals_free(b.others, b.nr_others);
+	steps_free(&b.vm_steps);
 	rtvm_cpumask_free(b.online);
 	rtvm_cpumask_free(b.rt);
 	rtvm_cpumask_free(b.hk);
@@ -1270,6 +1498,8 @@ RTVM_EXPORT struct rtvm_plan *rtvm_plan_unref(struct rtvm_plan *plan)
 	free(plan->profile);
 	free(plan->rt_list);
 	free(plan->hk_list);
+	free(plan->shield_scope);
+	free(plan->rt_tids);
 	rtvm_unref(plan->ctx);
 	free(plan);
 	return NULL;
@@ -1298,7 +1528,8 @@ static cJSON *step_json(const struct step *st, int index)
 	    (st->old && !cJSON_AddStringToObject(o, "old", st->old)) ||
 	    (st->new && !cJSON_AddStringToObject(o, "new", st->new)) ||
 	    !cJSON_AddBoolToObject(o, "shared", st->shared) ||
-	    !cJSON_AddBoolToObject(o, "lease", st->lease)) {
+	    !cJSON_AddBoolToObject(o, "lease", st->lease) ||
+	    (st->predicted && !cJSON_AddTrueToObject(o, "predicted"))) {
 		cJSON_Delete(o);
 		return NULL;
 	}
@@ -1458,8 +1689,93 @@ static int journal_remove(int dirfd, const char *vm_id)
 	return sync_dir(dirfd);
 }
 
+/* An apply in progress: what its journal holds, in order. */
+struct applier {
+	struct rtvm_ctx *ctx;
+	const struct rtvm_plan *plan;
+	int fd;
+	struct steps done;
+	bool after_pending; /* a library record's change point not passed */
+};
+
+/* Append a step's intent to the journal and make it durable.  Crash
+ * points: 2k + 1 after record k, 2k + 2 once its change is made. */
+static int journal_step(struct applier *a, const struct step *st)
+{
+	unsigned int k = a->done.n;
+	cJSON *o;
+	int r;
+
+	if (a->after_pending) {
+		a->after_pending = false;
+		crash_point(a->ctx, (int)(2 * k));
+	}
+	/* Kept before it is written: a rollback then covers it. */
+	r = steps_add(&a->done, st->kind, st->target, st->old, st->new,
+		      st->shared, st->lease);
+	if (r == 0) {
+		o = step_json(st, (int)k);
+		r = o ? journal_append(a->fd, o) : -ENOMEM;
+		cJSON_Delete(o);
+	}
+	if (r < 0) {
+		err(a->ctx, "journal of %s: %s", a->plan->vm_id, strerror(-r));
+		return r;
+	}
+	crash_point(a->ctx, (int)(2 * k + 1));
+	return 0;
+}
+
+/* The context's intent hook while the library makes changes of its own
+ * (the shield, RT runtime): each record it adds, before the change. */
+static int journal_hook(void *data, enum rtvm_change_kind kind,
+			const char *target, const char *old_value,
+			const char *new_value)
+{
+	struct applier *a = data;
+	struct step st = {
+		.kind = kind,
+		.target = (char *)target,
+		.old = (char *)old_value,
+		.new = (char *)new_value,
+		/* the workqueue masks are host-wide, as the knob's */
+		.shared = kind == RTVM_CHANGE_FILE && is_wq_mask(target),
+	};
+	int r = journal_step(a, &st);
+
+	a->after_pending = r == 0;
+	return r;
+}
+
+/* The shield and the RT vCPUs in it: the library records each change
+ * through the hook before it makes it. */
+static int shield_do(struct applier *a)
+{
+	const struct rtvm_plan *plan = a->plan;
+	struct rtvm_cpumask *rt = NULL, *hk = NULL;
+	int r;
+
+	r = mask_from_list(a->ctx, plan->rt_list, &rt);
+	if (r == 0)
+		r = mask_from_list(a->ctx, plan->hk_list, &hk);
+	if (r == 0)
+		r = rtvm_shield_create(a->ctx, rt, hk, plan->shield_scope,
+				       plan->shield_flags, NULL, NULL);
+	if (r == 0 && plan->nr_rt_tids)
+		r = rtvm_shield_add_threads(a->ctx, plan->shield_scope,
+					    plan->rt_tids, plan->nr_rt_tids,
+					    plan->vcpu_flags, NULL);
+	if (r < 0)
+		err(a->ctx, "apply: shield in %s: %s", plan->shield_scope,
+		    strerror(-r));
+	rtvm_cpumask_free(rt);
+	rtvm_cpumask_free(hk);
+	return r;
+}
+
 /* Make one step's write. */
-static int step_do(struct rtvm_ctx *ctx, const struct step *st)
+static int step_do(struct rtvm_ctx *ctx, const struct rtvm_plan *plan,
+		   const struct step *st)
 {
 	struct rtvm_cpumask *m = NULL;
 	unsigned long long start;
@@ -1490,8 +1806,13 @@ static int step_do(struct rtvm_ctx *ctx, const struct step *st)
 		r = rtvm_thread_target_parse(st->target, &t, &start);
 		if (r == 0)
 			r = rtvm_sched_parse(st->new, &s);
+		/* With RT runtime to provision, its writes are journaled
+		 * through the hook. */
 		if (r == 0)
-			r = rtvm_thread_apply_sched_at(ctx, t, &start, &s, NULL);
+			r = rtvm_thread_set_sched_at(
+				ctx, t, &start, &s,
+				plan->provision_rt ? RTVM_SCHED_PROVISION_RT : 0,
+				NULL);
 		return r;
 	case RTVM_CHANGE_THREAD_AFFINITY:
 		r = rtvm_thread_target_parse(st->target, &t, &start);
@@ -1537,7 +1858,7 @@ static int restore_steps(struct rtvm_ctx *ctx, const struct steps *steps,
 			    st->target);
 			continue;
 		}
-		if (st->old)
+		if (st->old || st->kind == RTVM_CHANGE_CGROUP_CREATE)
 			r = rtvm_changeset_add(cs, st->kind, st->target, st->old,
 					       st->new);
 	}
@@ -1547,58 +1868,97 @@ static int restore_steps(struct rtvm_ctx *ctx, const struct steps *steps,
 	return r;
 }
 
+/* A step as it is made now: thread attributes the shield or an earlier
+ * step changed are journaled with the value they have at this moment. */
+static int step_now(struct rtvm_ctx *ctx, const struct step *st,
+		    struct step *ret)
+{
+	char *cur = NULL;
+
+	*ret = *st;
+	ret->old = NULL;
+	if (!st->lease && (st->kind == RTVM_CHANGE_THREAD_AFFINITY ||
+			   st->kind == RTVM_CHANGE_THREAD_SCHED) &&
+	    current_value(ctx, st->kind, st->target, st->new, &cur) == 0 &&
+	    strcmp(cur, st->old ? st->old : "") != 0) {
+		ret->old = cur;
+		return 1;
+	}
+	free(cur);
+	return 0;
+}
+
 static int apply_locked(struct rtvm_ctx *ctx, int dirfd,
 			const struct rtvm_plan *plan)
 {
+	struct applier a = { .ctx = ctx, .plan = plan };
 	struct journal **others = NULL;
-	unsigned int nr_others = 0, done = 0;
-	int fd, r = 0, r2;
+	unsigned int nr_others = 0;
+	bool shield_done = false;
+	int r = 0, r2;
 
-	fd = journal_create(ctx, dirfd, plan);
-	if (fd < 0)
-		return fd;
+	a.fd = journal_create(ctx, dirfd, plan);
+	if (a.fd < 0)
+		return a.fd;
 	crash_point(ctx, 0);
-	for (unsigned int i = 0; i < plan->steps.n; i++) {
+	ctx->intent_fn = journal_hook;
+	ctx->intent_data = &a;
+	for (unsigned int i = 0; i < plan->steps.n && r == 0; i++) {
 		const struct step *st = &plan->steps.v[i];
-		cJSON *o = step_json(st, (int)i);
+		struct step now;
+		bool fresh;
 
+		if (st->predicted) {
+			if (!shield_done)
+				r = shield_do(&a);
+			shield_done = true;
+			continue;
+		}
+		fresh = step_now(ctx, st, &now) > 0;
+		if (!fresh)
+			now.old = st->old;
 		/* Intent first: the original value is durable before the
 		 * write, so no write is ever unrecorded. */
-		r = o ? journal_append(fd, o) : -ENOMEM;
-		cJSON_Delete(o);
-		if (r < 0) {
-			err(ctx, "journal of %s: %s", plan->vm_id, strerror(-r));
-			break;
+		r = journal_step(&a, &now);
+		if (r == 0) {
+			r = step_do(ctx, plan, st);
+			if (r < 0)
+				err(ctx, "apply %s %s = %s: %s",
+				    kind_name(st->kind), st->target,
+				    st->new ? st->new : "", strerror(-r));
 		}
-		done = i + 1;
-		crash_point(ctx, (int)(2 * i + 1));
-		r = step_do(ctx, st);
-		if (r < 0) {
-			err(ctx, "apply %s %s = %s: %s", kind_name(st->kind),
-			    st->target, st->new ? st->new : "", strerror(-r));
-			break;
-		}
-		crash_point(ctx, (int)(2 * i + 2));
+		if (fresh)
+			free(now.old);
+		if (r == 0 && !a.after_pending)
+			crash_point(ctx, (int)(2 * a.done.n));
 	}
+	if (r == 0 && a.after_pending) {
+		a.after_pending = false;
+		crash_point(ctx, (int)(2 * a.done.n));
+	}
+	ctx->intent_fn = NULL;
+	ctx->intent_data = NULL;
 	if (r == 0) {
 		cJSON *o = cJSON_CreateObject();
 
 		r = o && cJSON_AddTrueToObject(o, "complete") ?
-			    journal_append(fd, o) : -ENOMEM;
+			    journal_append(a.fd, o) : -ENOMEM;
 		cJSON_Delete(o);
 		if (r == 0) {
-			close(fd);
+			close(a.fd);
+			steps_free(&a.done);
 			return 0;
 		}
 	}
-	close(fd);
-	/* Roll back what was done, the failing step included (it may have
-	 * half happened). */
+	close(a.fd);
+	/* Roll back what the journal holds, the failing step included (it
+	 * may have half happened). */
 	r2 = journals_load(ctx, dirfd, &others, &nr_others);
 	if (r2 == 0)
-		r2 = restore_steps(ctx, &plan->steps, done, others, nr_others,
+		r2 = restore_steps(ctx, &a.done, a.done.n, others, nr_others,
 				   plan->vm_id);
 	journals_free(others, nr_others);
+	steps_free(&a.done);
 	if (r2 == 0)
 		r2 = journal_remove(dirfd, plan->vm_id);
 	if (r2 < 0)
@@ -1683,34 +2043,83 @@ RTVM_EXPORT int rtvm_tune_revert(struct rtvm_ctx *ctx, const char *vm_id,
 
 /* ---- status ------------------------------------------------------------- */
 
+static const struct steps *sort_steps;
+
+/* By kind and target, newest last. */
+static int cmp_step_index(const void *a, const void *b)
+{
+	const struct step *x = &sort_steps->v[*(const unsigned int *)a];
+	const struct step *y = &sort_steps->v[*(const unsigned int *)b];
+	int c = (int)x->kind - (int)y->kind;
+
+	if (!c)
+		c = strcmp(x->target, y->target);
+	if (!c)
+		c = *(const unsigned int *)a < *(const unsigned int *)b ? -1 : 1;
+	return c;
+}
+
+/* Which steps hold a target's last value: a thread the shield moved and
+ * then put into the RT cgroup has two records, and only the newer one
+ * says what it should have now. */
+static int newest_steps(const struct steps *s, bool **ret)
+{
+	unsigned int *idx = malloc((s->n ? s->n : 1) * sizeof(*idx));
+	bool *last = calloc(s->n ? s->n : 1, sizeof(*last));
+
+	if (!idx || !last) {
+		free(idx);
+		free(last);
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < s->n; i++)
+		idx[i] = i;
+	sort_steps = s;
+	qsort(idx, s->n, sizeof(*idx), cmp_step_index);
+	sort_steps = NULL;
+	for (unsigned int i = 0; i < s->n; i++) {
+		const struct step *a = &s->v[idx[i]], *b;
+
+		b = i + 1 < s->n ? &s->v[idx[i + 1]] : NULL;
+		last[idx[i]] = !b || a->kind != b->kind ||
+			       strcmp(a->target, b->target) != 0;
+	}
+	free(idx);
+	*ret = last;
+	return 0;
+}
+
 static int status_vm(struct rtvm_ctx *ctx, const struct journal *j,
 		     cJSON *arr)
 {
 	cJSON *o = cJSON_CreateObject(), *drift;
+	bool *last = NULL;
+	int r = -ENOMEM;
 
 	if (!o)
 		return -ENOMEM;
 	cJSON_AddItemToArray(arr, o);
-	if (!cJSON_AddStringToObject(o, "vm", j->vm_id) ||
+	if (newest_steps(&j->steps, &last) < 0 ||
+	    !cJSON_AddStringToObject(o, "vm", j->vm_id) ||
 	    !(j->profile ? cJSON_AddStringToObject(o, "profile", j->profile) :
 			   cJSON_AddNullToObject(o, "profile")) ||
 	    !cJSON_AddStringToObject(o, "rt_cpus", j->rt_cpus) ||
 	    !cJSON_AddBoolToObject(o, "complete", j->complete) ||
 	    !cJSON_AddNumberToObject(o, "steps", j->steps.n) ||
 	    !(drift = cJSON_AddArrayToObject(o, "drift")))
-		return -ENOMEM;
+		goto out;
 	for (unsigned int i = 0; i < j->steps.n; i++) {
 		const struct step *st = &j->steps.v[i];
 		char *now = NULL;
 		cJSON *d;
-		int r;
+		int e;
 
-		if (!st->new)
+		if (!st->new || !last[i])
 			continue;
-		r = current_value(ctx, st->kind, st->target, &now);
-		if (r == -ESRCH || r == -ENOENT) /* gone: nothing to keep */
+		e = current_value(ctx, st->kind, st->target, st->new, &now);
+		if (e == -ESRCH || e == -ENOENT) /* gone: nothing to keep */
 			continue;
-		if (r == 0 && strcmp(now, st->new) == 0) {
+		if (e == 0 && strcmp(now, st->new) == 0) {
 			free(now);
 			continue;
 		}
@@ -1719,15 +2128,18 @@ static int status_vm(struct rtvm_ctx *ctx, const struct journal *j,
 		    !cJSON_AddStringToObject(d, "target", st->target) ||
 		    !cJSON_AddStringToObject(d, "applied", st->new) ||
 		    !(now ? cJSON_AddStringToObject(d, "now", now) :
-			    cJSON_AddStringToObject(d, "error", strerror(-r)))) {
+			    cJSON_AddStringToObject(d, "error", strerror(-e)))) {
 			cJSON_Delete(d);
 			free(now);
-			return -ENOMEM;
+			goto out;
 		}
 		cJSON_AddItemToArray(drift, d);
 		free(now);
 	}
-	return 0;
+	r = 0;
+out:
+	free(last);
+	return r;
 }
 
 RTVM_EXPORT int rtvm_tune_status(struct rtvm_ctx *ctx, const char *vm_id,

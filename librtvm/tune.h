@@ -72,6 +72,10 @@ struct rtvm_profile {
 	bool wq_set;
 	enum prof_cpus wq_cpus; /* HOUSEKEEPING or LIST */
 	char *wq_list;
+	bool provision_rt; /* give cpu cgroups RT runtime (RT_GROUP_SCHED) */
+	bool shield;
+	char *shield_scope; /* NULL: "/" */
+	bool shield_per_vcpu, shield_kthreads;
 };
 
 /* The scheduling attributes of kthread profile @profile for the kernel

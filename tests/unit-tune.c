@@ -174,10 +174,11 @@ static int snap_cmp(const void *a, const void *b)
 static struct snap *snapshot(struct rtvm_ctx *ctx)
 {
 	/* Every tree a profile may write to: all of /proc (threads, IRQs,
-	 * sysctls), the kernel's mm knobs, the workqueue mask and the CPUs'
-	 * PM QoS files. */
+	 * sysctls, cgroup memberships), the kernel's mm knobs, the workqueue
+	 * masks, the cgroups (shield, RT runtime) and the CPUs' PM QoS
+	 * files. */
 	static const char *const trees[] = {
-		"proc", "sys/kernel", "sys/devices/virtual",
+		"proc", "sys/kernel", "sys/devices/virtual", "sys/fs/cgroup",
 	};
 	struct snap *s = calloc(1, sizeof(*s));
 	char path[1024];
@@ -487,10 +488,13 @@ static bool apply_in_child(const char *root, struct rtvm_profile *p,
  * Kill an apply at crash points of a full apply on @fixture (every
  * @stride-th one and the first and last few), revert after each, and
  * compare the touched trees with the snapshot taken before: no
- * difference, ever.
+ * difference, ever.  @extra adds to the profile; with a shield, whose
+ * records the library journals as it makes them (the plan predicts
+ * them), the sweep goes on until an apply finishes.
  */
 static void crash_sweep(const char *fixture, const char *rt,
-			unsigned int stride, unsigned int min_steps)
+			const char *extra, unsigned int stride,
+			unsigned int min_steps)
 {
 	struct rtvm_ctx *ctx = tu_ctx(fixture);
 	struct rtvm_profile *p;
@@ -506,7 +510,7 @@ static void crash_sweep(const char *fixture, const char *rt,
 	add_knobs(ctx, "madvise\n");
 	if (access(tu_fixture_path(ctx, "proc/interrupts"), F_OK) != 0)
 		add_interrupts(ctx);
-	p = profile(ctx, rt, NULL);
+	p = profile(ctx, rt, extra);
 	vm = vm_of(ctx, VM_A);
 	before = snapshot(ctx);
 	ck_assert_msg(rtvm_tune_plan(ctx, p, vm, &plan) == 0, "%s", log_last);
@@ -520,20 +524,26 @@ static void crash_sweep(const char *fixture, const char *rt,
 		  kinds[RTVM_CHANGE_IRQ_AFFINITY] &&
 		  kinds[RTVM_CHANGE_THREAD_SCHED] &&
 		  kinds[RTVM_CHANGE_THREAD_AFFINITY]);
+	if (extra)
+		ck_assert(kinds[RTVM_CHANGE_CGROUP_CREATE] &&
+			  kinds[RTVM_CHANGE_CGROUP_ATTACH]);
 	/* Points 0 (journal made) .. 2n (last change made, not marked
 	 * complete), and 2n + 1: no crash at all. */
-	for (unsigned int point = 0; point <= 2 * n + 1; point++) {
+	for (unsigned int point = 0;; point++) {
 		struct snap *after;
 		bool crashed;
 		int r;
 
-		if (point > 3 && point + 2 < 2 * n && point % stride)
+		if (!extra && point > 2 * n + 1)
+			break;
+		if (point > 3 && (extra || point + 2 < 2 * n) && point % stride)
 			continue;
 		tried++;
 		crashed = apply_in_child(root, p, VM_A, (int)point);
-		ck_assert_msg(crashed == (point <= 2 * n),
-			      "point %u of %u: crashed %d", point, 2 * n + 1,
-			      crashed);
+		if (!extra)
+			ck_assert_msg(crashed == (point <= 2 * n),
+				      "point %u of %u: crashed %d", point,
+				      2 * n + 1, crashed);
 		killed += crashed;
 		r = rtvm_tune_revert(ctx, "pid-4242", 0);
 		ck_assert_msg(r == 0, "point %u: revert %d (%s)", point, r,
@@ -544,9 +554,11 @@ static void crash_sweep(const char *fixture, const char *rt,
 			      point, 2 * n + 1);
 		snap_free(after);
 		ck_assert(!journal_exists(ctx, "pid-4242"));
+		if (!crashed)
+			break;
 	}
 	ck_assert_uint_eq(killed, tried - 1);
-	if (stride == 1)
+	if (stride == 1 && !extra)
 		ck_assert_uint_eq(killed, 2 * n + 1);
 	snap_free(before);
 	rtvm_vm_unref(vm);
@@ -558,14 +570,23 @@ static void crash_sweep(const char *fixture, const char *rt,
  * threads of the non-isolated CPU 16, the VM's threads, host knobs). */
 START_TEST(test_crash_at_every_point)
 {
-	crash_sweep("host64", "4,16", under_valgrind() ? 7 : 1, 15);
+	crash_sweep("host64", "4,16", NULL, under_valgrind() ? 7 : 1, 15);
 }
 END_TEST
 
 /* irqhost: ~70 IRQ moves on top; every 5th point (valgrind: 41st). */
 START_TEST(test_crash_irqhost)
 {
-	crash_sweep("irqhost", "2-3", under_valgrind() ? 41 : 5, 60);
+	crash_sweep("irqhost", "2-3", NULL, under_valgrind() ? 41 : 5, 60);
+}
+END_TEST
+
+/* A shield on top (host64's tasks move to housekeeping, the RT vCPUs
+ * into the RT cpuset): every point (valgrind: every 29th). */
+START_TEST(test_crash_shield)
+{
+	crash_sweep("host64", "4-5", ", \"shield\": {}",
+		    under_valgrind() ? 29 : 1, 15);
 }
 END_TEST
 
@@ -737,6 +758,152 @@ START_TEST(test_state_dir)
 }
 END_TEST
 
+#define CS "sys/fs/cgroup/cpuset"
+#define CPUCG "sys/fs/cgroup/cpu,cpuacct"
+#define SHIELD ", \"shield\": {}"
+
+/* Whether thread @tid is in the tasks file of cgroup dir @rel. */
+static bool in_tasks(struct rtvm_ctx *ctx, const char *rel, int tid)
+{
+	char path[256], *text, *save = NULL;
+	bool found = false;
+
+	snprintf(path, sizeof(path), "%s/tasks", rel);
+	text = tu_read(ctx, path);
+	for (char *t = strtok_r(text, "\n", &save); t && !found;
+	     t = strtok_r(NULL, "\n", &save))
+		found = atoi(t) == tid;
+	free(text);
+	return found;
+}
+
+/* A profile's shield: planned (predicted from its dry run), made with
+ * the RT vCPUs in it, shown by status, reverted to the byte. */
+START_TEST(test_shield)
+{
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_profile *p = profile(ctx, "4-5", SHIELD), *pb;
+	struct rtvm_vm *vm = vm_of(ctx, VM_A), *b;
+	struct snap *before, *after;
+	const struct rtvm_change *c;
+	struct rtvm_plan *plan;
+	bool create = false, vcpu_in = false;
+	char *json, *s;
+
+	add_vm_b(ctx);
+	b = vm_of(ctx, VM_B);
+	before = snapshot(ctx);
+	ck_assert_msg(rtvm_tune_plan(ctx, p, vm, &plan) == 0, "%s", log_last);
+	rtvm_changeset_foreach(c, rtvm_plan_get_changes(plan)) {
+		const char *t = rtvm_change_get_target(c);
+		const char *n = rtvm_change_get_new_value(c);
+
+		if (rtvm_change_get_kind(c) == RTVM_CHANGE_CGROUP_CREATE &&
+		    strcmp(t, "cpuset:/rtvm-rt") == 0)
+			create = true;
+		if (rtvm_change_get_kind(c) == RTVM_CHANGE_CGROUP_ATTACH &&
+		    strncmp(t, "4242/4250@", 10) == 0)
+			vcpu_in = n && strcmp(n, "cpuset:/rtvm-rt") == 0;
+	}
+	ck_assert(create && vcpu_in);
+	ck_assert_int_eq(rtvm_plan_to_json(plan, &json), 0);
+	ck_assert(strstr(json, "\"predicted\":\ttrue") ||
+		  strstr(json, "\"predicted\": true"));
+	free(json);
+	rtvm_plan_unref(plan);
+	after = snapshot(ctx);
+	ck_assert_int_eq(snap_diff(before, after, "shield plan"), 0);
+	snap_free(after);
+
+	ck_assert_msg(rtvm_tune_apply(ctx, p, vm, 0, NULL) == 0, "%s", log_last);
+	s = tu_read(ctx, CS "/rtvm-rt/cpuset.cpus");
+	ck_assert_str_eq(rtvm_strip(s), "4-5");
+	free(s);
+	ck_assert(in_tasks(ctx, CS "/rtvm-rt", 4250));
+	ck_assert(in_tasks(ctx, CS "/rtvm-rt", 4251));
+	ck_assert(!in_tasks(ctx, CS "/rtvm-rt", 4242));
+	ck_assert_int_eq(rtvm_tune_status(ctx, "pid-4242", &json), 0);
+	ck_assert_msg(strstr(json, "\"drift\":\t[]") ||
+			      strstr(json, "\"drift\": []"),
+		      "%.600s", json);
+	free(json);
+	/* One shield at a time: another VM's profile with one is refused,
+	 * naming the holder. */
+	pb = profile(ctx, "6-7", SHIELD);
+	ck_assert_int_eq(rtvm_tune_plan(ctx, pb, b, &plan), -EBUSY);
+	ck_assert_msg(strstr(log_last, "pid-4242"), "%s", log_last);
+	ck_assert_int_eq(rtvm_tune_revert(ctx, "pid-4242", 0), 0);
+	after = snapshot(ctx);
+	ck_assert_int_eq(snap_diff(before, after, "shield revert"), 0);
+	ck_assert_int_ne(access(tu_fixture_path(ctx, CS "/rtvm-rt"), F_OK), 0);
+	snap_free(before);
+	snap_free(after);
+	rtvm_vm_unref(vm);
+	rtvm_vm_unref(b);
+	rtvm_profile_unref(p);
+	rtvm_profile_unref(pb);
+	rtvm_unref(ctx);
+}
+END_TEST
+
+/* RT group scheduling refuses FIFO in a cpu cgroup without RT runtime:
+ * with provision_rt_runtime the apply gives the cgroups runtime, each
+ * write journaled before it is made, and revert takes it back. */
+START_TEST(test_provision_rt_runtime)
+{
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_profile *p = profile(ctx, "2-3", NULL), *pp;
+	struct rtvm_vm *vm = vm_of(ctx, VM_A);
+	struct snap *before, *after;
+	char path[1024], *s, *json;
+	int r;
+
+	tu_write(ctx, CPUCG "/cpu.rt_runtime_us", "950000\n");
+	tu_write(ctx, CPUCG "/cpu.rt_period_us", "1000000\n");
+	tu_write(ctx, CPUCG "/machine/cpu.rt_runtime_us", "0\n");
+	tu_write(ctx, CPUCG "/machine/vm1/cpu.rt_runtime_us", "0\n");
+	tu_write(ctx, "proc/4242/task/4250/cgroup",
+		 "13:cpuset:/\n12:cpu,cpuacct:/machine/vm1\n0::/machine/vm1\n");
+	before = snapshot(ctx);
+	/* Without it: the kernel's refusal, rolled back. */
+	ck_assert_int_eq(rtvm_ctx_add_fault(ctx, RTVM_OP_SCHED_SET, "4242/4250",
+					    1, 1, EPERM), 0);
+	ck_assert_int_eq(rtvm_tune_apply(ctx, p, vm, 0, NULL), -EPERM);
+	ck_assert_msg(strstr(log_last, "4242/4250"), "%s", log_last);
+	after = snapshot(ctx);
+	ck_assert_int_eq(snap_diff(before, after, "no provisioning"), 0);
+	snap_free(after);
+
+	pp = profile(ctx, "2-3", ", \"provision_rt_runtime\": true");
+	rtvm_ctx_clear_faults(ctx);
+	ck_assert_int_eq(rtvm_ctx_add_fault(ctx, RTVM_OP_SCHED_SET, "4242/4250",
+					    1, 1, EPERM), 0);
+	r = rtvm_tune_apply(ctx, pp, vm, 0, NULL);
+	ck_assert_msg(r == 0, "%d: %s", r, log_last);
+	s = tu_read(ctx, CPUCG "/machine/vm1/cpu.rt_runtime_us");
+	ck_assert_str_eq(rtvm_strip(s), "10000");
+	free(s);
+	snprintf(path, sizeof(path), "run/rtvm/pid-4242.journal");
+	s = tu_read(ctx, path);
+	ck_assert_msg(strstr(s, "machine/vm1/cpu.rt_runtime_us"), "%s", s);
+	free(s);
+	ck_assert_int_eq(rtvm_tune_status(ctx, "pid-4242", &json), 0);
+	ck_assert_msg(strstr(json, "\"drift\":\t[]") ||
+			      strstr(json, "\"drift\": []"),
+		      "%.600s", json);
+	free(json);
+	ck_assert_int_eq(rtvm_tune_revert(ctx, "pid-4242", 0), 0);
+	after = snapshot(ctx);
+	ck_assert_int_eq(snap_diff(before, after, "provisioning revert"), 0);
+	snap_free(before);
+	snap_free(after);
+	rtvm_vm_unref(vm);
+	rtvm_profile_unref(p);
+	rtvm_profile_unref(pp);
+	rtvm_unref(ctx);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("tune");
@@ -753,6 +920,9 @@ int main(void)
 	tcase_add_test(tc, test_unfinished_blocks_others);
 	tcase_add_test(tc, test_lock_serializes);
 	tcase_add_test(tc, test_state_dir);
+	tcase_add_test(tc, test_shield);
+	tcase_add_test(tc, test_crash_shield);
+	tcase_add_test(tc, test_provision_rt_runtime);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
