@@ -810,29 +810,45 @@ static int restore_one(struct rtvm_ctx *ctx, struct seen *seen,
 RTVM_EXPORT int rtvm_changeset_restore(struct rtvm_changeset *cs,
 				       unsigned int flags)
 {
-	struct rtvm_change **list;
+	struct rtvm_change **list, **again;
 	struct seen seen;
-	unsigned int n = 0;
+	unsigned int n = 0, failed = 0;
 	int first = 0;
 
 	if (!cs || flags)
 		return -EINVAL;
 	if (!cs->count)
 		return 0;
-	/* Newest first: later changes may depend on earlier ones. */
-	list = malloc(cs->count * sizeof(*list));
+	/* Newest first: later changes may depend on earlier ones.  The
+	 * list's second half keeps the records that failed. */
+	list = malloc(2 * cs->count * sizeof(*list));
 	if (!list || seen_init(&seen, cs->count) < 0) {
 		free(list);
 		return -ENOMEM;
 	}
 	for (struct rtvm_change *c = cs->head; c; c = c->next)
 		list[n++] = c;
+	/* A record may fail until older ones are restored (a pin that the
+	 * thread's cpuset allows only once it is back in its cgroup): the
+	 * failed ones are tried again after the pass, newest first still. */
+	again = list + n;
 	while (n-- > 0) {
 		int r = restore_one(cs->ctx, &seen, list[n]);
 
 		if (r < 0) {
-			err(cs->ctx, "restore %s %s: %s",
+			dbg(cs->ctx, "restore %s %s: %s; tried again after "
+				     "the others",
 			    kind_names[list[n]->kind], list[n]->target,
+			    strerror(-r));
+			again[failed++] = list[n];
+		}
+	}
+	for (unsigned int i = 0; i < failed; i++) {
+		int r = restore_one(cs->ctx, &seen, again[i]);
+
+		if (r < 0) {
+			err(cs->ctx, "restore %s %s: %s",
+			    kind_names[again[i]->kind], again[i]->target,
 			    strerror(-r));
 			if (!first)
 				first = r;

@@ -1868,26 +1868,6 @@ static int restore_steps(struct rtvm_ctx *ctx, const struct steps *steps,
 	return r;
 }
 
-/* A step as it is made now: thread attributes the shield or an earlier
- * step changed are journaled with the value they have at this moment. */
-static int step_now(struct rtvm_ctx *ctx, const struct step *st,
-		    struct step *ret)
-{
-	char *cur = NULL;
-
-	*ret = *st;
-	ret->old = NULL;
-	if (!st->lease && (st->kind == RTVM_CHANGE_THREAD_AFFINITY ||
-			   st->kind == RTVM_CHANGE_THREAD_SCHED) &&
-	    current_value(ctx, st->kind, st->target, st->new, &cur) == 0 &&
-	    strcmp(cur, st->old ? st->old : "") != 0) {
-		ret->old = cur;
-		return 1;
-	}
-	free(cur);
-	return 0;
-}
-
 static int apply_locked(struct rtvm_ctx *ctx, int dirfd,
 			const struct rtvm_plan *plan)
 {
@@ -1905,8 +1885,6 @@ static int apply_locked(struct rtvm_ctx *ctx, int dirfd,
 	ctx->intent_data = &a;
 	for (unsigned int i = 0; i < plan->steps.n && r == 0; i++) {
 		const struct step *st = &plan->steps.v[i];
-		struct step now;
-		bool fresh;
 
 		if (st->predicted) {
 			if (!shield_done)
@@ -1914,12 +1892,9 @@ static int apply_locked(struct rtvm_ctx *ctx, int dirfd,
 			shield_done = true;
 			continue;
 		}
-		fresh = step_now(ctx, st, &now) > 0;
-		if (!fresh)
-			now.old = st->old;
 		/* Intent first: the original value is durable before the
 		 * write, so no write is ever unrecorded. */
-		r = journal_step(&a, &now);
+		r = journal_step(&a, st);
 		if (r == 0) {
 			r = step_do(ctx, plan, st);
 			if (r < 0)
@@ -1927,8 +1902,6 @@ static int apply_locked(struct rtvm_ctx *ctx, int dirfd,
 				    kind_name(st->kind), st->target,
 				    st->new ? st->new : "", strerror(-r));
 		}
-		if (fresh)
-			free(now.old);
 		if (r == 0 && !a.after_pending)
 			crash_point(ctx, (int)(2 * a.done.n));
 	}

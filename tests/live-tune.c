@@ -6,12 +6,21 @@
  * after each kill, a revert from the journal must give every thread of the
  * VM its original policy, priority, nice value and affinity back.
  *
+ * A second case adds a shield and RT runtime: the fake VM lives in a
+ * cpuset and a cpu cgroup the test makes (its cpu cgroup has no RT
+ * runtime, as a new cgroup under CONFIG_RT_GROUP_SCHED), the profile
+ * shields CPU 1 in that cpuset and provisions RT runtime for FIFO; after
+ * every kill, the threads' cgroups, the cgroups made and the runtime must
+ * be as before too.
+ *
  * Safe on a shared machine:
  *  - the test runs itself again in a private PID namespace (unshare --pid
  *    --fork --mount-proc): the only processes it can see are its own;
- *  - the profile touches only the fake VM's threads (pins, FIFO, nice):
- *    no sysctl, IRQ, kernel thread, cgroup or PM QoS, nothing global;
- *  - the journal lives in a directory of the test's own, removed at exit.
+ *  - the profile touches only the fake VM's threads (pins, FIFO, nice) and
+ *    cgroups the test made: no sysctl, IRQ, kernel thread or PM QoS,
+ *    nothing global;
+ *  - the journal lives in a directory of the test's own, removed at exit,
+ *    and so are the test's cgroups, whatever happens.
  */
 #include "config.h"
 
@@ -25,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,6 +42,11 @@
 #include "testutil.h"
 
 #define NR_VCPUS 2
+#define CPUSET "/sys/fs/cgroup/cpuset"
+#define CPU_V1 "/sys/fs/cgroup/cpu"
+
+/* The shield case's cgroups: "/rtvm-tune-test-PID" in both hierarchies. */
+static char cg_name[64];
 
 static const char profile_json[] =
 	"{\"version\": 1, \"name\": \"live\", \"rt_cpus\": \"1\","
@@ -119,6 +134,15 @@ static char *thread_state(pid_t pid)
 				fprintf(mem, "%s: %s", de->d_name, line);
 		if (f)
 			fclose(f);
+		/* its cgroups (the shield moves threads) */
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/cgroup", pid,
+			 de->d_name);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f))
+			if (strstr(line, "cpuset") || strstr(line, ":cpu"))
+				fprintf(mem, "%s: %s", de->d_name, line);
+		if (f)
+			fclose(f);
 	}
 	if (d)
 		closedir(d);
@@ -135,20 +159,83 @@ static char *thread_state(pid_t pid)
 		}                                                         \
 	} while (0)
 
-static int inner(void)
+static int write_file(const char *path, const char *value)
+{
+	FILE *f = fopen(path, "w");
+	int r;
+
+	if (!f)
+		return -errno;
+	r = fputs(value, f) < 0 ? -EIO : 0;
+	if (fclose(f) != 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
+/* The shield case's cgroups as they are: the cpusets below the test's
+ * (the shield's), the scope's load balancing, the cpu cgroup's runtime. */
+static char *cgroup_state(void)
+{
+	char cmd[512], *out = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&out, &len), *p;
+	char line[512];
+
+	snprintf(cmd, sizeof(cmd),
+		 "cd " CPUSET "/%s && find . -type d | sort && "
+		 "cat cpuset.sched_load_balance cpuset.cpus && "
+		 "cat " CPU_V1 "/%s/cpu.rt_runtime_us 2>/dev/null",
+		 cg_name, cg_name);
+	p = popen(cmd, "r");
+	while (p && fgets(line, sizeof(line), p))
+		fputs(line, mem);
+	if (p)
+		pclose(p);
+	fclose(mem);
+	return out;
+}
+
+/* Everything a revert must give back. */
+static char *state_of(pid_t pid, bool shield)
+{
+	char *t = thread_state(pid), *c = shield ? cgroup_state() : NULL, *all;
+
+	if (asprintf(&all, "%s%s", t, c ? c : "") < 0)
+		all = NULL;
+	free(t);
+	free(c);
+	return all;
+}
+
+static int inner(bool shield)
 {
 	char state[] = "/tmp/rtvm-live-tune.XXXXXX", id[32] = "", *before = NULL,
-	     *after = NULL, *applied = NULL;
+	     *after = NULL, *applied = NULL, path[256], json[1024];
 	struct rtvm_profile *p = NULL;
 	struct rtvm_plan *plan = NULL;
 	struct rtvm_ctx *ctx = NULL;
 	struct rtvm_vm *vm = NULL;
-	unsigned int n = 0, point;
+	unsigned int n = 0, point, killed = 0;
 	int ret = 1, r;
 	pid_t pid;
 
 	if (rtvm_new(&ctx) < 0)
 		return 1;
+	if (shield) {
+		/* Into the test's cgroups before the VM is spawned: all
+		 * that the shield moves is the namespace's. */
+		snprintf(path, sizeof(path), CPUSET "/%s/cgroup.procs", cg_name);
+		r = write_file(path, "0");
+		snprintf(path, sizeof(path), CPU_V1 "/%s/cgroup.procs", cg_name);
+		if (r == 0 && access(path, F_OK) == 0)
+			r = write_file(path, "0");
+		if (r < 0) {
+			printf("FAIL: cannot join the test's cgroups: %s\n",
+			       strerror(-r));
+			rtvm_unref(ctx);
+			return 1;
+		}
+	}
 	pid = start_vm();
 	if (pid < 0) {
 		rtvm_unref(ctx);
@@ -165,33 +252,64 @@ static int inner(void)
 	CHECK(vm && rtvm_vm_get_nr_vcpus(vm) == NR_VCPUS, "no fake VM");
 	CHECK(mkdtemp(state), "mkdtemp: %s", strerror(errno));
 	CHECK(rtvm_set_state_dir(ctx, state) == 0, "state dir");
-	CHECK(rtvm_profile_new_from_json(ctx, profile_json, &p) == 0, "profile");
+	if (shield)
+		/* The profile of the first case, shielded, with RT runtime. */
+		snprintf(json, sizeof(json),
+			 "%.*s, \"shield\": {\"scope\": \"/%s\"},"
+			 " \"provision_rt_runtime\": true}",
+			 (int)strlen(profile_json) - 1, profile_json, cg_name);
+	else
+		snprintf(json, sizeof(json), "%s", profile_json);
+	CHECK(rtvm_profile_new_from_json(ctx, json, &p) == 0, "profile %s", json);
 	snprintf(id, sizeof(id), "pid-%d", pid);
-	before = thread_state(pid);
+	before = state_of(pid, shield);
 
 	/* A full apply first: the profile takes effect (or the kernel
 	 * refuses FIFO here: no RT runtime for this cgroup, a skip). */
 	r = rtvm_tune_apply(ctx, p, vm, 0, &plan);
-	if (r == -EPERM) {
+	if (r == -EPERM && !shield) {
 		printf("SKIP: FIFO refused (no RT runtime in this cpu cgroup)\n");
 		ret = EXIT_SKIP;
 		goto out;
 	}
 	CHECK(r == 0, "apply: %s", strerror(-r));
 	n = rtvm_changeset_get_count(rtvm_plan_get_changes(plan));
-	applied = thread_state(pid);
+	applied = state_of(pid, shield);
 	CHECK(strstr(applied, "rt 2 policy 1"), "no FIFO 2 thread:\n%s", applied);
 	CHECK(strstr(applied, "nice 4 rt 0 policy 0"), "no nice 4 emulator:\n%s",
 	      applied);
+	if (shield) {
+		FILE *f;
+		long runtime = -1;
+
+		snprintf(path, sizeof(path), "cpuset:/%s/rtvm-rt\n", cg_name);
+		CHECK(strstr(applied, path), "no thread in the RT cpuset:\n%s",
+		      applied);
+		/* RT group scheduling: the cgroup got runtime for FIFO. */
+		snprintf(path, sizeof(path), CPU_V1 "/%s/cpu.rt_runtime_us",
+			 cg_name);
+		f = fopen(path, "r");
+		if (f) {
+			if (fscanf(f, "%ld", &runtime) != 1)
+				runtime = -1;
+			fclose(f);
+			CHECK(runtime > 0, "%s: %ld after apply", path, runtime);
+			CHECK(strstr(before, "\n0\n"), "runtime before:\n%s",
+			      before);
+		}
+	}
 	CHECK(rtvm_tune_revert(ctx, id, 0) == 0, "revert");
-	after = thread_state(pid);
+	after = state_of(pid, shield);
 	CHECK(strcmp(before, after) == 0, "after revert:\n%s\nbefore:\n%s", after,
 	      before);
 	free(after);
 	after = NULL;
 	CHECK(n >= 6, "only %u steps", n);
 
-	for (point = 0; point <= 2 * n; point++) {
+	/* Every point of an apply, to its end: without a shield the plan
+	 * counts them (2n + 1); the shield's records are counted as they
+	 * are made, so that sweep goes on until an apply finishes. */
+	for (point = 0; shield ? point < 8 * n + 100 : point <= 2 * n; point++) {
 		int status;
 		pid_t c;
 
@@ -206,19 +324,25 @@ static int inner(void)
 			_exit(rtvm_tune_apply(ctx, p, v, 0, NULL) == 0 ? 0 : 4);
 		}
 		CHECK(c > 0 && waitpid(c, &status, 0) == c, "fork");
-		CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+		CHECK((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) ||
+			      (shield && WIFEXITED(status) &&
+			       WEXITSTATUS(status) == 0),
 		      "point %u: not killed (status %#x)", point, status);
 		r = rtvm_tune_revert(ctx, id, 0);
 		CHECK(r == 0, "point %u: revert: %s", point, strerror(-r));
-		after = thread_state(pid);
+		after = state_of(pid, shield);
 		CHECK(strcmp(before, after) == 0,
 		      "point %u: after revert:\n%s\nbefore:\n%s", point, after,
 		      before);
 		free(after);
 		after = NULL;
+		if (WIFEXITED(status))
+			break; /* the apply finished: no point left */
+		killed++;
 	}
-	printf("ok: %u steps, killed at each of %u points, reverted exactly\n",
-	       n, 2 * n + 1);
+	CHECK(!shield || point < 8 * n + 100, "the apply never finished");
+	printf("ok: %u steps planned, killed at each of %u points, reverted exactly\n",
+	       n, killed);
 	ret = 0;
 out:
 	if (ctx)
@@ -226,10 +350,10 @@ out:
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	{
-		char path[64];
+		char lock[64];
 
-		snprintf(path, sizeof(path), "%s/lock", state);
-		unlink(path);
+		snprintf(lock, sizeof(lock), "%s/lock", state);
+		unlink(lock);
 		rmdir(state);
 	}
 	free(before);
@@ -240,6 +364,79 @@ out:
 	rtvm_vm_unref(vm);
 	rtvm_unref(ctx);
 	return ret;
+}
+
+/* ---- outside: the shield case's cgroups ----------------------------- */
+
+static bool cgroups_made;
+
+static void remove_cgroups(void)
+{
+	char cmd[600];
+
+	if (!cgroups_made)
+		return;
+	/* Deepest first; the dead namespace's tasks may take a moment. */
+	for (int i = 0; i < 100; i++) {
+		snprintf(cmd, sizeof(cmd),
+			 "find " CPUSET "/%s -depth -type d -exec rmdir {} + "
+			 "2>/dev/null; rmdir " CPU_V1 "/%s 2>/dev/null",
+			 cg_name, cg_name);
+		if (system(cmd) < 0)
+			break;
+		snprintf(cmd, sizeof(cmd), CPUSET "/%s", cg_name);
+		if (access(cmd, F_OK) != 0) {
+			snprintf(cmd, sizeof(cmd), CPU_V1 "/%s", cg_name);
+			if (access(cmd, F_OK) != 0) {
+				cgroups_made = false;
+				return;
+			}
+		}
+		usleep(50000);
+	}
+	fprintf(stderr, "cannot remove the cgroups %s\n", cg_name);
+}
+
+static void on_signal(int sig)
+{
+	remove_cgroups();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* The test's cpuset (CPUs 0-1, the root's mems) and cpu cgroup. */
+static const char *make_cgroups(void)
+{
+	char path[256], mems[64] = "";
+	FILE *f;
+
+	if (access(CPUSET "/cpuset.cpus", F_OK) != 0)
+		return "no cgroup v1 cpuset hierarchy at " CPUSET;
+	f = fopen(CPUSET "/cpuset.mems", "r");
+	if (!f || !fgets(mems, sizeof(mems), f)) {
+		if (f)
+			fclose(f);
+		return "cannot read the root cpuset's mems";
+	}
+	fclose(f);
+	snprintf(cg_name, sizeof(cg_name), "rtvm-tune-test-%d", getpid());
+	snprintf(path, sizeof(path), CPUSET "/%s", cg_name);
+	if (mkdir(path, 0755) < 0)
+		return "cannot make a cpuset";
+	cgroups_made = true;
+	atexit(remove_cgroups);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	snprintf(path, sizeof(path), CPUSET "/%s/cpuset.cpus", cg_name);
+	if (write_file(path, "0-1") < 0)
+		return "cannot give the test's cpuset CPUs 0-1";
+	snprintf(path, sizeof(path), CPUSET "/%s/cpuset.mems", cg_name);
+	if (write_file(path, mems) < 0)
+		return "cannot give the test's cpuset mems";
+	snprintf(path, sizeof(path), CPU_V1 "/%s", cg_name);
+	if (access(CPU_V1, F_OK) == 0 && mkdir(path, 0755) < 0)
+		return "cannot make a cpu cgroup";
+	return NULL;
 }
 
 static char self[4096];
@@ -258,6 +455,27 @@ START_TEST(test_live_crash)
 }
 END_TEST
 
+START_TEST(test_live_crash_shield)
+{
+	const char *why = make_cgroups();
+	char cmd[8192];
+	int status;
+
+	if (why) {
+		remove_cgroups();
+		ck_abort_msg("%s", why);
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "unshare --pid --fork --mount-proc '%s' --inner-shield '%s'",
+		 self, cg_name);
+	status = system(cmd);
+	remove_cgroups();
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "the namespace run failed (status %#x); see the log",
+		      status);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	Suite *s;
@@ -266,7 +484,11 @@ int main(int argc, char **argv)
 	int lock, r;
 
 	if (argc == 2 && strcmp(argv[1], "--inner") == 0)
-		return inner();
+		return inner(false);
+	if (argc == 3 && strcmp(argv[1], "--inner-shield") == 0) {
+		snprintf(cg_name, sizeof(cg_name), "%s", argv[2]);
+		return inner(true);
+	}
 	if (geteuid() != 0) {
 		printf("SKIP: needs root\n");
 		return EXIT_SKIP;
@@ -286,6 +508,11 @@ int main(int argc, char **argv)
 	tc = tcase_create("live-tune");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_live_crash);
+	/* check has no skipped cases: this one is left out, and says so */
+	if (access(CPUSET "/cpuset.cpus", F_OK) == 0)
+		tcase_add_test(tc, test_live_crash_shield);
+	else
+		printf("SKIP: the shield case: no cgroup v1 cpuset hierarchy at " CPUSET "\n");
 	suite_add_tcase(s, tc);
 	r = tu_run(s);
 	close(lock);

@@ -305,7 +305,8 @@ START_TEST(test_restore_continues_after_error)
 	ck_assert_int_eq(rtvm_sysctl_set(ctx, "kernel.a", "2", cs), 0);
 	ck_assert_int_eq(rtvm_sysctl_set(ctx, "kernel.b", "2", cs), 0);
 	ck_assert_int_eq(rtvm_sysctl_set(ctx, "kernel.c", "2", cs), 0);
-	rtvm_ctx_add_fault(ctx, RTVM_OP_WRITE, "kernel/b", 1, 1, EIO);
+	/* Failing twice: in the pass and when tried again after it. */
+	rtvm_ctx_add_fault(ctx, RTVM_OP_WRITE, "kernel/b", 1, 2, EIO);
 	ck_assert_int_eq(rtvm_changeset_restore(cs, 0), -EIO);
 	v = tu_read(ctx, "proc/sys/kernel/a");
 	ck_assert_str_eq(v, "1");
@@ -319,6 +320,31 @@ START_TEST(test_restore_continues_after_error)
 	/* The fault is spent: a second restore finishes the job. */
 	ck_assert_int_eq(rtvm_changeset_restore(cs, 0), 0);
 	v = tu_read(ctx, "proc/sys/kernel/b");
+	ck_assert_str_eq(v, "1");
+	free(v);
+	rtvm_changeset_unref(cs);
+	rtvm_unref(ctx);
+}
+END_TEST
+
+/* A record that fails once (it needs an older one restored first) is
+ * tried again after the pass: restored, no error. */
+START_TEST(test_restore_tries_again)
+{
+	struct rtvm_ctx *ctx = tu_ctx("host64");
+	struct rtvm_changeset *cs = new_cs(ctx);
+	char *v;
+
+	tu_write(ctx, "proc/sys/kernel/a", "1\n");
+	tu_write(ctx, "proc/sys/kernel/b", "1\n");
+	ck_assert_int_eq(rtvm_sysctl_set(ctx, "kernel.a", "2", cs), 0);
+	ck_assert_int_eq(rtvm_sysctl_set(ctx, "kernel.b", "2", cs), 0);
+	rtvm_ctx_add_fault(ctx, RTVM_OP_WRITE, "kernel/b", 1, 1, EBUSY);
+	ck_assert_int_eq(rtvm_changeset_restore(cs, 0), 0);
+	v = tu_read(ctx, "proc/sys/kernel/b");
+	ck_assert_str_eq(v, "1");
+	free(v);
+	v = tu_read(ctx, "proc/sys/kernel/a");
 	ck_assert_str_eq(v, "1");
 	free(v);
 	rtvm_changeset_unref(cs);
@@ -402,6 +428,7 @@ int main(void)
 	tcase_add_test(tc, test_thread_apply_restore);
 	tcase_add_test(tc, test_restore_skips_reused_tid);
 	tcase_add_test(tc, test_restore_continues_after_error);
+	tcase_add_test(tc, test_restore_tries_again);
 	tcase_add_test(tc, test_restore_cgroup_and_files);
 	tcase_add_test(tc, test_apply_fault_records_nothing);
 	suite_add_tcase(s, tc);

@@ -988,7 +988,9 @@ int rtvm_changeset_new_from_json(struct rtvm_ctx *ctx, const char *json,
  * @cs: the set.
  * @flags: must be 0.
  *
- * A failing record does not stop the others.  A thread whose tid now names
+ * A failing record does not stop the others, and is tried once more after
+ * them (a pin that a thread's cpuset allows only once an older record has
+ * put the thread back into its cgroup).  A thread whose tid now names
  * another thread (a different start time) is gone: it is skipped, never
  * touched.  Restoring twice is harmless.
  *
@@ -2926,13 +2928,22 @@ int rtvm_set_state_dir(struct rtvm_ctx *ctx, const char *path);
  * Each step is one write: a sysctl, a sysfs file, an IRQ's affinity, a
  * thread's affinity or scheduling, with the value it has now and the
  * value it gets, in the order an apply makes them (host settings, IRQs,
- * kernel threads, pins, priorities, PM QoS).  Settings other VMs of the
- * state directory hold already are leases, not writes.
+ * kernel threads, the shield, pins, priorities, PM QoS).  Settings other
+ * VMs of the state directory hold already are leases, not writes.  A
+ * shield's steps (cgroups made and narrowed, tasks moved, the RT vCPUs
+ * moved into the RT cgroup) are predicted by its dry run
+ * (rtvm_shield_create() with RTVM_SHIELD_DRY_RUN) and marked so in
+ * rtvm_plan_to_json(); the apply journals what the shield really does,
+ * tasks forked meanwhile included.  RT runtime that
+ * "provision_rt_runtime" gives cpu cgroups is not in the plan: the kernel
+ * tells only when it refuses a policy.
  *
  * Returns: 0, or -EINVAL (NULL argument; CPUs that are offline, RT CPUs
  * that are housekeeping too, a vCPU map that does not fit the VM: the log
- * names the value), -EBUSY (RT CPUs or a setting held by another VM, or
- * an unfinished apply of another VM: the log names it), -EEXIST (the VM
+ * names the value), -EBUSY (RT CPUs, a setting or the shield held by
+ * another VM, or an unfinished apply of another VM: the log names it;
+ * one VM at a time holds a shield), the errors of rtvm_shield_create()
+ * for a profile with a shield, -EEXIST (the VM
  * has a profile applied already), -ENOENT (a host setting the kernel
  * does not have), -ENOMEM, or an error reading the host.
  * Privileges: none; reading some threads' attributes may need root.
@@ -2953,14 +2964,16 @@ int rtvm_tune_plan(struct rtvm_ctx *ctx, const struct rtvm_profile *p,
  * rtvm_tune_plan()) and run step by step.  Before each write, its target
  * and original value are appended to the VM's journal and synced, so that
  * rtvm_tune_revert() can undo it even when the process dies at any point.
+ * The shield and RT runtime provisioning record each of their writes the
+ * same way, before they make it.
  * When a step fails, the steps made are undone, the journal removed, and
  * the step's error returned.
  *
  * Returns: 0, or the errors of rtvm_tune_plan(), -EINVAL (unknown flags),
  * the error of the failing step (-EPERM, -ESRCH, -EIO, ...), or an error
  * of the state directory (-EACCES, -EROFS, -ENOSPC).
- * Privileges: those of the changes: root for sysctls, sysfs and IRQs,
- * CAP_SYS_NICE for threads.
+ * Privileges: those of the changes: root for sysctls, sysfs, IRQs and
+ * cgroups (shield, RT runtime), CAP_SYS_NICE for threads.
  */
 int rtvm_tune_apply(struct rtvm_ctx *ctx, const struct rtvm_profile *p,
 		    struct rtvm_vm *vm, unsigned int flags,
