@@ -19,6 +19,13 @@
  * machine is shared.  The journal lives in a directory of its own under
  * /run (tmpfs, as /run/rtvm), removed at the end.
  *
+ * Then the same with a shield, scoped as bench-shield is: the benchmark
+ * and its VM live in a cpuset of their own (CPUs 0-1), the profile
+ * shields CPU 1 in it (rtvm-housekeeping, rtvm-rt with the vCPUs), and
+ * the equivalent by commands is one sh script making the two cpusets and
+ * moving the scope's tasks, then chrt + taskset as above (tuna --isolate
+ * would move the host's IRQs too, so it is not run here).
+ *
  * Run it through bench/run-bench.sh (BENCH=bench/bench-tune): in a private
  * PID namespace, librtvm and tuna see only the benchmark's processes.
  * The "VM" is a child with four threads named "CPU N/KVM" blocked in
@@ -41,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,6 +58,9 @@
 extern char **environ;
 
 #define NR_VCPUS 4
+#define CPUSET "/sys/fs/cgroup/cpuset"
+
+static char scope[64]; /* "rtvm-bench-tune-PID" below CPUSET, or "" */
 
 static const char profile_json[] =
 	"{\"version\": 1, \"name\": \"bench\", \"rt_cpus\": \"1\","
@@ -138,12 +149,33 @@ static pid_t start_vm(pid_t *tids)
 	return -1;
 }
 
-/* Every vCPU FIFO 1 on CPU 1 and the emulator on CPU 0 (@rt), or every
- * thread SCHED_OTHER on CPUs 0-1. */
-static bool state_ok(pid_t pid, const pid_t *tids, bool rt)
+/* Whether thread @tid's cpuset is @want ("/x/y"). */
+static bool in_cpuset(pid_t tid, const char *want)
 {
+	char path[64], line[256] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cpuset", tid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	fclose(f);
+	line[strcspn(line, "\n")] = '\0';
+	return strcmp(line, want) == 0;
+}
+
+/* Every vCPU FIFO 1 on CPU 1 and the emulator on CPU 0 (@rt), or every
+ * thread SCHED_OTHER on CPUs 0-1; with @shield, the vCPUs in the RT
+ * cpuset when @rt, every thread in the scope when not. */
+static bool state_ok(pid_t pid, const pid_t *tids, bool rt, bool shield)
+{
+	char rt_cg[128], scope_cg[128];
 	cpu_set_t set;
 
+	snprintf(scope_cg, sizeof(scope_cg), "/%s", scope);
+	snprintf(rt_cg, sizeof(rt_cg), "/%s/rtvm-rt", scope);
 	for (int i = 0; i < NR_VCPUS; i++) {
 		int pol = sched_getscheduler(tids[i]);
 
@@ -153,7 +185,11 @@ static bool state_ok(pid_t pid, const pid_t *tids, bool rt)
 				 !CPU_ISSET(1, &set) :
 			 pol != SCHED_OTHER || CPU_COUNT(&set) != 2)
 			return false;
+		if (shield && !in_cpuset(tids[i], rt ? rt_cg : scope_cg))
+			return false;
 	}
+	if (shield && !rt && !in_cpuset(pid, scope_cg))
+		return false;
 	if (sched_getaffinity(pid, sizeof(set), &set) < 0)
 		return false;
 	return rt ? CPU_COUNT(&set) == 1 && CPU_ISSET(0, &set) :
@@ -230,6 +266,112 @@ static int tuna_revert(pid_t pid, const pid_t *tids)
 	       runf("taskset -p -c 0-1 %d", pid);
 }
 
+/* The shield by commands: one script makes the cpusets and moves the
+ * scope's tasks (what an admin's script or cset does), then chrt and
+ * taskset per thread. */
+static int script_shield_apply(pid_t pid, const pid_t *tids)
+{
+	char sh[1024];
+	char *argv[] = { "sh", "-c", sh, NULL };
+
+	snprintf(sh, sizeof(sh),
+		 "set -e; cd " CPUSET "/%s; mkdir rtvm-housekeeping rtvm-rt;"
+		 " cat cpuset.mems > rtvm-housekeeping/cpuset.mems;"
+		 " echo 0 > rtvm-housekeeping/cpuset.cpus;"
+		 " cat cpuset.mems > rtvm-rt/cpuset.mems;"
+		 " echo 1 > rtvm-rt/cpuset.cpus;"
+		 " echo 0 > rtvm-rt/cpuset.sched_load_balance;"
+		 " for t in $(cat tasks); do echo $t > rtvm-housekeeping/tasks"
+		 " 2>/dev/null || :; done;"
+		 " for t in %d %d %d %d; do echo $t > rtvm-rt/tasks; done",
+		 scope, tids[0], tids[1], tids[2], tids[3]);
+	if (run(argv))
+		return -1;
+	return script_apply(pid, tids);
+}
+
+static int script_shield_revert(pid_t pid, const pid_t *tids)
+{
+	char sh[1024];
+	char *argv[] = { "sh", "-c", sh, NULL };
+
+	snprintf(sh, sizeof(sh),
+		 "set -e; cd " CPUSET "/%s;"
+		 " for t in $(cat rtvm-rt/tasks rtvm-housekeeping/tasks); do"
+		 " echo $t > tasks 2>/dev/null || :; done;"
+		 " rmdir rtvm-rt rtvm-housekeeping",
+		 scope);
+	if (script_revert(pid, tids))
+		return -1;
+	return run(argv);
+}
+
+/* The benchmark's own cpuset "rtvm-bench-tune-@id", CPUs 0-1 and the
+ * root's mems, holding the benchmark and its VM.  Returns 0, or -1 (no
+ * cpuset hierarchy, ...). */
+static int scope_make(pid_t vm, const char *id)
+{
+	char path[256], mems[64] = "", pids[64];
+	FILE *f;
+	int fd;
+
+	f = fopen(CPUSET "/cpuset.mems", "re");
+	if (!f)
+		return -1;
+	if (!fgets(mems, sizeof(mems), f))
+		mems[0] = '\0';
+	fclose(f);
+	snprintf(scope, sizeof(scope), "rtvm-bench-tune-%s", id);
+	snprintf(path, sizeof(path), CPUSET "/%s", scope);
+	if (mkdir(path, 0755) < 0) {
+		scope[0] = '\0';
+		return -1;
+	}
+	snprintf(pids, sizeof(pids), "0");
+	const char *files[][2] = { { "cpuset.cpus", "0-1" },
+				   { "cpuset.mems", mems },
+				   { "cgroup.procs", pids } };
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), CPUSET "/%s/%s", scope, files[i][0]);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, files[i][1], strlen(files[i][1])) < 0) {
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	snprintf(pids, sizeof(pids), "%d", (int)vm);
+	snprintf(path, sizeof(path), CPUSET "/%s/cgroup.procs", scope);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, pids, strlen(pids)) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Everything back to the root cpuset, the scope's cpusets removed. */
+static void scope_remove(void)
+{
+	char sh[1024];
+	char *argv[] = { "sh", "-c", sh, NULL };
+
+	if (!scope[0])
+		return;
+	snprintf(sh, sizeof(sh),
+		 "cd " CPUSET " && for t in $(cat %s/rtvm-rt/tasks"
+		 " %s/rtvm-housekeeping/tasks %s/tasks 2>/dev/null); do"
+		 " echo $t > tasks 2>/dev/null; done;"
+		 " rmdir %s/rtvm-rt %s/rtvm-housekeeping 2>/dev/null; rmdir %s",
+		 scope, scope, scope, scope, scope, scope);
+	if (run(argv) < 0)
+		fprintf(stderr, "bench-tune: cannot remove cpuset %s\n", scope);
+	scope[0] = '\0';
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -237,38 +379,130 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void report(const char *name, double *ms, int n)
+/* Prints the figures; returns the median (0 when there are none). */
+static double report(const char *name, double *ms, int n)
 {
+	int p99;
+
 	if (n == 0) {
-		printf("%-22s n/a\n", name);
-		return;
+		printf("%-26s n/a\n", name);
+		return 0;
 	}
 	qsort(ms, (size_t)n, sizeof(*ms), cmp_double);
-	printf("%-22s median %8.2f ms  p90 %8.2f  max %8.2f  (n=%d)\n", name,
-	       ms[n / 2], ms[(n * 9) / 10 < n ? (n * 9) / 10 : n - 1],
-	       ms[n - 1], n);
+	p99 = (n * 99) / 100 < n ? (n * 99) / 100 : n - 1;
+	printf("%-26s median %8.2f ms  p99 %8.2f  max %8.2f  (n=%d)\n", name,
+	       ms[n / 2], ms[p99], ms[n - 1], n);
+	return ms[n / 2];
+}
+
+static void ratio(const char *what, double ref, double lib)
+{
+	if (ref > 0 && lib > 0)
+		printf("  %-40s %6.1fx\n", what, ref / lib);
+}
+
+/* The figures of one method: apply and revert times. */
+struct series {
+	double *apply, *revert;
+	int n;
+};
+
+static int series_init(struct series *s, int rounds)
+{
+	s->apply = calloc((size_t)rounds, sizeof(double));
+	s->revert = calloc((size_t)rounds, sizeof(double));
+	s->n = 0;
+	return s->apply && s->revert ? 0 : -1;
+}
+
+static void series_free(struct series *s)
+{
+	free(s->apply);
+	free(s->revert);
+}
+
+/* One librtvm apply and revert of @prof, checked. */
+static int lib_round(struct rtvm_ctx *ctx, struct rtvm_profile *prof,
+		     pid_t pid, const pid_t *tids, bool shield,
+		     struct series *s)
+{
+	struct rtvm_vm *vm = NULL;
+	char id[32];
+	double t0, t1;
+	int r;
+
+	t0 = now_ms();
+	r = rtvm_vm_new_from_pid(ctx, pid, &vm);
+	if (r == 0)
+		r = rtvm_tune_apply(ctx, prof, vm, 0, NULL);
+	t1 = now_ms();
+	rtvm_vm_unref(vm);
+	if (r < 0 || !state_ok(pid, tids, true, shield)) {
+		fprintf(stderr, "bench-tune: librtvm apply: %s\n",
+			r < 0 ? strerror(-r) : "wrong state");
+		return -1;
+	}
+	s->apply[s->n] = t1 - t0;
+	snprintf(id, sizeof(id), "pid-%d", pid);
+	t0 = now_ms();
+	r = rtvm_tune_revert(ctx, id, 0);
+	t1 = now_ms();
+	if (r < 0 || !state_ok(pid, tids, false, shield)) {
+		fprintf(stderr, "bench-tune: librtvm revert: %s\n",
+			r < 0 ? strerror(-r) : "wrong state");
+		return -1;
+	}
+	s->revert[s->n++] = t1 - t0;
+	return 0;
+}
+
+/* One apply and revert by commands, checked. */
+static int cmd_round(int (*apply)(pid_t, const pid_t *),
+		     int (*revert)(pid_t, const pid_t *), const char *name,
+		     pid_t pid, const pid_t *tids, bool shield,
+		     struct series *s)
+{
+	double t0, t1;
+	int r;
+
+	t0 = now_ms();
+	r = apply(pid, tids);
+	t1 = now_ms();
+	if (r < 0 || !state_ok(pid, tids, true, shield)) {
+		fprintf(stderr, "bench-tune: %s apply failed\n", name);
+		return -1;
+	}
+	s->apply[s->n] = t1 - t0;
+	t0 = now_ms();
+	r = revert(pid, tids);
+	t1 = now_ms();
+	if (r < 0 || !state_ok(pid, tids, false, shield)) {
+		fprintf(stderr, "bench-tune: %s revert failed\n", name);
+		return -1;
+	}
+	s->revert[s->n++] = t1 - t0;
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	int rounds = argc > 1 ? atoi(argv[1]) : 30, tuna_rounds = 5;
-	double *a_lib, *r_lib, *a_sh, *r_sh, a_tu[16], r_tu[16];
-	int n_lib = 0, n_sh = 0, n_tu = 0, rc = 1;
-	char state[] = "/run/rtvm-bench.XXXXXX";
-	struct rtvm_profile *prof = NULL;
+	int rounds = argc > 1 ? atoi(argv[1]) : 30, tuna_rounds = 5, rc = 1;
+	struct series lib = { 0 }, sh = { 0 }, tu = { 0 }, libs = { 0 },
+		      shs = { 0 };
+	char state[] = "/run/rtvm-bench.XXXXXX", json[1024];
+	struct rtvm_profile *prof = NULL, *sprof = NULL;
 	struct rtvm_ctx *ctx = NULL;
 	pid_t pid, tids[NR_VCPUS];
+	bool shielded;
 	cpu_set_t both;
 
 	if (rounds < 1 || rounds > 10000) {
 		fprintf(stderr, "usage: bench-tune [ROUNDS]\n");
 		return 2;
 	}
-	a_lib = calloc((size_t)rounds, sizeof(double));
-	r_lib = calloc((size_t)rounds, sizeof(double));
-	a_sh = calloc((size_t)rounds, sizeof(double));
-	r_sh = calloc((size_t)rounds, sizeof(double));
-	if (!a_lib || !r_lib || !a_sh || !r_sh)
+	if (series_init(&lib, rounds) || series_init(&sh, rounds) ||
+	    series_init(&tu, tuna_rounds) || series_init(&libs, rounds) ||
+	    series_init(&shs, rounds))
 		return 1;
 	pid = start_vm(tids);
 	if (pid < 0) {
@@ -287,93 +521,70 @@ int main(int argc, char **argv)
 			strerror(errno));
 		goto out;
 	}
+	/* Named after the state directory: unique on the machine, also
+	 * when run as pid 1 of a namespace. */
+	shielded = scope_make(pid, strrchr(state, '.') + 1) == 0;
+	if (!shielded) {
+		fprintf(stderr, "bench-tune: no cpuset scope (%s): the shielded "
+				"runs are left out\n",
+			strerror(errno));
+		scope_remove();
+	}
+	snprintf(json, sizeof(json), "%.*s, \"shield\": {\"scope\": \"/%s\"}}",
+		 (int)strlen(profile_json) - 1, profile_json, scope);
 	if (rtvm_new(&ctx) < 0 || rtvm_set_state_dir(ctx, state) < 0 ||
-	    rtvm_profile_new_from_json(ctx, profile_json, &prof) < 0) {
+	    rtvm_profile_new_from_json(ctx, profile_json, &prof) < 0 ||
+	    (shielded && rtvm_profile_new_from_json(ctx, json, &sprof) < 0)) {
 		fprintf(stderr, "bench-tune: librtvm setup failed\n");
 		goto out;
 	}
 	for (int k = 0; k < rounds; k++) {
-		struct rtvm_vm *vm = NULL;
-		char id[32];
-		double t0, t1;
-		int r;
-
-		t0 = now_ms();
-		r = rtvm_vm_new_from_pid(ctx, pid, &vm);
-		if (r == 0)
-			r = rtvm_tune_apply(ctx, prof, vm, 0, NULL);
-		t1 = now_ms();
-		rtvm_vm_unref(vm);
-		if (r < 0 || !state_ok(pid, tids, true)) {
-			fprintf(stderr, "bench-tune: librtvm apply: %s\n",
-				r < 0 ? strerror(-r) : "wrong state");
+		if (lib_round(ctx, prof, pid, tids, false, &lib) ||
+		    cmd_round(script_apply, script_revert, "chrt+taskset", pid,
+			      tids, false, &sh))
 			goto out;
-		}
-		a_lib[k] = t1 - t0;
-		snprintf(id, sizeof(id), "pid-%d", pid);
-		t0 = now_ms();
-		r = rtvm_tune_revert(ctx, id, 0);
-		t1 = now_ms();
-		if (r < 0 || !state_ok(pid, tids, false)) {
-			fprintf(stderr, "bench-tune: librtvm revert: %s\n",
-				r < 0 ? strerror(-r) : "wrong state");
+		if (shielded &&
+		    (lib_round(ctx, sprof, pid, tids, true, &libs) ||
+		     cmd_round(script_shield_apply, script_shield_revert,
+			       "sh+chrt+taskset", pid, tids, true, &shs)))
 			goto out;
-		}
-		r_lib[k] = t1 - t0;
-		n_lib++;
-
-		t0 = now_ms();
-		r = script_apply(pid, tids);
-		t1 = now_ms();
-		if (r < 0 || !state_ok(pid, tids, true)) {
-			fprintf(stderr, "bench-tune: chrt+taskset apply failed\n");
-			goto out;
-		}
-		a_sh[k] = t1 - t0;
-		t0 = now_ms();
-		r = script_revert(pid, tids);
-		t1 = now_ms();
-		if (r < 0 || !state_ok(pid, tids, false)) {
-			fprintf(stderr, "bench-tune: chrt+taskset revert failed\n");
-			goto out;
-		}
-		r_sh[k] = t1 - t0;
-		n_sh++;
-
-		if (k < tuna_rounds) {
-			t0 = now_ms();
-			r = tuna_apply(pid, tids);
-			t1 = now_ms();
-			if (r < 0 || !state_ok(pid, tids, true)) {
-				/* tuna is optional: say so, stop using it. */
-				fprintf(stderr, "bench-tune: tuna apply failed; "
-						"tuna left out\n");
-				tuna_revert(pid, tids);
-				script_revert(pid, tids);
-				tuna_rounds = 0;
-				continue;
-			}
-			a_tu[n_tu] = t1 - t0;
-			t0 = now_ms();
-			r = tuna_revert(pid, tids);
-			t1 = now_ms();
-			if (r < 0 || !state_ok(pid, tids, false)) {
-				fprintf(stderr, "bench-tune: tuna revert failed\n");
-				script_revert(pid, tids);
-				tuna_rounds = 0;
-				continue;
-			}
-			r_tu[n_tu++] = t1 - t0;
+		if (k < tuna_rounds &&
+		    cmd_round(tuna_apply, tuna_revert, "tuna", pid, tids, false,
+			      &tu)) {
+			/* tuna is optional: say so, stop using it. */
+			fprintf(stderr, "bench-tune: tuna left out\n");
+			tuna_revert(pid, tids);
+			script_revert(pid, tids);
+			tuna_rounds = 0;
 		}
 	}
 	printf("bench-tune: %d vCPUs FIFO 1 on CPU 1, emulator on CPU 0; "
 	       "journal in %s\n", NR_VCPUS, state);
-	report("librtvm apply", a_lib, n_lib);
-	report("librtvm revert", r_lib, n_lib);
-	report("chrt+taskset apply", a_sh, n_sh);
-	report("chrt+taskset revert", r_sh, n_sh);
-	report("tuna apply", a_tu, n_tu);
-	report("tuna revert", r_tu, n_tu);
+	{
+		double la = report("librtvm apply", lib.apply, lib.n),
+		       lr = report("librtvm revert", lib.revert, lib.n),
+		       ca = report("chrt+taskset apply", sh.apply, sh.n),
+		       cr = report("chrt+taskset revert", sh.revert, sh.n),
+		       ta = report("tuna apply", tu.apply, tu.n),
+		       tr = report("tuna revert", tu.revert, tu.n);
+
+		ratio("chrt+taskset / librtvm, apply (median)", ca, la);
+		ratio("chrt+taskset / librtvm, revert (median)", cr, lr);
+		ratio("tuna / librtvm, apply (median)", ta, la);
+		ratio("tuna / librtvm, revert (median)", tr, lr);
+	}
+	if (shielded) {
+		double la, lr, ca, cr;
+
+		printf("with a shield of CPU 1 in cpuset /%s:\n", scope);
+		la = report("librtvm apply", libs.apply, libs.n);
+		lr = report("librtvm revert", libs.revert, libs.n);
+		ca = report("sh+chrt+taskset apply", shs.apply, shs.n);
+		cr = report("sh+chrt+taskset revert", shs.revert, shs.n);
+		ratio("sh+chrt+taskset / librtvm, apply (median)", ca, la);
+		ratio("sh+chrt+taskset / librtvm, revert (median)", cr, lr);
+	}
+	printf("goal: apply and revert <= 20 ms each (figures, not a verdict)\n");
 	rc = 0;
 out:
 	if (ctx) {
@@ -384,6 +595,7 @@ out:
 	}
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
+	scope_remove();
 	{
 		char path[64];
 
@@ -392,10 +604,12 @@ out:
 		rmdir(state);
 	}
 	rtvm_profile_unref(prof);
+	rtvm_profile_unref(sprof);
 	rtvm_unref(ctx);
-	free(a_lib);
-	free(r_lib);
-	free(a_sh);
-	free(r_sh);
+	series_free(&lib);
+	series_free(&sh);
+	series_free(&tu);
+	series_free(&libs);
+	series_free(&shs);
 	return rc;
 }

@@ -119,6 +119,20 @@ static const struct {
 	{ "{" V "\"boost\": {\"enabled\": true}}",
 	  ".boost.enabled: unknown key (.boost is reserved" },
 	{ "{" V "\"boost\": 1}", ".boost: 1 is not an object" },
+	{ "{" V "\"provision_rt_runtime\": 1}",
+	  ".provision_rt_runtime: 1 is not true or false" },
+	{ "{" V "\"shield\": true}", ".shield: true is not an object" },
+	{ "{" V "\"shield\": {\"scope\": \"machine\"}}",
+	  ".shield.scope: \"machine\" is not a cgroup path" },
+	{ "{" V "\"shield\": {\"scope\": \"/a/../b\"}}",
+	  ".shield.scope: \"/a/../b\" is not a cgroup path" },
+	{ "{" V "\"shield\": {\"scope\": \"/a//b\"}}",
+	  ".shield.scope: \"/a//b\" is not a cgroup path" },
+	{ "{" V "\"shield\": {\"scope\": \"/a/\"}}",
+	  ".shield.scope: \"/a/\" is not a cgroup path" },
+	{ "{" V "\"shield\": {\"per_vcpu\": \"yes\"}}",
+	  ".shield.per_vcpu: \"yes\" is not true or false" },
+	{ "{" V "\"shield\": {\"cpus\": \"2\"}}", ".shield.cpus: unknown key" },
 	{ "{\"version\": 1,", "profile: not JSON" },
 };
 
@@ -158,6 +172,9 @@ START_TEST(test_full_profile)
 		" \"host\": {\"sched_rt_runtime_us\": -1, \"timer_migration\": 0,"
 		"   \"thp\": \"never\", \"ksm\": 0, \"pm_qos_resume_latency_us\": 10,"
 		"   \"workqueue_mask\": \"0-1\"},"
+		" \"shield\": {\"scope\": \"/machine.slice\", \"per_vcpu\": true,"
+		"   \"kthreads\": false},"
+		" \"provision_rt_runtime\": true,"
 		" \"boost\": {}}";
 	struct rtvm_ctx *ctx = new_ctx();
 	struct rtvm_profile *p;
@@ -172,6 +189,9 @@ START_TEST(test_full_profile)
 	ck_assert_str_eq(dom, "vm1");
 	ck_assert_int_eq(pid, 0);
 	ck_assert_int_eq(p->nr_vcpus, 3);
+	ck_assert(p->shield && p->shield_per_vcpu && !p->shield_kthreads &&
+		  p->provision_rt);
+	ck_assert_str_eq(p->shield_scope, "/machine.slice");
 	ck_assert_int_eq(p->vcpus[1].priority, 2);
 	ck_assert(!p->vcpus[2].rt);
 	ck_assert_int_eq(p->roles[PROF_VCPU].sched.nice, -5);
