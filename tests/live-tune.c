@@ -6,19 +6,23 @@
  * after each kill, a revert from the journal must give every thread of the
  * VM its original policy, priority, nice value and affinity back.
  *
- * A second case adds a shield and RT runtime: the fake VM lives in a
- * cpuset and a cpu cgroup the test makes (its cpu cgroup has no RT
- * runtime, as a new cgroup under CONFIG_RT_GROUP_SCHED), the profile
- * shields CPU 1 in that cpuset and provisions RT runtime for FIFO; after
- * every kill, the threads' cgroups, the cgroups made and the runtime must
- * be as before too.
+ * A second case adds a shield, RT runtime and host-wide settings: the
+ * fake VM lives in a cpuset and a cpu cgroup the test makes (its cpu
+ * cgroup has no RT runtime, as a new cgroup under CONFIG_RT_GROUP_SCHED),
+ * the profile shields CPU 1 in that cpuset, provisions RT runtime for
+ * FIFO, moves the machine's IRQs off CPU 1 and sets timer_migration 0;
+ * after every kill, the threads' cgroups, the cgroups made, the runtime,
+ * every IRQ's affinity and the sysctl must be as before too.
  *
  * Safe on a shared machine:
  *  - the test runs itself again in a private PID namespace (unshare --pid
  *    --fork --mount-proc): the only processes it can see are its own;
- *  - the profile touches only the fake VM's threads (pins, FIFO, nice) and
- *    cgroups the test made: no sysctl, IRQ, kernel thread or PM QoS,
- *    nothing global;
+ *  - the profile touches only the fake VM's threads (pins, FIFO, nice),
+ *    cgroups the test made and, in the second case, IRQ affinities and
+ *    kernel.timer_migration, which the test saves first and writes back
+ *    at the end, on failure and on SIGINT/SIGTERM/SIGHUP (tu_irq_guard;
+ *    no other suite moves IRQs meanwhile); never a kernel thread or
+ *    another process, never PM QoS;
  *  - the journal lives in a directory of the test's own, removed at exit,
  *    and so are the test's cgroups, whatever happens.
  */
@@ -195,15 +199,34 @@ static char *cgroup_state(void)
 	return out;
 }
 
+/* Every IRQ's affinity and the sysctl the shield case sets. */
+static char *host_state(void)
+{
+	char *out = NULL, line[256];
+	size_t len = 0;
+	FILE *mem = open_memstream(&out, &len), *p;
+
+	p = popen("grep -H . /proc/irq/*/smp_affinity_list"
+		  " /proc/sys/kernel/timer_migration", "r");
+	while (p && fgets(line, sizeof(line), p))
+		fputs(line, mem);
+	if (p)
+		pclose(p);
+	fclose(mem);
+	return out;
+}
+
 /* Everything a revert must give back. */
 static char *state_of(pid_t pid, bool shield)
 {
-	char *t = thread_state(pid), *c = shield ? cgroup_state() : NULL, *all;
+	char *t = thread_state(pid), *c = shield ? cgroup_state() : NULL,
+	     *h = shield ? host_state() : NULL, *all;
 
-	if (asprintf(&all, "%s%s", t, c ? c : "") < 0)
+	if (asprintf(&all, "%s%s%s", t, c ? c : "", h ? h : "") < 0)
 		all = NULL;
 	free(t);
 	free(c);
+	free(h);
 	return all;
 }
 
@@ -256,7 +279,9 @@ static int inner(bool shield)
 		/* The profile of the first case, shielded, with RT runtime. */
 		snprintf(json, sizeof(json),
 			 "%.*s, \"shield\": {\"scope\": \"/%s\"},"
-			 " \"provision_rt_runtime\": true}",
+			 " \"provision_rt_runtime\": true,"
+			 " \"irqs\": {\"away_from_rt\": true},"
+			 " \"host\": {\"timer_migration\": 0}}",
 			 (int)strlen(profile_json) - 1, profile_json, cg_name);
 	else
 		snprintf(json, sizeof(json), "%s", profile_json);
@@ -369,6 +394,15 @@ out:
 /* ---- outside: the shield case's cgroups ----------------------------- */
 
 static bool cgroups_made;
+static char timer_migration[16]; /* as it was, "" when not saved */
+
+static void put_back_host(void)
+{
+	if (timer_migration[0] &&
+	    write_file("/proc/sys/kernel/timer_migration", timer_migration) == 0)
+		timer_migration[0] = '\0';
+	tu_irq_put_back();
+}
 
 static void remove_cgroups(void)
 {
@@ -400,6 +434,7 @@ static void remove_cgroups(void)
 static void on_signal(int sig)
 {
 	remove_cgroups();
+	put_back_host();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -425,8 +460,16 @@ static const char *make_cgroups(void)
 		return "cannot make a cpuset";
 	cgroups_made = true;
 	atexit(remove_cgroups);
+	/* The host settings the profile changes, saved (IRQs: with the
+	 * machine-wide lock that keeps other IRQ suites out). */
+	if (tu_irq_guard() < 2 ||
+	    tu_read_text("/proc/sys/kernel/timer_migration", timer_migration,
+			 sizeof(timer_migration)) < 0)
+		return "cannot save the IRQ affinities and timer_migration";
+	atexit(put_back_host);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	snprintf(path, sizeof(path), CPUSET "/%s/cpuset.cpus", cg_name);
 	if (write_file(path, "0-1") < 0)
 		return "cannot give the test's cpuset CPUs 0-1";
@@ -473,6 +516,8 @@ START_TEST(test_live_crash_shield)
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		      "the namespace run failed (status %#x); see the log",
 		      status);
+	/* The reverts left nothing for the guard to write back. */
+	tu_irq_expect_as_before();
 }
 END_TEST
 
