@@ -151,6 +151,10 @@ void rtvm_changeset_pop(struct rtvm_changeset *cs)
 
 	if (!c)
 		return;
+	/* A journal that saw the intent hears that it was not acted on
+	 * (a cgroup that already existed is not the journal's to remove). */
+	if (cs->ctx->intent_fn)
+		cs->ctx->intent_fn(cs->ctx->intent_data, 0, NULL, NULL, NULL);
 	for (; c->next; c = c->next)
 		prev = c;
 	if (prev)

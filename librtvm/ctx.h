@@ -36,7 +36,8 @@ struct rtvm_ctx {
 	/* While set, every record added to any changeset of this context
 	 * is passed to it first (tune.c journals it); an error fails the
 	 * add.  Mutators record before they change, so the hook sees
-	 * intent. */
+	 * intent.  Kind 0: the newest record was dropped, its change not
+	 * made (rtvm_changeset_pop). */
 	int (*intent_fn)(void *data, enum rtvm_change_kind kind,
 			 const char *target, const char *old_value,
 			 const char *new_value);

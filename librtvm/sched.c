@@ -482,8 +482,8 @@ static int rt_group_retry(struct rtvm_ctx *ctx, struct rtvm_tid t,
 	long long runtime;
 	int r;
 
-	if (rtvm_thread_cgroup(ctx, t, "cpu", &cg) < 0 || cpu_hier_open(ctx, &h) < 0 ||
-	    strcmp(cg, "/") == 0 ||
+	if (rtvm_thread_cgroup(ctx, t, "cpu", &cg) < 0 ||
+	    cpu_hier_open(ctx, &h) < 0 || strcmp(cg, "/") == 0 ||
 	    cg_read_ll(ctx, &h, cg, "cpu.rt_runtime_us", &runtime) < 0 ||
 	    runtime != 0) {
 		err(ctx, "%s refused for thread %d: not permitted (needs "
@@ -524,9 +524,9 @@ out:
 /* ---- threads ---------------------------------------------------------- */
 
 int rtvm_thread_set_sched_at(struct rtvm_ctx *ctx, struct rtvm_tid t,
-		     const unsigned long long *start,
-		     const struct rtvm_sched *want, unsigned int flags,
-		     struct rtvm_changeset *cs)
+			     const unsigned long long *start,
+			     const struct rtvm_sched *want, unsigned int flags,
+			     struct rtvm_changeset *cs)
 {
 	struct rtvm_sched s = *want;
 	int r;

@@ -116,6 +116,15 @@ static int steps_add(struct steps *s, enum rtvm_change_kind kind,
 	return 0;
 }
 
+static void steps_drop_last(struct steps *s)
+{
+	struct step *st = &s->v[--s->n];
+
+	free(st->target);
+	free(st->old);
+	free(st->new);
+}
+
 static int steps_move(struct steps *dst, struct steps *src)
 {
 	for (unsigned int i = 0; i < src->n; i++) {
@@ -345,6 +354,11 @@ static int journal_parse(struct rtvm_ctx *ctx, const char *name, char *text,
 		} else if (cJSON_IsTrue(
 				   cJSON_GetObjectItemCaseSensitive(o, "complete"))) {
 			j->complete = true;
+		} else if (cJSON_IsTrue(
+				   cJSON_GetObjectItemCaseSensitive(o, "cancel"))) {
+			/* the newest intent was not acted on */
+			if (j->steps.n)
+				steps_drop_last(&j->steps);
 		} else {
 			char *kind = NULL, *target = NULL, *old = NULL,
 			     *new = NULL;
@@ -1733,7 +1747,21 @@ static int journal_hook(void *data, enum rtvm_change_kind kind,
 			const char *new_value)
 {
 	struct applier *a = data;
-	struct step st = {
+	struct step st;
+	int r;
+
+	if (!kind) {
+		/* Dropped: its change was not made. */
+		cJSON *o = cJSON_CreateObject();
+
+		r = o && cJSON_AddTrueToObject(o, "cancel") ?
+			    journal_append(a->fd, o) : -ENOMEM;
+		cJSON_Delete(o);
+		if (r == 0 && a->done.n)
+			steps_drop_last(&a->done);
+		return r;
+	}
+	st = (struct step){
 		.kind = kind,
 		.target = (char *)target,
 		.old = (char *)old_value,
@@ -1741,8 +1769,7 @@ static int journal_hook(void *data, enum rtvm_change_kind kind,
 		/* the workqueue masks are host-wide, as the knob's */
 		.shared = kind == RTVM_CHANGE_FILE && is_wq_mask(target),
 	};
-	int r = journal_step(a, &st);
-
+	r = journal_step(a, &st);
 	a->after_pending = r == 0;
 	return r;
 }

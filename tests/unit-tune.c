@@ -846,6 +846,43 @@ START_TEST(test_shield)
 }
 END_TEST
 
+/* A move the kernel refuses (EINVAL: a bound kernel thread) is left,
+ * its journaled intent cancelled; a move that fails (EIO) fails the
+ * apply, which rolls the shield back.  Both leave the host as it was. */
+START_TEST(test_shield_refusals)
+{
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_profile *p = profile(ctx, "4-5", SHIELD);
+	struct rtvm_vm *vm = vm_of(ctx, VM_A);
+	struct snap *before = snapshot(ctx), *after;
+	char *s;
+
+	ck_assert_int_eq(rtvm_ctx_add_fault(ctx, RTVM_OP_CGROUP_ATTACH, NULL,
+					    1, 1, EINVAL), 0);
+	ck_assert_msg(rtvm_tune_apply(ctx, p, vm, 0, NULL) == 0, "%s", log_last);
+	s = tu_read(ctx, "run/rtvm/pid-4242.journal");
+	ck_assert_msg(strstr(s, "\"cancel\":true"), "%s", s);
+	free(s);
+	ck_assert_int_eq(rtvm_tune_revert(ctx, "pid-4242", 0), 0);
+	after = snapshot(ctx);
+	ck_assert_int_eq(snap_diff(before, after, "refused move"), 0);
+	snap_free(after);
+
+	rtvm_ctx_clear_faults(ctx);
+	ck_assert_int_eq(rtvm_ctx_add_fault(ctx, RTVM_OP_CGROUP_ATTACH, NULL,
+					    3, 1, EIO), 0);
+	ck_assert_int_eq(rtvm_tune_apply(ctx, p, vm, 0, NULL), -EIO);
+	ck_assert(!journal_exists(ctx, "pid-4242"));
+	after = snapshot(ctx);
+	ck_assert_int_eq(snap_diff(before, after, "failed move"), 0);
+	snap_free(before);
+	snap_free(after);
+	rtvm_vm_unref(vm);
+	rtvm_profile_unref(p);
+	rtvm_unref(ctx);
+}
+END_TEST
+
 /* RT group scheduling refuses FIFO in a cpu cgroup without RT runtime:
  * with provision_rt_runtime the apply gives the cgroups runtime, each
  * write journaled before it is made, and revert takes it back. */
@@ -922,6 +959,7 @@ int main(void)
 	tcase_add_test(tc, test_state_dir);
 	tcase_add_test(tc, test_shield);
 	tcase_add_test(tc, test_crash_shield);
+	tcase_add_test(tc, test_shield_refusals);
 	tcase_add_test(tc, test_provision_rt_runtime);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
