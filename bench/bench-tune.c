@@ -266,44 +266,47 @@ static int tuna_revert(pid_t pid, const pid_t *tids)
 	       runf("taskset -p -c 0-1 %d", pid);
 }
 
+/* Run a shell script, formatted. */
+static int run_sh(const char *fmt, ...)
+{
+	char sh[1024];
+	char *argv[] = { "sh", "-c", sh, NULL };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(sh, sizeof(sh), fmt, ap);
+	va_end(ap);
+	return run(argv);
+}
+
 /* The shield by commands: one script makes the cpusets and moves the
  * scope's tasks (what an admin's script or cset does), then chrt and
  * taskset per thread. */
 static int script_shield_apply(pid_t pid, const pid_t *tids)
 {
-	char sh[1024];
-	char *argv[] = { "sh", "-c", sh, NULL };
-
-	snprintf(sh, sizeof(sh),
-		 "set -e; cd " CPUSET "/%s; mkdir rtvm-housekeeping rtvm-rt;"
-		 " cat cpuset.mems > rtvm-housekeeping/cpuset.mems;"
-		 " echo 0 > rtvm-housekeeping/cpuset.cpus;"
-		 " cat cpuset.mems > rtvm-rt/cpuset.mems;"
-		 " echo 1 > rtvm-rt/cpuset.cpus;"
-		 " echo 0 > rtvm-rt/cpuset.sched_load_balance;"
-		 " for t in $(cat tasks); do echo $t > rtvm-housekeeping/tasks"
-		 " 2>/dev/null || :; done;"
-		 " for t in %d %d %d %d; do echo $t > rtvm-rt/tasks; done",
-		 scope, tids[0], tids[1], tids[2], tids[3]);
-	if (run(argv))
+	if (run_sh("set -e; cd " CPUSET "/%s; mkdir rtvm-housekeeping rtvm-rt;"
+		   " cat cpuset.mems > rtvm-housekeeping/cpuset.mems;"
+		   " echo 0 > rtvm-housekeeping/cpuset.cpus;"
+		   " cat cpuset.mems > rtvm-rt/cpuset.mems;"
+		   " echo 1 > rtvm-rt/cpuset.cpus;"
+		   " echo 0 > rtvm-rt/cpuset.sched_load_balance;"
+		   " for t in $(cat tasks); do echo $t > rtvm-housekeeping/tasks"
+		   " 2>/dev/null || :; done;"
+		   " for t in %d %d %d %d; do echo $t > rtvm-rt/tasks; done",
+		   scope, tids[0], tids[1], tids[2], tids[3]))
 		return -1;
 	return script_apply(pid, tids);
 }
 
 static int script_shield_revert(pid_t pid, const pid_t *tids)
 {
-	char sh[1024];
-	char *argv[] = { "sh", "-c", sh, NULL };
-
-	snprintf(sh, sizeof(sh),
-		 "set -e; cd " CPUSET "/%s;"
-		 " for t in $(cat rtvm-rt/tasks rtvm-housekeeping/tasks); do"
-		 " echo $t > tasks 2>/dev/null || :; done;"
-		 " rmdir rtvm-rt rtvm-housekeeping",
-		 scope);
 	if (script_revert(pid, tids))
 		return -1;
-	return run(argv);
+	return run_sh("set -e; cd " CPUSET "/%s;"
+		      " for t in $(cat rtvm-rt/tasks rtvm-housekeeping/tasks);"
+		      " do echo $t > tasks 2>/dev/null || :; done;"
+		      " rmdir rtvm-rt rtvm-housekeeping",
+		      scope);
 }
 
 /* The benchmark's own cpuset "rtvm-bench-tune-@id", CPUs 0-1 and the
@@ -356,18 +359,13 @@ static int scope_make(pid_t vm, const char *id)
 /* Everything back to the root cpuset, the scope's cpusets removed. */
 static void scope_remove(void)
 {
-	char sh[1024];
-	char *argv[] = { "sh", "-c", sh, NULL };
-
 	if (!scope[0])
 		return;
-	snprintf(sh, sizeof(sh),
-		 "cd " CPUSET " && for t in $(cat %s/rtvm-rt/tasks"
-		 " %s/rtvm-housekeeping/tasks %s/tasks 2>/dev/null); do"
-		 " echo $t > tasks 2>/dev/null; done;"
-		 " rmdir %s/rtvm-rt %s/rtvm-housekeeping 2>/dev/null; rmdir %s",
-		 scope, scope, scope, scope, scope, scope);
-	if (run(argv) < 0)
+	if (run_sh("cd " CPUSET " && for t in $(cat %s/rtvm-rt/tasks"
+		   " %s/rtvm-housekeeping/tasks %s/tasks 2>/dev/null); do"
+		   " echo $t > tasks 2>/dev/null; done;"
+		   " rmdir %s/rtvm-rt %s/rtvm-housekeeping 2>/dev/null; rmdir %s",
+		   scope, scope, scope, scope, scope, scope) < 0)
 		fprintf(stderr, "bench-tune: cannot remove cpuset %s\n", scope);
 	scope[0] = '\0';
 }

@@ -2043,13 +2043,12 @@ RTVM_EXPORT int rtvm_tune_revert(struct rtvm_ctx *ctx, const char *vm_id,
 
 /* ---- status ------------------------------------------------------------- */
 
-static const struct steps *sort_steps;
-
 /* By kind and target, newest last. */
-static int cmp_step_index(const void *a, const void *b)
+static int cmp_step_index(const void *a, const void *b, void *data)
 {
-	const struct step *x = &sort_steps->v[*(const unsigned int *)a];
-	const struct step *y = &sort_steps->v[*(const unsigned int *)b];
+	const struct steps *s = data;
+	const struct step *x = &s->v[*(const unsigned int *)a];
+	const struct step *y = &s->v[*(const unsigned int *)b];
 	int c = (int)x->kind - (int)y->kind;
 
 	if (!c)
@@ -2074,9 +2073,7 @@ static int newest_steps(const struct steps *s, bool **ret)
 	}
 	for (unsigned int i = 0; i < s->n; i++)
 		idx[i] = i;
-	sort_steps = s;
-	qsort(idx, s->n, sizeof(*idx), cmp_step_index);
-	sort_steps = NULL;
+	qsort_r(idx, s->n, sizeof(*idx), cmp_step_index, (void *)s);
 	for (unsigned int i = 0; i < s->n; i++) {
 		const struct step *a = &s->v[idx[i]], *b;
 

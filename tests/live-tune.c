@@ -176,21 +176,13 @@ static int write_file(const char *path, const char *value)
 	return r;
 }
 
-/* The shield case's cgroups as they are: the cpusets below the test's
- * (the shield's), the scope's load balancing, the cpu cgroup's runtime. */
-static char *cgroup_state(void)
+/* What a shell command prints. */
+static char *command_output(const char *cmd)
 {
-	char cmd[512], *out = NULL;
+	char *out = NULL, line[512];
 	size_t len = 0;
-	FILE *mem = open_memstream(&out, &len), *p;
-	char line[512];
+	FILE *mem = open_memstream(&out, &len), *p = popen(cmd, "r");
 
-	snprintf(cmd, sizeof(cmd),
-		 "cd " CPUSET "/%s && find . -type d | sort && "
-		 "cat cpuset.sched_load_balance cpuset.cpus && "
-		 "cat " CPU_V1 "/%s/cpu.rt_runtime_us 2>/dev/null",
-		 cg_name, cg_name);
-	p = popen(cmd, "r");
 	while (p && fgets(line, sizeof(line), p))
 		fputs(line, mem);
 	if (p)
@@ -199,21 +191,25 @@ static char *cgroup_state(void)
 	return out;
 }
 
+/* The shield case's cgroups as they are: the cpusets below the test's
+ * (the shield's), the scope's load balancing, the cpu cgroup's runtime. */
+static char *cgroup_state(void)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd),
+		 "cd " CPUSET "/%s && find . -type d | sort && "
+		 "cat cpuset.sched_load_balance cpuset.cpus && "
+		 "cat " CPU_V1 "/%s/cpu.rt_runtime_us 2>/dev/null",
+		 cg_name, cg_name);
+	return command_output(cmd);
+}
+
 /* Every IRQ's affinity and the sysctl the shield case sets. */
 static char *host_state(void)
 {
-	char *out = NULL, line[256];
-	size_t len = 0;
-	FILE *mem = open_memstream(&out, &len), *p;
-
-	p = popen("grep -H . /proc/irq/*/smp_affinity_list"
-		  " /proc/sys/kernel/timer_migration", "r");
-	while (p && fgets(line, sizeof(line), p))
-		fputs(line, mem);
-	if (p)
-		pclose(p);
-	fclose(mem);
-	return out;
+	return command_output("grep -H . /proc/irq/*/smp_affinity_list"
+			      " /proc/sys/kernel/timer_migration");
 }
 
 /* Everything a revert must give back. */
@@ -264,15 +260,20 @@ static int inner(bool shield)
 		rtvm_unref(ctx);
 		return 1;
 	}
-	/* Wait until both threads have their names. */
+	/* Wait until both threads have their names (vCPU 1 may be named
+	 * before vCPU 0: the count alone would say 2 already). */
 	for (int tries = 0; tries < 2000; tries++) {
 		if (rtvm_vm_new_from_pid(ctx, pid, &vm) == 0 &&
-		    rtvm_vm_get_nr_vcpus(vm) == NR_VCPUS)
+		    rtvm_vm_get_nr_vcpus(vm) == NR_VCPUS &&
+		    rtvm_vm_get_vcpu_tid(vm, 0) > 0 &&
+		    rtvm_vm_get_vcpu_tid(vm, 1) > 0)
 			break;
 		vm = rtvm_vm_unref(vm);
 		usleep(1000);
 	}
-	CHECK(vm && rtvm_vm_get_nr_vcpus(vm) == NR_VCPUS, "no fake VM");
+	CHECK(vm && rtvm_vm_get_vcpu_tid(vm, 0) > 0 &&
+		      rtvm_vm_get_vcpu_tid(vm, 1) > 0,
+	      "no fake VM");
 	CHECK(mkdtemp(state), "mkdtemp: %s", strerror(errno));
 	CHECK(rtvm_set_state_dir(ctx, state) == 0, "state dir");
 	if (shield)
