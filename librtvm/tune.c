@@ -487,6 +487,12 @@ static bool is_wq_mask(const char *rel)
 	return has_suffix(rel, "workqueue/cpumask");
 }
 
+/* A file holding a hex CPU mask, compared in canonical form. */
+static bool is_mask_file(const char *rel)
+{
+	return is_wq_mask(rel) || has_suffix(rel, "irq/default_smp_affinity");
+}
+
 /* A file's value as a record keeps it: THP's "always [madvise] never"
  * becomes "madvise", a hex CPU mask its canonical form. */
 static int file_value(struct rtvm_ctx *ctx, const char *target, char **ret)
@@ -506,7 +512,7 @@ static int file_value(struct rtvm_ctx *ctx, const char *target, char **ret)
 	if ((open_b = strchr(buf, '[')) && (close_b = strchr(open_b, ']'))) {
 		*close_b = '\0';
 		memmove(buf, open_b + 1, strlen(open_b + 1) + 1);
-	} else if (is_wq_mask(rel)) {
+	} else if (is_mask_file(rel)) {
 		struct rtvm_cpumask *m;
 
 		r = rtvm_cpumask_new(ctx, &m);
@@ -863,6 +869,20 @@ static int plan_irqs(struct builder *b)
 			break;
 	}
 	rtvm_irqs_unref(irqs);
+	/* IRQs requested later start on housekeeping CPUs too; shared, as
+	 * all VMs of a host have the same housekeeping CPUs. */
+	if (r == 0 && p->irq_away) {
+		char *hex = NULL, *target = NULL;
+
+		r = rtvm_cpumask_format_hex(b->hk, &hex);
+		if (r == 0)
+			r = rtvm_fs_join_path(RTVM_FS_PROC,
+					      "irq/default_smp_affinity", &target);
+		if (r == 0)
+			r = want_shared(b, RTVM_CHANGE_FILE, target, hex);
+		free(hex);
+		free(target);
+	}
 out:
 	for (unsigned int i = 0; i < p->nr_irqs; i++)
 		rtvm_cpumask_free(to[i]);

@@ -205,10 +205,12 @@ static char *cgroup_state(void)
 	return command_output(cmd);
 }
 
-/* Every IRQ's affinity and the sysctl the shield case sets. */
+/* Every IRQ's affinity, the default one and the sysctl the shield case
+ * sets. */
 static char *host_state(void)
 {
 	return command_output("grep -H . /proc/irq/*/smp_affinity_list"
+			      " /proc/irq/default_smp_affinity"
 			      " /proc/sys/kernel/timer_migration");
 }
 

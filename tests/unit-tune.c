@@ -344,6 +344,10 @@ START_TEST(test_apply_revert_status)
 	s = tu_read(ctx, "proc/irq/186/smp_affinity_list");
 	ck_assert_str_eq(s, "0-1");
 	free(s);
+	/* IRQs requested later start on housekeeping too. */
+	s = tu_read(ctx, "proc/irq/default_smp_affinity");
+	ck_assert_str_eq(rtvm_strip(s), "00000000,00000003");
+	free(s);
 	/* Applied twice: refused. */
 	ck_assert_int_eq(rtvm_tune_apply(ctx, p, vm, 0, NULL), -EEXIST);
 	ck_assert(strstr(log_last, "pid-4242"));
