@@ -14,29 +14,22 @@
 #include <unistd.h>
 #include <rtvm/rtvm.h>
 
-static double now_ms(void)
+#include "stats.h"
+
+/* Prints a row; returns the median (0 without samples). */
+static double print_stats(const char *name, const double *v, int n,
+			  double ref)
 {
-	struct timespec ts;
+	struct bench_stats st;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static void print_stats(const char *name, double *v, int n, double ref)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	printf("%-22s %5d %10.2f %10.2f %10.2f", name, n, v[n / 2],
-	       v[(n * 99 + 99) / 100 - 1], v[n - 1]);
+	if (bench_stats(v, (unsigned int)n, &st) < 0)
+		return 0;
+	printf("%-22s %5d %10.2f %10.2f %10.2f", name, n, st.median, st.p99,
+	       st.max);
 	if (ref > 0)
-		printf("   %s/librtvm = %.1fx", name, v[n / 2] / ref);
+		printf("   %s/librtvm = %.1fx", name, st.median / ref);
 	putchar('\n');
+	return st.median;
 }
 
 /* The largest number after "Max:" in cyclictest's quiet summary.  --laptop:
@@ -97,13 +90,13 @@ int main(int argc, char **argv)
 	o.rt_cpus = rt;
 	t = calloc((size_t)runs, sizeof(*t));
 	for (i = 0; i < runs; i++) {
-		double t0 = now_ms();
+		double t0 = bench_now_ms();
 
 		if (rtvm_check_run(ctx, &o, &rep) < 0) {
 			fprintf(stderr, "bench-check: rtvm_check_run failed\n");
 			return 1;
 		}
-		t[i] = now_ms() - t0;
+		t[i] = bench_now_ms() - t0;
 		if (i == runs - 1)
 			printf("verdict on this host (RT CPU %d): %s, %u checks\n",
 			       cpu, rtvm_check_status_to_string(
@@ -117,17 +110,15 @@ int main(int argc, char **argv)
 	}
 	printf("\n%-22s %5s %10s %10s %10s\n", "full check (no noise)", "runs",
 	       "median ms", "p99 ms", "max ms");
-	qsort(t, (size_t)runs, sizeof(*t), cmp_double);
-	ref = t[runs / 2];
-	print_stats("librtvm", t, runs, 0);
+	ref = print_stats("librtvm", t, runs, 0);
 	printf("goal: < 50 ms (figure, not a verdict)\n");
 	if (system("tuned-adm verify >/dev/null 2>&1") == 0) {
 		for (i = 0; i < runs && i < 5; i++) {
-			double t0 = now_ms();
+			double t0 = bench_now_ms();
 
 			if (system("tuned-adm verify >/dev/null 2>&1") != 0)
 				break;
-			t[i] = now_ms() - t0;
+			t[i] = bench_now_ms() - t0;
 		}
 		print_stats("tuned-adm verify", t, i, ref);
 	} else {

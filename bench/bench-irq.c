@@ -50,6 +50,8 @@
 
 #include <rtvm/rtvm.h>
 
+#include "stats.h"
+
 extern char **environ;
 
 #define FIRST_IRQ 100
@@ -62,37 +64,15 @@ struct series {
 	double median, p99, max;
 };
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static void stats(struct series *s)
 {
-	double *v;
-	unsigned int n = s->n;
+	struct bench_stats st;
 
-	if (!n)
-		return;
-	v = malloc(n * sizeof(*v));
-	if (!v)
-		return;
-	memcpy(v, s->ms, n * sizeof(*v));
-	qsort(v, n, sizeof(*v), cmp_double);
-	s->median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-	s->p99 = v[(99 * n + 99) / 100 - 1];
-	s->max = v[n - 1];
-	free(v);
+	if (bench_stats(s->ms, s->n, &st) == 0) {
+		s->median = st.median;
+		s->p99 = st.p99;
+		s->max = st.max;
+	}
 }
 
 static void add(struct series *s, double ms)
@@ -252,7 +232,7 @@ static double run(char *const argv[])
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, devnull, STDOUT_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, devnull, STDERR_FILENO);
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	r = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(devnull);
@@ -261,7 +241,7 @@ static double run(char *const argv[])
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			return -1;
-	t0 = now_ms() - t0;
+	t0 = bench_now_ms() - t0;
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? t0 : -1;
 }
 
@@ -370,9 +350,9 @@ static double lib_steer(struct rtvm_ctx *ctx, unsigned int last, bool restore,
 		return -1;
 	rtvm_cpumask_set(away, last);
 	req.away_from = away;
-	t = now_ms();
+	t = bench_now_ms();
 	r = rtvm_irq_steer(ctx, &req, cs, &rep);
-	t = now_ms() - t;
+	t = bench_now_ms() - t;
 	if (r == 0 && ret_moved)
 		*ret_moved = (unsigned int)rtvm_irq_report_tally(rep,
 							RTVM_IRQ_MOVED);

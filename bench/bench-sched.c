@@ -52,6 +52,8 @@
 
 #include <rtvm/rtvm.h>
 
+#include "stats.h"
+
 extern char **environ;
 
 #define NR_VCPUS 64
@@ -74,14 +76,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 /* ---- the child: a fake QEMU with 64 vCPU threads ----------------------- */
@@ -222,7 +216,7 @@ static int start_child(pid_t *ret, pid_t *tids)
 	}
 	/* The names are set by the threads themselves: wait until /proc
 	 * shows all 65 threads and every "CPU N/KVM". */
-	deadline = now_ms() + SPAWN_TIMEOUT_MS;
+	deadline = bench_now_ms() + SPAWN_TIMEOUT_MS;
 	for (;;) {
 		int total = read_vcpu_tids(pid, tids), named = 0;
 
@@ -230,7 +224,7 @@ static int start_child(pid_t *ret, pid_t *tids)
 			named += tids[i] > 0;
 		if (total == NR_VCPUS + 1 && named == NR_VCPUS)
 			return 0;
-		if (stop || now_ms() > deadline) {
+		if (stop || bench_now_ms() > deadline) {
 			fprintf(stderr,
 				"bench-sched: the child has %d threads, %d named "
 				"like vCPUs; expected %d and %d\n",
@@ -326,14 +320,14 @@ static int run_rtvm(struct rtvm_run *rr, const pid_t *tids, int rt_cpu,
 	const char *step;
 	int r;
 
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	step = "rtvm_changeset_new";
 	r = rtvm_changeset_new(rr->ctx, &cs);
 	if (r == 0) {
 		step = "rtvm_vm_new_from_pid";
-		t1 = now_ms();
+		t1 = bench_now_ms();
 		r = rtvm_vm_new_from_pid(rr->ctx, rr->child, &vm);
-		*discover_ms = now_ms() - t1;
+		*discover_ms = bench_now_ms() - t1;
 	}
 	if (r == 0) {
 		step = "rtvm_vm_set_sched";
@@ -344,7 +338,7 @@ static int run_rtvm(struct rtvm_run *rr, const pid_t *tids, int rt_cpu,
 		step = "rtvm_vm_pin";
 		r = rtvm_vm_pin(vm, RTVM_VM_ROLE_VCPU, rr->last, 0, cs, &skipped);
 	}
-	t2 = now_ms();
+	t2 = bench_now_ms();
 	*ms = t2 - t0;
 	if (r < 0) {
 		fprintf(stderr, "bench-sched: %s: %s\n", step, strerror(-r));
@@ -369,9 +363,9 @@ static int run_rtvm(struct rtvm_run *rr, const pid_t *tids, int rt_cpu,
 	if (cs) {
 		int rr2;
 
-		t1 = now_ms();
+		t1 = bench_now_ms();
 		rr2 = rtvm_changeset_restore(cs, 0);
-		*restore_ms = now_ms() - t1;
+		*restore_ms = bench_now_ms() - t1;
 		if (rr2 < 0) {
 			fprintf(stderr, "bench-sched: rtvm_changeset_restore: "
 					"%s\n",
@@ -410,7 +404,7 @@ static int run_raw(const pid_t *tids, int rt_cpu, double *ms)
 
 	CPU_ZERO(&one);
 	CPU_SET(rt_cpu, &one);
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	for (int i = 0; i < NR_VCPUS; i++) {
 		if (syscall(SYS_sched_setattr, tids[i], &attr, 0) < 0 ||
 		    sched_setaffinity(tids[i], sizeof(one), &one) < 0) {
@@ -421,7 +415,7 @@ static int run_raw(const pid_t *tids, int rt_cpu, double *ms)
 			return -e;
 		}
 	}
-	*ms = now_ms() - t0;
+	*ms = bench_now_ms() - t0;
 	return 0;
 }
 
@@ -462,7 +456,7 @@ static int run_script(const pid_t *tids, int rt_cpu, int devnull,
 
 	snprintf(prio, sizeof(prio), "%d", RT_PRIO);
 	snprintf(cpu, sizeof(cpu), "%d", rt_cpu);
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	for (int i = 0; i < NR_VCPUS; i++) {
 		int r;
 
@@ -482,39 +476,22 @@ static int run_script(const pid_t *tids, int rt_cpu, int devnull,
 			return -EIO;
 		}
 	}
-	*ms = now_ms() - t0;
+	*ms = bench_now_ms() - t0;
 	return 0;
 }
 
 /* ---- statistics and output -------------------------------------------- */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static void compute_stats(struct series *s)
 {
-	double *v;
-	unsigned int n = s->n, k;
+	struct bench_stats st;
 
-	if (n == 0)
-		return;
-	v = malloc(n * sizeof(*v));
-	if (!v)
-		v = s->ms;
-	else
-		memcpy(v, s->ms, n * sizeof(*v));
-	qsort(v, n, sizeof(*v), cmp_double);
-	s->median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-	k = (99 * n + 99) / 100; /* nearest rank */
-	s->p99 = v[k - 1];
-	s->min = v[0];
-	s->max = v[n - 1];
-	if (v != s->ms)
-		free(v);
+	if (bench_stats(s->ms, s->n, &st) == 0) {
+		s->median = st.median;
+		s->p99 = st.p99;
+		s->min = st.min;
+		s->max = st.max;
+	}
 }
 
 static void print_row(const struct series *s)

@@ -72,6 +72,8 @@
 
 #include <rtvm/rtvm.h>
 
+#include "stats.h"
+
 extern char **environ;
 
 #define CPUSET_ROOT "/sys/fs/cgroup/cpuset"
@@ -193,14 +195,6 @@ static void on_signal(int sig)
 	(void)sig;
 	irq_put_back(NULL);
 	stop = 1;
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 /* ---- cpuset files ------------------------------------------------------ */
@@ -685,12 +679,12 @@ static int run_rtvm(struct rtvm_run *rr, double *create_ms,
 		goto out;
 	snprintf(hk, sizeof(hk), "%s/rtvm-housekeeping", scope_name);
 
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	r = rtvm_changeset_new(rr->ctx, &cs);
 	if (r == 0)
 		r = rtvm_shield_create(rr->ctx, rr->rt, NULL, scope_name, 0, cs,
 				       &rep);
-	t1 = now_ms();
+	t1 = bench_now_ms();
 	if (r < 0) {
 		fprintf(stderr, "bench-shield: rtvm_shield_create: %s\n",
 			strerror(-r));
@@ -703,9 +697,9 @@ static int run_rtvm(struct rtvm_run *rr, double *create_ms,
 	if (r < 0)
 		goto out;
 
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	r = rtvm_shield_destroy(rr->ctx, scope_name, cs, 0);
-	t1 = now_ms();
+	t1 = bench_now_ms();
 	if (r < 0) {
 		fprintf(stderr, "bench-shield: rtvm_shield_destroy: %s\n",
 			strerror(-r));
@@ -869,9 +863,9 @@ static int run_cset(struct cset_run *cr, int rt_cpu, bool verbose,
 			lseek(cr->err_fd, 0, SEEK_SET) < 0))
 		return -errno;
 	cset_owned = true;
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	st = spawn_wait(shield, err_fd, err_fd);
-	t1 = now_ms();
+	t1 = bench_now_ms();
 	if (st != 0) {
 		if (verbose)
 			show_tool_error(cr, "cset shield --cpu ... --kthread "
@@ -889,9 +883,9 @@ static int run_cset(struct cset_run *cr, int rt_cpu, bool verbose,
 		r = -errno;
 		goto out;
 	}
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	st = spawn_wait(reset, err_fd, err_fd);
-	t1 = now_ms();
+	t1 = bench_now_ms();
 	if (st != 0) {
 		if (verbose)
 			show_tool_error(cr, "cset shield --reset", st);
@@ -1000,9 +994,9 @@ static int run_tuna(struct cset_run *cr, int rt_cpu, bool verbose,
 	if (verbose && (ftruncate(cr->err_fd, 0) < 0 ||
 			lseek(cr->err_fd, 0, SEEK_SET) < 0))
 		return -errno;
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	st = spawn_wait(isolate, err_fd, err_fd);
-	t1 = now_ms();
+	t1 = bench_now_ms();
 	/* Untimed, at once: the host's IRQs as they were. */
 	*irqs_moved = irq_put_back(&failed);
 	if (failed) {
@@ -1027,9 +1021,9 @@ static int run_tuna(struct cset_run *cr, int rt_cpu, bool verbose,
 	if (verbose && (ftruncate(cr->err_fd, 0) < 0 ||
 			lseek(cr->err_fd, 0, SEEK_SET) < 0))
 		r = r < 0 ? r : -errno;
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	st = spawn_wait(include, err_fd, err_fd);
-	t1 = now_ms();
+	t1 = bench_now_ms();
 	irq_put_back(NULL);
 	if (st != 0) {
 		/* Not a reason to drop tuna's isolate figures. */
@@ -1053,30 +1047,15 @@ check:
 
 /* ---- statistics and output -------------------------------------------- */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static void compute_stats(struct series *s)
 {
-	double *v;
-	unsigned int n = s->n, k;
+	struct bench_stats st;
 
-	if (n == 0)
-		return;
-	v = malloc(n * sizeof(*v));
-	if (!v)
-		return;
-	memcpy(v, s->ms, n * sizeof(*v));
-	qsort(v, n, sizeof(*v), cmp_double);
-	s->median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-	k = (99 * n + 99) / 100; /* nearest rank */
-	s->p99 = v[k - 1];
-	s->max = v[n - 1];
-	free(v);
+	if (bench_stats(s->ms, s->n, &st) == 0) {
+		s->median = st.median;
+		s->p99 = st.p99;
+		s->max = st.max;
+	}
 }
 
 static void print_row(const struct series *s, const struct series *base)

@@ -40,6 +40,8 @@
 
 #include <rtvm/rtvm.h>
 
+#include "stats.h"
+
 extern char **environ;
 
 #define THREAD_STACK_SIZE (64 * 1024)
@@ -84,14 +86,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 /* ---- setup checks ----------------------------------------------------- */
@@ -368,13 +362,13 @@ static int start_child(long n, pid_t *ret)
 	}
 	/* The threads exist once pthread_create returned; check what /proc
 	 * says all the same, since /proc is what every tool reads. */
-	deadline = now_ms() + 30000;
+	deadline = bench_now_ms() + 30000;
 	for (;;) {
 		long have = count_tasks(pid);
 
 		if (have == n + 1)
 			return 0;
-		if (stop || now_ms() > deadline) {
+		if (stop || bench_now_ms() > deadline) {
 			fprintf(stderr,
 				"bench-threads: /proc/%d/task lists %ld threads, "
 				"expected %ld\n",
@@ -395,7 +389,7 @@ static int run_rtvm(struct rtvm_ctx *ctx, pid_t child, double *ms,
 	unsigned long long sum = 0;
 	struct rtvm_host *h;
 	long nr = 0, nr_child = 0;
-	double t0 = now_ms();
+	double t0 = bench_now_ms();
 	int r;
 
 	r = rtvm_host_new(ctx, RTVM_HOST_THREADS, &h);
@@ -414,7 +408,7 @@ static int run_rtvm(struct rtvm_ctx *ctx, pid_t child, double *ms,
 		nr_child += pid == child;
 	}
 	rtvm_host_unref(h);
-	*ms = now_ms() - t0;
+	*ms = bench_now_ms() - t0;
 	sink += sum;
 	if (seen)
 		*seen = nr;
@@ -446,7 +440,7 @@ static int run_tool(const char *const argv[], int devnull, bool keep_stderr,
 	if (r == 0 && !keep_stderr)
 		r = posix_spawn_file_actions_adddup2(&fa, devnull,
 						     STDERR_FILENO);
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	if (r == 0)
 		r = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv,
 				 environ);
@@ -479,7 +473,7 @@ static int run_tool(const char *const argv[], int devnull, bool keep_stderr,
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;
-	*ms = now_ms() - t0;
+	*ms = bench_now_ms() - t0;
 	return status;
 }
 
@@ -520,34 +514,17 @@ static bool in_path(const char *name)
 
 /* ---- statistics and output -------------------------------------------- */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* Median, p99 (nearest rank), max and min of the samples. */
 static void compute_stats(struct tool *t)
 {
-	double *v;
-	unsigned int n = t->n, k;
+	struct bench_stats st;
 
-	if (n == 0)
-		return;
-	v = malloc(n * sizeof(*v));
-	if (!v) /* keep the figures unsorted rather than fail */
-		v = t->ms;
-	else
-		memcpy(v, t->ms, n * sizeof(*v));
-	qsort(v, n, sizeof(*v), cmp_double);
-	t->median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-	k = (99 * n + 99) / 100; /* ceil(0.99 n), 1-based rank */
-	t->p99 = v[k - 1];
-	t->min = v[0];
-	t->max = v[n - 1];
-	if (v != t->ms)
-		free(v);
+	if (bench_stats(t->ms, t->n, &st) == 0) {
+		t->median = st.median;
+		t->p99 = st.p99;
+		t->min = st.min;
+		t->max = st.max;
+	}
 }
 
 static void json_string(const char *s)

@@ -55,6 +55,8 @@
 
 #include <rtvm/rtvm.h>
 
+#include "stats.h"
+
 extern char **environ;
 
 #define NR_VCPUS 4
@@ -68,14 +70,6 @@ static const char profile_json[] =
 	" \"vcpus\": [{\"pcpu\": 1}, {\"pcpu\": 1}, {\"pcpu\": 1}, {\"pcpu\": 1}],"
 	" \"policies\": {\"rt_vcpu\": {\"policy\": \"fifo\", \"priority\": 1},"
 	"   \"emulator\": {\"cpus\": \"0\"}}}";
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static void *vcpu_thread(void *arg)
 {
@@ -370,27 +364,18 @@ static void scope_remove(void)
 	scope[0] = '\0';
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Prints the figures; returns the median (0 when there are none). */
-static double report(const char *name, double *ms, int n)
+static double report(const char *name, const double *ms, int n)
 {
-	int p99;
+	struct bench_stats st;
 
-	if (n == 0) {
+	if (bench_stats(ms, (unsigned int)n, &st) < 0) {
 		printf("%-26s n/a\n", name);
 		return 0;
 	}
-	qsort(ms, (size_t)n, sizeof(*ms), cmp_double);
-	p99 = (n * 99) / 100 < n ? (n * 99) / 100 : n - 1;
 	printf("%-26s median %8.2f ms  p99 %8.2f  max %8.2f  (n=%d)\n", name,
-	       ms[n / 2], ms[p99], ms[n - 1], n);
-	return ms[n / 2];
+	       st.median, st.p99, st.max, n);
+	return st.median;
 }
 
 static void ratio(const char *what, double ref, double lib)
@@ -429,11 +414,11 @@ static int lib_round(struct rtvm_ctx *ctx, struct rtvm_profile *prof,
 	double t0, t1;
 	int r;
 
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	r = rtvm_vm_new_from_pid(ctx, pid, &vm);
 	if (r == 0)
 		r = rtvm_tune_apply(ctx, prof, vm, 0, NULL);
-	t1 = now_ms();
+	t1 = bench_now_ms();
 	rtvm_vm_unref(vm);
 	if (r < 0 || !state_ok(pid, tids, true, shield)) {
 		fprintf(stderr, "bench-tune: librtvm apply: %s\n",
@@ -442,9 +427,9 @@ static int lib_round(struct rtvm_ctx *ctx, struct rtvm_profile *prof,
 	}
 	s->apply[s->n] = t1 - t0;
 	snprintf(id, sizeof(id), "pid-%d", pid);
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	r = rtvm_tune_revert(ctx, id, 0);
-	t1 = now_ms();
+	t1 = bench_now_ms();
 	if (r < 0 || !state_ok(pid, tids, false, shield)) {
 		fprintf(stderr, "bench-tune: librtvm revert: %s\n",
 			r < 0 ? strerror(-r) : "wrong state");
@@ -463,17 +448,17 @@ static int cmd_round(int (*apply)(pid_t, const pid_t *),
 	double t0, t1;
 	int r;
 
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	r = apply(pid, tids);
-	t1 = now_ms();
+	t1 = bench_now_ms();
 	if (r < 0 || !state_ok(pid, tids, true, shield)) {
 		fprintf(stderr, "bench-tune: %s apply failed\n", name);
 		return -1;
 	}
 	s->apply[s->n] = t1 - t0;
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	r = revert(pid, tids);
-	t1 = now_ms();
+	t1 = bench_now_ms();
 	if (r < 0 || !state_ok(pid, tids, false, shield)) {
 		fprintf(stderr, "bench-tune: %s revert failed\n", name);
 		return -1;
