@@ -41,7 +41,8 @@ struct rtvm_ctx;
  *
  * The context reads RTVM_LOG (a syslog priority: "err", "info", "debug" or a
  * number) and RTVM_SYSROOT (see rtvm_set_root()) from the environment with
- * secure_getenv(), so both are ignored in set-uid programs.
+ * secure_getenv(), so both are ignored in set-uid programs.  A context and
+ * the objects made from it are used by one thread at a time.
  *
  * Returns: 0, or -EINVAL (@ret is NULL), -ENOMEM, or the error of opening the
  * directory named by RTVM_SYSROOT (-ENOENT, -ENOTDIR, -EACCES).
