@@ -129,9 +129,41 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		tool_error("add: --tids LIST is required");
 		return -EINVAL;
 	}
-	if (o->rt_cpus && strcmp(o->cmd, "create")) {
-		tool_error("--rt-cpus belongs to create");
-		return -EINVAL;
+	/* An option of another command is a mistake, not a no-op. */
+	{
+		static const struct {
+			const char *name, *cmds;
+		} only[] = {
+			{ "--rt-cpus", "create" },
+			{ "--housekeeping", "create" },
+			{ "--no-kthreads", "create" },
+			{ "--no-workqueue", "create" },
+			{ "--tids", "add" },
+			{ "--per-vcpu", "add" },
+			{ "--save", "create add" },
+			{ "--from", "destroy" },
+			{ "--dry-run", "create add destroy" },
+			{ "--json", "create status" },
+		};
+		const bool given[] = {
+			o->rt_cpus, o->housekeeping, o->no_kthreads,
+			o->no_workqueue, o->tids, o->per_vcpu, o->save,
+			o->from, o->dry_run, o->json,
+		};
+
+		for (size_t i = 0; i < sizeof(only) / sizeof(only[0]); i++) {
+			const char *at = strstr(only[i].cmds, o->cmd);
+			size_t len = strlen(o->cmd);
+
+			if (given[i] &&
+			    !(at && (at[len] == ' ' || !at[len]) &&
+			      (at == only[i].cmds || at[-1] == ' '))) {
+				tool_error("%s is not an option of %s (it belongs "
+					   "to %s)",
+					   only[i].name, o->cmd, only[i].cmds);
+				return -EINVAL;
+			}
+		}
 	}
 	return 0;
 }

@@ -162,6 +162,11 @@ set +e
 set -e
 [ "$rc" = 64 ] && grep -q 'overlap on 8' "$tmp/err" || fail "shield overlap: exit $rc"
 [ "$rc2" = 64 ] || fail "shield create without --rt-cpus: exit $rc2"
+set +e
+"$shield" --sysroot "$root" status --tids 5 2>"$tmp/err"; rc=$?
+set -e
+[ "$rc" = 64 ] && grep -q -- '--tids is not an option of status' "$tmp/err" ||
+	fail "shield option of another command: exit $rc"
 
 # rtvm-irq on the IRQ fixture: a dry run changes nothing, steer moves the
 # IRQs off the RT CPUs and saves the changes in the sysroot's state file,
