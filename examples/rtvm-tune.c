@@ -144,6 +144,24 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			   o->cmd);
 		return -EINVAL;
 	}
+	/* An option of another command is a mistake, not a no-op. */
+	if (!strcmp(o->cmd, "status") && (o->profile || o->builtin || o->dry_run)) {
+		tool_error("status takes --vm, --pid and --json; not %s",
+			   o->profile ? "--profile" : o->builtin ? "--builtin" :
+								    "--dry-run");
+		return -EINVAL;
+	}
+	if (!strcmp(o->cmd, "revert") && (o->builtin || o->json)) {
+		tool_error("revert takes --vm, --pid, --profile, --demo and "
+			   "--dry-run; not %s",
+			   o->builtin ? "--builtin" : "--json");
+		return -EINVAL;
+	}
+	if (!strcmp(o->cmd, "plan") && o->dry_run) {
+		tool_error("plan changes nothing already: --dry-run is for apply "
+			   "and revert");
+		return -EINVAL;
+	}
 	if (o->demo && (strcmp(o->cmd, "revert") || o->vm || o->pid ||
 			o->profile || o->builtin || o->dry_run)) {
 		tool_error("--demo goes with revert alone");

@@ -299,6 +299,10 @@ grep -q '.vcpus\[1\].priority: 120 is outside 1..99' "$tmp/err" || fail "bad pro
 [ ! -s "$tmp/out" ] || fail "output despite a bad profile"
 [ "$rc2" = 64 ] || fail "plan without a profile exit $rc2"
 [ "$rc3" = 1 ] || fail "revert without a journal exit $rc3"
+set +e
+"$tune" --sysroot "$troot" status --builtin rt-host 2>"$tmp/err"; rc=$?
+set -e
+[ "$rc" = 64 ] && grep -q 'not --builtin' "$tmp/err" || fail "status --builtin exit $rc"
 
 # libvirt-hook: applies the profile of the domain XML's metadata on
 # "started" and reverts it on "stopped" (libvirt's pid file in the sysroot).
