@@ -64,6 +64,7 @@ static void usage(FILE *f)
 		"  restore FILE\n"
 		"      undo the changes saved in FILE (by set or kthreads --save)\n"
 		"  kthreads --cpus LIST [--profile rt-host] [--save FILE] [--dry-run]\n"
+		"           [--json]\n"
 		"      ksoftirqd/ktimers FIFO 2, rcuc/rcub FIFO 4 on those CPUs\n\n"
 		"  --pid PID               the VMM process (QEMU, Firecracker, cloud-hypervisor)\n"
 		"  --vm NAME               a running libvirt domain, by name or UUID\n"
@@ -276,6 +277,25 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		}
 	} else if (o->cpus || o->profile) {
 		tool_error("--cpus and --profile go with kthreads");
+		return -EINVAL;
+	}
+	/* The options of set belong to set alone (kthreads takes a save and
+	 * a dry run too): one given to show or restore is a mistake. */
+	if (strcmp(o->cmd, "set") &&
+	    (o->has_policy || o->has_nice || o->pin || o->emulator_pin ||
+	     o->vcpus || o->emulator || o->iothreads || o->provision ||
+	     ((o->save || o->dry_run) && strcmp(o->cmd, "kthreads")))) {
+		tool_error("%s: a policy, --nice, --pin, --emulator-pin, --vcpus, "
+			   "--emulator, --iothreads, --provision-rt%s go with set",
+			   o->cmd,
+			   strcmp(o->cmd, "kthreads") ? ", --save and --dry-run" :
+							"");
+		return -EINVAL;
+	}
+	if ((!strcmp(o->cmd, "restore") || !strcmp(o->cmd, "kthreads")) &&
+	    (o->pid || o->vm || (o->json && !strcmp(o->cmd, "restore")))) {
+		tool_error("%s: %s goes with show and set", o->cmd,
+			   o->pid ? "--pid" : o->vm ? "--vm" : "--json");
 		return -EINVAL;
 	}
 	if (strcmp(o->cmd, "set") == 0 && !o->has_policy && !o->pin &&

@@ -303,6 +303,10 @@ set +e
 "$tune" --sysroot "$troot" status --builtin rt-host 2>"$tmp/err"; rc=$?
 set -e
 [ "$rc" = 64 ] && grep -q 'not --builtin' "$tmp/err" || fail "status --builtin exit $rc"
+set +e
+"$top_builddir/examples/rtvm-sched" --sysroot "$troot" show --pid 4242 --fifo 1 2>"$tmp/err"; rc=$?
+set -e
+[ "$rc" = 64 ] && grep -q 'go with set' "$tmp/err" || fail "rtvm-sched show --fifo exit $rc"
 
 # libvirt-hook: applies the profile of the domain XML's metadata on
 # "started" and reverts it on "stopped" (libvirt's pid file in the sysroot).
