@@ -10,6 +10,8 @@
  */
 #include "config.h"
 
+#include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,64 @@
 #include "librtvm-private.h"
 
 #define DEFAULT_URI "qemu:///system"
+#define LIBVIRT_SONAME "libvirt.so.0"
+
+/*
+ * libvirt is loaded when a VM is first looked up through it, not when a
+ * program starts: it brings some 60 shared libraries, and every tool
+ * would pay for them (about 10 ms) whether it uses libvirt or not.  The
+ * functions used here are called through pointers of their own types.
+ */
+#define LV_FUNCS(X)                                                        \
+	X(virConnSetErrorFunc) X(virConnectClose) X(virConnectOpenReadOnly) \
+	X(virDomainFree) X(virDomainGetEmulatorPinInfo)                    \
+	X(virDomainGetIOThreadInfo) X(virDomainGetName)                    \
+	X(virDomainGetVcpuPinInfo) X(virDomainGetVcpusFlags)               \
+	X(virDomainIOThreadInfoFree) X(virDomainIsActive)                  \
+	X(virDomainLookupByName) X(virDomainLookupByUUIDString)            \
+	X(virGetLastError) X(virGetLastErrorMessage) X(virNodeGetCPUMap)   \
+	X(virSetErrorFunc)
+
+#define LV_POINTER(f) static __typeof__(f) *lv_##f;
+LV_FUNCS(LV_POINTER)
+#undef LV_POINTER
+
+static pthread_once_t lv_once = PTHREAD_ONCE_INIT;
+static char lv_error[256]; /* why loading failed, "" when it did not */
+
+static void lv_load(void)
+{
+	void *h = dlopen(LIBVIRT_SONAME, RTLD_NOW | RTLD_LOCAL);
+	const char *e;
+
+	if (!h) {
+		e = dlerror();
+		snprintf(lv_error, sizeof(lv_error), "%s",
+			 e ? e : "cannot be loaded");
+		return;
+	}
+#define LV_RESOLVE(f)                                                     \
+	if (!lv_error[0] && !(*(void **)&lv_##f = dlsym(h, #f)))          \
+		snprintf(lv_error, sizeof(lv_error), "%s has no %s",      \
+			 LIBVIRT_SONAME, #f);
+	LV_FUNCS(LV_RESOLVE)
+#undef LV_RESOLVE
+	/* Kept loaded: libvirt has threads and handlers of its own. */
+}
+
+/* 0 once libvirt's library is loaded, else -ELIBACC (logged). */
+static int lv_open(struct rtvm_ctx *ctx)
+{
+	pthread_once(&lv_once, lv_load);
+	if (lv_error[0]) {
+		err(ctx, "libvirt: %s", lv_error);
+		return -ELIBACC;
+	}
+	return 0;
+}
+
+/* A libvirt function, through its pointer. */
+#define LV(f) (*lv_##f)
 
 struct lv_pin {
 	unsigned int id; /* vCPU index or iothread id */
@@ -150,14 +210,14 @@ static void lv_forward(void *userdata, virErrorPtr e)
 
 static const char *lv_msg(void)
 {
-	const char *m = virGetLastErrorMessage();
+	const char *m = LV(virGetLastErrorMessage)();
 
 	return m ? m : "unknown libvirt error";
 }
 
 static int lv_code(void)
 {
-	virErrorPtr e = virGetLastError();
+	virErrorPtr e = LV(virGetLastError)();
 
 	return e ? e->code : VIR_ERR_OK;
 }
@@ -188,9 +248,9 @@ static int lookup(struct rtvm_ctx *ctx, virConnectPtr conn, const char *uri,
 	virDomainPtr dom;
 	int code;
 
-	dom = virDomainLookupByName(conn, domain);
+	dom = LV(virDomainLookupByName)(conn, domain);
 	if (!dom && lv_code() == VIR_ERR_NO_DOMAIN)
-		dom = virDomainLookupByUUIDString(conn, domain);
+		dom = LV(virDomainLookupByUUIDString)(conn, domain);
 	if (dom) {
 		*ret = dom;
 		return 0;
@@ -244,7 +304,7 @@ static int read_pins(struct rtvm_ctx *ctx, virConnectPtr conn,
 	unsigned char *maps = NULL;
 	int ncpus, maplen, n, r = 0;
 
-	ncpus = virNodeGetCPUMap(conn, NULL, NULL, 0);
+	ncpus = LV(virNodeGetCPUMap)(conn, NULL, NULL, 0);
 	if (ncpus <= 0) {
 		dbg(ctx, "domain %s: libvirt gives no host CPU count: %s; pins "
 		    "unknown", lv->name, lv_msg());
@@ -252,12 +312,12 @@ static int read_pins(struct rtvm_ctx *ctx, virConnectPtr conn,
 	}
 	maplen = VIR_CPU_MAPLEN(ncpus);
 
-	n = virDomainGetVcpusFlags(dom, VIR_DOMAIN_AFFECT_LIVE |
+	n = LV(virDomainGetVcpusFlags)(dom, VIR_DOMAIN_AFFECT_LIVE |
 				   VIR_DOMAIN_VCPU_MAXIMUM);
 	if (n > 0 && (size_t)n <= (size_t)(1u << 20) / (size_t)maplen)
 		maps = calloc((size_t)n, (size_t)maplen);
 	if (n > 0 && maps)
-		n = virDomainGetVcpuPinInfo(dom, n, maps, maplen,
+		n = LV(virDomainGetVcpuPinInfo)(dom, n, maps, maplen,
 					    VIR_DOMAIN_AFFECT_LIVE);
 	if (n > 0 && maps) {
 		lv->vcpus = calloc((size_t)n, sizeof(*lv->vcpus));
@@ -286,7 +346,7 @@ static int read_pins(struct rtvm_ctx *ctx, virConnectPtr conn,
 		r = -ENOMEM;
 		goto out;
 	}
-	if (virDomainGetEmulatorPinInfo(dom, maps, maplen,
+	if (LV(virDomainGetEmulatorPinInfo)(dom, maps, maplen,
 					VIR_DOMAIN_AFFECT_LIVE) > 0) {
 		r = map_to_mask(ctx, maps, maplen, &lv->emulator);
 		if (r < 0)
@@ -296,7 +356,7 @@ static int read_pins(struct rtvm_ctx *ctx, virConnectPtr conn,
 		    lv->name, lv_msg());
 	}
 
-	n = virDomainGetIOThreadInfo(dom, &io, VIR_DOMAIN_AFFECT_LIVE);
+	n = LV(virDomainGetIOThreadInfo)(dom, &io, VIR_DOMAIN_AFFECT_LIVE);
 	if (n < 0) {
 		dbg(ctx, "domain %s: no iothread pins from libvirt: %s",
 		    lv->name, lv_msg());
@@ -320,7 +380,7 @@ static int read_pins(struct rtvm_ctx *ctx, virConnectPtr conn,
 	}
 out:
 	for (int i = 0; io && i < n; i++)
-		virDomainIOThreadInfoFree(io[i]);
+		LV(virDomainIOThreadInfoFree)(io[i]);
 	free(io);
 	free(maps);
 	return r;
@@ -336,8 +396,11 @@ static int query(struct rtvm_ctx *ctx, const char *uri, const char *domain,
 	const char *name;
 	int r, code;
 
-	virSetErrorFunc(NULL, lv_quiet);
-	conn = virConnectOpenReadOnly(uri);
+	r = lv_open(ctx);
+	if (r < 0)
+		return r;
+	LV(virSetErrorFunc)(NULL, lv_quiet);
+	conn = LV(virConnectOpenReadOnly)(uri);
 	if (!conn) {
 		code = lv_code();
 		err(ctx, "cannot connect to libvirt at %s: %s", uri, lv_msg());
@@ -345,17 +408,17 @@ static int query(struct rtvm_ctx *ctx, const char *uri, const char *domain,
 		       code == VIR_ERR_ACCESS_DENIED ||
 		       code == VIR_ERR_AUTH_CANCELLED ? -EACCES : -ECONNREFUSED;
 	}
-	virConnSetErrorFunc(conn, ctx, lv_forward);
+	LV(virConnSetErrorFunc)(conn, ctx, lv_forward);
 	r = lookup(ctx, conn, uri, domain, &dom);
 	if (r < 0)
 		goto out;
-	name = virDomainGetName(dom);
+	name = LV(virDomainGetName)(dom);
 	lv->name = strdup(name ? name : domain);
 	if (!lv->name) {
 		r = -ENOMEM;
 		goto out;
 	}
-	r = virDomainIsActive(dom);
+	r = LV(virDomainIsActive)(dom);
 	if (r == 0) {
 		err(ctx, "domain %s at %s is not running", lv->name, uri);
 		r = -ESRCH;
@@ -367,16 +430,16 @@ static int query(struct rtvm_ctx *ctx, const char *uri, const char *domain,
 		r = -EIO;
 		goto out;
 	}
-	*ret_nr_vcpus = virDomainGetVcpusFlags(dom, VIR_DOMAIN_AFFECT_LIVE);
+	*ret_nr_vcpus = LV(virDomainGetVcpusFlags)(dom, VIR_DOMAIN_AFFECT_LIVE);
 	r = read_pins(ctx, conn, dom, lv);
 	if (r < 0)
 		goto out;
 	r = rtvm_libvirt_domain_pid(ctx, lv->name, ret_pid);
 out:
 	if (dom)
-		virDomainFree(dom);
-	virConnSetErrorFunc(conn, NULL, NULL);
-	virConnectClose(conn);
+		LV(virDomainFree)(dom);
+	LV(virConnSetErrorFunc)(conn, NULL, NULL);
+	LV(virConnectClose)(conn);
 	return r;
 }
 

@@ -1417,7 +1417,9 @@ int rtvm_vm_new_from_pid(struct rtvm_ctx *ctx, pid_t pid,
  * -EACCES (libvirt refused), -ENOENT (no such domain, or its QEMU has no
  * threads named like vCPUs: the log says which), -ESRCH (the domain is not
  * running, or its pid file is missing or stale), -EBADMSG (a pid file
- * without a pid), -EIO (another libvirt error, logged), -ENOMEM.
+ * without a pid), -EIO (another libvirt error, logged), -ELIBACC
+ * (libvirt's library, libvirt.so.0, cannot be loaded: the log says why;
+ * librtvm loads it on first use, not at start), -ENOMEM.
  * Privileges: libvirt's read-only access (its read-only socket); reading
  * libvirt's run directory (usually anyone).
  */
