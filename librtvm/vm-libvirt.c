@@ -29,6 +29,8 @@
  * program starts: it brings some 60 shared libraries, and every tool
  * would pay for them (about 10 ms) whether it uses libvirt or not.  The
  * functions used here are called through pointers of their own types.
+ * Sanitizer builds link libvirt all the same (see Makefile.am: ASan's XDR
+ * interceptors need libtirpc loaded at start).
  */
 #define LV_FUNCS(X)                                                        \
 	X(virConnSetErrorFunc) X(virConnectClose) X(virConnectOpenReadOnly) \
