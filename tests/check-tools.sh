@@ -54,7 +54,8 @@ grep -q '/nonexistent-rtvm' "$tmp/err" || fail "bad sysroot not named"
 "$capture" --sysroot "$root" --all-threads "$tmp/copy" >/dev/null || fail "capture"
 "$show" --sysroot "$root" --json cpus threads | sed 's|"root":.*||' >"$tmp/a"
 "$show" --sysroot "$(cd "$tmp/copy" && pwd)" --json cpus threads | sed 's|"root":.*||' >"$tmp/b"
-cmp -s "$tmp/a" "$tmp/b" || fail "the captured copy shows differently"
+cmp -s "$tmp/a" "$tmp/b" ||
+	fail "the captured copy shows differently: $(diff "$tmp/a" "$tmp/b" | head -20)"
 set +e
 "$capture" --sysroot "$root" "$tmp/copy" 2>"$tmp/err"; rc=$?
 set -e
