@@ -432,6 +432,29 @@ static int cmd_add(struct rtvm_ctx *ctx, const struct opts *o)
 		goto out;
 	}
 	if (o->dry_run) {
+		/* What the real add would refuse, checked: a shield to add
+		 * to, and threads that exist. */
+		struct rtvm_shield_report *rep = NULL;
+		struct rtvm_host *host = NULL;
+		const struct rtvm_thread *t;
+
+		r = rtvm_shield_status(ctx, o->scope, &rep);
+		if (r < 0 || !rtvm_shield_report_is_active(rep)) {
+			tool_error("add: %s", r < 0 ? strerror(-r) :
+						       "no shield in the scope");
+			rtvm_shield_report_free(rep);
+			goto out;
+		}
+		rtvm_shield_report_free(rep);
+		r = rtvm_host_new(ctx, RTVM_HOST_THREADS, &host);
+		for (unsigned int i = 0; r == 0 && i < n; i++)
+			if (rtvm_host_find_thread(host, tids[i], &t) < 0) {
+				tool_error("add: no thread %d", (int)tids[i]);
+				r = -ESRCH;
+			}
+		rtvm_host_unref(host);
+		if (r < 0)
+			goto out;
 		printf("would put %u threads into the RT cgroup%s\n", n,
 		       o->per_vcpu ? ", one cpuset each" : "");
 		ret = 0;

@@ -158,6 +158,10 @@ grep -q 'rtvm-housekeeping' "$root/proc/5000/cgroup" || fail "backup not moved"
 grep -q '^13:cpuset:/$' "$root/proc/5000/cgroup" || fail "backup not moved back"
 [ ! -e "$root/sys/fs/cgroup/cpuset/rtvm-rt" ] || fail "shield cgroup left"
 set +e
+"$shield" --sysroot "$root" add --tids 5000 --dry-run 2>"$tmp/err"; rc=$?
+set -e
+[ "$rc" = 1 ] && grep -q 'no shield' "$tmp/err" || fail "shield add --dry-run without a shield: exit $rc"
+set +e
 "$shield" --sysroot "$root" create --rt-cpus 8-15 --housekeeping 0-8 2>"$tmp/err"; rc=$?
 "$shield" --sysroot "$root" create 2>/dev/null; rc2=$?
 set -e
