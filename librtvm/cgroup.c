@@ -92,9 +92,8 @@ int rtvm_cgroup_dir(struct rtvm_ctx *ctx, const char *controller,
 	return r < 0 ? -ENOMEM : 0;
 }
 
-/* Split "controller:/path" into its parts. */
-static int split_cgroup(const char *cgroup, char **ret_controller,
-			const char **ret_path)
+int rtvm_cgroup_split(const char *cgroup, char **ret_controller,
+		      const char **ret_path)
 {
 	const char *colon = strchr(cgroup, ':');
 
@@ -156,7 +155,7 @@ int rtvm_cgroup_attach(struct rtvm_ctx *ctx, const char *cgroup,
 	char *controller;
 	int r;
 
-	r = split_cgroup(cgroup, &controller, &path);
+	r = rtvm_cgroup_split(cgroup, &controller, &path);
 	if (r < 0)
 		return r;
 	r = rtvm_sys_cgroup_attach(ctx, t, controller, path);
@@ -914,7 +913,7 @@ int rtvm_cgroup_remove(struct rtvm_ctx *ctx, const char *cgroup)
 	enum rtvm_fs fs;
 	int r;
 
-	r = split_cgroup(cgroup, &controller, &path);
+	r = rtvm_cgroup_split(cgroup, &controller, &path);
 	if (r < 0)
 		return r;
 	if (strcmp(path, "/") == 0) {

@@ -372,6 +372,11 @@ int rtvm_thread_set_sched_at(struct rtvm_ctx *ctx, struct rtvm_tid t,
  * thread is gone. */
 int rtvm_thread_cgroup(struct rtvm_ctx *ctx, struct rtvm_tid t,
 		       const char *controller, char **ret);
+/* Split "controller:/path" (as records name cgroups; "" is cgroup v2)
+ * into a new string and a pointer into @cgroup; -EINVAL when it is not
+ * one. */
+int rtvm_cgroup_split(const char *cgroup, char **ret_controller,
+		      const char **ret_path);
 int rtvm_cgroup_attach(struct rtvm_ctx *ctx, const char *cgroup,
 		       struct rtvm_tid t);
 /* A cgroup's directory as (fs, "fs/cgroup/cpuset/x"): @path "/" or

@@ -262,6 +262,24 @@ static int state_lock(struct rtvm_ctx *ctx, int dirfd)
 	return fd;
 }
 
+/* The state directory and its lock, for an apply or a revert. */
+static int state_open_locked(struct rtvm_ctx *ctx, int *ret_dirfd,
+			     int *ret_lockfd)
+{
+	int dirfd = state_open(ctx), lockfd;
+
+	if (dirfd < 0)
+		return dirfd;
+	lockfd = state_lock(ctx, dirfd);
+	if (lockfd < 0) {
+		close(dirfd);
+		return lockfd;
+	}
+	*ret_dirfd = dirfd;
+	*ret_lockfd = lockfd;
+	return 0;
+}
+
 static int read_fd_alloc(int fd, char **ret)
 {
 	size_t len = 0, alloc = 4096;
@@ -589,13 +607,12 @@ static int current_value(struct rtvm_ctx *ctx, enum rtvm_change_kind kind,
 		rtvm_cpumask_free(m);
 		return r;
 	case RTVM_CHANGE_CGROUP_ATTACH: {
-		size_t clen = like ? strcspn(like, ":") : 0;
-		char *ctl, *path = NULL;
+		char *ctl = NULL, *path = NULL;
+		const char *unused;
 
-		if (!like || !like[clen])
-			return -EINVAL;
-		ctl = strndup(like, clen);
-		r = ctl ? target_thread(ctx, target, &t, &start) : -ENOMEM;
+		r = like ? rtvm_cgroup_split(like, &ctl, &unused) : -EINVAL;
+		if (r == 0)
+			r = target_thread(ctx, target, &t, &start);
 		if (r == 0)
 			r = rtvm_thread_cgroup(ctx, t, ctl, &path);
 		if (r == 0 && asprintf(ret, "%s:%s", ctl, path) < 0)
@@ -1205,17 +1222,14 @@ static int add_predicted(struct builder *b, enum rtvm_change_kind kind,
 static int cgroup_file_target(struct rtvm_ctx *ctx, const char *cgroup,
 			      const char *file, char **ret)
 {
-	size_t clen = strcspn(cgroup, ":");
-	char *ctl, *rel = NULL, *path = NULL;
+	char *ctl = NULL, *rel = NULL, *path = NULL;
+	const char *cg;
 	enum rtvm_fs fs;
 	int r;
 
-	if (!cgroup[clen])
-		return -EINVAL;
-	ctl = strndup(cgroup, clen);
-	if (!ctl)
-		return -ENOMEM;
-	r = rtvm_cgroup_dir(ctx, ctl, cgroup + clen + 1, &fs, &rel);
+	r = rtvm_cgroup_split(cgroup, &ctl, &cg);
+	if (r == 0)
+		r = rtvm_cgroup_dir(ctx, ctl, cg, &fs, &rel);
 	if (r == 0 && asprintf(&path, "%s/%s", rel, file) < 0)
 		r = -ENOMEM;
 	if (r == 0)
@@ -1234,7 +1248,7 @@ static int plan_shield(struct builder *b)
 	struct rtvm_plan *plan = b->plan;
 	struct rtvm_shield_report *rep = NULL;
 	const struct rtvm_shield_item *it;
-	const char *rt_cg;
+	const char *rt_cg, *unused;
 	char *ctl = NULL;
 	int r;
 
@@ -1310,11 +1324,9 @@ static int plan_shield(struct builder *b)
 	/* Then the RT vCPUs go into the RT cgroup (each its own with
 	 * per_vcpu), from housekeeping where the shield put them. */
 	rt_cg = rtvm_shield_report_get_cgroup(rep);
-	ctl = strndup(rt_cg, strcspn(rt_cg, ":"));
-	if (!ctl) {
-		r = -ENOMEM;
+	r = rtvm_cgroup_split(rt_cg, &ctl, &unused);
+	if (r < 0)
 		goto out;
-	}
 	for (unsigned int i = 0; i < plan->nr_rt_tids; i++) {
 		struct rtvm_tid t = { rtvm_vm_get_pid(b->vm), plan->rt_tids[i] };
 		unsigned long long start;
@@ -1997,14 +2009,9 @@ RTVM_EXPORT int rtvm_tune_apply(struct rtvm_ctx *ctx,
 
 	if (!ctx || !p || !vm || flags)
 		return -EINVAL;
-	dirfd = state_open(ctx);
-	if (dirfd < 0)
-		return dirfd;
-	lockfd = state_lock(ctx, dirfd);
-	if (lockfd < 0) {
-		close(dirfd);
-		return lockfd;
-	}
+	r = state_open_locked(ctx, &dirfd, &lockfd);
+	if (r < 0)
+		return r;
 	/* Planned under the lock: the leases it checks stay true. */
 	r = plan_make(ctx, p, vm, dirfd, &plan);
 	if (r == 0)
@@ -2031,14 +2038,9 @@ RTVM_EXPORT int rtvm_tune_revert(struct rtvm_ctx *ctx, const char *vm_id,
 		err(ctx, "VM id \"%s\" cannot name a journal", vm_id);
 		return -EINVAL;
 	}
-	dirfd = state_open(ctx);
-	if (dirfd < 0)
-		return dirfd;
-	lockfd = state_lock(ctx, dirfd);
-	if (lockfd < 0) {
-		close(dirfd);
-		return lockfd;
-	}
+	r = state_open_locked(ctx, &dirfd, &lockfd);
+	if (r < 0)
+		return r;
 	r = journals_load(ctx, dirfd, &js, &n);
 	for (unsigned int i = 0; r == 0 && i < n; i++)
 		if (strcmp(js[i]->vm_id, vm_id) == 0)
