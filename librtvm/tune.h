@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Profiles as tune.c reads them (profile.c parses them). */
-#ifndef RTVM_TUNE_H
-#define RTVM_TUNE_H
+#ifndef RTVM_TUNE_PRIVATE_H
+#define RTVM_TUNE_PRIVATE_H
 
 #include <stdbool.h>
 

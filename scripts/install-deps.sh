@@ -4,7 +4,7 @@
 # libvirt daemon and QEMU are for the e2e test, which runs them itself
 # (no default network, no service started here).
 set -eu
-PKGS="autoconf automake libtool pkg-config make gcc check \
+PKGS="autoconf automake libtool pkg-config make gcc g++ check \
 libcgroup-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libcjson-dev \
 libvirt-dev zlib1g-dev procps util-linux valgrind xz-utils python3 tuna rt-tests \
 gnuplot-nox \

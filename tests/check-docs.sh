@@ -1,19 +1,18 @@
 #!/bin/sh
-# Every exported symbol has a documentation block in the public header,
+# Every exported symbol has a documentation block in a public header,
 # "/**" then " * NAME() - summary", with its errors ("Returns:") and the
 # privileges it needs ("Privileges:").  The overview man page exists.
 set -eu
 top_srcdir=${top_srcdir:-.}
-hdr="$top_srcdir/include/rtvm/rtvm.h"
 sym="$top_srcdir/librtvm/librtvm.sym"
 fail=0
 for name in $(sed -n 's/^[[:space:]]*\(rtvm_[a-z0-9_]*\);$/\1/p' "$sym"); do
 	block=$(awk -v n="$name" '
 		/^\/\*\*/ { inb = 1; buf = ""; next }
 		inb && /\*\// { inb = 0; if (buf ~ ("\n \\* " n "\\(\\) - ")) { print buf; exit } next }
-		inb { buf = buf "\n" $0 }' "$hdr")
+		inb { buf = buf "\n" $0 }' "$top_srcdir"/include/rtvm/*.h)
 	if [ -z "$block" ]; then
-		echo "FAIL: $name has no documentation block in rtvm.h"; fail=1; continue
+		echo "FAIL: $name has no documentation block in include/rtvm/"; fail=1; continue
 	fi
 	for key in "Returns:" "Privileges:"; do
 		case "$block" in

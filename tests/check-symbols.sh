@@ -1,6 +1,6 @@
 #!/bin/sh
 # The exported symbols of librtvm.so are exactly those of librtvm.sym and
-# of the public header, and all carry the rtvm_ prefix.
+# of the public headers, and all carry the rtvm_ prefix.
 set -eu
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
@@ -14,9 +14,9 @@ nm -D --defined-only "$so" | awk '$2 == "T" || $2 == "D" || $2 == "B" || $2 == "
 sed -n 's/^[[:space:]]*\(rtvm_[a-z0-9_]*\);$/\1/p' "$top_srcdir/librtvm/librtvm.sym" | sort -u >"$tmp/sym"
 # Functions declared in the header: names followed by "(" at the start of a
 # declaration (after the return type), excluding macros and typedefs.
-sed -n 's/^.*[* ]\(rtvm_[a-z0-9_]*\)(.*$/\1/p; s/^\(rtvm_[a-z0-9_]*\)(.*$/\1/p' "$top_srcdir/include/rtvm/rtvm.h" |
+sed -n 's/^.*[* ]\(rtvm_[a-z0-9_]*\)(.*$/\1/p; s/^\(rtvm_[a-z0-9_]*\)(.*$/\1/p' "$top_srcdir"/include/rtvm/*.h |
 	sort -u >"$tmp/header.all"
-sed -n 's/^#define \(rtvm_[a-z0-9_]*\)(.*/\1/p' "$top_srcdir/include/rtvm/rtvm.h" | sort -u >"$tmp/macros"
+sed -n 's/^#define \(rtvm_[a-z0-9_]*\)(.*/\1/p' "$top_srcdir"/include/rtvm/*.h | sort -u >"$tmp/macros"
 comm -23 "$tmp/header.all" "$tmp/macros" >"$tmp/header"
 
 fail=0
@@ -27,7 +27,7 @@ if ! diff -u "$tmp/sym" "$tmp/exported"; then
 	echo "FAIL: librtvm.so exports differ from librtvm/librtvm.sym (- .sym, + .so)"; fail=1
 fi
 if ! diff -u "$tmp/header" "$tmp/exported"; then
-	echo "FAIL: librtvm.so exports differ from include/rtvm/rtvm.h (- header, + .so)"; fail=1
+	echo "FAIL: librtvm.so exports differ from include/rtvm/*.h (- headers, + .so)"; fail=1
 fi
 # Every symbol must sit in the version node, not be unversioned.
 if objdump -T "$so" | awk '$NF ~ /^rtvm_/ && $(NF-1) != "LIBRTVM_0.1" { print; bad = 1 } END { exit !bad }'; then

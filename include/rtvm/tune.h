@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* librtvm: Profiles and transactions.  Include <rtvm/rtvm.h>, which includes this. */
+#ifndef RTVM_TUNE_H
+#define RTVM_TUNE_H
+
+#include <rtvm/context.h>
+#include <rtvm/cpumask.h>
+#include <rtvm/change.h>
+#include <rtvm/vm.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Profiles and transactions: plan, apply and revert a VM's setup     */
+/* ------------------------------------------------------------------ */
+
+struct rtvm_profile;
+struct rtvm_plan;
+
+/**
+ * rtvm_profile_new_from_json() - parse a profile: the desired real-time
+ *      setup of one VM (schema version 1, see rtvm-profile(5)).
+ * @ctx: the context; the profile holds a reference on it.
+ * @json: the document.
+ * @ret: where the profile is stored (one reference).
+ *
+ * Parsing is strict: unknown keys, wrong types and values out of range
+ * are errors, logged with the JSON path and the value, e.g.
+ * ".vcpus[2].priority: 120 is outside 1..99".  CPU numbers are checked
+ * against the host when a plan is made.
+ *
+ * Returns: 0, or -EINVAL (NULL argument, not JSON, a bad or unknown
+ * field: the log names it), -ENOMEM.
+ * Privileges: none.
+ */
+int rtvm_profile_new_from_json(struct rtvm_ctx *ctx, const char *json,
+			       struct rtvm_profile **ret);
+
+/**
+ * rtvm_profile_new_builtin() - a built-in profile by name.
+ * @ctx: the context.
+ * @name: "rt-host" (tuned's realtime-virtual-host settings that can be
+ *        made at runtime: RT vCPUs FIFO 1, IRQs, unbound work and other
+ *        threads on housekeeping CPUs, kernel threads, THP and KSM off,
+ *        timer migration off, RT throttling off, PM QoS 0 on RT CPUs) or
+ *        "nova-rt" (Nova's hw:cpu_realtime: RT vCPUs FIFO 1, emulator and
+ *        iothreads on housekeeping CPUs).
+ * @ret: where the profile is stored (one reference).
+ *
+ * Built-in profiles select no VM and no CPUs: the VM is given to the plan,
+ * the RT CPUs default to the host's isolated CPUs.
+ *
+ * Returns: 0, or -EINVAL (NULL argument), -ENOENT (no such profile),
+ * -ENOMEM.
+ * Privileges: none.
+ */
+int rtvm_profile_new_builtin(struct rtvm_ctx *ctx, const char *name,
+			     struct rtvm_profile **ret);
+
+/**
+ * rtvm_profile_ref() - take a reference on a profile.
+ * @p: the profile, or NULL.
+ *
+ * Returns: @p.
+ * Privileges: none.
+ */
+struct rtvm_profile *rtvm_profile_ref(struct rtvm_profile *p);
+
+/**
+ * rtvm_profile_unref() - drop a reference; the last frees the profile.
+ * @p: the profile, or NULL.
+ *
+ * Returns: NULL, always.
+ * Privileges: none.
+ */
+struct rtvm_profile *rtvm_profile_unref(struct rtvm_profile *p);
+
+/**
+ * rtvm_profile_get_name() - the profile's "name".
+ * @p: the profile.
+ *
+ * Returns: the name (lent), or NULL when it has none or @p is NULL.
+ * Privileges: none.
+ */
+const char *rtvm_profile_get_name(const struct rtvm_profile *p);
+
+/**
+ * rtvm_profile_to_json() - the profile's document, compact.
+ * @p: the profile.
+ * @ret: where the text is stored; free() it.
+ *
+ * Returns: 0, or -EINVAL (NULL argument), -ENOMEM.
+ * Privileges: none.
+ */
+int rtvm_profile_to_json(const struct rtvm_profile *p, char **ret);
+
+/**
+ * rtvm_profile_get_vm() - the VM the profile selects.
+ * @p: the profile.
+ * @ret_uri: the libvirt URI, or NULL (may be NULL).
+ * @ret_domain: the libvirt domain name or UUID, or NULL (may be NULL).
+ * @ret_pid: the VMM's pid, or 0 (may be NULL).
+ *
+ * Returns: 0, -ENOENT when the profile selects no VM, -EINVAL for NULL @p.
+ * Privileges: none.
+ */
+int rtvm_profile_get_vm(const struct rtvm_profile *p, const char **ret_uri,
+			const char **ret_domain, pid_t *ret_pid);
+
+/**
+ * rtvm_set_state_dir() - where applied profiles keep their journals.
+ * @ctx: the context.
+ * @path: an absolute directory (created when missing, mode 0700), or NULL
+ *        for the default: $RTVM_STATE_DIR when set, else /run/rtvm (inside
+ *        the sysroot when one is set).
+ *
+ * Returns: 0, or -EINVAL (NULL @ctx, a relative path), -ENOMEM.
+ * Privileges: none.
+ */
+int rtvm_set_state_dir(struct rtvm_ctx *ctx, const char *path);
+
+/**
+ * rtvm_tune_plan() - the exact list of changes that applying a profile to
+ *      a VM would make now; nothing is changed.
+ * @ctx: the context.
+ * @p: the profile.
+ * @vm: the VM (from rtvm_vm_new_from_pid() or rtvm_vm_new_from_libvirt()).
+ * @ret: where the plan is stored (one reference).
+ *
+ * Each step is one write: a sysctl, a sysfs file, an IRQ's affinity, a
+ * thread's affinity or scheduling, with the value it has now and the
+ * value it gets, in the order an apply makes them (host settings, IRQs,
+ * kernel threads, the shield, pins, priorities, PM QoS).  Settings other
+ * VMs of the state directory hold already are leases, not writes.  A
+ * shield's steps (cgroups made and narrowed, tasks moved, the RT vCPUs
+ * moved into the RT cgroup) are predicted by its dry run
+ * (rtvm_shield_create() with RTVM_SHIELD_DRY_RUN) and marked so in
+ * rtvm_plan_to_json(); the apply journals what the shield really does,
+ * tasks forked meanwhile included.  RT runtime that
+ * "provision_rt_runtime" gives cpu cgroups is not in the plan: the kernel
+ * tells only when it refuses a policy.
+ *
+ * Returns: 0, or -EINVAL (NULL argument; CPUs that are offline, RT CPUs
+ * that are housekeeping too, a vCPU map that does not fit the VM: the log
+ * names the value), -EBUSY (RT CPUs, a setting or the shield held by
+ * another VM, or an unfinished apply of another VM: the log names it;
+ * one VM at a time holds a shield), the errors of rtvm_shield_create()
+ * for a profile with a shield, -EEXIST (the VM
+ * has a profile applied already), -ENOENT (a host setting the kernel
+ * does not have), -ENOMEM, or an error reading the host.
+ * Privileges: none; reading some threads' attributes may need root.
+ */
+int rtvm_tune_plan(struct rtvm_ctx *ctx, const struct rtvm_profile *p,
+		   struct rtvm_vm *vm, struct rtvm_plan **ret);
+
+/**
+ * rtvm_tune_apply() - apply a profile to a VM, all or nothing, with a
+ *      crash-safe journal.
+ * @ctx: the context.
+ * @p: the profile.
+ * @vm: the VM.
+ * @flags: must be 0.
+ * @ret_plan: where the plan that was applied is stored (may be NULL).
+ *
+ * Under an exclusive lock of the state directory, the plan is made (see
+ * rtvm_tune_plan()) and run step by step.  Before each write, its target
+ * and original value are appended to the VM's journal and synced, so that
+ * rtvm_tune_revert() can undo it even when the process dies at any point.
+ * The shield and RT runtime provisioning record each of their writes the
+ * same way, before they make it.
+ * When a step fails, the steps made are undone, the journal removed, and
+ * the step's error returned.
+ *
+ * Returns: 0, or the errors of rtvm_tune_plan(), -EINVAL (unknown flags),
+ * the error of the failing step (-EPERM, -ESRCH, -EIO, ...), or an error
+ * of the state directory (-EACCES, -EROFS, -ENOSPC).
+ * Privileges: those of the changes: root for sysctls, sysfs, IRQs and
+ * cgroups (shield, RT runtime), CAP_SYS_NICE for threads.
+ */
+int rtvm_tune_apply(struct rtvm_ctx *ctx, const struct rtvm_profile *p,
+		    struct rtvm_vm *vm, unsigned int flags,
+		    struct rtvm_plan **ret_plan);
+
+/**
+ * rtvm_tune_revert() - put back everything a VM's journal records.
+ * @ctx: the context.
+ * @vm_id: the VM's id: the libvirt domain name, or "pid-PID" for a VM
+ *         found by pid (rtvm_plan_get_vm_id() tells it).
+ * @flags: must be 0.
+ *
+ * Works after an apply that was killed at any point, and on a journal
+ * that is already reverted (nothing to do).  Settings that other VMs of
+ * the state directory hold too are left to them; the last VM's revert
+ * puts them back.  The journal is removed when everything was restored.
+ *
+ * Returns: 0, or -EINVAL (NULL argument, unknown flags, an id that cannot
+ * be a file name), -ENOENT (no journal for @vm_id), -EBADMSG (a journal
+ * that does not parse), or the first error of restoring (the journal is
+ * kept: revert again).
+ * Privileges: those of the changes being undone.
+ */
+int rtvm_tune_revert(struct rtvm_ctx *ctx, const char *vm_id,
+		     unsigned int flags);
+
+/**
+ * rtvm_tune_status() - what is applied for which VM, and drift: recorded
+ *      settings that no longer have the value applied.
+ * @ctx: the context.
+ * @vm_id: one VM, or NULL for every VM of the state directory.
+ * @ret_json: where a JSON document is stored; free() it.  Its form is
+ *       {"version": 1, "vms": [{"vm": ID, "profile": NAME, "rt_cpus": LIST,
+ *       "complete": BOOL, "steps": N, "drift": [{"kind": ..., "target":
+ *       ..., "applied": ..., "now": ...}, ...]}, ...]}; "complete" is false
+ *       for an apply that did not finish (revert it).
+ *
+ * Returns: 0, or -EINVAL (NULL @ctx or @ret_json), -ENOENT (no journal for
+ * @vm_id), -EBADMSG, -ENOMEM.
+ * Privileges: read access to the state directory.
+ */
+int rtvm_tune_status(struct rtvm_ctx *ctx, const char *vm_id,
+		     char **ret_json);
+
+/**
+ * rtvm_plan_unref() - free a plan.
+ * @plan: the plan, or NULL.
+ *
+ * Returns: NULL, always.
+ * Privileges: none.
+ */
+struct rtvm_plan *rtvm_plan_unref(struct rtvm_plan *plan);
+
+/**
+ * rtvm_plan_get_vm_id() - the id the VM's journal has.
+ * @plan: the plan.
+ *
+ * Returns: the id (lent), or NULL for NULL.
+ * Privileges: none.
+ */
+const char *rtvm_plan_get_vm_id(const struct rtvm_plan *plan);
+
+/**
+ * rtvm_plan_get_changes() - the writes of a plan, in order, as change
+ *      records (old: the value now, new: the value applied).
+ * @plan: the plan.
+ *
+ * Returns: the records (lent by @plan), or NULL for NULL.
+ * Privileges: none.
+ */
+const struct rtvm_changeset *rtvm_plan_get_changes(const struct rtvm_plan *plan);
+
+/**
+ * rtvm_plan_to_json() - a plan as JSON.
+ * @plan: the plan.
+ * @ret: where the document is stored; free() it.  Its form is
+ *       {"version": 1, "vm": ID, "profile": NAME, "rt_cpus": LIST,
+ *       "housekeeping_cpus": LIST, "steps": [{"kind": ..., "target": ...,
+ *       "old": ..., "new": ..., "shared": BOOL, "lease": BOOL}, ...]}; a
+ *       lease writes nothing.
+ *
+ * Returns: 0, or -EINVAL (NULL argument), -ENOMEM.
+ * Privileges: none.
+ */
+int rtvm_plan_to_json(const struct rtvm_plan *plan, char **ret);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RTVM_TUNE_H */
