@@ -63,18 +63,17 @@ static char *list_of(const struct rtvm_cpumask *m)
 
 /* ---- kernel config ------------------------------------------------------ */
 
-/* The build config from the proc config.gz (CONFIG_IKCONFIG_PROC).  zlib also
- * passes a plain file through, so an uncompressed copy works too. */
-static int kconfig_load(struct rtvm_ctx *ctx, char **ret)
+/* The build config: proc's config.gz (CONFIG_IKCONFIG_PROC), else the copy
+ * distributions install as boot/config-$(uname -r) (Debian's kernels do not
+ * build IKCONFIG).  zlib passes a plain file through, so either form reads.
+ * @ret_src gets the host path that was read, or the one that was missing. */
+static int kconfig_read(int fd, char **ret)
 {
 	size_t len = 0, size = 0;
 	char *buf = NULL;
 	gzFile gz;
-	int fd, n, r = 0;
+	int n, r = 0;
 
-	fd = rtvm_fs_open(ctx, RTVM_FS_PROC, O_RDONLY, "config.gz");
-	if (fd < 0)
-		return fd;
 	gz = gzdopen(fd, "rb");
 	if (!gz) {
 		close(fd);
@@ -117,6 +116,40 @@ static int kconfig_load(struct rtvm_ctx *ctx, char **ret)
 	return 0;
 }
 
+static int kconfig_load(struct rtvm_ctx *ctx, char **ret, char **ret_src)
+{
+	char release[256], rel[300];
+	int fd, r;
+
+	*ret_src = host_path(RTVM_FS_PROC, "config.gz");
+	fd = rtvm_fs_open(ctx, RTVM_FS_PROC, O_RDONLY, "config.gz");
+	if (fd != -ENOENT)
+		return fd < 0 ? fd : kconfig_read(fd, ret);
+	r = rtvm_fs_read(ctx, RTVM_FS_PROC, release, sizeof(release),
+			 "sys/kernel/osrelease");
+	if (r <= 0 || strchr(release, '/'))
+		return -ENOENT;
+	snprintf(rel, sizeof(rel), "config-%s", release);
+	fd = rtvm_fs_open(ctx, RTVM_FS_BOOT, O_RDONLY, "%s", rel);
+	if (fd == -ENOENT) {
+		/* Name both places in the message. */
+		char *boot = host_path(RTVM_FS_BOOT, rel), *both = NULL;
+
+		if (*ret_src && boot &&
+		    asprintf(&both, "%s or %s", *ret_src, boot) < 0)
+			both = NULL;
+		free(boot);
+		if (both) {
+			free(*ret_src);
+			*ret_src = both;
+		}
+		return fd;
+	}
+	free(*ret_src);
+	*ret_src = host_path(RTVM_FS_BOOT, rel);
+	return fd < 0 ? fd : kconfig_read(fd, ret);
+}
+
 /* An option's value ("y", "m", a string), or NULL when it is not set. */
 static const char *kconfig_get(const char *cfg, const char *opt, char *buf,
 			       size_t size)
@@ -141,7 +174,7 @@ static const char *kconfig_get(const char *cfg, const char *opt, char *buf,
 static int run_preempt_rt(const struct rtvm_check_env *env, void *state,
 			  struct rtvm_check_result *res)
 {
-	char rt[16], version[512], val[64], *cfg = NULL;
+	char rt[16], version[512], val[64], *cfg = NULL, *src = NULL;
 	const char *how = NULL;
 	bool looked = false;
 	int r;
@@ -160,7 +193,7 @@ static int run_preempt_rt(const struct rtvm_check_env *env, void *state,
 			how = "the kernel version says PREEMPT_RT";
 	} else
 		snprintf(version, sizeof(version), "unknown");
-	if (kconfig_load(env->ctx, &cfg) == 0) {
+	if (kconfig_load(env->ctx, &cfg, &src) == 0) {
 		looked = true;
 		if (!how && kconfig_get(cfg, "PREEMPT_RT", val, sizeof(val)))
 			how = "CONFIG_PREEMPT_RT=y";
@@ -184,6 +217,7 @@ static int run_preempt_rt(const struct rtvm_check_env *env, void *state,
 				      "apt-get install linux-image-rt-amd64)");
 	}
 	free(cfg);
+	free(src);
 	return 0;
 }
 
@@ -195,7 +229,7 @@ static int run_kconfig(const struct rtvm_check_env *env, void *state,
 		"CPU_IDLE", "CPU_IDLE_GOV_MENU", "CPU_IDLE_GOV_TEO",
 		"CPU_IDLE_GOV_HALTPOLL", "TASK_DELAY_ACCT",
 	};
-	char *cfg = NULL, *obs = NULL, *path, val[64];
+	char *cfg = NULL, *obs = NULL, *src = NULL, val[64];
 	const char *missing[2];
 	unsigned int nmissing = 0;
 	size_t olen;
@@ -205,18 +239,18 @@ static int run_kconfig(const struct rtvm_check_env *env, void *state,
 	rtvm_check_set_expected(res, "NO_HZ_FULL=y and ACPI_PROCESSOR=y; "
 				"RT_GROUP_SCHED unset or RT time given to the "
 				"VMs' cgroups");
-	r = kconfig_load(env->ctx, &cfg);
+	r = kconfig_load(env->ctx, &cfg, &src);
 	if (r < 0) {
-		path = host_path(RTVM_FS_PROC, "config.gz");
-		skip_err(res, path ? path : "config.gz", r,
+		skip_err(res, src ? src : "the kernel config", r,
 			 "modprobe configs (needs CONFIG_IKCONFIG_PROC), or "
-			 "compare /boot/config-$(uname -r) by hand");
-		free(path);
+			 "install the kernel's config as /boot/config-$(uname -r)");
+		free(src);
 		return 0;
 	}
 	f = open_memstream(&obs, &olen);
 	if (!f) {
 		free(cfg);
+		free(src);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
@@ -224,6 +258,8 @@ static int run_kconfig(const struct rtvm_check_env *env, void *state,
 
 		fprintf(f, "%s%s=%s", i ? " " : "", opts[i], v ? v : "n");
 	}
+	fprintf(f, " (from %s)", src ? src : "the kernel config");
+	free(src);
 	rtvm_check_set_status(res, RTVM_CHECK_PASS);
 	if (!kconfig_get(cfg, "NO_HZ_FULL", val, sizeof(val))) {
 		missing[nmissing++] = "CONFIG_NO_HZ_FULL=y";

@@ -28,6 +28,7 @@ static const char *const fs_top[RTVM_FS_N] = {
 	[RTVM_FS_DEV] = "dev",
 	[RTVM_FS_RUN] = "run",
 	[RTVM_FS_ETC] = "etc",
+	[RTVM_FS_BOOT] = "boot",
 };
 
 static void trace_add(struct rtvm_ctx *ctx, const char *path);

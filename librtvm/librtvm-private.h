@@ -40,6 +40,7 @@ enum rtvm_fs {
 	RTVM_FS_DEV,
 	RTVM_FS_RUN,
 	RTVM_FS_ETC,
+	RTVM_FS_BOOT,
 	RTVM_FS_N,
 };
 

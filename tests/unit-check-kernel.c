@@ -129,6 +129,25 @@ START_TEST(test_preempt_rt_and_config)
 	tu_write(ctx, "proc/config.gz", "not a kernel config\n");
 	r = check(ctx, "kernel.config", NULL);
 	expect(r, RTVM_CHECK_SKIP, "config.gz", "modprobe configs");
+	/* Without /proc/config.gz (Debian's kernels): /boot/config-RELEASE
+	 * of the running kernel, and only that one. */
+	tu_remove(ctx, "proc/config.gz");
+	tu_write(ctx, "proc/sys/kernel/osrelease", "6.1.0-21-rt-amd64\n");
+	tu_write(ctx, "boot/config-6.1.0-20-rt-amd64", "CONFIG_NO_HZ_FULL=y\n"
+		 "CONFIG_ACPI_PROCESSOR=y\n");
+	r = check(ctx, "kernel.config", NULL);
+	expect(r, RTVM_CHECK_SKIP,
+	       "/proc/config.gz or /boot/config-6.1.0-21-rt-amd64",
+	       "/boot/config-$(uname -r)");
+	tu_write(ctx, "boot/config-6.1.0-21-rt-amd64", "CONFIG_NO_HZ_FULL=y\n"
+		 "# CONFIG_ACPI_PROCESSOR is not set\nCONFIG_PREEMPT_RT=y\n");
+	r = check(ctx, "kernel.config", NULL);
+	expect(r, RTVM_CHECK_WARN, "(from /boot/config-6.1.0-21-rt-amd64)",
+	       "CONFIG_ACPI_PROCESSOR=y");
+	tu_remove(ctx, "sys/kernel/realtime");
+	tu_write(ctx, "proc/sys/kernel/version", "#1 SMP PREEMPT_DYNAMIC\n");
+	r = check(ctx, "kernel.preempt_rt", NULL);
+	expect(r, RTVM_CHECK_PASS, "CONFIG_PREEMPT_RT=y", NULL);
 
 	overlay(ctx, "untuned");
 	r = check(ctx, "kernel.preempt_rt", NULL);
