@@ -2,12 +2,14 @@
 # Install what librtvm needs to build, test and benchmark, from Debian's
 # packages.  Idempotent: packages already present are left alone.  The
 # libvirt daemon and QEMU are for the e2e test, which runs them itself
-# (no default network, no service started here).
+# (no default network, no service started here).  debhelper, dh-python and
+# lintian build and check the Debian packages (scripts/ci-packages.sh).
 set -eu
 PKGS="autoconf automake libtool pkg-config make gcc g++ check \
 libcgroup-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libcjson-dev \
 libvirt-dev zlib1g-dev procps util-linux valgrind xz-utils python3 tuna rt-tests \
 gnuplot-nox \
+debhelper dh-python python3-all lintian fakeroot dpkg-dev \
 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86"
 missing=""
 for p in $PKGS; do
