@@ -7,7 +7,7 @@
 set -eu
 PKGS="autoconf automake libtool pkg-config make gcc g++ check \
 libcgroup-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libcjson-dev \
-libvirt-dev zlib1g-dev procps util-linux valgrind xz-utils python3 tuna rt-tests \
+libvirt-dev libxml2-dev zlib1g-dev procps util-linux valgrind xz-utils python3 tuna rt-tests \
 gnuplot-nox \
 debhelper dh-python python3-all lintian fakeroot dpkg-dev \
 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86"

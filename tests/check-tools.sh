@@ -313,9 +313,9 @@ set +e
 set -e
 [ "$rc" = 64 ] && grep -q 'go with set' "$tmp/err" || fail "rtvm-sched show --fifo exit $rc"
 
-# libvirt-hook: applies the profile of the domain XML's metadata on
+# rtvm-libvirt-hook: applies the profile of the domain XML's metadata on
 # "started" and reverts it on "stopped" (libvirt's pid file in the sysroot).
-hook="$top_srcdir/examples/libvirt-hook"
+hook="$top_builddir/examples/rtvm-libvirt-hook"
 mkdir -p "$troot/run/libvirt/qemu"
 echo 4242 >"$troot/run/libvirt/qemu/vm1.pid"
 cat >"$tmp/dom.xml" <<'XML'
@@ -331,21 +331,57 @@ cat >"$tmp/dom.xml" <<'XML'
 </domain>
 XML
 export RTVM_TUNE="$tune" RTVM_SYSROOT="$troot"
-sh "$hook" vm1 prepare begin - <"$tmp/dom.xml" || fail "hook prepare"
+"$hook" vm1 prepare begin - <"$tmp/dom.xml" || fail "hook prepare"
 [ ! -e "$troot/run/rtvm/pid-4242.journal" ] || fail "hook applied on prepare"
-sh "$hook" vm1 started begin - <"$tmp/dom.xml" 2>"$tmp/hook.err" || fail "hook started: $(cat "$tmp/hook.err")"
+"$hook" vm1 started begin - <"$tmp/dom.xml" 2>"$tmp/hook.err" || fail "hook started: $(cat "$tmp/hook.err")"
 [ -e "$troot/run/rtvm/pid-4242.journal" ] || fail "hook did not apply"
 [ "$(cat "$troot/proc/sys/kernel/timer_migration")" = 0 ] || fail "hook: timer_migration"
 "$tune" status | grep -q 'profile hooked' || fail "hook: status"
-sh "$hook" vm1 stopped end - <"$tmp/dom.xml" 2>>"$tmp/hook.err" || fail "hook stopped"
+"$hook" vm1 stopped end - <"$tmp/dom.xml" 2>>"$tmp/hook.err" || fail "hook stopped"
 [ ! -e "$troot/run/rtvm/pid-4242.journal" ] || fail "hook did not revert"
 tsnap | cmp -s - "$tmp/tune.before" || fail "hook revert left the host changed"
 sed 's/^ *{"version.*/<!-- -->/; /"policies"/d; /"host"/d' "$tmp/dom.xml" |
 	sed 's|<rtvm:profile xmlns:rtvm="https://librtvm.org/xmlns/profile/1">|<rtvm:profile xmlns:rtvm="https://librtvm.org/xmlns/profile/1" builtin="nova-rt"/>|; /<\/rtvm:profile>/d; /<!-- -->/d' >"$tmp/dom2.xml"
-sh "$hook" vm1 started begin - <"$tmp/dom2.xml" 2>"$tmp/hook.err" || fail "hook builtin: $(cat "$tmp/hook.err")"
+"$hook" vm1 started begin - <"$tmp/dom2.xml" 2>"$tmp/hook.err" || fail "hook builtin: $(cat "$tmp/hook.err")"
 "$tune" status | grep -q 'profile nova-rt' || fail "hook: builtin status"
-sh "$hook" vm1 stopped end - </dev/null || fail "hook stopped 2"
-printf '<domain><name>plain</name></domain>' | sh "$hook" plain started begin - || fail "hook on a plain domain"
+"$hook" vm1 stopped end - </dev/null || fail "hook stopped 2"
+printf '<domain><name>plain</name></domain>' | "$hook" plain started begin - || fail "hook on a plain domain"
+# Bad input: each fails (exit 1) before anything changes, naming the cause.
+hook_bad() { # WHAT DOMAIN OP EXPECTED-TEXT < XML
+	what=$1; shift
+	set +e
+	"$hook" "$1" "$2" begin - 2>"$tmp/hook.err"; hrc=$?
+	set -e
+	[ "$hrc" = 1 ] || fail "hook, $what: exit $hrc"
+	grep -q "$3" "$tmp/hook.err" || fail "hook, $what: $(cat "$tmp/hook.err")"
+	[ ! -e "$troot/run/rtvm/pid-4242.journal" ] || fail "hook, $what: applied"
+}
+printf '<domain><name>vm1</name><metadata>' | hook_bad "malformed XML" vm1 started "does not parse"
+sed 's/"rt_cpus"/"rt_cpu"/' "$tmp/dom.xml" | hook_bad "invalid profile" vm1 prepare "not valid"
+sed 's/"rt_cpus"/"rt_cpu"/' "$tmp/dom.xml" | hook_bad "invalid profile" vm1 started "rt_cpu"
+sed 's/builtin="nova-rt"/builtin="no-such"/' "$tmp/dom2.xml" | hook_bad "unknown built-in" vm1 started 'no built-in profile "no-such"'
+sed 's|<rtvm:profile xmlns:rtvm="https://librtvm.org/xmlns/profile/1">|<rtvm:profile xmlns:rtvm="https://librtvm.org/xmlns/profile/1" builtin="nova-rt">|' "$tmp/dom.xml" |
+	hook_bad "builtin and text" vm1 started "both builtin"
+sed 's|<name>vm1</name>|<name>vm2</name>|' "$tmp/dom.xml" | hook_bad "another domain's XML" vm1 started 'describes domain "vm2"'
+rm "$troot/run/libvirt/qemu/vm1.pid"
+hook_bad "no pid file" vm1 started "cannot read QEMU's pid" <"$tmp/dom.xml"
+echo 4242 >"$troot/run/libvirt/qemu/vm1.pid"
+RTVM_HOOK_LENIENT=1 "$hook" vm1 started begin - <"$tmp/dom2.xml" >/dev/null 2>&1 || fail "hook lenient"
+"$hook" vm1 stopped end - </dev/null 2>/dev/null || fail "hook stopped 3"
+# A name that is no file name is left alone, whatever the XML says.
+"$hook" ../vm1 started begin - <"$tmp/dom.xml" 2>"$tmp/hook.err" || fail "hook, unsafe name: exit"
+grep -q "not a safe file name" "$tmp/hook.err" || fail "hook, unsafe name: $(cat "$tmp/hook.err")"
+[ ! -e "$troot/run/rtvm/pid-4242.journal" ] || fail "hook applied for an unsafe name"
+# libvirtd restarted while the domain runs: reconnect keeps what is applied.
+"$hook" vm1 started begin - <"$tmp/dom.xml" 2>/dev/null || fail "hook started again"
+"$hook" vm1 reconnect begin - <"$tmp/dom.xml" 2>"$tmp/hook.err" || fail "hook reconnect: $(cat "$tmp/hook.err")"
+grep -q "already applied\|reconcil" "$tmp/hook.err" || fail "hook reconnect: $(cat "$tmp/hook.err")"
+"$tune" status | grep -q 'profile hooked' || fail "hook: status after reconnect"
+"$hook" vm1 migrate begin - <"$tmp/dom.xml" >"$tmp/hook.out" || fail "hook migrate"
+[ ! -s "$tmp/hook.out" ] || fail "hook migrate printed XML"
+"$hook" vm1 stopped end - </dev/null 2>/dev/null || fail "hook stopped 4"
+[ ! -e "$troot/run/rtvm/pid-4242.journal" ] || fail "hook did not revert after reconnect"
+tsnap | cmp -s - "$tmp/tune.before" || fail "hook left the host changed"
 unset RTVM_TUNE RTVM_SYSROOT
 
 # And this very machine, read-only.

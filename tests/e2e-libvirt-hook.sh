@@ -1,5 +1,5 @@
 #!/bin/sh
-# e2e: the libvirt hook (examples/libvirt-hook) with a real libvirtd and
+# e2e: the libvirt hook (examples/rtvm-libvirt-hook) with a real libvirtd and
 # QEMU.  The harness of e2e-libvirt.sh starts its own virtlogd and libvirtd
 # with the hook installed in its private /etc/libvirt/hooks, boots a 2-vCPU
 # QEMU TCG domain whose <metadata> holds a profile, checks in /proc that the
@@ -15,7 +15,7 @@ e2e_enter
 
 # ---- inside the namespaces ------------------------------------------------
 tune=$(cd "$top_builddir/examples" && pwd)/rtvm-tune
-hook=$(cd "$top_srcdir/examples" && pwd)/libvirt-hook
+hook=$(cd "$top_builddir/examples" && pwd)/rtvm-libvirt-hook
 e2e_test_cleanup() {
 	if [ -f "$tmp/state/libvirt-$name.pid" ]; then
 		RTVM_STATE_DIR="$tmp/state" "$tune" revert \
@@ -30,7 +30,7 @@ cat >/etc/libvirt/hooks/qemu <<HOOK
 #!/bin/sh
 RTVM_TUNE='$tune' RTVM_STATE_DIR='$tmp/state'
 export RTVM_TUNE RTVM_STATE_DIR
-exec sh '$hook' "\$@" 2>>'$tmp/hook.log'
+exec '$hook' "\$@" 2>>'$tmp/hook.log'
 HOOK
 chmod 0755 /etc/libvirt/hooks/qemu
 e2e_start_daemons
