@@ -47,7 +47,10 @@ static void usage(FILE *f)
 		"                          state file demo.json in the state directory)\n"
 		"      put back everything the VM's journal records\n"
 		"  status [--vm NAME|--pid PID] [--json]\n"
-		"      what is applied for which VM, and drift\n\n"
+		"      what is applied for which VM, and drift\n"
+		"  recover [--dry-run] [--json]\n"
+		"      after a crash or at boot: revert every apply that did not\n"
+		"      finish, and what a killed rtvm-demo left; finished ones stay\n\n"
 		"  --profile FILE          a profile (man rtvm-profile)\n"
 		"  --builtin NAME          a built-in profile: rt-host, nova-rt\n"
 		"  --vm NAME               a libvirt domain (name or UUID)\n"
@@ -116,7 +119,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (optind >= argc) {
-		tool_error("no command: plan, apply, revert or status (see --help)");
+		tool_error("no command: plan, apply, revert, status or recover "
+			   "(see --help)");
 		return -EINVAL;
 	}
 	o->cmd = argv[optind++];
@@ -125,9 +129,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return -EINVAL;
 	}
 	if (strcmp(o->cmd, "plan") && strcmp(o->cmd, "apply") &&
-	    strcmp(o->cmd, "revert") && strcmp(o->cmd, "status")) {
-		tool_error("unknown command \"%s\": plan, apply, revert or status",
-			   o->cmd);
+	    strcmp(o->cmd, "revert") && strcmp(o->cmd, "status") &&
+	    strcmp(o->cmd, "recover")) {
+		tool_error("unknown command \"%s\": plan, apply, revert, status "
+			   "or recover", o->cmd);
 		return -EINVAL;
 	}
 	if (o->profile && o->builtin) {
@@ -155,6 +160,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		tool_error("revert takes --vm, --pid, --profile, --demo and "
 			   "--dry-run; not %s",
 			   o->builtin ? "--builtin" : "--json");
+		return -EINVAL;
+	}
+	if (!strcmp(o->cmd, "recover") &&
+	    (o->profile || o->builtin || o->vm || o->pid)) {
+		tool_error("recover takes --dry-run, --json and --state-dir; not %s",
+			   o->profile ? "--profile" : o->builtin ? "--builtin" :
+			   o->vm ? "--vm" : "--pid");
 		return -EINVAL;
 	}
 	if (!strcmp(o->cmd, "plan") && o->dry_run) {
@@ -338,17 +350,23 @@ static int cmd_plan_apply(struct rtvm_ctx *ctx, const struct opts *o)
 	return r;
 }
 
+/* The demo's state file: demo.json in --state-dir, else its default (the
+ * demo does not read RTVM_STATE_DIR). */
+static void demo_path(const struct opts *o, char *path, size_t size)
+{
+	if (o->state_dir && *o->state_dir)
+		snprintf(path, size, "%s/demo.json", o->state_dir);
+	else
+		snprintf(path, size, "%s", DEMO_DEFAULT_STATE);
+}
+
 /* What a crashed rtvm-demo left: its state file in the state directory. */
 static int revert_demo(struct rtvm_ctx *ctx, const struct opts *o)
 {
-	const char *dir = o->state_dir; /* the demo does not read RTVM_STATE_DIR */
 	char path[PATH_MAX];
 	int r;
 
-	if (dir && *dir)
-		snprintf(path, sizeof(path), "%s/demo.json", dir);
-	else
-		snprintf(path, sizeof(path), "%s", DEMO_DEFAULT_STATE);
+	demo_path(o, path, sizeof(path));
 	r = demo_recover(ctx, path, true);
 	if (r < 0)
 		return 1;
@@ -446,6 +464,77 @@ static int cmd_status(struct rtvm_ctx *ctx, const struct opts *o)
 	return 0;
 }
 
+/* Every journal whose apply did not finish is reverted; finished applies
+ * are the VMs' and stay.  What is a crashed apply's and what is a running
+ * VM's is the journal's "complete" mark. */
+static int cmd_recover(struct rtvm_ctx *ctx, const struct opts *o)
+{
+	cJSON *root, *vm, *out = cJSON_CreateArray();
+	char *json, *text;
+	bool demo = false;
+	int r, failed = 0, n = 0;
+
+	r = rtvm_tune_status(ctx, NULL, &json);
+	if (r < 0) {
+		tool_error("recover: %s", strerror(-r));
+		cJSON_Delete(out);
+		return 1;
+	}
+	root = cJSON_Parse(json);
+	free(json);
+	cJSON_ArrayForEach(vm, cJSON_GetObjectItem(root, "vms")) {
+		const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(vm, "vm"));
+		cJSON *e;
+
+		if (!id || cJSON_IsTrue(cJSON_GetObjectItem(vm, "complete")))
+			continue;
+		n++;
+		r = o->dry_run ? 0 : rtvm_tune_revert(ctx, id, 0);
+		if (r < 0) {
+			tool_error("recover: revert %s: %s (the journal is kept)",
+				   id, strerror(-r));
+			failed++;
+		} else if (!o->json) {
+			printf("VM %s: unfinished apply %s\n", id,
+			       o->dry_run ? "would be reverted" : "reverted");
+		}
+		e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "vm", id);
+		cJSON_AddBoolToObject(e, "reverted", !o->dry_run && r == 0);
+		if (r < 0)
+			cJSON_AddStringToObject(e, "error", strerror(-r));
+		cJSON_AddItemToArray(out, e);
+	}
+	cJSON_Delete(root);
+	if (!o->dry_run) {
+		char path[PATH_MAX];
+
+		demo_path(o, path, sizeof(path));
+		r = demo_recover(ctx, path, true);
+		if (r < 0)
+			failed++;
+		else if (r > 0 && !o->json)
+			printf("rtvm-demo: reverted what %s recorded\n", path);
+		demo = r > 0;
+	}
+	if (o->json) {
+		cJSON *doc = cJSON_CreateObject();
+
+		cJSON_AddBoolToObject(doc, "dry_run", o->dry_run);
+		cJSON_AddBoolToObject(doc, "demo_reverted", demo);
+		cJSON_AddItemToObject(doc, "unfinished", out);
+		text = cJSON_PrintUnformatted(doc);
+		puts(text ? text : "{}");
+		free(text);
+		cJSON_Delete(doc);
+	} else {
+		cJSON_Delete(out);
+		if (!n)
+			printf("no unfinished apply\n");
+	}
+	return failed ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
@@ -464,6 +553,8 @@ int main(int argc, char **argv)
 		r = cmd_plan_apply(ctx, &o);
 	else if (!strcmp(o.cmd, "revert"))
 		r = cmd_revert(ctx, &o);
+	else if (!strcmp(o.cmd, "recover"))
+		r = cmd_recover(ctx, &o);
 	else
 		r = cmd_status(ctx, &o);
 	rtvm_unref(ctx);

@@ -293,6 +293,23 @@ echo 1 >"$troot/proc/sys/kernel/timer_migration"
 "$tune" --sysroot "$troot" revert --pid 4242 >/dev/null || fail "rtvm-tune revert"
 echo 1 >"$troot/proc/sys/kernel/timer_migration" # our drift, not the tool's
 tsnap | cmp -s - "$tmp/tune.before" || fail "revert left the host changed"
+# recover: a finished apply stays; one whose journal lacks the completion
+# mark (the process died in its middle) is reverted.
+"$tune" --sysroot "$troot" apply --builtin rt-host --pid 4242 >/dev/null || fail "apply 2"
+"$tune" --sysroot "$troot" recover | grep -q 'no unfinished apply' || fail "recover touched a finished apply"
+"$tune" --sysroot "$troot" status | grep -q 'pid-4242.*applied' || fail "recover: status"
+sed -i '/"complete"/d' "$troot/run/rtvm/pid-4242.journal"
+"$tune" --sysroot "$troot" status | grep -q 'UNFINISHED' || fail "status of an unfinished apply"
+"$tune" --sysroot "$troot" recover --dry-run --json | grep -q '"vm":"pid-4242","reverted":false' ||
+	fail "recover --dry-run: $("$tune" --sysroot "$troot" recover --dry-run --json)"
+[ -e "$troot/run/rtvm/pid-4242.journal" ] || fail "recover --dry-run reverted"
+"$tune" --sysroot "$troot" recover | grep -q 'VM pid-4242: unfinished apply reverted' || fail "recover"
+[ ! -e "$troot/run/rtvm/pid-4242.journal" ] || fail "recover kept the journal"
+tsnap | cmp -s - "$tmp/tune.before" || fail "recover left the host changed"
+set +e
+"$tune" --sysroot "$troot" recover --pid 4242 2>"$tmp/err"; rc=$?
+set -e
+[ "$rc" = 64 ] && grep -q 'recover takes' "$tmp/err" || fail "recover --pid exit $rc"
 printf '{"version": 1, "vcpus": [{"pcpu": 2}, {"pcpu": 3, "priority": 120}]}' >"$tmp/bad.json"
 set +e
 "$tune" --sysroot "$troot" plan --profile "$tmp/bad.json" --pid 4242 >"$tmp/out" 2>"$tmp/err"; rc=$?
