@@ -92,7 +92,12 @@ fetch() {
 	deb="$cache/${1}_$(echo "$ver" | sed 's/:/%3a/')_amd64.deb"
 	if [ ! -s "$deb" ]; then
 		# as root apt warns that _apt cannot write the cache: harmless
+		# stale lists name a version the mirror dropped: update once
 		(cd "$cache" && apt-get download -q "$1=$ver" >"$cache/apt.log" 2>&1) ||
+			{ apt-get update -qq >>"$cache/apt.log" 2>&1 &&
+			ver=$(apt-cache policy "$1" | awk '$1 == "Candidate:" { print $2 }') &&
+			deb="$cache/${1}_$(echo "$ver" | sed 's/:/%3a/')_amd64.deb" &&
+			(cd "$cache" && apt-get download -q "$1=$ver" >>"$cache/apt.log" 2>&1); } ||
 			skip "cannot download $1 $ver: $(tail -1 "$cache/apt.log")"
 	fi
 	echo "$deb"
