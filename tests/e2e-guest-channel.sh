@@ -60,7 +60,7 @@ guest_wait_line '^guest-echo: exit 0' 5 >/dev/null
 guest_wait_line '^rtvm-guest: guest.sh exit' 5 >/dev/null
 case "$line" in
 "guest-echo: ok $count round trips, token $token,"*) ;;
-*) guest_fail "the guest did not hear the host's token $token: $line" ;;
+*) guest_fail "guest: expected $count round trips with the host's token $token: $line" ;;
 esac
 
 set +e

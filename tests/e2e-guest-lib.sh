@@ -14,7 +14,8 @@
 #   guest_vcpu_tid N             the host thread "CPU N/TCG"
 # Settings (before guest_start): GUEST_VCPUS (1), GUEST_MEM_MIB (192),
 # GUEST_CMDLINE_EXTRA, GUEST_SHMEM_SERVER (an ivshmem server socket: adds
-# the doorbell device), GUEST_SHMEM_MIB (1).  After guest_start: $guest_pid,
+# the doorbell device; the size is the server's memory fd's: libvirt 9.0
+# refuses <size> for ivshmem-doorbell).  After guest_start: $guest_pid,
 # $guest_console (the log), $guest_channel (the channel's unix socket),
 # $guest_dir.
 # Teardown is e2e_cleanup's (the domain is $name; the daemons and QEMU die
@@ -51,7 +52,6 @@ guest_start() {
 	if [ -n "${GUEST_SHMEM_SERVER:-}" ]; then
 		shmem="<shmem name='rtvm-doorbell'>
       <model type='ivshmem-doorbell'/>
-      <size unit='M'>${GUEST_SHMEM_MIB:-1}</size>
       <server path='$GUEST_SHMEM_SERVER'/>
       <msi vectors='$vcpus' ioeventfd='on'/>
     </shmem>"
