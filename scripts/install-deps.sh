@@ -2,15 +2,19 @@
 # Install what librtvm needs to build, test and benchmark, from Debian's
 # packages.  Idempotent: packages already present are left alone.  The
 # libvirt daemon and QEMU are for the e2e test, which runs them itself
-# (no default network, no service started here).  debhelper, dh-python and
-# lintian build and check the Debian packages (scripts/ci-packages.sh).
+# (no default network, no service started here).  The e2e guest
+# (tests/guest/build-guest.sh) downloads its kernel and busybox-static
+# packages itself, without installing them; cpio packs its initramfs.
+# debhelper, dh-python and lintian build and check the Debian packages
+# (scripts/ci-packages.sh).
 set -eu
 PKGS="autoconf automake libtool pkg-config make gcc g++ check \
 libcgroup-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libcjson-dev \
 libvirt-dev libxml2-dev zlib1g-dev procps util-linux valgrind xz-utils python3 tuna rt-tests \
 gnuplot-nox \
 debhelper dh-python python3-all lintian fakeroot dpkg-dev \
-libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86"
+libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 \
+cpio binutils libc6-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
