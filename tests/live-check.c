@@ -307,8 +307,8 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("live-check");
-	TCase *tc = tcase_create("live");
+	Suite *s;
+	TCase *tc;
 	struct rtvm_noise_result n;
 	struct rtvm_ctx *ctx;
 	int r;
@@ -340,6 +340,8 @@ int main(void)
 	}
 	rtvm_unref(ctx);
 
+	s = suite_create("live-check");
+	tc = tcase_create("live");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_all_checks);
 	tcase_add_test(tc, test_noise_measure);

@@ -403,8 +403,8 @@ END_TEST
 int main(void)
 {
 	const char *b = getenv("top_builddir");
-	Suite *s = suite_create("live-demo");
-	TCase *tc = tcase_create("live");
+	Suite *s;
+	TCase *tc;
 	int fd;
 
 	snprintf(demo, sizeof(demo), "%s/examples/rtvm-demo", b ? b : ".");
@@ -444,6 +444,8 @@ int main(void)
 		return EXIT_SKIP;
 	}
 	tu_lock_rt_cpus();
+	s = suite_create("live-demo");
+	tc = tcase_create("live");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_demo_json);
 	tcase_add_loop_test(tc, test_demo_crash, 0, 2);

@@ -189,8 +189,8 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("live-host");
-	TCase *tc = tcase_create("live");
+	Suite *s;
+	TCase *tc;
 
 	if (geteuid() != 0) {
 		printf("SKIP: live tests change scheduling of test-owned threads "
@@ -201,6 +201,8 @@ int main(void)
 		printf("SKIP: ps, taskset and chrt (procps, util-linux) are needed\n");
 		return EXIT_SKIP;
 	}
+	s = suite_create("live-host");
+	tc = tcase_create("live");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_model_matches_tools);
 	tcase_add_test(tc, test_apply_and_restore_live);

@@ -200,8 +200,8 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("live-irq-steer");
-	TCase *tc = tcase_create("live-irq-steer");
+	Suite *s;
+	TCase *tc;
 	unsigned int left;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int ret;
@@ -219,6 +219,8 @@ int main(void)
 		printf("skip: no IRQ affinity files under %s\n", IRQDIR);
 		return EXIT_SKIP;
 	}
+	s = suite_create("live-irq-steer");
+	tc = tcase_create("live-irq-steer");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_live_steer_and_restore);
 	tcase_add_test(tc, test_live_one_irq);

@@ -144,8 +144,8 @@ static bool can_unshare_net(void)
 
 int main(void)
 {
-	Suite *s = suite_create("live-irq-watch");
-	TCase *tc = tcase_create("live-irq-watch");
+	Suite *s;
+	TCase *tc;
 	unsigned int left;
 	int ret;
 
@@ -170,6 +170,8 @@ int main(void)
 		printf("skip: no IRQ affinity files under /proc/irq\n");
 		return EXIT_SKIP;
 	}
+	s = suite_create("live-irq-watch");
+	tc = tcase_create("live-irq-watch");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_live_watch_link);
 	suite_add_tcase(s, tc);

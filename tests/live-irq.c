@@ -113,8 +113,8 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("live-irq");
-	TCase *tc = tcase_create("live-irq");
+	Suite *s;
+	TCase *tc;
 	FILE *f = fopen(INTERRUPTS, "re");
 
 	if (!f) {
@@ -122,6 +122,8 @@ int main(void)
 		return EXIT_SKIP;
 	}
 	fclose(f);
+	s = suite_create("live-irq");
+	tc = tcase_create("live-irq");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_live_inventory);
 	tcase_add_test(tc, test_live_totals);

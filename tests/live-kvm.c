@@ -488,8 +488,8 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("live-kvm");
-	TCase *tc = tcase_create("live");
+	Suite *s;
+	TCase *tc;
 	int fd, v;
 
 	if (geteuid() != 0) {
@@ -514,6 +514,8 @@ int main(void)
 		return EXIT_SKIP;
 	}
 	tu_lock_rt_cpus(); /* no FIFO spinner of another live test on CPU 1 */
+	s = suite_create("live-kvm");
+	tc = tcase_create("live");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_guest_runs);
 	tcase_add_test(tc, test_events_wait);

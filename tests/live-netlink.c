@@ -170,8 +170,8 @@ static bool can_unshare_net(void)
 
 int main(void)
 {
-	Suite *s = suite_create("live-netlink");
-	TCase *tc = tcase_create("live-netlink");
+	Suite *s;
+	TCase *tc;
 
 	if (geteuid() != 0) {
 		printf("skip: making a network namespace and devices needs "
@@ -186,6 +186,8 @@ int main(void)
 		printf("skip: no ip(8) (iproute2) to make a test device\n");
 		return EXIT_SKIP;
 	}
+	s = suite_create("live-netlink");
+	tc = tcase_create("live-netlink");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_link_events);
 	suite_add_tcase(s, tc);

@@ -341,8 +341,8 @@ static void rt_group_cleanup(void)
 
 int main(void)
 {
-	Suite *s = suite_create("live-sched");
-	TCase *tc = tcase_create("live-sched");
+	Suite *s;
+	TCase *tc;
 	struct stat st;
 	int r;
 
@@ -355,6 +355,8 @@ int main(void)
 		printf("skip: chrt and taskset (util-linux) are needed\n");
 		return EXIT_SKIP;
 	}
+	s = suite_create("live-sched");
+	tc = tcase_create("live-sched");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_policies);
 	tcase_add_test(tc, test_affinity);

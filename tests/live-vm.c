@@ -200,8 +200,8 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("live-vm");
-	TCase *tc = tcase_create("live");
+	Suite *s;
+	TCase *tc;
 	struct rtvm_ctx *ctx;
 	int fd;
 
@@ -217,6 +217,8 @@ int main(void)
 		return EXIT_SKIP;
 	}
 	close(fd);
+	s = suite_create("live-vm");
+	tc = tcase_create("live");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_live_vm);
 	tcase_add_test(tc, test_live_not_a_vmm);

@@ -329,8 +329,10 @@ int tu_run(Suite *s)
 	SRunner *sr = srunner_create(s);
 	int failed;
 
-	if (!setup_tmpbase())
+	if (!setup_tmpbase()) {
+		srunner_free(sr);
 		return EXIT_FAILURE;
+	}
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
