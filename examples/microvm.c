@@ -183,6 +183,9 @@ int microvm_open_opts(const struct microvm_opts *opts, struct microvm **ret)
 	    opts->guest != MICROVM_GUEST_WAIT &&
 	    opts->guest != MICROVM_GUEST_POLL)
 		return -EINVAL;
+	if (opts->backend != MICROVM_BACKEND_KVM &&
+	    opts->backend != MICROVM_BACKEND_THREAD)
+		return -EINVAL;
 	if (opts->guest != MICROVM_GUEST_LOOP &&
 	    (opts->period_ns < 10000 || opts->period_ns > 10000000000ull ||
 	     opts->max_samples == 0 || opts->timer_prio < 0 ||
@@ -232,6 +235,23 @@ int microvm_open_opts(const struct microvm_opts *opts, struct microvm **ret)
 		free(vm);
 		return r;
 	}
+	vm->mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->mem == MAP_FAILED) {
+		r = -errno;
+		goto fail;
+	}
+	memcpy((uint8_t *)vm->mem + code_gpa(MICROVM_GUEST_LOOP), guest_loop,
+	       sizeof(guest_loop));
+	memcpy((uint8_t *)vm->mem + code_gpa(MICROVM_GUEST_WAIT), guest_wait,
+	       sizeof(guest_wait));
+	memcpy((uint8_t *)vm->mem + code_gpa(MICROVM_GUEST_POLL), guest_poll,
+	       sizeof(guest_poll));
+	if (opts->backend == MICROVM_BACKEND_THREAD) {
+		/* The stand-in uses the memory for its event words only. */
+		*ret = vm;
+		return 0;
+	}
 	vm->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm < 0) {
 		r = -errno;
@@ -253,18 +273,6 @@ int microvm_open_opts(const struct microvm_opts *opts, struct microvm **ret)
 		r = kvm_err();
 		goto fail;
 	}
-	vm->mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vm->mem == MAP_FAILED) {
-		r = -errno;
-		goto fail;
-	}
-	memcpy((uint8_t *)vm->mem + code_gpa(MICROVM_GUEST_LOOP), guest_loop,
-	       sizeof(guest_loop));
-	memcpy((uint8_t *)vm->mem + code_gpa(MICROVM_GUEST_WAIT), guest_wait,
-	       sizeof(guest_wait));
-	memcpy((uint8_t *)vm->mem + code_gpa(MICROVM_GUEST_POLL), guest_poll,
-	       sizeof(guest_poll));
 	region = (struct kvm_userspace_memory_region){
 		.slot = 0,
 		.guest_phys_addr = 0,
@@ -392,6 +400,58 @@ static void *timer_thread(void *arg)
 	return NULL;
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+#define cpu_relax() __builtin_ia32_pause()
+#else
+#define cpu_relax() ((void)0)
+#endif
+
+/* The stand-in vCPU: the guest programs of microvm.h written in C and run
+ * by the vCPU thread itself, where KVM would enter the guest.  The event
+ * words, the waits and the answers are the same; what is missing is the
+ * VM entry and exit around each answer. */
+static void standin_run(struct vcpu *v)
+{
+	struct microvm *vm = v->vm;
+	_Atomic uint16_t *ev = event_word(vm, v->index);
+	uint16_t seen;
+
+	switch (vm->opts.guest) {
+	case MICROVM_GUEST_LOOP:	/* l: out 0x10; inc ax; jmp l */
+		while (!atomic_load_explicit(&vm->stop, memory_order_relaxed))
+			atomic_fetch_add_explicit(&v->exits, 1,
+						  memory_order_relaxed);
+		return;
+	case MICROVM_GUEST_WAIT:	/* l: halt; answer [si]; jmp l */
+		while (!atomic_load_explicit(&vm->stop, memory_order_relaxed)) {
+			uint16_t value;
+
+			raise_wait_event(v);
+			value = atomic_load_explicit(ev, memory_order_acquire);
+			atomic_fetch_add_explicit(&v->exits, 1,
+						  memory_order_relaxed);
+			answer(v, value, now_ns());
+		}
+		return;
+	case MICROVM_GUEST_POLL:	/* spin until [si] changes; answer */
+		seen = atomic_load_explicit(ev, memory_order_acquire);
+		while (!atomic_load_explicit(&vm->stop, memory_order_relaxed)) {
+			uint16_t value = atomic_load_explicit(
+				ev, memory_order_acquire);
+
+			if (value == seen) {
+				cpu_relax();
+				continue;
+			}
+			seen = value;
+			atomic_fetch_add_explicit(&v->exits, 1,
+						  memory_order_relaxed);
+			answer(v, value, now_ns());
+		}
+		return;
+	}
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -405,6 +465,10 @@ static void *vcpu_thread(void *arg)
 	pthread_setname_np(pthread_self(), name);
 	atomic_store(&v->tid, (pid_t)syscall(SYS_gettid));
 	sem_post(&vm->ready);
+	if (vm->opts.backend == MICROVM_BACKEND_THREAD) {
+		standin_run(v);
+		return NULL;
+	}
 
 	while (!atomic_load_explicit(&vm->stop, memory_order_relaxed)) {
 		uint64_t now;

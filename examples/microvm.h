@@ -24,6 +24,13 @@
  * Each vCPU runs on its own thread named "CPU N/KVM", as QEMU names them,
  * so librtvm's VM discovery finds them.  No globals, no signals, never
  * prints: functions return 0 or -errno.
+ *
+ * Where /dev/kvm is missing, MICROVM_BACKEND_THREAD runs the same three
+ * guest programs as plain C code on the same threads ("stand-in vCPUs"):
+ * named, scheduled and sampled exactly alike, with the same event words
+ * and answers, but without a VM -- no VM entries or exits, so a sample
+ * lacks the entry/exit cost and the exits counted are the guest's
+ * answers (loop: iterations), not KVM's.
  */
 #ifndef RTVM_MICROVM_H
 #define RTVM_MICROVM_H
@@ -42,6 +49,11 @@
 /* Guest physical address of vCPU i's event word: EVENT_GPA + 2 * i. */
 #define MICROVM_EVENT_GPA 0x3000
 
+enum microvm_backend {
+	MICROVM_BACKEND_KVM = 0,	/* a KVM VM (needs /dev/kvm) */
+	MICROVM_BACKEND_THREAD,		/* stand-in vCPU threads, no VM */
+};
+
 enum microvm_guest {
 	MICROVM_GUEST_LOOP = 0,
 	MICROVM_GUEST_WAIT,
@@ -58,6 +70,7 @@ struct microvm_opts {
 	int timer_prio;		/* poll: SCHED_FIFO priority of the timer
 				 * thread (it stands for the hardware timer),
 				 * 0: leave it SCHED_OTHER */
+	int backend;		/* enum microvm_backend */
 };
 
 /* One answered event. */
@@ -71,7 +84,8 @@ struct microvm;
 /* Open /dev/kvm, create the VM, its memory and @nr_vcpus vCPUs (1 ..
  * MICROVM_MAX_VCPUS) ready to run the guest loop.  Returns 0, or -EINVAL,
  * -ENOENT/-EACCES (no /dev/kvm), -ENOSYS (unexpected KVM API version),
- * -ENOMEM or the -errno of a failed KVM ioctl. */
+ * -ENOMEM or the -errno of a failed KVM ioctl.  (The thread backend opens
+ * nothing and fails only with -EINVAL or -ENOMEM.) */
 int microvm_open(unsigned int nr_vcpus, struct microvm **ret);
 
 /* The same with a guest program and periodic events.  Returns as

@@ -5,7 +5,9 @@
  * A KVM micro-VM (examples/microvm.c) answers a periodic event; the time
  * from the event's due time to the guest's answer is measured with the
  * host idle, under general-purpose load, and under the same load with
- * librtvm's tuning, and the host is left as it was.
+ * librtvm's tuning, and the host is left as it was.  Where /dev/kvm is
+ * missing (or with --vm thread) the same guest program runs on a stand-in
+ * vCPU thread, named and tuned like a vCPU, and the output says so.
  *
  * Two processes:
  *  - the outer one (in the host's PID namespace) checks /dev/kvm, undoes a
@@ -85,13 +87,15 @@ static const struct mode_def {
 
 struct opts {
 	const struct mode_def *modes[MAX_MODES];
-	struct mode_def tuned;	/* "tuned" with --tuning applied */
+	struct mode_def defs[MAX_MODES]; /* mode_defs with --tuning applied */
+	unsigned int steps;	/* --tuning: the steps any mode may take */
 	unsigned int nr_modes;
 	double duration;	/* seconds per mode */
 	unsigned int period_us;
 	int rt_cpu;		/* -1: the last online CPU */
 	const char *housekeeping;
 	int guest;
+	int vm;			/* DEMO_VM_* */
 	unsigned int hogs;	/* per CPU */
 	bool io, json, dry_run, verbose;
 	const char *plot;	/* image file, or NULL */
@@ -99,6 +103,13 @@ struct opts {
 	int inner_fd;		/* >= 0: this is the demo world */
 	const char *scope;	/* inner: the cpuset scope */
 };
+
+enum { DEMO_VM_AUTO = 0, DEMO_VM_KVM, DEMO_VM_THREAD };
+
+static const char standin_note[] =
+	"no VM: the guest program runs on a stand-in vCPU thread (no "
+	"/dev/kvm), so no VM entry or exit is measured; with KVM each sample "
+	"also holds the VM entry, the guest's own code and the exit";
 
 static volatile sig_atomic_t interrupted;
 
@@ -138,8 +149,11 @@ static void usage(FILE *f)
 		"      --housekeeping LIST  CPUs for everything else (default: the others)\n"
 		"      --guest wait|poll wait: the guest halts until the event (default);\n"
 		"                        poll: the guest spins on a memory word\n"
-		"      --tuning LIST     the tuned mode's steps: shield,irq,prio,kthreads,pmqos\n"
-		"                        (default: all)\n"
+		"      --vm auto|kvm|thread  kvm: a KVM micro-VM; thread: a stand-in vCPU\n"
+		"                        thread, no VM; auto (default): kvm where /dev/kvm\n"
+		"                        opens, else thread\n"
+		"      --tuning LIST     the tuning steps taken: shield,irq,prio,kthreads,pmqos\n"
+		"                        (default: all; prio and shield take their share)\n"
 		"      --hogs N          CPU hogs per CPU (default 2)\n"
 		"      --no-io           no I/O load (write + fsync)\n"
 		"      --plot FILE       histogram image (.svg or .png) through gnuplot\n"
@@ -148,14 +162,14 @@ static void usage(FILE *f)
 		"  -j, --json            all figures as JSON on standard output\n"
 		"  -v, --verbose         log what the library does\n"
 		"  -h, --help, -V, --version\n\n"
-		"Needs root and /dev/kvm.  Exit status: 0 done, 1 failed, 64 bad usage,\n"
+		"Needs root (and /dev/kvm for a VM).  Exit status: 0 done, 1 failed, 64 bad usage,\n"
 		"130 interrupted (the host is restored in every case).\n",
 		program_name, DEFAULT_STATE);
 }
 
 enum {
 	OPT_RT = 0x100, OPT_HK, OPT_GUEST, OPT_HOGS, OPT_NO_IO, OPT_PLOT,
-	OPT_STATE, OPT_DRY_RUN, OPT_INNER, OPT_SCOPE, OPT_TUNING,
+	OPT_STATE, OPT_DRY_RUN, OPT_INNER, OPT_SCOPE, OPT_TUNING, OPT_VM,
 };
 
 static const struct {
@@ -166,7 +180,8 @@ static const struct {
 	{ "kthreads", T_KTHREADS }, { "pmqos", T_PMQOS },
 };
 
-/* --tuning: which steps the tuned mode takes. */
+/* --tuning: which steps the demo takes (the tuned mode all of them, the
+ * prio and shield modes their share). */
 static int parse_tuning(struct opts *o, const char *list)
 {
 	char *copy = strdup(list), *save = NULL, *tok;
@@ -192,7 +207,7 @@ static int parse_tuning(struct opts *o, const char *list)
 	}
 	free(copy);
 	if (r == 0)
-		o->tuned.flags = flags;
+		o->steps = flags;
 	return r;
 }
 
@@ -206,8 +221,7 @@ static int parse_modes(struct opts *o, const char *list)
 	o->nr_modes = 0;
 	if (strcmp(list, "all") == 0) {
 		for (unsigned int i = 0; i < MAX_MODES; i++)
-			o->modes[o->nr_modes++] = i == 2 ? &o->tuned :
-							   &mode_defs[i];
+			o->modes[o->nr_modes++] = &o->defs[i];
 		free(copy);
 		return 0;
 	}
@@ -217,7 +231,7 @@ static int parse_modes(struct opts *o, const char *list)
 
 		for (unsigned int i = 0; i < MAX_MODES; i++)
 			if (strcmp(tok, mode_defs[i].name) == 0)
-				d = i == 2 ? &o->tuned : &mode_defs[i];
+				d = &o->defs[i];
 		if (!d) {
 			tool_error("--modes: unknown mode \"%s\" (idle, load, "
 				   "tuned, prio, shield, all)", tok);
@@ -265,6 +279,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "rt-cpu", required_argument, NULL, OPT_RT },
 		{ "housekeeping", required_argument, NULL, OPT_HK },
 		{ "guest", required_argument, NULL, OPT_GUEST },
+		{ "vm", required_argument, NULL, OPT_VM },
 		{ "hogs", required_argument, NULL, OPT_HOGS },
 		{ "no-io", no_argument, NULL, OPT_NO_IO },
 		{ "plot", required_argument, NULL, OPT_PLOT },
@@ -286,7 +301,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	*o = (struct opts){ .duration = 4, .period_us = 1000, .rt_cpu = -1,
 			    .guest = MICROVM_GUEST_WAIT, .hogs = 2, .io = true,
 			    .state = DEFAULT_STATE, .inner_fd = -1 };
-	o->tuned = mode_defs[2];
+	memcpy(o->defs, mode_defs, sizeof(o->defs));
+	o->steps = ~0u;
 	parse_modes(o, "idle,load,tuned");
 	while ((c = getopt_long(argc, argv, "m:d:p:jvhV", longopts, NULL)) !=
 	       -1) {
@@ -327,6 +343,19 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return -EINVAL;
 			}
 			break;
+		case OPT_VM:
+			if (strcmp(optarg, "auto") == 0)
+				o->vm = DEMO_VM_AUTO;
+			else if (strcmp(optarg, "kvm") == 0)
+				o->vm = DEMO_VM_KVM;
+			else if (strcmp(optarg, "thread") == 0)
+				o->vm = DEMO_VM_THREAD;
+			else {
+				tool_error("--vm: \"%s\" is not auto, kvm or "
+					   "thread", optarg);
+				return -EINVAL;
+			}
+			break;
 		case OPT_HOGS:
 			if (parse_uint("--hogs", optarg, 0, 64, &v) < 0)
 				return -EINVAL;
@@ -363,6 +392,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		tool_error("unexpected argument \"%s\"", argv[optind]);
 		return -EINVAL;
 	}
+	for (unsigned int i = 0; i < MAX_MODES; i++)
+		o->defs[i].flags &= o->steps;
 	if (o->state[0] != '/') {
 		tool_error("--state: \"%s\" is not an absolute path", o->state);
 		return -EINVAL;
@@ -846,6 +877,8 @@ static int run_mode(struct world *w, unsigned int idx, struct result *res)
 	struct microvm_opts mo = {
 		.nr_vcpus = 1, .guest = o->guest, .period_ns = period,
 		.max_samples = max, .timer_cpu = w->gd[1].cpu, .timer_prio = 95,
+		.backend = o->vm == DEMO_VM_THREAD ? MICROVM_BACKEND_THREAD :
+						     MICROVM_BACKEND_KVM,
 	};
 	struct rtvm_changeset *cs = NULL;
 	const struct microvm_sample *s;
@@ -1166,6 +1199,12 @@ static void report(struct world *w, struct result *res, unsigned int n)
 			cJSON_AddStringToObject(c, "guest",
 						o->guest == MICROVM_GUEST_POLL ?
 							"poll" : "wait");
+			cJSON_AddStringToObject(c, "vm",
+						o->vm == DEMO_VM_THREAD ?
+							"stand-in" : "kvm");
+			if (o->vm == DEMO_VM_THREAD)
+				cJSON_AddStringToObject(c, "vm_note",
+							standin_note);
 			cJSON_AddStringToObject(c, "rt_cpus",
 						tool_mask_str(w->rt, 0));
 			cJSON_AddStringToObject(c, "housekeeping",
@@ -1234,16 +1273,22 @@ static void report(struct world *w, struct result *res, unsigned int n)
 
 	if (isatty(STDERR_FILENO))
 		fprintf(stderr, "\r%-70s\r", "");
-	printf("rtvm-demo on %s (%s, %d CPUs%s): KVM micro-VM, %s guest, "
+	printf("rtvm-demo on %s (%s, %d CPUs%s): %s, %s guest, "
 	       "event every %u us\n", u.nodename, u.release, w->nr_cpus,
 	       nested ? ", nested VM" : "",
+	       o->vm == DEMO_VM_THREAD ? "NO VM, stand-in vCPU thread" :
+					 "KVM micro-VM",
 	       o->guest == MICROVM_GUEST_POLL ? "polling" : "halting",
 	       o->period_us);
 	printf("RT CPU %s, housekeeping %s; load: %u CPU hogs%s\n\n",
 	       tool_mask_str(w->rt, 0), tool_mask_str(w->hk, 1),
 	       o->hogs * (unsigned int)w->nr_cpus,
 	       o->io ? " + write/fsync I/O" : "");
-	printf("%-28s %9s %9s %9s %9s %8s\n", "latency (us)", "p50", "p99",
+	if (o->vm == DEMO_VM_THREAD)
+		printf("%s.\n\n", standin_note);
+	printf("%-28s %9s %9s %9s %9s %8s\n",
+	       o->vm == DEMO_VM_THREAD ? "latency (us), no VM" :
+					 "latency (us)", "p50", "p99",
 	       "p99.9", "max", "samples");
 	for (unsigned int i = 0; i < n; i++) {
 		if (!res[i].done)
@@ -1714,18 +1759,30 @@ static int make_scope(struct outer *st)
 	return r;
 }
 
-static int check_kvm(void)
+/* The vCPU the demo runs: DEMO_VM_KVM, or DEMO_VM_THREAD (asked for, or
+ * auto where /dev/kvm is missing, which is said), or -errno (said). */
+static int pick_vm(int want)
 {
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC), e = errno;
+	int fd, e;
 
+	if (want == DEMO_VM_THREAD)
+		return DEMO_VM_THREAD;
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	e = errno;
 	if (fd >= 0) {
 		close(fd);
-		return 0;
+		return DEMO_VM_KVM;
+	}
+	if ((e == ENOENT || e == ENODEV || e == ENXIO) && want == DEMO_VM_AUTO) {
+		fprintf(stderr, "%s: /dev/kvm is missing, so the guest runs "
+			"on a stand-in vCPU thread: no VM (--vm kvm insists "
+			"on one)\n", program_name);
+		return DEMO_VM_THREAD;
 	}
 	if (e == ENOENT || e == ENODEV || e == ENXIO)
 		tool_error("/dev/kvm is missing: this machine has no KVM (load "
 			   "kvm_intel or kvm_amd; in a VM, enable nested "
-			   "virtualization)");
+			   "virtualization; --vm thread runs without it)");
 	else if (e == EACCES || e == EPERM)
 		tool_error("access to /dev/kvm denied: run as root (the demo "
 			   "also changes host settings)");
@@ -1734,11 +1791,13 @@ static int check_kvm(void)
 	return -e;
 }
 
-static void dry_run(const struct opts *o, struct outer *st)
+static void dry_run(const struct opts *o, struct outer *st, int vm)
 {
 	printf("rtvm-demo --dry-run: nothing is changed.  RT CPU %s, "
-	       "housekeeping %s\n", tool_mask_str(st->rt, 0),
-	       tool_mask_str(st->hk, 1));
+	       "housekeeping %s, %s\n", tool_mask_str(st->rt, 0),
+	       tool_mask_str(st->hk, 1),
+	       vm == DEMO_VM_THREAD ? "no VM (stand-in vCPU thread)" :
+				      "KVM micro-VM");
 	for (unsigned int i = 0; i < o->nr_modes; i++) {
 		unsigned int f = o->modes[i]->flags;
 
@@ -1865,11 +1924,11 @@ static int serve(struct outer *st, int sock, pid_t child)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
-static int outer_main(int argc, char **argv, const struct opts *o)
+static int outer_run(int argc, char **argv, const struct opts *o,
+		     struct outer *st)
 {
-	struct outer st = { .o = o };
 	char self[PATH_MAX], fdarg[16];
-	int sv[2], status, r, nr_cpus;
+	int sv[2], status, r, nr_cpus, vm;
 	ssize_t len;
 	pid_t child;
 	char **args;
@@ -1879,9 +1938,10 @@ static int outer_main(int argc, char **argv, const struct opts *o)
 			   "tunes the host (and puts it back)");
 		return 1;
 	}
-	if (check_kvm() < 0)
+	vm = pick_vm(o->vm);
+	if (vm < 0)
 		return 1;
-	r = tool_new_ctx(NULL, o->verbose, &st.ctx);
+	r = tool_new_ctx(NULL, o->verbose, &st->ctx);
 	if (r < 0)
 		return 1;
 	nr_cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -1895,33 +1955,33 @@ static int outer_main(int argc, char **argv, const struct opts *o)
 			   o->rt_cpu, nr_cpus - 1);
 		return 64;
 	}
-	if (rtvm_cpumask_new(st.ctx, &st.rt) < 0)
+	if (rtvm_cpumask_new(st->ctx, &st->rt) < 0)
 		return 1;
-	rtvm_cpumask_set(st.rt, (unsigned int)o->rt_cpu);
+	rtvm_cpumask_set(st->rt, (unsigned int)o->rt_cpu);
 	if (o->housekeeping) {
-		if (tool_parse_cpus(st.ctx, "--housekeeping", o->housekeeping,
-				    &st.hk) < 0)
+		if (tool_parse_cpus(st->ctx, "--housekeeping", o->housekeeping,
+				    &st->hk) < 0)
 			return 64;
-		if (rtvm_cpumask_test(st.hk, (unsigned int)o->rt_cpu)) {
+		if (rtvm_cpumask_test(st->hk, (unsigned int)o->rt_cpu)) {
 			tool_error("--housekeeping: \"%s\" holds the RT CPU %d",
 				   o->housekeeping, o->rt_cpu);
 			return 64;
 		}
 	} else {
-		if (rtvm_cpumask_new(st.ctx, &st.hk) < 0)
+		if (rtvm_cpumask_new(st->ctx, &st->hk) < 0)
 			return 1;
 		for (int c = 0; c < nr_cpus; c++)
 			if (c != o->rt_cpu)
-				rtvm_cpumask_set(st.hk, (unsigned int)c);
+				rtvm_cpumask_set(st->hk, (unsigned int)c);
 	}
 	if (o->dry_run) {
-		dry_run(o, &st);
+		dry_run(o, st, vm);
 		return 0;
 	}
-	r = demo_recover(st.ctx, o->state, false);
+	r = demo_recover(st->ctx, o->state, false);
 	if (r < 0)
 		return 1;
-	if (rtvm_changeset_new(st.ctx, &st.cs) < 0)
+	if (rtvm_changeset_new(st->ctx, &st->cs) < 0)
 		return 1;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -1929,12 +1989,12 @@ static int outer_main(int argc, char **argv, const struct opts *o)
 	signal(SIGPIPE, SIG_IGN);
 	/* The scope is recorded before it exists: a crash right after
 	 * mkdir still finds it. */
-	snprintf(st.scope_dir, sizeof(st.scope_dir), "%s/rtvm-demo-%d",
+	snprintf(st->scope_dir, sizeof(st->scope_dir), "%s/rtvm-demo-%d",
 		 CPUSET_ROOT, getpid());
-	if (save_state(&st) < 0)
+	if (save_state(st) < 0)
 		return 1;
-	if (make_scope(&st) < 0) {
-		demo_remove_scope(st.scope_dir);
+	if (make_scope(st) < 0) {
+		demo_remove_scope(st->scope_dir);
 		unlink(o->state);
 		return 1;
 	}
@@ -1942,7 +2002,7 @@ static int outer_main(int argc, char **argv, const struct opts *o)
 	if (len <= 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
 				   sv) < 0) {
 		tool_error("cannot set up the demo world: %s", strerror(errno));
-		demo_remove_scope(st.scope_dir);
+		demo_remove_scope(st->scope_dir);
 		unlink(o->state);
 		return 1;
 	}
@@ -1962,9 +2022,12 @@ static int outer_main(int argc, char **argv, const struct opts *o)
 		args[k++] = "--inner";
 		args[k++] = fdarg;
 		args[k++] = "--scope";
-		args[k++] = st.scope;
+		args[k++] = st->scope;
 		for (int i = 1; i < argc; i++)
 			args[k++] = argv[i];
+		/* Last: it wins over the user's --vm auto. */
+		args[k++] = "--vm";
+		args[k++] = vm == DEMO_VM_THREAD ? "thread" : "kvm";
 		args[k] = NULL;
 	}
 	child = fork();
@@ -1994,7 +2057,7 @@ static int outer_main(int argc, char **argv, const struct opts *o)
 	 * a stuck step) stops and restores the host instead of going on. */
 	signal(SIGALRM, on_signal);
 	alarm(60 + (unsigned int)(o->nr_modes * (o->duration + 5)));
-	status = serve(&st, sv[0], child);
+	status = serve(st, sv[0], child);
 	alarm(0);
 	close(sv[0]);
 	if (interrupted == SIGALRM)
@@ -2002,11 +2065,19 @@ static int outer_main(int argc, char **argv, const struct opts *o)
 			   "minute: stopped", o->nr_modes);
 	if (!o->json)
 		printf("host restored: %u recorded host setting(s) put back, "
-		       "demo cgroup removed%s\n", st.restored,
+		       "demo cgroup removed%s\n", st->restored,
 		       access(o->state, F_OK) == 0 ?
 			       "; NOT all: the state file remains" : "");
 	if (access(o->state, F_OK) == 0)
 		status = status ? status : 1;
+	return status;
+}
+
+static int outer_main(int argc, char **argv, const struct opts *o)
+{
+	struct outer st = { .o = o };
+	int status = outer_run(argc, argv, o, &st);
+
 	rtvm_changeset_unref(st.cs);
 	rtvm_cpumask_free(st.rt);
 	rtvm_cpumask_free(st.hk);

@@ -7,6 +7,10 @@
  * put back.  Only a child process the test starts is ever changed; it dies
  * with the test (PR_SET_PDEATHSIG).  Real-time time is kept short: the
  * vCPUs busy-loop, and only on CPU 1.
+ *
+ * Built twice: live-kvm (TEST_BACKEND KVM, skipped without /dev/kvm) and
+ * live-standin (the stand-in vCPU threads, which need no /dev/kvm): the
+ * same tests, so the stand-in is held to what the KVM micro-VM does.
  */
 #include "config.h"
 
@@ -30,6 +34,11 @@
 #include "microvm.h"
 #include "testutil.h"
 
+#ifndef TEST_BACKEND
+#define TEST_BACKEND MICROVM_BACKEND_KVM
+#endif
+#define KVM (TEST_BACKEND == MICROVM_BACKEND_KVM)
+
 #define NR_VCPUS 2
 #define RT_CPU 1	/* the only CPU a FIFO vCPU may run on */
 
@@ -49,6 +58,16 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The loop guest on NR_VCPUS vCPUs of the backend under test. */
+static int open_loop(struct microvm **vm)
+{
+	struct microvm_opts o = { .nr_vcpus = NR_VCPUS,
+				  .guest = MICROVM_GUEST_LOOP,
+				  .timer_cpu = -1, .backend = TEST_BACKEND };
+
+	return microvm_open_opts(&o, vm);
+}
+
 START_TEST(test_guest_runs)
 {
 	struct microvm *vm;
@@ -56,7 +75,7 @@ START_TEST(test_guest_runs)
 	uint32_t reason;
 	double t0, dt;
 
-	ck_assert_int_eq(microvm_open(NR_VCPUS, &vm), 0);
+	ck_assert_int_eq(open_loop(&vm), 0);
 	ck_assert_uint_eq(microvm_nr_vcpus(vm), NR_VCPUS);
 	ck_assert_int_eq(microvm_vcpu_tid(vm, 0), -ESRCH);
 	ck_assert_int_eq(microvm_start(vm), 0);
@@ -91,9 +110,11 @@ START_TEST(test_guest_runs)
 			      strerror(-microvm_error(vm, i, NULL)), reason);
 		ck_assert_msg(n[i] > 100, "vCPU %u: only %llu exits", i,
 			      (unsigned long long)n[i]);
-		fprintf(stderr, "note: vCPU %u: %llu PIO exits in %.0f ms "
+		fprintf(stderr, "note: vCPU %u: %llu %s in %.0f ms "
 				"(%.0f/s, %.1f us each)\n",
-			i, (unsigned long long)n[i], dt * 1e3, n[i] / dt,
+			i, (unsigned long long)n[i],
+			KVM ? "PIO exits" : "stand-in iterations", dt * 1e3,
+			n[i] / dt,
 			dt * 1e6 / n[i]);
 	}
 	/* Stopped: the counters stand still. */
@@ -113,7 +134,7 @@ static void check_events(int guest)
 {
 	struct microvm_opts o = { .nr_vcpus = 1, .guest = guest,
 				  .period_ns = 1000000, .max_samples = 2000,
-				  .timer_cpu = -1 };
+				  .timer_cpu = -1, .backend = TEST_BACKEND };
 	const struct microvm_sample *s;
 	struct microvm *vm;
 	uint32_t reason;
@@ -169,10 +190,14 @@ START_TEST(test_bad_opts)
 {
 	struct microvm_opts o = { .nr_vcpus = 1, .guest = MICROVM_GUEST_WAIT,
 				  .period_ns = 1000, .max_samples = 10,
-				  .timer_cpu = -1 };
+				  .timer_cpu = -1, .backend = TEST_BACKEND };
 	struct microvm *vm = NULL;
 
 	ck_assert_int_eq(microvm_open_opts(&o, &vm), -EINVAL);
+	o.period_ns = 1000000;
+	o.backend = 2;
+	ck_assert_int_eq(microvm_open_opts(&o, &vm), -EINVAL);
+	o.backend = TEST_BACKEND;
 	o.period_ns = 1000000;
 	o.guest = 7;
 	ck_assert_int_eq(microvm_open_opts(&o, &vm), -EINVAL);
@@ -206,7 +231,7 @@ static _Noreturn void child_main(int out, struct shared *sh)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() == 1)
 		_exit(1);
-	r = microvm_open(NR_VCPUS, &vm);
+	r = open_loop(&vm);
 	if (r == 0)
 		r = microvm_start(vm);
 	if (write(out, &r, sizeof(r)) != sizeof(r) || r < 0)
@@ -497,24 +522,28 @@ int main(void)
 		       "SCHED_FIFO and needs root (CAP_SYS_NICE)\n");
 		return EXIT_SKIP;
 	}
-	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		printf("SKIP: cannot open /dev/kvm: %s\n", strerror(errno));
-		return EXIT_SKIP;
-	}
-	v = ioctl(fd, KVM_GET_API_VERSION, 0);
-	close(fd);
-	if (v != KVM_API_VERSION) {
-		printf("SKIP: /dev/kvm has API version %d, not %d\n", v,
-		       KVM_API_VERSION);
-		return EXIT_SKIP;
+	if (KVM) {
+		fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+		if (fd < 0) {
+			printf("SKIP: cannot open /dev/kvm: %s (live-standin "
+			       "runs these tests on stand-in vCPUs)\n",
+			       strerror(errno));
+			return EXIT_SKIP;
+		}
+		v = ioctl(fd, KVM_GET_API_VERSION, 0);
+		close(fd);
+		if (v != KVM_API_VERSION) {
+			printf("SKIP: /dev/kvm has API version %d, not %d\n",
+			       v, KVM_API_VERSION);
+			return EXIT_SKIP;
+		}
 	}
 	if (system("command -v chrt >/dev/null") != 0) {
 		printf("SKIP: chrt (util-linux) is needed\n");
 		return EXIT_SKIP;
 	}
 	tu_lock_rt_cpus(); /* no FIFO spinner of another live test on CPU 1 */
-	s = suite_create("live-kvm");
+	s = suite_create(KVM ? "live-kvm" : "live-standin");
 	tc = tcase_create("live");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_guest_runs);
