@@ -69,28 +69,106 @@ static const char *idle_summary(const struct rtvm_cpu *c, char *buf,
 	return len ? buf : "-";
 }
 
+static const char *core_type_name(enum rtvm_core_type t)
+{
+	return t == RTVM_CORE_PERFORMANCE ? "performance" :
+	       t == RTVM_CORE_EFFICIENCY ? "efficiency" : NULL;
+}
+
+/* A topology id for the table: "-" when the kernel does not say. */
+static const char *id_str(int v, char *buf, size_t size)
+{
+	if (v < 0)
+		return "-";
+	snprintf(buf, size, "%d", v);
+	return buf;
+}
+
+struct topo_key {
+	int package, die, cluster, core;
+};
+
+static int cmp_key(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct topo_key));
+}
+
+/* Packages, dies and cores of the online CPUs whose topology is known: a
+ * core is package + die + cluster + core id (core ids repeat per die). */
+struct topo_count {
+	unsigned int packages, dies, cores, threads;
+};
+
+static struct topo_count count_topology(struct rtvm_host *h)
+{
+	const struct rtvm_cpumask *on = rtvm_host_get_cpus(h, RTVM_CPUS_ONLINE);
+	struct topo_count n = { 0 };
+	struct topo_key *k = calloc(rtvm_cpumask_weight(on) + 1, sizeof(*k));
+	const struct rtvm_cpu *c;
+	size_t nk = 0;
+
+	if (!k)
+		return n;
+	rtvm_host_foreach_cpu(c, h) {
+		if (!rtvm_cpu_is_online(c) || rtvm_cpu_get_core_id(c) < 0)
+			continue;
+		k[nk++] = (struct topo_key){ rtvm_cpu_get_package_id(c),
+					     rtvm_cpu_get_die_id(c),
+					     rtvm_cpu_get_cluster_id(c),
+					     rtvm_cpu_get_core_id(c) };
+	}
+	n.threads = (unsigned int)nk;
+	qsort(k, nk, sizeof(*k), cmp_key);
+	for (size_t i = 0; i < nk; i++) {
+		bool pkg = i == 0 || k[i].package != k[i - 1].package;
+		bool die = pkg || k[i].die != k[i - 1].die;
+
+		n.packages += pkg;
+		n.dies += die;
+		n.cores += die || k[i].cluster != k[i - 1].cluster ||
+			   k[i].core != k[i - 1].core;
+	}
+	free(k);
+	return n;
+}
+
 static void print_cpus(struct rtvm_host *h, const struct rtvm_cpumask *sel)
 {
+	struct topo_count n = count_topology(h);
 	const struct rtvm_cpu *c;
-	char idle[512];
+	char idle[512], b[5][16];
 
 	printf("possible %s  online %s  isolated %s  nohz_full %s\n",
 	       tool_mask_str(rtvm_host_get_cpus(h, RTVM_CPUS_POSSIBLE), 0),
 	       tool_mask_str(rtvm_host_get_cpus(h, RTVM_CPUS_ONLINE), 1),
 	       tool_mask_str(rtvm_host_get_cpus(h, RTVM_CPUS_ISOLATED), 2),
 	       tool_mask_str(rtvm_host_get_cpus(h, RTVM_CPUS_NOHZ_FULL), 3));
-	printf("%4s %-6s %4s %4s %4s %-10s %-4s %-4s %-12s %s\n", "CPU",
-	       "STATE", "PKG", "CORE", "NODE", "SIBLINGS", "ISOL", "NOHZ",
-	       "GOVERNOR", "IDLE STATES (exit latency us)");
+	printf("nodes possible %s  online %s  with CPUs %s  with memory %s\n",
+	       tool_mask_str(rtvm_host_get_nodes(h, RTVM_NODES_POSSIBLE), 0),
+	       tool_mask_str(rtvm_host_get_nodes(h, RTVM_NODES_ONLINE), 1),
+	       tool_mask_str(rtvm_host_get_nodes(h, RTVM_NODES_HAS_CPU), 2),
+	       tool_mask_str(rtvm_host_get_nodes(h, RTVM_NODES_HAS_MEMORY), 3));
+	printf("online: %u package(s), %u die(s), %u core(s), %u thread(s) "
+	       "with known topology\n", n.packages, n.dies, n.cores, n.threads);
+	printf("%4s %-6s %4s %4s %4s %4s %4s %-5s %-10s %-4s %-4s %-12s %s\n",
+	       "CPU", "STATE", "PKG", "DIE", "CLU", "CORE", "NODE", "TYPE",
+	       "SIBLINGS", "ISOL", "NOHZ", "GOVERNOR",
+	       "IDLE STATES (exit latency us)");
 	rtvm_host_foreach_cpu(c, h) {
 		int id = rtvm_cpu_get_id(c);
 
 		if (sel && !rtvm_cpumask_test(sel, (unsigned)id))
 			continue;
-		printf("%4d %-6s %4d %4d %4d %-10s %-4s %-4s %-12s %s\n", id,
-		       rtvm_cpu_is_online(c) ? "online" : "off",
-		       rtvm_cpu_get_package_id(c), rtvm_cpu_get_core_id(c),
-		       rtvm_cpu_get_node(c),
+		printf("%4d %-6s %4s %4s %4s %4s %4s %-5s %-10s %-4s %-4s %-12s "
+		       "%s\n", id, rtvm_cpu_is_online(c) ? "online" : "off",
+		       id_str(rtvm_cpu_get_package_id(c), b[0], 16),
+		       id_str(rtvm_cpu_get_die_id(c), b[1], 16),
+		       id_str(rtvm_cpu_get_cluster_id(c), b[2], 16),
+		       id_str(rtvm_cpu_get_core_id(c), b[3], 16),
+		       id_str(rtvm_cpu_get_node(c), b[4], 16),
+		       rtvm_cpu_get_core_type(c) == RTVM_CORE_PERFORMANCE ? "P" :
+		       rtvm_cpu_get_core_type(c) == RTVM_CORE_EFFICIENCY ? "E" :
+									  "-",
 		       tool_mask_str(rtvm_cpu_get_siblings(c), 0),
 		       rtvm_cpumask_test(rtvm_host_get_cpus(h, RTVM_CPUS_ISOLATED),
 					 (unsigned)id) ? "yes" : "-",
@@ -105,6 +183,10 @@ static void print_cmdline(struct rtvm_host *h)
 {
 	const char *k, *v;
 
+	if (!rtvm_host_get_cmdline(h)) {
+		printf("unknown (this host has no readable /proc/cmdline)\n");
+		return;
+	}
 	printf("%s\n", rtvm_host_get_cmdline(h));
 	for (unsigned int i = 0; rtvm_host_get_cmdline_param(h, i, &k, &v) == 0; i++)
 		printf("  %-24s %s\n", k, v ? v : "(flag)");
@@ -153,12 +235,24 @@ static cJSON *json_cpus(struct rtvm_host *h, const struct rtvm_cpumask *sel)
 {
 	static const char *const sets[] = { "possible", "present", "online",
 					    "isolated", "nohz_full" };
-	cJSON *o = cJSON_CreateObject(), *list = cJSON_CreateArray();
+	static const char *const nodes[] = { "possible", "online", "has_cpu",
+					     "has_memory" };
+	cJSON *o = cJSON_CreateObject(), *list = cJSON_CreateArray(), *jn;
+	struct topo_count n = count_topology(h);
 	const struct rtvm_cpu *c;
 
 	for (int i = 0; i < 5; i++)
 		cJSON_AddItemToObject(o, sets[i],
 				      json_mask(rtvm_host_get_cpus(h, i)));
+	jn = cJSON_AddObjectToObject(o, "nodes");
+	for (int i = 0; i < 4; i++)
+		cJSON_AddItemToObject(jn, nodes[i],
+				      json_mask(rtvm_host_get_nodes(h, i)));
+	jn = cJSON_AddObjectToObject(o, "topology");
+	cJSON_AddNumberToObject(jn, "packages", n.packages);
+	cJSON_AddNumberToObject(jn, "dies", n.dies);
+	cJSON_AddNumberToObject(jn, "cores", n.cores);
+	cJSON_AddNumberToObject(jn, "threads", n.threads);
 	rtvm_host_foreach_cpu(c, h) {
 		cJSON *j = cJSON_CreateObject(), *idle = cJSON_CreateArray();
 		int id = rtvm_cpu_get_id(c), v;
@@ -169,8 +263,18 @@ static cJSON *json_cpus(struct rtvm_host *h, const struct rtvm_cpumask *sel)
 		cJSON_AddBoolToObject(j, "online", rtvm_cpu_is_online(c));
 		if ((v = rtvm_cpu_get_package_id(c)) >= 0)
 			cJSON_AddNumberToObject(j, "package", v);
+		if ((v = rtvm_cpu_get_die_id(c)) >= 0)
+			cJSON_AddNumberToObject(j, "die", v);
+		if ((v = rtvm_cpu_get_cluster_id(c)) >= 0)
+			cJSON_AddNumberToObject(j, "cluster", v);
 		if ((v = rtvm_cpu_get_core_id(c)) >= 0)
 			cJSON_AddNumberToObject(j, "core", v);
+		if (core_type_name(rtvm_cpu_get_core_type(c)))
+			cJSON_AddStringToObject(
+				j, "core_type",
+				core_type_name(rtvm_cpu_get_core_type(c)));
+		if ((v = rtvm_cpu_get_capacity(c)) >= 0)
+			cJSON_AddNumberToObject(j, "capacity", v);
 		if ((v = rtvm_cpu_get_node(c)) >= 0)
 			cJSON_AddNumberToObject(j, "node", v);
 		cJSON_AddItemToObject(j, "siblings",
@@ -203,7 +307,10 @@ static cJSON *json_cmdline(struct rtvm_host *h)
 	cJSON *o = cJSON_CreateObject(), *params = cJSON_CreateArray();
 	const char *k, *v;
 
-	cJSON_AddStringToObject(o, "raw", rtvm_host_get_cmdline(h));
+	if (rtvm_host_get_cmdline(h))
+		cJSON_AddStringToObject(o, "raw", rtvm_host_get_cmdline(h));
+	else
+		cJSON_AddNullToObject(o, "raw"); /* unknown */
 	for (unsigned int i = 0; rtvm_host_get_cmdline_param(h, i, &k, &v) == 0; i++) {
 		cJSON *p = cJSON_CreateObject();
 

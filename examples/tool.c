@@ -33,16 +33,46 @@ static void log_stderr(struct rtvm_ctx *ctx, int priority, const char *file,
 	fputc('\n', stderr);
 }
 
+/* A relative sysroot is taken against the current directory, as
+ * util-linux and hwloc take theirs.  Returns a malloc'ed absolute path,
+ * NULL (said) when it does not resolve. */
+static char *absolute_root(const char *what, const char *path)
+{
+	char *abs = realpath(path, NULL);
+
+	if (!abs)
+		tool_error("%s %s: %s", what, path, strerror(errno));
+	return abs;
+}
+
 int tool_new_ctx(const char *sysroot, bool verbose, struct rtvm_ctx **ret)
 {
+	const char *env = getenv("RTVM_SYSROOT");
+	char *abs = NULL;
 	struct rtvm_ctx *ctx;
 	int r;
 
+	if (env && *env && env[0] != '/') {
+		abs = absolute_root("RTVM_SYSROOT", env);
+		if (!abs || setenv("RTVM_SYSROOT", abs, 1) < 0) {
+			free(abs);
+			return -ENOENT;
+		}
+		free(abs);
+		abs = NULL;
+	}
+	if (sysroot && sysroot[0] != '/') {
+		abs = absolute_root("sysroot", sysroot);
+		if (!abs)
+			return -ENOENT;
+		sysroot = abs;
+	}
 	r = rtvm_new(&ctx);
 	if (r < 0) {
 		tool_error("cannot create a librtvm context (RTVM_SYSROOT=%s): %s",
 			   getenv("RTVM_SYSROOT") ? getenv("RTVM_SYSROOT") : "",
 			   strerror(-r));
+		free(abs);
 		return r;
 	}
 	rtvm_set_log_fn(ctx, log_stderr);
@@ -51,12 +81,13 @@ int tool_new_ctx(const char *sysroot, bool verbose, struct rtvm_ctx **ret)
 	if (sysroot) {
 		r = rtvm_set_root(ctx, sysroot);
 		if (r < 0) {
-			tool_error("sysroot %s: %s%s", sysroot, strerror(-r),
-				   r == -EINVAL ? " (give an absolute path)" : "");
+			tool_error("sysroot %s: %s", sysroot, strerror(-r));
 			rtvm_unref(ctx);
+			free(abs);
 			return r;
 		}
 	}
+	free(abs);
 	*ret = ctx;
 	return 0;
 }

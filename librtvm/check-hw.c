@@ -1825,18 +1825,13 @@ static int run_hints(const struct rtvm_check_env *env, void *state,
 		     struct rtvm_check_result *res)
 {
 	struct smi_snap *before = state, *now;
-	struct rtvm_cpumask *sibs = NULL;
-	struct sb obs = {0}, rem = {0};
 	uint64_t since_boot = 0, during = 0;
 	const char *why;
 	char reason[160];
-	bool usb;
-	int cpu, r = 0;
 
 	if (no_rt_cpus(env, res))
 		return 0;
-	rtvm_check_set_expected(res, "no SMIs; no housekeeping work on the "
-				     "SMT siblings of RT CPUs");
+	rtvm_check_set_expected(res, "no SMIs");
 	now = smi_take(env);
 	if (!now)
 		return -ENOMEM;
@@ -1850,33 +1845,55 @@ static int run_hints(const struct rtvm_check_env *env, void *state,
 			if (before && now->count[k] > before->count[k])
 				during += now->count[k] - before->count[k];
 		}
-	usb = why || since_boot || during;
+	rtvm_check_set_status(res, RTVM_CHECK_INFO);
 	if (why)
-		sb_add(&obs, "SMIs cannot be counted here (%s)", why);
-	else if (usb)
-		sb_add(&obs, "SMIs counted on RT CPUs: up to %llu since boot, "
-			     "+%llu during the run",
-		       (unsigned long long)since_boot,
-		       (unsigned long long)during);
+		rtvm_check_set_observed(res, "SMIs cannot be counted here (%s)",
+					why);
+	else if (since_boot || during)
+		rtvm_check_set_observed(res, "SMIs counted on RT CPUs: up to "
+					     "%llu since boot, +%llu during "
+					     "the run",
+					(unsigned long long)since_boot,
+					(unsigned long long)during);
 	else
-		sb_add(&obs, "no SMIs counted on the RT CPUs");
-	if (usb)
-		sb_add(&rem, "disable USB legacy support (USB keyboard and "
-			     "mouse emulation) in the BIOS/UEFI setup: the "
-			     "firmware serves it with SMIs, which stop every "
-			     "CPU (Ma et al. measured SMIs and power "
-			     "management as the main latency left on a tuned "
-			     "KVM host)");
+		rtvm_check_set_observed(res, "no SMIs counted on the RT CPUs");
+	if (why || since_boot || during)
+		rtvm_check_set_remedy(res, "disable USB legacy support (USB "
+					   "keyboard and mouse emulation) in "
+					   "the BIOS/UEFI setup: the firmware "
+					   "serves it with SMIs, which stop "
+					   "every CPU (Ma et al. measured SMIs "
+					   "and power management as the main "
+					   "latency left on a tuned KVM host)");
+	smi_snap_free(now);
+	return 0;
+}
 
-	if (!(sibs = mask_like(env))) {
-		r = -ENOMEM;
-		goto out;
-	}
+/* ---- topology.smt --------------------------------------------------------- */
+
+/* An SMT sibling shares the core's pipeline and caches with its RT
+ * thread: housekeeping work there slows the RT vCPU down. */
+static int run_smt(const struct rtvm_check_env *env, void *state,
+		   struct rtvm_check_result *res)
+{
+	struct rtvm_cpumask *sibs;
+	struct sb rem = {0}, obs = {0};
+	unsigned int known = 0;
+	int cpu;
+
+	(void)state;
+	if (no_rt_cpus(env, res))
+		return 0;
+	rtvm_check_set_expected(res, "no housekeeping work on the SMT siblings "
+				     "of RT CPUs");
+	if (!(sibs = mask_like(env)))
+		return -ENOMEM;
 	rtvm_cpumask_foreach(cpu, env->rt) {
 		const struct rtvm_cpumask *s =
 			rtvm_cpu_get_siblings(host_cpu(env, cpu));
 		int sib;
 
+		known += s != NULL;
 		rtvm_cpumask_foreach(sib, s) {
 			if (sib == cpu ||
 			    !rtvm_cpumask_test(env->housekeeping,
@@ -1889,29 +1906,204 @@ static int run_hints(const struct rtvm_check_env *env, void *state,
 					      sib, cpu);
 		}
 	}
-	if (rtvm_cpumask_weight(sibs)) {
+	if (!known) {
+		rtvm_check_set_status(res, RTVM_CHECK_SKIP);
+		rtvm_check_set_observed(res, "the kernel gives no SMT siblings "
+					     "(topology/thread_siblings_list) "
+					     "for the RT CPUs");
+	} else if (rtvm_cpumask_weight(sibs)) {
 		rtvm_check_set_status(res, RTVM_CHECK_WARN);
-		sb_add(&obs, "; housekeeping SMT siblings of RT CPUs: ");
+		sb_add(&obs, "housekeeping SMT siblings of RT CPUs: ");
 		sb_add_list(&obs, sibs);
-		if (rem.len)
-			sb_add(&rem, "; ");
+		rtvm_check_set_observed(res, "%s", sb_str(&obs));
 		sb_add(&rem, "make both threads of each RT core RT (add CPUs ");
 		sb_add_list(&rem, sibs);
 		sb_add(&rem, " to the RT set), or take the siblings offline: ");
 		sb_add_percpu_write(&rem, sibs, "0", "online", NULL);
 		sb_add(&rem, " (or boot with nosmt)");
-	} else {
-		rtvm_check_set_status(res, RTVM_CHECK_INFO);
-	}
-	rtvm_check_set_observed(res, "%s", sb_str(&obs));
-	if (rem.len)
 		rtvm_check_set_remedy(res, "%s", sb_str(&rem));
-out:
-	smi_snap_free(now);
+	} else {
+		rtvm_check_set_status(res, RTVM_CHECK_PASS);
+		rtvm_check_set_observed(res, "no SMT sibling of an RT CPU runs "
+					     "housekeeping work");
+	}
 	rtvm_cpumask_free(sibs);
 	sb_free(&obs);
 	sb_free(&rem);
+	return 0;
+}
+
+/* ---- topology.core_types -------------------------------------------------- */
+
+/* Hybrid CPUs: an RT vCPU on an efficiency core runs slower than its
+ * siblings on performance cores, and a VM whose RT vCPUs mix the two has
+ * vCPUs of different speed. */
+static int run_core_types(const struct rtvm_check_env *env, void *state,
+			  struct rtvm_check_result *res)
+{
+	struct rtvm_cpumask *perf = NULL, *eff = NULL, *host_perf = NULL;
+	const struct rtvm_cpu *c;
+	struct sb obs = {0}, rem = {0};
+	int cpu, r = 0;
+
+	(void)state;
+	if (no_rt_cpus(env, res))
+		return 0;
+	rtvm_check_set_expected(res, "RT CPUs all of one core type, "
+				     "performance cores");
+	perf = mask_like(env);
+	eff = mask_like(env);
+	host_perf = mask_like(env);
+	if (!perf || !eff || !host_perf) {
+		r = -ENOMEM;
+		goto out;
+	}
+	rtvm_host_foreach_cpu(c, env->host)
+		if (rtvm_cpu_get_core_type(c) == RTVM_CORE_PERFORMANCE &&
+		    rtvm_cpu_is_online(c))
+			rtvm_cpumask_set(host_perf,
+					 (unsigned int)rtvm_cpu_get_id(c));
+	rtvm_cpumask_foreach(cpu, env->rt) {
+		enum rtvm_core_type t = rtvm_cpu_get_core_type(host_cpu(env, cpu));
+		int cap = rtvm_cpu_get_capacity(host_cpu(env, cpu));
+
+		if (t == RTVM_CORE_UNKNOWN)
+			continue;
+		rtvm_cpumask_set(t == RTVM_CORE_PERFORMANCE ? perf : eff,
+				 (unsigned int)cpu);
+		if (cap >= 0)
+			rtvm_check_add_detail(res, cpu, "%s core, capacity %d",
+					      t == RTVM_CORE_PERFORMANCE ?
+						      "performance" : "efficiency",
+					      cap);
+		else
+			rtvm_check_add_detail(res, cpu, "%s core",
+					      t == RTVM_CORE_PERFORMANCE ?
+						      "performance" : "efficiency");
+	}
+	if (!rtvm_cpumask_weight(perf) && !rtvm_cpumask_weight(eff)) {
+		rtvm_check_set_status(res, RTVM_CHECK_SKIP);
+		rtvm_check_set_observed(res, "no core types here: one type of "
+					     "core, or the kernel tells none "
+					     "(no cpu_core/cpu_atom, cpu_capacity "
+					     "alike or missing)");
+		goto out;
+	}
+	if (rtvm_cpumask_weight(perf) && rtvm_cpumask_weight(eff)) {
+		rtvm_check_set_status(res, RTVM_CHECK_WARN);
+		sb_add(&obs, "RT CPUs mix core types: performance ");
+		sb_add_cpus(&obs, perf);
+		sb_add(&obs, ", efficiency ");
+		sb_add_cpus(&obs, eff);
+	} else if (rtvm_cpumask_weight(eff)) {
+		rtvm_check_set_status(res, RTVM_CHECK_WARN);
+		sb_add(&obs, "RT CPUs are efficiency cores: ");
+		sb_add_cpus(&obs, eff);
+	} else {
+		rtvm_check_set_status(res, RTVM_CHECK_PASS);
+		sb_add(&obs, "RT CPUs are performance cores: ");
+		sb_add_cpus(&obs, perf);
+	}
+	rtvm_check_set_observed(res, "%s", sb_str(&obs));
+	if (rtvm_cpumask_weight(eff)) {
+		sb_add(&rem, "give the RT vCPUs performance cores (an RT vCPU on "
+			     "an efficiency core runs slower, and so does its "
+			     "worst case)");
+		if (rtvm_cpumask_weight(host_perf)) {
+			sb_add(&rem, "; this host's are ");
+			sb_add_cpus(&rem, host_perf);
+		}
+		rtvm_check_set_remedy(res, "%s", sb_str(&rem));
+	}
+out:
+	rtvm_cpumask_free(perf);
+	rtvm_cpumask_free(eff);
+	rtvm_cpumask_free(host_perf);
+	sb_free(&obs);
+	sb_free(&rem);
 	return r;
+}
+
+/* ---- topology.numa -------------------------------------------------------- */
+
+/* RT CPUs over several NUMA nodes or dies: a VM placed on them reaches
+ * part of its memory and devices across the interconnect.  Information
+ * with the figures; the VM's own placement is the profile's business. */
+static int run_numa(const struct rtvm_check_env *env, void *state,
+		    struct rtvm_check_result *res)
+{
+	struct rtvm_cpumask *nodes = NULL;
+	unsigned int dies = 0, known = 0;
+	int cpu, node, seen[64][2], nseen = 0;
+	struct sb obs = {0};
+
+	(void)state;
+	if (no_rt_cpus(env, res))
+		return 0;
+	rtvm_check_set_expected(res, "each RT VM's CPUs on one NUMA node and "
+				     "die");
+	if (rtvm_cpumask_new_nr(RTVM_MAX_NODES, &nodes) < 0)
+		return -ENOMEM;
+	rtvm_cpumask_foreach(cpu, env->rt) {
+		const struct rtvm_cpu *c = host_cpu(env, cpu);
+		int pkg = rtvm_cpu_get_package_id(c), die = rtvm_cpu_get_die_id(c);
+		bool dup = false;
+
+		if ((node = rtvm_cpu_get_node(c)) >= 0 &&
+		    rtvm_cpumask_set(nodes, (unsigned int)node) == 0)
+			known++;
+		if (pkg < 0)
+			continue;
+		for (int i = 0; i < nseen; i++)
+			dup = dup || (seen[i][0] == pkg && seen[i][1] == die);
+		if (!dup && nseen < 64) {
+			seen[nseen][0] = pkg;
+			seen[nseen++][1] = die;
+			dies++;
+		}
+	}
+	if (!known && !dies) {
+		rtvm_check_set_status(res, RTVM_CHECK_SKIP);
+		rtvm_check_set_observed(res, "the kernel tells neither NUMA "
+					     "nodes nor packages of the RT CPUs");
+		rtvm_cpumask_free(nodes);
+		return 0;
+	}
+	rtvm_check_set_status(res, rtvm_cpumask_weight(nodes) > 1 || dies > 1 ?
+					   RTVM_CHECK_INFO : RTVM_CHECK_PASS);
+	if (known) {
+		sb_add(&obs, "RT CPUs on %u NUMA node%s (",
+		       rtvm_cpumask_weight(nodes),
+		       rtvm_cpumask_weight(nodes) == 1 ? "" : "s");
+		sb_add_list(&obs, nodes);
+		sb_add(&obs, ")");
+	} else {
+		sb_add(&obs, "NUMA nodes unknown");
+	}
+	if (dies)
+		sb_add(&obs, ", %u package/die%s", dies, dies == 1 ? "" : "s");
+	rtvm_cpumask_foreach(node, nodes) {
+		struct rtvm_cpumask *on = mask_like(env);
+
+		if (!on)
+			break;
+		rtvm_cpumask_foreach(cpu, env->rt)
+			if (rtvm_cpu_get_node(host_cpu(env, cpu)) == node)
+				rtvm_cpumask_set(on, (unsigned int)cpu);
+		sb_add(&obs, "; node %d: ", node);
+		sb_add_cpus(&obs, on);
+		rtvm_cpumask_free(on);
+	}
+	rtvm_check_set_observed(res, "%s", sb_str(&obs));
+	if (rtvm_cpumask_weight(nodes) > 1 || dies > 1)
+		rtvm_check_set_remedy(res, "place each RT VM's vCPUs on RT CPUs "
+					   "of one node and die, with its "
+					   "memory (numatune) and its "
+					   "passed-through devices on that "
+					   "node");
+	rtvm_cpumask_free(nodes);
+	sb_free(&obs);
+	return 0;
 }
 
 /* ---- the table ------------------------------------------------------------ */
@@ -1948,8 +2140,17 @@ const struct rtvm_check_def rtvm_checks_hw[] = {
 	  .sample = sample_smi,
 	  .run = run_smi,
 	  .free_state = smi_snap_free },
+	{ .id = "topology.smt",
+	  .title = "No housekeeping work on SMT siblings of RT CPUs",
+	  .run = run_smt },
+	{ .id = "topology.core_types",
+	  .title = "RT CPUs on performance cores of one type",
+	  .run = run_core_types },
+	{ .id = "topology.numa",
+	  .title = "RT CPUs on one NUMA node and die",
+	  .run = run_numa },
 	{ .id = "hint.usb_legacy",
-	  .title = "Firmware and SMT hints",
+	  .title = "Firmware hints: USB legacy emulation and SMIs",
 	  .sample = sample_smi,
 	  .run = run_hints,
 	  .free_state = smi_snap_free },

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 	(RTVM_HOST_CPUS | RTVM_HOST_CMDLINE | RTVM_HOST_THREADS |          \
 	 RTVM_HOST_THREAD_AFFINITY | RTVM_HOST_THREAD_CGROUPS)
 #define NR_SETS (RTVM_CPUS_NOHZ_FULL + 1)
+#define NR_NODE_SETS (RTVM_NODES_HAS_MEMORY + 1)
 
 struct rtvm_idle_state {
 	char *name;
@@ -32,7 +34,11 @@ struct rtvm_cpu {
 	bool online;
 	int core_id;
 	int package_id;
+	int die_id;
+	int cluster_id;
 	int node;
+	int capacity;
+	enum rtvm_core_type core_type;
 	struct rtvm_cpumask *siblings;
 	char *governor;
 	unsigned int nr_idle;
@@ -57,6 +63,7 @@ struct rtvm_host {
 	struct rtvm_ctx *ctx;
 	unsigned int flags;
 	struct rtvm_cpumask *sets[NR_SETS];
+	struct rtvm_cpumask *nodes[NR_NODE_SETS];
 	unsigned int nr_cpus;
 	struct rtvm_cpu *cpus;
 	char *cmdline;
@@ -67,6 +74,41 @@ struct rtvm_host {
 };
 
 /* ---- possible CPUs ---------------------------------------------------- */
+
+/* The numbers N of the "<prefix>N" entries of a sysfs directory, set in
+ * @mask (numbers beyond its size are left out): how CPUs and nodes are
+ * found where the summary files (cpu/possible, node/online) are missing.
+ * Returns the count set, or -errno (-ENOENT: no such directory). */
+static int scan_numbered(struct rtvm_ctx *ctx, const char *dir,
+			 const char *prefix, struct rtvm_cpumask *mask)
+{
+	size_t plen = strlen(prefix);
+	struct dirent *de;
+	int fd, n = 0;
+	DIR *d;
+
+	fd = rtvm_fs_open_dir(ctx, RTVM_FS_SYS, "%s", dir);
+	if (fd < 0)
+		return fd;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		const char *num = de->d_name + plen;
+		int v;
+
+		if (strncmp(de->d_name, prefix, plen) != 0 || !*num ||
+		    !isdigit((unsigned char)*num) ||
+		    rtvm_parse_int(num, &v) < 0 || v < 0)
+			continue;
+		if (rtvm_cpumask_set(mask, (unsigned int)v) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
 
 int rtvm_ctx_nr_possible_cpus(struct rtvm_ctx *ctx, unsigned int *ret)
 {
@@ -80,6 +122,26 @@ int rtvm_ctx_nr_possible_cpus(struct rtvm_ctx *ctx, unsigned int *ret)
 	}
 	r = rtvm_fs_read(ctx, RTVM_FS_SYS, buf, sizeof(buf),
 			 "devices/system/cpu/possible");
+	if (r == -ENOENT) {
+		/* Older kernels, some containers: the cpuN directories. */
+		r = rtvm_cpumask_new_nr(RTVM_CPUMASK_MAX_CPUS, &m);
+		if (r < 0)
+			return r;
+		r = scan_numbered(ctx, "devices/system/cpu", "cpu", m);
+		if (r > 0)
+			rtvm_cpumask_foreach(cpu, m)
+				last = cpu;
+		rtvm_cpumask_free(m);
+		if (r <= 0) {
+			err(ctx, "no CPUs found: neither "
+				 "devices/system/cpu/possible nor cpuN "
+				 "directories");
+			return r < 0 ? r : -ENOENT;
+		}
+		ctx->nr_possible = (unsigned int)last + 1;
+		*ret = ctx->nr_possible;
+		return 0;
+	}
 	if (r < 0)
 		return r;
 	r = rtvm_cpumask_new_nr(RTVM_CPUMASK_MAX_CPUS, &m);
@@ -111,6 +173,34 @@ RTVM_EXPORT int rtvm_cpumask_new(struct rtvm_ctx *ctx,
 	return r < 0 ? r : rtvm_cpumask_new_nr(nr, ret);
 }
 
+/* Where cpu/online is missing: the cpuN directories whose cpuN/online
+ * does not read 0 (CPU 0 often has no such file: it cannot go offline). */
+static int derive_online(struct rtvm_ctx *ctx, struct rtvm_cpumask *on)
+{
+	struct rtvm_cpumask *dirs;
+	int r, cpu;
+
+	r = rtvm_cpumask_new_nr(rtvm_cpumask_nr_cpus(on), &dirs);
+	if (r < 0)
+		return r;
+	r = scan_numbered(ctx, "devices/system/cpu", "cpu", dirs);
+	if (r >= 0) {
+		r = 0;
+		rtvm_cpumask_foreach(cpu, dirs) {
+			char buf[16];
+
+			if (rtvm_fs_read(ctx, RTVM_FS_SYS, buf, sizeof(buf),
+					 "devices/system/cpu/cpu%d/online",
+					 cpu) >= 0 &&
+			    strcmp(rtvm_strip(buf), "0") == 0)
+				continue;
+			rtvm_cpumask_set(on, (unsigned int)cpu);
+		}
+	}
+	rtvm_cpumask_free(dirs);
+	return r;
+}
+
 int rtvm_ctx_online_cpus(struct rtvm_ctx *ctx, struct rtvm_cpumask **ret)
 {
 	struct rtvm_cpumask *on;
@@ -119,8 +209,22 @@ int rtvm_ctx_online_cpus(struct rtvm_ctx *ctx, struct rtvm_cpumask **ret)
 
 	r = rtvm_fs_read(ctx, RTVM_FS_SYS, buf, sizeof(buf),
 			 "devices/system/cpu/online");
-	if (r < 0)
+	if (r < 0 && r != -ENOENT)
 		return r;
+	if (r == -ENOENT) {
+		r = rtvm_cpumask_new(ctx, &on);
+		if (r < 0)
+			return r;
+		r = derive_online(ctx, on);
+		if (r == 0 && rtvm_cpumask_weight(on) == 0)
+			r = -ENOENT;
+		if (r < 0) {
+			rtvm_cpumask_free(on);
+			return r;
+		}
+		*ret = on;
+		return 0;
+	}
 	r = rtvm_cpumask_new(ctx, &on);
 	if (r < 0)
 		return r;
@@ -178,34 +282,52 @@ static int read_int(struct rtvm_ctx *ctx, int *ret, const char *fmt, ...)
 	return rtvm_parse_int(rtvm_strip(buf), ret);
 }
 
-/* A CPU list file; missing or "(null)" reads as an empty set. */
-static int read_set(struct rtvm_host *h, struct rtvm_cpumask **ret,
-		    bool optional, const char *fmt, ...) RTVM_PRINTF(4, 5);
-
-static int read_set(struct rtvm_host *h, struct rtvm_cpumask **ret,
-		    bool optional, const char *fmt, ...)
+/* A list file of @nr bits (CPUs, or nodes with RTVM_MAX_NODES); "(null)"
+ * reads as an empty set, and so does a missing file when @optional (then
+ * @ret_missing, if given, says so). */
+static int read_list(struct rtvm_host *h, unsigned int nr,
+		     struct rtvm_cpumask **ret, bool optional,
+		     bool *ret_missing, const char *path)
 {
-	char path[256], buf[8192];
-	va_list ap;
+	char buf[8192];
 	int r;
 
-	va_start(ap, fmt);
-	vsnprintf(path, sizeof(path), fmt, ap);
-	va_end(ap);
-	r = rtvm_cpumask_new_nr(h->nr_cpus, ret);
+	if (ret_missing)
+		*ret_missing = false;
+	r = rtvm_cpumask_new_nr(nr, ret);
 	if (r < 0)
 		return r;
 	r = rtvm_fs_read(h->ctx, RTVM_FS_SYS, buf, sizeof(buf), "%s", path);
-	if (r == -ENOENT && optional)
+	if (r == -ENOENT && optional) {
+		if (ret_missing)
+			*ret_missing = true;
 		return 0;
+	}
 	if (r < 0)
 		return r;
 	if (strcmp(rtvm_strip(buf), "(null)") == 0)
 		return 0;
 	r = rtvm_cpumask_parse_list(*ret, buf, RTVM_CPUMASK_ALLOW_EMPTY);
 	if (r < 0)
-		err(h->ctx, "cannot parse CPU list \"%s\"", buf);
+		err(h->ctx, "%s: cannot parse the %s list \"%s\"", path,
+		    nr == RTVM_MAX_NODES ? "node" : "CPU", buf);
 	return r;
+}
+
+/* A CPU list file; missing (when @optional) or "(null)": an empty set. */
+static int read_set(struct rtvm_host *h, struct rtvm_cpumask **ret,
+		    bool optional, const char *fmt, ...) RTVM_PRINTF(4, 5);
+
+static int read_set(struct rtvm_host *h, struct rtvm_cpumask **ret,
+		    bool optional, const char *fmt, ...)
+{
+	char path[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	return read_list(h, h->nr_cpus, ret, optional, NULL, path);
 }
 
 static int load_idle_states(struct rtvm_host *h, struct rtvm_cpu *c)
@@ -256,6 +378,19 @@ static int load_cpu(struct rtvm_host *h, struct rtvm_cpu *c)
 		     "devices/system/cpu/cpu%u/topology/physical_package_id",
 		     c->id) < 0)
 		c->package_id = -1;
+	/* die_id (5.2), cluster_id (5.16): -1 where the kernel has none or
+	 * says -1 itself (no such level on this machine). */
+	if (read_int(h->ctx, &c->die_id,
+		     "devices/system/cpu/cpu%u/topology/die_id", c->id) < 0)
+		c->die_id = -1;
+	/* x86 says 65535 (BAD_APICID) for an unknown cluster */
+	if (read_int(h->ctx, &c->cluster_id,
+		     "devices/system/cpu/cpu%u/topology/cluster_id", c->id) < 0 ||
+	    c->cluster_id >= 65535)
+		c->cluster_id = -1;
+	if (read_int(h->ctx, &c->capacity,
+		     "devices/system/cpu/cpu%u/cpu_capacity", c->id) < 0)
+		c->capacity = -1;
 	r = read_set(h, &c->siblings, true,
 		     "devices/system/cpu/cpu%u/topology/thread_siblings_list",
 		     c->id);
@@ -271,32 +406,120 @@ static int load_cpu(struct rtvm_host *h, struct rtvm_cpu *c)
 	return load_idle_states(h, c);
 }
 
+/* The node sets: node/possible, online, has_cpu and has_memory, node ids
+ * up to RTVM_MAX_NODES (sparse on many boards, high for GPU and CXL memory
+ * nodes).  A set the kernel does not list is derived (online: the nodeN
+ * directories; possible: online); a list that does not parse is left
+ * empty, as unknown, and logged: the node view degrades, never the model. */
 static int load_nodes(struct rtvm_host *h)
 {
-	struct rtvm_cpumask *nodes = NULL;
+	static const char *const files[NR_NODE_SETS] = {
+		[RTVM_NODES_POSSIBLE] = "devices/system/node/possible",
+		[RTVM_NODES_ONLINE] = "devices/system/node/online",
+		[RTVM_NODES_HAS_CPU] = "devices/system/node/has_cpu",
+		[RTVM_NODES_HAS_MEMORY] = "devices/system/node/has_memory",
+	};
+	bool missing[NR_NODE_SETS];
 	int node, cpu, r;
 
-	r = read_set(h, &nodes, true, "devices/system/node/online");
-	if (r < 0)
-		goto out;
-	rtvm_cpumask_foreach(node, nodes) {
+	for (int i = 0; i < NR_NODE_SETS; i++) {
+		r = read_list(h, RTVM_MAX_NODES, &h->nodes[i], true,
+			      &missing[i], files[i]);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0) {
+			rtvm_cpumask_zero(h->nodes[i]);
+			missing[i] = true;
+		}
+	}
+	if (missing[RTVM_NODES_ONLINE] &&
+	    scan_numbered(h->ctx, "devices/system/node", "node",
+			  h->nodes[RTVM_NODES_ONLINE]) < 0)
+		rtvm_cpumask_zero(h->nodes[RTVM_NODES_ONLINE]);
+	if (missing[RTVM_NODES_POSSIBLE])
+		rtvm_cpumask_op(h->nodes[RTVM_NODES_POSSIBLE], RTVM_CPUMASK_COPY,
+				h->nodes[RTVM_NODES_ONLINE]);
+	rtvm_cpumask_foreach(node, h->nodes[RTVM_NODES_ONLINE]) {
 		struct rtvm_cpumask *cpus = NULL;
 
 		r = read_set(h, &cpus, true, "devices/system/node/node%d/cpulist",
 			     node);
-		if (r == 0)
+		if (r == -ENOMEM) {
+			rtvm_cpumask_free(cpus);
+			return r;
+		}
+		if (r == 0) {
 			rtvm_cpumask_foreach(cpu, cpus)
 				h->cpus[cpu].node = node;
+			/* has_cpu from the node's own CPUs where the kernel
+			 * gives no list of it */
+			if (missing[RTVM_NODES_HAS_CPU] &&
+			    rtvm_cpumask_weight(cpus) > 0)
+				rtvm_cpumask_set(h->nodes[RTVM_NODES_HAS_CPU],
+						 (unsigned int)node);
+		}
 		rtvm_cpumask_free(cpus);
-		if (r < 0)
-			break;
 	}
-out:
-	rtvm_cpumask_free(nodes);
-	return r;
+	return 0;
 }
 
-static int load_cpus(struct rtvm_host *h)
+/* Core types where the kernel tells them: Intel hybrid parts list their
+ * P- and E-cores in the PMU devices cpu_core/cpus and cpu_atom/cpus; ARM
+ * big.LITTLE (and others with asymmetric capacity) gives cpu_capacity,
+ * whose highest value marks the performance cores. */
+static int load_core_types(struct rtvm_host *h)
+{
+	static const struct {
+		const char *path;
+		enum rtvm_core_type type;
+	} pmu[] = {
+		{ "devices/cpu_core/cpus", RTVM_CORE_PERFORMANCE },
+		{ "devices/cpu_atom/cpus", RTVM_CORE_EFFICIENCY },
+	};
+	int cpu, r, max = -1, min = -1;
+	bool hybrid = false;
+
+	for (size_t i = 0; i < 2; i++) {
+		struct rtvm_cpumask *m = NULL;
+		bool missing;
+
+		r = read_list(h, h->nr_cpus, &m, true, &missing, pmu[i].path);
+		if (r == -ENOMEM) {
+			rtvm_cpumask_free(m);
+			return r;
+		}
+		if (r == 0 && !missing) {
+			hybrid = true;
+			rtvm_cpumask_foreach(cpu, m)
+				h->cpus[cpu].core_type = pmu[i].type;
+		}
+		rtvm_cpumask_free(m);
+	}
+	if (hybrid)
+		return 0;
+	for (unsigned int i = 0; i < h->nr_cpus; i++) {
+		int c = h->cpus[i].capacity;
+
+		if (c < 0)
+			continue;
+		max = max < 0 || c > max ? c : max;
+		min = min < 0 || c < min ? c : min;
+	}
+	if (max < 0 || max == min)
+		return 0; /* no capacities, or all alike: one core type */
+	for (unsigned int i = 0; i < h->nr_cpus; i++)
+		if (h->cpus[i].capacity >= 0)
+			h->cpus[i].core_type = h->cpus[i].capacity == max ?
+						       RTVM_CORE_PERFORMANCE :
+						       RTVM_CORE_EFFICIENCY;
+	return 0;
+}
+
+/* The CPU sets.  Required: that the CPUs can be found at all (cpu/possible
+ * or cpuN directories, see rtvm_ctx_nr_possible_cpus()).  Derived where
+ * missing: possible from the cpuN directories, present from possible,
+ * online from cpuN/online.  isolated and nohz_full missing: empty. */
+static int load_cpu_sets(struct rtvm_host *h)
 {
 	static const char *const files[NR_SETS] = {
 		[RTVM_CPUS_POSSIBLE] = "possible",
@@ -305,27 +528,57 @@ static int load_cpus(struct rtvm_host *h)
 		[RTVM_CPUS_ISOLATED] = "isolated",
 		[RTVM_CPUS_NOHZ_FULL] = "nohz_full",
 	};
-	int r, cpu;
+	bool missing[NR_SETS];
+	char path[64];
+	int r;
 
 	for (int i = 0; i < NR_SETS; i++) {
-		r = read_set(h, &h->sets[i], i >= RTVM_CPUS_ISOLATED,
-			     "devices/system/cpu/%s", files[i]);
+		snprintf(path, sizeof(path), "devices/system/cpu/%s", files[i]);
+		r = read_list(h, h->nr_cpus, &h->sets[i], true, &missing[i],
+			      path);
 		if (r < 0)
 			return r;
 	}
+	if (missing[RTVM_CPUS_POSSIBLE]) {
+		r = scan_numbered(h->ctx, "devices/system/cpu", "cpu",
+				  h->sets[RTVM_CPUS_POSSIBLE]);
+		if (r < 0)
+			return r;
+	}
+	if (missing[RTVM_CPUS_PRESENT])
+		rtvm_cpumask_op(h->sets[RTVM_CPUS_PRESENT], RTVM_CPUMASK_COPY,
+				h->sets[RTVM_CPUS_POSSIBLE]);
+	if (missing[RTVM_CPUS_ONLINE]) {
+		r = derive_online(h->ctx, h->sets[RTVM_CPUS_ONLINE]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int load_cpus(struct rtvm_host *h)
+{
+	int r, cpu;
+
+	r = load_cpu_sets(h);
+	if (r < 0)
+		return r;
 	h->cpus = calloc(h->nr_cpus, sizeof(*h->cpus));
 	if (!h->cpus)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < h->nr_cpus; i++)
 		h->cpus[i] = (struct rtvm_cpu){ .id = i, .core_id = -1,
-						.package_id = -1, .node = -1 };
+						.package_id = -1, .die_id = -1,
+						.cluster_id = -1, .node = -1,
+						.capacity = -1 };
 	rtvm_cpumask_foreach(cpu, h->sets[RTVM_CPUS_POSSIBLE]) {
 		h->cpus[cpu].possible = true;
 		r = load_cpu(h, &h->cpus[cpu]);
 		if (r < 0)
 			return r;
 	}
-	return load_nodes(h);
+	r = load_core_types(h);
+	return r < 0 ? r : load_nodes(h);
 }
 
 /* ---- command line ----------------------------------------------------- */
@@ -358,6 +611,12 @@ static int load_cmdline(struct rtvm_host *h)
 	int r;
 
 	r = rtvm_fs_read_alloc(h->ctx, RTVM_FS_PROC, &h->cmdline, "cmdline");
+	if (r == -ENOENT || r == -EACCES) {
+		/* Optional: the command line is unknown (NULL), and the
+		 * checks that need it skip with that reason. */
+		dbg(h->ctx, "host: no kernel command line: %s", strerror(-r));
+		return 0;
+	}
 	if (r < 0)
 		return r;
 	work = strdup(h->cmdline);
@@ -575,6 +834,8 @@ RTVM_EXPORT struct rtvm_host *rtvm_host_unref(struct rtvm_host *h)
 		return NULL;
 	for (int i = 0; i < NR_SETS; i++)
 		rtvm_cpumask_free(h->sets[i]);
+	for (int i = 0; i < NR_NODE_SETS; i++)
+		rtvm_cpumask_free(h->nodes[i]);
 	for (unsigned int i = 0; h->cpus && i < h->nr_cpus; i++) {
 		struct rtvm_cpu *c = &h->cpus[i];
 
@@ -656,6 +917,40 @@ RTVM_EXPORT int rtvm_cpu_get_package_id(const struct rtvm_cpu *cpu)
 	if (!cpu)
 		return -EINVAL;
 	return cpu->package_id >= 0 ? cpu->package_id : -ENOENT;
+}
+
+RTVM_EXPORT const struct rtvm_cpumask *
+rtvm_host_get_nodes(const struct rtvm_host *host, enum rtvm_node_set which)
+{
+	if (!host || (unsigned int)which >= NR_NODE_SETS)
+		return NULL;
+	return host->nodes[which];
+}
+
+RTVM_EXPORT int rtvm_cpu_get_die_id(const struct rtvm_cpu *cpu)
+{
+	if (!cpu)
+		return -EINVAL;
+	return cpu->die_id >= 0 ? cpu->die_id : -ENOENT;
+}
+
+RTVM_EXPORT int rtvm_cpu_get_cluster_id(const struct rtvm_cpu *cpu)
+{
+	if (!cpu)
+		return -EINVAL;
+	return cpu->cluster_id >= 0 ? cpu->cluster_id : -ENOENT;
+}
+
+RTVM_EXPORT int rtvm_cpu_get_capacity(const struct rtvm_cpu *cpu)
+{
+	if (!cpu)
+		return -EINVAL;
+	return cpu->capacity >= 0 ? cpu->capacity : -ENOENT;
+}
+
+RTVM_EXPORT enum rtvm_core_type rtvm_cpu_get_core_type(const struct rtvm_cpu *cpu)
+{
+	return cpu ? cpu->core_type : RTVM_CORE_UNKNOWN;
 }
 
 RTVM_EXPORT int rtvm_cpu_get_node(const struct rtvm_cpu *cpu)

@@ -1082,10 +1082,12 @@ START_TEST(test_hints_usb_legacy)
 }
 END_TEST
 
-START_TEST(test_hints_smt_sibling)
+/* ---- topology.* ----------------------------------------------------------- */
+
+START_TEST(test_smt_sibling)
 {
 	struct rtvm_ctx *ctx = ro_ctx("rthost");
-	struct run x = check(ctx, "hint.usb_legacy", "2-15");
+	struct run x = check(ctx, "topology.smt", "2-15");
 
 	expect_status(x, RTVM_CHECK_WARN);
 	expect_has(x.observed, "housekeeping SMT siblings of RT CPUs: 34-47");
@@ -1095,11 +1097,103 @@ START_TEST(test_hints_smt_sibling)
 				      "housekeeping work"));
 	expect_has(x.remedy, "echo 0 > /sys/devices/system/cpu/cpu34/online, "
 			     "and likewise for each CPU of 34-47");
-	expect_lacks(x.remedy, "USB");
 	done(&x);
 	/* CPU 31's sibling (63) is offline: not housekeeping. */
-	x = check(ctx, "hint.usb_legacy", "31");
+	x = check(ctx, "topology.smt", "31");
+	expect_status(x, RTVM_CHECK_PASS);
+	done(&x);
+	/* Both threads of each core RT. */
+	x = check(ctx, "topology.smt", "2-15,34-47");
+	expect_status(x, RTVM_CHECK_PASS);
+	ck_assert_str_eq(x.observed, "no SMT sibling of an RT CPU runs "
+				     "housekeeping work");
+	done(&x);
+	/* The SMI hint no longer speaks of SMT. */
+	x = check(ctx, "hint.usb_legacy", "2-15");
+	expect_lacks(x.observed, "SMT");
+	done(&x);
+	rtvm_unref(ctx);
+}
+END_TEST
+
+/* A context on one host of gen-odd.sh. */
+static struct rtvm_ctx *odd_ctx(const char *shape)
+{
+	struct rtvm_ctx *ctx;
+	char root[600];
+
+	snprintf(root, sizeof(root), "%s/%s", tu_fixture("odd"), shape);
+	ck_assert_int_eq(rtvm_new(&ctx), 0);
+	ck_assert_int_eq(rtvm_set_root(ctx, root), 0);
+	return ctx;
+}
+
+START_TEST(test_core_types)
+{
+	struct rtvm_ctx *ctx = odd_ctx("hybrid");
+	struct run x = check(ctx, "topology.core_types", "6-9");
+
+	expect_status(x, RTVM_CHECK_WARN);
+	ck_assert_str_eq(x.observed, "RT CPUs mix core types: performance "
+				     "CPUs 6-7, efficiency CPUs 8-9");
+	ck_assert(has_detail(x.r, 8, "efficiency core"));
+	ck_assert(has_detail(x.r, 6, "performance core"));
+	expect_has(x.remedy, "this host's are CPUs 0-7");
+	done(&x);
+	x = check(ctx, "topology.core_types", "8-11");
+	expect_status(x, RTVM_CHECK_WARN);
+	ck_assert_str_eq(x.observed, "RT CPUs are efficiency cores: CPUs 8-11");
+	done(&x);
+	x = check(ctx, "topology.core_types", "2-5");
+	expect_status(x, RTVM_CHECK_PASS);
+	ck_assert_str_eq(x.remedy, "");
+	done(&x);
+	rtvm_unref(ctx);
+
+	/* ARM: by capacity. */
+	ctx = odd_ctx("biglittle");
+	x = check(ctx, "topology.core_types", "3-4");
+	expect_status(x, RTVM_CHECK_WARN);
+	ck_assert(has_detail(x.r, 3, "efficiency core, capacity 446"));
+	ck_assert(has_detail(x.r, 4, "performance core, capacity 1024"));
+	done(&x);
+	rtvm_unref(ctx);
+
+	/* One core type: nothing to say. */
+	ctx = ro_ctx("rthost");
+	x = check(ctx, "topology.core_types", "2-15");
+	expect_status(x, RTVM_CHECK_SKIP);
+	expect_has(x.observed, "no core types here");
+	done(&x);
+	rtvm_unref(ctx);
+}
+END_TEST
+
+START_TEST(test_numa_spread)
+{
+	struct rtvm_ctx *ctx = odd_ctx("multi-die");
+	struct run x = check(ctx, "topology.numa", "6-9");
+
 	expect_status(x, RTVM_CHECK_INFO);
+	ck_assert_str_eq(x.observed, "RT CPUs on 2 NUMA nodes (0-1), 2 "
+				     "package/dies; node 0: CPUs 6-7; node 1: "
+				     "CPUs 8-9");
+	expect_has(x.remedy, "one node and die");
+	done(&x);
+	/* Two dies of one package, one node each: dies count apart. */
+	x = check(ctx, "topology.numa", "0-7");
+	expect_status(x, RTVM_CHECK_PASS);
+	done(&x);
+	x = check(ctx, "topology.numa", "16-17,24");
+	expect_status(x, RTVM_CHECK_INFO);
+	expect_has(x.observed, "2 package/dies");
+	done(&x);
+	rtvm_unref(ctx);
+	/* Sparse node ids. */
+	ctx = odd_ctx("sparse-nodes");
+	x = check(ctx, "topology.numa", "3-4");
+	expect_status(x, RTVM_CHECK_INFO);
+	expect_has(x.observed, "RT CPUs on 2 NUMA nodes (0,2)");
 	done(&x);
 	rtvm_unref(ctx);
 }
@@ -1345,7 +1439,9 @@ int main(void)
 	tcase_add_test(tc, test_smi_skips);
 	tcase_add_test(tc, test_hints_clean);
 	tcase_add_test(tc, test_hints_usb_legacy);
-	tcase_add_test(tc, test_hints_smt_sibling);
+	tcase_add_test(tc, test_smt_sibling);
+	tcase_add_test(tc, test_core_types);
+	tcase_add_test(tc, test_numa_spread);
 	tcase_add_test(tc, test_pm_qos_hold_per_cpu);
 	tcase_add_test(tc, test_pm_qos_hold_zero_is_na);
 	tcase_add_test(tc, test_pm_qos_hold_fault_restores);

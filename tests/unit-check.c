@@ -22,6 +22,7 @@ static const char *const all_ids[] = {
 	"mm.swap", "mm.hugepages", "mm.memlock", "pm.cstates", "pm.qos",
 	"pm.governor", "irq.rt_cpus", "irq.irqbalance", "wq.cpumask",
 	"clock.source", "kvm.params", "smi.count", "noise.gaps",
+	"topology.smt", "topology.core_types", "topology.numa",
 	"hint.usb_legacy",
 };
 

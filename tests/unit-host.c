@@ -320,9 +320,196 @@ START_TEST(test_bad_hosts)
 	snprintf(cmd, sizeof(cmd), "rm %s/sys/devices/system/cpu/possible",
 		 rtvm_get_root(ctx));
 	ck_assert_int_eq(system(cmd), 0);
-	ck_assert_int_eq(rtvm_host_new(ctx, 0, &h), -ENOENT);
-	ck_assert_ptr_null(h);
+	/* Without cpu/possible the cpuN directories tell the CPUs. */
+	ck_assert_int_eq(rtvm_host_new(ctx, RTVM_HOST_CPUS, &h), 0);
+	ck_assert_str_eq(tu_list(rtvm_host_get_cpus(h, RTVM_CPUS_POSSIBLE)),
+			 "0-63");
+	h = rtvm_host_unref(h);
 	ck_assert_ptr_null(m);
+	/* Without those either, no CPU can be found: that is an error. */
+	snprintf(cmd, sizeof(cmd), "rm -r %s/sys/devices/system/cpu",
+		 rtvm_get_root(ctx));
+	ck_assert_int_eq(system(cmd), 0);
+	{
+		struct rtvm_ctx *c2;
+
+		ck_assert_int_eq(rtvm_new(&c2), 0);
+		ck_assert_int_eq(rtvm_set_root(c2, rtvm_get_root(ctx)), 0);
+		ck_assert_int_eq(rtvm_host_new(c2, 0, &h), -ENOENT);
+		ck_assert_ptr_null(h);
+		rtvm_unref(c2);
+	}
+	rtvm_unref(ctx);
+}
+END_TEST
+
+/* ---- the shapes of real servers (tests/fixtures/gen-odd.sh) ---------- */
+
+static struct rtvm_host *odd(const char *shape, struct rtvm_ctx **ret_ctx)
+{
+	struct rtvm_ctx *ctx;
+	char root[600];
+
+	snprintf(root, sizeof(root), "%s/%s", tu_fixture("odd"), shape);
+	ck_assert_int_eq(rtvm_new(&ctx), 0);
+	ck_assert_int_eq(rtvm_set_root(ctx, root), 0);
+	*ret_ctx = ctx;
+	return load(ctx, 0);
+}
+
+static const char *nodes(struct rtvm_host *h, enum rtvm_node_set which)
+{
+	return tu_list(rtvm_host_get_nodes(h, which));
+}
+
+START_TEST(test_sparse_nodes)
+{
+	struct rtvm_ctx *ctx;
+	struct rtvm_host *h = odd("sparse-nodes", &ctx);
+
+	ck_assert_str_eq(nodes(h, RTVM_NODES_POSSIBLE), "0-2,33-34,45,72-73");
+	ck_assert_str_eq(nodes(h, RTVM_NODES_ONLINE), "0,2,33,72");
+	ck_assert_str_eq(nodes(h, RTVM_NODES_HAS_CPU), "0,2");
+	ck_assert_str_eq(nodes(h, RTVM_NODES_HAS_MEMORY), "0,2,33,72");
+	ck_assert_uint_eq(rtvm_cpumask_nr_cpus(rtvm_host_get_nodes(
+				  h, RTVM_NODES_POSSIBLE)), RTVM_MAX_NODES);
+	ck_assert_int_eq(rtvm_cpu_get_node(cpu(h, 3)), 0);
+	ck_assert_int_eq(rtvm_cpu_get_node(cpu(h, 5)), 2);
+	ck_assert_ptr_null(rtvm_host_get_nodes(h, 4));
+	ck_assert_ptr_null(rtvm_host_get_nodes(NULL, 0));
+	rtvm_host_unref(h);
+	rtvm_unref(ctx);
+
+	h = odd("gpu-nodes", &ctx);
+	ck_assert_str_eq(nodes(h, RTVM_NODES_POSSIBLE), "0,8,250-255");
+	ck_assert_str_eq(nodes(h, RTVM_NODES_HAS_MEMORY), "0,250-255");
+	ck_assert_str_eq(nodes(h, RTVM_NODES_HAS_CPU), "0");
+	rtvm_host_unref(h);
+	/* A node id past any kernel's limit: the node view is unknown, the
+	 * model still loads. */
+	tu_write(ctx, "sys/devices/system/node/possible", "0,5000\n");
+	h = load(ctx, RTVM_HOST_CPUS);
+	ck_assert_str_eq(nodes(h, RTVM_NODES_POSSIBLE), "0,250-255");
+	ck_assert_int_eq(rtvm_cpu_get_node(cpu(h, 1)), 0);
+	rtvm_host_unref(h);
+	/* No NUMA information at all. */
+	{
+		char cmd[700];
+
+		snprintf(cmd, sizeof(cmd), "rm -r %s/sys/devices/system/node",
+			 rtvm_get_root(ctx));
+		ck_assert_int_eq(system(cmd), 0);
+	}
+	h = load(ctx, RTVM_HOST_CPUS);
+	ck_assert_str_eq(nodes(h, RTVM_NODES_ONLINE), "");
+	ck_assert_int_eq(rtvm_cpu_get_node(cpu(h, 1)), -ENOENT);
+	rtvm_host_unref(h);
+	rtvm_unref(ctx);
+}
+END_TEST
+
+START_TEST(test_dies_clusters_core_types)
+{
+	struct rtvm_ctx *ctx;
+	struct rtvm_host *h = odd("multi-die", &ctx);
+
+	ck_assert_int_eq(rtvm_cpu_get_package_id(cpu(h, 9)), 0);
+	ck_assert_int_eq(rtvm_cpu_get_die_id(cpu(h, 9)), 1);
+	ck_assert_int_eq(rtvm_cpu_get_core_id(cpu(h, 9)), 1);
+	ck_assert_int_eq(rtvm_cpu_get_core_id(cpu(h, 1)), 1);
+	ck_assert_int_eq(rtvm_cpu_get_package_id(cpu(h, 17)), 1);
+	ck_assert_int_eq(rtvm_cpu_get_die_id(cpu(h, 17)), 0);
+	ck_assert_int_eq(rtvm_cpu_get_cluster_id(cpu(h, 17)), -ENOENT);
+	ck_assert_int_eq(rtvm_cpu_get_core_type(cpu(h, 17)), RTVM_CORE_UNKNOWN);
+	ck_assert_int_eq(rtvm_cpu_get_capacity(cpu(h, 17)), -ENOENT);
+	ck_assert_int_eq(rtvm_cpu_get_node(cpu(h, 17)), 2);
+	rtvm_host_unref(h);
+	rtvm_unref(ctx);
+
+	h = odd("hybrid", &ctx);
+	ck_assert_int_eq(rtvm_cpu_get_core_type(cpu(h, 0)),
+			 RTVM_CORE_PERFORMANCE);
+	ck_assert_int_eq(rtvm_cpu_get_core_type(cpu(h, 7)),
+			 RTVM_CORE_PERFORMANCE);
+	ck_assert_int_eq(rtvm_cpu_get_core_type(cpu(h, 8)),
+			 RTVM_CORE_EFFICIENCY);
+	ck_assert_int_eq(rtvm_cpu_get_cluster_id(cpu(h, 3)), 8);
+	ck_assert_int_eq(rtvm_cpu_get_cluster_id(cpu(h, 11)), 32);
+	ck_assert_str_eq(tu_list(rtvm_cpu_get_siblings(cpu(h, 3))), "2-3");
+	rtvm_host_unref(h);
+	rtvm_unref(ctx);
+
+	h = odd("biglittle", &ctx);
+	ck_assert_int_eq(rtvm_cpu_get_capacity(cpu(h, 0)), 446);
+	ck_assert_int_eq(rtvm_cpu_get_core_type(cpu(h, 0)),
+			 RTVM_CORE_EFFICIENCY);
+	ck_assert_int_eq(rtvm_cpu_get_core_type(cpu(h, 4)),
+			 RTVM_CORE_PERFORMANCE);
+	ck_assert_int_eq(rtvm_cpu_get_die_id(cpu(h, 4)), -ENOENT); /* -1 */
+	ck_assert_int_eq(rtvm_cpu_get_cluster_id(cpu(h, 4)), 1);
+	rtvm_host_unref(h);
+	/* Capacities all alike: one core type. */
+	for (int i = 0; i < 8; i++) {
+		char rel[64];
+
+		snprintf(rel, sizeof(rel),
+			 "sys/devices/system/cpu/cpu%d/cpu_capacity", i);
+		tu_write(ctx, rel, "1024\n");
+	}
+	h = load(ctx, RTVM_HOST_CPUS);
+	ck_assert_int_eq(rtvm_cpu_get_core_type(cpu(h, 4)), RTVM_CORE_UNKNOWN);
+	rtvm_host_unref(h);
+	rtvm_unref(ctx);
+	ck_assert_int_eq(rtvm_cpu_get_die_id(NULL), -EINVAL);
+	ck_assert_int_eq(rtvm_cpu_get_cluster_id(NULL), -EINVAL);
+	ck_assert_int_eq(rtvm_cpu_get_capacity(NULL), -EINVAL);
+	ck_assert_int_eq(rtvm_cpu_get_core_type(NULL), RTVM_CORE_UNKNOWN);
+}
+END_TEST
+
+START_TEST(test_missing_files_degrade)
+{
+	struct rtvm_ctx *ctx;
+	struct rtvm_host *h = odd("no-summary", &ctx);
+	struct rtvm_cpumask *m;
+
+	ck_assert_str_eq(tu_list(rtvm_host_get_cpus(h, RTVM_CPUS_POSSIBLE)),
+			 "0-3");
+	ck_assert_str_eq(tu_list(rtvm_host_get_cpus(h, RTVM_CPUS_PRESENT)),
+			 "0-3");
+	ck_assert_str_eq(tu_list(rtvm_host_get_cpus(h, RTVM_CPUS_ONLINE)),
+			 "0-2");
+	ck_assert_str_eq(tu_list(rtvm_host_get_cpus(h, RTVM_CPUS_ISOLATED)), "");
+	ck_assert(rtvm_cpu_is_online(cpu(h, 0))); /* no cpu0/online file */
+	ck_assert(!rtvm_cpu_is_online(cpu(h, 3)));
+	ck_assert_int_eq(rtvm_cpu_get_core_id(cpu(h, 3)), -ENOENT);
+	ck_assert_str_eq(nodes(h, RTVM_NODES_ONLINE), "0"); /* node0/ */
+	ck_assert_str_eq(nodes(h, RTVM_NODES_POSSIBLE), "0");
+	ck_assert_str_eq(nodes(h, RTVM_NODES_HAS_CPU), "0");
+	ck_assert_int_eq(rtvm_cpumask_new(ctx, &m), 0);
+	ck_assert_uint_eq(rtvm_cpumask_nr_cpus(m), 4);
+	rtvm_cpumask_free(m);
+	ck_assert_int_eq(rtvm_ctx_online_cpus(ctx, &m), 0);
+	ck_assert_str_eq(tu_list(m), "0-2");
+	rtvm_cpumask_free(m);
+	rtvm_host_unref(h);
+	rtvm_unref(ctx);
+
+	h = odd("no-cmdline", &ctx);
+	ck_assert_ptr_null(rtvm_host_get_cmdline(h));
+	ck_assert_int_eq(rtvm_host_find_cmdline_param(h, "quiet", NULL),
+			 -ENOENT);
+	ck_assert_uint_gt(rtvm_host_get_nr_threads(h), 0);
+	rtvm_host_unref(h);
+	rtvm_unref(ctx);
+
+	h = odd("offline0", &ctx);
+	ck_assert_str_eq(tu_list(rtvm_host_get_cpus(h, RTVM_CPUS_ONLINE)),
+			 "1-3");
+	ck_assert(!rtvm_cpu_is_online(cpu(h, 0)));
+	ck_assert_int_eq(rtvm_cpu_get_package_id(cpu(h, 0)), -ENOENT);
+	ck_assert_int_eq(rtvm_cpu_get_core_id(cpu(h, 2)), 2);
+	rtvm_host_unref(h);
 	rtvm_unref(ctx);
 }
 END_TEST
@@ -408,6 +595,9 @@ int main(void)
 	tcase_add_test(tc, test_v2host);
 	tcase_add_test(tc, test_vm2cpu_captured);
 	tcase_add_test(tc, test_bad_hosts);
+	tcase_add_test(tc, test_sparse_nodes);
+	tcase_add_test(tc, test_dies_clusters_core_types);
+	tcase_add_test(tc, test_missing_files_degrade);
 	tcase_add_test(tc, test_mask_sized_from_host);
 	tcase_add_test(tc, test_read_fault_fails_load);
 	tcase_add_test(tc, test_capture_roundtrip);

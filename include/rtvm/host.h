@@ -35,6 +35,26 @@ enum rtvm_cpu_set {
 	RTVM_CPUS_NOHZ_FULL, /* empty when the kernel has no NO_HZ_FULL */
 };
 
+/** Which set rtvm_host_get_nodes() returns. */
+enum rtvm_node_set {
+	RTVM_NODES_POSSIBLE = 0,
+	RTVM_NODES_ONLINE,
+	RTVM_NODES_HAS_CPU,	/* nodes with CPUs */
+	RTVM_NODES_HAS_MEMORY,	/* nodes with memory (also memory-only ones:
+				 * GPU, CXL, HBM) */
+};
+
+/* The size of a node mask: node ids go up to the kernel's MAX_NUMNODES
+ * (1 << CONFIG_NODES_SHIFT, at most 1024), whatever the CPU count. */
+#define RTVM_MAX_NODES 1024
+
+/** A CPU's core type, where the kernel tells it (rtvm_cpu_get_core_type()). */
+enum rtvm_core_type {
+	RTVM_CORE_UNKNOWN = 0,	  /* one core type, or the kernel does not say */
+	RTVM_CORE_PERFORMANCE,	  /* Intel P-core, ARM big core */
+	RTVM_CORE_EFFICIENCY,	  /* Intel E-core, ARM LITTLE core */
+};
+
 /**
  * rtvm_host_new() - take an inventory of the host (or the sysroot).
  * @ctx: the context; the host holds a reference on it.
@@ -45,9 +65,18 @@ enum rtvm_cpu_set {
  * The inventory is a snapshot.  Threads that exit while they are being
  * read are left out; they are not an error.
  *
+ * What is required: that the CPUs can be found, from
+ * /sys/devices/system/cpu/possible or, where it is missing (older kernels,
+ * some containers), the cpuN directories; and /proc for the threads.
+ * Everything else degrades to "unknown" when the host lacks it: present
+ * CPUs are then the possible ones, online ones those whose cpuN/online does
+ * not read 0; isolated and nohz_full are empty; a missing topology file,
+ * node list, cpufreq or cpuidle directory leaves its field unknown; a
+ * missing /proc/cmdline leaves the command line NULL.
+ *
  * Returns: 0, or -EINVAL (NULL argument, unknown flags), -ENOMEM, -ENOENT
- * when the host lacks /sys/devices/system/cpu/possible or /proc, or another
- * error of reading them.
+ * when no CPU can be found or /proc is missing, or another error of reading
+ * the required files (a CPU list that does not parse: -EINVAL).
  * Privileges: none; without CAP_SYS_PTRACE some threads of other users may
  * lack fields the kernel hides (their affinity is then empty).
  */
@@ -83,6 +112,24 @@ struct rtvm_host *rtvm_host_unref(struct rtvm_host *host);
  */
 const struct rtvm_cpumask *rtvm_host_get_cpus(const struct rtvm_host *host,
 					      enum rtvm_cpu_set which);
+
+/**
+ * rtvm_host_get_nodes() - one of the host's NUMA node sets.
+ * @host: a host loaded with RTVM_HOST_CPUS.
+ * @which: one of enum rtvm_node_set.
+ *
+ * The mask's bits are node ids (RTVM_MAX_NODES of them, sparse ids such as
+ * "0-2,33-34,45,72-73" included).  Sets the kernel does not list are
+ * derived: online from the nodeN directories, possible from online,
+ * has_cpu from the nodes' CPU lists; a host without NUMA information has
+ * empty sets.
+ *
+ * Returns: the set, lent by @host, or NULL for a NULL @host, an unknown
+ * @which, or a host loaded without RTVM_HOST_CPUS.
+ * Privileges: none.
+ */
+const struct rtvm_cpumask *rtvm_host_get_nodes(const struct rtvm_host *host,
+					       enum rtvm_node_set which);
 
 /**
  * rtvm_host_get_cpu() - one CPU by number.
@@ -149,6 +196,56 @@ int rtvm_cpu_get_core_id(const struct rtvm_cpu *cpu);
  * Privileges: none.
  */
 int rtvm_cpu_get_package_id(const struct rtvm_cpu *cpu);
+
+/**
+ * rtvm_cpu_get_die_id() - the die of the CPU inside its package.
+ * @cpu: the CPU.
+ *
+ * A core is named by package, die, cluster and core id together: core ids
+ * repeat in each die of a multi-die package.
+ *
+ * Returns: the id, or -ENOENT when the kernel does not say (before Linux
+ * 5.2, offline CPU, or no die level), -EINVAL for NULL.
+ * Privileges: none.
+ */
+int rtvm_cpu_get_die_id(const struct rtvm_cpu *cpu);
+
+/**
+ * rtvm_cpu_get_cluster_id() - the cluster (CPUs sharing an L2 cache, e.g.
+ *      four Intel E-cores or an ARM cluster) of the CPU.
+ * @cpu: the CPU.
+ *
+ * Returns: the id, or -ENOENT when the kernel does not say (before Linux
+ * 5.16, offline CPU, or no cluster level), -EINVAL for NULL.
+ * Privileges: none.
+ */
+int rtvm_cpu_get_cluster_id(const struct rtvm_cpu *cpu);
+
+/**
+ * rtvm_cpu_get_capacity() - the CPU's compute capacity as the scheduler
+ *      sees it (cpu_capacity, 1024 for the fastest CPUs of asymmetric
+ *      systems such as ARM big.LITTLE).
+ * @cpu: the CPU.
+ *
+ * Returns: the capacity, or -ENOENT where the kernel gives none (most x86),
+ * -EINVAL for NULL.
+ * Privileges: none.
+ */
+int rtvm_cpu_get_capacity(const struct rtvm_cpu *cpu);
+
+/**
+ * rtvm_cpu_get_core_type() - performance or efficiency core.
+ * @cpu: the CPU.
+ *
+ * From /sys/devices/cpu_core/cpus and cpu_atom/cpus on Intel hybrid parts,
+ * else from cpu_capacity where capacities differ (the highest is
+ * performance, any lower one efficiency).
+ *
+ * Returns: one of enum rtvm_core_type; RTVM_CORE_UNKNOWN on hosts with one
+ * core type, where the kernel does not tell, and for NULL.
+ * Privileges: none.
+ */
+enum rtvm_core_type rtvm_cpu_get_core_type(const struct rtvm_cpu *cpu);
 
 /**
  * rtvm_cpu_get_node() - the NUMA node of the CPU.
@@ -229,7 +326,8 @@ bool rtvm_idle_state_is_disabled(const struct rtvm_idle_state *state);
  * rtvm_host_get_cmdline() - the kernel command line as the kernel has it.
  * @host: a host loaded with RTVM_HOST_CMDLINE.
  *
- * Returns: the command line (lent), or NULL when not loaded.
+ * Returns: the command line (lent), or NULL when not loaded or unknown (no
+ * readable /proc/cmdline).
  * Privileges: none.
  */
 const char *rtvm_host_get_cmdline(const struct rtvm_host *host);
