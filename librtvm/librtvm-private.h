@@ -438,4 +438,12 @@ int rtvm_stat_parse(const char *buf, struct rtvm_stat *ret);
 #define RTVM_PF_KTHREAD 0x00200000u
 #define RTVM_PF_NO_SETAFFINITY 0x04000000u
 
+/* ---- the boost broker (boost.c) ---------------------------------------- */
+
+/* The broker's clock, CLOCK_MONOTONIC in ns unless a test sets another
+ * (NULL: back to the real one). */
+struct rtvm_boost;
+void rtvm_boost_set_clock(struct rtvm_boost *b, uint64_t (*now)(void *data),
+			  void *data);
+
 #endif

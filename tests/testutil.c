@@ -260,6 +260,11 @@ static void *sleeper(void *p)
 
 struct tu_child tu_spawn_sleepers(void)
 {
+	return tu_spawn_named("rtvm-live-a", "rtvm-live-b");
+}
+
+struct tu_child tu_spawn_named(const char *a, const char *b)
+{
 	static struct sleeper_arg args[2];
 	struct tu_child c = {0};
 	int p[2];
@@ -276,7 +281,7 @@ struct tu_child tu_spawn_sleepers(void)
 			_exit(1);
 		for (int i = 0; i < 2; i++) {
 			args[i] = (struct sleeper_arg){
-				i ? "rtvm-live-b" : "rtvm-live-a", p[1], i + 1
+				i ? b : a, p[1], i + 1
 			};
 			if (pthread_create(&t, NULL, sleeper, &args[i]) != 0)
 				_exit(1);

@@ -42,6 +42,8 @@ struct tu_child {
 	pid_t tids[3];
 };
 struct tu_child tu_spawn_sleepers(void);
+/* The same with thread names @a and @b ("CPU 0/KVM": a fake QEMU). */
+struct tu_child tu_spawn_named(const char *a, const char *b);
 /* Kill and reap the child (again is harmless). */
 void tu_reap(struct tu_child *c);
 /* Run a shell command, fail the test unless it succeeds, return its

@@ -33,5 +33,6 @@
 #include <rtvm/irq.h>
 #include <rtvm/shield.h>
 #include <rtvm/tune.h>
+#include <rtvm/boost.h>
 
 #endif /* RTVM_RTVM_H */

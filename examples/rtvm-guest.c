@@ -1,0 +1,474 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * rtvm-guest: the guest's side of boost (co-scheduling), run inside a
+ * Linux guest.  It asks the host's broker, over the virtio-serial channel
+ * org.librtvm.boost.0, to raise the thread of one of the guest's vCPUs to
+ * an RT policy while a command runs, and to drop it after.
+ *
+ *   rtvm-guest hello                      the VM's limits
+ *   rtvm-guest boost --fifo 10 -- CMD...  CMD on a boosted vCPU
+ *   rtvm-guest bench --count 1000         request -> acknowledgement
+ *
+ * It uses librtvm's guest API only (libc and the message code), so that
+ * it can also be linked static for small guests.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <poll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rtvm/boost.h>
+
+#define EXIT_USAGE 64
+
+static const char *prog = "rtvm-guest";
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: %s [OPTION]... hello\n"
+		"       %s [OPTION]... boost POLICY [--vcpu N] [--until US] -- CMD [ARG]...\n"
+		"       %s [OPTION]... bench [--vcpu N] [--count N] [--interval US]\n"
+		"Ask the host to raise a vCPU of this guest to an RT policy (boost)\n"
+		"and to drop it after, through librtvm's broker (rtvm-boost(7)).\n"
+		"\n"
+		"POLICY: --fifo PRIO, --rr PRIO or --deadline RUNTIME:DEADLINE[:PERIOD]\n"
+		"(microseconds).  boost runs CMD on vCPU N (default: the CPU this\n"
+		"program starts on) while it is boosted, renews the boost when the\n"
+		"host ends it at its grant, deboosts when CMD exits and exits with\n"
+		"CMD's status.\n"
+		"\n"
+		"  -p, --port PATH     the channel: a virtio-serial port or a Unix\n"
+		"                      socket (default " RTVM_BOOST_GUEST_PORT ")\n"
+		"  -t, --timeout MS    wait this long for the host (default 5000)\n"
+		"  -c, --vcpu N        the vCPU to boost\n"
+		"  -u, --until US      ask for at most this long per boost\n"
+		"  -n, --count N       bench: boost/deboost pairs (default 1000)\n"
+		"  -i, --interval US   bench: pause between pairs (default 1000)\n"
+		"  -j, --json          print JSON\n"
+		"  -h, --help          show this help\n"
+		"  -V, --version       show the version\n"
+		"\n"
+		"Exit status: 0, 1 (refused, no host), 64 (bad usage); boost: CMD's.\n",
+		prog, prog, prog);
+}
+
+static void fail_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void fail_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help'.\n", prog);
+	exit(EXIT_USAGE);
+}
+
+static unsigned long parse_num(const char *what, const char *s,
+			       unsigned long max)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v > max || s[0] == '-') {
+		fprintf(stderr, "%s: bad %s \"%s\" (0..%lu)\n", prog, what, s,
+			max);
+		exit(EXIT_USAGE);
+	}
+	return v;
+}
+
+static const char *policy_name(unsigned int p)
+{
+	switch (p) {
+	case RTVM_BOOST_SCHED_OTHER: return "other";
+	case RTVM_BOOST_SCHED_FIFO: return "fifo";
+	case RTVM_BOOST_SCHED_RR: return "rr";
+	case RTVM_BOOST_SCHED_DEADLINE: return "deadline";
+	default: return "?";
+	}
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static struct rtvm_boost_guest *open_or_die(const char *port, int timeout)
+{
+	struct rtvm_boost_guest *g;
+	int r = rtvm_boost_guest_open(port, timeout, &g);
+
+	if (r < 0) {
+		fprintf(stderr, "%s: %s: %s%s\n", prog,
+			port ? port : RTVM_BOOST_GUEST_PORT, strerror(-r),
+			r == -ENOENT ? " (does the VM have the channel "
+				       "org.librtvm.boost.0?)"
+			: r == -ETIMEDOUT ? " (no broker answered: is "
+					    "rtvm-boostd running on the host?)"
+					  : "");
+		exit(1);
+	}
+	return g;
+}
+
+/* ---- hello ---------------------------------------------------------------- */
+
+static int cmd_hello(struct rtvm_boost_guest *g, bool json)
+{
+	const struct rtvm_boost_msg *l = rtvm_boost_guest_get_limits(g);
+	char pols[64] = "";
+
+	for (unsigned int p = 1; p < 8; p++)
+		if (l->policy & RTVM_BOOST_ALLOW(p)) {
+			if (json)
+				snprintf(pols + strlen(pols), sizeof(pols) - strlen(pols),
+					 "%s\"%s\"", pols[0] ? "," : "", policy_name(p));
+			else
+				snprintf(pols + strlen(pols), sizeof(pols) - strlen(pols),
+					 "%s%s", pols[0] ? "," : "", policy_name(p));
+		}
+	if (json)
+		printf("{\"version\":%u,\"vcpus\":%u,\"policies\":[%s],"
+		       "\"ceiling\":%u,\"max_boost_us\":%" PRIu32 ","
+		       "\"budget_us\":%" PRIu32 ",\"budget_period_us\":%" PRIu32 "}\n",
+		       l->version, l->vcpu, pols, l->priority, l->until_us,
+		       l->runtime_us, l->period_us);
+	else
+		printf("protocol version %u, %u vCPUs; policies %s, priority "
+		       "ceiling %u; longest boost %" PRIu32 " us; budget %" PRIu32
+		       " us per %" PRIu32 " us per vCPU\n",
+		       l->version, l->vcpu, pols[0] ? pols : "none", l->priority,
+		       l->until_us, l->runtime_us, l->period_us);
+	return 0;
+}
+
+/* ---- boost ---------------------------------------------------------------- */
+
+static const char *refusal(const struct rtvm_boost_guest *g,
+			   const struct rtvm_boost_msg *ack, char *buf,
+			   size_t size)
+{
+	const struct rtvm_boost_msg *l = rtvm_boost_guest_get_limits(g);
+	const char *name = rtvm_boost_reason_to_string(ack->status);
+
+	if (ack->status == RTVM_BOOST_CEILING)
+		snprintf(buf, size, "ceiling (this VM may ask for priority %u "
+				    "at most)", l->priority);
+	else if (ack->status == RTVM_BOOST_BAD_VCPU)
+		snprintf(buf, size, "vcpu (the host sees %u vCPUs)", l->vcpu);
+	else
+		snprintf(buf, size, "%s", name ? name : "unknown reason");
+	return buf;
+}
+
+static int do_call(struct rtvm_boost_guest *g, struct rtvm_boost_msg *req,
+		   struct rtvm_boost_msg *ack, int timeout)
+{
+	int r = rtvm_boost_guest_call(g, req, ack, timeout);
+
+	if (r < 0) {
+		fprintf(stderr, "%s: no answer from the host: %s\n", prog,
+			strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_boost(struct rtvm_boost_guest *g, struct rtvm_boost_msg *req,
+		     char **argv, int timeout)
+{
+	struct rtvm_boost_msg ack, deboost = { .type = RTVM_BOOST_DEBOOST,
+					       .vcpu = req->vcpu };
+	struct rtvm_boost_msg boost = *req;
+	cpu_set_t set;
+	char why[128];
+	int status = 0, r;
+	pid_t pid;
+
+	/* The guest's CPU N is vCPU N: the command runs there. */
+	CPU_ZERO(&set);
+	CPU_SET(req->vcpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) < 0) {
+		fprintf(stderr, "%s: cannot run on CPU %u: %s\n", prog,
+			req->vcpu, strerror(errno));
+		return 1;
+	}
+	if (do_call(g, &boost, &ack, timeout) < 0)
+		return 1;
+	if (ack.status) {
+		fprintf(stderr, "%s: boost refused: %s\n", prog,
+			refusal(g, &ack, why, sizeof(why)));
+		return 1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "%s: fork: %s\n", prog, strerror(errno));
+		status = 1;
+		goto out;
+	}
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		close(rtvm_boost_guest_get_fd(g));
+		execvp(argv[0], argv);
+		fprintf(stderr, "%s: %s: %s\n", prog, argv[0], strerror(errno));
+		_exit(127);
+	}
+	for (bool watch = true;;) {
+		struct pollfd p = { .fd = rtvm_boost_guest_get_fd(g),
+				    .events = POLLIN };
+		pid_t w = waitpid(pid, &status, watch ? WNOHANG : 0);
+
+		if (w == pid)
+			break;
+		if (!watch || poll(&p, 1, 20) <= 0 || !(p.revents & (POLLIN | POLLHUP)))
+			continue;
+		if ((r = rtvm_boost_guest_recv(g, &ack, 0)) == -EAGAIN)
+			continue;
+		if (r < 0) {
+			/* the host end is gone: CMD runs on, unboosted */
+			fprintf(stderr, "%s: the channel failed (%s); %s runs on "
+				"without boost\n", prog, strerror(-r), argv[0]);
+			watch = false;
+			continue;
+		}
+		if (ack.type == (RTVM_BOOST_BOOST | RTVM_BOOST_ACK) && ack.status)
+			fprintf(stderr, "%s: renewal refused: %s\n", prog,
+				refusal(g, &ack, why, sizeof(why)));
+		if (ack.type != (RTVM_BOOST_DEBOOST | RTVM_BOOST_ACK) || !ack.status)
+			continue;
+		/* The host ended the boost at its grant: ask again.  At the
+		 * end of the budget, CMD goes on unboosted. */
+		if (ack.status != RTVM_BOOST_EXPIRED) {
+			fprintf(stderr, "%s: the host ended the boost: %s\n", prog,
+				rtvm_boost_reason_to_string(ack.status));
+			continue;
+		}
+		boost = *req;
+		if ((r = rtvm_boost_guest_send(g, &boost)) < 0)
+			fprintf(stderr, "%s: cannot renew the boost: %s\n", prog,
+				strerror(-r));
+	}
+	status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+out:
+	if (do_call(g, &deboost, &ack, timeout) < 0)
+		return status ? status : 1;
+	if (ack.status) {
+		fprintf(stderr, "%s: deboost refused: %s\n", prog,
+			refusal(g, &ack, why, sizeof(why)));
+		return status ? status : 1;
+	}
+	return status;
+}
+
+/* ---- bench ---------------------------------------------------------------- */
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void stat_line(const char *what, int64_t *v, unsigned long n,
+		      bool json, bool last)
+{
+	qsort(v, n, sizeof(*v), cmp_i64);
+	if (json)
+		printf("\"%s\":{\"median_us\":%.1f,\"p99_us\":%.1f,"
+		       "\"max_us\":%.1f}%s",
+		       what, v[n / 2] / 1e3, v[n * 99 / 100] / 1e3, v[n - 1] / 1e3,
+		       last ? "" : ",");
+	else
+		printf("%-8s median %8.1f us   p99 %8.1f us   max %8.1f us\n", what,
+		       v[n / 2] / 1e3, v[n * 99 / 100] / 1e3, v[n - 1] / 1e3);
+}
+
+static int cmd_bench(struct rtvm_boost_guest *g, unsigned int vcpu,
+		     unsigned long count, unsigned long interval, int timeout,
+		     bool json)
+{
+	const struct rtvm_boost_msg *l = rtvm_boost_guest_get_limits(g);
+	int64_t *tb = calloc(count, sizeof(*tb)), *td = calloc(count, sizeof(*td));
+	unsigned long refused = 0, n = 0;
+	struct timespec pause = { (time_t)(interval / 1000000),
+				  (long)(interval % 1000000) * 1000 };
+	uint8_t policy = (l->policy & RTVM_BOOST_ALLOW(RTVM_BOOST_SCHED_FIFO))
+				 ? RTVM_BOOST_SCHED_FIFO : RTVM_BOOST_SCHED_RR;
+
+	if (!tb || !td) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		goto fail;
+	}
+	if (!(l->policy & (RTVM_BOOST_ALLOW(RTVM_BOOST_SCHED_FIFO) |
+			   RTVM_BOOST_ALLOW(RTVM_BOOST_SCHED_RR)))) {
+		fprintf(stderr, "%s: bench boosts with FIFO or RR, and this VM "
+			"may use neither\n", prog);
+		goto fail;
+	}
+	for (unsigned long i = 0; i < count; i++) {
+		struct rtvm_boost_msg b = { .type = RTVM_BOOST_BOOST, .vcpu = (uint16_t)vcpu,
+					    .policy = policy, .priority = 1 };
+		struct rtvm_boost_msg d = { .type = RTVM_BOOST_DEBOOST, .vcpu = (uint16_t)vcpu };
+		struct rtvm_boost_msg ack;
+		int64_t t0 = now_ns(), t1, t2;
+
+		int boost_status;
+
+		if (do_call(g, &b, &ack, timeout) < 0)
+			goto fail;
+		t1 = now_ns();
+		boost_status = ack.status;
+		if (do_call(g, &d, &ack, timeout) < 0)
+			goto fail;
+		t2 = now_ns();
+		if (boost_status || ack.status) {
+			refused++;
+		} else {
+			tb[n] = t1 - t0;
+			td[n++] = t2 - t1;
+		}
+		if (interval)
+			nanosleep(&pause, NULL);
+	}
+	if (!n) {
+		fprintf(stderr, "%s: every request was refused\n", prog);
+		goto fail;
+	}
+	if (json) {
+		printf("{\"pairs\":%lu,\"refused\":%lu,", n, refused);
+		stat_line("boost", tb, n, true, false);
+		stat_line("deboost", td, n, true, true);
+		printf("}\n");
+	} else {
+		printf("%lu boost/deboost pairs on vCPU %u (%lu refused), "
+		       "request -> acknowledgement:\n", n, vcpu, refused);
+		stat_line("boost", tb, n, false, false);
+		stat_line("deboost", td, n, false, true);
+	}
+	free(tb);
+	free(td);
+	return 0;
+fail:
+	free(tb);
+	free(td);
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "port", required_argument, NULL, 'p' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "vcpu", required_argument, NULL, 'c' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "fifo", required_argument, NULL, 'F' },
+		{ "rr", required_argument, NULL, 'R' },
+		{ "deadline", required_argument, NULL, 'D' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	struct rtvm_boost_msg req = { .type = RTVM_BOOST_BOOST };
+	const char *port = NULL, *cmd;
+	unsigned long count = 1000, interval = 1000;
+	int timeout = 5000, c, vcpu = -1, r;
+	struct rtvm_boost_guest *g;
+	bool json = false;
+
+	signal(SIGPIPE, SIG_IGN);
+	while ((c = getopt_long(argc, argv, "p:t:c:u:n:i:jhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': port = optarg; break;
+		case 't':
+			timeout = (int)parse_num("timeout", optarg, 3600000);
+			if (!timeout)
+				fail_usage("bad timeout \"0\" (1..3600000 ms)");
+			break;
+		case 'c': vcpu = (int)parse_num("vCPU", optarg, 65535); break;
+		case 'u': req.until_us = (uint32_t)parse_num("duration", optarg, UINT32_MAX); break;
+		case 'F':
+		case 'R':
+			if (req.policy)
+				fail_usage("%s: one policy only", "--fifo/--rr/--deadline");
+			req.policy = c == 'F' ? RTVM_BOOST_SCHED_FIFO : RTVM_BOOST_SCHED_RR;
+			req.priority = (uint8_t)parse_num("priority", optarg, 99);
+			if (!req.priority)
+				fail_usage("bad priority \"%s\" (1..99)", optarg);
+			break;
+		case 'D': {
+			unsigned long rt, dl, pe = 0;
+			int n = 0;
+
+			if (req.policy)
+				fail_usage("%s: one policy only", "--fifo/--rr/--deadline");
+			if (strchr(optarg, '-') ||
+			    !((sscanf(optarg, "%lu:%lu:%lu%n", &rt, &dl, &pe, &n) == 3 &&
+			       !optarg[n]) ||
+			      (pe = 0, n = 0,
+			       sscanf(optarg, "%lu:%lu%n", &rt, &dl, &n) == 2 && !optarg[n])) ||
+			    rt > UINT32_MAX || dl > UINT32_MAX || pe > UINT32_MAX)
+				fail_usage("bad deadline parameters \"%s\" "
+					   "(RUNTIME:DEADLINE[:PERIOD] in us)", optarg);
+			req.policy = RTVM_BOOST_SCHED_DEADLINE;
+			req.runtime_us = (uint32_t)rt;
+			req.deadline_us = (uint32_t)dl;
+			req.period_us = (uint32_t)pe;
+			break;
+		}
+		case 'n': count = parse_num("count", optarg, 10000000); break;
+		case 'i': interval = parse_num("interval", optarg, 10000000); break;
+		case 'j': json = true; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("%s %s\n", prog, PACKAGE_VERSION); return 0;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc)
+		fail_usage("%s", "no command (hello, boost or bench)");
+	cmd = argv[optind++];
+	if (strcmp(cmd, "boost") == 0 && !req.policy)
+		fail_usage("%s", "boost: give --fifo, --rr or --deadline");
+	if (strcmp(cmd, "boost") == 0 && optind >= argc)
+		fail_usage("%s", "boost: no command to run (-- CMD...)");
+	if (strcmp(cmd, "boost") != 0 && optind < argc)
+		fail_usage("unexpected argument \"%s\"", argv[optind]);
+	if (strcmp(cmd, "hello") && strcmp(cmd, "boost") && strcmp(cmd, "bench"))
+		fail_usage("unknown command \"%s\" (hello, boost or bench)", cmd);
+	if (!count)
+		fail_usage("bad count \"0\" (at least 1)");
+	if (vcpu < 0)
+		vcpu = sched_getcpu() >= 0 ? sched_getcpu() : 0;
+	req.vcpu = (uint16_t)vcpu;
+
+	g = open_or_die(port, timeout);
+	if (strcmp(cmd, "hello") == 0)
+		r = cmd_hello(g, json);
+	else if (strcmp(cmd, "boost") == 0)
+		r = cmd_boost(g, &req, argv + optind, timeout);
+	else
+		r = cmd_bench(g, (unsigned int)vcpu, count, interval, timeout, json);
+	rtvm_boost_guest_close(g);
+	return r;
+}

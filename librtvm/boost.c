@@ -1,0 +1,937 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The boost broker: guests ask, through a channel or their VMM, for one of
+ * their vCPU threads to be raised to an RT policy and dropped back after.
+ * Every request is judged against the VM's policy (allowed policies, a
+ * priority ceiling, the longest single boost, a budget of boosted time per
+ * period, a request rate); nothing a guest sends can act on another VM's
+ * threads, keep a boost beyond its grant, or make the broker block.
+ *
+ * One epoll fd holds the channels and a timerfd armed at the earliest end
+ * of a boost; rtvm_boost_dispatch() does all the work in the caller's loop.
+ */
+#include "config.h"
+
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include "librtvm-private.h"
+
+#define NSEC 1000000000ull
+#define USEC 1000ull
+#define BATCH 64			  /* requests per channel per dispatch */
+#define OUT_MAX (2 * BATCH * RTVM_BOOST_MSG_SIZE) /* unread acks kept */
+#define TRAIL 4096			  /* audit trail entries */
+
+struct channel;
+
+struct vcpu {
+	pid_t tid;
+	bool boosted;
+	int end_reason;		/* EXPIRED or BUDGET, when the grant ends */
+	struct rtvm_sched orig; /* the thread's attributes before the boost */
+	struct rtvm_sched applied;
+	uint32_t boost_seq;
+	struct channel *owner;	/* who asked (NULL: rtvm_boost_request) */
+	uint64_t expiry;	/* when the grant ends */
+	uint64_t acct;		/* boosted time counted up to here */
+	uint64_t window;	/* start of the budget period */
+	uint64_t used;		/* boosted time in this period */
+	struct rtvm_boost_stats st;
+};
+
+struct bvm {
+	struct rtvm_boost *b;
+	unsigned int id;
+	struct rtvm_vm *vm;
+	struct rtvm_changeset *journal; /* the vCPUs as they were when added */
+	struct rtvm_boost_policy pol;
+	unsigned int nr;
+	struct vcpu *v;
+	uint64_t credit, credit_at; /* request rate: a token bucket, in ns */
+	struct rtvm_boost_stats st; /* requests, refusals, dropped acks */
+	struct bvm *next;
+};
+
+struct channel {
+	struct bvm *vm;
+	int fd;
+	uint8_t version; /* agreed by HELLO; 0 before */
+	bool socket;	 /* else a pipe or character device: write() */
+	size_t in_len, out_len;
+	bool want_out;
+	uint8_t in[RTVM_BOOST_MSG_SIZE];
+	uint8_t out[OUT_MAX];
+	struct channel *next;
+};
+
+struct rtvm_boost {
+	struct rtvm_ctx *ctx;
+	int epfd, tfd;
+	uint64_t armed; /* the timerfd's expiry, 0: disarmed */
+	unsigned int next_id;
+	struct bvm *vms;
+	struct channel *chans;
+	uint64_t (*now)(void *data);
+	void *now_data;
+	struct rtvm_boost_event *trail;
+	unsigned int trail_head, trail_len;
+	uint64_t trail_lost;
+};
+
+static uint64_t monotonic_ns(void *data)
+{
+	struct timespec ts;
+
+	(void)data;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
+}
+
+void rtvm_boost_set_clock(struct rtvm_boost *b, uint64_t (*now)(void *data),
+			  void *data)
+{
+	b->now = now ? now : monotonic_ns;
+	b->now_data = data;
+}
+
+static uint64_t now_ns(const struct rtvm_boost *b)
+{
+	return b->now(b->now_data);
+}
+
+/* ---- the audit trail ------------------------------------------------------ */
+
+static void trail_add(struct rtvm_boost *b, uint64_t now, const struct bvm *vm,
+		      pid_t tid, const struct rtvm_boost_msg *req,
+		      const struct rtvm_boost_msg *ack)
+{
+	struct rtvm_boost_event *e;
+
+	if (b->trail_len == TRAIL) {
+		b->trail_head = (b->trail_head + 1) % TRAIL;
+		b->trail_len--;
+		b->trail_lost++;
+	}
+	e = &b->trail[(b->trail_head + b->trail_len++) % TRAIL];
+	*e = (struct rtvm_boost_event){
+		.size = sizeof(*e), .time_ns = now, .id = vm->id, .tid = tid,
+		.ack = *ack,
+	};
+	if (req)
+		e->request = *req;
+}
+
+RTVM_EXPORT int rtvm_boost_next_event(struct rtvm_boost *b,
+				      struct rtvm_boost_event *ret,
+				      uint64_t *ret_lost)
+{
+	if (!b || !ret || ret->size != sizeof(*ret))
+		return -EINVAL;
+	if (ret_lost)
+		*ret_lost = b->trail_lost;
+	if (!b->trail_len)
+		return -EAGAIN;
+	*ret = b->trail[b->trail_head];
+	b->trail_head = (b->trail_head + 1) % TRAIL;
+	b->trail_len--;
+	return 0;
+}
+
+/* ---- acknowledgements on a channel ---------------------------------------- */
+
+static void chan_watch_out(struct channel *c, bool on)
+{
+	struct epoll_event ev = { .events = EPOLLIN | (on ? EPOLLOUT : 0),
+				  .data.ptr = c };
+
+	if (c->want_out != on &&
+	    epoll_ctl(c->vm->b->epfd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+		c->want_out = on;
+}
+
+/* Write what is queued; keep a partly written message for later, so that
+ * the stream stays framed. */
+static void chan_flush(struct channel *c)
+{
+	while (c->out_len) {
+		/* A peer that went away must not kill the caller with
+		 * SIGPIPE: sockets get MSG_NOSIGNAL. */
+		ssize_t n = c->socket ? send(c->fd, c->out, c->out_len,
+					     MSG_NOSIGNAL)
+				      : write(c->fd, c->out, c->out_len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		memmove(c->out, c->out + n, c->out_len - (size_t)n);
+		c->out_len -= (size_t)n;
+	}
+	chan_watch_out(c, c->out_len > 0);
+}
+
+static void chan_queue(struct channel *c, const struct rtvm_boost_msg *ack)
+{
+	if (c->out_len + RTVM_BOOST_MSG_SIZE > sizeof(c->out)) {
+		c->vm->st.acks_dropped++;
+		return;
+	}
+	if (rtvm_boost_msg_encode(ack, c->out + c->out_len) == 0)
+		c->out_len += RTVM_BOOST_MSG_SIZE;
+}
+
+/* ---- budget and time ------------------------------------------------------ */
+
+/* Count boosted time up to @now and move the budget period along. */
+static void account(const struct bvm *vm, struct vcpu *v, uint64_t now)
+{
+	uint64_t period = vm->pol.budget_period_us * USEC;
+
+	if (now >= v->window + period) {
+		uint64_t start = now - (now - v->window) % period;
+
+		if (v->boosted) {
+			/* The boost ran through the new period's start:
+			 * what lies after it is the new period's. */
+			v->st.boosted_ns += start - v->acct;
+			v->acct = start;
+		}
+		v->window = start;
+		v->used = 0;
+	}
+	if (v->boosted && now > v->acct) {
+		v->st.boosted_ns += now - v->acct;
+		v->used += now - v->acct;
+		v->acct = now;
+	}
+}
+
+static bool rate_ok(struct bvm *vm, uint64_t now)
+{
+	uint64_t cost = NSEC / vm->pol.rate, cap = cost * vm->pol.burst;
+
+	if (now > vm->credit_at) {
+		uint64_t add = now - vm->credit_at;
+
+		vm->credit = add >= cap - vm->credit ? cap : vm->credit + add;
+		vm->credit_at = now;
+	}
+	if (vm->credit < cost)
+		return false;
+	vm->credit -= cost;
+	return true;
+}
+
+/* ---- applying and ending boosts ------------------------------------------- */
+
+static struct rtvm_tid vcpu_tid(const struct bvm *vm, const struct vcpu *v)
+{
+	return (struct rtvm_tid){ .pid = rtvm_vm_get_pid(vm->vm),
+				  .tid = v->tid };
+}
+
+/* Put the thread back; the bookkeeping ends the boost either way, since
+ * a thread that cannot be put back (gone) cannot be boosted either. */
+static void end_boost(struct bvm *vm, struct vcpu *v, uint64_t now)
+{
+	struct rtvm_ctx *ctx = vm->b->ctx;
+	int r;
+
+	account(vm, v, now);
+	/* RT and deadline policies keep the nice value: it is still orig's. */
+	r = rtvm_sys_sched_set_exact(ctx, vcpu_tid(vm, v), &v->orig,
+				     v->orig.nice);
+	if (r < 0)
+		err(ctx, "boost: cannot put thread %d of VM %u back: %s",
+		    (int)v->tid, vm->id, strerror(-r));
+	v->boosted = false;
+	v->owner = NULL;
+}
+
+/* The host ends a boost: @reason EXPIRED or BUDGET (the guest hears of
+ * it), or 0 when its channel or the broker closes. */
+static void end_by_host(struct bvm *vm, struct vcpu *v, uint64_t now,
+			int reason)
+{
+	struct rtvm_boost_msg ack = {
+		.version = RTVM_BOOST_VERSION,
+		.type = RTVM_BOOST_DEBOOST | RTVM_BOOST_ACK,
+		.vcpu = (uint16_t)(v - vm->v),
+		.seq = v->boost_seq,
+		.status = (uint16_t)reason,
+	};
+	struct channel *owner = v->owner;
+
+	end_boost(vm, v, now);
+	if (reason == RTVM_BOOST_BUDGET)
+		v->st.budget_ends++;
+	else if (reason == RTVM_BOOST_EXPIRED)
+		v->st.expired++;
+	else
+		v->st.closed++;
+	trail_add(vm->b, now, vm, v->tid, NULL, &ack);
+	if (owner && reason) {
+		if (owner->version)
+			ack.version = owner->version;
+		chan_queue(owner, &ack);
+		chan_flush(owner);
+	}
+}
+
+static void end_all(struct bvm *vm, const struct channel *only)
+{
+	uint64_t now = now_ns(vm->b);
+
+	for (unsigned int i = 0; i < vm->nr; i++)
+		if (vm->v[i].boosted && (!only || vm->v[i].owner == only))
+			end_by_host(vm, &vm->v[i], now, 0);
+}
+
+static void rearm(struct rtvm_boost *b)
+{
+	uint64_t next = 0;
+	struct itimerspec its = {0};
+
+	for (struct bvm *vm = b->vms; vm; vm = vm->next)
+		for (unsigned int i = 0; i < vm->nr; i++)
+			if (vm->v[i].boosted &&
+			    (!next || vm->v[i].expiry < next))
+				next = vm->v[i].expiry;
+	if (next == b->armed)
+		return;
+	its.it_value.tv_sec = (time_t)(next / NSEC);
+	its.it_value.tv_nsec = (long)(next % NSEC);
+	if (timerfd_settime(b->tfd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+		b->armed = next;
+}
+
+static void expire(struct rtvm_boost *b, uint64_t now)
+{
+	for (struct bvm *vm = b->vms; vm; vm = vm->next)
+		for (unsigned int i = 0; i < vm->nr; i++)
+			if (vm->v[i].boosted && vm->v[i].expiry <= now)
+				end_by_host(vm, &vm->v[i], now,
+					    vm->v[i].end_reason);
+}
+
+/* ---- judging requests ----------------------------------------------------- */
+
+static int check_boost(const struct bvm *vm, const struct rtvm_boost_msg *m)
+{
+	const struct rtvm_boost_policy *p = &vm->pol;
+	uint64_t period;
+
+	switch (m->policy) {
+	case RTVM_BOOST_SCHED_FIFO:
+	case RTVM_BOOST_SCHED_RR:
+		if (m->priority < 1 || m->priority > 99 || m->runtime_us ||
+		    m->deadline_us || m->period_us)
+			return RTVM_BOOST_PARAMS;
+		if (!(p->policies & RTVM_BOOST_ALLOW(m->policy)))
+			return RTVM_BOOST_POLICY;
+		return m->priority > p->max_priority ? RTVM_BOOST_CEILING
+						     : RTVM_BOOST_OK;
+	case RTVM_BOOST_SCHED_DEADLINE:
+		period = m->period_us ? m->period_us : m->deadline_us;
+		/* The kernel's smallest runtime is 1024 ns. */
+		if (m->priority || m->runtime_us < 2 ||
+		    m->runtime_us > m->deadline_us || m->deadline_us > period)
+			return RTVM_BOOST_PARAMS;
+		if (!(p->policies & RTVM_BOOST_ALLOW(m->policy)))
+			return RTVM_BOOST_POLICY;
+		/* No more bandwidth than the budget's share of the CPU. */
+		if ((uint64_t)m->runtime_us * p->budget_period_us >
+		    (uint64_t)p->budget_us * period)
+			return RTVM_BOOST_PARAMS;
+		return RTVM_BOOST_OK;
+	default:
+		return RTVM_BOOST_PARAMS;
+	}
+}
+
+static void fill_state(const struct vcpu *v, uint64_t now,
+		       struct rtvm_boost_msg *ack)
+{
+	if (!v->boosted)
+		return;
+	ack->policy = (uint8_t)v->applied.policy;
+	ack->priority = (uint8_t)v->applied.priority;
+	ack->until_us = v->expiry > now ? (uint32_t)((v->expiry - now) / USEC)
+					: 0;
+	if (v->applied.policy == RTVM_BOOST_SCHED_DEADLINE) {
+		ack->runtime_us = (uint32_t)(v->applied.runtime / USEC);
+		ack->deadline_us = (uint32_t)(v->applied.deadline / USEC);
+		ack->period_us = (uint32_t)(v->applied.period / USEC);
+	}
+}
+
+static int do_boost(struct bvm *vm, struct vcpu *v, struct channel *c,
+		    const struct rtvm_boost_msg *m, uint64_t now)
+{
+	const struct rtvm_boost_policy *p = &vm->pol;
+	uint64_t budget = p->budget_us * USEC, max = p->max_boost_us * USEC;
+	uint64_t grant, left;
+	struct rtvm_sched s;
+	int reason = check_boost(vm, m), r;
+
+	if (reason)
+		return reason;
+	account(vm, v, now);
+	if (v->used >= budget && budget < p->budget_period_us * USEC)
+		return RTVM_BOOST_BUDGET;
+	/* A budget of the whole period is no budget. */
+	left = budget < p->budget_period_us * USEC ? budget - v->used : UINT64_MAX;
+	grant = m->until_us && m->until_us * USEC < max ? m->until_us * USEC
+							 : max;
+	if (!v->boosted) {
+		r = rtvm_sys_sched_get(vm->b->ctx, vcpu_tid(vm, v), &v->orig);
+		if (r < 0) {
+			err(vm->b->ctx, "boost: thread %d of VM %u: %s",
+			    (int)v->tid, vm->id, strerror(-r));
+			return RTVM_BOOST_FAILED;
+		}
+	}
+	s = (struct rtvm_sched){ .policy = m->policy,
+				 .priority = m->priority,
+				 .nice = v->orig.nice };
+	if (m->policy == RTVM_BOOST_SCHED_DEADLINE) {
+		s.runtime = m->runtime_us * USEC;
+		s.deadline = m->deadline_us * USEC;
+		s.period = (m->period_us ? m->period_us : m->deadline_us) * USEC;
+	}
+	r = rtvm_sys_sched_set(vm->b->ctx, vcpu_tid(vm, v), &s);
+	if (r < 0) {
+		err(vm->b->ctx, "boost: cannot boost thread %d of VM %u: %s",
+		    (int)v->tid, vm->id, strerror(-r));
+		return RTVM_BOOST_FAILED;
+	}
+	if (!v->boosted) {
+		v->boosted = true;
+		v->acct = now;
+	}
+	v->applied = s;
+	v->end_reason = left < grant ? RTVM_BOOST_BUDGET : RTVM_BOOST_EXPIRED;
+	v->expiry = now + (left < grant ? left : grant);
+	v->boost_seq = m->seq;
+	v->owner = c;
+	v->st.boosts++;
+	return RTVM_BOOST_OK;
+}
+
+/* Judge one request (@form: the decoder's verdict) and answer in @ack. */
+static void handle(struct bvm *vm, struct channel *c,
+		   const struct rtvm_boost_msg *m, int form, uint64_t now,
+		   struct rtvm_boost_msg *ack)
+{
+	uint8_t agreed = c ? c->version : RTVM_BOOST_VERSION;
+	struct vcpu *v = NULL;
+	int reason = RTVM_BOOST_OK;
+
+	*ack = (struct rtvm_boost_msg){
+		.version = agreed ? agreed : RTVM_BOOST_VERSION,
+		.type = m->type | RTVM_BOOST_ACK,
+		.vcpu = m->vcpu,
+		.seq = m->seq,
+	};
+	vm->st.requests++;
+	if (form < 0 || (m->type & RTVM_BOOST_ACK))
+		reason = RTVM_BOOST_MALFORMED;
+	else if (!rate_ok(vm, now))
+		reason = RTVM_BOOST_RATE;
+	else if (m->type == RTVM_BOOST_HELLO) {
+		const struct rtvm_boost_policy *p = &vm->pol;
+
+		agreed = m->version < RTVM_BOOST_VERSION ? m->version
+							 : RTVM_BOOST_VERSION;
+		if (c)
+			c->version = agreed;
+		*ack = (struct rtvm_boost_msg){
+			.version = agreed,
+			.type = RTVM_BOOST_HELLO | RTVM_BOOST_ACK,
+			.vcpu = (uint16_t)vm->nr,
+			.seq = m->seq,
+			.policy = (uint8_t)p->policies,
+			.priority = (uint8_t)p->max_priority,
+			.until_us = p->max_boost_us,
+			.runtime_us = p->budget_us,
+			.period_us = p->budget_period_us,
+		};
+	} else if (!agreed)
+		reason = RTVM_BOOST_NO_HELLO;
+	else if (m->version != agreed)
+		reason = RTVM_BOOST_BAD_VERSION;
+	else if (m->vcpu >= vm->nr)
+		reason = RTVM_BOOST_BAD_VCPU;
+	else {
+		v = &vm->v[m->vcpu];
+		if (m->type == RTVM_BOOST_BOOST) {
+			reason = do_boost(vm, v, c, m, now);
+		} else if (m->type == RTVM_BOOST_DEBOOST) {
+			if (v->boosted) {
+				end_boost(vm, v, now);
+				v->st.deboosts++;
+			}
+		} else {
+			account(vm, v, now);
+		}
+		/* Refused or not, the answer tells the vCPU's state. */
+		fill_state(v, now, ack);
+	}
+	ack->status = (uint16_t)reason;
+	if (reason)
+		vm->st.refused[reason]++;
+	trail_add(vm->b, now, vm, v ? v->tid : 0, m, ack);
+}
+
+/* ---- channels ------------------------------------------------------------- */
+
+static struct bvm *find_vm(struct rtvm_boost *b, unsigned int id)
+{
+	struct bvm *vm;
+
+	for (vm = b->vms; vm && vm->id != id; vm = vm->next)
+		;
+	return vm;
+}
+
+
+static void chan_close(struct channel *c)
+{
+	struct rtvm_boost *b = c->vm->b;
+
+	for (struct channel **pp = &b->chans; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	end_all(c->vm, c);
+	epoll_ctl(b->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	free(c);
+}
+
+/* One read of at most BATCH messages; returns how many were handled, or
+ * -1 when the channel was closed. */
+static int chan_read(struct channel *c, uint64_t now)
+{
+	uint8_t buf[BATCH * RTVM_BOOST_MSG_SIZE];
+	size_t len = c->in_len, off = 0;
+	ssize_t n;
+	int count = 0;
+
+	memcpy(buf, c->in, c->in_len);
+	do
+		n = read(c->fd, buf + len, sizeof(buf) - len);
+	while (n < 0 && errno == EINTR);
+	if (n == 0 || (n < 0 && errno != EAGAIN)) {
+		chan_close(c);
+		return -1;
+	}
+	if (n > 0)
+		len += (size_t)n;
+	for (; len - off >= RTVM_BOOST_MSG_SIZE; off += RTVM_BOOST_MSG_SIZE) {
+		struct rtvm_boost_msg m, ack;
+		int form = rtvm_boost_msg_decode(buf + off, &m);
+
+		handle(c->vm, c, &m, form, now, &ack);
+		chan_queue(c, &ack);
+		count++;
+	}
+	c->in_len = len - off;
+	memcpy(c->in, buf + off, c->in_len);
+	chan_flush(c);
+	return count;
+}
+
+RTVM_EXPORT int rtvm_boost_add_channel(struct rtvm_boost *b, unsigned int id,
+				       int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct channel *c;
+	struct stat st;
+	struct bvm *vm;
+	int fl;
+
+	if (!b || fd < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -EINVAL;
+	}
+	if (!(vm = find_vm(b, id))) {
+		close(fd);
+		return -ENOENT;
+	}
+	c = calloc(1, sizeof(*c));
+	fl = fcntl(fd, F_GETFL);
+	if (!c || fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		int r = c ? -errno : -ENOMEM;
+
+		free(c);
+		close(fd);
+		return r;
+	}
+	c->vm = vm;
+	c->fd = fd;
+	c->socket = fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+	ev.data.ptr = c;
+	if (epoll_ctl(b->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		int r = -errno;
+
+		free(c);
+		close(fd);
+		return r;
+	}
+	c->next = b->chans;
+	b->chans = c;
+	return 0;
+}
+
+/* ---- the broker ----------------------------------------------------------- */
+
+
+RTVM_EXPORT int rtvm_boost_new(struct rtvm_ctx *ctx, unsigned int flags,
+			       struct rtvm_boost **ret)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct rtvm_boost *b;
+
+	if (!ctx || !ret || flags)
+		return -EINVAL;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->trail = calloc(TRAIL, sizeof(*b->trail));
+	b->epfd = epoll_create1(EPOLL_CLOEXEC);
+	b->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	ev.data.ptr = b;
+	if (!b->trail || b->epfd < 0 || b->tfd < 0 ||
+	    epoll_ctl(b->epfd, EPOLL_CTL_ADD, b->tfd, &ev) < 0) {
+		int r = !b->trail ? -ENOMEM : -errno;
+
+		if (b->epfd >= 0)
+			close(b->epfd);
+		if (b->tfd >= 0)
+			close(b->tfd);
+		free(b->trail);
+		free(b);
+		return r;
+	}
+	b->ctx = rtvm_ref(ctx);
+	b->next_id = 1;
+	rtvm_boost_set_clock(b, NULL, NULL);
+	*ret = b;
+	return 0;
+}
+
+static void vm_free(struct bvm *vm)
+{
+	rtvm_changeset_unref(vm->journal);
+	rtvm_vm_unref(vm->vm);
+	free(vm->v);
+	free(vm);
+}
+
+RTVM_EXPORT int rtvm_boost_remove_vm(struct rtvm_boost *b, unsigned int id)
+{
+	struct bvm **pp, *vm;
+
+	if (!b)
+		return -EINVAL;
+	for (pp = &b->vms; *pp && (*pp)->id != id; pp = &(*pp)->next)
+		;
+	if (!(vm = *pp))
+		return -ENOENT;
+	for (struct channel *c = b->chans, *next; c; c = next) {
+		next = c->next;
+		if (c->vm == vm)
+			chan_close(c);
+	}
+	end_all(vm, NULL);
+	*pp = vm->next;
+	vm_free(vm);
+	rearm(b);
+	return 0;
+}
+
+RTVM_EXPORT struct rtvm_boost *rtvm_boost_unref(struct rtvm_boost *b)
+{
+	if (!b)
+		return NULL;
+	while (b->vms)
+		rtvm_boost_remove_vm(b, b->vms->id);
+	close(b->tfd);
+	close(b->epfd);
+	rtvm_unref(b->ctx);
+	free(b->trail);
+	free(b);
+	return NULL;
+}
+
+static int policy_fill(const struct rtvm_boost_policy *in,
+		       struct rtvm_boost_policy *p)
+{
+	const unsigned int known = RTVM_BOOST_ALLOW(RTVM_BOOST_SCHED_FIFO) |
+				   RTVM_BOOST_ALLOW(RTVM_BOOST_SCHED_RR) |
+				   RTVM_BOOST_ALLOW(RTVM_BOOST_SCHED_DEADLINE);
+
+	*p = (struct rtvm_boost_policy){ .size = sizeof(*p) };
+	if (in) {
+		if (in->size != sizeof(*in))
+			return -EINVAL;
+		*p = *in;
+	}
+	if (!p->policies)
+		p->policies = RTVM_BOOST_ALLOW(RTVM_BOOST_SCHED_FIFO) |
+			      RTVM_BOOST_ALLOW(RTVM_BOOST_SCHED_RR);
+	if (!p->max_priority)
+		p->max_priority = 10;
+	if (!p->max_boost_us)
+		p->max_boost_us = 10000;
+	if (!p->budget_us && !p->budget_period_us) {
+		p->budget_us = 500000;
+		p->budget_period_us = 1000000;
+	}
+	if (!p->rate)
+		p->rate = 20000;
+	if (!p->burst)
+		p->burst = 64;
+	if ((p->policies & ~known) || p->max_priority > 99 ||
+	    !p->budget_period_us || p->budget_us > p->budget_period_us ||
+	    p->rate > NSEC)
+		return -EINVAL;
+	return 0;
+}
+
+/* A record of the vCPU thread's attributes as they are: what putting it
+ * back after a dead broker means.  A thread gone meanwhile is left out. */
+static int journal_vcpu(struct bvm *vm, struct vcpu *v)
+{
+	char target[64], text[RTVM_SCHED_TEXT_MAX];
+	unsigned long long start;
+	struct rtvm_sched s;
+	int r;
+
+	r = rtvm_thread_identity(vm->b->ctx, vcpu_tid(vm, v), &start);
+	if (r == 0)
+		r = rtvm_sys_sched_get(vm->b->ctx, vcpu_tid(vm, v), &s);
+	if (r == -ESRCH || r == -ENOENT)
+		return 0;
+	if (r == 0)
+		r = rtvm_sched_format_buf(&s, text, sizeof(text));
+	if (r < 0)
+		return r;
+	snprintf(target, sizeof(target), "%d/%d@%llu", (int)vcpu_tid(vm, v).pid,
+		 (int)v->tid, start);
+	return rtvm_changeset_add(vm->journal, RTVM_CHANGE_THREAD_SCHED, target,
+				  text, text);
+}
+
+RTVM_EXPORT const struct rtvm_changeset *
+rtvm_boost_get_changes(struct rtvm_boost *b, unsigned int id)
+{
+	struct bvm *vm = b ? find_vm(b, id) : NULL;
+
+	return vm ? vm->journal : NULL;
+}
+
+RTVM_EXPORT int rtvm_boost_add_vm(struct rtvm_boost *b, struct rtvm_vm *vm,
+				  const struct rtvm_boost_policy *policy,
+				  unsigned int *ret_id)
+{
+	struct bvm *bv;
+	uint64_t now;
+	int r;
+
+	if (!b || !vm || !ret_id)
+		return -EINVAL;
+	for (bv = b->vms; bv; bv = bv->next)
+		if (rtvm_vm_get_pid(bv->vm) == rtvm_vm_get_pid(vm))
+			return -EEXIST;
+	bv = calloc(1, sizeof(*bv));
+	if (!bv)
+		return -ENOMEM;
+	r = policy_fill(policy, &bv->pol);
+	if (r < 0) {
+		free(bv);
+		return r;
+	}
+	bv->nr = rtvm_vm_get_nr_vcpus(vm);
+	if (!bv->nr) {
+		free(bv);
+		return -ENOENT;
+	}
+	bv->v = calloc(bv->nr, sizeof(*bv->v));
+	if (!bv->v) {
+		free(bv);
+		return -ENOMEM;
+	}
+	now = now_ns(b);
+	bv->b = b;
+	bv->vm = vm;
+	r = rtvm_changeset_new(b->ctx, &bv->journal);
+	for (unsigned int i = 0; r == 0 && i < bv->nr; i++) {
+		pid_t tid = rtvm_vm_get_vcpu_tid(vm, i);
+
+		/* A vCPU without a thread cannot be boosted: -ENOENT at
+		 * request time becomes RTVM_BOOST_FAILED. */
+		bv->v[i].tid = tid > 0 ? tid : 0;
+		bv->v[i].window = now;
+		bv->v[i].st.size = sizeof(bv->v[i].st);
+		if (tid > 0)
+			r = journal_vcpu(bv, &bv->v[i]);
+	}
+	if (r < 0) {
+		bv->vm = NULL;
+		vm_free(bv);
+		return r;
+	}
+	bv->vm = rtvm_vm_ref(vm);
+	bv->id = b->next_id++;
+	bv->credit = NSEC / bv->pol.rate * bv->pol.burst;
+	bv->credit_at = now;
+	bv->next = b->vms;
+	b->vms = bv;
+	*ret_id = bv->id;
+	return 0;
+}
+
+RTVM_EXPORT int rtvm_boost_set_policy(struct rtvm_boost *b, unsigned int id,
+				      const struct rtvm_boost_policy *policy)
+{
+	struct rtvm_boost_policy p;
+	struct bvm *vm;
+	int r;
+
+	if (!b)
+		return -EINVAL;
+	if (!(vm = find_vm(b, id)))
+		return -ENOENT;
+	if ((r = policy_fill(policy, &p)) < 0)
+		return r;
+	/* The periods keep their start; a bucket never holds more than the
+	 * new burst. */
+	vm->pol = p;
+	if (vm->credit > NSEC / p.rate * p.burst)
+		vm->credit = NSEC / p.rate * p.burst;
+	return 0;
+}
+
+RTVM_EXPORT int rtvm_boost_get_fd(const struct rtvm_boost *b)
+{
+	return b ? b->epfd : -EINVAL;
+}
+
+RTVM_EXPORT int rtvm_boost_dispatch(struct rtvm_boost *b)
+{
+	struct epoll_event evs[16];
+	uint64_t now;
+	int n, count = 0;
+
+	if (!b)
+		return -EINVAL;
+	do
+		n = epoll_wait(b->epfd, evs, ARRAY_SIZE(evs), 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	now = now_ns(b);
+	for (int i = 0; i < n; i++) {
+		struct channel *c = evs[i].data.ptr;
+
+		if (evs[i].data.ptr == b) {
+			uint64_t ticks;
+
+			/* Fired: one-shot, so no longer armed (EAGAIN: it was
+			 * re-armed meanwhile, and still is). */
+			if (read(b->tfd, &ticks, sizeof(ticks)) > 0)
+				b->armed = 0;
+			continue;
+		}
+		if (evs[i].events & EPOLLOUT)
+			chan_flush(c);
+		if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+			int r = chan_read(c, now);
+
+			if (r > 0)
+				count += r;
+		}
+	}
+	expire(b, now);
+	rearm(b);
+	return count;
+}
+
+RTVM_EXPORT int rtvm_boost_request(struct rtvm_boost *b, unsigned int id,
+				   const struct rtvm_boost_msg *req,
+				   struct rtvm_boost_msg *ret_ack)
+{
+	struct bvm *vm;
+	uint64_t now;
+	uint8_t wire[RTVM_BOOST_MSG_SIZE];
+	struct rtvm_boost_msg m;
+	int form;
+
+	if (!b || !req || !ret_ack)
+		return -EINVAL;
+	if (!(vm = find_vm(b, id)))
+		return -ENOENT;
+	/* Judge the form as a channel would: through the wire bytes. */
+	form = rtvm_boost_msg_encode(req, wire);
+	if (form == 0)
+		form = rtvm_boost_msg_decode(wire, &m);
+	else
+		m = *req;
+	now = now_ns(b);
+	expire(b, now);
+	handle(vm, NULL, &m, form, now, ret_ack);
+	rearm(b);
+	return 0;
+}
+
+RTVM_EXPORT int rtvm_boost_get_stats(struct rtvm_boost *b, unsigned int id,
+				     int vcpu, struct rtvm_boost_stats *ret)
+{
+	struct bvm *vm;
+	uint64_t now;
+
+	if (!b || !ret || ret->size != sizeof(*ret))
+		return -EINVAL;
+	if (!(vm = find_vm(b, id)))
+		return -ENOENT;
+	if (vcpu < -1 || vcpu >= (int)vm->nr)
+		return -EINVAL;
+	now = now_ns(b);
+	for (unsigned int i = 0; i < vm->nr; i++)
+		account(vm, &vm->v[i], now);
+	if (vcpu >= 0) {
+		*ret = vm->v[vcpu].st;
+		ret->boosted = vm->v[vcpu].boosted;
+		return 0;
+	}
+	*ret = vm->st;
+	ret->size = sizeof(*ret);
+	for (struct channel *c = b->chans; c; c = c->next)
+		ret->channels += c->vm == vm;
+	for (unsigned int i = 0; i < vm->nr; i++) {
+		const struct rtvm_boost_stats *s = &vm->v[i].st;
+
+		ret->boosts += s->boosts;
+		ret->deboosts += s->deboosts;
+		ret->expired += s->expired;
+		ret->budget_ends += s->budget_ends;
+		ret->closed += s->closed;
+		ret->boosted_ns += s->boosted_ns;
+		ret->boosted += vm->v[i].boosted;
+	}
+	return 0;
+}
