@@ -2026,14 +2026,55 @@ out:
 
 /* ---- topology.numa -------------------------------------------------------- */
 
+/* Devices passed through to guests (bound to vfio-pci) on NUMA nodes
+ * that hold none of the RT CPUs: "; vfio-pci 0000:3b:00.0 on node 1".
+ * How many such devices there are. */
+static unsigned int far_devices(const struct rtvm_check_env *env,
+				const struct rtvm_cpumask *nodes, struct sb *obs)
+{
+	unsigned int far = 0, seen = 0;
+	struct dirent *de;
+	DIR *d;
+	int fd = rtvm_fs_open_dir(env->ctx, RTVM_FS_SYS, "bus/pci/drivers/vfio-pci");
+
+	if (fd < 0)
+		return 0;
+	if (!(d = fdopendir(fd))) {
+		close(fd);
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		char buf[32];
+		int node;
+
+		/* the bound devices are links named by address: 0000:3b:00.0 */
+		if (!strchr(de->d_name, ':') ||
+		    rtvm_fs_read(env->ctx, RTVM_FS_SYS, buf, sizeof(buf),
+				 "bus/pci/devices/%s/numa_node", de->d_name) < 0 ||
+		    sscanf(buf, "%d", &node) != 1)
+			continue;
+		seen++;
+		if (node < 0 || rtvm_cpumask_test(nodes, (unsigned int)node))
+			continue;
+		far++;
+		sb_add(obs, "; vfio-pci %s on node %d", de->d_name, node);
+	}
+	closedir(d);
+	if (seen && !far)
+		sb_add(obs, "; passed-through devices (vfio-pci): %u, all on "
+			    "these nodes", seen);
+	return far;
+}
+
 /* RT CPUs over several NUMA nodes or dies: a VM placed on them reaches
- * part of its memory and devices across the interconnect.  Information
- * with the figures; the VM's own placement is the profile's business. */
+ * part of its memory and devices across the interconnect; devices passed
+ * through from another node do the same.  Information with the figures;
+ * the VM's own placement is the profile's business. */
 static int run_numa(const struct rtvm_check_env *env, void *state,
 		    struct rtvm_check_result *res)
 {
 	struct rtvm_cpumask *nodes = NULL;
-	unsigned int dies = 0, known = 0;
+	unsigned int dies = 0, known = 0, far;
 	int cpu, node, seen[64][2], nseen = 0;
 	struct sb obs = {0};
 
@@ -2094,8 +2135,11 @@ static int run_numa(const struct rtvm_check_env *env, void *state,
 		sb_add_cpus(&obs, on);
 		rtvm_cpumask_free(on);
 	}
+	far = known ? far_devices(env, nodes, &obs) : 0;
+	if (far)
+		rtvm_check_set_status(res, RTVM_CHECK_INFO);
 	rtvm_check_set_observed(res, "%s", sb_str(&obs));
-	if (rtvm_cpumask_weight(nodes) > 1 || dies > 1)
+	if (rtvm_cpumask_weight(nodes) > 1 || dies > 1 || far)
 		rtvm_check_set_remedy(res, "place each RT VM's vCPUs on RT CPUs "
 					   "of one node and die, with its "
 					   "memory (numatune) and its "

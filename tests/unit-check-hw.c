@@ -1188,6 +1188,21 @@ START_TEST(test_numa_spread)
 	expect_status(x, RTVM_CHECK_INFO);
 	expect_has(x.observed, "2 package/dies");
 	done(&x);
+	/* Devices passed through (vfio-pci): one on the RT CPUs' node is
+	 * fine, one on another node is told with its address. */
+	tu_write(ctx, "sys/bus/pci/drivers/vfio-pci/0000:3b:00.0/vendor", "0x8086\n");
+	tu_write(ctx, "sys/bus/pci/drivers/vfio-pci/new_id", "");
+	tu_write(ctx, "sys/bus/pci/devices/0000:3b:00.0/numa_node", "0\n");
+	x = check(ctx, "topology.numa", "0-7");
+	expect_status(x, RTVM_CHECK_PASS);
+	expect_has(x.observed, "; passed-through devices (vfio-pci): 1, all on these nodes");
+	done(&x);
+	tu_write(ctx, "sys/bus/pci/devices/0000:3b:00.0/numa_node", "3\n");
+	x = check(ctx, "topology.numa", "0-7");
+	expect_status(x, RTVM_CHECK_INFO);
+	expect_has(x.observed, "; vfio-pci 0000:3b:00.0 on node 3");
+	expect_has(x.remedy, "passed-through devices on that node");
+	done(&x);
 	rtvm_unref(ctx);
 	/* Sparse node ids. */
 	ctx = odd_ctx("sparse-nodes");
