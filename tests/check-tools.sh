@@ -401,6 +401,44 @@ grep -q "already applied\|reconcil" "$tmp/hook.err" || fail "hook reconnect: $(c
 tsnap | cmp -s - "$tmp/tune.before" || fail "hook left the host changed"
 unset RTVM_TUNE RTVM_SYSROOT
 
+# rtvm-boostd: a configuration error names the key and the value (64);
+# --dry-run finds the fixture's QEMU and changes nothing.  rtvm-guest:
+# usage errors name the bad value.
+boostd="$top_builddir/examples/rtvm-boostd"
+guest="$top_builddir/examples/rtvm-guest"
+printf '{ "vms": [ { "name": "vm1", "pid": 4242, "listen": "%s/b.sock", "policy": { "max_priority": 120 } } ] }\n' "$tmp" >"$tmp/boostd.json"
+set +e
+"$boostd" -c "$tmp/boostd.json" --dry-run 2>"$tmp/err"; rc=$?
+set -e
+[ "$rc" = 64 ] && grep -q 'vms\[0\].policy.max_priority: 120' "$tmp/err" ||
+	fail "rtvm-boostd bad ceiling: exit $rc, $(cat "$tmp/err")"
+printf '{ "vms": [ { "name": "vm1", "pid": 4242, "listen": "%s/b.sock", "colour": 1 } ] }\n' "$tmp" >"$tmp/boostd.json"
+set +e
+"$boostd" -c "$tmp/boostd.json" --dry-run 2>"$tmp/err"; rc=$?
+set -e
+[ "$rc" = 64 ] && grep -q 'vms\[0\].colour: unknown key' "$tmp/err" ||
+	fail "rtvm-boostd unknown key: exit $rc, $(cat "$tmp/err")"
+printf '{ "vms": [ { "name": "vm1", "pid": 4242, "listen": "%s/b.sock" } ] }\n' "$tmp" >"$tmp/boostd.json"
+(cd "$root" && find . -type f -exec md5sum {} + | sort) >"$tmp/bd.before"
+"$boostd" -c "$tmp/boostd.json" --sysroot "$root" --dry-run --json >"$tmp/bd.json" ||
+	fail "rtvm-boostd --dry-run"
+grep -q '"found":[[:space:]]*true' "$tmp/bd.json" && grep -q '"vcpus":[[:space:]]*2' "$tmp/bd.json" ||
+	fail "rtvm-boostd --dry-run: $(cat "$tmp/bd.json")"
+(cd "$root" && find . -type f -exec md5sum {} + | sort) | cmp -s - "$tmp/bd.before" ||
+	fail "rtvm-boostd --dry-run changed the sysroot"
+[ ! -e "$tmp/b.sock" ] || fail "rtvm-boostd --dry-run listened"
+set +e
+"$guest" boost --fifo 100 -- true 2>"$tmp/err"; rc=$?
+"$guest" boost --deadline 5:x -- true 2>>"$tmp/err"; rc2=$?
+"$guest" frobnicate 2>>"$tmp/err"; rc3=$?
+"$guest" --port "$tmp/none" hello 2>>"$tmp/err"; rc4=$?
+set -e
+[ "$rc" = 64 ] && [ "$rc2" = 64 ] && [ "$rc3" = 64 ] && [ "$rc4" = 1 ] ||
+	fail "rtvm-guest exits $rc $rc2 $rc3 $rc4: $(cat "$tmp/err")"
+for want in '"100"' '"5:x"' '"frobnicate"' "$tmp/none"; do
+	grep -q -- "$want" "$tmp/err" || fail "rtvm-guest did not name $want: $(cat "$tmp/err")"
+done
+
 # And this very machine, read-only.
 "$show" --json >/dev/null || fail "rtvm-show on this host"
 echo "ok: rtvm-show and rtvm-capture"
