@@ -333,7 +333,7 @@ static void cleanup_daemon(struct daemon_fx *d)
 {
 	stop_daemon(d, SIGKILL);
 	tu_reap(&d->child);
-	tu_run_cmd("rm -rf %s", d->dir);
+	free(tu_run_cmd("rm -rf %s", d->dir));
 }
 
 /* The guest tool boosts vCPU 1 while CMD runs: CMD itself sees the
