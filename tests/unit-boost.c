@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -400,6 +401,31 @@ START_TEST(test_budget)
 }
 END_TEST
 
+/* A guest that asks again and again, never deboosting: boosted for the
+ * budget of each period, not more. */
+START_TEST(test_budget_flood)
+{
+	struct rtvm_boost_policy pol = { .size = sizeof(pol),
+					 .max_boost_us = 10000,
+					 .budget_us = 300000,
+					 .budget_period_us = 1000000 };
+	struct fx f = setup(&pol);
+	struct rtvm_boost_stats s;
+
+	for (uint32_t i = 0; i < 3000; i++) {
+		ask(&f, fifo(0, i, 5, 0), NULL);
+		advance(&f, 1000);
+	}
+	s = stats(&f, 0);
+	ck_assert_msg(s.boosted_ns <= 3 * 300000 * US &&
+		      s.boosted_ns >= 3 * 300000 * US - 2000 * US,
+		      "boosted %" PRIu64 " ns in 3 periods of a 300 ms budget",
+		      s.boosted_ns);
+	ck_assert_uint_gt(s.budget_ends, 0);
+	teardown(&f);
+}
+END_TEST
+
 /* A budget of the whole period is no budget: the grant is the maximum. */
 START_TEST(test_budget_whole_period)
 {
@@ -756,6 +782,7 @@ int main(void)
 	tcase_add_test(tc, test_budget);
 	tcase_add_test(tc, test_budget_across_periods);
 	tcase_add_test(tc, test_budget_whole_period);
+	tcase_add_test(tc, test_budget_flood);
 	tcase_add_test(tc, test_rate);
 	tcase_add_test(tc, test_channel);
 	tcase_add_test(tc, test_flood);

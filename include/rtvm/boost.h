@@ -258,7 +258,10 @@ int rtvm_boost_get_fd(const struct rtvm_boost *b);
  * @b: the broker.
  *
  * At most 64 requests per channel are handled per call, so that a flooding
- * guest cannot hold the caller's loop.
+ * guest cannot hold the caller's loop.  Boosts end here too: a loop that
+ * stops calling this keeps FIFO/RR boosts past their grant (only the
+ * kernel's RT throttling bounds them then), so a caller that stops
+ * dispatching frees the broker first.
  *
  * Returns: the number of requests handled, or -EINVAL (NULL @b), or the
  * error of epoll_wait().
