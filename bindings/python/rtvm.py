@@ -424,3 +424,111 @@ class Context:
 
     def vm(self, pid):
         return VM(self, pid)
+
+
+# ---- guest boost (rtvm-boost(7)): the messages and the guest side ----------
+
+BOOST_HELLO, BOOST_BOOST, BOOST_DEBOOST, BOOST_QUERY = 1, 2, 3, 4
+BOOST_ACK = 0x80
+BOOST_MSG_SIZE = 32
+_BOOST_FIELDS = ("version", "type", "vcpu", "seq", "policy", "priority",
+                 "status", "until_us", "runtime_us", "deadline_us",
+                 "period_us", "features")
+
+
+class _BoostMsg(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint8), ("type", ctypes.c_uint8),
+                ("vcpu", ctypes.c_uint16), ("seq", ctypes.c_uint32),
+                ("policy", ctypes.c_uint8), ("priority", ctypes.c_uint8),
+                ("status", ctypes.c_uint16), ("until_us", ctypes.c_uint32),
+                ("runtime_us", ctypes.c_uint32),
+                ("deadline_us", ctypes.c_uint32),
+                ("period_us", ctypes.c_uint32),
+                ("features", ctypes.c_uint32)]
+
+
+_boost_encode = _fn("rtvm_boost_msg_encode", _int, ctypes.POINTER(_BoostMsg),
+                    ctypes.c_char_p)
+_boost_decode = _fn("rtvm_boost_msg_decode", _int, ctypes.c_char_p,
+                    ctypes.POINTER(_BoostMsg))
+_boost_reason = _fn("rtvm_boost_reason_to_string", ctypes.c_char_p, _int)
+_guest_open = _fn("rtvm_boost_guest_open", _int, ctypes.c_char_p, _int, _pp)
+_guest_close = _fn("rtvm_boost_guest_close", _p, _p)
+_guest_limits = _fn("rtvm_boost_guest_get_limits", ctypes.POINTER(_BoostMsg),
+                    _p)
+_guest_call = _fn("rtvm_boost_guest_call", _int, _p,
+                  ctypes.POINTER(_BoostMsg), ctypes.POINTER(_BoostMsg), _int)
+
+
+def _msg_dict(m):
+    return {f: getattr(m, f) for f in _BOOST_FIELDS}
+
+
+def boost_encode(**fields):
+    """The 32 wire bytes of a message given by its fields (version
+    defaults to 1); Error(EINVAL) for version 0 or an unknown type."""
+    fields.setdefault("version", 1)
+    unknown = set(fields) - set(_BOOST_FIELDS)
+    if unknown:
+        raise TypeError("unknown message fields: %s" % ", ".join(sorted(unknown)))
+    m = _BoostMsg(**fields)
+    buf = ctypes.create_string_buffer(BOOST_MSG_SIZE)
+    _ok(_boost_encode(ctypes.byref(m), buf), "rtvm_boost_msg_encode")
+    return buf.raw
+
+
+def boost_decode(data):
+    """The fields of a message, as a dict; Error(EBADMSG) for a malformed
+    one (rtvm-boost(7))."""
+    if len(data) != BOOST_MSG_SIZE:
+        raise ValueError("a boost message is 32 bytes, not %d" % len(data))
+    m = _BoostMsg()
+    _ok(_boost_decode(data, ctypes.byref(m)), "rtvm_boost_msg_decode")
+    return _msg_dict(m)
+
+
+def boost_reason(status):
+    """A status code's name ("ceiling"), or None."""
+    return _str(_boost_reason(status))
+
+
+class BoostGuest:
+    """The guest's end of a boost channel: a virtio-serial port (default
+    /dev/virtio-ports/org.librtvm.boost.0) or a Unix socket.  Opening it
+    agrees on a version; .limits is the host's answer."""
+
+    def __init__(self, path=None, timeout_ms=5000):
+        self._ptr = _p()
+        _ok(_guest_open(path.encode() if path else None, timeout_ms,
+                        ctypes.byref(self._ptr)), "rtvm_boost_guest_open")
+        self.limits = _msg_dict(_guest_limits(self._ptr).contents)
+
+    def call(self, type, timeout_ms=5000, **fields):
+        """Send a request and wait for its acknowledgement (a dict; its
+        "status" says whether it was applied)."""
+        req = _BoostMsg(type=type, **fields)
+        ack = _BoostMsg()
+        _ok(_guest_call(self._ptr, ctypes.byref(req), ctypes.byref(ack),
+                        timeout_ms), "rtvm_boost_guest_call")
+        return _msg_dict(ack)
+
+    def boost(self, vcpu, policy, priority=0, **fields):
+        return self.call(BOOST_BOOST, vcpu=vcpu, policy=policy,
+                         priority=priority, **fields)
+
+    def deboost(self, vcpu):
+        return self.call(BOOST_DEBOOST, vcpu=vcpu)
+
+    def close(self):
+        if self._ptr:
+            _guest_close(self._ptr)
+            self._ptr = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        self.close()

@@ -2,8 +2,12 @@
 """Tests of the Python bindings on fixture sysroots (RTVM_IRQHOST and
 RTVM_HOST64 name freshly generated copies; see tests/check-python.sh)."""
 
+import errno
 import json
 import os
+import socket
+import tempfile
+import threading
 import unittest
 
 import rtvm
@@ -95,6 +99,76 @@ class Bindings(unittest.TestCase):
         with self.assertRaises(rtvm.Error) as e:
             ctx.vm(999999)
         self.assertIn(e.exception.errno, (2, 3))
+
+    def test_boost_messages(self):
+        # rtvm-boost(7)'s first test vector
+        hello = rtvm.boost_encode(type=rtvm.BOOST_HELLO, vcpu=4, seq=1)
+        self.assertEqual(hello, bytes([1, 1, 4, 0, 1, 0, 0, 0]) + bytes(24))
+        msg = rtvm.boost_decode(rtvm.boost_encode(
+            type=rtvm.BOOST_BOOST, vcpu=1, seq=2, policy=rtvm.SCHED_FIFO,
+            priority=10, until_us=500))
+        self.assertEqual((msg["vcpu"], msg["seq"], msg["priority"],
+                          msg["until_us"]), (1, 2, 10, 500))
+        with self.assertRaises(rtvm.Error) as e:
+            rtvm.boost_decode(bytes(32))  # version 0
+        self.assertEqual(e.exception.errno, errno.EBADMSG)
+        with self.assertRaises(rtvm.Error):
+            rtvm.boost_encode(type=9)
+        self.assertEqual(rtvm.boost_reason(6), "ceiling")
+        self.assertIsNone(rtvm.boost_reason(99))
+
+    def test_boost_guest(self):
+        # A fake host end: answers HELLO with its limits, and each BOOST
+        # with OK, or CEILING above priority 10.
+        d = tempfile.mkdtemp()
+        path = os.path.join(d, "boost.sock")
+        srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        srv.bind(path)
+        srv.listen(1)
+        seen = []
+
+        def host():
+            conn, _ = srv.accept()
+            with conn:
+                while True:
+                    data = conn.recv(32, socket.MSG_WAITALL)
+                    if len(data) < 32:
+                        return
+                    req = rtvm.boost_decode(data)
+                    seen.append(req)
+                    ack = dict(type=req["type"] | rtvm.BOOST_ACK,
+                               seq=req["seq"], vcpu=req["vcpu"])
+                    if req["type"] == rtvm.BOOST_HELLO:
+                        ack.update(vcpu=2, policy=1 << rtvm.SCHED_FIFO,
+                                   priority=10, until_us=10000)
+                    elif req["priority"] > 10:
+                        ack.update(status=6)
+                    else:
+                        ack.update(policy=req["policy"],
+                                   priority=req["priority"])
+                    conn.sendall(rtvm.boost_encode(**ack))
+
+        t = threading.Thread(target=host, daemon=True)
+        t.start()
+        try:
+            with rtvm.BoostGuest(path, timeout_ms=5000) as g:
+                self.assertEqual((g.limits["vcpu"], g.limits["priority"]),
+                                 (2, 10))
+                ack = g.boost(1, rtvm.SCHED_FIFO, 5)
+                self.assertEqual((ack["status"], ack["priority"]), (0, 5))
+                ack = g.boost(1, rtvm.SCHED_FIFO, 50)
+                self.assertEqual(rtvm.boost_reason(ack["status"]), "ceiling")
+                self.assertEqual(g.deboost(1)["status"], 0)
+        finally:
+            t.join(10)
+            srv.close()
+            os.unlink(path)
+            os.rmdir(d)
+        self.assertEqual([m["type"] for m in seen], [1, 2, 2, 3])
+        self.assertEqual(seen[1]["seq"] + 1, seen[2]["seq"])
+        with self.assertRaises(rtvm.Error) as e:
+            rtvm.BoostGuest(path, timeout_ms=100)
+        self.assertEqual(e.exception.errno, errno.ENOENT)
 
 
 if __name__ == "__main__":
