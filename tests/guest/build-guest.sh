@@ -187,7 +187,19 @@ mount -t tmpfs tmpfs /run
 for m in $(cat /etc/modules); do
 	insmod /lib/modules/$m.ko || echo "rtvm-guest: insmod $m failed"
 done
-# /dev/virtio-ports/NAME, as udev's rule makes it
+# /dev/virtio-ports/NAME, as udev's rule makes it.  The ports and their
+# names come after the module loads (the device's control queue names
+# them): wait for them, up to 10 s, on a loaded host too.
+i=0
+while [ $i -lt 50 ]; do
+	named=0
+	for p in /sys/class/virtio-ports/*; do
+		[ -s "$p/name" ] && named=1
+	done
+	[ $named = 1 ] && break
+	sleep 0.2 2>/dev/null || sleep 1
+	i=$((i + 1))
+done
 mkdir -p /dev/virtio-ports
 for p in /sys/class/virtio-ports/*; do
 	[ -f "$p/name" ] || continue
