@@ -205,32 +205,25 @@ int rtvm_ctx_online_cpus(struct rtvm_ctx *ctx, struct rtvm_cpumask **ret)
 {
 	struct rtvm_cpumask *on;
 	char buf[8192];
+	bool derive;
 	int r;
 
 	r = rtvm_fs_read(ctx, RTVM_FS_SYS, buf, sizeof(buf),
 			 "devices/system/cpu/online");
 	if (r < 0 && r != -ENOENT)
 		return r;
-	if (r == -ENOENT) {
-		r = rtvm_cpumask_new(ctx, &on);
-		if (r < 0)
-			return r;
-		r = derive_online(ctx, on);
-		if (r == 0 && rtvm_cpumask_weight(on) == 0)
-			r = -ENOENT;
-		if (r < 0) {
-			rtvm_cpumask_free(on);
-			return r;
-		}
-		*ret = on;
-		return 0;
-	}
+	derive = r == -ENOENT; /* older kernels: from cpuN/online */
 	r = rtvm_cpumask_new(ctx, &on);
 	if (r < 0)
 		return r;
-	r = rtvm_cpumask_parse_list(on, buf, 0);
-	if (r < 0) {
+	if (derive) {
+		r = derive_online(ctx, on);
+		if (r == 0 && rtvm_cpumask_weight(on) == 0)
+			r = -ENOENT;
+	} else if ((r = rtvm_cpumask_parse_list(on, buf, 0)) < 0) {
 		err(ctx, "cannot parse online CPUs \"%s\"", buf);
+	}
+	if (r < 0) {
 		rtvm_cpumask_free(on);
 		return r;
 	}
