@@ -248,38 +248,13 @@ static int parse_vm(const char *path, unsigned int index, const cJSON *o,
 
 static int config_load(const char *path, struct config *c)
 {
-	FILE *f = fopen(path, "r");
-	char *text = NULL;
-	size_t len = 0;
+	char *text;
 	cJSON *root, *vms, *e;
 	int r = 0;
 
 	*c = (struct config){0};
-	if (!f) {
-		tool_error("%s: %s", path, strerror(errno));
-		return -errno;
-	}
-	{
-		char buf[4096];
-		size_t n;
-
-		while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-			char *t = realloc(text, len + n + 1);
-
-			if (!t) {
-				free(text);
-				fclose(f);
-				return -ENOMEM;
-			}
-			text = t;
-			memcpy(text + len, buf, n);
-			len += n;
-		}
-	}
-	fclose(f);
-	if (!text)
-		return bad(path, "the file", "is empty");
-	text[len] = '\0';
+	if (!(text = tool_read_file(path)))
+		return -EINVAL;
 	root = cJSON_Parse(text);
 	free(text);
 	if (!cJSON_IsObject(root)) {

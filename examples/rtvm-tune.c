@@ -193,25 +193,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t size = 0;
-
-	if (!f) {
-		tool_error("cannot read %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (getdelim(&buf, &size, '\0', f) < 0) {
-		free(buf);
-		buf = NULL;
-		tool_error("cannot read %s: empty or unreadable", path);
-	}
-	fclose(f);
-	return buf;
-}
-
 /* 0, 1 for a runtime failure, EXIT_USAGE for a bad profile file. */
 static int load_profile(struct rtvm_ctx *ctx, const struct opts *o,
 			struct rtvm_profile **ret)
@@ -228,7 +209,7 @@ static int load_profile(struct rtvm_ctx *ctx, const struct opts *o,
 		}
 		return 0;
 	}
-	text = read_file(o->profile);
+	text = tool_read_file(o->profile);
 	if (!text)
 		return 1;
 	r = rtvm_profile_new_from_json(ctx, text, ret);

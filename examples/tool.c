@@ -235,3 +235,22 @@ int tool_restore_file(struct rtvm_ctx *ctx, const char *path,
 	rtvm_changeset_unref(cs);
 	return r;
 }
+
+char *tool_read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t size = 0;
+
+	if (!f) {
+		tool_error("cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (getdelim(&buf, &size, '\0', f) < 0) {
+		free(buf);
+		buf = NULL;
+		tool_error("cannot read %s: empty or unreadable", path);
+	}
+	fclose(f);
+	return buf;
+}

@@ -30,5 +30,8 @@ int tool_save_changes(const struct rtvm_changeset *cs, const char *path);
  * is added when PATH does not exist); their count in *ret_count. */
 int tool_restore_file(struct rtvm_ctx *ctx, const char *path,
 		      const char *missing_hint, unsigned int *ret_count);
+/* A whole file as a string (free() it); NULL, said on stderr, when it
+ * cannot be read or is empty. */
+char *tool_read_file(const char *path);
 
 #endif

@@ -5,8 +5,6 @@
  */
 #include "config.h"
 
-#include <string.h>
-
 #include "librtvm-private.h"
 
 /* Byte offsets of the fields. */

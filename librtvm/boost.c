@@ -12,8 +12,6 @@
  */
 #include "config.h"
 
-#include <sched.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -716,7 +714,7 @@ static int policy_fill(const struct rtvm_boost_policy *in,
  * back after a dead broker means.  A thread gone meanwhile is left out. */
 static int journal_vcpu(struct bvm *vm, struct vcpu *v)
 {
-	char target[64], text[RTVM_SCHED_TEXT_MAX];
+	char *target = NULL, text[RTVM_SCHED_TEXT_MAX];
 	unsigned long long start;
 	struct rtvm_sched s;
 	int r;
@@ -728,12 +726,13 @@ static int journal_vcpu(struct bvm *vm, struct vcpu *v)
 		return 0;
 	if (r == 0)
 		r = rtvm_sched_format_buf(&s, text, sizeof(text));
-	if (r < 0)
-		return r;
-	snprintf(target, sizeof(target), "%d/%d@%llu", (int)vcpu_tid(vm, v).pid,
-		 (int)v->tid, start);
-	return rtvm_changeset_add(vm->journal, RTVM_CHANGE_THREAD_SCHED, target,
-				  text, text);
+	if (r == 0)
+		r = rtvm_thread_target_format(vcpu_tid(vm, v), start, &target);
+	if (r == 0)
+		r = rtvm_changeset_add(vm->journal, RTVM_CHANGE_THREAD_SCHED,
+				       target, text, text);
+	free(target);
+	return r;
 }
 
 RTVM_EXPORT const struct rtvm_changeset *
