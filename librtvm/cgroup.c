@@ -428,15 +428,11 @@ static int sysroot_move_thread(struct rtvm_ctx *ctx, struct rtvm_tid t,
 {
 	char *text = NULL, *out = NULL, *old = NULL, *oldrel = NULL;
 	struct rtvm_cpumask *cpus = NULL;
-	char buf[1024];
 	struct rtvm_stat st;
 	int r;
 
-	r = rtvm_fs_read(ctx, RTVM_FS_PROC, buf, sizeof(buf), "%d/task/%d/stat",
-			 t.pid, t.tid);
-	if (r == -ENOENT)
-		return -ESRCH;
-	if (r < 0 || (r = rtvm_stat_parse(buf, &st)) < 0)
+	r = rtvm_stat_read(ctx, t, &st);
+	if (r < 0)
 		return r;
 	/* The kernel refuses to move bound threads between cpusets. */
 	if ((st.flags & RTVM_PF_NO_SETAFFINITY) &&

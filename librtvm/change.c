@@ -494,29 +494,13 @@ out:
 
 /* ---- thread mutators -------------------------------------------------- */
 
-/* The thread's stat file, parsed; -ESRCH when the thread is gone. */
-static int thread_stat(struct rtvm_ctx *ctx, struct rtvm_tid t,
-		       struct rtvm_stat *ret)
-{
-	char buf[1024];
-	int r;
-
-	r = rtvm_fs_read(ctx, RTVM_FS_PROC, buf, sizeof(buf), "%d/task/%d/stat",
-			 t.pid, t.tid);
-	if (r == -ENOENT)
-		return -ESRCH;
-	if (r < 0)
-		return r;
-	return rtvm_stat_parse(buf, ret);
-}
-
 int rtvm_thread_identity(struct rtvm_ctx *ctx, struct rtvm_tid t,
 			 unsigned long long *ret_start)
 {
 	struct rtvm_stat st;
 	int r;
 
-	r = thread_stat(ctx, t, &st);
+	r = rtvm_stat_read(ctx, t, &st);
 	if (r < 0)
 		return r;
 	*ret_start = st.start;
@@ -709,7 +693,7 @@ static int record_thread(struct rtvm_ctx *ctx, struct seen *seen,
 		if (seen->targets[slot])
 			return seen->verdicts[slot];
 	}
-	r = thread_stat(ctx, *ret, &st);
+	r = rtvm_stat_read(ctx, *ret, &st);
 	if (r == 0 && st.start != start)
 		r = -ESRCH;
 	if (r == 0)

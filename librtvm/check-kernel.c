@@ -122,7 +122,7 @@ static int kconfig_load(struct rtvm_ctx *ctx, char **ret, char **ret_src)
 	int fd, r;
 
 	*ret_src = host_path(RTVM_FS_PROC, "config.gz");
-	fd = rtvm_fs_open(ctx, RTVM_FS_PROC, O_RDONLY, "config.gz");
+	fd = rtvm_fs_open_file(ctx, RTVM_FS_PROC, "config.gz");
 	if (fd != -ENOENT)
 		return fd < 0 ? fd : kconfig_read(fd, ret);
 	r = rtvm_fs_read(ctx, RTVM_FS_PROC, release, sizeof(release),
@@ -130,7 +130,7 @@ static int kconfig_load(struct rtvm_ctx *ctx, char **ret, char **ret_src)
 	if (r <= 0 || strchr(release, '/'))
 		return -ENOENT;
 	snprintf(rel, sizeof(rel), "config-%s", release);
-	fd = rtvm_fs_open(ctx, RTVM_FS_BOOT, O_RDONLY, "%s", rel);
+	fd = rtvm_fs_open_file(ctx, RTVM_FS_BOOT, "%s", rel);
 	if (fd == -ENOENT) {
 		/* Name both places in the message. */
 		char *boot = host_path(RTVM_FS_BOOT, rel), *both = NULL;

@@ -678,10 +678,13 @@ static int add_thread(struct rtvm_host *h, unsigned int *alloc, pid_t pid,
 	}
 	t = &h->threads[h->nr_threads];
 	*t = (struct rtvm_thread){ .pid = pid, .tid = atoi(tidname) };
-	if (rtvm_stat_parse(buf, &t->st) < 0) {
-		err(h->ctx, "malformed stat of thread %d/%d", pid, t->tid);
-		return 0;
-	}
+	/* The kernel never writes a stat line that does not parse: one that
+	 * does not is a damaged tree, and a model without that thread would
+	 * vouch for what it could not read. */
+	r = rtvm_stat_parse_log(h->ctx, (struct rtvm_tid){ pid, t->tid }, buf,
+				&t->st);
+	if (r < 0)
+		return r;
 	if (h->flags & RTVM_HOST_THREAD_AFFINITY) {
 		struct rtvm_tid id = { pid, t->tid };
 

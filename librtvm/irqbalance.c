@@ -63,7 +63,7 @@ static int read_raw(struct rtvm_ctx *ctx, enum rtvm_fs fs, const char *rel,
 	char *buf = NULL;
 	int fd, r = 0;
 
-	fd = rtvm_fs_open(ctx, fs, O_RDONLY, "%s", rel);
+	fd = rtvm_fs_open_file(ctx, fs, "%s", rel);
 	if (fd < 0)
 		return fd;
 	for (;;) {

@@ -47,11 +47,18 @@ enum rtvm_fs {
 /* Paths are printf formats relative to the file system's top. */
 int rtvm_fs_open(struct rtvm_ctx *ctx, enum rtvm_fs fs, int flags,
 		 const char *fmt, ...) RTVM_PRINTF(4, 5);
+/* Open a file for reading, O_NONBLOCK: -EINVAL (said) unless it is a
+ * regular file, -EISDIR for a directory.  Every read of a host file goes
+ * through this or the readers below, so a FIFO or device planted in a
+ * sysroot cannot block or flood a reader. */
+int rtvm_fs_open_file(struct rtvm_ctx *ctx, enum rtvm_fs fs, const char *fmt,
+		      ...) RTVM_PRINTF(3, 4);
 /* Read a whole (small) file into buf, NUL-terminated, one trailing newline
  * stripped.  Returns the length, or -errno; -EOVERFLOW if it does not fit. */
 int rtvm_fs_read(struct rtvm_ctx *ctx, enum rtvm_fs fs, char *buf,
 		 size_t size, const char *fmt, ...) RTVM_PRINTF(5, 6);
-/* Same, any size, into malloc'd memory. */
+/* Same, any size up to 64 MiB (-EFBIG, said, beyond), into malloc'd
+ * memory. */
 int rtvm_fs_read_alloc(struct rtvm_ctx *ctx, enum rtvm_fs fs, char **ret,
 		       const char *fmt, ...) RTVM_PRINTF(4, 5);
 /* Read relative to a directory fd from rtvm_fs_open_dir(); the fast path for
@@ -434,7 +441,22 @@ struct rtvm_stat {
 	int rt_priority;
 	int policy; /* SCHED_RESET_ON_FORK cleared */
 };
-int rtvm_stat_parse(const char *buf, struct rtvm_stat *ret);
+/* A stat line: -EBADMSG when a field is missing or not a number, -ERANGE
+ * when a number is outside what the kernel writes there; then *ret_err
+ * (may be NULL) has the field's proc(5) number and where it starts. */
+struct rtvm_stat_error {
+	int field;
+	const char *at;
+};
+int rtvm_stat_parse(const char *buf, struct rtvm_stat *ret,
+		    struct rtvm_stat_error *ret_err);
+/* The same, saying through the context's log which field of which thread's
+ * stat file is wrong. */
+int rtvm_stat_parse_log(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			const char *buf, struct rtvm_stat *ret);
+/* Read and parse /proc/PID/task/TID/stat; -ESRCH when the thread is gone. */
+int rtvm_stat_read(struct rtvm_ctx *ctx, struct rtvm_tid t,
+		   struct rtvm_stat *ret);
 #define RTVM_PF_KTHREAD 0x00200000u
 #define RTVM_PF_NO_SETAFFINITY 0x04000000u
 

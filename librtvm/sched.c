@@ -591,14 +591,10 @@ RTVM_EXPORT int rtvm_thread_set_sched(struct rtvm_ctx *ctx, pid_t pid,
 static int check_settable(struct rtvm_ctx *ctx, struct rtvm_tid t,
 			  struct rtvm_stat *st)
 {
-	char buf[1024];
 	int r;
 
-	r = rtvm_fs_read(ctx, RTVM_FS_PROC, buf, sizeof(buf), "%d/task/%d/stat",
-			 t.pid, t.tid);
-	if (r == -ENOENT)
-		return -ESRCH;
-	if (r < 0 || (r = rtvm_stat_parse(buf, st)) < 0)
+	r = rtvm_stat_read(ctx, t, st);
+	if (r < 0)
 		return r;
 	if (st->flags & RTVM_PF_NO_SETAFFINITY) {
 		err(ctx, "thread %d (%s) is a per-CPU kernel thread: its "

@@ -280,16 +280,13 @@ static int sysroot_read_stat(struct rtvm_ctx *ctx, struct rtvm_tid t,
 static int sysroot_sched_get(struct rtvm_ctx *ctx, struct rtvm_tid t,
 			     struct rtvm_sched *ret)
 {
-	char buf[1024], sched[4096];
+	char sched[4096];
 	struct rtvm_sched s = {0};
 	struct rtvm_stat st;
 	int r;
 
-	r = rtvm_fs_read(ctx, RTVM_FS_PROC, buf, sizeof(buf), "%d/task/%d/stat",
-			 t.pid, t.tid);
-	if (r == -ENOENT)
-		return -ESRCH;
-	if (r < 0 || (r = rtvm_stat_parse(buf, &st)) < 0)
+	r = rtvm_stat_read(ctx, t, &st);
+	if (r < 0)
 		return r;
 	s.policy = st.policy;
 	s.priority = st.rt_priority;
@@ -466,16 +463,13 @@ static int status_replace(char **status, const char *key, const char *value)
 static int sysroot_affinity_set(struct rtvm_ctx *ctx, struct rtvm_tid t,
 				const struct rtvm_cpumask *mask)
 {
-	char buf[1024], *list = NULL;
+	char *list = NULL;
 	struct rtvm_cpumask *on = NULL;
 	struct rtvm_stat st;
 	int r;
 
-	r = rtvm_fs_read(ctx, RTVM_FS_PROC, buf, sizeof(buf), "%d/task/%d/stat",
-			 t.pid, t.tid);
-	if (r == -ENOENT)
-		return -ESRCH;
-	if (r < 0 || (r = rtvm_stat_parse(buf, &st)) < 0)
+	r = rtvm_stat_read(ctx, t, &st);
+	if (r < 0)
 		return r;
 	if (st.flags & RTVM_PF_NO_SETAFFINITY)
 		return -EINVAL;

@@ -51,36 +51,70 @@ char *rtvm_strip(char *s)
 	return s;
 }
 
-int rtvm_stat_parse(const char *buf, struct rtvm_stat *ret)
+/* One decimal field of a stat line at *p, within min..max; the field must
+ * end at a blank or the end of the line. */
+static int stat_field(const char **p, long long min, long long max,
+		      long long *ret)
 {
-	const char *open = strchr(buf, '('), *close = strrchr(buf, ')'), *p;
-	struct rtvm_stat st = {0};
-	int field;
+	const char *s = *p;
+	char *end;
+	long long v;
 
-	if (!open || !close || close < open)
-		return -EIO;
+	if (!isdigit((unsigned char)*s) &&
+	    !(*s == '-' && isdigit((unsigned char)s[1])))
+		return -EBADMSG;
+	errno = 0;
+	if (*s == '-') {
+		v = strtoll(s, &end, 10);
+	} else {
+		unsigned long long u = strtoull(s, &end, 10);
+
+		if (!errno && u > (unsigned long long)LLONG_MAX)
+			errno = ERANGE;
+		v = (long long)u;
+	}
+	if (*end && *end != ' ' && *end != '\n')
+		return -EBADMSG;
+	if (errno == ERANGE || v < min || v > max)
+		return -ERANGE;
+	*p = end;
+	*ret = v;
+	return 0;
+}
+
+int rtvm_stat_parse(const char *buf, struct rtvm_stat *ret,
+		    struct rtvm_stat_error *ret_err)
+{
+	const char *open = strchr(buf, '('), *close = strrchr(buf, ')'), *p = NULL;
+	struct rtvm_stat st = {0};
+	int field = 2, r = -EBADMSG;
+
+	if (!open || !close || close < open || close - open - 1 > 64)
+		goto bad;
 	snprintf(st.comm, sizeof(st.comm), "%.*s", (int)(close - open - 1),
 		 open + 1);
-	/* Walk fields 3 .. 41 (proc(5) numbering), parsing only those kept. */
+	/* Walk fields 3 .. 41 (proc(5) numbering), parsing only those kept;
+	 * the others must be there, one word each. */
 	for (p = close + 1, field = 3; field <= 41; field++) {
 		long long v = 0;
-		char *end;
 
-		while (*p == ' ')
-			p++;
-		if (!*p)
-			return -EIO;
+		if (*p != ' ')
+			goto bad;
+		p++;
 		switch (field) {
-		case 9: case 19: case 22: case 39: case 40: case 41:
-			v = strtoll(p, &end, 10);
-			if (end == p)
-				return -EIO;
-			p = end;
-			break;
+		case 9: r = stat_field(&p, 0, UINT_MAX, &v); break;
+		case 19: r = stat_field(&p, -20, 19, &v); break;
+		case 22: r = stat_field(&p, 0, LLONG_MAX, &v); break;
+		case 39: r = stat_field(&p, -1, RTVM_CPUMASK_MAX_CPUS - 1, &v); break;
+		case 40: r = stat_field(&p, 0, 99, &v); break;
+		case 41: r = stat_field(&p, 0, UINT_MAX, &v); break;
 		default:
+			r = *p && *p != ' ' ? 0 : -EBADMSG;
 			p += strcspn(p, " ");
-			continue;
+			break;
 		}
+		if (r < 0)
+			goto bad;
 		switch (field) {
 		case 9: st.flags = (unsigned int)v; break;
 		case 19: st.nice = (int)v; break;
@@ -92,4 +126,45 @@ int rtvm_stat_parse(const char *buf, struct rtvm_stat *ret)
 	}
 	*ret = st;
 	return 0;
+bad:
+	if (ret_err)
+		*ret_err = (struct rtvm_stat_error){ field, p ? p : buf };
+	return r;
+}
+
+int rtvm_stat_parse_log(struct rtvm_ctx *ctx, struct rtvm_tid t,
+			const char *buf, struct rtvm_stat *ret)
+{
+	static const char *const names[42] = {
+		[2] = "comm", [9] = "flags", [19] = "nice", [22] = "starttime",
+		[39] = "processor", [40] = "rt_priority", [41] = "policy",
+	};
+	struct rtvm_stat_error e = {0};
+	int r = rtvm_stat_parse(buf, ret, &e);
+
+	if (r < 0)
+		err(ctx, "/proc/%d/task/%d/stat: field %d%s%s%s %s: \"%.*s\"",
+		    (int)t.pid, (int)t.tid, e.field,
+		    names[e.field] ? " (" : "",
+		    names[e.field] ? names[e.field] : "",
+		    names[e.field] ? ")" : "",
+		    r == -ERANGE ? "is out of its range" : "does not parse",
+		    (int)strcspn(e.at, " \n") > 40 ? 40 : (int)strcspn(e.at, " \n"),
+		    e.at);
+	return r;
+}
+
+int rtvm_stat_read(struct rtvm_ctx *ctx, struct rtvm_tid t,
+		   struct rtvm_stat *ret)
+{
+	char buf[1024];
+	int r;
+
+	r = rtvm_fs_read(ctx, RTVM_FS_PROC, buf, sizeof(buf), "%d/task/%d/stat",
+			 (int)t.pid, (int)t.tid);
+	if (r == -ENOENT)
+		return -ESRCH;
+	if (r < 0)
+		return r;
+	return rtvm_stat_parse_log(ctx, t, buf, ret);
 }

@@ -174,12 +174,11 @@ static int read_threads(struct rtvm_ctx *ctx, pid_t pid, struct vm_scan *s)
 		}
 		if (r < 0)
 			break;
-		r = 0;
-		if (rtvm_stat_parse(buf, &st) < 0) {
-			err(ctx, "malformed stat of thread %d/%s", (int)pid,
-			    de->d_name);
-			continue;
-		}
+		r = rtvm_stat_parse_log(ctx,
+					(struct rtvm_tid){ pid, atoi(de->d_name) },
+					buf, &st);
+		if (r < 0)
+			break;
 		if (s->nr_threads == alloc) {
 			unsigned int a = alloc ? alloc * 2 : 16;
 			struct rtvm_vm_thread *n =

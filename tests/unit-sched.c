@@ -373,7 +373,7 @@ static int stat_nice(struct rtvm_ctx *ctx)
 	struct rtvm_stat st;
 	char *text = tu_read(ctx, "proc/4242/task/4252/stat");
 
-	ck_assert_int_eq(rtvm_stat_parse(text, &st), 0);
+	ck_assert_int_eq(rtvm_stat_parse(text, &st, NULL), 0);
 	free(text);
 	return st.nice;
 }
