@@ -764,6 +764,7 @@ struct irq_line {
 
 struct irq_snap {
 	int err;
+	unsigned int nr_unparsed, first_unparsed;
 	struct timespec t;
 	unsigned int nrt;
 	int *rt_cpu;	 /* RT index -> CPU */
@@ -786,14 +787,58 @@ static void irq_snap_free(void *p)
 	free(s);
 }
 
-/* Parse the header ("CPU0 CPU1 ... ": only online CPUs have a column) and
- * every line; keep the counts of the RT CPUs. */
+struct irq_parse_state {
+	struct irq_snap *s;
+	const int *rt_index;	/* CPU -> RT index, -1 */
+	unsigned int nr;	/* length of rt_index */
+	size_t alloc;
+};
+
+static int irq_add_line(void *data, const struct rtvm_interrupts *in,
+			const struct rtvm_interrupts_line *pl)
+{
+	struct irq_parse_state *ps = data;
+	struct irq_snap *s = ps->s;
+	struct irq_line *l;
+
+	if (s->n == ps->alloc) {
+		size_t a = ps->alloc ? ps->alloc * 2 : 64;
+		struct irq_line *nl = realloc(s->lines, a * sizeof(*nl));
+
+		if (!nl)
+			return -ENOMEM;
+		s->lines = nl;
+		ps->alloc = a;
+	}
+	l = &s->lines[s->n];
+	*l = (struct irq_line){0};
+	snprintf(l->label, sizeof(l->label), "%s", pl->label);
+	l->is_irq = pl->numbered;
+	l->rt = calloc(s->nrt ? s->nrt : 1, sizeof(*l->rt));
+	if (!l->rt)
+		return -ENOMEM;
+	s->n++;
+	l->desc = strdup(rtvm_strip(pl->rest));
+	if (!l->desc)
+		return -ENOMEM;
+	/* ERR and MIS: one count for the machine, none on a CPU. */
+	l->global = !l->is_irq && !*l->desc;
+	if (l->global)
+		return 0;
+	for (unsigned int c = 0; c < pl->nvals; c++)
+		if (in->cols[c] < ps->nr && ps->rt_index[in->cols[c]] >= 0)
+			l->rt[ps->rt_index[in->cols[c]]] = pl->vals[c];
+	return 0;
+}
+
+/* Every line of the interrupts file; keep the counts of the RT CPUs. */
 static int irq_parse(const struct rtvm_check_env *env, struct irq_snap *s)
 {
-	unsigned int nr = rtvm_cpumask_nr_cpus(env->rt), ncols = 0, k = 0;
-	int *rt_index = NULL, *cols = NULL, cpu, r;
-	char *buf = NULL, *line, *save = NULL;
-	size_t alloc = 0;
+	unsigned int nr = rtvm_cpumask_nr_cpus(env->rt), k = 0;
+	struct irq_parse_state ps = { .s = s, .nr = nr };
+	struct rtvm_interrupts in;
+	int *rt_index = NULL, cpu, r;
+	char *buf = NULL;
 
 	clock_gettime(CLOCK_MONOTONIC, &s->t);
 	r = rtvm_fs_read_alloc(env->ctx, RTVM_FS_PROC, &buf, "interrupts");
@@ -812,102 +857,15 @@ static int irq_parse(const struct rtvm_check_env *env, struct irq_snap *s)
 		rt_index[cpu] = (int)k;
 		s->rt_cpu[k++] = cpu;
 	}
-
-	line = strtok_r(buf, "\n", &save);
-	if (!line) {
-		r = -EIO;
-		goto out;
+	ps.rt_index = rt_index;
+	r = rtvm_interrupts_parse(env->ctx, buf, &in, irq_add_line, &ps);
+	if (r == 0) {
+		s->nr_unparsed = in.nr_bad;
+		s->first_unparsed = in.first_bad;
+		rtvm_interrupts_done(&in);
 	}
-	/* The header: one "CPUn" per online CPU. */
-	for (char *p = line; *p;) {
-		unsigned int c;
-		int used = 0;
-
-		while (isspace((unsigned char)*p))
-			p++;
-		if (!*p)
-			break;
-		if (sscanf(p, "CPU%u%n", &c, &used) != 1 || !used) {
-			r = -EIO;
-			goto out;
-		}
-		int *n = realloc(cols, (ncols + 1) * sizeof(*cols));
-
-		if (!n) {
-			r = -ENOMEM;
-			goto out;
-		}
-		cols = n;
-		cols[ncols++] = (int)c;
-		p += used;
-	}
-	if (!ncols) {
-		r = -EIO;
-		goto out;
-	}
-
-	while ((line = strtok_r(NULL, "\n", &save))) {
-		char *p = line, *colon = strchr(line, ':');
-		struct irq_line *l;
-		unsigned int nvals = 0;
-
-		if (!colon)
-			continue;
-		while (isspace((unsigned char)*p))
-			p++;
-		if (colon - p <= 0 || (size_t)(colon - p) >= sizeof(l->label))
-			continue;
-		if (s->n == alloc) {
-			size_t a = alloc ? alloc * 2 : 64;
-			struct irq_line *nl = realloc(s->lines, a * sizeof(*nl));
-
-			if (!nl) {
-				r = -ENOMEM;
-				goto out;
-			}
-			s->lines = nl;
-			alloc = a;
-		}
-		l = &s->lines[s->n];
-		*l = (struct irq_line){0};
-		memcpy(l->label, p, (size_t)(colon - p));
-		l->label[colon - p] = '\0';
-		l->is_irq = isdigit((unsigned char)l->label[0]);
-		l->rt = calloc(s->nrt ? s->nrt : 1, sizeof(*l->rt));
-		if (!l->rt) {
-			r = -ENOMEM;
-			goto out;
-		}
-		s->n++;
-		p = colon + 1;
-		/* As many counts as columns, fewer for the global lines. */
-		for (unsigned int c = 0; c < ncols; c++) {
-			unsigned long long v;
-			char *end;
-
-			while (*p == ' ')
-				p++;
-			if (!isdigit((unsigned char)*p))
-				break;
-			v = strtoull(p, &end, 10);
-			p = end;
-			nvals++;
-			if ((unsigned int)cols[c] < nr && rt_index[cols[c]] >= 0)
-				l->rt[rt_index[cols[c]]] = v;
-		}
-		l->desc = strdup(rtvm_strip(p));
-		if (!l->desc) {
-			r = -ENOMEM;
-			goto out;
-		}
-		l->global = !l->is_irq && !*l->desc;
-		if (l->global)
-			memset(l->rt, 0, (s->nrt ? s->nrt : 1) * sizeof(*l->rt));
-	}
-	r = 0;
 out:
 	free(rt_index);
-	free(cols);
 	free(buf);
 	return r;
 }
@@ -1093,6 +1051,20 @@ static int run_irqs(const struct rtvm_check_env *env, void *state,
 		}
 	}
 
+	if (!nbad && now.nr_unparsed) {
+		/* Never a PASS about lines it could not read. */
+		rtvm_check_set_status(res, RTVM_CHECK_SKIP);
+		sb_add(&obs, "%u %s of ", now.nr_unparsed,
+		       plural(now.nr_unparsed, "line", "lines"));
+		sb_add_path(&obs, RTVM_FS_PROC, "interrupts");
+		sb_add(&obs, " %s not parse (first: line %u), so no verdict "
+			     "on RT ", plural(now.nr_unparsed, "does", "do"),
+		       now.first_unparsed);
+		sb_add_cpus(&obs, env->rt);
+		sb_add(&obs, " (none of the %u IRQs read fires there)", ndev);
+		rtvm_check_set_observed(res, "%s", sb_str(&obs));
+		goto out;
+	}
 	if (!nbad) {
 		rtvm_check_set_status(res, RTVM_CHECK_PASS);
 		sb_add(&obs, "no device IRQ fires on RT ");
@@ -1111,6 +1083,11 @@ static int run_irqs(const struct rtvm_check_env *env, void *state,
 	if (ms >= 0)
 		sb_add(&obs, "; +%llu interrupts there during the run (%lld ms)",
 		       (unsigned long long)grown_total, ms);
+	if (now.nr_unparsed)
+		sb_add(&obs, "; %u more %s of the file did not parse (first: "
+			     "line %u)", now.nr_unparsed,
+		       plural(now.nr_unparsed, "line", "lines"),
+		       now.first_unparsed);
 	rtvm_check_set_observed(res, "%s", sb_str(&obs));
 
 	if (rtvm_cpumask_weight(env->housekeeping) == 0) {

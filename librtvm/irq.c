@@ -50,6 +50,7 @@ struct rtvm_irqs {
 	unsigned int nr_cpus; /* length of every counts array */
 	size_t n, nr_numbered;
 	struct rtvm_irq *v;   /* numbered, sorted, then system lines */
+	unsigned int nr_unparsed, first_unparsed; /* lines of interrupts */
 };
 
 static void irq_clear(struct rtvm_irq *q)
@@ -95,44 +96,186 @@ static bool all_digits(const char *s)
 
 /* ---- the interrupts file ---------------------------------------------- */
 
-/* The header: "CPU0 CPU1 ...", one column per online CPU. */
-static int parse_header(char *line, unsigned int **ret_cols,
-			unsigned int *ret_n, unsigned int *ret_max)
+/* Where "CPU<n>" starts at @p: n, and the end in *end; -1 if it is not. */
+static long header_column(const char *p, const char **end)
 {
-	unsigned int *cols = NULL, n = 0, max = 0;
+	unsigned long c = 0;
+	const char *s = p + 3;
 
-	for (char *p = line; *p;) {
-		unsigned int c, *nc;
-		int used = 0;
+	if (strncmp(p, "CPU", 3) != 0 || !isdigit((unsigned char)*s))
+		return -1;
+	for (; isdigit((unsigned char)*s); s++) {
+		c = c * 10 + (unsigned long)(*s - '0');
+		if (c >= RTVM_CPUMASK_MAX_CPUS)
+			return -1;
+	}
+	if (*s && *s != ' ' && *s != '\t')
+		return -1;
+	*end = s;
+	return (long)c;
+}
 
-		while (isspace((unsigned char)*p))
+/* The header: "CPU0 CPU1 ...", one column per online CPU, ascending. */
+static int parse_header(struct rtvm_ctx *ctx, const char *line,
+			struct rtvm_interrupts *in)
+{
+	size_t alloc = 0;
+
+	for (const char *p = line; *p;) {
+		const char *end = p;
+		long c;
+
+		while (*p == ' ' || *p == '\t')
 			p++;
 		if (!*p)
 			break;
-		if (sscanf(p, "CPU%u%n", &c, &used) != 1 || !used ||
-		    c >= RTVM_CPUMASK_MAX_CPUS) {
-			free(cols);
-			return -EIO;
+		c = header_column(p, &end);
+		if (c < 0 || (in->ncols && (unsigned long)c <= in->cols[in->ncols - 1])) {
+			err(ctx, "/proc/interrupts: line 1, column %u: \"%.*s\" "
+			    "is not CPU0..CPU%u in ascending order",
+			    in->ncols + 1, (int)strcspn(p, " \t") > 24 ? 24 :
+			    (int)strcspn(p, " \t"), p,
+			    RTVM_CPUMASK_MAX_CPUS - 1);
+			return -EBADMSG;
 		}
-		nc = realloc(cols, (n + 1) * sizeof(*cols));
-		if (!nc) {
-			free(cols);
-			return -ENOMEM;
+		if (in->ncols == alloc) {
+			size_t a = alloc ? alloc * 2 : 64;
+			unsigned int *n = realloc(in->cols, a * sizeof(*n));
+
+			if (!n)
+				return -ENOMEM;
+			in->cols = n;
+			alloc = a;
 		}
-		cols = nc;
-		cols[n++] = c;
-		if (c + 1 > max)
-			max = c + 1;
-		p += used;
+		in->cols[in->ncols++] = (unsigned int)c;
+		p = end;
 	}
-	if (!n) {
-		free(cols);
-		return -EIO;
+	if (!in->ncols) {
+		err(ctx, "/proc/interrupts: line 1 has no CPU column");
+		return -EBADMSG;
 	}
-	*ret_cols = cols;
-	*ret_n = n;
-	*ret_max = max;
 	return 0;
+}
+
+/* One line after the header, split into *l (@vals has room for every
+ * column); false when it does not parse. */
+static bool split_line(const struct rtvm_interrupts *in, char *line,
+		       unsigned long long *vals, struct rtvm_interrupts_line *l)
+{
+	char *p = line, *colon = strchr(line, ':');
+
+	if (!colon)
+		return false;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (colon == p || colon - p > RTVM_INTERRUPTS_LABEL_MAX)
+		return false;
+	for (char *s = p; s < colon; s++)
+		if (!isalnum((unsigned char)*s) && !ispunct((unsigned char)*s))
+			return false;
+	l->numbered = isdigit((unsigned char)*p);
+	if (l->numbered) {
+		char *end;
+		unsigned long n;
+
+		errno = 0;
+		n = strtoul(p, &end, 10);
+		if (errno || end != colon || n > 0xffffffffUL)
+			return false;
+		l->number = (unsigned int)n;
+	}
+	l->label = p;
+	p = colon + 1;
+	l->nvals = 0;
+	for (; l->nvals < in->ncols; l->nvals++) {
+		char *end;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!isdigit((unsigned char)*p))
+			break;
+		errno = 0;
+		vals[l->nvals] = strtoull(p, &end, 10);
+		if (errno || (*end && *end != ' ' && *end != '\t'))
+			return false;
+		p = end;
+	}
+	l->vals = vals;
+	l->rest = p;
+	/* A numbered IRQ has a count for every column; ERR and MIS one. */
+	if (l->nvals != in->ncols && (l->numbered || l->nvals != 1))
+		return false;
+	*colon = '\0'; /* the label's end */
+	return true;
+}
+
+int rtvm_interrupts_parse(struct rtvm_ctx *ctx, char *text,
+			  struct rtvm_interrupts *in,
+			  int (*fn)(void *data,
+				    const struct rtvm_interrupts *in,
+				    const struct rtvm_interrupts_line *l),
+			  void *data)
+{
+	unsigned long long *vals = NULL;
+	unsigned int lineno = 1, nr_lines = 0;
+	char *line = text, *next;
+	int r;
+
+	*in = (struct rtvm_interrupts){0};
+	next = strchr(line, '\n');
+	if (next)
+		*next++ = '\0';
+	r = parse_header(ctx, line, in);
+	if (r < 0)
+		goto fail;
+	vals = malloc(in->ncols * sizeof(*vals));
+	if (!vals) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	for (line = next; line && *line; line = next) {
+		struct rtvm_interrupts_line l = { .lineno = ++lineno };
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (!line[strspn(line, " \t")])
+			continue; /* blank */
+		nr_lines++;
+		if (!split_line(in, line, vals, &l)) {
+			if (!in->nr_bad++)
+				in->first_bad = lineno;
+			if (in->nr_bad <= 3)
+				err(ctx, "/proc/interrupts: line %u does not "
+				    "parse: \"%.60s\"", lineno, line);
+			continue;
+		}
+		in->nr_parsed++;
+		r = fn(data, in, &l);
+		if (r < 0)
+			goto fail;
+	}
+	if (in->nr_bad > 3)
+		err(ctx, "/proc/interrupts: %u lines do not parse (first: "
+		    "line %u)", in->nr_bad, in->first_bad);
+	if (nr_lines && !in->nr_parsed) {
+		err(ctx, "/proc/interrupts: none of its %u lines after the "
+		    "header parses", nr_lines);
+		r = -EBADMSG;
+		goto fail;
+	}
+	free(vals);
+	return 0;
+fail:
+	free(vals);
+	rtvm_interrupts_done(in);
+	return r;
+}
+
+void rtvm_interrupts_done(struct rtvm_interrupts *in)
+{
+	free(in->cols);
+	*in = (struct rtvm_interrupts){0};
 }
 
 static char *next_token(char **p, size_t *len)
@@ -217,79 +360,54 @@ static int add_entry(struct rtvm_irqs *irqs, size_t *alloc,
 	return 0;
 }
 
-/* One line; malformed ones are skipped (0), not fatal. */
-static int parse_line(struct rtvm_irqs *irqs, size_t *alloc, char *line,
-		      const unsigned int *cols, unsigned int ncols,
-		      unsigned long long *vals)
+struct load_state {
+	struct rtvm_irqs *irqs;
+	size_t alloc;
+	unsigned int nr_possible;
+};
+
+/* Every counts array is as long as the larger of the possible CPUs and the
+ * last column. */
+static void set_nr_cpus(struct load_state *ls, const struct rtvm_interrupts *in)
 {
-	char *p = line, *colon = strchr(line, ':'), *label;
-	unsigned int nvals = 0, number = 0;
+	unsigned int max = in->cols[in->ncols - 1] + 1;
+
+	ls->irqs->nr_cpus = max > ls->nr_possible ? max : ls->nr_possible;
+}
+
+/* One line the parser gave: a numbered IRQ has a count for every column;
+ * a system line as many (LOC, RES, ...) or one (ERR, MIS). */
+static int add_line(void *data, const struct rtvm_interrupts *in,
+		    const struct rtvm_interrupts_line *l)
+{
+	struct load_state *ls = data;
+	struct rtvm_irqs *irqs = ls->irqs;
 	struct rtvm_irq *q;
-	bool numbered;
 	int r;
 
-	if (!colon)
-		return 0;
-	while (isspace((unsigned char)*p))
-		p++;
-	if (colon == p || colon - p > 32)
-		return 0;
-	*colon = '\0';
-	label = p;
-	for (char *s = label; *s; s++)
-		if (isspace((unsigned char)*s))
-			return 0;
-	numbered = isdigit((unsigned char)*label);
-	if (numbered) {
-		char *end;
-		unsigned long n;
-
-		errno = 0;
-		n = strtoul(label, &end, 10);
-		if (errno || *end || n > 0xffffffffUL)
-			return 0;
-		number = (unsigned int)n;
-	}
-	p = colon + 1;
-	for (; nvals < ncols; nvals++) {
-		char *end;
-
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (!isdigit((unsigned char)*p))
-			break;
-		errno = 0;
-		vals[nvals] = strtoull(p, &end, 10);
-		if (errno || (*end && *end != ' ' && *end != '\t'))
-			return 0;
-		p = end;
-	}
-	/* A numbered IRQ has a count for every column; ERR and MIS one. */
-	if (numbered && nvals != ncols)
-		return 0;
-	if (!nvals)
-		return 0;
-	r = add_entry(irqs, alloc, &q);
+	if (!irqs->nr_cpus)
+		set_nr_cpus(ls, in);
+	r = add_entry(irqs, &ls->alloc, &q);
 	if (r < 0)
 		return r;
-	q->numbered = numbered;
-	q->number = number;
-	if (nvals == ncols) {
-		for (unsigned int i = 0; i < ncols; i++) {
-			q->counts[cols[i]] = vals[i];
-			q->total += vals[i];
+	q->numbered = l->numbered;
+	q->number = l->number;
+	if (l->nvals == in->ncols) {
+		for (unsigned int i = 0; i < l->nvals; i++) {
+			q->counts[in->cols[i]] = l->vals[i];
+			q->total += l->vals[i];
 		}
 	} else {
 		/* A machine-wide counter (ERR, MIS): the total only, no CPU
 		 * took it in particular, so every per-CPU count is 0. */
-		q->total = vals[0];
+		q->total = l->vals[0];
 	}
-	if (numbered) {
+	if (l->numbered) {
 		q->kind = RTVM_IRQ_DEVICE;
-		return parse_desc(q, p);
+		return parse_desc(q, l->rest);
 	}
 	q->kind = RTVM_IRQ_SYSTEM;
-	q->name = strdup(label);
+	q->name = strdup(l->label);
 	return q->name ? 0 : -ENOMEM;
 }
 
@@ -677,37 +795,23 @@ static int cmp_irq(const void *a, const void *b)
 
 static int load(struct rtvm_irqs *irqs, unsigned int flags)
 {
-	unsigned int *cols = NULL, ncols, max, nposs = 0;
-	unsigned long long *vals = NULL;
+	struct rtvm_interrupts in = {0};
+	struct load_state ls = { .irqs = irqs };
 	struct rtvm_cpumask *online = NULL;
-	char *buf = NULL, *line, *save = NULL;
-	size_t alloc = 0;
+	char *buf = NULL;
 	int r;
 
 	r = rtvm_fs_read_alloc(irqs->ctx, RTVM_FS_PROC, &buf, "interrupts");
 	if (r < 0)
 		return r;
-	line = strtok_r(buf, "\n", &save);
-	if (!line) {
-		r = -EIO;
-		goto out;
-	}
-	r = parse_header(line, &cols, &ncols, &max);
+	if (rtvm_ctx_nr_possible_cpus(irqs->ctx, &ls.nr_possible) < 0)
+		ls.nr_possible = 0;
+	r = rtvm_interrupts_parse(irqs->ctx, buf, &in, add_line, &ls);
 	if (r < 0)
 		goto out;
-	if (rtvm_ctx_nr_possible_cpus(irqs->ctx, &nposs) < 0)
-		nposs = 0;
-	irqs->nr_cpus = max > nposs ? max : nposs;
-	vals = malloc(ncols * sizeof(*vals));
-	if (!vals) {
-		r = -ENOMEM;
-		goto out;
-	}
-	while ((line = strtok_r(NULL, "\n", &save))) {
-		r = parse_line(irqs, &alloc, line, cols, ncols, vals);
-		if (r < 0)
-			goto out;
-	}
+	set_nr_cpus(&ls, &in);
+	irqs->nr_unparsed = in.nr_bad;
+	irqs->first_unparsed = in.first_bad;
 	/* Numbered first, by number; the system lines keep their order
 	 * (they are all after the numbered ones in the file on x86, not
 	 * on every architecture). */
@@ -730,14 +834,16 @@ static int load(struct rtvm_irqs *irqs, unsigned int flags)
 		if (irqs->n)
 			memcpy(irqs->v, tmp, irqs->n * sizeof(*tmp));
 		free(tmp);
-		qsort(irqs->v, irqs->nr_numbered, sizeof(*irqs->v), cmp_irq);
+		if (irqs->nr_numbered) /* qsort's array must not be NULL */
+			qsort(irqs->v, irqs->nr_numbered, sizeof(*irqs->v),
+			      cmp_irq);
 	}
 	/* The CPUs with a column are the online ones. */
 	r = rtvm_cpumask_new_nr(irqs->nr_cpus, &online);
 	if (r < 0)
 		goto out;
-	for (unsigned int i = 0; i < ncols; i++)
-		rtvm_cpumask_set(online, cols[i]);
+	for (unsigned int i = 0; i < in.ncols; i++)
+		rtvm_cpumask_set(online, in.cols[i]);
 	for (size_t i = 0; i < irqs->nr_numbered; i++) {
 		r = load_irq(irqs, &irqs->v[i], flags);
 		if (r < 0)
@@ -753,8 +859,7 @@ static int load(struct rtvm_irqs *irqs, unsigned int flags)
 	r = 0;
 out:
 	rtvm_cpumask_free(online);
-	free(vals);
-	free(cols);
+	rtvm_interrupts_done(&in);
 	free(buf);
 	return r;
 }
@@ -867,6 +972,16 @@ RTVM_EXPORT struct rtvm_irqs *rtvm_irqs_unref(struct rtvm_irqs *irqs)
 	if (irqs && --irqs->refcount == 0)
 		irqs_free(irqs);
 	return NULL;
+}
+
+RTVM_EXPORT int rtvm_irqs_get_unparsed(const struct rtvm_irqs *irqs,
+				      unsigned int *ret_first_line)
+{
+	if (!irqs)
+		return -EINVAL;
+	if (ret_first_line)
+		*ret_first_line = irqs->first_unparsed;
+	return (int)irqs->nr_unparsed;
 }
 
 RTVM_EXPORT const struct rtvm_irq *rtvm_irqs_next(const struct rtvm_irqs *irqs,

@@ -240,6 +240,37 @@ int rtvm_thread_apply_affinity_at(struct rtvm_ctx *ctx, struct rtvm_tid t,
 				  struct rtvm_changeset *cs);
 
 /* ---- IRQs (irq.c) ----------------------------------------------------- */
+/* The interrupts file of procfs, split line by line for the inventory
+ * and the readiness check. */
+#define RTVM_INTERRUPTS_LABEL_MAX 15 /* "4294967295", "LOC", "IPI0" */
+struct rtvm_interrupts {
+	unsigned int *cols;	/* the CPU of each column, ascending */
+	unsigned int ncols;
+	unsigned int nr_parsed;	/* lines after the header that parsed */
+	unsigned int nr_bad;	/* and those that did not */
+	unsigned int first_bad;	/* line number of the first (1: header) */
+};
+struct rtvm_interrupts_line {
+	unsigned int lineno;
+	const char *label;	/* "24", "LOC" */
+	bool numbered;
+	unsigned int number;
+	const unsigned long long *vals;
+	unsigned int nvals;	/* ncols, or 1 for ERR and MIS */
+	char *rest;		/* what follows the counts */
+};
+/* Parse @text (changed in place): the header, then each line, passed to
+ * @fn when it parses and counted (and said, the first three) when it does
+ * not.  -EBADMSG, said, for a header that does not parse or when none of
+ * the lines after it does (a header alone is a host without IRQs); @fn's
+ * error ends the parse.  On success free with rtvm_interrupts_done(). */
+int rtvm_interrupts_parse(struct rtvm_ctx *ctx, char *text,
+			  struct rtvm_interrupts *in,
+			  int (*fn)(void *data,
+				    const struct rtvm_interrupts *in,
+				    const struct rtvm_interrupts_line *l),
+			  void *data);
+void rtvm_interrupts_done(struct rtvm_interrupts *in);
 
 /* Read everything an IRQ inventory reads, but the process list (for
  * rtvm_capture()'s trace of the files to copy). */
@@ -439,7 +470,7 @@ struct rtvm_stat {
 	unsigned long long start; /* clock ticks after boot */
 	int last_cpu;
 	int rt_priority;
-	int policy; /* SCHED_RESET_ON_FORK cleared */
+	int policy; /* 0..7: stat never shows SCHED_RESET_ON_FORK */
 };
 /* A stat line: -EBADMSG when a field is missing or not a number, -ERANGE
  * when a number is outside what the kernel writes there; then *ret_err

@@ -94,12 +94,15 @@ int rtvm_stat_parse(const char *buf, struct rtvm_stat *ret,
 	snprintf(st.comm, sizeof(st.comm), "%.*s", (int)(close - open - 1),
 		 open + 1);
 	/* Walk fields 3 .. 41 (proc(5) numbering), parsing only those kept;
-	 * the others must be there, one word each. */
-	for (p = close + 1, field = 3; field <= 41; field++) {
+	 * the others must be there, one word each, and field 42 too (every
+	 * kernel since 2.6.18 writes it), which ends the policy. */
+	for (p = close + 1, field = 3; field <= 42; field++) {
 		long long v = 0;
 
-		if (*p != ' ')
+		if (*p != ' ') {
+			r = -EBADMSG;
 			goto bad;
+		}
 		p++;
 		switch (field) {
 		case 9: r = stat_field(&p, 0, UINT_MAX, &v); break;
@@ -107,7 +110,7 @@ int rtvm_stat_parse(const char *buf, struct rtvm_stat *ret,
 		case 22: r = stat_field(&p, 0, LLONG_MAX, &v); break;
 		case 39: r = stat_field(&p, -1, RTVM_CPUMASK_MAX_CPUS - 1, &v); break;
 		case 40: r = stat_field(&p, 0, 99, &v); break;
-		case 41: r = stat_field(&p, 0, UINT_MAX, &v); break;
+		case 41: r = stat_field(&p, 0, 7, &v); break; /* SCHED_EXT */
 		default:
 			r = *p && *p != ' ' ? 0 : -EBADMSG;
 			p += strcspn(p, " ");
@@ -121,7 +124,7 @@ int rtvm_stat_parse(const char *buf, struct rtvm_stat *ret,
 		case 22: st.start = (unsigned long long)v; break;
 		case 39: st.last_cpu = (int)v; break;
 		case 40: st.rt_priority = (int)v; break;
-		case 41: st.policy = (int)(v & ~0x40000000LL); break;
+		case 41: st.policy = (int)v; break;
 		}
 	}
 	*ret = st;

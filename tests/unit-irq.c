@@ -309,6 +309,13 @@ START_TEST(test_malformed_and_arm64)
 	rtvm_irqs_foreach(q, irqs)
 		n++;
 	ck_assert_uint_eq(n, 5);
+	/* Lines 4-7 (13 is short, then no colon, "1x", an "x" count). */
+	{
+		unsigned int first = 0;
+
+		ck_assert_int_eq(rtvm_irqs_get_unparsed(irqs, &first), 4);
+		ck_assert_uint_eq(first, 4);
+	}
 	q = irq(irqs, 11);
 	ck_assert_str_eq(rtvm_irq_get_chip(q), "GICv3");
 	ck_assert_str_eq(rtvm_irq_get_hwirq(q), "27");
@@ -332,7 +339,7 @@ START_TEST(test_malformed_and_arm64)
 
 	/* Without a header, the file is not the interrupts file. */
 	tu_write(ctx, "proc/interrupts", "  0: 1 2 IO-APIC 2-edge timer\n");
-	ck_assert_int_eq(rtvm_irqs_new(ctx, &irqs), -EIO);
+	ck_assert_int_eq(rtvm_irqs_new(ctx, &irqs), -EBADMSG);
 	rtvm_unref(ctx);
 }
 END_TEST

@@ -38,11 +38,31 @@ struct rtvm_irq;
  * handler's kernel thread (irq/N-name) if any.  System lines (LOC, RES,
  * ...) come with their per-CPU counts.
  *
- * Returns: 0, or -EINVAL (NULL argument), -ENOENT (no /proc/interrupts),
- * -ENOMEM, or the error of reading /proc/interrupts.
+ * Returns: 0, or -EINVAL (NULL argument; or /proc/interrupts is a FIFO,
+ * device or socket), -ENOENT (no /proc/interrupts), -EBADMSG (its header
+ * does not parse, or none of the lines after it does), -ENOMEM, or the
+ * error of reading /proc/interrupts.
  * Privileges: none.
  */
 int rtvm_irqs_new(struct rtvm_ctx *ctx, struct rtvm_irqs **ret);
+
+/**
+ * rtvm_irqs_get_unparsed() - how many lines of /proc/interrupts after its
+ *      header did not parse (and were left out of the inventory).
+ * @irqs: the inventory.
+ * @ret_first_line: where the line number of the first is stored (the
+ *      header is line 1; 0 when all parsed), or NULL.
+ *
+ * The kernel writes no such lines; a count above 0 means the file (or the
+ * sysroot it came from) is damaged, and what the inventory says about
+ * interrupts on a CPU cannot be vouched for.  Each of the first three is
+ * also said through the context's log with its line number.
+ *
+ * Returns: the count, or -EINVAL (NULL @irqs).
+ * Privileges: none.
+ */
+int rtvm_irqs_get_unparsed(const struct rtvm_irqs *irqs,
+			   unsigned int *ret_first_line);
 
 /**
  * rtvm_irqs_ref() - take a reference on an inventory.
