@@ -213,29 +213,7 @@ static int string_next(struct scan *sc, size_t *pos, const char *kind,
 		*pos += n;
 		return 1;
 	}
-	n = 2;
-	switch (s[1]) {
-	case '"':
-	case '\\':
-	case '/':
-		cp = s[1];
-		break;
-	case 'b':
-		cp = '\b';
-		break;
-	case 'f':
-		cp = '\f';
-		break;
-	case 'n':
-		cp = '\n';
-		break;
-	case 'r':
-		cp = '\r';
-		break;
-	case 't':
-		cp = '\t';
-		break;
-	case 'u':
+	if (s[1] == 'u') {
 		if (hex4(s + 2, &cp) < 0)
 			return fail(sc, *pos, "\\u needs four hex digits");
 		n = 6;
@@ -253,9 +231,16 @@ static int string_next(struct scan *sc, size_t *pos, const char *kind,
 			cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
 			n = 12;
 		}
-		break;
-	default:
-		return fail(sc, *pos, "invalid escape in a %s", kind);
+	} else {
+		/* The one-letter escapes, and what each stands for. */
+		static const char from[] = "\"\\/bfnrt";
+		static const char to[] = "\"\\/\b\f\n\r\t";
+		const char *e = s[1] ? strchr(from, s[1]) : NULL;
+
+		if (!e)
+			return fail(sc, *pos, "invalid escape in a %s", kind);
+		cp = (unsigned char)to[e - from];
+		n = 2;
 	}
 	*pos += n;
 	*ret = cp;
