@@ -375,12 +375,9 @@ RTVM_EXPORT int rtvm_changeset_new_from_json(struct rtvm_ctx *ctx,
 
 	if (!ctx || !json || !ret)
 		return -EINVAL;
-	root = cJSON_Parse(json);
-	if (!root) {
-		err(ctx, "changeset: malformed JSON near \"%.20s\"",
-		    cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() : "");
-		return -EINVAL;
-	}
+	r = rtvm_json_parse_strict(ctx, "changeset", json, &root);
+	if (r < 0)
+		return r;
 	r = -EINVAL;
 	version = cJSON_GetObjectItemCaseSensitive(root, "version");
 	changes = cJSON_GetObjectItemCaseSensitive(root, "changes");

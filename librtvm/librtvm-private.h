@@ -491,6 +491,18 @@ int rtvm_stat_read(struct rtvm_ctx *ctx, struct rtvm_tid t,
 #define RTVM_PF_KTHREAD 0x00200000u
 #define RTVM_PF_NO_SETAFFINITY 0x04000000u
 
+/* ---- strict JSON (json-strict.c) -------------------------------------- */
+
+/* Parse @text as one JSON document, refusing what cJSON lets through:
+ * invalid UTF-8, \u0000 and lone surrogate escapes, a key repeated in
+ * its object, anything but whitespace after the document, nesting deeper
+ * than 64.  Each refusal is logged as "WHAT: PATH: ... at byte N (line
+ * L)" with the JSON path (".", ".a.b", ".a[2]") and returns -EINVAL;
+ * -ENOMEM.  The tree is the caller's (cJSON_Delete). */
+struct cJSON;
+int rtvm_json_parse_strict(struct rtvm_ctx *ctx, const char *what,
+			   const char *text, struct cJSON **ret);
+
 /* ---- the boost broker (boost.c) ---------------------------------------- */
 
 /* The broker's clock, CLOCK_MONOTONIC in ns unless a test sets another

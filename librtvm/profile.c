@@ -725,13 +725,11 @@ RTVM_EXPORT int rtvm_profile_new_from_json(struct rtvm_ctx *ctx,
 
 	if (!ctx || !json || !ret)
 		return -EINVAL;
-	root = cJSON_Parse(json);
-	if (!root) {
-		const char *at = cJSON_GetErrorPtr();
-
-		err(ctx, "profile: not JSON (near \"%.20s\")", at ? at : "");
-		return -EINVAL;
-	}
+	/* Strict below the schema too: UTF-8, no repeated key, nothing
+	 * after the document (json-strict.c). */
+	r = rtvm_json_parse_strict(ctx, "profile", json, &root);
+	if (r < 0)
+		return r;
 	ps.p = calloc(1, sizeof(*ps.p));
 	if (!ps.p) {
 		cJSON_Delete(root);

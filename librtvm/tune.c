@@ -348,8 +348,13 @@ static int journal_parse(struct rtvm_ctx *ctx, const char *name, char *text,
 
 		*nl = '\0';
 		lineno++;
-		o = cJSON_Parse(line);
-		if (!o || !cJSON_IsObject(o)) {
+		/* The strict parser logs what is wrong, and where in the
+		 * line; this names the line. */
+		o = NULL;
+		r = rtvm_json_parse_strict(ctx, "journal", line, &o);
+		if (r == -ENOMEM)
+			break;
+		if (r < 0 || !cJSON_IsObject(o)) {
 			cJSON_Delete(o);
 			err(ctx, "journal %s: line %u does not parse", name,
 			    lineno);

@@ -117,7 +117,16 @@ START_TEST(test_json_errors)
 		const char *json;
 		const char *why; /* a part of the logged message */
 	} bad[] = {
-		{ "{", "malformed" },
+		{ "{", "changeset: .: not JSON at byte 1 (line 1)" },
+		/* Strict JSON: nothing after the document, no key twice. */
+		{ "{\"version\": 1, \"changes\": []}x",
+		  "changeset: .: trailing data after the JSON document at byte 29 (line 1)" },
+		{ "{\"version\": 1, \"changes\": [{\"kind\": \"sysctl\", \"target\": \"a\", "
+		  "\"target\": \"b\"}]}",
+		  "changeset: .changes[0].target: duplicate key (it repeats an earlier one) at byte 61" },
+		{ "{\"version\": 1, \"changes\": [{\"kind\": \"sysctl\", \"target\": \"a\", "
+		  "\"old\": \"\xe2\x82\"}]}",
+		  "changeset: .changes[0].old: invalid UTF-8 (a truncated sequence) at byte 69" },
 		{ "[]", ".version" },
 		{ "{\"version\": 2, \"changes\": []}", ".version" },
 		{ "{\"version\": 1}", ".changes" },

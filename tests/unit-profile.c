@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "tune.h"
 #include "testutil.h"
@@ -133,7 +134,56 @@ static const struct {
 	{ "{" V "\"shield\": {\"per_vcpu\": \"yes\"}}",
 	  ".shield.per_vcpu: \"yes\" is not true or false" },
 	{ "{" V "\"shield\": {\"cpus\": \"2\"}}", ".shield.cpus: unknown key" },
-	{ "{\"version\": 1,", "profile: not JSON" },
+	{ "{\"version\": 1,", "profile: .: not JSON at byte 14 (line 1)" },
+	/* Strict JSON below the schema: the path, the byte and the line. */
+	{ "{\"version\":1}garbage",
+	  "profile: .: trailing data after the JSON document at byte 13 (line 1)" },
+	{ "{\"version\": 1}\n\n  x",
+	  "profile: .: trailing data after the JSON document at byte 18 (line 3)" },
+	{ "{\"version\": 1}{}",
+	  "profile: .: trailing data after the JSON document at byte 14" },
+	{ "{" V "\"version\": 1}",
+	  "profile: .version: duplicate key (it repeats an earlier one) at byte 15 (line 1)" },
+	{ "{" V "\"vcpus\": [{\"pcpu\": 2, \"pcpu\": 3}]}",
+	  "profile: .vcpus[0].pcpu: duplicate key (it repeats an earlier one) at byte 37" },
+	{ "{" V "\"policies\": {\"emulator\": {\"policy\": \"other\", "
+	  "\"cpus\": \"0\", \"policy\": \"fifo\"}}}",
+	  "profile: .policies.emulator.policy: duplicate key (it repeats an earlier one) at byte 73" },
+	{ "{" V "\"name\": \"a\", \"n\\u0061me\": \"b\"}",
+	  "profile: .name: duplicate key (it repeats an earlier one) at byte 28" },
+	{ "{" V "\"name\": \"a\\u0000b\"}",
+	  "profile: .name: \\u0000 in a string at byte 25 (line 1)" },
+	{ "{" V "\"\\u0000\": 1}", "profile: .: \\u0000 in a key at byte 16 (line 1)" },
+	{ "{" V "\"name\": \"\\uD800\"}",
+	  "profile: .name: lone surrogate \\uD800 at byte 24 (line 1)" },
+	{ "{" V "\"name\": \"\\ud800\\u0041\"}",
+	  "profile: .name: lone surrogate \\uD800 at byte 24" },
+	{ "{" V "\"name\": \"x\\uDC00\"}",
+	  "profile: .name: lone surrogate \\uDC00 at byte 25" },
+	{ "{" V "\"name\": \"\\x\"}", "profile: .name: invalid escape in a string at byte 24" },
+	{ "{" V "\"name\": \"a\tb\"}",
+	  "profile: .name: control character U+0009 in a string (escape it) at byte 25" },
+	{ "{" V "\"name\": \"\xff\"}",
+	  "profile: .name: invalid UTF-8 (a byte that UTF-8 never uses) at byte 24 (line 1)" },
+	{ "{" V "\"name\": \"\xc0\xaf\"}",
+	  "profile: .name: invalid UTF-8 (an overlong form) at byte 24 (line 1)" },
+	{ "{" V "\"name\": \"\xed\xa0\x80\"}",
+	  "profile: .name: invalid UTF-8 (a UTF-16 surrogate) at byte 24 (line 1)" },
+	{ "{" V "\"name\": \"\xe2\x82\"}",
+	  "profile: .name: invalid UTF-8 (a truncated sequence) at byte 24 (line 1)" },
+	{ "{" V "\"name\": \"\xf4\x90\x80\x80\"}",
+	  "profile: .name: invalid UTF-8 (a code point above U+10FFFF) at byte 24" },
+	{ "{" V "\"name\": \"a\x80\"}",
+	  "profile: .name: invalid UTF-8 (a stray continuation byte) at byte 25" },
+	{ "{" V "\"n\xff" "me\": 1}",
+	  "profile: .: invalid UTF-8 (a byte that UTF-8 never uses) at byte 17" },
+	{ "{" V "\xc3\xa9}",
+	  "profile: .: not JSON at byte 15 (line 1)" },
+	{ "{" V "\xc3}",
+	  "profile: .: invalid UTF-8 (a truncated sequence) at byte 15 (line 1)" },
+	{ "{" V "\"vcpus\": [{\"pcpu\": 01}]}",
+	  "profile: .vcpus[0]: not JSON at byte 35" },
+	{ "", "profile: .: not JSON at byte 0 (line 1)" },
 };
 
 START_TEST(test_bad_profiles)
@@ -239,6 +289,127 @@ START_TEST(test_builtins)
 }
 END_TEST
 
+/* What strict JSON still accepts: whitespace after the document, UTF-8
+ * text raw or escaped, surrogate pairs, 64 levels of nesting. */
+START_TEST(test_strict_accepts)
+{
+	static const char *const names[] = {
+		"{\"version\": 1, \"name\": \"M\xc3\xbc" "ller \xe2\x9c\x93\"}",
+		"{\"version\": 1, \"name\": \"M\\u00fcller \\u2713\"}",
+		"{\"version\": 1, \"name\": \"M\\u00FCller \\u2713\"} \n\t\r\n",
+	};
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_profile *p, *q;
+	char json[512], *text;
+	size_t len;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		ck_assert_msg(rtvm_profile_new_from_json(ctx, names[i], &p) == 0,
+			      "refused %s: %s", names[i], log_last);
+		ck_assert_str_eq(rtvm_profile_get_name(p),
+				 "M\xc3\xbcller \xe2\x9c\x93");
+		/* The document written back is read back alike. */
+		ck_assert_int_eq(rtvm_profile_to_json(p, &text), 0);
+		ck_assert_int_eq(rtvm_profile_new_from_json(ctx, text, &q), 0);
+		ck_assert_str_eq(rtvm_profile_get_name(q),
+				 rtvm_profile_get_name(p));
+		free(text);
+		rtvm_profile_unref(q);
+		rtvm_profile_unref(p);
+	}
+	/* A pair of surrogate escapes is one character (U+1F600). */
+	ck_assert_int_eq(rtvm_profile_new_from_json(ctx,
+		"{\"version\": 1, \"name\": \"\\uD83D\\ude00!\"}", &p), 0);
+	ck_assert_str_eq(rtvm_profile_get_name(p), "\xf0\x9f\x98\x80!");
+	rtvm_profile_unref(p);
+	/* The same keys in two objects are no repeat; "\/" is "/". */
+	ck_assert_int_eq(rtvm_profile_new_from_json(ctx,
+		"{\"version\": 1, \"policies\": {\"vcpu\": {\"cpus\": \"0\"},"
+		" \"emulator\": {\"cpus\": \"0\"}},"
+		" \"shield\": {\"scope\": \"\\/a\\/b\"}}", &p), 0);
+	ck_assert_str_eq(p->shield_scope, "/a/b");
+	rtvm_profile_unref(p);
+	/* Nesting: the object and 63 arrays are 64 levels, past the
+	 * scanner (the schema refuses them); a 65th level is not. */
+	len = (size_t)snprintf(json, sizeof(json), "{\"version\": 1, \"name\": ");
+	for (int i = 0; i < 64; i++)
+		json[len + (size_t)i] = '[';
+	for (int i = 0; i < 64; i++)
+		json[len + 64 + (size_t)i] = ']';
+	strcpy(json + len + 128, "}");
+	log_last[0] = '\0';
+	ck_assert_int_eq(rtvm_profile_new_from_json(ctx, json, &p), -EINVAL);
+	ck_assert_msg(strstr(log_last,
+			     "profile: .name[0][0][0]") &&
+		      strstr(log_last, "nested deeper than 64 levels at byte 86 (line 1)"),
+		      "logged \"%s\"", log_last);
+	memmove(json + len, json + len + 1, strlen(json + len + 1) + 1);
+	memmove(json + len + 63, json + len + 64, strlen(json + len + 64) + 1);
+	log_last[0] = '\0';
+	ck_assert_int_eq(rtvm_profile_new_from_json(ctx, json, &p), -EINVAL);
+	ck_assert_msg(strstr(log_last, "profile: .name: [[[") &&
+		      strstr(log_last, "is not a string"),
+		      "logged \"%s\"", log_last);
+	rtvm_unref(ctx);
+}
+END_TEST
+
+static bool under_valgrind(void)
+{
+	const char *p = getenv("LD_PRELOAD");
+
+	return p && strstr(p, "vgpreload");
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A hostile profile: 100,000 keys in one object.  All distinct, the
+ * scanner lets them through to the schema; a repeat at the end is found
+ * (the first repeat in the text is named); either in well under a
+ * second (a check of every pair would take many). */
+START_TEST(test_strict_many_keys)
+{
+	enum { N = 100000 };
+	double limit = under_valgrind() ? 60.0 : 1.0, t0, t;
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_profile *p = NULL;
+	char *json = malloc(N * 16 + 64), expect[128];
+	size_t len, at;
+
+	ck_assert_ptr_nonnull(json);
+	len = (size_t)sprintf(json, "{\"version\": 1");
+	for (unsigned int i = 0; i < N; i++)
+		len += (size_t)sprintf(json + len, ", \"k%u\": 0", i);
+	strcpy(json + len, "}");
+	t0 = now_s();
+	ck_assert_int_eq(rtvm_profile_new_from_json(ctx, json, &p), -EINVAL);
+	t = now_s() - t0;
+	ck_assert_msg(strstr(log_last, "profile: .k0: unknown key"),
+		      "logged \"%s\"", log_last);
+	ck_assert_msg(t < limit, "distinct keys: %.2f s", t);
+
+	at = len + 2;
+	sprintf(json + len, ", \"k\\u0037\": 1, \"k3\": 1}");
+	snprintf(expect, sizeof(expect),
+		 "profile: .k7: duplicate key (it repeats an earlier one) at byte %zu (line 1)",
+		 at);
+	t0 = now_s();
+	ck_assert_int_eq(rtvm_profile_new_from_json(ctx, json, &p), -EINVAL);
+	t = now_s() - t0;
+	ck_assert_msg(strstr(log_last, expect), "logged \"%s\", expected \"%s\"",
+		      log_last, expect);
+	ck_assert_msg(t < limit, "a repeated key: %.2f s", t);
+	free(json);
+	rtvm_unref(ctx);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("profile");
@@ -247,6 +418,9 @@ int main(void)
 	tcase_add_test(tc, test_bad_profiles);
 	tcase_add_test(tc, test_full_profile);
 	tcase_add_test(tc, test_builtins);
+	tcase_add_test(tc, test_strict_accepts);
+	tcase_add_test(tc, test_strict_many_keys);
+	tcase_set_timeout(tc, 120); /* 100,000 keys under valgrind */
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

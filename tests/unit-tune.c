@@ -27,13 +27,18 @@
 #define VM_B 4343
 
 static char log_last[512];
+static char log_all[4096]; /* the error lines since a test cleared it */
 
 static void log_capture(struct rtvm_ctx *ctx, int priority, const char *file,
 			int line, const char *fn, const char *format,
 			va_list args)
 {
-	if (priority <= LOG_ERR)
-		vsnprintf(log_last, sizeof(log_last), format, args);
+	size_t len = strlen(log_all);
+
+	if (priority > LOG_ERR)
+		return;
+	vsnprintf(log_last, sizeof(log_last), format, args);
+	snprintf(log_all + len, sizeof(log_all) - len, "%s\n", log_last);
 }
 
 /* The host knobs a profile may touch, as a kernel shows them. */
@@ -101,6 +106,7 @@ static struct rtvm_ctx *new_ctx(void)
 
 	rtvm_set_log_fn(ctx, log_capture);
 	log_last[0] = '\0';
+	log_all[0] = '\0';
 	add_knobs(ctx, "madvise\n");
 	return ctx;
 }
@@ -783,6 +789,63 @@ static bool in_tasks(struct rtvm_ctx *ctx, const char *rel, int tid)
 
 /* A profile's shield: planned (predicted from its dry run), made with
  * the RT vCPUs in it, shown by status, reverted to the byte. */
+/* A journal is read as strict JSON, line by line: a repeated key, data
+ * after a line's object or bytes that are not UTF-8 fail status with
+ * -EBADMSG, logged with the place in the line and the line's number.
+ * What the library writes reads back, a UTF-8 profile name included. */
+START_TEST(test_journal_strict)
+{
+	static const struct {
+		const char *line;
+		const char *expect;
+	} bad[] = {
+		{ "{\"kind\": \"sysctl\", \"kind\": \"sysctl\","
+		  " \"target\": \"kernel.timer_migration\"}",
+		  "journal: .kind: duplicate key (it repeats an earlier one) at byte 19 (line 1)" },
+		{ "{\"complete\": true} {}",
+		  "journal: .: trailing data after the JSON document at byte 19 (line 1)" },
+		{ "{\"kind\": \"sysctl\", \"target\": \"kernel.timer_migration\","
+		  " \"old\": \"\xff\"}",
+		  "journal: .old: invalid UTF-8 (a byte that UTF-8 never uses) at byte 63 (line 1)" },
+	};
+	static const char name[] = "M\xc3\xbc" "ller \xe2\x9c\x93";
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_vm *vm = vm_of(ctx, VM_A);
+	struct rtvm_profile *p;
+	char buf[4096], *text, *json;
+	int n;
+
+	snprintf(buf, sizeof(buf),
+		 "{\"version\": 1, \"name\": \"%s\", \"rt_cpus\": \"2-3\","
+		 " \"housekeeping_cpus\": \"0-1\"}", name);
+	ck_assert_int_eq(rtvm_profile_new_from_json(ctx, buf, &p), 0);
+	ck_assert_int_eq(rtvm_tune_apply(ctx, p, vm, 0, NULL), 0);
+	ck_assert_int_eq(rtvm_tune_status(ctx, "pid-4242", &json), 0);
+	ck_assert_msg(strstr(json, name), "status: %s", json);
+	free(json);
+	text = tu_read(ctx, "run/rtvm/pid-4242.journal");
+	n = (int)(strchr(text, '\n') - text) + 1; /* the header line */
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(buf, sizeof(buf), "%.*s%s\n", n, text, bad[i].line);
+		tu_write(ctx, "run/rtvm/pid-4242.journal", buf);
+		log_all[0] = '\0';
+		ck_assert_int_eq(rtvm_tune_status(ctx, NULL, &json), -EBADMSG);
+		ck_assert_msg(strstr(log_all, bad[i].expect) &&
+			      strstr(log_all, "journal pid-4242.journal: line 2 does not parse"),
+			      "%s: logged \"%s\", expected \"%s\"", bad[i].line,
+			      log_all, bad[i].expect);
+	}
+	/* The journal as it was: revert puts everything back. */
+	tu_write(ctx, "run/rtvm/pid-4242.journal", text);
+	ck_assert_int_eq(rtvm_tune_revert(ctx, "pid-4242", 0), 0);
+	ck_assert(!journal_exists(ctx, "pid-4242"));
+	free(text);
+	rtvm_vm_unref(vm);
+	rtvm_profile_unref(p);
+	rtvm_unref(ctx);
+}
+END_TEST
+
 START_TEST(test_shield)
 {
 	struct rtvm_ctx *ctx = new_ctx();
@@ -961,6 +1024,7 @@ int main(void)
 	tcase_add_test(tc, test_unfinished_blocks_others);
 	tcase_add_test(tc, test_lock_serializes);
 	tcase_add_test(tc, test_state_dir);
+	tcase_add_test(tc, test_journal_strict);
 	tcase_add_test(tc, test_shield);
 	tcase_add_test(tc, test_crash_shield);
 	tcase_add_test(tc, test_shield_refusals);

@@ -168,6 +168,9 @@ int rtvm_changeset_to_json(const struct rtvm_changeset *cs, char **ret);
  * @json: a document made by rtvm_changeset_to_json().
  * @ret: where the new set is stored (one reference).
  *
+ * The JSON is read strictly: UTF-8 only, no \u0000, no key twice in an
+ * object, nothing but whitespace after the document.
+ *
  * Returns: 0, or -EINVAL (NULL argument; malformed JSON, unknown version or
  * kind, a missing or mistyped field, or a target that does not parse for
  * its kind; the log names which), -ENOMEM.

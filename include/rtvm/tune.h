@@ -28,8 +28,10 @@ struct rtvm_plan;
  *
  * Parsing is strict: unknown keys, wrong types and values out of range
  * are errors, logged with the JSON path and the value, e.g.
- * ".vcpus[2].priority: 120 is outside 1..99".  CPU numbers are checked
- * against the host when a plan is made.
+ * ".vcpus[2].priority: 120 is outside 1..99".  So is the JSON itself:
+ * UTF-8 only, no \u0000, no key twice in an object, nothing but
+ * whitespace after the document.  CPU numbers are checked against the
+ * host when a plan is made.
  *
  * Returns: 0, or -EINVAL (NULL argument, not JSON, a bad or unknown
  * field: the log names it), -ENOMEM.
