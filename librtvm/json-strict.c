@@ -36,6 +36,7 @@ struct key {
 struct scan {
 	struct rtvm_ctx *ctx;
 	const char *what;
+	unsigned int flags;
 	const unsigned char *text;
 	size_t pos;
 	unsigned int depth;
@@ -208,6 +209,11 @@ static int string_next(struct scan *sc, size_t *pos, const char *kind,
 			    s[0], kind);
 	if (s[0] != '\\') {
 		n = utf8_decode(s, ret, &why);
+		if (!n && (sc->flags & RTVM_JSON_RAW_BYTES)) {
+			/* One byte, kept apart from every code point. */
+			*ret = 0x110000u + s[0];
+			n = 1;
+		}
 		if (!n)
 			return fail(sc, *pos, "invalid UTF-8 (%s)", why);
 		*pos += n;
@@ -316,10 +322,11 @@ static size_t path_push_key(struct scan *sc, size_t at)
 		sc->path[len++] = '.';
 	at++;
 	while (string_next(sc, &at, "key", &cp) > 0) {
-		size_t n = cp < 0x20 ? 1 : utf8_encode(cp, buf);
+		bool plain = cp >= 0x20 && cp < 0x110000;
+		size_t n = plain ? utf8_encode(cp, buf) : 1;
 
-		if (cp < 0x20)
-			buf[0] = '?'; /* no control characters in logs */
+		if (!plain)
+			buf[0] = '?'; /* no control characters or raw bytes */
 		if (len + n >= sizeof(sc->path))
 			break;
 		memcpy(sc->path + len, buf, n);
@@ -543,11 +550,12 @@ static int scan_value(struct scan *sc)
 }
 
 int rtvm_json_parse_strict(struct rtvm_ctx *ctx, const char *what,
-			   const char *text, cJSON **ret)
+			   const char *text, unsigned int flags, cJSON **ret)
 {
 	struct scan sc = {
 		.ctx = ctx,
 		.what = what,
+		.flags = flags,
 		.text = (const unsigned char *)text,
 	};
 	const char *end = NULL;

@@ -500,8 +500,13 @@ int rtvm_stat_read(struct rtvm_ctx *ctx, struct rtvm_tid t,
  * L)" with the JSON path (".", ".a.b", ".a[2]") and returns -EINVAL;
  * -ENOMEM.  The tree is the caller's (cJSON_Delete). */
 struct cJSON;
+/* Strings may hold bytes that are not UTF-8: host values (a cgroup path,
+ * a thread name) that the library itself wrote to a journal or changeset
+ * and must read back exactly to put them back. */
+#define RTVM_JSON_RAW_BYTES (1u << 0)
 int rtvm_json_parse_strict(struct rtvm_ctx *ctx, const char *what,
-			   const char *text, struct cJSON **ret);
+			   const char *text, unsigned int flags,
+			   struct cJSON **ret);
 
 /* ---- the boost broker (boost.c) ---------------------------------------- */
 

@@ -727,7 +727,7 @@ RTVM_EXPORT int rtvm_profile_new_from_json(struct rtvm_ctx *ctx,
 		return -EINVAL;
 	/* Strict below the schema too: UTF-8, no repeated key, nothing
 	 * after the document (json-strict.c). */
-	r = rtvm_json_parse_strict(ctx, "profile", json, &root);
+	r = rtvm_json_parse_strict(ctx, "profile", json, 0, &root);
 	if (r < 0)
 		return r;
 	ps.p = calloc(1, sizeof(*ps.p));

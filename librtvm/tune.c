@@ -351,7 +351,7 @@ static int journal_parse(struct rtvm_ctx *ctx, const char *name, char *text,
 		/* The strict parser logs what is wrong, and where in the
 		 * line; this names the line. */
 		o = NULL;
-		r = rtvm_json_parse_strict(ctx, "journal", line, &o);
+		r = rtvm_json_parse_strict(ctx, "journal", line, RTVM_JSON_RAW_BYTES, &o);
 		if (r == -ENOMEM)
 			break;
 		if (r < 0 || !cJSON_IsObject(o)) {

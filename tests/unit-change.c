@@ -125,8 +125,8 @@ START_TEST(test_json_errors)
 		  "\"target\": \"b\"}]}",
 		  "changeset: .changes[0].target: duplicate key (it repeats an earlier one) at byte 61" },
 		{ "{\"version\": 1, \"changes\": [{\"kind\": \"sysctl\", \"target\": \"a\", "
-		  "\"old\": \"\xe2\x82\"}]}",
-		  "changeset: .changes[0].old: invalid UTF-8 (a truncated sequence) at byte 69" },
+		  "\"old\": \"\\u0000\"}]}",
+		  "changeset: .changes[0].old: \\u0000 in a string at byte 69" },
 		{ "[]", ".version" },
 		{ "{\"version\": 2, \"changes\": []}", ".version" },
 		{ "{\"version\": 1}", ".changes" },
@@ -162,6 +162,20 @@ START_TEST(test_json_errors)
 		ck_assert_msg(strstr(log_last, bad[i].why) != NULL,
 			      "%s: log \"%s\" lacks \"%s\"", bad[i].json, log_last,
 			      bad[i].why);
+	}
+	/* A host value that is not UTF-8 (a cgroup directory may be named
+	 * with any bytes) was written as it was, and reads back exactly. */
+	{
+		static const char raw[] =
+			"{\"version\": 1, \"changes\": [{\"kind\": \"sysctl\", "
+			"\"target\": \"a\", \"old\": \"x\xe2\x82\xffy\"}]}";
+		const struct rtvm_change *c;
+
+		ck_assert_int_eq(rtvm_changeset_new_from_json(ctx, raw, &cs), 0);
+		c = rtvm_changeset_next(cs, NULL);
+		ck_assert_ptr_nonnull(c);
+		ck_assert_str_eq(rtvm_change_get_old_value(c), "x\xe2\x82\xffy");
+		rtvm_changeset_unref(cs);
 	}
 	rtvm_unref(ctx);
 }

@@ -805,8 +805,8 @@ START_TEST(test_journal_strict)
 		{ "{\"complete\": true} {}",
 		  "journal: .: trailing data after the JSON document at byte 19 (line 1)" },
 		{ "{\"kind\": \"sysctl\", \"target\": \"kernel.timer_migration\","
-		  " \"old\": \"\xff\"}",
-		  "journal: .old: invalid UTF-8 (a byte that UTF-8 never uses) at byte 63 (line 1)" },
+		  " \"old\": \"\\u0000\"}",
+		  "journal: .old: \\u0000 in a string at byte 63 (line 1)" },
 	};
 	static const char name[] = "M\xc3\xbc" "ller \xe2\x9c\x93";
 	struct rtvm_ctx *ctx = new_ctx();
