@@ -375,7 +375,8 @@ RTVM_EXPORT int rtvm_changeset_new_from_json(struct rtvm_ctx *ctx,
 
 	if (!ctx || !json || !ret)
 		return -EINVAL;
-	r = rtvm_json_parse_strict(ctx, "changeset", json, RTVM_JSON_RAW_BYTES, &root);
+	r = rtvm_json_parse_strict(ctx, "changeset", json, RTVM_JSON_RAW_BYTES,
+				   &root);
 	if (r < 0)
 		return r;
 	r = -EINVAL;

@@ -203,7 +203,7 @@ static const char *file_type_name(mode_t mode)
 /* Whether fd, opened as @what, is a regular file; -EISDIR for a directory,
  * -EINVAL (said) for a FIFO, socket or device, which would block a read or
  * feed it without end. */
-static int check_regular(struct rtvm_ctx *ctx, int fd, const char *what)
+int rtvm_fs_check_regular(struct rtvm_ctx *ctx, int fd, const char *what)
 {
 	struct stat st;
 
@@ -236,7 +236,7 @@ static int open_file(struct rtvm_ctx *ctx, enum rtvm_fs fs, const char *rel)
 		return fd;
 	if (rtvm_fs_join_path(fs, rel, &what) < 0)
 		what = NULL;
-	r = check_regular(ctx, fd, what ? what : rel);
+	r = rtvm_fs_check_regular(ctx, fd, what ? what : rel);
 	free(what);
 	if (r < 0) {
 		close(fd);
@@ -428,7 +428,7 @@ int rtvm_fs_read_at(struct rtvm_ctx *ctx, int dirfd, const char *name,
 
 		if (fd_host_path(ctx, dirfd, name, &path) < 0)
 			path = NULL;
-		r = check_regular(ctx, fd, path ? path : name);
+		r = rtvm_fs_check_regular(ctx, fd, path ? path : name);
 		free(path);
 		if (r < 0) {
 			close(fd);

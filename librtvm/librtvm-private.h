@@ -53,6 +53,9 @@ int rtvm_fs_open(struct rtvm_ctx *ctx, enum rtvm_fs fs, int flags,
  * sysroot cannot block or flood a reader. */
 int rtvm_fs_open_file(struct rtvm_ctx *ctx, enum rtvm_fs fs, const char *fmt,
 		      ...) RTVM_PRINTF(3, 4);
+/* Whether @fd (named @what in the error) is a regular file: 0, -EISDIR,
+ * or -EINVAL (said) for a FIFO, socket or device. */
+int rtvm_fs_check_regular(struct rtvm_ctx *ctx, int fd, const char *what);
 /* Read a whole (small) file into buf, NUL-terminated, one trailing newline
  * stripped.  Returns the length, or -errno; -EOVERFLOW if it does not fit. */
 int rtvm_fs_read(struct rtvm_ctx *ctx, enum rtvm_fs fs, char *buf,

@@ -351,7 +351,8 @@ static int journal_parse(struct rtvm_ctx *ctx, const char *name, char *text,
 		/* The strict parser logs what is wrong, and where in the
 		 * line; this names the line. */
 		o = NULL;
-		r = rtvm_json_parse_strict(ctx, "journal", line, RTVM_JSON_RAW_BYTES, &o);
+		r = rtvm_json_parse_strict(ctx, "journal", line,
+					   RTVM_JSON_RAW_BYTES, &o);
 		if (r == -ENOMEM)
 			break;
 		if (r < 0 || !cJSON_IsObject(o)) {
@@ -436,13 +437,22 @@ static int journal_load(struct rtvm_ctx *ctx, int dirfd, const char *name,
 	char *text = NULL;
 	int fd, r;
 
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
-	r = read_fd_alloc(fd, &text);
+	r = rtvm_fs_check_regular(ctx, fd, name);
+	if (r == 0)
+		r = read_fd_alloc(fd, &text);
 	close(fd);
 	if (r < 0)
 		return r;
+	/* A NUL would end the text early and hide the lines after it. */
+	if (strlen(text) != (size_t)r) {
+		err(ctx, "journal %s: a NUL byte at offset %zu", name,
+		    strlen(text));
+		free(text);
+		return -EBADMSG;
+	}
 	r = journal_parse(ctx, name, text, ret);
 	free(text);
 	return r;

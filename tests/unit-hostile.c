@@ -135,6 +135,32 @@ START_TEST(test_directory_and_device)
 }
 END_TEST
 
+START_TEST(test_journal_fifo_and_nul)
+{
+	struct rtvm_ctx *ctx = ctx_of("host64");
+	char path[4096], *json = NULL;
+	FILE *f;
+
+	/* A FIFO among the journals of the state directory. */
+	tu_write(ctx, "run/rtvm/pid-1.journal", "");
+	plant_fifo(ctx, "run/rtvm/pid-1.journal");
+	ck_assert_int_eq(rtvm_tune_status(ctx, NULL, &json), -EINVAL);
+	expect_log("pid-1.journal is a FIFO");
+	/* A NUL byte would hide the lines after it. */
+	snprintf(path, sizeof(path), "%s/run/rtvm/pid-1.journal",
+		 rtvm_get_root(ctx));
+	ck_assert_int_eq(unlink(path), 0);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fwrite("{}\n\0{}\n", 1, 6, f);
+	fclose(f);
+	log_text[0] = '\0';
+	ck_assert_int_eq(rtvm_tune_status(ctx, NULL, &json), -EBADMSG);
+	expect_log("journal pid-1.journal: a NUL byte at offset 3");
+	rtvm_unref(ctx);
+}
+END_TEST
+
 /* ---- numbers out of range ---------------------------------------------- */
 
 START_TEST(test_stat_out_of_range)
@@ -339,6 +365,7 @@ int main(void)
 	tcase_add_test(tc, test_fifo_thread_stat);
 	tcase_add_test(tc, test_fifo_summary_files);
 	tcase_add_test(tc, test_directory_and_device);
+	tcase_add_test(tc, test_journal_fifo_and_nul);
 	tcase_add_test(tc, test_stat_out_of_range);
 	tcase_add_test(tc, test_interrupts_garbage);
 	tcase_add_test(tc, test_interrupts_header);
