@@ -47,15 +47,20 @@ int rtvm_cgroup_mount_point(struct rtvm_ctx *ctx, const char *controller,
 	r = rtvm_fs_read_alloc(ctx, RTVM_FS_PROC, &info, "self/mountinfo");
 	if (r < 0)
 		return r;
-	/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS...] - TYPE SRC SUPER" */
+	/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS...] - TYPE SRC SUPER";
+	 * the kernel writes no other line. */
 	for (line = strtok_r(info, "\n", &save); line && !found;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char mnt[4096], type[64], super[1024], *dash;
 
 		dash = strstr(line, " - ");
 		if (!dash || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
-		    sscanf(dash + 3, "%63s %*s %1023s", type, super) != 2)
-			continue;
+		    sscanf(dash + 3, "%63s %*s %1023s", type, super) != 2) {
+			err(ctx, "/proc/self/mountinfo: \"%.60s\" is not a "
+			    "mount line", line);
+			free(info);
+			return -EBADMSG;
+		}
 		if (*controller ? (strcmp(type, "cgroup") == 0 &&
 				   has_option(super, controller)) :
 				  strcmp(type, "cgroup2") == 0)
@@ -117,13 +122,19 @@ int rtvm_thread_cgroup(struct rtvm_ctx *ctx, struct rtvm_tid t,
 		return -ESRCH;
 	if (r < 0)
 		return r;
-	/* "ID:CONTROLLERS:PATH"; cgroup v2 is "0::PATH" */
-	for (line = strtok_r(text, "\n", &save); line && !found;
+	/* "ID:CONTROLLERS:PATH"; cgroup v2 is "0::PATH".  The kernel writes
+	 * no other line: one is a damaged file, not a thread outside. */
+	for (line = strtok_r(text, "\n", &save); line && !found && r >= 0;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 
-		if (!c2 || c2[1] != '/')
-			continue;
+		if (!c2 || c2[1] != '/' || c1 == line ||
+		    strspn(line, "0123456789") != (size_t)(c1 - line)) {
+			err(ctx, "/proc/%d/task/%d/cgroup: \"%.60s\" is not "
+			    "ID:CONTROLLERS:PATH", (int)t.pid, (int)t.tid, line);
+			r = -EBADMSG;
+			break;
+		}
 		*c2 = '\0';
 		for (char *s = c1 + 1;;) {
 			size_t len = strcspn(s, ",");
