@@ -35,11 +35,11 @@ int tool_restore_file(struct rtvm_ctx *ctx, const char *path,
 		      const char *missing_hint, unsigned int *ret_count);
 /*
  * Names the host hands us (thread names, the kernel command line, IRQ
- * actions, cgroup paths, domain names) are printed escaped, as ps and
- * systemd do: newline, tab and carriage return as \n, \t and \r, a
- * backslash as \\, any other control character and every byte that is
- * not part of valid UTF-8 as \xNN.  Valid UTF-8 passes unchanged.  Match
- * on the raw name; escape only to print.
+ * actions, cgroup paths, domain names) are printed escaped: newline, tab
+ * and carriage return as \n, \t and \r, a backslash as \\, any other
+ * control character and every byte that is not part of valid UTF-8 as
+ * \xNN.  Valid UTF-8 passes unchanged.  Match on the raw name; escape only
+ * to print.
  */
 /* @s escaped, "-" for NULL.  A string that needs no escape comes back as
  * it is; otherwise the result is in one of four static buffers picked by

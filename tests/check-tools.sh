@@ -439,13 +439,13 @@ for want in '"100"' '"5:x"' '"frobnicate"' "$tmp/none"; do
 	grep -q -- "$want" "$tmp/err" || fail "rtvm-guest did not name $want: $(cat "$tmp/err")"
 done
 
-# Names from the host are printed escaped, as ps and systemd do: a thread
-# name with a newline adds no line to a table, control bytes and invalid
-# UTF-8 become \n, \t, \xNN, a backslash \\, valid UTF-8 stays; JSON is
-# valid UTF-8 (the bytes that are not become the text \xNN).  The IRQ
-# fixture with such thread names (raw in stat and comm, as the kernel
-# writes them there), a control character in /proc/cmdline and an IRQ
-# action name with invalid UTF-8 in /proc/interrupts.
+# Names from the host are printed escaped: a thread name with a newline
+# adds no line to a table, control bytes and invalid UTF-8 become \n, \t,
+# \xNN, a backslash \\, valid UTF-8 stays; JSON is valid UTF-8 (the bytes
+# that are not become the text \xNN).  The IRQ fixture with such thread
+# names (raw in stat and comm, as the kernel writes them there), a control
+# character in /proc/cmdline and an IRQ action name with invalid UTF-8 in
+# /proc/interrupts.
 sh "$top_srcdir/tests/fixtures/gen-irqhost.sh" "$tmp/evilhost"
 eroot="$(cd "$tmp/evilhost" && pwd)"
 # evil_thread PID TID NAME: a copy of PID's first thread, named NAME.
