@@ -401,39 +401,48 @@ char *tool_escape_dup(const char *s)
 }
 
 /*
- * Outside its strings a JSON text is ASCII, so the bytes that are not
- * valid UTF-8 are string bytes, and the JSON escape of "\xNN" ("\\xNN")
- * can take their place right in the text.  Working on the text rather than
- * on the tree serves the library's JSON (change records, check reports,
- * plans) as well as the tools' own, and gives what replacing each string
- * of the tree would.
+ * The JSON cJSON writes is ASCII outside its strings, so the bytes that
+ * are not valid UTF-8 are string bytes, and the JSON escape of "\xNN"
+ * ("\\xNN") can take their place right in the text.  Working on the text
+ * rather than on the tree serves the library's JSON (change records, check
+ * reports, plans) as well as the tools' own, and gives what replacing each
+ * string of the tree would.
  */
-char *tool_json_fix(const char *json)
+/* The length of @s fixed, and the fixed text in @out unless NULL. */
+static size_t json_fix_into(const unsigned char *s, char *out)
 {
 	static const char hexdigits[] = "0123456789abcdef";
-	const unsigned char *s = (const unsigned char *)json;
-	char *out, *p;
-	size_t n;
+	size_t len = 0, n;
 
-	/* No byte grows past 5 bytes ("\\xNN"). */
-	out = malloc(strlen(json) * 5 + 1);
-	if (!out)
-		return NULL;
-	for (p = out; *s; s += n) {
+	for (; *s; s += n) {
 		n = *s < 0x80 ? 1 : utf8_len(s);
 		if (n) {
-			memcpy(p, s, n);
-			p += n;
+			if (out)
+				memcpy(out + len, s, n);
+			len += n;
 			continue;
 		}
 		n = 1;
-		*p++ = '\\';
-		*p++ = '\\';
-		*p++ = 'x';
-		*p++ = hexdigits[*s >> 4];
-		*p++ = hexdigits[*s & 15];
+		if (out) {
+			memcpy(out + len, "\\\\x", 3);
+			out[len + 3] = hexdigits[*s >> 4];
+			out[len + 4] = hexdigits[*s & 15];
+		}
+		len += 5;
 	}
-	*p = '\0';
+	return len;
+}
+
+char *tool_json_fix(const char *json)
+{
+	const unsigned char *s = (const unsigned char *)json;
+	size_t len = json_fix_into(s, NULL);
+	char *out = malloc(len + 1);
+
+	if (!out)
+		return NULL;
+	json_fix_into(s, out);
+	out[len] = '\0';
 	return out;
 }
 
