@@ -629,10 +629,8 @@ static int cmd_status(const char *control, bool json)
 		len += (size_t)n;
 	close(fd);
 	buf[len] = '\0';
-	if (json) {
-		fputs(buf, stdout);
-		return 0;
-	}
+	if (json)
+		return tool_print_json_text(buf) < 0;
 	root = cJSON_Parse(buf);
 	if (!root) {
 		tool_error("%s: the daemon's answer is not JSON", control);
@@ -640,7 +638,7 @@ static int cmd_status(const char *control, bool json)
 	}
 	printf("rtvm-boostd pid %d, %s\n",
 	       (int)cJSON_GetNumberValue(cJSON_GetObjectItem(root, "pid")),
-	       cJSON_GetStringValue(cJSON_GetObjectItem(root, "config")));
+	       tool_escape(cJSON_GetStringValue(cJSON_GetObjectItem(root, "config")), 0));
 	printf("%-16s %7s %4s %8s %8s %8s %8s %8s %10s\n", "VM", "PID", "CHAN",
 	       "REQUESTS", "BOOSTS", "BOOSTED", "EXPIRED", "REFUSED", "BOOSTED-MS");
 	cJSON_ArrayForEach(vm, cJSON_GetObjectItem(root, "vms")) {
@@ -649,13 +647,14 @@ static int cmd_status(const char *control, bool json)
 
 		if (!s) {
 			printf("%-16s %7s (not found)\n",
-			       cJSON_GetStringValue(cJSON_GetObjectItem(vm, "name")), "-");
+			       tool_escape(cJSON_GetStringValue(cJSON_GetObjectItem(vm, "name")), 0),
+			       "-");
 			continue;
 		}
 		cJSON_ArrayForEach(r, cJSON_GetObjectItem(s, "refused"))
 			refused += r->valuedouble;
 		printf("%-16s %7d %4d %8.0f %8.0f %8d %8.0f %8.0f %10.1f\n",
-		       cJSON_GetStringValue(cJSON_GetObjectItem(vm, "name")),
+		       tool_escape(cJSON_GetStringValue(cJSON_GetObjectItem(vm, "name")), 0),
 		       (int)cJSON_GetNumberValue(cJSON_GetObjectItem(vm, "pid")),
 		       (int)cJSON_GetNumberValue(cJSON_GetObjectItem(s, "channels")),
 		       cJSON_GetNumberValue(cJSON_GetObjectItem(s, "requests")),
@@ -812,11 +811,9 @@ static int dry_run(struct daemon *d, bool json)
 			printf("  %s: %s: not found (%s)\n", v->name, what, strerror(-r));
 		rtvm_vm_unref(vm);
 	}
-	if (json) {
-		char *text = cJSON_Print(root);
-
-		puts(text);
-		free(text);
+	if (json && tool_print_json(root, true) < 0) {
+		cJSON_Delete(root);
+		return 1;
 	}
 	cJSON_Delete(root);
 	return 0;

@@ -217,6 +217,16 @@ static void print_status(const struct style *st, int status)
 		printf("%-4s", status_label(status));
 }
 
+/* One line: @ind spaces, @before, @text escaped (the library's texts can
+ * quote thread names and files of the host), @after. */
+static void print_text(int ind, const char *before, const char *text,
+		       const char *after)
+{
+	printf("%*s%s", ind, "", before);
+	tool_fputs_escaped(text, stdout);
+	printf("%s\n", after);
+}
+
 static void print_table(const struct rtvm_check_report *rep,
 			const struct opts *o, const struct style *st)
 {
@@ -240,15 +250,15 @@ static void print_table(const struct rtvm_check_report *rep,
 		int ind = 6 + 1 + idw + 2;
 
 		print_status(st, status);
-		printf("   %-*s  %s\n", idw, rtvm_check_result_get_id(r),
-		       rtvm_check_result_get_observed(r));
+		printf("   %-*s  ", idw, rtvm_check_result_get_id(r));
+		print_text(0, "", rtvm_check_result_get_observed(r), "");
 		if (o->verbose)
-			printf("%*s(%s)\n", ind, "", rtvm_check_result_get_title(r));
+			print_text(ind, "(", rtvm_check_result_get_title(r), ")");
 		if (full && *exp)
-			printf("%*sexpected: %s\n", ind, "", exp);
+			print_text(ind, "expected: ", exp, "");
 		if ((full || status == RTVM_CHECK_SKIP || status == RTVM_CHECK_INFO) &&
 		    *fix)
-			printf("%*sremedy:   %s\n", ind, "", fix);
+			print_text(ind, "remedy:   ", fix, "");
 		if (!full && status != RTVM_CHECK_INFO)
 			continue;
 		for (unsigned int i = 0; i < nd; i++) {
@@ -258,9 +268,10 @@ static void print_table(const struct rtvm_check_report *rep,
 			if (rtvm_check_result_get_detail(r, i, &cpu, &text) < 0)
 				continue;
 			if (cpu >= 0)
-				printf("%*s  cpu %d: %s\n", ind, "", cpu, text);
+				printf("%*s  cpu %d: ", ind, "", cpu);
 			else
-				printf("%*s  %s\n", ind, "", text);
+				printf("%*s  ", ind, "");
+			print_text(0, "", text, "");
 		}
 	}
 }
@@ -384,8 +395,10 @@ int main(int argc, char **argv)
 			tool_error("cannot format the report: %s", strerror(-r));
 			goto out;
 		}
-		puts(text);
+		r = tool_print_json_text(text);
 		free(text);
+		if (r < 0)
+			goto out;
 	} else {
 		st.on = use_colour();
 		print_table(rep, &o, &st);

@@ -1274,7 +1274,8 @@ static void report(struct world *w, struct result *res, unsigned int n)
 	if (isatty(STDERR_FILENO))
 		fprintf(stderr, "\r%-70s\r", "");
 	printf("rtvm-demo on %s (%s, %d CPUs%s): %s, %s guest, "
-	       "event every %u us\n", u.nodename, u.release, w->nr_cpus,
+	       "event every %u us\n", tool_escape(u.nodename, 0),
+	       tool_escape(u.release, 1), w->nr_cpus,
 	       nested ? ", nested VM" : "",
 	       o->vm == DEMO_VM_THREAD ? "NO VM, stand-in vCPU thread" :
 					 "KVM micro-VM",
@@ -1300,7 +1301,7 @@ static void report(struct world *w, struct result *res, unsigned int n)
 	for (unsigned int i = 0; i < n; i++)
 		if (res[i].done && res[i].note[0])
 			printf("  note (%s): %s\n", res[i].def->name,
-			       res[i].note);
+			       tool_escape(res[i].note, 0));
 	printf("\n");
 	if (idle && tuned && idle->p99 > 0)
 		printf("tuned p99 / idle p99:     %5.2fx  (goal <= 1.5x: %s)\n",
@@ -1311,7 +1312,7 @@ static void report(struct world *w, struct result *res, unsigned int n)
 		       load->p99 / tuned->p99,
 		       load->p99 >= 10 * tuned->p99 ? "met" : "NOT met");
 	if (outer[0])
-		printf("outer host: %s.\n", outer);
+		printf("outer host: %s.\n", tool_escape(outer, 0));
 	else
 		printf("outer host: the gap detectors on %s saw no stall of "
 		       "1 ms or more.\n", cpus);
@@ -1904,17 +1905,13 @@ static int serve(struct outer *st, int sock, pid_t child)
 		unlink(st->o->state);
 	if (result) {
 		cJSON *j = cJSON_Parse(result);
-		char *text;
 
 		if (j) {
 			cJSON_AddBoolToObject(j, "host_restored",
 					      access(st->o->state, F_OK) != 0);
 			cJSON_AddNumberToObject(j, "host_changes_undone",
 						st->restored);
-			text = cJSON_Print(j);
-			if (text)
-				printf("%s\n", text);
-			free(text);
+			tool_print_json(j, true);
 			cJSON_Delete(j);
 		}
 		free(result);

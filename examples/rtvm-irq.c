@@ -111,7 +111,7 @@ static const char *label(const struct rtvm_irq *q, char *buf, size_t size)
 	if (n >= 0)
 		snprintf(buf, size, "%d", n);
 	else
-		snprintf(buf, size, "%s", rtvm_irq_get_name(q));
+		snprintf(buf, size, "%s", tool_escape(rtvm_irq_get_name(q), 3));
 	return buf;
 }
 
@@ -189,16 +189,10 @@ static cJSON *json_irq(const struct rtvm_irq *q, unsigned int nr_cpus,
 
 static int print_json(cJSON *root)
 {
-	char *text = root ? cJSON_Print(root) : NULL;
+	int r = tool_print_json(root, true);
 
 	cJSON_Delete(root);
-	if (!text) {
-		tool_error("out of memory");
-		return EXIT_FAILURE;
-	}
-	puts(text);
-	free(text);
-	return EXIT_SUCCESS;
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 static void device_str(const struct rtvm_irq *q, char *buf, size_t size)
@@ -210,8 +204,9 @@ static void device_str(const struct rtvm_irq *q, char *buf, size_t size)
 		snprintf(buf, size, "-");
 		return;
 	}
-	snprintf(buf, size, "%s%s%s%s%s", pci, drv ? " " : "", drv ? drv : "",
-		 net ? " " : "", net ? net : "");
+	snprintf(buf, size, "%s%s%s%s%s", tool_escape(pci, 0), drv ? " " : "",
+		 drv ? tool_escape(drv, 1) : "", net ? " " : "",
+		 net ? tool_escape(net, 2) : "");
 }
 
 static int cmd_list(struct rtvm_irqs *irqs, unsigned int nr_cpus,
@@ -273,7 +268,7 @@ static int cmd_list(struct rtvm_irqs *irqs, unsigned int nr_cpus,
 		       tool_mask_str(rtvm_irq_get_effective_affinity(q), 1),
 		       kind, dev,
 		       rtvm_irq_get_kind(q) == RTVM_IRQ_SYSTEM ?
-			       "" : rtvm_irq_get_name(q));
+			       "" : tool_escape(rtvm_irq_get_name(q), 0));
 	}
 	if (cpus)
 		printf("\n%u interrupt line(s) fire on CPUs %s (*)\n", nfire,
@@ -314,14 +309,13 @@ static int cmd_show(struct rtvm_irqs *irqs, unsigned int nr_cpus,
 	device_str(q, dev, sizeof(dev));
 	tid = rtvm_irq_get_thread(q);
 	printf("irq:        %s\n", label(q, lb, sizeof(lb)));
-	printf("name:       %s\n", rtvm_irq_get_name(q));
+	printf("name:       %s\n", tool_escape(rtvm_irq_get_name(q), 0));
 	printf("kind:       %s%s%s\n", kind_name(q),
 	       rtvm_irq_is_managed(q) ? ", managed" : "",
 	       rtvm_irq_is_movable(q) ? ", movable" : "");
-	printf("chip:       %s\n", rtvm_irq_get_chip(q) ? rtvm_irq_get_chip(q) : "-");
-	printf("hwirq:      %s\n", rtvm_irq_get_hwirq(q) ? rtvm_irq_get_hwirq(q) : "-");
-	printf("trigger:    %s\n",
-	       rtvm_irq_get_trigger(q) ? rtvm_irq_get_trigger(q) : "-");
+	printf("chip:       %s\n", tool_escape(rtvm_irq_get_chip(q), 0));
+	printf("hwirq:      %s\n", tool_escape(rtvm_irq_get_hwirq(q), 0));
+	printf("trigger:    %s\n", tool_escape(rtvm_irq_get_trigger(q), 0));
 	printf("affinity:   %s\n", tool_mask_str(rtvm_irq_get_affinity(q), 0));
 	printf("effective:  %s\n",
 	       tool_mask_str(rtvm_irq_get_effective_affinity(q), 1));
@@ -428,8 +422,8 @@ static void print_move(const struct rtvm_irq_move *m, bool dry_run)
 	printf("%-6u %-10s %-16s %-16s %-10s %-24s %s\n", m->irq,
 	       status_name(m, dry_run), tool_mask_str(m->before, 0),
 	       tool_mask_str(m->wanted, 1),
-	       m->effective ? tool_mask_str(m->effective, 2) : "-", m->name,
-	       note);
+	       m->effective ? tool_mask_str(m->effective, 2) : "-",
+	       tool_escape(m->name, 0), note);
 }
 
 static int steer_output(const struct rtvm_irq_report *rep,
@@ -637,11 +631,7 @@ static void print_put_back(const struct rtvm_irq_report *rep, int n, bool json)
 			printf(" %u", m->irq);
 	}
 	if (json) {
-		char *text = cJSON_PrintUnformatted(j);
-
-		if (text)
-			puts(text);
-		free(text);
+		tool_print_json(j, false);
 		cJSON_Delete(j);
 	} else {
 		printf("\n");

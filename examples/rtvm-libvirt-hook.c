@@ -44,19 +44,26 @@ const char *program_name = "rtvm-libvirt-hook";
 static const char *domain = "";
 static const char *operation = "";
 
-/* One line per action: to libvirt's log (our stderr) and to syslog. */
+/* One line per action: to libvirt's log (our stderr) and to syslog.  The
+ * message can quote the domain XML and library messages quote files of
+ * the host: all of it is escaped, and stays one line. */
 static void say(int prio, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void say(int prio, const char *fmt, ...)
 {
-	char msg[1024];
+	const char *dom = tool_escape(domain, 0), *op = tool_escape(operation, 1);
+	char msg[1024], *esc;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "rtvm libvirt-hook: %s %s: %s\n", domain, operation, msg);
-	syslog(prio, "%s %s: %s", domain, operation, msg);
+	esc = tool_escape_dup(msg);
+	fprintf(stderr, "rtvm libvirt-hook: %s %s: %s\n", dom, op,
+		esc ? esc : "(a message, lost: out of memory)");
+	syslog(prio, "%s %s: %s", dom, op,
+	       esc ? esc : "(a message, lost: out of memory)");
+	free(esc);
 }
 
 static void log_lib(struct rtvm_ctx *ctx, int priority, const char *file,

@@ -409,8 +409,8 @@ static int cmd_show(struct rtvm_ctx *ctx, struct opts *o)
 		arr = cJSON_AddArrayToObject(root, "threads");
 	} else {
 		if (o->vm)
-			printf("domain %s: QEMU pid %d\n", rtvm_vm_get_name(vm),
-			       (int)o->pid);
+			printf("domain %s: QEMU pid %d\n",
+			       tool_escape(rtvm_vm_get_name(vm), 0), (int)o->pid);
 		printf("%-8s %-9s %-5s %-15s %-14s %-5s %-12s%s\n", "TID",
 		       "ROLE", "VCPU", "NAME", "POLICY", "NICE", "AFFINITY",
 		       o->vm ? " LIBVIRT-PIN" : "");
@@ -461,24 +461,18 @@ static int cmd_show(struct rtvm_ctx *ctx, struct opts *o)
 			if (idx >= 0)
 				snprintf(vc, sizeof(vc), "%d", idx);
 			printf("%-8d %-9s %-5s %-15s %-14s %-5d %-12s", (int)tid,
-			       role, vc, rtvm_vm_thread_get_name(vt), pol, a.nice,
-			       aff);
+			       role, vc, tool_escape(rtvm_vm_thread_get_name(vt), 0),
+			       pol, a.nice, aff);
 			if (o->vm)
 				printf(" %s", lvpin ? tool_mask_str(lvpin, 1) : "-");
 			putchar('\n');
 		}
 	}
-	if (root) {
-		char *s = cJSON_Print(root);
-
-		if (s)
-			puts(s);
-		free(s);
-		cJSON_Delete(root);
-	}
+	r = root ? tool_print_json(root, true) : 0;
+	cJSON_Delete(root);
 	rtvm_host_unref(host);
 	rtvm_vm_unref(vm);
-	return EXIT_SUCCESS;
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 /* ---- set ---------------------------------------------------------------- */
@@ -499,16 +493,16 @@ static int report_changes(const struct rtvm_changeset *cs, const struct opts *o)
 			tool_error("cannot serialize the changes");
 			return -1;
 		}
-		puts(json);
+		r = tool_print_json_text(json);
 		free(json);
 	}
 	if (!o->json)
 		rtvm_changeset_foreach(c, cs)
 			printf("%s %s: %s -> %s\n",
 			       rtvm_change_kind_to_string(rtvm_change_get_kind(c)),
-			       rtvm_change_get_target(c),
-			       rtvm_change_get_old_value(c) ?: "-",
-			       rtvm_change_get_new_value(c) ?: "-");
+			       tool_escape(rtvm_change_get_target(c), 0),
+			       tool_escape(rtvm_change_get_old_value(c), 1),
+			       tool_escape(rtvm_change_get_new_value(c), 2));
 	return r;
 }
 
@@ -560,7 +554,7 @@ static int dry_run(struct rtvm_ctx *ctx, struct rtvm_vm *vm,
 		aff = tool_mask_str(t ? rtvm_thread_get_affinity(t) : NULL, 0);
 		attr_str(&a, now, sizeof(now));
 		printf("%d %s %s:", (int)tid, rtvm_vm_role_to_string(role),
-		       rtvm_vm_thread_get_name(vt));
+		       tool_escape(rtvm_vm_thread_get_name(vt), 0));
 		if (sel && o->has_policy) {
 			attr_str(&o->attr, new, sizeof(new));
 			printf(" %s -> %s", now, new);
@@ -783,7 +777,7 @@ static int cmd_kthreads(struct rtvm_ctx *ctx, const struct opts *o)
 			    !rtvm_cpumask_test(cpus, (unsigned int)cpu))
 				continue;
 			printf("%d %s: %s %d -> FIFO %d\n", (int)rtvm_thread_get_tid(t),
-			       rtvm_thread_get_comm(t),
+			       tool_escape(rtvm_thread_get_comm(t), 0),
 			       tool_policy_name(rtvm_thread_get_policy(t)),
 			       rtvm_thread_get_rt_priority(t), prio);
 		}

@@ -196,7 +196,7 @@ static void print_report(const struct rtvm_shield_report *rep, bool dry)
 
 	if (rtvm_shield_report_get_rt_cpus(rep))
 		printf("shield %s%s: RT CPUs %s, housekeeping %s (cgroup v%d)\n",
-		       rtvm_shield_report_get_cgroup(rep),
+		       tool_escape(rtvm_shield_report_get_cgroup(rep), 0),
 		       dry ? " (dry run)" :
 			     (rtvm_shield_report_is_active(rep) ? "" :
 								  " (none)"),
@@ -204,7 +204,8 @@ static void print_report(const struct rtvm_shield_report *rep, bool dry)
 		       tool_mask_str(rtvm_shield_report_get_housekeeping(rep), 1),
 		       rtvm_shield_report_get_cgroup_version(rep));
 	else
-		printf("no shield (%s)\n", rtvm_shield_report_get_cgroup(rep));
+		printf("no shield (%s)\n",
+		       tool_escape(rtvm_shield_report_get_cgroup(rep), 0));
 	rtvm_shield_report_foreach(it, rep) {
 		int kind = rtvm_shield_item_get_kind(it);
 		const char *reason = rtvm_shield_item_get_reason(it);
@@ -215,17 +216,22 @@ static void print_report(const struct rtvm_shield_report *rep, bool dry)
 
 		if (kind == RTVM_SHIELD_CGROUP || kind == RTVM_SHIELD_FILE)
 			printf("%-10s %s: %s -> %s\n", kind_str(kind, dry),
-			       target, old, rtvm_shield_item_get_new(it));
+			       tool_escape(target, 0), tool_escape(old, 1),
+			       tool_escape(rtvm_shield_item_get_new(it), 2));
 		else if (kind == RTVM_SHIELD_NOTE)
 			printf("%-10s %s: %s\n", kind_str(kind, dry),
-			       target ? target : "", reason ? reason : "");
+			       tool_escape(target ? target : "", 0),
+			       tool_escape(reason ? reason : "", 1));
 		else
 			printf("%-10s %7d %7d %-16s %s%s%s%s%s\n",
 			       kind_str(kind, dry), rtvm_shield_item_get_pid(it),
 			       rtvm_shield_item_get_tid(it),
-			       rtvm_shield_item_get_comm(it), old ? old : "",
-			       moving ? " -> " : "", moving ? target : "",
-			       reason ? ": " : "", reason ? reason : "");
+			       tool_escape(rtvm_shield_item_get_comm(it), 0),
+			       tool_escape(old ? old : "", 1),
+			       moving ? " -> " : "",
+			       moving ? tool_escape(target, 2) : "",
+			       reason ? ": " : "",
+			       reason ? tool_escape(reason, 3) : "");
 	}
 	if (dry)
 		printf("%u would move, %u would stay, %u per-CPU kernel "
@@ -255,7 +261,7 @@ static int print_json(const struct rtvm_shield_report *rep, bool dry,
 {
 	const struct rtvm_shield_item *it;
 	cJSON *root = cJSON_CreateObject(), *items, *counts, *changes;
-	char *out = NULL, *csjson = NULL;
+	char *csjson = NULL;
 	int r = -ENOMEM;
 
 	if (!root)
@@ -320,13 +326,8 @@ static int print_json(const struct rtvm_shield_report *rep, bool dry,
 			goto out;
 		cJSON_AddItemToObject(root, "changeset", changes);
 	}
-	out = cJSON_Print(root);
-	if (!out)
-		goto out;
-	puts(out);
-	r = 0;
+	r = tool_print_json(root, true);
 out:
-	free(out);
 	free(csjson);
 	cJSON_Delete(root);
 	return r;
@@ -497,9 +498,10 @@ static int cmd_destroy(struct rtvm_ctx *ctx, const struct opts *o)
 		rtvm_changeset_foreach(c, cs)
 			printf("would restore %s %s to \"%s\"\n",
 			       rtvm_change_kind_to_string(rtvm_change_get_kind(c)),
-			       rtvm_change_get_target(c),
+			       tool_escape(rtvm_change_get_target(c), 0),
 			       rtvm_change_get_old_value(c) ?
-				       rtvm_change_get_old_value(c) : "(removed)");
+				       tool_escape(rtvm_change_get_old_value(c), 1) :
+				       "(removed)");
 	}
 	r = rtvm_shield_destroy(ctx, o->scope, cs,
 				o->dry_run ? RTVM_SHIELD_DRY_RUN : 0);

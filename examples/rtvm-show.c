@@ -62,7 +62,7 @@ static const char *idle_summary(const struct rtvm_cpu *c, char *buf,
 
 		len += (size_t)snprintf(buf + len, len < size ? size - len : 0,
 					"%s%s:%d%s", i ? " " : "",
-					rtvm_idle_state_get_name(s),
+					tool_escape(rtvm_idle_state_get_name(s), 0),
 					rtvm_idle_state_get_exit_latency(s),
 					rtvm_idle_state_is_disabled(s) ? "(off)" : "");
 	}
@@ -174,7 +174,7 @@ static void print_cpus(struct rtvm_host *h, const struct rtvm_cpumask *sel)
 					 (unsigned)id) ? "yes" : "-",
 		       rtvm_cpumask_test(rtvm_host_get_cpus(h, RTVM_CPUS_NOHZ_FULL),
 					 (unsigned)id) ? "yes" : "-",
-		       rtvm_cpu_get_governor(c) ? rtvm_cpu_get_governor(c) : "-",
+		       tool_escape(rtvm_cpu_get_governor(c), 1),
 		       idle_summary(c, idle, sizeof(idle)));
 	}
 }
@@ -187,9 +187,12 @@ static void print_cmdline(struct rtvm_host *h)
 		printf("unknown (this host has no readable /proc/cmdline)\n");
 		return;
 	}
-	printf("%s\n", rtvm_host_get_cmdline(h));
+	/* As long as the kernel allows: streamed, not through a buffer. */
+	tool_fputs_escaped(rtvm_host_get_cmdline(h), stdout);
+	putchar('\n');
 	for (unsigned int i = 0; rtvm_host_get_cmdline_param(h, i, &k, &v) == 0; i++)
-		printf("  %-24s %s\n", k, v ? v : "(flag)");
+		printf("  %-24s %s\n", tool_escape(k, 0),
+		       v ? tool_escape(v, 1) : "(flag)");
 }
 
 static void print_threads(struct rtvm_host *h, const struct opts *o,
@@ -215,7 +218,7 @@ static void print_threads(struct rtvm_host *h, const struct opts *o,
 		       tool_mask_str(rtvm_thread_get_affinity(t), 0),
 		       rtvm_thread_is_per_cpu(t) ? "kcpu" :
 		       rtvm_thread_is_kthread(t) ? "kthr" : "user",
-		       cs ? cs : "-", rtvm_thread_get_comm(t));
+		       tool_escape(cs, 1), tool_escape(rtvm_thread_get_comm(t), 2));
 	}
 }
 
@@ -442,8 +445,6 @@ int main(int argc, char **argv)
 	}
 	if (o.json) {
 		cJSON *root = cJSON_CreateObject();
-		char *text;
-
 		cJSON_AddStringToObject(root, "root", rtvm_get_root(ctx));
 		if (o.show_cpus)
 			cJSON_AddItemToObject(root, "cpus", json_cpus(h, sel));
@@ -452,14 +453,10 @@ int main(int argc, char **argv)
 		if (o.show_threads)
 			cJSON_AddItemToObject(root, "threads",
 					      json_threads(h, &o, sel));
-		text = cJSON_Print(root);
+		r = tool_print_json(root, true);
 		cJSON_Delete(root);
-		if (!text) {
-			tool_error("out of memory");
+		if (r < 0)
 			goto out;
-		}
-		puts(text);
-		free(text);
 	} else {
 		if (o.show_cpus)
 			print_cpus(h, sel);

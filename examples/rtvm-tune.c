@@ -284,20 +284,21 @@ static void print_plan(const struct rtvm_plan *plan, bool json,
 
 	if (json) {
 		if (rtvm_plan_to_json(plan, &text) == 0) {
-			puts(text);
+			tool_print_json_text(text);
 			free(text);
 		}
 		return;
 	}
 	n = rtvm_changeset_get_count(rtvm_plan_get_changes(plan));
-	printf("VM %s: %u change%s %s\n", rtvm_plan_get_vm_id(plan), n,
+	printf("VM %s: %u change%s %s\n",
+	       tool_escape(rtvm_plan_get_vm_id(plan), 0), n,
 	       n == 1 ? "" : "s", verb);
 	rtvm_changeset_foreach(c, rtvm_plan_get_changes(plan))
 		printf("%-16s %-44s %s -> %s\n",
 		       rtvm_change_kind_to_string(rtvm_change_get_kind(c)),
-		       rtvm_change_get_target(c),
-		       rtvm_change_get_old_value(c) ?: "-",
-		       rtvm_change_get_new_value(c) ?: "-");
+		       tool_escape(rtvm_change_get_target(c), 0),
+		       tool_escape(rtvm_change_get_old_value(c), 1),
+		       tool_escape(rtvm_change_get_new_value(c), 2));
 }
 
 static int cmd_plan_apply(struct rtvm_ctx *ctx, const struct opts *o)
@@ -341,6 +342,17 @@ static void demo_path(const struct opts *o, char *path, size_t size)
 		snprintf(path, size, "%s", DEMO_DEFAULT_STATE);
 }
 
+/* {"KEY": VALUE, "reverted": REVERTED} on one line. */
+static void print_reverted(const char *key, const char *value, bool reverted)
+{
+	cJSON *j = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(j, key, value);
+	cJSON_AddBoolToObject(j, "reverted", reverted);
+	tool_print_json(j, false);
+	cJSON_Delete(j);
+}
+
 /* What a crashed rtvm-demo left: its state file in the state directory. */
 static int revert_demo(struct rtvm_ctx *ctx, const struct opts *o)
 {
@@ -352,8 +364,7 @@ static int revert_demo(struct rtvm_ctx *ctx, const struct opts *o)
 	if (r < 0)
 		return 1;
 	if (o->json)
-		printf("{\"demo\": \"%s\", \"reverted\": %s}\n", path,
-		       r ? "true" : "false");
+		print_reverted("demo", path, r);
 	else
 		printf(r ? "rtvm-demo: reverted what %s recorded\n" :
 			   "rtvm-demo: nothing to revert (no %s)\n", path);
@@ -383,22 +394,23 @@ static int cmd_revert(struct rtvm_ctx *ctx, const struct opts *o)
 
 		r = rtvm_tune_status(ctx, id, &json);
 		if (r < 0) {
-			tool_error("revert %s: %s", id, strerror(-r));
+			tool_error("revert %s: %s", tool_escape(id, 0),
+				   strerror(-r));
 			return 1;
 		}
-		printf("%s\n", json);
+		r = tool_print_json_text(json);
 		free(json);
-		return 0;
+		return r < 0;
 	}
 	r = rtvm_tune_revert(ctx, id, 0);
 	if (r < 0) {
-		tool_error("revert %s: %s", id, strerror(-r));
+		tool_error("revert %s: %s", tool_escape(id, 0), strerror(-r));
 		return 1;
 	}
 	if (!o->json)
-		printf("VM %s: reverted\n", id);
+		printf("VM %s: reverted\n", tool_escape(id, 0));
 	else
-		printf("{\"vm\": \"%s\", \"reverted\": true}\n", id);
+		print_reverted("vm", id, true);
 	return 0;
 }
 
@@ -414,7 +426,7 @@ static int cmd_status(struct rtvm_ctx *ctx, const struct opts *o)
 		return 1;
 	}
 	if (o->json) {
-		puts(json);
+		r = tool_print_json_text(json);
 	} else {
 		cJSON *root = cJSON_Parse(json), *vm, *d;
 
@@ -424,25 +436,25 @@ static int cmd_status(struct rtvm_ctx *ctx, const struct opts *o)
 			cJSON *drift = cJSON_GetObjectItem(vm, "drift");
 
 			printf("VM %s: profile %s, RT CPUs %s, %d steps, %s, %d drifted\n",
-			       cJSON_GetStringValue(cJSON_GetObjectItem(vm, "vm")),
-			       cJSON_GetStringValue(cJSON_GetObjectItem(vm, "profile")) ?: "-",
-			       cJSON_GetStringValue(cJSON_GetObjectItem(vm, "rt_cpus")),
+			       tool_escape(cJSON_GetStringValue(cJSON_GetObjectItem(vm, "vm")), 0),
+			       tool_escape(cJSON_GetStringValue(cJSON_GetObjectItem(vm, "profile")), 1),
+			       tool_escape(cJSON_GetStringValue(cJSON_GetObjectItem(vm, "rt_cpus")), 2),
 			       (int)cJSON_GetNumberValue(cJSON_GetObjectItem(vm, "steps")),
 			       cJSON_IsTrue(cJSON_GetObjectItem(vm, "complete")) ?
 				       "applied" : "UNFINISHED (revert it)",
 			       cJSON_GetArraySize(drift));
 			cJSON_ArrayForEach(d, drift)
 				printf("  drift %-16s %-40s applied %s, now %s\n",
-				       cJSON_GetStringValue(cJSON_GetObjectItem(d, "kind")),
-				       cJSON_GetStringValue(cJSON_GetObjectItem(d, "target")),
-				       cJSON_GetStringValue(cJSON_GetObjectItem(d, "applied")),
-				       cJSON_GetStringValue(cJSON_GetObjectItem(d, "now")) ?:
-					       cJSON_GetStringValue(cJSON_GetObjectItem(d, "error")));
+				       tool_escape(cJSON_GetStringValue(cJSON_GetObjectItem(d, "kind")), 0),
+				       tool_escape(cJSON_GetStringValue(cJSON_GetObjectItem(d, "target")), 1),
+				       tool_escape(cJSON_GetStringValue(cJSON_GetObjectItem(d, "applied")), 2),
+				       tool_escape(cJSON_GetStringValue(cJSON_GetObjectItem(d, "now")) ?:
+						   cJSON_GetStringValue(cJSON_GetObjectItem(d, "error")), 3));
 		}
 		cJSON_Delete(root);
 	}
 	free(json);
-	return 0;
+	return r < 0;
 }
 
 /* Every journal whose apply did not finish is reverted; finished applies
@@ -451,7 +463,7 @@ static int cmd_status(struct rtvm_ctx *ctx, const struct opts *o)
 static int cmd_recover(struct rtvm_ctx *ctx, const struct opts *o)
 {
 	cJSON *root, *vm, *out = cJSON_CreateArray();
-	char *json, *text;
+	char *json;
 	bool demo = false;
 	int r, failed = 0, n = 0;
 
@@ -473,10 +485,10 @@ static int cmd_recover(struct rtvm_ctx *ctx, const struct opts *o)
 		r = o->dry_run ? 0 : rtvm_tune_revert(ctx, id, 0);
 		if (r < 0) {
 			tool_error("recover: revert %s: %s (the journal is kept)",
-				   id, strerror(-r));
+				   tool_escape(id, 0), strerror(-r));
 			failed++;
 		} else if (!o->json) {
-			printf("VM %s: unfinished apply %s\n", id,
+			printf("VM %s: unfinished apply %s\n", tool_escape(id, 0),
 			       o->dry_run ? "would be reverted" : "reverted");
 		}
 		e = cJSON_CreateObject();
@@ -504,9 +516,8 @@ static int cmd_recover(struct rtvm_ctx *ctx, const struct opts *o)
 		cJSON_AddBoolToObject(doc, "dry_run", o->dry_run);
 		cJSON_AddBoolToObject(doc, "demo_reverted", demo);
 		cJSON_AddItemToObject(doc, "unfinished", out);
-		text = cJSON_PrintUnformatted(doc);
-		puts(text ? text : "{}");
-		free(text);
+		if (tool_print_json(doc, false) < 0)
+			failed++;
 		cJSON_Delete(doc);
 	} else {
 		cJSON_Delete(out);

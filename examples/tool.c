@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -24,13 +25,21 @@ void tool_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* Library messages may quote what a file of the host holds: formatted
+ * first, then printed escaped, as one line. */
 static void log_stderr(struct rtvm_ctx *ctx, int priority, const char *file,
 		       int line, const char *fn, const char *format,
 		       va_list args)
 {
-	fprintf(stderr, "%s: librtvm: %s: ", program_name, fn);
-	vfprintf(stderr, format, args);
-	fputc('\n', stderr);
+	char *msg = NULL, *esc = NULL;
+
+	if (vasprintf(&msg, format, args) < 0)
+		msg = NULL;
+	esc = msg ? tool_escape_dup(msg) : NULL;
+	fprintf(stderr, "%s: librtvm: %s: %s\n", program_name, fn,
+		esc ? esc : "(a message, lost: out of memory)");
+	free(esc);
+	free(msg);
 }
 
 /* A relative sysroot is taken against the current directory, as
@@ -253,4 +262,219 @@ char *tool_read_file(const char *path)
 	}
 	fclose(f);
 	return buf;
+}
+
+/* ---- escaping host-provided text ----------------------------------------- */
+
+/*
+ * The length (2 to 4) of the well-formed UTF-8 sequence @s starts, or 0:
+ * a stray continuation byte, a lead byte that no valid sequence has (0xc0,
+ * 0xc1, 0xf5 and up), an overlong form, a UTF-16 surrogate, a code point
+ * past U+10FFFF, or a sequence cut short.  The second byte's range is what
+ * rules out the overlong forms, the surrogates and the code points too
+ * large.  Never reads past a NUL.
+ */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		if (s[0] == 0xe0)
+			lo = 0xa0;
+		else if (s[0] == 0xed)
+			hi = 0x9f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		if (s[0] == 0xf0)
+			lo = 0x90;
+		else if (s[0] == 0xf4)
+			hi = 0x8f;
+	} else {
+		return 0;
+	}
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* The printable form of the character at @s into @out (at most 4 bytes,
+ * no NUL); its length is returned and the input bytes it took in *used. */
+static size_t escape_char(const char *s, char out[4], size_t *used)
+{
+	static const char hexdigits[] = "0123456789abcdef";
+	unsigned char c = (unsigned char)*s;
+	size_t n;
+
+	*used = 1;
+	switch (c) {
+	case '\n': memcpy(out, "\\n", 2); return 2;
+	case '\t': memcpy(out, "\\t", 2); return 2;
+	case '\r': memcpy(out, "\\r", 2); return 2;
+	}
+	if (c >= 0x20 && c < 0x7f) {
+		out[0] = (char)c;
+		return 1;
+	}
+	if (c >= 0x80 && (n = utf8_len((const unsigned char *)s)) > 0) {
+		memcpy(out, s, n);
+		*used = n;
+		return n;
+	}
+	out[0] = '\\';
+	out[1] = 'x';
+	out[2] = hexdigits[c >> 4];
+	out[3] = hexdigits[c & 15];
+	return 4;
+}
+
+/* Whether @s prints as it is: every escape is longer than the byte it
+ * stands for, and a character that passes is copied as it is. */
+static bool needs_escape(const char *s)
+{
+	char u[4];
+	size_t used;
+
+	for (; *s; s += used)
+		if (escape_char(s, u, &used) != used)
+			return true;
+	return false;
+}
+
+const char *tool_escape(const char *s, int slot)
+{
+	static char bufs[4][TOOL_ESCAPE_MAX];
+	char *b = bufs[slot & 3], u[4];
+	size_t len = 0, n, used;
+
+	if (!s)
+		return "-";
+	if (!needs_escape(s))
+		return s;
+	for (; *s; s += used) {
+		n = escape_char(s, u, &used);
+		/* Room for this character, "..." and the NUL. */
+		if (len + n + 4 > TOOL_ESCAPE_MAX) {
+			memcpy(b + len, "...", 3);
+			len += 3;
+			break;
+		}
+		memcpy(b + len, u, n);
+		len += n;
+	}
+	b[len] = '\0';
+	return b;
+}
+
+void tool_fputs_escaped(const char *s, FILE *f)
+{
+	char u[4];
+	size_t used;
+
+	if (!s) {
+		fputc('-', f);
+		return;
+	}
+	for (; *s; s += used)
+		fwrite(u, 1, escape_char(s, u, &used), f);
+}
+
+char *tool_escape_dup(const char *s)
+{
+	char *out, *p;
+	size_t used;
+
+	/* No character grows past 4 bytes ("\xNN"). */
+	if (!s || !(out = malloc(strlen(s) * 4 + 1)))
+		return NULL;
+	for (p = out; *s; s += used)
+		p += escape_char(s, p, &used);
+	*p = '\0';
+	return out;
+}
+
+/*
+ * The JSON cJSON writes is ASCII outside its strings, so the bytes that
+ * are not valid UTF-8 are string bytes, and the JSON escape of "\xNN"
+ * ("\\xNN") can take their place right in the text.  Working on the text
+ * rather than on the tree serves the library's JSON (change records, check
+ * reports, plans) as well as the tools' own, and gives what replacing each
+ * string of the tree would.
+ */
+/* The length of @s fixed, and the fixed text in @out unless NULL. */
+static size_t json_fix_into(const unsigned char *s, char *out)
+{
+	static const char hexdigits[] = "0123456789abcdef";
+	size_t len = 0, n;
+
+	for (; *s; s += n) {
+		n = *s < 0x80 ? 1 : utf8_len(s);
+		if (n) {
+			if (out)
+				memcpy(out + len, s, n);
+			len += n;
+			continue;
+		}
+		n = 1;
+		if (out) {
+			memcpy(out + len, "\\\\x", 3);
+			out[len + 3] = hexdigits[*s >> 4];
+			out[len + 4] = hexdigits[*s & 15];
+		}
+		len += 5;
+	}
+	return len;
+}
+
+char *tool_json_fix(const char *json)
+{
+	const unsigned char *s = (const unsigned char *)json;
+	size_t len = json_fix_into(s, NULL);
+	char *out = malloc(len + 1);
+
+	if (!out)
+		return NULL;
+	json_fix_into(s, out);
+	out[len] = '\0';
+	return out;
+}
+
+int tool_print_json_text(const char *json)
+{
+	char *text = tool_json_fix(json);
+	size_t len;
+	int r = 0;
+
+	if (!text) {
+		tool_error("out of memory");
+		return -ENOMEM;
+	}
+	len = strlen(text);
+	if (fputs(text, stdout) < 0 ||
+	    ((!len || text[len - 1] != '\n') && putchar('\n') == EOF))
+		r = -EIO;
+	free(text);
+	return r;
+}
+
+int tool_print_json(const struct cJSON *root, bool pretty)
+{
+	char *text = NULL;
+	int r;
+
+	if (root)
+		text = pretty ? cJSON_Print(root) : cJSON_PrintUnformatted(root);
+	if (!text) {
+		tool_error("out of memory");
+		return -ENOMEM;
+	}
+	r = tool_print_json_text(text);
+	free(text);
+	return r;
 }

@@ -5,7 +5,10 @@
 #define RTVM_TOOL_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <rtvm/rtvm.h>
+
+struct cJSON;
 
 #define EXIT_USAGE 64 /* EX_USAGE: the same in every tool; rtvm-check uses 0-2 for verdicts */
 
@@ -30,6 +33,36 @@ int tool_save_changes(const struct rtvm_changeset *cs, const char *path);
  * is added when PATH does not exist); their count in *ret_count. */
 int tool_restore_file(struct rtvm_ctx *ctx, const char *path,
 		      const char *missing_hint, unsigned int *ret_count);
+/*
+ * Names the host hands us (thread names, the kernel command line, IRQ
+ * actions, cgroup paths, domain names) are printed escaped: newline, tab
+ * and carriage return as \n, \t and \r, a backslash as \\, any other
+ * control character and every byte that is not part of valid UTF-8 as
+ * \xNN.  Valid UTF-8 passes unchanged.  Match on the raw name; escape only
+ * to print.
+ */
+/* @s escaped, "-" for NULL.  A string that needs no escape comes back as
+ * it is; otherwise the result is in one of four static buffers picked by
+ * @slot (valid until that slot is used again) and cut with "..." past
+ * TOOL_ESCAPE_MAX bytes.  For long text use tool_fputs_escaped(). */
+#define TOOL_ESCAPE_MAX 8192
+const char *tool_escape(const char *s, int slot);
+/* Write @s escaped to @f, whatever its length ("-" for NULL). */
+void tool_fputs_escaped(const char *s, FILE *f);
+/* A malloc'ed escaped copy of @s (NULL: out of memory, or @s NULL). */
+char *tool_escape_dup(const char *s);
+/*
+ * JSON on stdout is valid UTF-8: the bytes of strings (and keys) that are
+ * not valid UTF-8 become the text \xNN (control characters are cJSON's
+ * to escape, as \u00NN).  tool_print_json() prints a tree, pretty or on
+ * one line; tool_print_json_text() a JSON text the library made.  Both
+ * end the output with a newline; -ENOMEM or -EIO.
+ */
+int tool_print_json(const struct cJSON *root, bool pretty);
+int tool_print_json_text(const char *json);
+/* @json with its invalid UTF-8 fixed as above; malloc'ed, NULL for out of
+ * memory. */
+char *tool_json_fix(const char *json);
 /* A whole file as a string (free() it); NULL, said on stderr, when it
  * cannot be read or is empty. */
 char *tool_read_file(const char *path);

@@ -439,6 +439,141 @@ for want in '"100"' '"5:x"' '"frobnicate"' "$tmp/none"; do
 	grep -q -- "$want" "$tmp/err" || fail "rtvm-guest did not name $want: $(cat "$tmp/err")"
 done
 
+# Names from the host are printed escaped: a thread name with a newline
+# adds no line to a table, control bytes and invalid UTF-8 become \n, \t,
+# \xNN, a backslash and valid UTF-8 stay; JSON is valid UTF-8 (the bytes
+# that are not become the text \xNN).  The IRQ fixture with such thread
+# names (raw in stat and comm, as the kernel writes them there), a control
+# character in /proc/cmdline and an IRQ action name with invalid UTF-8 in
+# /proc/interrupts.
+sh "$top_srcdir/tests/fixtures/gen-irqhost.sh" "$tmp/evilhost"
+eroot="$(cd "$tmp/evilhost" && pwd)"
+# evil_thread PID TID NAME: a copy of PID's first thread, named NAME.
+evil_thread() {
+	cp -R "$eroot/proc/$1/task/$1" "$eroot/proc/$1/task/$2"
+	printf '%s (%s)%s\n' "$2" "$3" \
+		"$(sed 's/^[^)]*)//' "$eroot/proc/$1/task/$1/stat")" \
+		>"$eroot/proc/$1/task/$2/stat"
+	printf '%s\n' "$3" >"$eroot/proc/$1/task/$2/comm"
+}
+evil_thread 5000 5001 "$(printf 'evil\nname')"
+evil_thread 5000 5002 "$(printf 'tab\there')"
+evil_thread 5000 5003 "$(printf 'esc\033[31mred')"
+evil_thread 5000 5004 'back\slash'
+evil_thread 5000 5005 "$(printf 'bad\377byte')"
+evil_thread 5000 5006 "$(printf 'cut\342\202')"
+evil_thread 5000 5007 "$(printf 'M\303\274ller \342\234\223')"
+evil_thread 4242 4254 "$(printf 'CPU 2/KVM\nx')"
+evil_thread 4242 4255 "$(printf 'IO io\377thread')"
+printf '%s idle=\033]0;pwned\007\n' "$(cat "$eroot/proc/cmdline")" >"$tmp/cmdline"
+mv "$tmp/cmdline" "$eroot/proc/cmdline"
+LC_ALL=C sed "/^123:/s/eth0-TxRx-1\$/$(printf 'eth0-Tx\377Rx\033[m-1')/" \
+	"$eroot/proc/interrupts" >"$tmp/interrupts"
+mv "$tmp/interrupts" "$eroot/proc/interrupts"
+LC_ALL=C grep -q "$(printf 'Tx\377Rx')" "$eroot/proc/interrupts" || fail "evil fixture: no IRQ name"
+# clean FILE WHAT: FILE is valid UTF-8 without control bytes but newlines.
+clean() {
+	iconv -f UTF-8 -t UTF-8 "$1" >/dev/null 2>&1 ||
+		fail "$2: not valid UTF-8: $(od -c "$1" | head -20)"
+	if tr -d '\n' <"$1" | LC_ALL=C grep -q '[[:cntrl:]]'; then
+		fail "$2: raw control bytes: $(LC_ALL=C grep '[[:cntrl:]]' "$1" | od -c | head -20)"
+	fi
+}
+# ends FILE TEXT WHAT: a line of FILE ends with TEXT (taken as it is).
+ends() {
+	T=$2 awk 'BEGIN { t = ENVIRON["T"] }
+		length($0) >= length(t) && substr($0, length($0) - length(t) + 1) == t { f = 1 }
+		END { exit !f }' "$1" || fail "$3: no line ends with \"$2\": $(cat "$1")"
+}
+# jcheck FILE PYTHON-EXPR WHAT: FILE decodes as strict UTF-8 and parses as
+# JSON (d), and the expression holds.
+jcheck() {
+	if command -v python3 >/dev/null 2>&1; then
+		python3 -c 'import json, sys
+d = json.loads(open(sys.argv[1], "rb").read().decode("utf-8", "strict"))
+sys.exit(0 if eval("(" + sys.argv[2] + ")") else 1)' "$1" "$2" || fail "$3: $2"
+	fi
+}
+"$show" --sysroot "$eroot" threads >"$tmp/ev.txt" || fail "rtvm-show on the evil fixture"
+clean "$tmp/ev.txt" "rtvm-show threads"
+want=$(($(ls -d "$eroot"/proc/[0-9]*/task/[0-9]* | wc -l) + 1))
+[ "$(wc -l <"$tmp/ev.txt")" = "$want" ] ||
+	fail "rtvm-show threads: $(wc -l <"$tmp/ev.txt") lines, not $want"
+for n in 'evil\nname' 'tab\there' 'esc\x1b[31mred' 'back\slash' 'bad\xffbyte' \
+	'cut\xe2\x82' "$(printf 'M\303\274ller \342\234\223')" 'CPU 2/KVM\nx' \
+	'IO io\xffthread'; do
+	ends "$tmp/ev.txt" " $n" "rtvm-show threads"
+done
+"$show" --sysroot "$eroot" cmdline >"$tmp/ev.txt" || fail "rtvm-show cmdline"
+clean "$tmp/ev.txt" "rtvm-show cmdline"
+want=$(($("$show" --sysroot "$iroot" cmdline | wc -l) + 1))
+[ "$(wc -l <"$tmp/ev.txt")" = "$want" ] ||
+	fail "rtvm-show cmdline: $(wc -l <"$tmp/ev.txt") lines, not $want"
+ends "$tmp/ev.txt" ' "dyndbg=file drivers/x +p" idle=\x1b]0;pwned\x07' "rtvm-show cmdline"
+ends "$tmp/ev.txt" '  idle                     \x1b]0;pwned\x07' "rtvm-show cmdline"
+"$show" --sysroot "$eroot" --json >"$tmp/ev.json" || fail "rtvm-show --json"
+jcheck "$tmp/ev.json" '{t["tid"]: t["comm"] for t in d["threads"] if t["pid"] == 5000} == {
+	5000: "backup", 5001: "evil\nname", 5002: "tab\there", 5003: "esc\x1b[31mred",
+	5004: "back\\slash", 5005: "bad\\xffbyte", 5006: "cut\\xe2\\x82",
+	5007: "M\u00fcller \u2713"}' "rtvm-show --json: comms"
+jcheck "$tmp/ev.json" 'd["cmdline"]["raw"].endswith(" idle=\x1b]0;pwned\x07") and
+	d["cmdline"]["params"][-1] == {"key": "idle", "value": "\x1b]0;pwned\x07"}' \
+	"rtvm-show --json: cmdline"
+# The library's messages quote files: escaped too, one line each.
+cp "$eroot/sys/devices/system/cpu/isolated" "$tmp/isolated"
+printf '2-15\n\033[2J\377\n' >"$eroot/sys/devices/system/cpu/isolated"
+set +e
+"$show" --sysroot "$eroot" cpus >/dev/null 2>"$tmp/ev.txt"; rc=$?
+set -e
+cp "$tmp/isolated" "$eroot/sys/devices/system/cpu/isolated"
+[ "$rc" = 1 ] || fail "rtvm-show with a bad isolated list: exit $rc"
+clean "$tmp/ev.txt" "the library's messages"
+ends "$tmp/ev.txt" 'cannot parse the CPU list "2-15\n\x1b[2J\xff"' "the library's messages"
+! grep -v '^rtvm-show: ' "$tmp/ev.txt" >/dev/null ||
+	fail "the library's messages: a line that is no message: $(cat "$tmp/ev.txt")"
+# rtvm-sched: the VM's threads, one line each; the raw name decides the
+# role (a vCPU name with a newline in it is no vCPU).
+"$sched" --sysroot "$eroot" show --pid 4242 >"$tmp/ev.txt" || fail "rtvm-sched show on the evil fixture"
+clean "$tmp/ev.txt" "rtvm-sched show"
+[ "$(wc -l <"$tmp/ev.txt")" = 8 ] || fail "rtvm-sched show: $(wc -l <"$tmp/ev.txt") lines, not 8"
+grep -q '^4254 *other .* CPU 2/KVM\\nx ' "$tmp/ev.txt" || fail "rtvm-sched show: 4254: $(cat "$tmp/ev.txt")"
+grep -q '^4255 *iothread .* io\\xffthread ' "$tmp/ev.txt" || fail "rtvm-sched show: 4255: $(cat "$tmp/ev.txt")"
+"$sched" --sysroot "$eroot" show --pid 4242 --json >"$tmp/ev.json" || fail "rtvm-sched show --json"
+jcheck "$tmp/ev.json" '[(t["tid"], t["role"], t["name"]) for t in d["threads"]][-2:] ==
+	[(4254, "other", "CPU 2/KVM\nx"), (4255, "iothread", "io\\xffthread")]' "rtvm-sched show --json"
+# rtvm-irq: as many lines as on the clean fixture.
+"$irq" --sysroot "$eroot" list >"$tmp/ev.txt" || fail "rtvm-irq list on the evil fixture"
+clean "$tmp/ev.txt" "rtvm-irq list"
+want=$("$irq" --sysroot "$iroot" list | wc -l)
+[ "$(wc -l <"$tmp/ev.txt")" = "$want" ] || fail "rtvm-irq list: $(wc -l <"$tmp/ev.txt") lines, not $want"
+ends "$tmp/ev.txt" ' eth0-Tx\xffRx\x1b[m-1' "rtvm-irq list"
+"$irq" --sysroot "$eroot" show 123 >"$tmp/ev.txt" || fail "rtvm-irq show 123"
+clean "$tmp/ev.txt" "rtvm-irq show"
+grep -qx 'name: *eth0-Tx\\xffRx\\x1b\[m-1' "$tmp/ev.txt" || fail "rtvm-irq show: $(cat "$tmp/ev.txt")"
+"$irq" --sysroot "$eroot" list --json >"$tmp/ev.json" || fail "rtvm-irq list --json"
+jcheck "$tmp/ev.json" '[q["name"] for q in d if q["irq"] == 123] == ["eth0-Tx\\xffRx\x1b[m-1"]' \
+	"rtvm-irq list --json"
+# rtvm-check quotes the command line and IRQ names (--verbose: every
+# detail, and the library's debug messages).
+set +e
+"$check" --sysroot "$eroot" --rt-cpus 2-15,34-47 --verbose >"$tmp/ev.txt" 2>"$tmp/ev.err"; rc=$?
+"$check" --sysroot "$eroot" --rt-cpus 2-15,34-47 --json >"$tmp/ev.json"; rc2=$?
+set -e
+[ "$rc" -le 2 ] && [ "$rc2" -le 2 ] || fail "rtvm-check on the evil fixture: exit $rc $rc2"
+clean "$tmp/ev.txt" "rtvm-check"
+clean "$tmp/ev.err" "rtvm-check --verbose, stderr"
+grep -q '^PASS *cmdline\.misc .* also: idle=\\x1b]0;pwned\\x07 intel_pstate=disable$' "$tmp/ev.txt" ||
+	fail "rtvm-check: cmdline.misc: $(grep cmdline.misc "$tmp/ev.txt")"
+grep -q '^WARN *irq\.rt_cpus .* 123 (eth0-Tx\\xffRx\\x1b\[m-1), ' "$tmp/ev.txt" ||
+	fail "rtvm-check: irq.rt_cpus does not name IRQ 123 escaped"
+ends "$tmp/ev.txt" ' idle=\x1b]0;pwned\x07 limits idle states on every CPU (PM QoS can limit the RT CPUs alone)' \
+	"rtvm-check: cmdline.misc detail"
+jcheck "$tmp/ev.json" '[c["observed"] for c in d["checks"] if c["id"] == "cmdline.misc"] ==
+	["skew_tick=1 tsc=reliable nosoftlockup present; also: idle=\x1b]0;pwned\x07 intel_pstate=disable"]' \
+	"rtvm-check --json: cmdline.misc"
+jcheck "$tmp/ev.json" '["eth0-Tx\\xffRx\x1b[m-1" in c["observed"] for c in d["checks"] if c["id"] == "irq.rt_cpus"] == [True]' \
+	"rtvm-check --json: irq.rt_cpus"
+
 # And this very machine, read-only.
 "$show" --json >/dev/null || fail "rtvm-show on this host"
 echo "ok: rtvm-show and rtvm-capture"

@@ -312,6 +312,36 @@ START_TEST(test_strict_names)
 }
 END_TEST
 
+/* The role comes from the raw name: one with a newline in it is no vCPU,
+ * whatever a tool prints for it. */
+START_TEST(test_control_chars)
+{
+	struct rtvm_ctx *ctx = tu_ctx("host64");
+	struct rtvm_vm *vm;
+	const struct rtvm_vm_thread *t;
+
+	add_thread(ctx, 4242, 4251, "CPU 1/KVM\nx");
+	add_thread(ctx, 4242, 4260, "CPU 2/KVM\xff");
+	vm = vm_new(ctx, 4242);
+	ck_assert_uint_eq(rtvm_vm_get_nr_vcpus(vm), 1);
+	ck_assert_int_eq(rtvm_vm_get_vcpu_tid(vm, 0), 4250);
+	ck_assert_int_eq(rtvm_vm_get_vcpu_tid(vm, 1), -ENOENT);
+	t = vm_thread(vm, 4250);
+	ck_assert_int_eq(rtvm_vm_thread_get_role(t), RTVM_VM_ROLE_VCPU);
+	ck_assert_int_eq(rtvm_vm_thread_get_index(t), 0);
+	ck_assert_str_eq(rtvm_vm_thread_get_name(t), "CPU 0/KVM");
+	t = vm_thread(vm, 4251);
+	ck_assert_int_eq(rtvm_vm_thread_get_role(t), RTVM_VM_ROLE_OTHER);
+	ck_assert_int_eq(rtvm_vm_thread_get_index(t), -ENOENT);
+	ck_assert_str_eq(rtvm_vm_thread_get_name(t), "CPU 1/KVM\nx");
+	t = vm_thread(vm, 4260);
+	ck_assert_int_eq(rtvm_vm_thread_get_role(t), RTVM_VM_ROLE_OTHER);
+	ck_assert_str_eq(rtvm_vm_thread_get_name(t), "CPU 2/KVM\xff");
+	rtvm_vm_unref(vm);
+	rtvm_unref(ctx);
+}
+END_TEST
+
 START_TEST(test_vcpu_collision)
 {
 	struct rtvm_ctx *ctx = tu_ctx("host64");
@@ -423,6 +453,7 @@ int main(void)
 	tcase_add_test(tc, test_refresh);
 	tcase_add_test(tc, test_refresh_no_vcpus_left);
 	tcase_add_test(tc, test_strict_names);
+	tcase_add_test(tc, test_control_chars);
 	tcase_add_test(tc, test_vcpu_collision);
 	tcase_add_test(tc, test_firecracker);
 	tcase_add_test(tc, test_cloud_hypervisor);
