@@ -255,10 +255,18 @@ char *tool_read_file(const char *path)
 		tool_error("cannot read %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if (getdelim(&buf, &size, '\0', f) < 0) {
+	ssize_t n = getdelim(&buf, &size, '\0', f);
+
+	if (n < 0) {
 		free(buf);
 		buf = NULL;
 		tool_error("cannot read %s: empty or unreadable", path);
+	} else if (buf[n - 1] == '\0') {
+		/* getdelim stopped at a NUL: what follows would go unread. */
+		tool_error("%s: a NUL byte at offset %zd; a text file has none",
+			   path, n - 1);
+		free(buf);
+		buf = NULL;
 	}
 	fclose(f);
 	return buf;

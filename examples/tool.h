@@ -64,7 +64,7 @@ int tool_print_json_text(const char *json);
  * memory. */
 char *tool_json_fix(const char *json);
 /* A whole file as a string (free() it); NULL, said on stderr, when it
- * cannot be read or is empty. */
+ * cannot be read, is empty or holds a NUL byte. */
 char *tool_read_file(const char *path);
 
 #endif

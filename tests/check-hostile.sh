@@ -90,4 +90,12 @@ assert r["status"] == "skip", r["status"]
 assert "cannot read /proc/interrupts" in r["observed"], r["observed"]
 EOF
 
+# A profile with a NUL byte: what follows it must not go unread.
+printf '{"version": 1}\000garbage' >"$tmp/nul.json"
+run 1 "nul.json: a NUL byte at offset 14" "$ex/rtvm-tune" --sysroot "$clean" \
+	--state-dir "$tmp/state" plan --profile "$tmp/nul.json" --pid 4242
+printf '{"version": 1}garbage' >"$tmp/trail.json"
+run 1 "trailing data after the JSON document at byte 14" "$ex/rtvm-tune" \
+	--sysroot "$clean" --state-dir "$tmp/state" plan --profile "$tmp/trail.json" --pid 4242
+
 echo "hostile sysroots: no hang, no PASS on garbage"
