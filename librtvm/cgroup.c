@@ -564,13 +564,14 @@ int rtvm_sysroot_cgroup_attach(struct rtvm_ctx *ctx, struct rtvm_tid t,
 			r = -errno;
 			goto out;
 		}
-		while (r == 0 && (de = readdir(d)))
-			if (de->d_name[0] != '.')
+		while (r == 0 && (de = readdir(d))) {
+			pid_t tid;
+
+			if (rtvm_parse_pid(de->d_name, &tid))
 				r = sysroot_move_thread(
-					ctx,
-					(struct rtvm_tid){ t.pid,
-							   atoi(de->d_name) },
+					ctx, (struct rtvm_tid){ t.pid, tid },
 					controller, path, fs, rel);
+		}
 		closedir(d);
 	}
 out:
@@ -836,12 +837,13 @@ static pid_t sysroot_find_pid(struct rtvm_ctx *ctx, pid_t tid)
 	while (!pid && (de = readdir(d))) {
 		char rel[300];
 		struct stat st;
+		pid_t p;
 
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+		if (!rtvm_parse_pid(de->d_name, &p))
 			continue;
 		snprintf(rel, sizeof(rel), "%s/task/%d", de->d_name, tid);
 		if (fstatat(dirfd(d), rel, &st, AT_SYMLINK_NOFOLLOW) == 0)
-			pid = atoi(de->d_name);
+			pid = p;
 	}
 	closedir(d);
 	return pid;

@@ -644,18 +644,8 @@ static int load_cmdline(struct rtvm_host *h)
 
 /* ---- threads ---------------------------------------------------------- */
 
-static bool all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!isdigit((unsigned char)*s))
-			return false;
-	return true;
-}
-
 static int add_thread(struct rtvm_host *h, unsigned int *alloc, pid_t pid,
-		      int taskfd, const char *tidname)
+		      pid_t tid, int taskfd, const char *tidname)
 {
 	struct rtvm_thread *t;
 	char name[300], buf[1024];
@@ -677,7 +667,7 @@ static int add_thread(struct rtvm_host *h, unsigned int *alloc, pid_t pid,
 		*alloc = a;
 	}
 	t = &h->threads[h->nr_threads];
-	*t = (struct rtvm_thread){ .pid = pid, .tid = atoi(tidname) };
+	*t = (struct rtvm_thread){ .pid = pid, .tid = tid };
 	/* The kernel never writes a stat line that does not parse: one that
 	 * does not is a damaged tree, and a model without that thread would
 	 * vouch for what it could not read. */
@@ -753,9 +743,10 @@ static int load_threads(struct rtvm_host *h)
 		struct dirent *te;
 		char path[300];
 		DIR *task;
+		pid_t pid, tid;
 		int taskfd;
 
-		if (!all_digits(de->d_name))
+		if (!rtvm_parse_pid(de->d_name, &pid))
 			continue;
 		snprintf(path, sizeof(path), "%s/task", de->d_name);
 		taskfd = rtvm_fs_open_dir_at(h->ctx, dirfd(proc), path);
@@ -768,9 +759,9 @@ static int load_threads(struct rtvm_host *h)
 			break;
 		}
 		while (r == 0 && (te = readdir(task)))
-			if (all_digits(te->d_name))
-				r = add_thread(h, &alloc, atoi(de->d_name),
-					       taskfd, te->d_name);
+			if (rtvm_parse_pid(te->d_name, &tid))
+				r = add_thread(h, &alloc, pid, tid, taskfd,
+					       te->d_name);
 		closedir(task);
 	}
 	closedir(proc);

@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,16 +83,6 @@ static void irqs_free(struct rtvm_irqs *irqs)
 	free(irqs->v);
 	rtvm_unref(irqs->ctx);
 	free(irqs);
-}
-
-static bool all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!isdigit((unsigned char)*s))
-			return false;
-	return true;
 }
 
 /* ---- the interrupts file ---------------------------------------------- */
@@ -578,7 +569,7 @@ static int load_irq(struct rtvm_irqs *irqs, struct rtvm_irq *q,
 		q->kind = RTVM_IRQ_PERCPU;
 	/* ARM GIC: hwirq 0-31 are SGIs and PPIs, banked per CPU. */
 	if (q->chip && strncmp(q->chip, "GIC", 3) == 0 && q->hwirq &&
-	    all_digits(q->hwirq) && atoi(q->hwirq) < 32)
+	    rtvm_parse_uint(q->hwirq, 31, &(unsigned int){ 0 }) == 0)
 		q->kind = RTVM_IRQ_PERCPU;
 	if (q->kind != RTVM_IRQ_DEVICE)
 		q->aff = rtvm_cpumask_free(q->aff);
@@ -679,11 +670,11 @@ static int load_pci_dev(struct rtvm_irqs *irqs, const char *addr)
 		}
 		while (r == 0 && (de = readdir(d))) {
 			struct rtvm_irq *q;
+			unsigned int n;
 
-			if (!all_digits(de->d_name))
+			if (rtvm_parse_uint(de->d_name, UINT_MAX, &n) < 0)
 				continue;
-			q = find_mut(irqs, (unsigned int)strtoul(de->d_name,
-								 NULL, 10));
+			q = find_mut(irqs, n);
 			if (q)
 				r = set_dev(q, addr, have_driver ? driver : NULL,
 					    have_netdev ? netdev : NULL);
@@ -769,8 +760,9 @@ static void load_threads(struct rtvm_irqs *irqs)
 		struct rtvm_irq *q;
 		unsigned int n;
 		int used = 0;
+		pid_t tid;
 
-		if (!all_digits(de->d_name))
+		if (!rtvm_parse_pid(de->d_name, &tid))
 			continue;
 		snprintf(name, sizeof(name), "%s/comm", de->d_name);
 		if (rtvm_fs_read_at(irqs->ctx, dirfd(d), name, comm,
@@ -779,7 +771,7 @@ static void load_threads(struct rtvm_irqs *irqs)
 			continue;
 		q = find_mut(irqs, n);
 		if (q && !q->thread)
-			q->thread = (pid_t)strtol(de->d_name, NULL, 10);
+			q->thread = tid;
 	}
 	closedir(d);
 }

@@ -298,16 +298,6 @@ static int bans_mask(struct rtvm_irqbalance *ib, struct bans *b,
 	return 0;
 }
 
-static bool all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
-}
-
 /* The pid of the irqbalance process, 0 when none runs. */
 static int find_daemon(struct rtvm_ctx *ctx, pid_t *ret)
 {
@@ -326,10 +316,9 @@ static int find_daemon(struct rtvm_ctx *ctx, pid_t *ret)
 	}
 	while ((de = readdir(proc))) {
 		char path[300], comm[64];
-		int pid;
+		pid_t pid;
 
-		if (!all_digits(de->d_name) ||
-		    rtvm_parse_int(de->d_name, &pid) < 0 || pid <= 0)
+		if (!rtvm_parse_pid(de->d_name, &pid))
 			continue;
 		snprintf(path, sizeof(path), "%s/comm", de->d_name);
 		if (rtvm_fs_read_at(ctx, dirfd(proc), path, comm,

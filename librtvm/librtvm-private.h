@@ -461,6 +461,12 @@ int rtvm_cpus_check_online(struct rtvm_ctx *ctx,
 /* ---- small helpers (util.c) ------------------------------------------ */
 
 int rtvm_parse_int(const char *s, int *ret);
+/* A decimal number as the kernel writes one (digits, no sign, no leading
+ * zero) up to @max: -EINVAL, -ERANGE past @max. */
+int rtvm_parse_uint(const char *s, unsigned int max, unsigned int *ret);
+/* A /proc directory name that is a pid or tid (1..PID_MAX_LIMIT). */
+#define RTVM_PID_MAX 4194304u
+bool rtvm_parse_pid(const char *s, pid_t *ret);
 int rtvm_parse_u64(const char *s, uint64_t *ret);
 char *rtvm_strip(char *s);
 

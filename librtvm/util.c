@@ -24,6 +24,33 @@ int rtvm_parse_int(const char *s, int *ret)
 	return 0;
 }
 
+int rtvm_parse_uint(const char *s, unsigned int max, unsigned int *ret)
+{
+	unsigned long long v = 0;
+
+	if (!*s || (s[0] == '0' && s[1]))
+		return -EINVAL;
+	for (; *s; s++) {
+		if (!isdigit((unsigned char)*s))
+			return -EINVAL;
+		v = v * 10 + (unsigned int)(*s - '0');
+		if (v > max)
+			return -ERANGE;
+	}
+	*ret = (unsigned int)v;
+	return 0;
+}
+
+bool rtvm_parse_pid(const char *s, pid_t *ret)
+{
+	unsigned int v;
+
+	if (rtvm_parse_uint(s, RTVM_PID_MAX, &v) < 0 || v == 0)
+		return false;
+	*ret = (pid_t)v;
+	return true;
+}
+
 int rtvm_parse_u64(const char *s, uint64_t *ret)
 {
 	unsigned long long v;

@@ -122,16 +122,6 @@ static const struct vm_rule *classify(const char *vmm, const char *comm,
 	return NULL;
 }
 
-static bool all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!isdigit((unsigned char)*s))
-			return false;
-	return true;
-}
-
 static int cmp_tid(const void *a, const void *b)
 {
 	const struct rtvm_vm_thread *x = a, *y = b;
@@ -163,8 +153,9 @@ static int read_threads(struct rtvm_ctx *ctx, pid_t pid, struct vm_scan *s)
 		struct rtvm_vm_thread *t;
 		struct rtvm_stat st;
 		char name[300], buf[1024];
+		pid_t tid;
 
-		if (!all_digits(de->d_name))
+		if (!rtvm_parse_pid(de->d_name, &tid))
 			continue;
 		snprintf(name, sizeof(name), "%s/stat", de->d_name);
 		r = rtvm_fs_read_at(ctx, dirfd(dir), name, buf, sizeof(buf));
@@ -174,9 +165,8 @@ static int read_threads(struct rtvm_ctx *ctx, pid_t pid, struct vm_scan *s)
 		}
 		if (r < 0)
 			break;
-		r = rtvm_stat_parse_log(ctx,
-					(struct rtvm_tid){ pid, atoi(de->d_name) },
-					buf, &st);
+		r = rtvm_stat_parse_log(ctx, (struct rtvm_tid){ pid, tid }, buf,
+					&st);
 		if (r < 0)
 			break;
 		if (s->nr_threads == alloc) {
@@ -192,7 +182,7 @@ static int read_threads(struct rtvm_ctx *ctx, pid_t pid, struct vm_scan *s)
 			alloc = a;
 		}
 		t = &s->threads[s->nr_threads++];
-		*t = (struct rtvm_vm_thread){ .tid = atoi(de->d_name),
+		*t = (struct rtvm_vm_thread){ .tid = tid,
 					      .index = -1,
 					      .start = st.start };
 		memcpy(t->comm, st.comm, sizeof(t->comm));

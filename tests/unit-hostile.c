@@ -211,6 +211,37 @@ START_TEST(test_stat_out_of_range)
 }
 END_TEST
 
+START_TEST(test_pid_dirs_out_of_range)
+{
+	struct rtvm_ctx *ctx = ctx_of("host64");
+	struct rtvm_host *h = NULL;
+	const struct rtvm_thread *t;
+	unsigned int before = 0, after = 0;
+	char *stat = tu_read(ctx, "proc/4242/task/4250/stat");
+
+	ck_assert_int_eq(rtvm_host_new(ctx, RTVM_HOST_THREADS, &h), 0);
+	rtvm_host_foreach_thread(t, h)
+		before++;
+	rtvm_host_unref(h);
+	/* Names that are no pid: past PID_MAX_LIMIT (atoi would wrap them
+	 * to some other thread), a leading zero, a sign. */
+	tu_write(ctx, "proc/99999999999999999999/task/99999999999999999999/stat",
+		 stat);
+	tu_write(ctx, "proc/4194305/task/4194305/stat", stat);
+	tu_write(ctx, "proc/04242/task/04250/stat", stat);
+	tu_write(ctx, "proc/4242/task/+4250/stat", stat);
+	ck_assert_int_eq(rtvm_host_new(ctx, RTVM_HOST_THREADS, &h), 0);
+	rtvm_host_foreach_thread(t, h) {
+		ck_assert_int_gt(rtvm_thread_get_tid(t), 0);
+		after++;
+	}
+	ck_assert_uint_eq(after, before);
+	rtvm_host_unref(h);
+	free(stat);
+	rtvm_unref(ctx);
+}
+END_TEST
+
 /* ---- /proc/interrupts --------------------------------------------------- */
 
 static const char header[] = "           CPU0       CPU1       CPU2       CPU3\n";
@@ -367,6 +398,7 @@ int main(void)
 	tcase_add_test(tc, test_directory_and_device);
 	tcase_add_test(tc, test_journal_fifo_and_nul);
 	tcase_add_test(tc, test_stat_out_of_range);
+	tcase_add_test(tc, test_pid_dirs_out_of_range);
 	tcase_add_test(tc, test_interrupts_garbage);
 	tcase_add_test(tc, test_interrupts_header);
 	tcase_add_test(tc, test_check_never_passes_on_garbage);
