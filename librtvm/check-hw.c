@@ -943,6 +943,12 @@ static int irq_affinity(const struct rtvm_check_env *env, const char *irq,
 	return rtvm_cpumask_parse_list(m, text, RTVM_CPUMASK_ALLOW_EMPTY);
 }
 
+/* What to do about an interrupts file the kernel would not write. */
+static const char damaged_remedy[] =
+	"the file is damaged (the kernel writes no such line): in a sysroot, "
+	"capture it again with rtvm-capture; on a running host, compare with "
+	"cat /proc/interrupts";
+
 static int run_irqs(const struct rtvm_check_env *env, void *state,
 		    struct rtvm_check_result *res)
 {
@@ -965,11 +971,19 @@ static int run_irqs(const struct rtvm_check_env *env, void *state,
 	if (r == -ENOMEM)
 		goto out;
 	if (r < 0) {
-		rtvm_check_set_status(res, RTVM_CHECK_SKIP);
+		/* Missing or hidden: nothing to say.  There but damaged (lines
+		 * that do not parse, a FIFO, too large): a host that cannot
+		 * be vouched for fails. */
+		bool absent = r == -ENOENT || r == -EACCES || r == -EPERM;
+
+		rtvm_check_set_status(res, absent ? RTVM_CHECK_SKIP :
+						    RTVM_CHECK_FAIL);
 		sb_add(&obs, "cannot read ");
 		sb_add_path(&obs, RTVM_FS_PROC, "interrupts");
 		sb_add(&obs, ": %s", strerror(-r));
 		rtvm_check_set_observed(res, "%s", sb_str(&obs));
+		if (!absent)
+			rtvm_check_set_remedy(res, "%s", damaged_remedy);
 		r = 0;
 		goto out;
 	}
@@ -1053,7 +1067,8 @@ static int run_irqs(const struct rtvm_check_env *env, void *state,
 
 	if (!nbad && now.nr_unparsed) {
 		/* Never a PASS about lines it could not read. */
-		rtvm_check_set_status(res, RTVM_CHECK_SKIP);
+		rtvm_check_set_status(res, RTVM_CHECK_WARN);
+		rtvm_check_set_remedy(res, "%s", damaged_remedy);
 		sb_add(&obs, "%u %s of ", now.nr_unparsed,
 		       plural(now.nr_unparsed, "line", "lines"));
 		sb_add_path(&obs, RTVM_FS_PROC, "interrupts");

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The tools on damaged sysroots (issue 21): a FIFO where a host file should
 # be never blocks them (each run is under `timeout`: a hang fails the test),
-# and garbage in /proc/interrupts never gives a PASS.  Each must fail with
+# and garbage in /proc/interrupts never gives a PASS (a FAIL: the host
+# cannot be vouched for).  Each must fail with
 # an error that names the file and change nothing.
 set -eu
 top_srcdir=${top_srcdir:-.}
@@ -81,12 +82,14 @@ grep -qF 'line 2 does not parse: " 24: 99999999999999999999999999 -5 abc"' "$tmp
 	fail "the bad line is not named: $(cat "$tmp/err")"
 set +e
 "$ex/rtvm-check" --sysroot "$root" --rt-cpus 2-15 --only irq.rt_cpus --json >"$tmp/bad.json" 2>"$tmp/err"
+rc=$?
 set -e
+[ "$rc" = 2 ] || fail "rtvm-check on a damaged interrupts file exits $rc, not 2 (fail)"
 python3 - "$tmp/bad.json" <<'EOF' || fail "irq.rt_cpus on garbage: $(cat "$tmp/bad.json")"
 import json, sys
 r = json.load(open(sys.argv[1]))["checks"][0]
 assert r["id"] == "irq.rt_cpus", r
-assert r["status"] == "skip", r["status"]
+assert r["status"] == "fail", r["status"]
 assert "cannot read /proc/interrupts" in r["observed"], r["observed"]
 EOF
 
