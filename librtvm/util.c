@@ -165,7 +165,7 @@ bad:
 int rtvm_stat_parse_log(struct rtvm_ctx *ctx, struct rtvm_tid t,
 			const char *buf, struct rtvm_stat *ret)
 {
-	static const char *const names[42] = {
+	static const char *const names[43] = {
 		[2] = "comm", [9] = "flags", [19] = "nice", [22] = "starttime",
 		[39] = "processor", [40] = "rt_priority", [41] = "policy",
 	};
