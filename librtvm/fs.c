@@ -324,8 +324,8 @@ int rtvm_fs_read(struct rtvm_ctx *ctx, enum rtvm_fs fs, char *buf,
 	return r;
 }
 
-/* The largest file read whole: /proc/interrupts of 8,192 CPUs and a few
- * thousand IRQs is well below it. */
+/* The largest file read whole: /proc/interrupts of a 1,024-CPU host with
+ * a few thousand IRQs is some 30 MiB. */
 #define READ_ALLOC_MAX (64u << 20)
 
 int rtvm_fs_read_alloc(struct rtvm_ctx *ctx, enum rtvm_fs fs, char **ret,

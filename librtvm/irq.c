@@ -121,11 +121,13 @@ static int parse_header(struct rtvm_ctx *ctx, const char *line,
 		if (!*p)
 			break;
 		c = header_column(p, &end);
-		if (c < 0 || (in->ncols && (unsigned long)c <= in->cols[in->ncols - 1])) {
+		if (c < 0 ||
+		    (in->ncols && (unsigned int)c <= in->cols[in->ncols - 1])) {
+			size_t len = strcspn(p, " \t");
+
 			err(ctx, "/proc/interrupts: line 1, column %u: \"%.*s\" "
 			    "is not CPU0..CPU%u in ascending order",
-			    in->ncols + 1, (int)strcspn(p, " \t") > 24 ? 24 :
-			    (int)strcspn(p, " \t"), p,
+			    in->ncols + 1, len > 24 ? 24 : (int)len, p,
 			    RTVM_CPUMASK_MAX_CPUS - 1);
 			return -EBADMSG;
 		}
