@@ -311,16 +311,21 @@ static int read_fd(int fd, char *buf, size_t size)
 int rtvm_fs_read(struct rtvm_ctx *ctx, enum rtvm_fs fs, char *buf,
 		 size_t size, const char *fmt, ...)
 {
+	char *rel = NULL;
 	va_list ap;
 	int fd, r;
 
 	va_start(ap, fmt);
-	fd = vopen_file(ctx, fs, fmt, ap, NULL);
+	fd = vopen_file(ctx, fs, fmt, ap, &rel);
 	va_end(ap);
 	if (fd < 0)
 		return fd;
 	r = read_fd(fd, buf, size);
 	close(fd);
+	if (r == -EOVERFLOW)
+		err(ctx, "/%s/%s is longer than %zu bytes, more than the kernel "
+		    "writes there", fs_top[fs], rel, size - 1);
+	free(rel);
 	return r;
 }
 
@@ -443,6 +448,15 @@ int rtvm_fs_read_at(struct rtvm_ctx *ctx, int dirfd, const char *name,
 	while (n < 0 && errno == EINTR);
 	r = n < 0 ? -errno : ((size_t)n == size - 1 ? -EOVERFLOW : (int)n);
 	close(fd);
+	if (r == -EOVERFLOW) {
+		char *path = NULL;
+
+		if (fd_host_path(ctx, dirfd, name, &path) < 0)
+			path = NULL;
+		err(ctx, "%s is longer than %zu bytes, more than the kernel "
+		    "writes there", path ? path : name, size - 2);
+		free(path);
+	}
 	if (r > 0 && buf[r - 1] == '\n')
 		r--;
 	if (r >= 0)

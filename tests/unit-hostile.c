@@ -211,6 +211,24 @@ START_TEST(test_stat_out_of_range)
 }
 END_TEST
 
+START_TEST(test_file_too_long)
+{
+	struct rtvm_ctx *ctx = ctx_of("host64");
+	struct rtvm_host *h = NULL;
+	char *stat = tu_read(ctx, "proc/4242/task/4250/stat"), line[4096];
+
+	/* A stat line is some 300 bytes; 3,000 is no kernel's. */
+	snprintf(line, sizeof(line), "%s%3000s", stat, "");
+	tu_write(ctx, "proc/4242/task/4250/stat", line);
+	ck_assert_int_eq(rtvm_host_new(ctx, RTVM_HOST_THREADS, &h),
+			 -EOVERFLOW);
+	expect_log("/proc/4242/task/4250/stat is longer than 1022 bytes, more "
+		   "than the kernel writes there");
+	free(stat);
+	rtvm_unref(ctx);
+}
+END_TEST
+
 START_TEST(test_pid_dirs_out_of_range)
 {
 	struct rtvm_ctx *ctx = ctx_of("host64");
@@ -399,6 +417,7 @@ int main(void)
 	tcase_add_test(tc, test_journal_fifo_and_nul);
 	tcase_add_test(tc, test_stat_out_of_range);
 	tcase_add_test(tc, test_pid_dirs_out_of_range);
+	tcase_add_test(tc, test_file_too_long);
 	tcase_add_test(tc, test_interrupts_garbage);
 	tcase_add_test(tc, test_interrupts_header);
 	tcase_add_test(tc, test_check_never_passes_on_garbage);
