@@ -56,8 +56,8 @@ int rtvm_cgroup_mount_point(struct rtvm_ctx *ctx, const char *controller,
 		dash = strstr(line, " - ");
 		if (!dash || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
 		    sscanf(dash + 3, "%63s %*s %1023s", type, super) != 2) {
-			err(ctx, "/proc/self/mountinfo: \"%.60s\" is not a "
-			    "mount line", line);
+			err(ctx, "%s/self/mountinfo: \"%.60s\" is not a "
+			    "mount line", rtvm_fs_top(RTVM_FS_PROC), line);
 			free(info);
 			return -EBADMSG;
 		}
@@ -130,8 +130,9 @@ int rtvm_thread_cgroup(struct rtvm_ctx *ctx, struct rtvm_tid t,
 
 		if (!c2 || c2[1] != '/' || c1 == line ||
 		    strspn(line, "0123456789") != (size_t)(c1 - line)) {
-			err(ctx, "/proc/%d/task/%d/cgroup: \"%.60s\" is not "
-			    "ID:CONTROLLERS:PATH", (int)t.pid, (int)t.tid, line);
+			err(ctx, "%s/%d/task/%d/cgroup: \"%.60s\" is not "
+			    "ID:CONTROLLERS:PATH", rtvm_fs_top(RTVM_FS_PROC),
+			    (int)t.pid, (int)t.tid, line);
 			r = -EBADMSG;
 			break;
 		}

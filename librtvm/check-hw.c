@@ -946,8 +946,8 @@ static int irq_affinity(const struct rtvm_check_env *env, const char *irq,
 /* What to do about an interrupts file the kernel would not write. */
 static const char damaged_remedy[] =
 	"the file is damaged (the kernel writes no such line): in a sysroot, "
-	"capture it again with rtvm-capture; on a running host, compare with "
-	"cat /proc/interrupts";
+	"capture it again with rtvm-capture; on a running host, report it with "
+	"the kernel's version";
 
 static int run_irqs(const struct rtvm_check_env *env, void *state,
 		    struct rtvm_check_result *res)

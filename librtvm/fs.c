@@ -665,6 +665,17 @@ int rtvm_fs_split_path(const char *path, enum rtvm_fs *ret_fs,
 	return -EINVAL;
 }
 
+const char *rtvm_fs_top(enum rtvm_fs fs)
+{
+	static const char *const tops[RTVM_FS_N] = {
+		[RTVM_FS_PROC] = "/proc", [RTVM_FS_SYS] = "/sys",
+		[RTVM_FS_DEV] = "/dev",	  [RTVM_FS_RUN] = "/run",
+		[RTVM_FS_ETC] = "/etc",	  [RTVM_FS_BOOT] = "/boot",
+	};
+
+	return (unsigned)fs < RTVM_FS_N ? tops[fs] : "?";
+}
+
 int rtvm_fs_join_path(enum rtvm_fs fs, const char *rel, char **ret)
 {
 	if ((unsigned)fs >= RTVM_FS_N)

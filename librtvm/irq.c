@@ -87,6 +87,8 @@ static void irqs_free(struct rtvm_irqs *irqs)
 
 /* ---- the interrupts file ---------------------------------------------- */
 
+#define PROC rtvm_fs_top(RTVM_FS_PROC) /* in messages */
+
 /* Where "CPU<n>" starts at @p: n, and the end in *end; -1 if it is not. */
 static long header_column(const char *p, const char **end)
 {
@@ -125,9 +127,9 @@ static int parse_header(struct rtvm_ctx *ctx, const char *line,
 		    (in->ncols && (unsigned int)c <= in->cols[in->ncols - 1])) {
 			size_t len = strcspn(p, " \t");
 
-			err(ctx, "/proc/interrupts: line 1, column %u: \"%.*s\" "
+			err(ctx, "%s/interrupts: line 1, column %u: \"%.*s\" "
 			    "is not CPU0..CPU%u in ascending order",
-			    in->ncols + 1, len > 24 ? 24 : (int)len, p,
+			    PROC, in->ncols + 1, len > 24 ? 24 : (int)len, p,
 			    RTVM_CPUMASK_MAX_CPUS - 1);
 			return -EBADMSG;
 		}
@@ -144,7 +146,7 @@ static int parse_header(struct rtvm_ctx *ctx, const char *line,
 		p = end;
 	}
 	if (!in->ncols) {
-		err(ctx, "/proc/interrupts: line 1 has no CPU column");
+		err(ctx, "%s/interrupts: line 1 has no CPU column", PROC);
 		return -EBADMSG;
 	}
 	return 0;
@@ -239,8 +241,8 @@ int rtvm_interrupts_parse(struct rtvm_ctx *ctx, char *text,
 			if (!in->nr_bad++)
 				in->first_bad = lineno;
 			if (in->nr_bad <= 3)
-				err(ctx, "/proc/interrupts: line %u does not "
-				    "parse: \"%.60s\"", lineno, line);
+				err(ctx, "%s/interrupts: line %u does not "
+				    "parse: \"%.60s\"", PROC, lineno, line);
 			continue;
 		}
 		in->nr_parsed++;
@@ -249,11 +251,11 @@ int rtvm_interrupts_parse(struct rtvm_ctx *ctx, char *text,
 			goto fail;
 	}
 	if (in->nr_bad > 3)
-		err(ctx, "/proc/interrupts: %u lines do not parse (first: "
-		    "line %u)", in->nr_bad, in->first_bad);
+		err(ctx, "%s/interrupts: %u lines do not parse (first: "
+		    "line %u)", PROC, in->nr_bad, in->first_bad);
 	if (nr_lines && !in->nr_parsed) {
-		err(ctx, "/proc/interrupts: none of its %u lines after the "
-		    "header parses", nr_lines);
+		err(ctx, "%s/interrupts: none of its %u lines after the "
+		    "header parses", PROC, nr_lines);
 		r = -EBADMSG;
 		goto fail;
 	}

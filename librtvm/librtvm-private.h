@@ -90,6 +90,9 @@ int rtvm_fs_create(struct rtvm_ctx *ctx, enum rtvm_fs fs, const char *value,
  * host paths, the fs module resolves them. */
 int rtvm_fs_split_path(const char *path, enum rtvm_fs *ret_fs,
 		       const char **ret_rel);
+/* Where a file system is on a host ("/proc"), for messages that name a
+ * file: "%s/interrupts", rtvm_fs_top(RTVM_FS_PROC). */
+const char *rtvm_fs_top(enum rtvm_fs fs);
 int rtvm_fs_join_path(enum rtvm_fs fs, const char *rel, char **ret);
 /* Append a line to the sysroot's system-call log (rtvm-syscalls.log). */
 int rtvm_fs_sysroot_log(struct rtvm_ctx *ctx, const char *line);
@@ -494,7 +497,8 @@ int rtvm_stat_parse(const char *buf, struct rtvm_stat *ret,
  * stat file is wrong. */
 int rtvm_stat_parse_log(struct rtvm_ctx *ctx, struct rtvm_tid t,
 			const char *buf, struct rtvm_stat *ret);
-/* Read and parse /proc/PID/task/TID/stat; -ESRCH when the thread is gone. */
+/* Read and parse a thread's stat file (PID/task/TID/stat of procfs);
+ * -ESRCH when the thread is gone. */
 int rtvm_stat_read(struct rtvm_ctx *ctx, struct rtvm_tid t,
 		   struct rtvm_stat *ret);
 #define RTVM_PF_KTHREAD 0x00200000u

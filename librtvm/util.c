@@ -173,8 +173,8 @@ int rtvm_stat_parse_log(struct rtvm_ctx *ctx, struct rtvm_tid t,
 	int r = rtvm_stat_parse(buf, ret, &e);
 
 	if (r < 0)
-		err(ctx, "/proc/%d/task/%d/stat: field %d%s%s%s %s: \"%.*s\"",
-		    (int)t.pid, (int)t.tid, e.field,
+		err(ctx, "%s/%d/task/%d/stat: field %d%s%s%s %s: \"%.*s\"",
+		    rtvm_fs_top(RTVM_FS_PROC), (int)t.pid, (int)t.tid, e.field,
 		    names[e.field] ? " (" : "",
 		    names[e.field] ? names[e.field] : "",
 		    names[e.field] ? ")" : "",
