@@ -399,6 +399,35 @@ static int load_cpu(struct rtvm_host *h, struct rtvm_cpu *c)
 	return load_idle_states(h, c);
 }
 
+/* A node's CPUs: its cpulist, or where the kernel (before 2.6.26) or a
+ * dump of it has none, its cpumap mask; neither: none known. */
+static int read_node_cpus(struct rtvm_host *h, int node,
+			  struct rtvm_cpumask **ret)
+{
+	char path[64], buf[8192];
+	bool missing;
+	int r;
+
+	snprintf(path, sizeof(path), "devices/system/node/node%d/cpulist",
+		 node);
+	r = read_list(h, h->nr_cpus, ret, true, &missing, path);
+	if (r < 0 || !missing)
+		return r;
+	r = rtvm_fs_read(h->ctx, RTVM_FS_SYS, buf, sizeof(buf),
+			 "devices/system/node/node%d/cpumap", node);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	r = rtvm_cpumask_parse_hex(*ret, rtvm_strip(buf),
+				   RTVM_CPUMASK_ALLOW_EMPTY);
+	if (r < 0)
+		err(h->ctx, "%s/devices/system/node/node%d/cpumap: cannot "
+		    "parse the CPU mask \"%s\"", rtvm_fs_top(RTVM_FS_SYS),
+		    node, buf);
+	return r;
+}
+
 /* The node sets: node/possible, online, has_cpu and has_memory, node ids
  * up to RTVM_MAX_NODES (sparse on many boards, high for GPU and CXL memory
  * nodes).  A set the kernel does not list is derived (online: the nodeN
@@ -435,8 +464,7 @@ static int load_nodes(struct rtvm_host *h)
 	rtvm_cpumask_foreach(node, h->nodes[RTVM_NODES_ONLINE]) {
 		struct rtvm_cpumask *cpus = NULL;
 
-		r = read_set(h, &cpus, true, "devices/system/node/node%d/cpulist",
-			     node);
+		r = read_node_cpus(h, node, &cpus);
 		if (r == -ENOMEM) {
 			rtvm_cpumask_free(cpus);
 			return r;
