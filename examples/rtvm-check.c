@@ -39,6 +39,7 @@ struct opts {
 	unsigned int threshold_us;
 	unsigned int sample_ms;
 	unsigned int max_latency_us;
+	unsigned int vm_pid;
 };
 
 enum {
@@ -46,6 +47,7 @@ enum {
 	OPT_THRESHOLD,
 	OPT_SAMPLE,
 	OPT_MAX_LATENCY,
+	OPT_PID,
 };
 
 static void usage(FILE *f)
@@ -66,6 +68,8 @@ static void usage(FILE *f)
 		"                         SMIs on RT CPUs) (default 0: the run's length)\n"
 		"      --max-latency US   deepest idle-state exit latency allowed on RT\n"
 		"                         CPUs (10)\n"
+		"      --pid PID          a VM's VMM process: topology.numa says on which\n"
+		"                         nodes its memory is, beside the RT CPUs'\n"
 		"  -j, --json             print the report as JSON\n"
 		"  -s, --sysroot DIR      check the simulated host in DIR (also RTVM_SYSROOT)\n"
 		"  -v, --verbose          show every result in full, log librtvm to stderr\n"
@@ -124,6 +128,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 		{ "sample", required_argument, NULL, OPT_SAMPLE },
 		{ "max-latency", required_argument, NULL, OPT_MAX_LATENCY },
+		{ "pid", required_argument, NULL, OPT_PID },
 		{ "json", no_argument, NULL, 'j' },
 		{ "sysroot", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -152,6 +157,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_SAMPLE:
 			r = parse_uint("--sample", optarg, 0, 3600000,
 				       &o->sample_ms);
+			break;
+		case OPT_PID:
+			r = parse_uint("--pid", optarg, 1, INT_MAX, &o->vm_pid);
 			break;
 		case OPT_MAX_LATENCY:
 			r = parse_uint("--max-latency", optarg, 1, 1000000,
@@ -371,6 +379,7 @@ int main(int argc, char **argv)
 	co.noise_ms = o.noise_ms;
 	co.noise_threshold_us = o.threshold_us;
 	co.noise_cpu = o.noise_cpu;
+	co.vm_pid = (pid_t)o.vm_pid;
 
 	if (o.noise_ms && !o.json && isatty(STDERR_FILENO))
 		fprintf(stderr, "%s: measuring noise for %g s ...\n",

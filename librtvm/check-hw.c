@@ -2018,6 +2018,10 @@ out:
 
 /* ---- topology.numa -------------------------------------------------------- */
 
+/* The nodes whose share of a VM's memory is counted; numa_maps names
+ * others too, their pages are left out. */
+#define RTVM_NUMA_SEEN 1024
+
 /* Devices passed through to guests (bound to vfio-pci) on NUMA nodes
  * that hold none of the RT CPUs: "; vfio-pci 0000:3b:00.0 on node 1".
  * How many such devices there are. */
@@ -2055,6 +2059,87 @@ static unsigned int far_devices(const struct rtvm_check_env *env,
 	if (seen && !far)
 		sb_add(obs, "; passed-through devices (vfio-pci): %u, all on "
 			    "these nodes", seen);
+	return far;
+}
+
+/* Where a process's memory is: the pages of each node over its mappings
+ * (numa_maps: "N0=120 N1=4 ... kernelpagesize_kB=4"), in KiB.  A mapping
+ * that is not resident says nothing.  -errno, or how many nodes hold some. */
+static int vm_memory_nodes(const struct rtvm_check_env *env,
+			   unsigned long long *kib, unsigned int nr)
+{
+	char *text = NULL, *line, *save = NULL;
+	int r, held = 0;
+
+	r = rtvm_fs_read_alloc(env->ctx, RTVM_FS_PROC, &text, "%d/numa_maps",
+			       (int)env->vm_pid);
+	if (r < 0)
+		return r;
+	memset(kib, 0, nr * sizeof(*kib));
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		unsigned long long page_kib = 4;
+		char *p = strstr(line, " kernelpagesize_kB=");
+
+		if (p)
+			page_kib = strtoull(p + 19, NULL, 10);
+		for (p = line; (p = strstr(p, " N")); p++) {
+			unsigned long node;
+			char *end;
+
+			if (!isdigit((unsigned char)p[2]))
+				continue;
+			node = strtoul(p + 2, &end, 10);
+			if (*end != '=' || node >= nr)
+				continue;
+			kib[node] += strtoull(end + 1, NULL, 10) * page_kib;
+		}
+	}
+	free(text);
+	for (unsigned int i = 0; i < nr; i++)
+		held += kib[i] > 0;
+	return held;
+}
+
+/* "; VM 4242's memory: node 0 3.9 GiB (97%), node 1 120 MiB (3%)", and
+ * whether an RT CPU is on a node that holds less than a tenth of it. */
+static bool vm_memory(const struct rtvm_check_env *env,
+		      const struct rtvm_cpumask *rt_nodes, struct sb *obs)
+{
+	unsigned long long kib[RTVM_NUMA_SEEN], total = 0;
+	bool far = false;
+	int r, node;
+
+	r = vm_memory_nodes(env, kib, RTVM_NUMA_SEEN);
+	if (r < 0) {
+		sb_add(obs, "; VM %d's memory: cannot read its numa_maps (%s)",
+		       (int)env->vm_pid, strerror(-r));
+		return false;
+	}
+	for (unsigned int i = 0; i < RTVM_NUMA_SEEN; i++)
+		total += kib[i];
+	if (!total) {
+		sb_add(obs, "; VM %d has no resident memory", (int)env->vm_pid);
+		return false;
+	}
+	sb_add(obs, "; VM %d's memory:", (int)env->vm_pid);
+	for (unsigned int i = 0, first = 1; i < RTVM_NUMA_SEEN; i++) {
+		if (!kib[i])
+			continue;
+		sb_add(obs, "%s node %u ", first ? "" : ",", i);
+		if (kib[i] >= 1024 * 1024)
+			sb_add(obs, "%.1f GiB", kib[i] / (1024.0 * 1024.0));
+		else
+			sb_add(obs, "%llu MiB", kib[i] / 1024);
+		sb_add(obs, " (%llu%%)", kib[i] * 100 / total);
+		first = 0;
+	}
+	rtvm_cpumask_foreach(node, rt_nodes)
+		if ((unsigned int)node >= RTVM_NUMA_SEEN ||
+		    kib[node] * 10 < total)
+			far = true;
+	if (far)
+		sb_add(obs, "; RT CPUs on a node with less than a tenth of it");
 	return far;
 }
 
@@ -2128,6 +2213,8 @@ static int run_numa(const struct rtvm_check_env *env, void *state,
 		rtvm_cpumask_free(on);
 	}
 	far = known ? far_devices(env, nodes, &obs) : 0;
+	if (known && env->vm_pid && vm_memory(env, nodes, &obs))
+		far++;
 	if (far)
 		rtvm_check_set_status(res, RTVM_CHECK_INFO);
 	rtvm_check_set_observed(res, "%s", sb_str(&obs));

@@ -27,6 +27,7 @@ struct rtvm_check_env {
 	unsigned int noise_ms;		  /* 0: noise.gaps is skipped */
 	unsigned int noise_threshold_us;
 	int noise_cpu;			  /* the CPU for noise.gaps */
+	pid_t vm_pid;			  /* topology.numa: the VM's memory */
 	/* Samples taken at the start of the run by the checks that compare
 	 * counters over the run (irq.rt_cpus, smi.count); owned by check.c,
 	 * filled through rtvm_check_sample(). */

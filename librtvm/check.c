@@ -197,6 +197,11 @@ static int env_setup(struct rtvm_ctx *ctx, const struct rtvm_check_opts *o,
 	env->noise_threshold_us = o->noise_threshold_us ?
 					  o->noise_threshold_us :
 					  DEFAULT_NOISE_THRESHOLD_US;
+	if (o->vm_pid < 0) {
+		err(ctx, "VM pid %d is not a process id", (int)o->vm_pid);
+		return -EINVAL;
+	}
+	env->vm_pid = o->vm_pid;
 	if (o->flags & RTVM_CHECK_NOISE_CPU) {
 		if (!rtvm_cpumask_test(online, o->noise_cpu)) {
 			err(ctx, "noise CPU %u is not an online CPU",

@@ -109,6 +109,18 @@ grep -q 'WARN.*RT CPUs mix core types: performance CPUs 6-7, efficiency CPUs 8-9
 "$bin/rtvm-check" --sysroot "$tmp/odd/multi-die" --rt-cpus 6-9 --only topology.numa >"$tmp/out" || :
 grep -q 'INFO.*RT CPUs on 2 NUMA nodes (0-1), 2 package/dies' "$tmp/out" ||
 	fail "multi-die: NUMA spread not said: $(cat "$tmp/out")"
+# A VM whose memory is on node 1 while its RT CPUs are on node 0.
+mkdir -p "$tmp/odd/multi-die/proc/4242"
+echo '7f0000000000 default anon=1000 N1=262144 kernelpagesize_kB=4' \
+	>"$tmp/odd/multi-die/proc/4242/numa_maps"
+"$bin/rtvm-check" --sysroot "$tmp/odd/multi-die" --rt-cpus 0-1 --pid 4242 \
+	--only topology.numa -v >"$tmp/out" || :
+grep -q "VM 4242's memory: node 1 1.0 GiB (100%); RT CPUs on a node with less than a tenth of it" "$tmp/out" ||
+	fail "multi-die: the VM's memory node not said: $(cat "$tmp/out")"
+set +e
+"$bin/rtvm-check" --sysroot "$tmp/odd/multi-die" --pid x >/dev/null 2>"$tmp/err"; rc=$?
+set -e
+[ "$rc" = 64 ] && grep -q '"x"' "$tmp/err" || fail "rtvm-check --pid x: exit $rc, $(cat "$tmp/err")"
 "$bin/rtvm-check" --sysroot "$tmp/odd/no-cmdline" --rt-cpus 1 --only cmdline. --json >"$tmp/out.json" || :
 shape=no-cmdline
 json "$tmp/out.json" 'all(x["status"] == "skip" for x in d["checks"]) and len(d["checks"]) == 5'

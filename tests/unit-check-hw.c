@@ -1169,6 +1169,64 @@ START_TEST(test_core_types)
 }
 END_TEST
 
+/* topology.numa for a VM: its memory's nodes (numa_maps) beside the RT
+ * CPUs'. */
+static struct run check_vm(struct rtvm_ctx *ctx, const char *rt, pid_t pid)
+{
+	struct rtvm_cpumask *m = tu_mask(64, rt);
+	struct rtvm_check_opts o = { .size = sizeof(o), .only = "topology.numa",
+				     .rt_cpus = m, .vm_pid = pid };
+	struct run x = {0};
+
+	ck_assert_int_eq(rtvm_check_run(ctx, &o, &x.rep), 0);
+	ck_assert_int_eq(rtvm_check_report_find(x.rep, "topology.numa", &x.r),
+			 0);
+	x.status = rtvm_check_result_get_status(x.r);
+	x.observed = rtvm_check_result_get_observed(x.r);
+	x.remedy = rtvm_check_result_get_remedy(x.r);
+	rtvm_cpumask_free(m);
+	return x;
+}
+
+START_TEST(test_numa_vm_memory)
+{
+	struct rtvm_ctx *ctx = odd_ctx("multi-die");
+	struct rtvm_check_opts bad = { .size = sizeof(bad), .vm_pid = -1 };
+	struct rtvm_check_report *rep = NULL;
+	struct run x;
+
+	/* 3 GiB of 4 KiB pages on node 0, 96 MiB of huge pages on node 1
+	 * (which RT CPUs 0-7 are not on), and a mapping not resident. */
+	tu_write(ctx, "proc/4242/numa_maps",
+		 "7f0000000000 default anon=786432 dirty=786432 N0=786432 "
+		 "kernelpagesize_kB=4\n"
+		 "7f2000000000 bind:1 file=/dev/hugepages/vm huge dirty=48 N1=48 "
+		 "kernelpagesize_kB=2048\n"
+		 "7f3000000000 default file=/usr/bin/qemu-system-x86_64\n");
+	x = check_vm(ctx, "0-7", 4242);
+	expect_status(x, RTVM_CHECK_PASS);
+	expect_has(x.observed, "; VM 4242's memory: node 0 3.0 GiB (96%), "
+			       "node 1 96 MiB (3%)");
+	expect_lacks(x.observed, "less than a tenth");
+	done(&x);
+	/* The same VM's RT CPUs on node 1, away from its memory. */
+	x = check_vm(ctx, "8-9", 4242);
+	expect_status(x, RTVM_CHECK_INFO);
+	expect_has(x.observed, "; RT CPUs on a node with less than a tenth of "
+			       "it");
+	expect_has(x.remedy, "with its memory (numatune)");
+	done(&x);
+	/* A VM that is gone: said, no verdict from it. */
+	x = check_vm(ctx, "0-7", 4243);
+	expect_status(x, RTVM_CHECK_PASS);
+	expect_has(x.observed, "; VM 4243's memory: cannot read its numa_maps "
+			       "(No such file or directory)");
+	done(&x);
+	ck_assert_int_eq(rtvm_check_run(ctx, &bad, &rep), -EINVAL);
+	rtvm_unref(ctx);
+}
+END_TEST
+
 START_TEST(test_numa_spread)
 {
 	struct rtvm_ctx *ctx = odd_ctx("multi-die");
@@ -1457,6 +1515,7 @@ int main(void)
 	tcase_add_test(tc, test_smt_sibling);
 	tcase_add_test(tc, test_core_types);
 	tcase_add_test(tc, test_numa_spread);
+	tcase_add_test(tc, test_numa_vm_memory);
 	tcase_add_test(tc, test_pm_qos_hold_per_cpu);
 	tcase_add_test(tc, test_pm_qos_hold_zero_is_na);
 	tcase_add_test(tc, test_pm_qos_hold_fault_restores);

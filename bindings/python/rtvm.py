@@ -327,18 +327,22 @@ class Context:
     def isolated_cpus(self):
         return self._cpus(_CPUS_ISOLATED)
 
-    def check(self, rt_cpus=None, only=None):
-        """The readiness checks, as the JSON document rtvm-check prints."""
+    def check(self, rt_cpus=None, only=None, vm_pid=0):
+        """The readiness checks, as the JSON document rtvm-check prints;
+        with vm_pid, topology.numa relates that VM's memory to the RT
+        CPUs."""
 
         class _Opts(ctypes.Structure):
             _fields_ = [("size", _sz), ("flags", _uint), ("rt_cpus", _p),
                         ("only", ctypes.c_char_p), ("max_exit", _uint),
                         ("sample_ms", _uint), ("noise_ms", _uint),
-                        ("noise_threshold_us", _uint), ("noise_cpu", _uint)]
+                        ("noise_threshold_us", _uint), ("noise_cpu", _uint),
+                        ("vm_pid", ctypes.c_int)]
 
         with _Mask(self, rt_cpus) as m:
             opts = _Opts(ctypes.sizeof(_Opts), 0, m.ptr,
-                         only.encode() if only else None, 0, 0, 0, 0, 0)
+                         only.encode() if only else None, 0, 0, 0, 0, 0,
+                         vm_pid)
             rep, out = _p(), _p()
             _ok(_check_run(self._ptr, ctypes.byref(opts), ctypes.byref(rep)),
                 "rtvm_check_run")

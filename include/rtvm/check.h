@@ -38,6 +38,9 @@ struct rtvm_check_opts {
 	unsigned int noise_ms;		 /* noise.gaps duration; 0 skips it */
 	unsigned int noise_threshold_us; /* gap threshold (default 20) */
 	unsigned int noise_cpu;		 /* with RTVM_CHECK_NOISE_CPU */
+	pid_t vm_pid;			 /* a VM's VMM process: topology.numa
+					  * relates its memory's nodes to
+					  * the RT CPUs; 0: none */
 };
 
 struct rtvm_check_report;
@@ -58,10 +61,14 @@ struct rtvm_check_result;
  * apart at least.  With @opts->noise_ms the run spins a SCHED_FIFO thread
  * of its own on one RT CPU for that long.
  *
+ * With @opts->vm_pid, topology.numa also says on which nodes that
+ * process's memory is (its numa_maps in procfs) and whether the RT CPUs
+ * are on them.
+ *
  * Returns: 0, or -EINVAL (NULL @ctx or @ret, a wrong @opts->size, unknown
  * flags, an RT CPU that is offline or not a CPU of the host, @opts->only
- * naming no known check, an offline noise CPU), -ENOMEM, or the error of
- * loading the host model.
+ * naming no known check, an offline noise CPU, a negative @opts->vm_pid),
+ * -ENOMEM, or the error of loading the host model.
  * Privileges: none for most checks; root for smi.count (MSR device),
  * irq.irqbalance's environment file and noise.gaps (SCHED_FIFO).  What
  * cannot be read is reported as "skip".
