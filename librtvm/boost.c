@@ -373,6 +373,44 @@ static void fill_state(const struct vcpu *v, uint64_t now,
 	}
 }
 
+/* Whether the vCPU thread's cpuset is exclusive (cgroup v1
+ * cpuset.cpu_exclusive, v2 a partition root): a root domain of its own, as
+ * a shield makes, where SCHED_DEADLINE is admitted for a thread pinned
+ * there and the kernel itself enforces the runtime.  Anything unreadable
+ * is no. */
+static bool in_exclusive_cpuset(struct bvm *vm, struct vcpu *v)
+{
+	static const struct {
+		const char *controller, *file, *yes[2];
+	} kinds[] = {
+		{ "cpuset", "cpuset.cpu_exclusive", { "1", NULL } },
+		{ "", "cpuset.cpus.partition", { "root", "isolated" } },
+	};
+	struct rtvm_ctx *ctx = vm->b->ctx;
+	bool yes = false;
+
+	for (size_t k = 0; k < ARRAY_SIZE(kinds) && !yes; k++) {
+		char *path = NULL, *rel = NULL, buf[64];
+		enum rtvm_fs fs;
+
+		if (rtvm_thread_cgroup(ctx, vcpu_tid(vm, v),
+				       kinds[k].controller, &path) < 0)
+			continue;
+		if (rtvm_cgroup_dir(ctx, kinds[k].controller, path, &fs,
+				    &rel) == 0 &&
+		    rtvm_fs_read(ctx, fs, buf, sizeof(buf), "%s/%s", rel,
+				 kinds[k].file) >= 0) {
+			rtvm_strip(buf);
+			for (size_t i = 0; i < 2; i++)
+				yes = yes || (kinds[k].yes[i] &&
+					      strcmp(buf, kinds[k].yes[i]) == 0);
+		}
+		free(rel);
+		free(path);
+	}
+	return yes;
+}
+
 static int do_boost(struct bvm *vm, struct vcpu *v, struct channel *c,
 		    const struct rtvm_boost_msg *m, uint64_t now)
 {
@@ -384,6 +422,13 @@ static int do_boost(struct bvm *vm, struct vcpu *v, struct channel *c,
 
 	if (reason)
 		return reason;
+	if (m->policy == RTVM_BOOST_SCHED_DEADLINE &&
+	    !in_exclusive_cpuset(vm, v)) {
+		dbg(vm->b->ctx, "boost: no DEADLINE for thread %d of VM %u: "
+		    "its cpuset is not exclusive (a shield's is)", (int)v->tid,
+		    vm->id);
+		return RTVM_BOOST_POLICY;
+	}
 	account(vm, v, now);
 	if (v->used >= budget && budget < p->budget_period_us * USEC)
 		return RTVM_BOOST_BUDGET;

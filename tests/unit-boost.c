@@ -212,6 +212,16 @@ START_TEST(test_deadline)
 	m.policy = RTVM_BOOST_SCHED_DEADLINE;
 	m.runtime_us = 200;
 	m.deadline_us = 1000;
+	/* Only in an exclusive cpuset (a partition root on cgroup v2, as a
+	 * shield makes): elsewhere the kernel would not admit a pinned
+	 * deadline thread, nor enforce its runtime on its own. */
+	ck_assert_int_eq(ask(&f, m, &ack), RTVM_BOOST_POLICY);
+	tu_write(f.ctx, "sys/fs/cgroup/machine.slice/machine-qemu\\x2d1\\x2dvm1"
+		 ".scope/libvirt/vcpu1/cpuset.cpus.partition", "root invalid\n");
+	ck_assert_int_eq(ask(&f, m, &ack), RTVM_BOOST_POLICY);
+	tu_write(f.ctx, "sys/fs/cgroup/machine.slice/machine-qemu\\x2d1\\x2dvm1"
+		 ".scope/libvirt/vcpu1/cpuset.cpus.partition", "root\n");
+	m.seq = 2;
 	ck_assert_int_eq(ask(&f, m, &ack), RTVM_BOOST_OK);
 	ck_assert_uint_eq(ack.runtime_us, 200);
 	ck_assert_uint_eq(ack.deadline_us, 1000);

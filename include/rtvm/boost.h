@@ -37,7 +37,9 @@ enum rtvm_boost_reason {
 	RTVM_BOOST_BAD_VERSION = 2, /* no common version, or not the agreed one */
 	RTVM_BOOST_NO_HELLO = 3,  /* a request before HELLO on a channel */
 	RTVM_BOOST_BAD_VCPU = 4,  /* not a vCPU of this VM */
-	RTVM_BOOST_POLICY = 5,	  /* a policy the VM may not ask for */
+	RTVM_BOOST_POLICY = 5,	  /* a policy the VM may not ask for; or
+				   * DEADLINE for a vCPU outside an
+				   * exclusive cpuset */
 	RTVM_BOOST_CEILING = 6,	  /* a priority above the VM's ceiling */
 	RTVM_BOOST_PARAMS = 7,	  /* bad priority or deadline parameters */
 	RTVM_BOOST_BUDGET = 8,	  /* the vCPU's boost budget is used up */
