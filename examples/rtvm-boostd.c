@@ -722,16 +722,6 @@ static void reload(struct daemon *d)
 
 /* ---- main ------------------------------------------------------------------- */
 
-static char *state_file(const char *name)
-{
-	const char *dir = getenv("RTVM_STATE_DIR");
-	char *p;
-
-	if (asprintf(&p, "%s/%s", dir && *dir ? dir : "/run/rtvm", name) < 0)
-		return NULL;
-	return p;
-}
-
 static int recover(struct daemon *d)
 {
 	unsigned int n = 0;
@@ -762,7 +752,8 @@ static void usage(FILE *f)
 		"      --control PATH  the status socket (default: the configuration's\n"
 		"                      \"control\", else $RTVM_STATE_DIR/boostd.sock)\n"
 		"      --state FILE    the journal (default $RTVM_STATE_DIR/boostd.json;\n"
-		"                      RTVM_STATE_DIR defaults to /run/rtvm)\n"
+		"                      RTVM_STATE_DIR defaults to /run/rtvm, or\n"
+		"                      the sysroot's run/rtvm)\n"
 		"  -n, --dry-run       read the configuration and look for its VMs;\n"
 		"                      change nothing\n"
 		"  -s, --sysroot DIR   use the simulated host in DIR\n"
@@ -952,7 +943,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (!d.state_path)
-		d.state_path = state = state_file("boostd.json");
+		d.state_path = state = tool_state_file(sysroot, "boostd.json");
 	if (cmd && strcmp(cmd, "status") == 0) {
 		struct config cfg;
 
@@ -964,7 +955,8 @@ int main(int argc, char **argv)
 			config_free(&cfg);
 		}
 		if (!d.control_path)
-			d.control_path = control = state_file("boostd.sock");
+			d.control_path = control =
+				tool_state_file(sysroot, "boostd.sock");
 		r = cmd_status(d.control_path, json);
 		goto out;
 	}
@@ -973,14 +965,18 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (cmd) { /* restore */
-		int fd = connect_to(d.control_path ? d.control_path
-				    : (control = state_file("boostd.sock")));
+		int fd;
+
+		if (!d.control_path)
+			d.control_path = control =
+				tool_state_file(sysroot, "boostd.sock");
+		fd = connect_to(d.control_path);
 
 		if (fd >= 0) {
 			close(fd);
 			tool_error("rtvm-boostd is running (it answers on %s): "
 				   "stop it, and it puts everything back itself",
-				   d.control_path ? d.control_path : control);
+				   d.control_path);
 			r = 1;
 		} else if (access(d.state_path, F_OK) != 0) {
 			printf("nothing to restore: no %s (the last rtvm-boostd "
@@ -996,8 +992,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (!d.control_path)
-		d.control_path = d.cfg.control ? d.cfg.control
-					       : (control = state_file("boostd.sock"));
+		d.control_path = d.cfg.control ?
+			d.cfg.control :
+			(control = tool_state_file(sysroot, "boostd.sock"));
 	if (dry) {
 		r = dry_run(&d, json);
 		goto out;

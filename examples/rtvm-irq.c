@@ -347,23 +347,6 @@ static const char *status_name(const struct rtvm_irq_move *m, bool dry_run)
 	}
 }
 
-/* The state file: where steer saves and restore looks by default. */
-static char *state_file(const struct opts *o)
-{
-	const char *dir = getenv("RTVM_STATE_DIR");
-	const char *root = o->sysroot ? o->sysroot : getenv("RTVM_SYSROOT");
-	char *path = NULL;
-	int r;
-
-	if (dir && *dir)
-		r = asprintf(&path, "%s/irq-steer.json", dir);
-	else if (root && *root)
-		r = asprintf(&path, "%s/run/rtvm/irq-steer.json", root);
-	else
-		r = asprintf(&path, "/run/rtvm/irq-steer.json");
-	return r < 0 ? NULL : path;
-}
-
 static cJSON *json_move(const struct rtvm_irq_move *m, bool dry_run)
 {
 	cJSON *j = cJSON_CreateObject();
@@ -509,23 +492,6 @@ static int parse_opt_cpus(struct rtvm_ctx *ctx, const char *what,
 	return list ? tool_parse_cpus(ctx, what, list, ret) : 0;
 }
 
-static int append_copy(struct rtvm_ctx *ctx, struct rtvm_changeset *dst,
-		       const struct rtvm_changeset *src)
-{
-	struct rtvm_changeset *copy = NULL;
-	char *json = NULL;
-	int r;
-
-	r = rtvm_changeset_to_json(src, &json);
-	if (r == 0)
-		r = rtvm_changeset_new_from_json(ctx, json, &copy);
-	if (r == 0)
-		r = rtvm_changeset_append(dst, copy);
-	rtvm_changeset_unref(copy);
-	free(json);
-	return r;
-}
-
 /* irqbalance: say when it would undo the steering; with --ban-irqbalance
  * add the RT CPUs to its banned list (recorded in @cs).  The JSON of what
  * was found goes to *ret_json.  Returns 1 when irqbalance must be
@@ -583,25 +549,6 @@ static int irqbalance(struct rtvm_ctx *ctx, const struct opts *o,
 	rtvm_irqbalance_unref(ib);
 	*ret_json = j;
 	return r > 0;
-}
-
-/* Save the earlier records, then ours (restore undoes ours first), from
- * copies: ours stay apart, to be undone alone if the save fails. */
-static int save_merged(struct rtvm_ctx *ctx, const struct rtvm_changeset *prev,
-		       const struct rtvm_changeset *cs, const char *path)
-{
-	struct rtvm_changeset *all = NULL;
-	int r;
-
-	r = rtvm_changeset_new(ctx, &all);
-	if (r == 0 && prev)
-		r = append_copy(ctx, all, prev);
-	if (r == 0)
-		r = append_copy(ctx, all, cs);
-	if (r == 0)
-		r = tool_save_changes(all, path);
-	rtvm_changeset_unref(all);
-	return r;
 }
 
 /* One line per check that put IRQs back (a JSON line with --json). */
@@ -689,7 +636,7 @@ static int watch_loop(struct rtvm_ctx *ctx, const struct opts *o,
 			print_put_back(rep, r, o->json);
 		rtvm_irq_report_free(rep);
 		if (rtvm_changeset_get_count(cs) != saved) {
-			r = save_merged(ctx, prev, cs, path);
+			r = tool_save_merged(ctx, prev, cs, path);
 			if (r < 0)
 				tool_error("cannot save the changes to %s: %s",
 					   path, strerror(-r));
@@ -732,7 +679,8 @@ static int cmd_steer(struct rtvm_ctx *ctx, const struct opts *o, bool watch)
 	req.flags = (o->dry_run ? RTVM_IRQ_STEER_DRY_RUN : 0) |
 		    (o->no_threads ? RTVM_IRQ_STEER_NO_THREADS : 0) |
 		    (away && !o->no_default ? RTVM_IRQ_STEER_DEFAULT_AFFINITY : 0);
-	path = o->save ? strdup(o->save) : state_file(o);
+	path = o->save ? strdup(o->save) :
+			 tool_state_file(o->sysroot, "irq-steer.json");
 	if (!path || rtvm_changeset_new(ctx, &cs) < 0) {
 		tool_error("out of memory");
 		goto out;
@@ -762,7 +710,7 @@ static int cmd_steer(struct rtvm_ctx *ctx, const struct opts *o, bool watch)
 	}
 	changes = rtvm_changeset_get_count(cs);
 	if (!o->dry_run && changes) {
-		r = save_merged(ctx, prev, cs, path);
+		r = tool_save_merged(ctx, prev, cs, path);
 		if (r < 0) {
 			tool_error("cannot save the changes to %s (%s): undoing "
 				   "them", path, strerror(-r));
@@ -802,7 +750,8 @@ out:
 static int cmd_restore(struct rtvm_ctx *ctx, const struct opts *o,
 		       const char *file)
 {
-	char *path = file ? strdup(file) : state_file(o);
+	char *path = file ? strdup(file) :
+			    tool_state_file(o->sysroot, "irq-steer.json");
 	unsigned int n = 0;
 	int ret = EXIT_FAILURE;
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tool.h"
 
@@ -61,8 +62,9 @@ static void usage(FILE *f)
 		"      [--pin LIST [--one-to-one]] [--emulator-pin LIST] [--provision-rt]\n"
 		"      [--save FILE] [--dry-run] [--json]\n"
 		"      without --vcpus, --emulator or --iothreads: all vCPUs\n"
-		"  restore FILE\n"
-		"      undo the changes saved in FILE (by set or kthreads --save)\n"
+		"  restore [FILE] [--json]\n"
+		"      undo the changes saved in FILE (default: the state file, where\n"
+		"      set and kthreads record theirs unless --save names another)\n"
 		"  kthreads --cpus LIST [--profile rt-host] [--save FILE] [--dry-run]\n"
 		"           [--json]\n"
 		"      ksoftirqd/ktimers FIFO 2, rcuc/rcub FIFO 4 on those CPUs\n\n"
@@ -227,13 +229,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return -EINVAL;
 	}
 	o->cmd = argv[optind++];
-	if (strcmp(o->cmd, "restore") == 0) {
-		if (optind != argc - 1) {
-			tool_error("restore: give one FILE");
-			return -EINVAL;
-		}
+	if (strcmp(o->cmd, "restore") == 0 && optind < argc)
 		o->file = argv[optind++];
-	}
 	if (optind < argc) {
 		tool_error("unexpected argument \"%s\"", argv[optind]);
 		return -EINVAL;
@@ -293,9 +290,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return -EINVAL;
 	}
 	if ((!strcmp(o->cmd, "restore") || !strcmp(o->cmd, "kthreads")) &&
-	    (o->pid || o->vm || (o->json && !strcmp(o->cmd, "restore")))) {
+	    (o->pid || o->vm)) {
 		tool_error("%s: %s goes with show and set", o->cmd,
-			   o->pid ? "--pid" : o->vm ? "--vm" : "--json");
+			   o->pid ? "--pid" : "--vm");
 		return -EINVAL;
 	}
 	if (strcmp(o->cmd, "set") == 0 && !o->has_policy && !o->pin &&
@@ -477,32 +474,58 @@ static int cmd_show(struct rtvm_ctx *ctx, struct opts *o)
 
 /* ---- set ---------------------------------------------------------------- */
 
-/* Print the records, save them, or print their JSON. */
-static int report_changes(const struct rtvm_changeset *cs, const struct opts *o)
+/* Record the changes in the state file (or --save's), after the records
+ * already there, so that one restore brings back what was there before
+ * the first; then print them (or their JSON).  A change that cannot be
+ * recorded is undone: nothing stays changed that restore would not know. */
+static int report_changes(struct rtvm_ctx *ctx, struct rtvm_changeset *cs,
+			  const struct opts *o)
 {
+	struct rtvm_changeset *prev = NULL;
 	const struct rtvm_change *c;
-	char *json = NULL;
+	char *json = NULL, *path;
 	int r = 0;
 
-	if (o->save) {
-		r = tool_save_changes(cs, o->save);
-		if (r < 0)
-			tool_error("cannot write %s: %s", o->save, strerror(-r));
-	} else if (o->json) {
+	path = o->save ? strdup(o->save) : tool_state_file(o->sysroot,
+							    "sched.json");
+	if (!path) {
+		tool_error("out of memory");
+		r = -ENOMEM;
+	} else if (rtvm_changeset_get_count(cs)) {
+		r = tool_load_changes(ctx, path, &prev);
+		if (r == -ENOENT)
+			r = 0;
+		if (r == 0)
+			r = tool_save_merged(ctx, prev, cs, path);
+		if (r < 0) {
+			tool_error("cannot record the changes in %s: %s; they "
+				   "are undone", path, strerror(-r));
+			if (rtvm_changeset_restore(cs, 0) < 0)
+				tool_error("could not undo every change");
+		}
+	}
+	rtvm_changeset_unref(prev);
+	if (r == 0 && o->json) {
 		if (rtvm_changeset_to_json(cs, &json) < 0) {
 			tool_error("cannot serialize the changes");
-			return -1;
+			r = -ENOMEM;
+		} else {
+			r = tool_print_json_text(json);
 		}
-		r = tool_print_json_text(json);
 		free(json);
-	}
-	if (!o->json)
+	} else if (r == 0) {
 		rtvm_changeset_foreach(c, cs)
 			printf("%s %s: %s -> %s\n",
 			       rtvm_change_kind_to_string(rtvm_change_get_kind(c)),
 			       tool_escape(rtvm_change_get_target(c), 0),
 			       tool_escape(rtvm_change_get_old_value(c), 1),
 			       tool_escape(rtvm_change_get_new_value(c), 2));
+		if (rtvm_changeset_get_count(cs))
+			printf("recorded in %s: \"%s restore%s%s\" undoes it\n",
+			       path, program_name, o->save ? " " : "",
+			       o->save ? o->save : "");
+	}
+	free(path);
 	return r;
 }
 
@@ -704,7 +727,7 @@ static int cmd_set(struct rtvm_ctx *ctx, struct opts *o)
 				   "error");
 		goto out;
 	}
-	ret = report_changes(cs, o) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	ret = report_changes(ctx, cs, o) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 out:
 	rtvm_changeset_unref(cs);
 	rtvm_vm_unref(vm);
@@ -718,13 +741,40 @@ out:
 
 static int cmd_restore(struct rtvm_ctx *ctx, const struct opts *o)
 {
+	char *path = o->file ? strdup(o->file) :
+			       tool_state_file(o->sysroot, "sched.json");
 	unsigned int n = 0;
+	int ret = EXIT_FAILURE;
 
-	if (tool_restore_file(ctx, o->file, NULL, &n) < 0)
+	if (!path) {
+		tool_error("out of memory");
 		return EXIT_FAILURE;
-	printf("restored %u change%s from %s\n", n, n == 1 ? "" : "s",
-	       o->file);
-	return EXIT_SUCCESS;
+	}
+	if (tool_restore_file(ctx, path, " (nothing was set, or it was "
+					 "restored already)", &n) < 0)
+		goto out;
+	if (unlink(path) < 0)
+		tool_error("restored, but cannot remove %s: %s", path,
+			   strerror(errno));
+	if (o->json) {
+		cJSON *root = cJSON_CreateObject();
+
+		if (!root || !cJSON_AddStringToObject(root, "restored_from", path) ||
+		    !cJSON_AddNumberToObject(root, "changes", n)) {
+			tool_error("out of memory");
+		} else {
+			ret = tool_print_json(root, true) < 0 ? EXIT_FAILURE :
+								EXIT_SUCCESS;
+		}
+		cJSON_Delete(root);
+	} else {
+		printf("restored %u change%s from %s\n", n, n == 1 ? "" : "s",
+		       path);
+		ret = EXIT_SUCCESS;
+	}
+out:
+	free(path);
+	return ret;
 }
 
 /* The rt-host profile: tuned's realtime-virtual-host. */
@@ -796,7 +846,7 @@ static int cmd_kthreads(struct rtvm_ctx *ctx, const struct opts *o)
 			   r == -EPERM ? " (run as root)" : "");
 		goto out;
 	}
-	ret = report_changes(cs, o) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+	ret = report_changes(ctx, cs, o) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 out:
 	rtvm_changeset_unref(cs);
 	rtvm_cpumask_free(cpus);

@@ -272,6 +272,59 @@ char *tool_read_file(const char *path)
 	return buf;
 }
 
+/* ---- state files ------------------------------------------------------- */
+
+char *tool_state_file(const char *sysroot, const char *name)
+{
+	const char *dir = getenv("RTVM_STATE_DIR");
+	const char *root = sysroot ? sysroot : getenv("RTVM_SYSROOT");
+	char *path = NULL;
+	int r;
+
+	if (dir && *dir)
+		r = asprintf(&path, "%s/%s", dir, name);
+	else if (root && *root)
+		r = asprintf(&path, "%s/run/rtvm/%s", root, name);
+	else
+		r = asprintf(&path, "/run/rtvm/%s", name);
+	return r < 0 ? NULL : path;
+}
+
+/* A copy of @src's records at the end of @dst. */
+static int append_copy(struct rtvm_ctx *ctx, struct rtvm_changeset *dst,
+		       const struct rtvm_changeset *src)
+{
+	struct rtvm_changeset *copy = NULL;
+	char *json = NULL;
+	int r;
+
+	r = rtvm_changeset_to_json(src, &json);
+	if (r == 0)
+		r = rtvm_changeset_new_from_json(ctx, json, &copy);
+	if (r == 0)
+		r = rtvm_changeset_append(dst, copy);
+	rtvm_changeset_unref(copy);
+	free(json);
+	return r;
+}
+
+int tool_save_merged(struct rtvm_ctx *ctx, const struct rtvm_changeset *prev,
+		     const struct rtvm_changeset *cs, const char *path)
+{
+	struct rtvm_changeset *all = NULL;
+	int r;
+
+	r = rtvm_changeset_new(ctx, &all);
+	if (r == 0 && prev)
+		r = append_copy(ctx, all, prev);
+	if (r == 0)
+		r = append_copy(ctx, all, cs);
+	if (r == 0)
+		r = tool_save_changes(all, path);
+	rtvm_changeset_unref(all);
+	return r;
+}
+
 /* ---- escaping host-provided text ----------------------------------------- */
 
 /*

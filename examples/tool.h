@@ -29,6 +29,14 @@ int tool_load_changes(struct rtvm_ctx *ctx, const char *path,
 /* Save a changeset as JSON (written to PATH.tmp, synced, renamed; the
  * parent directory is created); -errno. */
 int tool_save_changes(const struct rtvm_changeset *cs, const char *path);
+/* The default state file NAME of a tool: in $RTVM_STATE_DIR, else in the
+ * sysroot's (the option's, else RTVM_SYSROOT's) run/rtvm, else in
+ * /run/rtvm (malloc'ed; NULL: out of memory). */
+char *tool_state_file(const char *sysroot, const char *name);
+/* Save @prev's records, then @cs's (restore undoes @cs's first), from
+ * copies: @cs stays apart, to be undone alone if the save fails; -errno. */
+int tool_save_merged(struct rtvm_ctx *ctx, const struct rtvm_changeset *prev,
+		     const struct rtvm_changeset *cs, const char *path);
 /* Undo the records saved in PATH, saying what went wrong (@missing_hint
  * is added when PATH does not exist); their count in *ret_count. */
 int tool_restore_file(struct rtvm_ctx *ctx, const char *path,

@@ -95,6 +95,23 @@ if cmp -s "$tmp/4251" "$root/proc/4242/task/4251/stat"; then fail "vCPU 1 unchan
 cmp -s "$tmp/4250" "$root/proc/4242/task/4250/stat" || fail "vCPU 0 changed"
 "$sched" --sysroot "$root" restore "$tmp/sched.json" >/dev/null || fail "rtvm-sched restore"
 cmp -s "$tmp/4251" "$root/proc/4242/task/4251/stat" || fail "vCPU 1 not restored byte for byte"
+# Without --save: the state file (the sysroot's run/rtvm/sched.json), to
+# which a second set adds; one restore without a FILE undoes both.
+"$sched" --sysroot "$root" set --pid 4242 --vcpus 1 --fifo 5 >"$tmp/out" ||
+	fail "rtvm-sched set (state file)"
+grep -q "recorded in $root/run/rtvm/sched.json" "$tmp/out" || fail "set does not say where: $(cat "$tmp/out")"
+"$sched" --sysroot "$root" set --pid 4242 --vcpus 1 --fifo 7 --json >"$tmp/out.json" ||
+	fail "rtvm-sched set --json (state file)"
+python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/out.json" || fail "set --json"
+"$sched" --sysroot "$root" restore --json >"$tmp/out.json" || fail "rtvm-sched restore (state file)"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["changes"] >= 2, d' "$tmp/out.json" ||
+	fail "restore --json: $(cat "$tmp/out.json")"
+cmp -s "$tmp/4251" "$root/proc/4242/task/4251/stat" || fail "vCPU 1 not restored from the state file"
+[ ! -e "$root/run/rtvm/sched.json" ] || fail "the state file is left after restore"
+set +e
+"$sched" --sysroot "$root" restore >/dev/null 2>"$tmp/err"; rc=$?
+set -e
+[ "$rc" = 1 ] && grep -q "nothing was set" "$tmp/err" || fail "a second restore: exit $rc, $(cat "$tmp/err")"
 set +e
 "$sched" --sysroot "$root" set --pid 4242 --fifo 120 2>"$tmp/err"; rc=$?
 "$sched" --sysroot "$root" show --pid 4242 --vm vm1 2>/dev/null; rc2=$?
