@@ -793,7 +793,7 @@ static int load_threads(struct rtvm_host *h)
 		closedir(task);
 	}
 	closedir(proc);
-	if (r == 0)
+	if (r == 0 && h->nr_threads) /* none: no array to hand qsort */
 		qsort(h->threads, h->nr_threads, sizeof(*h->threads),
 		      cmp_thread);
 	return r;
