@@ -752,31 +752,14 @@ static int cmd_restore(struct rtvm_ctx *ctx, const struct opts *o,
 {
 	char *path = file ? strdup(file) :
 			    tool_state_file(o->sysroot, "irq-steer.json");
-	unsigned int n = 0;
-	int ret = EXIT_FAILURE;
+	int ret;
 
 	if (!path) {
 		tool_error("out of memory");
 		return EXIT_FAILURE;
 	}
-	if (tool_restore_file(ctx, path, " (nothing was steered, or it was "
-					 "restored already)", &n) < 0)
-		goto out;
-	if (unlink(path) < 0)
-		tool_error("restored, but cannot remove %s: %s", path,
-			   strerror(errno));
-	if (o->json) {
-		cJSON *root = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(root, "restored_from", path);
-		cJSON_AddNumberToObject(root, "changes", n);
-		ret = print_json(root);
-	} else {
-		printf("restored %u change%s from %s\n", n, n == 1 ? "" : "s",
-		       path);
-		ret = EXIT_SUCCESS;
-	}
-out:
+	ret = tool_restore_state(ctx, path, " (nothing was steered, or it was "
+					    "restored already)", o->json);
 	free(path);
 	return ret;
 }

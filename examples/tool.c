@@ -290,6 +290,35 @@ char *tool_state_file(const char *sysroot, const char *name)
 	return r < 0 ? NULL : path;
 }
 
+int tool_restore_state(struct rtvm_ctx *ctx, const char *path,
+		       const char *missing_hint, bool json)
+{
+	cJSON *root;
+	unsigned int n = 0;
+	int r;
+
+	if (tool_restore_file(ctx, path, missing_hint, &n) < 0)
+		return EXIT_FAILURE;
+	if (unlink(path) < 0)
+		tool_error("restored, but cannot remove %s: %s", path,
+			   strerror(errno));
+	if (!json) {
+		printf("restored %u change%s from %s\n", n, n == 1 ? "" : "s",
+		       path);
+		return EXIT_SUCCESS;
+	}
+	root = cJSON_CreateObject();
+	if (!root || !cJSON_AddStringToObject(root, "restored_from", path) ||
+	    !cJSON_AddNumberToObject(root, "changes", n)) {
+		tool_error("out of memory");
+		r = -ENOMEM;
+	} else {
+		r = tool_print_json(root, true);
+	}
+	cJSON_Delete(root);
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 /* A copy of @src's records at the end of @dst. */
 static int append_copy(struct rtvm_ctx *ctx, struct rtvm_changeset *dst,
 		       const struct rtvm_changeset *src)
