@@ -60,17 +60,16 @@ static struct rtvm_ctx *ro_ctx(const char *which)
 	return ctx;
 }
 
-static struct run check_opts(struct rtvm_ctx *ctx, const char *id,
-			     const char *rt, unsigned int max_latency,
-			     unsigned int sample_ms)
+/* Check @id alone on RT CPUs @rt, with the other options of @o. */
+static struct run check_with(struct rtvm_ctx *ctx, const char *id,
+			     const char *rt, struct rtvm_check_opts o)
 {
 	struct rtvm_cpumask *m = tu_mask(64, rt);
-	struct rtvm_check_opts o = { .size = sizeof(o), .only = id,
-				     .rt_cpus = m,
-				     .max_exit_latency_us = max_latency,
-				     .sample_ms = sample_ms };
 	struct run x = {0};
 
+	o.size = sizeof(o);
+	o.only = id;
+	o.rt_cpus = m;
 	ck_assert_int_eq(rtvm_check_run(ctx, &o, &x.rep), 0);
 	ck_assert_int_eq(rtvm_check_report_find(x.rep, id, &x.r), 0);
 	x.status = rtvm_check_result_get_status(x.r);
@@ -78,6 +77,16 @@ static struct run check_opts(struct rtvm_ctx *ctx, const char *id,
 	x.remedy = rtvm_check_result_get_remedy(x.r);
 	rtvm_cpumask_free(m);
 	return x;
+}
+
+static struct run check_opts(struct rtvm_ctx *ctx, const char *id,
+			     const char *rt, unsigned int max_latency,
+			     unsigned int sample_ms)
+{
+	return check_with(ctx, id, rt,
+			  (struct rtvm_check_opts){
+				  .max_exit_latency_us = max_latency,
+				  .sample_ms = sample_ms });
 }
 
 static struct run check(struct rtvm_ctx *ctx, const char *id, const char *rt)
@@ -1173,19 +1182,8 @@ END_TEST
  * CPUs'. */
 static struct run check_vm(struct rtvm_ctx *ctx, const char *rt, pid_t pid)
 {
-	struct rtvm_cpumask *m = tu_mask(64, rt);
-	struct rtvm_check_opts o = { .size = sizeof(o), .only = "topology.numa",
-				     .rt_cpus = m, .vm_pid = pid };
-	struct run x = {0};
-
-	ck_assert_int_eq(rtvm_check_run(ctx, &o, &x.rep), 0);
-	ck_assert_int_eq(rtvm_check_report_find(x.rep, "topology.numa", &x.r),
-			 0);
-	x.status = rtvm_check_result_get_status(x.r);
-	x.observed = rtvm_check_result_get_observed(x.r);
-	x.remedy = rtvm_check_result_get_remedy(x.r);
-	rtvm_cpumask_free(m);
-	return x;
+	return check_with(ctx, "topology.numa", rt,
+			  (struct rtvm_check_opts){ .vm_pid = pid });
 }
 
 START_TEST(test_numa_vm_memory)
