@@ -274,15 +274,18 @@ int rtvm_fs_open_file(struct rtvm_ctx *ctx, enum rtvm_fs fs, const char *fmt,
 	return r;
 }
 
-/* Read all of fd into buf; sysfs and procfs files may come in pieces. */
-static int read_fd(int fd, char *buf, size_t size)
+/* Read all of fd into buf; sysfs and procfs files may come in pieces.
+ * @at_start: from offset 0 with pread (a file kept open), else from the
+ * file position. */
+static int read_whole(int fd, char *buf, size_t size, bool at_start)
 {
 	size_t len = 0;
 
-	if (size == 0)
+	if (size < 2)
 		return -EINVAL;
 	for (;;) {
-		ssize_t n = read(fd, buf + len, size - 1 - len);
+		ssize_t n = at_start ? pread(fd, buf + len, size - 1 - len, (off_t)len)
+				     : read(fd, buf + len, size - 1 - len);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -296,7 +299,7 @@ static int read_fd(int fd, char *buf, size_t size)
 			char c;
 
 			/* Full: only an end of file right here fits. */
-			n = read(fd, &c, 1);
+			n = at_start ? pread(fd, &c, 1, (off_t)len) : read(fd, &c, 1);
 			if (n != 0)
 				return n < 0 ? -errno : -EOVERFLOW;
 			break;
@@ -306,6 +309,11 @@ static int read_fd(int fd, char *buf, size_t size)
 		len--;
 	buf[len] = '\0';
 	return (int)len;
+}
+
+int rtvm_fs_pread(int fd, char *buf, size_t size)
+{
+	return read_whole(fd, buf, size, true);
 }
 
 int rtvm_fs_read(struct rtvm_ctx *ctx, enum rtvm_fs fs, char *buf,
@@ -320,7 +328,7 @@ int rtvm_fs_read(struct rtvm_ctx *ctx, enum rtvm_fs fs, char *buf,
 	va_end(ap);
 	if (fd < 0)
 		return fd;
-	r = read_fd(fd, buf, size);
+	r = read_whole(fd, buf, size, false);
 	close(fd);
 	if (r == -EOVERFLOW)
 		err(ctx, "/%s/%s is longer than %zu bytes, more than the kernel "
@@ -354,7 +362,7 @@ int rtvm_fs_read_alloc(struct rtvm_ctx *ctx, enum rtvm_fs fs, char **ret,
 			break;
 		}
 		buf = n;
-		r = read_fd(fd, buf, size);
+		r = read_whole(fd, buf, size, false);
 		if (r != -EOVERFLOW)
 			break;
 		if (size >= READ_ALLOC_MAX) {

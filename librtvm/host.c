@@ -752,14 +752,16 @@ static int cmp_thread(const void *a, const void *b)
 	return (x->tid > y->tid) - (x->tid < y->tid);
 }
 
-static int load_threads(struct rtvm_host *h)
+int rtvm_proc_foreach_thread(struct rtvm_ctx *ctx,
+			     int (*fn)(void *data, pid_t pid, pid_t tid,
+				       int taskfd, const char *tidname),
+			     void *data)
 {
-	unsigned int alloc = 0;
 	struct dirent *de;
 	DIR *proc;
 	int fd, r = 0;
 
-	fd = rtvm_fs_open_dir(h->ctx, RTVM_FS_PROC, ".");
+	fd = rtvm_fs_open_dir(ctx, RTVM_FS_PROC, ".");
 	if (fd < 0)
 		return fd;
 	proc = fdopendir(fd);
@@ -777,7 +779,7 @@ static int load_threads(struct rtvm_host *h)
 		if (!rtvm_parse_pid(de->d_name, &pid))
 			continue;
 		snprintf(path, sizeof(path), "%s/task", de->d_name);
-		taskfd = rtvm_fs_open_dir_at(h->ctx, dirfd(proc), path);
+		taskfd = rtvm_fs_open_dir_at(ctx, dirfd(proc), path);
 		if (taskfd < 0)
 			continue; /* exited meanwhile */
 		task = fdopendir(taskfd);
@@ -788,11 +790,32 @@ static int load_threads(struct rtvm_host *h)
 		}
 		while (r == 0 && (te = readdir(task)))
 			if (rtvm_parse_pid(te->d_name, &tid))
-				r = add_thread(h, &alloc, pid, tid, taskfd,
-					       te->d_name);
+				r = fn(data, pid, tid, taskfd, te->d_name);
 		closedir(task);
 	}
 	closedir(proc);
+	return r;
+}
+
+struct load_threads {
+	struct rtvm_host *h;
+	unsigned int alloc;
+};
+
+static int load_one(void *data, pid_t pid, pid_t tid, int taskfd,
+		    const char *tidname)
+{
+	struct load_threads *lt = data;
+
+	return add_thread(lt->h, &lt->alloc, pid, tid, taskfd, tidname);
+}
+
+static int load_threads(struct rtvm_host *h)
+{
+	struct load_threads lt = { h, 0 };
+	int r;
+
+	r = rtvm_proc_foreach_thread(h->ctx, load_one, &lt);
 	if (r == 0 && h->nr_threads) /* none: no array to hand qsort */
 		qsort(h->threads, h->nr_threads, sizeof(*h->threads),
 		      cmp_thread);

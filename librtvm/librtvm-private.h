@@ -69,6 +69,10 @@ int rtvm_fs_read_alloc(struct rtvm_ctx *ctx, enum rtvm_fs fs, char **ret,
  * files only, where a short read is the whole file. */
 int rtvm_fs_read_at(struct rtvm_ctx *ctx, int dirfd, const char *name,
 		    char *buf, size_t size);
+/* Read a file kept open (from rtvm_fs_open_file()) again from its start,
+ * as rtvm_fs_read() does: procfs answers a pread at 0 with the file's
+ * content now.  The length, or -errno; -EOVERFLOW if it does not fit. */
+int rtvm_fs_pread(int fd, char *buf, size_t size);
 /* Write a value in one write(2), as sysfs and procfs want. */
 int rtvm_fs_write(struct rtvm_ctx *ctx, enum rtvm_fs fs, const char *value,
 		  const char *fmt, ...) RTVM_PRINTF(4, 5);
@@ -473,12 +477,21 @@ bool rtvm_parse_pid(const char *s, pid_t *ret);
 int rtvm_parse_u64(const char *s, uint64_t *ret);
 char *rtvm_strip(char *s);
 
+/* Call @fn for every thread of every process in proc (host.c): @taskfd is
+ * the process's task directory, @tidname the thread's entry there.
+ * Processes that exit meanwhile are skipped; @fn's error ends the scan
+ * and is returned. */
+int rtvm_proc_foreach_thread(struct rtvm_ctx *ctx,
+			     int (*fn)(void *data, pid_t pid, pid_t tid,
+				       int taskfd, const char *tidname),
+			     void *data);
 /* The fields of a thread's stat file that librtvm uses.  The comm
  * may hold spaces and parentheses; the last ')' ends it. */
 struct rtvm_stat {
 	char comm[64];
 	unsigned int flags; /* PF_* */
 	int nice;
+	unsigned long long utime, stime; /* clock ticks */
 	unsigned long long start; /* clock ticks after boot */
 	int last_cpu;
 	int rt_priority;
@@ -520,6 +533,32 @@ struct cJSON;
 int rtvm_json_parse_strict(struct rtvm_ctx *ctx, const char *what,
 			   const char *text, unsigned int flags,
 			   struct cJSON **ret);
+
+/* ---- delay accounting (taskstats.c) ----------------------------------- */
+
+/* One thread's delay accounting: per enum rtvm_monitor_delay, how many
+ * delays and their total in ns, as the kernel's struct taskstats of
+ * @version has them (0 where its version has no such field). */
+struct rtvm_delays {
+	unsigned int version;
+	uint64_t count[RTVM_MONITOR_DELAY_NR];
+	uint64_t ns[RTVM_MONITOR_DELAY_NR];
+};
+struct rtvm_taskstats;
+/* A taskstats client: the kernel's family over generic netlink, or in a
+ * sysroot its replies stored as PID/task/TID/taskstats.nl under proc.
+ * -EPROTONOSUPPORT (said) without taskstats. */
+int rtvm_taskstats_open(struct rtvm_ctx *ctx, struct rtvm_taskstats **ret);
+struct rtvm_taskstats *rtvm_taskstats_close(struct rtvm_taskstats *ts);
+/* Ask for one thread's figures: 0, -ESRCH (gone), -EPERM, -EBADMSG (a
+ * reply the kernel would not send, said), -EIO, -ENOMEM. */
+int rtvm_taskstats_query(struct rtvm_taskstats *ts, struct rtvm_tid t,
+			 struct rtvm_delays *ret);
+/* Parse one reply of @len bytes for thread @tid; @family is the
+ * message type it must have, or -1 for any.  An error reply returns its
+ * error. */
+int rtvm_taskstats_parse(struct rtvm_ctx *ctx, const void *buf, size_t len,
+			 int family, pid_t tid, struct rtvm_delays *ret);
 
 /* ---- the boost broker (boost.c) ---------------------------------------- */
 

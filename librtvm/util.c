@@ -133,6 +133,7 @@ int rtvm_stat_parse(const char *buf, struct rtvm_stat *ret,
 		p++;
 		switch (field) {
 		case 9: r = stat_field(&p, 0, UINT_MAX, &v); break;
+		case 14: case 15: r = stat_field(&p, 0, LLONG_MAX, &v); break;
 		case 19: r = stat_field(&p, -20, 19, &v); break;
 		case 22: r = stat_field(&p, 0, LLONG_MAX, &v); break;
 		case 39: r = stat_field(&p, -1, RTVM_CPUMASK_MAX_CPUS - 1, &v); break;
@@ -147,6 +148,8 @@ int rtvm_stat_parse(const char *buf, struct rtvm_stat *ret,
 			goto bad;
 		switch (field) {
 		case 9: st.flags = (unsigned int)v; break;
+		case 14: st.utime = (unsigned long long)v; break;
+		case 15: st.stime = (unsigned long long)v; break;
 		case 19: st.nice = (int)v; break;
 		case 22: st.start = (unsigned long long)v; break;
 		case 39: st.last_cpu = (int)v; break;
@@ -166,7 +169,8 @@ int rtvm_stat_parse_log(struct rtvm_ctx *ctx, struct rtvm_tid t,
 			const char *buf, struct rtvm_stat *ret)
 {
 	static const char *const names[43] = {
-		[2] = "comm", [9] = "flags", [19] = "nice", [22] = "starttime",
+		[2] = "comm", [9] = "flags", [14] = "utime",
+		[15] = "stime", [19] = "nice", [22] = "starttime",
 		[39] = "processor", [40] = "rt_priority", [41] = "policy",
 	};
 	struct rtvm_stat_error e = {0};

@@ -34,5 +34,6 @@
 #include <rtvm/shield.h>
 #include <rtvm/tune.h>
 #include <rtvm/boost.h>
+#include <rtvm/monitor.h>
 
 #endif /* RTVM_RTVM_H */
