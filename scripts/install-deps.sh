@@ -7,7 +7,7 @@
 # packages itself, without installing them; cpio packs its initramfs.
 # debhelper, dh-python and lintian build and check the Debian packages
 # (scripts/ci-packages.sh).  clang and its runtimes build the libFuzzer
-# targets (fuzz/).
+# targets (fuzz/).  curl scrapes rtvm-top's Prometheus endpoint.
 set -eu
 PKGS="autoconf automake libtool pkg-config make gcc g++ check \
 libcgroup-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libcjson-dev \
@@ -16,7 +16,7 @@ gnuplot-nox \
 debhelper dh-python python3-all lintian fakeroot dpkg-dev \
 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 \
 cpio binutils libc6-dev \
-clang libclang-rt-14-dev"
+clang libclang-rt-14-dev curl"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
