@@ -38,7 +38,7 @@ struct opts {
 	unsigned int ndoms, npids;
 	unsigned int interval_ms;
 	unsigned long count; /* intervals to report, 0: until interrupted */
-	bool all, json, csv, delays, no_intruders, verbose;
+	bool all, json, csv, delays, kvm, no_intruders, verbose;
 };
 
 static volatile sig_atomic_t stop;
@@ -68,6 +68,8 @@ static void usage(FILE *f)
 		"  -j, --json             one JSON object per interval, one per line\n"
 		"      --csv              one CSV row per thread and interval\n"
 		"  -d, --delays           delay accounting (taskstats; CAP_NET_ADMIN)\n"
+		"  -k, --kvm              KVM's counters per VM (exits, halts,\n"
+		"                         injected IRQs), where debugfs is mounted\n"
 		"      --no-intruders     do not scan every thread for intruders\n"
 		"      --prometheus [ADDR:]PORT\n"
 		"                         serve /metrics over HTTP (ADDR defaults to\n"
@@ -115,6 +117,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "json", no_argument, NULL, 'j' },
 		{ "csv", no_argument, NULL, OPT_CSV },
 		{ "delays", no_argument, NULL, 'd' },
+		{ "kvm", no_argument, NULL, 'k' },
 		{ "no-intruders", no_argument, NULL, OPT_NO_INTRUDERS },
 		{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
 		{ "textfile", required_argument, NULL, OPT_TEXTFILE },
@@ -128,7 +131,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	int c;
 
 	o->interval_ms = 1000;
-	while ((c = getopt_long(argc, argv, "p:ac:i:n:jds:vhV", longopts,
+	while ((c = getopt_long(argc, argv, "p:ac:i:n:jdks:vhV", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'p':
@@ -178,6 +181,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'j': o->json = true; break;
 		case OPT_CSV: o->csv = true; break;
 		case 'd': o->delays = true; break;
+		case 'k': o->kvm = true; break;
 		case OPT_NO_INTRUDERS: o->no_intruders = true; break;
 		case OPT_PROMETHEUS: o->prometheus = optarg; break;
 		case OPT_TEXTFILE: o->textfile = optarg; break;
@@ -405,6 +409,16 @@ static void print_text(const struct rtvm_monitor *m, bool tty)
 		putchar('\n');
 		if (!v.nr_threads)
 			continue;
+		if (v.flags & RTVM_MONITOR_VM_KVM)
+			printf("  KVM: %" PRIu64 " exits, %" PRIu64 " halt exits, "
+			       "%" PRIu64 "/%" PRIu64 " halt polls ok, %" PRIu64
+			       " IRQs injected, %" PRIu64 " preempted\n",
+			       v.kvm[RTVM_MONITOR_KVM_EXITS],
+			       v.kvm[RTVM_MONITOR_KVM_HALT_EXITS],
+			       v.kvm[RTVM_MONITOR_KVM_HALT_POLL_OK],
+			       v.kvm[RTVM_MONITOR_KVM_HALT_POLL_TRIED],
+			       v.kvm[RTVM_MONITOR_KVM_IRQ_INJECTIONS],
+			       v.kvm[RTVM_MONITOR_KVM_PREEMPTED]);
 		printf("  %-8s %-16s %7s %4s %-9s %6s %9s %8s %8s %6s\n",
 		       "ROLE", "NAME", "TID", "CPU", "SCHED", "CPU%",
 		       "WAIT-ms", "PREEMPT", "BLOCK", "MIGR");
@@ -491,6 +505,16 @@ static cJSON *json_sample(const struct rtvm_monitor *m)
 		cJSON_AddBoolToObject(jv, "gone", v.flags & RTVM_MONITOR_VM_GONE);
 		cJSON_AddNumberToObject(jv, "exited", v.exited);
 		cJSON_AddNumberToObject(jv, "new", v.fresh);
+		if (v.flags & RTVM_MONITOR_VM_KVM) {
+			cJSON *kv = cJSON_AddObjectToObject(jv, "kvm");
+
+			for (int k = 0; k < RTVM_MONITOR_KVM_NR; k++)
+				cJSON_AddNumberToObject(kv,
+					rtvm_monitor_kvm_to_string(k),
+					(double)v.kvm[k]);
+		} else {
+			cJSON_AddNullToObject(jv, "kvm");
+		}
 		ths = cJSON_AddArrayToObject(jv, "threads");
 		for (unsigned int k = 0; rtvm_monitor_get_thread(m, k, &t) == 0; k++) {
 			cJSON *jt;
@@ -898,6 +922,8 @@ int main(int argc, char **argv)
 		flags |= RTVM_MONITOR_INTRUDERS;
 	if (o.delays)
 		flags |= RTVM_MONITOR_TASKSTATS;
+	if (o.kvm)
+		flags |= RTVM_MONITOR_KVM;
 	r = rtvm_monitor_new(ctx, flags, &m);
 	if (r < 0) {
 		tool_error("cannot start the sampler: %s%s", strerror(-r),

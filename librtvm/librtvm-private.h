@@ -560,6 +560,18 @@ int rtvm_taskstats_query(struct rtvm_taskstats *ts, struct rtvm_tid t,
 int rtvm_taskstats_parse(struct rtvm_ctx *ctx, const void *buf, size_t len,
 			 int family, pid_t tid, struct rtvm_delays *ret);
 
+/* ---- KVM's statistics in debugfs (kvm-stats.c) ------------------------- */
+
+/* The debugfs directory (an fd) of VMM @pid's VM, and the VM's fd in the
+ * VMM: -ENOENT when there is none (no debugfs mounted, no VM, or not
+ * KVM), or an open error. */
+int rtvm_kvm_vm_dir(struct rtvm_ctx *ctx, pid_t pid, unsigned int *ret_vmfd);
+/* The counters of enum rtvm_monitor_kvm now (0 where KVM has none);
+ * -EBADMSG (said) for a file that is not a number. */
+int rtvm_kvm_vm_read(struct rtvm_ctx *ctx, int dirfd,
+		     uint64_t vals[RTVM_MONITOR_KVM_NR]);
+const char *rtvm_kvm_stat_name(int kind);
+
 /* ---- the boost broker (boost.c) ---------------------------------------- */
 
 /* The broker's clock, CLOCK_MONOTONIC in ns unless a test sets another

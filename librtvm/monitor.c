@@ -62,6 +62,10 @@ struct mvm {
 	unsigned int flags, exited, fresh;
 	struct mthread *th;
 	unsigned int nth;
+	int kvmfd;	  /* KVM's debugfs directory of the VM, or -1 */
+	unsigned int kvm_vmfd; /* the VM's fd in the VMM, which names it */
+	bool kvm_fresh;	  /* a VM not read before: no interval yet */
+	uint64_t kvm_last[RTVM_MONITOR_KVM_NR], kvm[RTVM_MONITOR_KVM_NR];
 };
 
 /* Per CPU: the raw fields of proc's stat (ticks) and the interrupt
@@ -290,6 +294,7 @@ static int thread_sample(struct rtvm_monitor *m, struct mvm *v,
 						    t->last.d.count[k]);
 			t->delta.d.ns[k] = delta(c.d.ns[k], t->last.d.ns[k]);
 		}
+
 	}
 	t->last = c;
 	t->have = have;
@@ -319,8 +324,58 @@ static int cmp_mthread(const void *a, const void *b)
 	return x->tid < y->tid ? -1 : x->tid > y->tid;
 }
 
+static void vm_drop_kvm(struct mvm *v)
+{
+	if (v->kvmfd >= 0)
+		close(v->kvmfd);
+	v->kvmfd = -1;
+}
+
+/* KVM's counters of the VM over the interval; the debugfs directory is
+ * looked for again whenever the VM's threads are. */
+static int vm_sample_kvm(struct rtvm_monitor *m, struct mvm *v, bool rescan)
+{
+	uint64_t now[RTVM_MONITOR_KVM_NR];
+	int r;
+
+	if (rescan) {
+		unsigned int vmfd = 0;
+
+		vm_drop_kvm(v);
+		r = rtvm_kvm_vm_dir(m->ctx, rtvm_vm_get_pid(v->vm), &vmfd);
+		if (r < 0 && r != -ENOENT && r != -EACCES && r != -EPERM)
+			return r;
+		v->kvmfd = r < 0 ? -1 : r;
+		if (r >= 0 && vmfd != v->kvm_vmfd)
+			v->kvm_fresh = true;
+		v->kvm_vmfd = vmfd;
+	}
+	memset(v->kvm, 0, sizeof(v->kvm));
+	v->flags &= ~RTVM_MONITOR_VM_KVM;
+	if (v->kvmfd < 0)
+		return 0;
+	r = rtvm_kvm_vm_read(m->ctx, v->kvmfd, now);
+	if (r == -EPERM || r == -EACCES) {
+		/* Some kernels keep KVM's debugfs files closed, root or
+		 * not: no KVM figures for this VM, and no failed samples. */
+		dbg(m->ctx, "KVM's debugfs statistics of pid %d: %s",
+		    (int)rtvm_vm_get_pid(v->vm), strerror(-r));
+		vm_drop_kvm(v);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	for (int k = 0; !v->kvm_fresh && k < RTVM_MONITOR_KVM_NR; k++)
+		v->kvm[k] = delta(now[k], v->kvm_last[k]);
+	memcpy(v->kvm_last, now, sizeof(now));
+	v->kvm_fresh = false;
+	v->flags |= RTVM_MONITOR_VM_KVM;
+	return 0;
+}
+
 static void vm_drop_threads(struct mvm *v)
 {
+	vm_drop_kvm(v);
 	for (unsigned int i = 0; i < v->nth; i++)
 		thread_close(&v->th[i]);
 	free(v->th);
@@ -341,7 +396,9 @@ static int vm_rescan(struct mvm *v)
 	if (r == -ESRCH) {
 		v->exited += v->nth;
 		vm_drop_threads(v);
-		v->flags |= RTVM_MONITOR_VM_GONE;
+		v->flags = (v->flags & ~RTVM_MONITOR_VM_KVM) |
+			   RTVM_MONITOR_VM_GONE;
+		memset(v->kvm, 0, sizeof(v->kvm));
 		return 0;
 	}
 	if (r < 0)
@@ -416,6 +473,7 @@ static bool vm_needs_rescan(struct rtvm_monitor *m, struct mvm *v)
 static int vm_sample(struct rtvm_monitor *m, struct mvm *v)
 {
 	unsigned int kept = 0;
+	bool rescan;
 	int r;
 
 	v->exited = v->fresh = 0;
@@ -423,9 +481,17 @@ static int vm_sample(struct rtvm_monitor *m, struct mvm *v)
 		return 0;
 	for (unsigned int i = 0; i < v->nth; i++)
 		v->th[i].fresh = false;
-	if (vm_needs_rescan(m, v)) {
+	rescan = vm_needs_rescan(m, v);
+	if (rescan) {
 		v->rescan = false;
 		r = vm_rescan(v);
+		if (r < 0)
+			return r;
+		if (v->flags & RTVM_MONITOR_VM_GONE)
+			return 0;
+	}
+	if (m->flags & RTVM_MONITOR_KVM) {
+		r = vm_sample_kvm(m, v, rescan);
 		if (r < 0)
 			return r;
 	}
@@ -760,7 +826,7 @@ RTVM_EXPORT int rtvm_monitor_new(struct rtvm_ctx *ctx, unsigned int flags,
 
 	if (!ctx || !ret ||
 	    (flags & ~(RTVM_MONITOR_CPUS | RTVM_MONITOR_INTRUDERS |
-		       RTVM_MONITOR_TASKSTATS)))
+		       RTVM_MONITOR_TASKSTATS | RTVM_MONITOR_KVM)))
 		return -EINVAL;
 	m = calloc(1, sizeof(*m));
 	if (!m)
@@ -841,7 +907,8 @@ RTVM_EXPORT int rtvm_monitor_add_vm(struct rtvm_monitor *m,
 				    const struct rtvm_cpumask *rt_cpus,
 				    unsigned int *ret_id)
 {
-	struct mvm v = { .taskfd = -1, .rescan = true };
+	struct mvm v = { .taskfd = -1, .kvmfd = -1, .kvm_fresh = true,
+			 .rescan = true };
 	struct mvm *nv;
 	pid_t pid;
 	int r;
@@ -978,6 +1045,7 @@ RTVM_EXPORT int rtvm_monitor_get_vm(const struct rtvm_monitor *m,
 		.exited = v->exited,
 		.fresh = v->fresh,
 	};
+	memcpy(ret->kvm, v->kvm, sizeof(ret->kvm));
 	return 0;
 }
 
@@ -1039,6 +1107,11 @@ RTVM_EXPORT const char *rtvm_monitor_delay_to_string(int kind)
 	if (kind < 0 || kind >= RTVM_MONITOR_DELAY_NR)
 		return NULL;
 	return names[kind];
+}
+
+RTVM_EXPORT const char *rtvm_monitor_kvm_to_string(int kind)
+{
+	return rtvm_kvm_stat_name(kind);
 }
 
 RTVM_EXPORT int rtvm_monitor_get_cpu(const struct rtvm_monitor *m,

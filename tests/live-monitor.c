@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <glob.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
@@ -17,12 +18,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "microvm.h"
 #include "testutil.h"
 
 struct spin_arg {
@@ -251,6 +254,81 @@ START_TEST(test_taskstats)
 }
 END_TEST
 
+/* KVM's own counters of a micro-VM, from debugfs, mounted for the test
+ * in a mount namespace of its own (the host's mounts stay as they are). */
+START_TEST(test_kvm)
+{
+	struct rtvm_monitor_thread t = { .size = sizeof(t) };
+	struct rtvm_monitor_vm v = { .size = sizeof(v) };
+	struct rtvm_monitor *m;
+	int p[2], err = 0;
+	pid_t vm;
+
+	if (unshare(CLONE_NEWNS) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    (mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL) < 0 &&
+	     errno != EBUSY)) {
+		printf("note: the KVM case does not run: no debugfs in a "
+		       "private mount namespace (%s)\n", strerror(errno));
+		return;
+	}
+	ck_assert_int_eq(pipe(p), 0);
+	vm = fork();
+	ck_assert_int_ge(vm, 0);
+	if (vm == 0) {
+		struct microvm_opts o = { .nr_vcpus = 1,
+					  .guest = MICROVM_GUEST_LOOP };
+		struct microvm *mv = NULL;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		err = microvm_open_opts(&o, &mv);
+		if (err == 0)
+			err = microvm_start(mv);
+		if (write(p[1], &err, sizeof(err)) != sizeof(err))
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	ck_assert_int_eq(read(p[0], &err, sizeof(err)), sizeof(err));
+	close(p[0]);
+	ck_assert_msg(err == 0, "micro-VM: %s", strerror(-err));
+	watch(vm, last_cpu(), RTVM_MONITOR_KVM, 300, &m, &t);
+	ck_assert_int_eq(rtvm_monitor_get_vm(m, 0, &v), 0);
+	if (!(v.flags & RTVM_MONITOR_VM_KVM)) {
+		char pattern[64];
+		glob_t g;
+		FILE *f;
+
+		/* Is it this kernel that refuses (some keep KVM's debugfs
+		 * files closed, EPERM even for root)? */
+		snprintf(pattern, sizeof(pattern),
+			 "/sys/kernel/debug/kvm/%d-*/exits", (int)vm);
+		ck_assert_msg(glob(pattern, 0, NULL, &g) == 0,
+			      "KVM made no debugfs directory for the VM (%s)",
+			      pattern);
+		f = fopen(g.gl_pathv[0], "r");
+		ck_assert_msg(!f, "%s is readable, but the monitor has no KVM "
+			      "figures", g.gl_pathv[0]);
+		printf("note: the KVM case does not run: %s: %s (this kernel "
+		       "keeps KVM's debugfs statistics closed)\n",
+		       g.gl_pathv[0], strerror(errno));
+		globfree(&g);
+		rtvm_monitor_free(m);
+		reap(vm);
+		return;
+	}
+	printf("KVM: %" PRIu64 " exits, %" PRIu64 " halt exits in 300 ms\n",
+	       v.kvm[RTVM_MONITOR_KVM_EXITS], v.kvm[RTVM_MONITOR_KVM_HALT_EXITS]);
+	ck_assert(v.flags & RTVM_MONITOR_VM_KVM);
+	/* the loop guest exits to the VMM on every iteration, never halts */
+	ck_assert_uint_ge(v.kvm[RTVM_MONITOR_KVM_EXITS], 1000);
+	ck_assert_uint_eq(v.kvm[RTVM_MONITOR_KVM_HALT_EXITS], 0);
+	rtvm_monitor_free(m);
+	reap(vm);
+}
+END_TEST
+
 /* Whether this kernel answers taskstats requests of this process. */
 static int taskstats_usable(void)
 {
@@ -279,6 +357,12 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_hog_same_cpu);
 	tcase_add_test(tc, test_fifo_alone);
+	if (access("/dev/kvm", R_OK | W_OK) == 0)
+		tcase_add_test(tc, test_kvm);
+	else
+		printf("note: the KVM case does not run: no usable /dev/kvm "
+		       "(%s); rtvm_monitor's KVM statistics are not tested\n",
+		       strerror(errno));
 	r = taskstats_usable();
 	if (r == 0)
 		tcase_add_test(tc, test_taskstats);

@@ -569,6 +569,63 @@ START_TEST(test_taskstats)
 }
 END_TEST
 
+static void kvm_stats(struct rtvm_ctx *ctx, const char *dir, unsigned int k)
+{
+	static const char *const names[] = { "exits", "halt_exits",
+		"halt_successful_poll", "halt_attempted_poll", "halt_wait_ns",
+		"irq_injections", "preemption_reported" };
+	char rel[256], text[32];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(rel, sizeof(rel), "sys/kernel/debug/kvm/%s/%s", dir,
+			 names[i]);
+		snprintf(text, sizeof(text), "%u\n", (unsigned int)(i + 1) * k);
+		tu_write(ctx, rel, text);
+	}
+}
+
+/* KVM's counters from debugfs: the VM of the highest fd of pid 4242,
+ * not another process's. */
+START_TEST(test_kvm)
+{
+	struct rtvm_ctx *ctx = tu_ctx("host64");
+	struct rtvm_monitor_vm v = { .size = sizeof(v) };
+	struct rtvm_monitor *m;
+
+	snapshot(ctx, 1);
+	m = monitor(ctx, RTVM_MONITOR_KVM, NULL);
+	ck_assert_int_eq(rtvm_monitor_sample(m), 0);
+	ck_assert_int_eq(rtvm_monitor_get_vm(m, 0, &v), 0);
+	ck_assert_uint_eq(v.flags & RTVM_MONITOR_VM_KVM, 0); /* no debugfs */
+	ck_assert_uint_eq(v.kvm[RTVM_MONITOR_KVM_EXITS], 0);
+	rtvm_monitor_free(m);
+
+	kvm_stats(ctx, "4242-9", 1000);
+	kvm_stats(ctx, "4242-12", 10);
+	kvm_stats(ctx, "42420-15", 7777);
+	m = monitor(ctx, RTVM_MONITOR_KVM, NULL);
+	ck_assert_int_eq(rtvm_monitor_sample(m), 0);
+	ck_assert_int_eq(rtvm_monitor_get_vm(m, 0, &v), 0);
+	ck_assert(v.flags & RTVM_MONITOR_VM_KVM);
+	ck_assert_uint_eq(v.kvm[RTVM_MONITOR_KVM_EXITS], 0); /* no interval */
+	kvm_stats(ctx, "4242-12", 25);
+	kvm_stats(ctx, "42420-15", 9999);
+	ck_assert_int_eq(rtvm_monitor_sample(m), 0);
+	ck_assert_int_eq(rtvm_monitor_get_vm(m, 0, &v), 0);
+	ck_assert_uint_eq(v.kvm[RTVM_MONITOR_KVM_EXITS], 15);
+	ck_assert_uint_eq(v.kvm[RTVM_MONITOR_KVM_HALT_EXITS], 30);
+	ck_assert_uint_eq(v.kvm[RTVM_MONITOR_KVM_PREEMPTED], 7 * 15);
+	ck_assert_str_eq(rtvm_monitor_kvm_to_string(RTVM_MONITOR_KVM_PREEMPTED),
+			 "preemption_reported");
+	ck_assert_ptr_null(rtvm_monitor_kvm_to_string(RTVM_MONITOR_KVM_NR));
+	/* a statistic this kernel lacks is 0; one that is no number fails */
+	tu_write(ctx, "sys/kernel/debug/kvm/4242-12/exits", "12x\n");
+	ck_assert_int_eq(rtvm_monitor_sample(m), -EBADMSG);
+	rtvm_monitor_free(m);
+	rtvm_unref(ctx);
+}
+END_TEST
+
 START_TEST(test_bad_files)
 {
 	struct rtvm_ctx *ctx = tu_ctx("host64");
@@ -639,6 +696,7 @@ int main(void)
 	tcase_add_test(tc, test_cpus);
 	tcase_add_test(tc, test_intruders);
 	tcase_add_test(tc, test_taskstats);
+	tcase_add_test(tc, test_kvm);
 	tcase_add_test(tc, test_bad_files);
 	tcase_add_test(tc, test_args);
 	suite_add_tcase(s, tc);

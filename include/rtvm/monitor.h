@@ -30,6 +30,7 @@ struct rtvm_monitor;
 #define RTVM_MONITOR_INTRUDERS (1u << 1) /* other threads that ran on the
 					  * RT CPUs: scans every thread */
 #define RTVM_MONITOR_TASKSTATS (1u << 2) /* delay accounting (taskstats) */
+#define RTVM_MONITOR_KVM (1u << 3)	 /* KVM's per-vCPU statistics */
 
 /**
  * rtvm_monitor_new() - a sampler.
@@ -39,12 +40,17 @@ struct rtvm_monitor;
  *
  * With RTVM_MONITOR_TASKSTATS the sampler asks the kernel's taskstats
  * family over generic netlink (in a sysroot it reads the replies from the
- * fixture, see rtvm_monitor_sample()).
+ * fixture, see rtvm_monitor_sample()).  With RTVM_MONITOR_KVM it reads
+ * KVM's counters of each VM (summed over its vCPUs) from debugfs
+ * (kernel/debug/kvm/PID-FD under sys) where debugfs is mounted; librtvm
+ * never mounts it.  KVM's per-vCPU binary statistics are not readable
+ * from another process than the VMM (KVM answers its ioctls with EIO).
  *
  * Returns: 0, or -EINVAL (NULL argument, unknown flags), -ENOMEM,
  * -EPROTONOSUPPORT (RTVM_MONITOR_TASKSTATS on a kernel without taskstats,
  * logged), -EPERM (taskstats needs CAP_NET_ADMIN).
  * Privileges: none; CAP_NET_ADMIN for RTVM_MONITOR_TASKSTATS; reading
+ * debugfs (root) for RTVM_MONITOR_KVM; reading
  * another user's threads' status needs ptrace read access (else their
  * counters are missing: see RTVM_MONITOR_HAVE_*).
  */
@@ -121,8 +127,23 @@ uint64_t rtvm_monitor_get_interval_ns(const struct rtvm_monitor *m);
  */
 uint64_t rtvm_monitor_get_cost_ns(const struct rtvm_monitor *m);
 
+/* KVM's statistics (named as KVM names them, see
+ * rtvm_monitor_kvm_to_string()); those a kernel lacks are 0. */
+enum rtvm_monitor_kvm {
+	RTVM_MONITOR_KVM_EXITS = 0,	    /* VM exits, all reasons */
+	RTVM_MONITOR_KVM_HALT_EXITS,	    /* the guest halted */
+	RTVM_MONITOR_KVM_HALT_POLL_OK,	    /* a halt ended while polling */
+	RTVM_MONITOR_KVM_HALT_POLL_TRIED,   /* halt polls attempted */
+	RTVM_MONITOR_KVM_HALT_WAIT_NS,	    /* time halted, not polling */
+	RTVM_MONITOR_KVM_IRQ_INJECTIONS,    /* interrupts injected (x86) */
+	RTVM_MONITOR_KVM_PREEMPTED,	    /* preempted while running the
+					     * guest (x86 steal time) */
+	RTVM_MONITOR_KVM_NR
+};
+
 /* A VM's state flags. */
 #define RTVM_MONITOR_VM_GONE (1u << 0) /* its process has exited */
+#define RTVM_MONITOR_VM_KVM (1u << 1)  /* kvm[] holds KVM's counters */
 
 /* One VM, as of the last sample. */
 struct rtvm_monitor_vm {
@@ -135,6 +156,8 @@ struct rtvm_monitor_vm {
 	unsigned int nr_threads;    /* sampled now */
 	unsigned int exited;	    /* threads gone since the last sample */
 	unsigned int fresh;	    /* threads new since the last sample */
+	uint64_t kvm[RTVM_MONITOR_KVM_NR]; /* KVM's counters of the interval,
+					    * summed over the vCPUs */
 };
 
 /**
@@ -219,6 +242,15 @@ int rtvm_monitor_get_thread(const struct rtvm_monitor *m, unsigned int i,
  * Privileges: none.
  */
 const char *rtvm_monitor_delay_to_string(int kind);
+
+/**
+ * rtvm_monitor_kvm_to_string() - KVM's name of a statistic ("halt_exits").
+ * @kind: an enum rtvm_monitor_kvm.
+ *
+ * Returns: a static string, or NULL for an unknown kind.
+ * Privileges: none.
+ */
+const char *rtvm_monitor_kvm_to_string(int kind);
 
 /**
  * rtvm_monitor_get_delayacct() - whether the kernel does delay
