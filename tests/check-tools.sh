@@ -60,6 +60,25 @@ set +e
 "$capture" --sysroot "$root" "$tmp/copy" 2>"$tmp/err"; rc=$?
 set -e
 [ "$rc" = 1 ] && grep -q 'empty directory' "$tmp/err" || fail "capture into a full dir"
+# --json: one object saying where, how many files, and what failed.
+"$capture" --sysroot "$root" --json "$tmp/copy2" >"$tmp/cap.json" || fail "capture --json"
+n=$(find "$tmp/copy2" -type f | wc -l)
+grep -q '"captured":[[:space:]]*true' "$tmp/cap.json" &&
+	grep -q "\"files\":[[:space:]]*$n,\$" "$tmp/cap.json" &&
+	grep -q '"error":[[:space:]]*null' "$tmp/cap.json" &&
+	grep -q "\"source\":[[:space:]]*\"$root\"" "$tmp/cap.json" ||
+	fail "capture --json: $(cat "$tmp/cap.json")"
+set +e
+"$capture" --sysroot "$root" --json "$tmp/copy2" >"$tmp/cap.json" 2>/dev/null; rc=$?
+set -e
+[ "$rc" = 1 ] && grep -q '"captured":[[:space:]]*false' "$tmp/cap.json" &&
+	grep -q '"files":[[:space:]]*0,' "$tmp/cap.json" &&
+	grep -q '"error":[[:space:]]*"' "$tmp/cap.json" ||
+	fail "capture --json into a full dir: exit $rc, $(cat "$tmp/cap.json")"
+if command -v python3 >/dev/null 2>&1; then
+	python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/cap.json" ||
+		fail "capture --json does not parse"
+fi
 
 # rtvm-check on the fixture: JSON with the RT CPUs, noise needs real CPUs,
 # exit 64 and the bad value named for bad usage, 0/1/2 for the verdict.
