@@ -45,7 +45,7 @@ static void usage(FILE *f)
 		"      the shield's CPUs, the tasks in it, and what else runs on them\n"
 		"  add --tids LIST [--per-vcpu] [--save FILE]\n"
 		"      put threads (a VM's vCPUs) into the RT cgroup\n"
-		"  destroy [--from FILE] [--dry-run]\n"
+		"  destroy [--from FILE] [--dry-run] [--json]\n"
 		"      undo the records in FILE (from create --save), then remove\n"
 		"      whatever is left of the shield; without FILE tasks go to the scope\n\n"
 		"  --scope CGROUP          build the shield inside this cpuset cgroup and\n"
@@ -143,7 +143,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			{ "--save", "create add" },
 			{ "--from", "destroy" },
 			{ "--dry-run", "create add destroy" },
-			{ "--json", "create status" },
+			{ "--json", "create status destroy" },
 		};
 		const bool given[] = {
 			o->rt_cpus, o->housekeeping, o->no_kthreads,
@@ -256,16 +256,18 @@ static int add_str(cJSON *o, const char *key, const char *value)
 	return cJSON_AddStringToObject(o, key, value) ? 0 : -ENOMEM;
 }
 
-static int print_json(const struct rtvm_shield_report *rep, bool dry,
-		      const struct rtvm_changeset *cs)
+/* The document of every command: a shield report, and @cs (when not
+ * NULL) as "changeset"; NULL for out of memory. */
+static cJSON *report_json(const struct rtvm_shield_report *rep, bool dry,
+			  const struct rtvm_changeset *cs)
 {
 	const struct rtvm_shield_item *it;
 	cJSON *root = cJSON_CreateObject(), *items, *counts, *changes;
 	char *csjson = NULL;
-	int r = -ENOMEM;
+	bool ok = false;
 
 	if (!root)
-		return -ENOMEM;
+		return NULL;
 	if (!cJSON_AddBoolToObject(root, "active",
 				   rtvm_shield_report_is_active(rep)) ||
 	    !cJSON_AddBoolToObject(root, "dry_run", dry) ||
@@ -326,9 +328,27 @@ static int print_json(const struct rtvm_shield_report *rep, bool dry,
 			goto out;
 		cJSON_AddItemToObject(root, "changeset", changes);
 	}
-	r = tool_print_json(root, true);
+	ok = true;
 out:
 	free(csjson);
+	if (!ok) {
+		cJSON_Delete(root);
+		return NULL;
+	}
+	return root;
+}
+
+static int print_json(const struct rtvm_shield_report *rep, bool dry,
+		      const struct rtvm_changeset *cs)
+{
+	cJSON *root = report_json(rep, dry, cs);
+	int r;
+
+	if (!root) {
+		tool_error("out of memory");
+		return -ENOMEM;
+	}
+	r = tool_print_json(root, true);
 	cJSON_Delete(root);
 	return r;
 }
@@ -480,8 +500,40 @@ out:
 	return ret;
 }
 
+/*
+ * destroy's document: the shield as status found it before (its CPUs and
+ * the tasks it held), "active" as it is after, "removed" when a shield
+ * went (in a dry run: would go), and the records undone as "restored"
+ * and "changeset".
+ */
+static int print_destroy_json(const struct rtvm_shield_report *before,
+			      bool dry, const struct rtvm_changeset *cs)
+{
+	bool was = rtvm_shield_report_is_active(before);
+	cJSON *root = report_json(before, dry, cs), *active;
+	int r = -ENOMEM;
+
+	if (!root)
+		goto out;
+	active = cJSON_CreateBool(dry && was);
+	if (!active)
+		goto out;
+	cJSON_ReplaceItemInObjectCaseSensitive(root, "active", active);
+	if (!cJSON_AddBoolToObject(root, "removed", was) ||
+	    !cJSON_AddNumberToObject(root, "restored",
+				     cs ? rtvm_changeset_get_count(cs) : 0))
+		goto out;
+	r = tool_print_json(root, true);
+out:
+	if (r == -ENOMEM)
+		tool_error("out of memory");
+	cJSON_Delete(root);
+	return r;
+}
+
 static int cmd_destroy(struct rtvm_ctx *ctx, const struct opts *o)
 {
+	struct rtvm_shield_report *before = NULL;
 	struct rtvm_changeset *cs = NULL;
 	int r, ret = EXIT_FAILURE;
 
@@ -492,7 +544,14 @@ static int cmd_destroy(struct rtvm_ctx *ctx, const struct opts *o)
 			goto out;
 		}
 	}
-	if (o->dry_run) {
+	if (o->json) {
+		r = rtvm_shield_status(ctx, o->scope, &before);
+		if (r < 0) {
+			tool_error("destroy: %s (nothing changed)", strerror(-r));
+			goto out;
+		}
+	}
+	if (o->dry_run && !o->json) {
 		const struct rtvm_change *c;
 
 		rtvm_changeset_foreach(c, cs)
@@ -509,10 +568,13 @@ static int cmd_destroy(struct rtvm_ctx *ctx, const struct opts *o)
 		tool_error("destroy: %s", strerror(-r));
 		goto out;
 	}
-	if (!o->dry_run)
+	if (o->json)
+		r = print_destroy_json(before, o->dry_run, cs);
+	else if (!o->dry_run)
 		printf("shield removed\n");
-	ret = 0;
+	ret = r < 0 ? EXIT_FAILURE : 0;
 out:
+	rtvm_shield_report_free(before);
 	rtvm_changeset_unref(cs);
 	return ret;
 }

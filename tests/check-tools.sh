@@ -60,6 +60,25 @@ set +e
 "$capture" --sysroot "$root" "$tmp/copy" 2>"$tmp/err"; rc=$?
 set -e
 [ "$rc" = 1 ] && grep -q 'empty directory' "$tmp/err" || fail "capture into a full dir"
+# --json: one object saying where, how many files, and what failed.
+"$capture" --sysroot "$root" --json "$tmp/copy2" >"$tmp/cap.json" || fail "capture --json"
+n=$(find "$tmp/copy2" -type f | wc -l)
+grep -q '"captured":[[:space:]]*true' "$tmp/cap.json" &&
+	grep -q "\"files\":[[:space:]]*$n,\$" "$tmp/cap.json" &&
+	grep -q '"error":[[:space:]]*null' "$tmp/cap.json" &&
+	grep -q "\"source\":[[:space:]]*\"$root\"" "$tmp/cap.json" ||
+	fail "capture --json: $(cat "$tmp/cap.json")"
+set +e
+"$capture" --sysroot "$root" --json "$tmp/copy2" >"$tmp/cap.json" 2>/dev/null; rc=$?
+set -e
+[ "$rc" = 1 ] && grep -q '"captured":[[:space:]]*false' "$tmp/cap.json" &&
+	grep -q '"files":[[:space:]]*0,' "$tmp/cap.json" &&
+	grep -q '"error":[[:space:]]*"' "$tmp/cap.json" ||
+	fail "capture --json into a full dir: exit $rc, $(cat "$tmp/cap.json")"
+if command -v python3 >/dev/null 2>&1; then
+	python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/cap.json" ||
+		fail "capture --json does not parse"
+fi
 
 # rtvm-check on the fixture: JSON with the RT CPUs, noise needs real CPUs,
 # exit 64 and the bad value named for bad usage, 0/1/2 for the verdict.
@@ -174,6 +193,38 @@ grep -q 'rtvm-housekeeping' "$root/proc/5000/cgroup" || fail "backup not moved"
 	fail "rtvm-shield destroy"
 grep -q '^13:cpuset:/$' "$root/proc/5000/cgroup" || fail "backup not moved back"
 [ ! -e "$root/sys/fs/cgroup/cpuset/rtvm-rt" ] || fail "shield cgroup left"
+# destroy --json: the shield found, what it restores, the document shape
+# of create and status; a dry run keeps the shield.
+"$shield" --sysroot "$root" create --rt-cpus 8-15 --save "$tmp/shield.json" >/dev/null ||
+	fail "rtvm-shield create (again)"
+"$shield" --sysroot "$root" destroy --from "$tmp/shield.json" --dry-run --json \
+	>"$tmp/dj.json" || fail "rtvm-shield destroy --dry-run --json"
+[ -d "$root/sys/fs/cgroup/cpuset/rtvm-rt" ] || fail "destroy --dry-run removed the shield"
+grep -q '"dry_run":[[:space:]]*true' "$tmp/dj.json" &&
+	grep -q '"active":[[:space:]]*true' "$tmp/dj.json" &&
+	grep -q '"removed":[[:space:]]*true' "$tmp/dj.json" ||
+	fail "destroy --dry-run --json: $(head -c 400 "$tmp/dj.json")"
+"$shield" --sysroot "$root" destroy --from "$tmp/shield.json" --json >"$tmp/dj.json" ||
+	fail "rtvm-shield destroy --json"
+[ ! -e "$root/sys/fs/cgroup/cpuset/rtvm-rt" ] || fail "shield cgroup left after destroy --json"
+grep -q '^13:cpuset:/$' "$root/proc/5000/cgroup" || fail "destroy --json: backup not moved back"
+grep -q '"active":[[:space:]]*false' "$tmp/dj.json" &&
+	grep -q '"removed":[[:space:]]*true' "$tmp/dj.json" &&
+	grep -q '"rt_cpus":[[:space:]]*"8-15"' "$tmp/dj.json" &&
+	grep -q '"restored":[[:space:]]*[1-9]' "$tmp/dj.json" ||
+	fail "destroy --json: $(head -c 400 "$tmp/dj.json")"
+if command -v python3 >/dev/null 2>&1; then
+	"$shield" --sysroot "$root" status --json >"$tmp/st.json"
+	python3 -c '
+import json, sys
+d, s = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+missing = set(s) - set(d)
+assert not missing, "destroy lacks %s" % sorted(missing)
+assert d["restored"] == len(d["changeset"]["changes"]), d["restored"]
+' "$tmp/dj.json" "$tmp/st.json" || fail "destroy --json and status --json differ in shape"
+fi
+"$shield" --sysroot "$root" destroy --json >"$tmp/dj.json" || fail "destroy --json without a shield"
+grep -q '"removed":[[:space:]]*false' "$tmp/dj.json" || fail "destroy --json without a shield: removed"
 set +e
 "$shield" --sysroot "$root" add --tids 5000 --dry-run 2>"$tmp/err"; rc=$?
 set -e
