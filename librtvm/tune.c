@@ -16,6 +16,14 @@
  * journal record with the holder's original value that writes nothing),
  * and a revert leaves a shared setting alone while another journal holds
  * it: the last holder's revert puts the original back.
+ *
+ * Re-apply: the journal's header records the profile's normal form and
+ * the VMM process.  The same profile again for the same process and CPUs
+ * is a plan without steps that writes nothing, not even the journal (a
+ * new journal would hold today's values as originals); what drifted since
+ * is told, not put back.  A changed profile is refused: applying only the
+ * difference would need the plan to put back what the new profile no
+ * longer wants and a journal that still reverts to before the first apply.
  */
 #include "config.h"
 
