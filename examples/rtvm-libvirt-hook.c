@@ -331,7 +331,8 @@ static int revert(struct rtvm_ctx *ctx, pid_t pid)
 
 /* Apply in a child bounded by the timeout; past it the child is killed and
  * whatever its journal holds is reverted.  Returns 0, 1 when the profile
- * was applied already, or -errno. */
+ * was applied already (nothing written), 2 when another profile is applied
+ * to the VM (it stays), or -errno. */
 static int apply_bounded(struct rtvm_ctx *ctx, const struct rtvm_profile *p,
 			 pid_t qemu)
 {
@@ -345,17 +346,26 @@ static int apply_bounded(struct rtvm_ctx *ctx, const struct rtvm_profile *p,
 	if (child < 0)
 		return -errno;
 	if (child == 0) {
+		struct rtvm_plan *plan = NULL;
 		struct rtvm_vm *vm = NULL;
 		int r = rtvm_vm_new_from_pid(ctx, qemu, &vm);
 
 		if (r == 0)
-			r = rtvm_tune_apply(ctx, p, vm, 0, NULL);
+			r = rtvm_tune_apply(ctx, p, vm, 0, &plan);
 		else
 			say(LOG_ERR, "QEMU pid %d: %s", (int)qemu, strerror(-r));
+		if (r == 0 && rtvm_plan_get_drift_count(plan) > 0)
+			say(LOG_WARNING, "%d settings drifted since the apply: "
+			    "rtvm-tune status --pid %d",
+			    rtvm_plan_get_drift_count(plan), (int)qemu);
+		if (r == 0 && rtvm_plan_is_applied(plan) > 0)
+			r = 1;
+		rtvm_plan_unref(plan);
 		rtvm_vm_unref(vm);
-		/* The exit code carries the errno (1..125), 126 for "applied
-		 * already". */
-		_exit(r == -EEXIST ? 126 : r < 0 ? (-r > 125 ? 125 : -r) : 0);
+		/* The exit code carries the errno (1..123), 126 for "applied
+		 * already", 124 for "another profile applied". */
+		_exit(r == 1 ? 126 : r == -EEXIST ? 124 :
+		      r < 0 ? (-r > 123 ? 123 : -r) : 0);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
@@ -385,6 +395,8 @@ static int apply_bounded(struct rtvm_ctx *ctx, const struct rtvm_profile *p,
 		return 0;
 	case 126:
 		return 1;
+	case 124:
+		return 2;
 	default:
 		return -WEXITSTATUS(status);
 	}
@@ -432,6 +444,13 @@ static int op_started(struct rtvm_ctx *ctx, const struct spec *s,
 		    rtvm_profile_get_name(p) ? rtvm_profile_get_name(p) : "",
 		    (int)qemu, reconnect ? " (libvirtd reconnected)" : "");
 		r = 0;
+	} else if (r == 2) {
+		/* Its journal stays the VM's: the pid file too, so that the
+		 * stop reverts it. */
+		say(LOG_ERR, "another profile is applied to pid %d already; "
+		    "it stays: revert it first (rtvm-tune revert --pid %d)",
+		    (int)qemu, (int)qemu);
+		r = -EEXIST;
 	} else if (r == 0) {
 		say(LOG_INFO, "profile applied to pid %d", (int)qemu);
 	} else {

@@ -41,7 +41,8 @@ static void usage(FILE *f)
 		"      the exact changes an apply would make now; changes nothing\n"
 		"  apply  --profile FILE|--builtin NAME [--vm NAME|--pid PID]\n"
 		"         [--dry-run] [--json]\n"
-		"      make them (--dry-run: the plan only)\n"
+		"      make them (--dry-run: the plan only); the profile applied to the VM\n"
+		"      already changes nothing, another one is refused: revert it first\n"
 		"  revert --vm NAME|--pid PID|--profile FILE [--dry-run]\n"
 		"  revert --demo           undo what a crashed rtvm-demo left (its\n"
 		"                          state file demo.json in the state directory)\n"
@@ -61,7 +62,9 @@ static void usage(FILE *f)
 		"  -s, --sysroot DIR       act on the simulated host in DIR (also RTVM_SYSROOT)\n"
 		"  -v, --verbose           log what the library does\n"
 		"  -h, --help, -V, --version\n\n"
-		"Exit status: 0 done, 1 failed (an apply changed nothing), 64 bad usage.\n",
+		"Exit status: 0 done (also: the profile was applied already), 1 failed\n"
+		"(an apply changed nothing), 2 applied already but settings drifted since\n"
+		"(apply; see status), 64 bad usage.\n",
 		program_name);
 }
 
@@ -301,6 +304,39 @@ static void print_plan(const struct rtvm_plan *plan, bool json,
 		       tool_escape(rtvm_change_get_new_value(c), 2));
 }
 
+/* "--vm NAME" or "--pid PID" for a journal id, for hints. */
+static void id_option(const char *id, char *buf, size_t size)
+{
+	if (!strncmp(id, "pid-", 4))
+		snprintf(buf, size, "--pid %s", id + 4);
+	else
+		snprintf(buf, size, "--vm %s", id);
+}
+
+/* The profile is applied to the VM already: nothing was (or would be)
+ * written.  Returns 2 for an apply when settings drifted since, else 0. */
+static int print_applied(const struct rtvm_plan *plan, bool json, bool apply)
+{
+	const char *id = rtvm_plan_get_vm_id(plan);
+	int drift = rtvm_plan_get_drift_count(plan);
+	char opt[300];
+
+	if (json)
+		print_plan(plan, true, NULL);
+	else
+		printf("VM %s: already applied: 0 changes%s\n",
+		       tool_escape(id, 0),
+		       apply ? "" : " (an apply would change nothing)");
+	if (drift > 0) {
+		id_option(id, opt, sizeof(opt));
+		tool_error("VM %s: %d setting%s drifted since the apply and %s "
+			   "not put back: see rtvm-tune status %s",
+			   tool_escape(id, 0), drift, drift == 1 ? "" : "s",
+			   drift == 1 ? "is" : "are", tool_escape(opt, 1));
+	}
+	return apply && drift > 0 ? 2 : 0;
+}
+
 static int cmd_plan_apply(struct rtvm_ctx *ctx, const struct opts *o)
 {
 	struct rtvm_profile *p = NULL;
@@ -316,11 +352,30 @@ static int cmd_plan_apply(struct rtvm_ctx *ctx, const struct opts *o)
 		int e = apply ? rtvm_tune_apply(ctx, p, vm, 0, &plan) :
 				rtvm_tune_plan(ctx, p, vm, &plan);
 
-		if (e < 0) {
+		if (e == -EEXIST) {
+			char id[256], opt[300];
+
+			/* The library's log says what differs; the id as
+			 * the journal has it. */
+			if (rtvm_vm_get_name(vm))
+				snprintf(id, sizeof(id), "%s", rtvm_vm_get_name(vm));
+			else
+				snprintf(id, sizeof(id), "pid-%d", rtvm_vm_get_pid(vm));
+			id_option(id, opt, sizeof(opt));
+			tool_error("%s: VM %s has another profile applied; revert "
+				   "it first (rtvm-tune revert %s), then apply "
+				   "this one%s",
+				   apply ? "apply" : "plan", tool_escape(id, 0),
+				   tool_escape(opt, 1),
+				   apply ? " (nothing changed)" : "");
+			r = 1;
+		} else if (e < 0) {
 			tool_error("%s: %s%s", apply ? "apply" : "plan",
 				   strerror(-e),
 				   apply ? " (nothing changed)" : "");
 			r = 1;
+		} else if (rtvm_plan_is_applied(plan) > 0) {
+			r = print_applied(plan, o->json, apply);
 		} else {
 			print_plan(plan, o->json,
 				   apply ? "applied" : "planned (dry run)");

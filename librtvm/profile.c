@@ -700,6 +700,7 @@ RTVM_EXPORT struct rtvm_profile *rtvm_profile_unref(struct rtvm_profile *p)
 	free(p->irqs);
 	free(p->vcpus);
 	free(p->json);
+	free(p->normal);
 	free(p->name);
 	free(p->vm_uri);
 	free(p->vm_domain);
@@ -713,6 +714,48 @@ RTVM_EXPORT struct rtvm_profile *rtvm_profile_unref(struct rtvm_profile *p)
 	rtvm_unref(p->ctx);
 	free(p);
 	return NULL;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	const cJSON *x = *(cJSON *const *)a, *y = *(cJSON *const *)b;
+
+	return strcmp(x->string, y->string);
+}
+
+/* Every object's members in byte order of their keys, at every depth.
+ * Keys are unique (the strict parser refuses a key twice), so the order
+ * is total and two documents that differ only in key order and
+ * whitespace print the same. */
+static int sort_keys(cJSON *v)
+{
+	unsigned int n = 0, i = 0;
+	cJSON *c, **arr;
+
+	for (c = v->child; c; c = c->next) {
+		int r = sort_keys(c);
+
+		if (r < 0)
+			return r;
+		n++;
+	}
+	if (!cJSON_IsObject(v) || n < 2)
+		return 0;
+	arr = malloc(n * sizeof(*arr));
+	if (!arr)
+		return -ENOMEM;
+	for (c = v->child; c; c = c->next)
+		arr[i++] = c;
+	qsort(arr, n, sizeof(*arr), cmp_key);
+	for (i = 0; i < n; i++) {
+		arr[i]->prev = i ? arr[i - 1] : arr[n - 1]; /* cJSON: the
+							    * head's prev is
+							    * the tail */
+		arr[i]->next = i + 1 < n ? arr[i + 1] : NULL;
+	}
+	v->child = arr[0];
+	free(arr);
+	return 0;
 }
 
 RTVM_EXPORT int rtvm_profile_new_from_json(struct rtvm_ctx *ctx,
@@ -741,6 +784,13 @@ RTVM_EXPORT int rtvm_profile_new_from_json(struct rtvm_ctx *ctx,
 	if (r == 0) {
 		ps.p->json = cJSON_PrintUnformatted(root);
 		if (!ps.p->json)
+			r = -ENOMEM;
+	}
+	if (r == 0)
+		r = sort_keys(root);
+	if (r == 0) {
+		ps.p->normal = cJSON_PrintUnformatted(root);
+		if (!ps.p->normal)
 			r = -ENOMEM;
 	}
 	cJSON_Delete(root);

@@ -16,6 +16,14 @@
  * journal record with the holder's original value that writes nothing),
  * and a revert leaves a shared setting alone while another journal holds
  * it: the last holder's revert puts the original back.
+ *
+ * Re-apply: the journal's header records the profile's normal form and
+ * the VMM process.  The same profile again for the same process and CPUs
+ * is a plan without steps that writes nothing, not even the journal (a
+ * new journal would hold today's values as originals); what drifted since
+ * is told, not put back.  A changed profile is refused: applying only the
+ * difference would need the plan to put back what the new profile no
+ * longer wants and a journal that still reverts to before the first apply.
  */
 #include "config.h"
 
@@ -54,6 +62,9 @@ struct journal {
 	char *vm_id;
 	char *profile;
 	char *rt_cpus, *hk_cpus;
+	char *document;	  /* the profile's normal form; NULL in journals
+			   * of librtvm before it recorded one */
+	char *vm_process; /* "PID@START" of the VMM; NULL as document */
 	bool complete;
 	struct steps steps;
 };
@@ -61,8 +72,14 @@ struct journal {
 struct rtvm_plan {
 	struct rtvm_ctx *ctx;
 	char *vm_id, *profile, *rt_list, *hk_list;
+	char *document, *vm_process; /* for the journal's header */
 	struct steps steps;
 	struct rtvm_changeset *changes;
+	/* The VM's journal records this profile already: no steps, and
+	 * what drifted since (an array as rtvm_tune_status()'s). */
+	bool applied;
+	cJSON *drift;
+	unsigned int nr_drift;
 	/* What apply hands to the library rather than to single writes. */
 	bool provision_rt;
 	bool shield;
@@ -147,6 +164,8 @@ static void journal_free(struct journal *j)
 	free(j->profile);
 	free(j->rt_cpus);
 	free(j->hk_cpus);
+	free(j->document);
+	free(j->vm_process);
 	steps_free(&j->steps);
 	free(j);
 }
@@ -371,7 +390,9 @@ static int journal_parse(struct rtvm_ctx *ctx, const char *name, char *text,
 			    json_str(o, "profile", &j->profile) < 0 ||
 			    json_str(o, "rt_cpus", &j->rt_cpus) < 0 ||
 			    !j->rt_cpus ||
-			    json_str(o, "housekeeping_cpus", &j->hk_cpus) < 0) {
+			    json_str(o, "housekeeping_cpus", &j->hk_cpus) < 0 ||
+			    json_str(o, "document", &j->document) < 0 ||
+			    json_str(o, "vm_process", &j->vm_process) < 0) {
 				err(ctx, "journal %s: bad header", name);
 				r = -EBADMSG;
 			}
@@ -639,6 +660,100 @@ static int current_value(struct rtvm_ctx *ctx, enum rtvm_change_kind kind,
 	default:
 		return -EINVAL;
 	}
+}
+
+/* By kind and target, newest last. */
+static int cmp_step_index(const void *a, const void *b, void *data)
+{
+	const struct steps *s = data;
+	const struct step *x = &s->v[*(const unsigned int *)a];
+	const struct step *y = &s->v[*(const unsigned int *)b];
+	int c = (int)x->kind - (int)y->kind;
+
+	if (!c)
+		c = strcmp(x->target, y->target);
+	if (!c)
+		c = *(const unsigned int *)a < *(const unsigned int *)b ? -1 : 1;
+	return c;
+}
+
+/* Which steps hold a target's last value: a thread the shield moved and
+ * then put into the RT cgroup has two records, and only the newer one
+ * says what it should have now. */
+static int newest_steps(const struct steps *s, bool **ret)
+{
+	unsigned int *idx = malloc((s->n ? s->n : 1) * sizeof(*idx));
+	bool *last = calloc(s->n ? s->n : 1, sizeof(*last));
+
+	if (!idx || !last) {
+		free(idx);
+		free(last);
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < s->n; i++)
+		idx[i] = i;
+	qsort_r(idx, s->n, sizeof(*idx), cmp_step_index, (void *)s);
+	for (unsigned int i = 0; i < s->n; i++) {
+		const struct step *a = &s->v[idx[i]], *b;
+
+		b = i + 1 < s->n ? &s->v[idx[i + 1]] : NULL;
+		last[idx[i]] = !b || a->kind != b->kind ||
+			       strcmp(a->target, b->target) != 0;
+	}
+	free(idx);
+	*ret = last;
+	return 0;
+}
+
+/* Drift: the settings @j records whose value now is not the value
+ * applied, appended to @arr as {"kind", "target", "applied", "now"} (or
+ * "error" when the value cannot be read); threads and files that are
+ * gone have nothing to keep and are not drift.  Stores their number in
+ * @ret_n (may be NULL). */
+static int journal_drift(struct rtvm_ctx *ctx, const struct journal *j,
+			 cJSON *drift, unsigned int *ret_n)
+{
+	unsigned int n = 0;
+	bool *last = NULL;
+	int r = -ENOMEM;
+
+	if (newest_steps(&j->steps, &last) < 0)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < j->steps.n; i++) {
+		const struct step *st = &j->steps.v[i];
+		char *now = NULL;
+		cJSON *d;
+		int e;
+
+		if (!st->new || !last[i])
+			continue;
+		e = current_value(ctx, st->kind, st->target, st->new, &now);
+		if (e == -ESRCH || e == -ENOENT) /* gone: nothing to keep */
+			continue;
+		if (e == 0 && strcmp(now, st->new) == 0) {
+			free(now);
+			continue;
+		}
+		d = cJSON_CreateObject();
+		if (!d || !cJSON_AddStringToObject(d, "kind", kind_name(st->kind)) ||
+		    !cJSON_AddStringToObject(d, "target", st->target) ||
+		    !cJSON_AddStringToObject(d, "applied", st->new) ||
+		    !(now ? cJSON_AddStringToObject(d, "now", now) :
+			    cJSON_AddStringToObject(d, "error", strerror(-e)))) {
+			cJSON_Delete(d);
+			free(now);
+			goto out;
+		}
+		cJSON_AddItemToArray(drift, d);
+		n++;
+		free(now);
+	}
+	if (ret_n)
+		*ret_n = n;
+	r = 0;
+out:
+	free(last);
+	return r;
 }
 
 /* ---- plans -------------------------------------------------------------- */
@@ -1434,6 +1549,72 @@ static int plan_cpus(struct builder *b)
 	return r;
 }
 
+/* The VM's own journal, when it has one.  The same profile applied
+ * already is 1: nothing to do but to say what drifted since.  "The same"
+ * is the profile's normal form (rtvm_profile's "normal": key order and
+ * whitespace aside, the same document), for the same VMM process (a VM
+ * restarted under its old name has new threads), resolving to the same
+ * RT and housekeeping CPUs now.  Anything else is -EEXIST: applying the
+ * difference is not done (yet), the VM's profile must be reverted
+ * first. */
+static int plan_self(struct builder *b)
+{
+	struct rtvm_plan *plan = b->plan;
+	const struct journal *j = NULL;
+	const char *id = plan->vm_id, *name;
+	int r;
+
+	for (unsigned int i = 0; i < b->nr_others && !j; i++)
+		if (strcmp(b->others[i]->vm_id, id) == 0)
+			j = b->others[i];
+	if (!j)
+		return 0;
+	name = j->profile ? j->profile : "(no name)";
+	if (!j->complete) {
+		err(b->ctx, "VM %s has an unfinished apply of profile %s: revert it first",
+		    id, name);
+		return -EBUSY;
+	}
+	if (!j->document || !j->vm_process) {
+		err(b->ctx,
+		    "VM %s has profile %s applied already, and its journal (of an older librtvm) does not record the document to compare: revert it first",
+		    id, name);
+		return -EEXIST;
+	}
+	if (strcmp(j->vm_process, plan->vm_process) != 0) {
+		err(b->ctx,
+		    "VM %s has profile %s applied already for its process %s, which is not this one (%s): revert it first",
+		    id, name, j->vm_process, plan->vm_process);
+		return -EEXIST;
+	}
+	if (strcmp(j->document, plan->document) != 0) {
+		err(b->ctx,
+		    "VM %s has another profile applied already (%s; this one is %s, and the documents differ): revert it first, applying the difference is not supported",
+		    id, name, plan->profile ? plan->profile : "(no name)");
+		return -EEXIST;
+	}
+	if (strcmp(j->rt_cpus, plan->rt_list) != 0 ||
+	    strcmp(j->hk_cpus ? j->hk_cpus : "", plan->hk_list) != 0) {
+		err(b->ctx,
+		    "VM %s has profile %s applied already with RT CPUs %s and housekeeping CPUs %s; the same profile means RT CPUs %s and housekeeping CPUs %s now: revert it first",
+		    id, name, j->rt_cpus, j->hk_cpus ? j->hk_cpus : "(none)",
+		    plan->rt_list, plan->hk_list);
+		return -EEXIST;
+	}
+	plan->drift = cJSON_CreateArray();
+	if (!plan->drift)
+		return -ENOMEM;
+	r = journal_drift(b->ctx, j, plan->drift, &plan->nr_drift);
+	if (r < 0)
+		return r;
+	if (plan->nr_drift)
+		rtvm_log_cond(b->ctx, LOG_WARNING,
+			      "VM %s: profile %s is applied already; %u of its settings drifted since (not put back)",
+			      id, name, plan->nr_drift);
+	plan->applied = true;
+	return 1;
+}
+
 /* Check the other VMs' journals: unfinished applies and leased CPUs. */
 static int plan_leases(struct builder *b)
 {
@@ -1442,12 +1623,8 @@ static int plan_leases(struct builder *b)
 		struct rtvm_cpumask *m = NULL;
 		int r;
 
-		if (strcmp(j->vm_id, b->plan->vm_id) == 0) {
-			err(b->ctx,
-			    "VM %s has a profile applied already: revert it first",
-			    j->vm_id);
-			return -EEXIST;
-		}
+		if (strcmp(j->vm_id, b->plan->vm_id) == 0)
+			continue; /* plan_self()'s */
 		if (!j->complete) {
 			err(b->ctx,
 			    "VM %s has an unfinished apply: revert it first",
@@ -1485,6 +1662,25 @@ static int vm_id_of(struct rtvm_vm *vm, char **ret)
 	return *ret ? 0 : -ENOMEM;
 }
 
+/* "PID@START": the VMM process, as the VM's journal names it. */
+static int vm_process_of(struct rtvm_ctx *ctx, struct rtvm_vm *vm, char **ret)
+{
+	struct rtvm_tid t = { rtvm_vm_get_pid(vm), rtvm_vm_get_pid(vm) };
+	unsigned long long start;
+	int r;
+
+	r = rtvm_thread_identity(ctx, t, &start);
+	if (r < 0) {
+		err(ctx, "VM process %d: %s", t.pid, strerror(-r));
+		return r;
+	}
+	if (asprintf(ret, "%d@%llu", t.pid, start) < 0) {
+		*ret = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static int plan_make(struct rtvm_ctx *ctx, const struct rtvm_profile *p,
 		     struct rtvm_vm *vm, int dirfd, struct rtvm_plan **ret)
 {
@@ -1504,10 +1700,18 @@ static int plan_make(struct rtvm_ctx *ctx, const struct rtvm_profile *p,
 	}
 	if (r == 0 && p->name && !(plan->profile = strdup(p->name)))
 		r = -ENOMEM;
+	if (r == 0 && !(plan->document = strdup(p->normal)))
+		r = -ENOMEM;
+	if (r == 0)
+		r = vm_process_of(ctx, vm, &plan->vm_process);
 	if (r == 0)
 		r = journals_load(ctx, dirfd, &b.others, &b.nr_others);
 	if (r == 0)
 		r = plan_cpus(&b);
+	if (r == 0 && (r = plan_self(&b)) > 0) {
+		r = 0;
+		goto done;
+	}
 	if (r == 0)
 		r = plan_leases(&b);
 	/* The safe order: host-wide settings, interrupts, kernel threads,
@@ -1527,6 +1731,7 @@ static int plan_make(struct rtvm_ctx *ctx, const struct rtvm_profile *p,
 	if (r == 0)
 		r = plan_pm_qos(&b);
 	plan->provision_rt = p->provision_rt;
+done:
 	if (r == 0)
 		r = rtvm_changeset_new(ctx, &plan->changes);
 	for (unsigned int i = 0; r == 0 && i < plan->steps.n; i++) {
@@ -1559,6 +1764,9 @@ RTVM_EXPORT struct rtvm_plan *rtvm_plan_unref(struct rtvm_plan *plan)
 	free(plan->profile);
 	free(plan->rt_list);
 	free(plan->hk_list);
+	free(plan->document);
+	free(plan->vm_process);
+	cJSON_Delete(plan->drift);
 	free(plan->shield_scope);
 	free(plan->rt_tids);
 	rtvm_unref(plan->ctx);
@@ -1569,6 +1777,18 @@ RTVM_EXPORT struct rtvm_plan *rtvm_plan_unref(struct rtvm_plan *plan)
 RTVM_EXPORT const char *rtvm_plan_get_vm_id(const struct rtvm_plan *plan)
 {
 	return plan ? plan->vm_id : NULL;
+}
+
+RTVM_EXPORT int rtvm_plan_is_applied(const struct rtvm_plan *plan)
+{
+	return plan ? plan->applied : -EINVAL;
+}
+
+RTVM_EXPORT int rtvm_plan_get_drift_count(const struct rtvm_plan *plan)
+{
+	if (!plan)
+		return -EINVAL;
+	return (int)plan->nr_drift;
 }
 
 RTVM_EXPORT const struct rtvm_changeset *
@@ -1612,8 +1832,16 @@ RTVM_EXPORT int rtvm_plan_to_json(const struct rtvm_plan *plan, char **ret)
 			      cJSON_AddNullToObject(root, "profile")) ||
 	    !cJSON_AddStringToObject(root, "rt_cpus", plan->rt_list) ||
 	    !cJSON_AddStringToObject(root, "housekeeping_cpus", plan->hk_list) ||
+	    !cJSON_AddBoolToObject(root, "applied", plan->applied) ||
 	    !(arr = cJSON_AddArrayToObject(root, "steps")))
 		goto oom;
+	if (plan->applied) {
+		cJSON *d = cJSON_Duplicate(plan->drift, true);
+
+		if (!d)
+			goto oom;
+		cJSON_AddItemToObject(root, "drift", d);
+	}
 	for (unsigned int i = 0; i < plan->steps.n; i++) {
 		cJSON *o = step_json(&plan->steps.v[i], -1);
 
@@ -1720,7 +1948,9 @@ static int journal_create(struct rtvm_ctx *ctx, int dirfd,
 	    !(plan->profile ? cJSON_AddStringToObject(o, "profile", plan->profile) :
 			      cJSON_AddNullToObject(o, "profile")) ||
 	    !cJSON_AddStringToObject(o, "rt_cpus", plan->rt_list) ||
-	    !cJSON_AddStringToObject(o, "housekeeping_cpus", plan->hk_list))
+	    !cJSON_AddStringToObject(o, "housekeeping_cpus", plan->hk_list) ||
+	    !cJSON_AddStringToObject(o, "vm_process", plan->vm_process) ||
+	    !cJSON_AddStringToObject(o, "document", plan->document))
 		r = -ENOMEM;
 	else
 		r = journal_append(fd, o);
@@ -2029,7 +2259,9 @@ RTVM_EXPORT int rtvm_tune_apply(struct rtvm_ctx *ctx,
 		return r;
 	/* Planned under the lock: the leases it checks stay true. */
 	r = plan_make(ctx, p, vm, dirfd, &plan);
-	if (r == 0)
+	/* Applied already: nothing is written, the journal stays as it is
+	 * (a new one would lose the original values). */
+	if (r == 0 && !plan->applied)
 		r = apply_locked(ctx, dirfd, plan);
 	close(lockfd);
 	close(dirfd);
@@ -2080,100 +2312,23 @@ RTVM_EXPORT int rtvm_tune_revert(struct rtvm_ctx *ctx, const char *vm_id,
 
 /* ---- status ------------------------------------------------------------- */
 
-/* By kind and target, newest last. */
-static int cmp_step_index(const void *a, const void *b, void *data)
-{
-	const struct steps *s = data;
-	const struct step *x = &s->v[*(const unsigned int *)a];
-	const struct step *y = &s->v[*(const unsigned int *)b];
-	int c = (int)x->kind - (int)y->kind;
-
-	if (!c)
-		c = strcmp(x->target, y->target);
-	if (!c)
-		c = *(const unsigned int *)a < *(const unsigned int *)b ? -1 : 1;
-	return c;
-}
-
-/* Which steps hold a target's last value: a thread the shield moved and
- * then put into the RT cgroup has two records, and only the newer one
- * says what it should have now. */
-static int newest_steps(const struct steps *s, bool **ret)
-{
-	unsigned int *idx = malloc((s->n ? s->n : 1) * sizeof(*idx));
-	bool *last = calloc(s->n ? s->n : 1, sizeof(*last));
-
-	if (!idx || !last) {
-		free(idx);
-		free(last);
-		return -ENOMEM;
-	}
-	for (unsigned int i = 0; i < s->n; i++)
-		idx[i] = i;
-	qsort_r(idx, s->n, sizeof(*idx), cmp_step_index, (void *)s);
-	for (unsigned int i = 0; i < s->n; i++) {
-		const struct step *a = &s->v[idx[i]], *b;
-
-		b = i + 1 < s->n ? &s->v[idx[i + 1]] : NULL;
-		last[idx[i]] = !b || a->kind != b->kind ||
-			       strcmp(a->target, b->target) != 0;
-	}
-	free(idx);
-	*ret = last;
-	return 0;
-}
-
 static int status_vm(struct rtvm_ctx *ctx, const struct journal *j,
 		     cJSON *arr)
 {
 	cJSON *o = cJSON_CreateObject(), *drift;
-	bool *last = NULL;
-	int r = -ENOMEM;
 
 	if (!o)
 		return -ENOMEM;
 	cJSON_AddItemToArray(arr, o);
-	if (newest_steps(&j->steps, &last) < 0 ||
-	    !cJSON_AddStringToObject(o, "vm", j->vm_id) ||
+	if (!cJSON_AddStringToObject(o, "vm", j->vm_id) ||
 	    !(j->profile ? cJSON_AddStringToObject(o, "profile", j->profile) :
 			   cJSON_AddNullToObject(o, "profile")) ||
 	    !cJSON_AddStringToObject(o, "rt_cpus", j->rt_cpus) ||
 	    !cJSON_AddBoolToObject(o, "complete", j->complete) ||
 	    !cJSON_AddNumberToObject(o, "steps", j->steps.n) ||
 	    !(drift = cJSON_AddArrayToObject(o, "drift")))
-		goto out;
-	for (unsigned int i = 0; i < j->steps.n; i++) {
-		const struct step *st = &j->steps.v[i];
-		char *now = NULL;
-		cJSON *d;
-		int e;
-
-		if (!st->new || !last[i])
-			continue;
-		e = current_value(ctx, st->kind, st->target, st->new, &now);
-		if (e == -ESRCH || e == -ENOENT) /* gone: nothing to keep */
-			continue;
-		if (e == 0 && strcmp(now, st->new) == 0) {
-			free(now);
-			continue;
-		}
-		d = cJSON_CreateObject();
-		if (!d || !cJSON_AddStringToObject(d, "kind", kind_name(st->kind)) ||
-		    !cJSON_AddStringToObject(d, "target", st->target) ||
-		    !cJSON_AddStringToObject(d, "applied", st->new) ||
-		    !(now ? cJSON_AddStringToObject(d, "now", now) :
-			    cJSON_AddStringToObject(d, "error", strerror(-e)))) {
-			cJSON_Delete(d);
-			free(now);
-			goto out;
-		}
-		cJSON_AddItemToArray(drift, d);
-		free(now);
-	}
-	r = 0;
-out:
-	free(last);
-	return r;
+		return -ENOMEM;
+	return journal_drift(ctx, j, drift, NULL);
 }
 
 RTVM_EXPORT int rtvm_tune_status(struct rtvm_ctx *ctx, const char *vm_id,

@@ -54,6 +54,8 @@ struct rtvm_profile {
 	int refcount;
 	struct rtvm_ctx *ctx;
 	char *json; /* the document, as given */
+	char *normal; /* the document compact with its keys sorted: what a
+		       * journal records, and what "the same profile" is */
 	char *name;
 	/* VM selector */
 	char *vm_uri, *vm_domain;

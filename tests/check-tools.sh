@@ -361,6 +361,44 @@ echo 1 >"$troot/proc/sys/kernel/timer_migration"
 "$tune" --sysroot "$troot" revert --pid 4242 >/dev/null || fail "rtvm-tune revert"
 echo 1 >"$troot/proc/sys/kernel/timer_migration" # our drift, not the tool's
 tsnap | cmp -s - "$tmp/tune.before" || fail "revert left the host changed"
+# Re-apply: the profile applied already writes nothing (not a byte of the
+# sysroot, its journal and rtvm-syscalls.log included), says so, exits 0;
+# drift is said and exits 2; another profile is refused, naming the VM.
+tdigest() { (cd "$troot" && { find . | LC_ALL=C sort; find . -type f -print0 | LC_ALL=C sort -z | xargs -0 md5sum; } | md5sum); }
+"$tune" --sysroot "$troot" apply --builtin rt-host --pid 4242 >/dev/null || fail "re-apply: first apply"
+[ -s "$troot/rtvm-syscalls.log" ] || fail "re-apply: the first apply made no system call"
+tdigest >"$tmp/tune.applied"
+set +e
+"$tune" --sysroot "$troot" apply --builtin rt-host --pid 4242 >"$tmp/out" 2>"$tmp/err"; rc=$?
+set -e
+[ "$rc" = 0 ] || fail "re-apply exit $rc: $(cat "$tmp/err")"
+[ "$(cat "$tmp/out")" = "VM pid-4242: already applied: 0 changes" ] || fail "re-apply said: $(cat "$tmp/out")"
+[ ! -s "$tmp/err" ] || fail "re-apply without drift warned: $(cat "$tmp/err")"
+"$tune" --sysroot "$troot" plan --builtin rt-host --pid 4242 >"$tmp/out" || fail "plan of an applied profile"
+grep -qx 'VM pid-4242: already applied: 0 changes (an apply would change nothing)' "$tmp/out" ||
+	fail "plan of an applied profile said: $(cat "$tmp/out")"
+"$tune" --sysroot "$troot" apply --builtin rt-host --pid 4242 --json >"$tmp/out" || fail "re-apply --json"
+grep -q '"applied":[[:space:]]*true' "$tmp/out" && grep -q '"steps":[[:space:]]*\[\]' "$tmp/out" ||
+	fail "re-apply --json: $(cat "$tmp/out")"
+tdigest | cmp -s - "$tmp/tune.applied" || fail "re-apply or its plan changed the sysroot"
+set +e
+"$tune" --sysroot "$troot" apply --builtin nova-rt --pid 4242 >"$tmp/out" 2>"$tmp/err"; rc=$?
+set -e
+[ "$rc" = 1 ] || fail "another profile: exit $rc"
+grep -q 'VM pid-4242 has another profile applied; revert it first (rtvm-tune revert --pid 4242)' "$tmp/err" ||
+	fail "another profile: $(cat "$tmp/err")"
+tdigest | cmp -s - "$tmp/tune.applied" || fail "another profile changed the sysroot"
+echo 1 >"$troot/proc/sys/kernel/timer_migration" # drift
+set +e
+"$tune" --sysroot "$troot" apply --builtin rt-host --pid 4242 >"$tmp/out" 2>"$tmp/err"; rc=$?
+set -e
+[ "$rc" = 2 ] || fail "re-apply with drift: exit $rc"
+[ "$(cat "$tmp/out")" = "VM pid-4242: already applied: 0 changes" ] || fail "re-apply with drift said: $(cat "$tmp/out")"
+grep -q 'VM pid-4242: 1 setting drifted since the apply and is not put back: see rtvm-tune status --pid 4242' "$tmp/err" ||
+	fail "re-apply with drift warned: $(cat "$tmp/err")"
+[ "$(cat "$troot/proc/sys/kernel/timer_migration")" = 1 ] || fail "re-apply put drift back"
+"$tune" --sysroot "$troot" revert --pid 4242 >/dev/null || fail "revert after re-apply"
+tsnap | cmp -s - "$tmp/tune.before" || fail "revert after re-apply left the host changed"
 # recover: a finished apply stays; one whose journal lacks the completion
 # mark (the process died in its middle) is reverted.
 "$tune" --sysroot "$troot" apply --builtin rt-host --pid 4242 >/dev/null || fail "apply 2"

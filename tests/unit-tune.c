@@ -267,6 +267,27 @@ static struct rtvm_profile *profile(struct rtvm_ctx *ctx, const char *rt,
 	return p;
 }
 
+/* One line that changes when any byte, name or file of the sysroot does:
+ * the journals, the lock and rtvm-syscalls.log included. */
+static char *tree_digest(struct rtvm_ctx *ctx)
+{
+	return tu_run_cmd("cd '%s' && { find . | LC_ALL=C sort;"
+			  " find . -type f -print0 | LC_ALL=C sort -z |"
+			  " xargs -0 sha256sum; } | sha256sum",
+			  rtvm_get_root(ctx));
+}
+
+/* The profile of profile(ctx, "2-3", NULL) written another way: other
+ * key order, other whitespace, 5.0 for 5. */
+static const char reordered[] =
+	"{\"host\":{\"workqueue_mask\":\"housekeeping\",\"pm_qos_resume_latency_us\":0,"
+	"\"ksm\":0,\"thp\":\"never\",\"timer_migration\":0,\"sched_rt_runtime_us\":-1},"
+	"\n\t\"kthreads\":\"rt-host\",\"irqs\":{\"away_from_rt\":true},"
+	"\"policies\":{\"iothread\":{\"priority\":3,\"policy\":\"fifo\"},"
+	"\"emulator\":{\"nice\":2,\"policy\":\"other\"},"
+	"\"rt_vcpu\":{\"priority\":5.0,\"policy\":\"fifo\"}},"
+	"\"housekeeping_cpus\":\"0-1\",\"rt_cpus\":\"2-3\",\"name\":\"t\",\"version\":1}";
+
 static bool journal_exists(struct rtvm_ctx *ctx, const char *id)
 {
 	char path[1024];
@@ -354,9 +375,11 @@ START_TEST(test_apply_revert_status)
 	s = tu_read(ctx, "proc/irq/default_smp_affinity");
 	ck_assert_str_eq(rtvm_strip(s), "00000000,00000003");
 	free(s);
-	/* Applied twice: refused. */
-	ck_assert_int_eq(rtvm_tune_apply(ctx, p, vm, 0, NULL), -EEXIST);
-	ck_assert(strstr(log_last, "pid-4242"));
+	/* Applied twice: nothing to do (test_reapply has the details). */
+	ck_assert_int_eq(rtvm_tune_apply(ctx, p, vm, 0, &plan), 0);
+	ck_assert_int_eq(rtvm_plan_is_applied(plan), 1);
+	ck_assert_int_eq(rtvm_changeset_get_count(rtvm_plan_get_changes(plan)), 0);
+	rtvm_plan_unref(plan);
 	/* Status: applied, no drift; then a change behind our back. */
 	ck_assert_int_eq(rtvm_tune_status(ctx, NULL, &json), 0);
 	ck_assert(strstr(json, "\"pid-4242\""));
@@ -376,6 +399,219 @@ START_TEST(test_apply_revert_status)
 	ck_assert_int_eq(rtvm_tune_revert(ctx, "../x", 0), -EINVAL);
 	snap_free(before);
 	snap_free(after);
+	rtvm_vm_unref(vm);
+	rtvm_profile_unref(p);
+	rtvm_unref(ctx);
+}
+END_TEST
+
+/* The profile a VM has applied already, applied again (the same text,
+ * and the same document written another way): 0 changes, and not a byte
+ * of the sysroot changes, its journal and system-call log included; the
+ * revert after it still restores the host exactly. */
+START_TEST(test_reapply)
+{
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_profile *p = profile(ctx, "2-3", NULL), *q;
+	struct rtvm_vm *vm = vm_of(ctx, VM_A);
+	struct snap *before = snapshot(ctx), *applied, *after;
+	char *digest, *digest2, *journal, *journal2, *calls, *calls2, *json;
+	struct rtvm_plan *plan;
+
+	ck_assert_int_eq(rtvm_profile_new_from_json(ctx, reordered, &q), 0);
+	ck_assert_int_eq(rtvm_tune_apply(ctx, p, vm, 0, &plan), 0);
+	ck_assert_int_eq(rtvm_plan_is_applied(plan), 0);
+	ck_assert(rtvm_changeset_get_count(rtvm_plan_get_changes(plan)) > 10);
+	rtvm_plan_unref(plan);
+	applied = snapshot(ctx);
+	digest = tree_digest(ctx);
+	journal = tu_read(ctx, "run/rtvm/pid-4242.journal");
+	calls = tu_read(ctx, "rtvm-syscalls.log");
+	ck_assert(strstr(calls, "4250")); /* the first apply did write */
+
+	for (int i = 0; i < 4; i++) {
+		struct rtvm_profile *pp = i % 2 ? q : p;
+
+		/* plan (0, 1), then apply (2, 3) */
+		log_all[0] = '\0';
+		ck_assert_msg((i < 2 ? rtvm_tune_plan(ctx, pp, vm, &plan) :
+				       rtvm_tune_apply(ctx, pp, vm, 0, &plan)) == 0,
+			      "%d: %s", i, log_all);
+		ck_assert_int_eq(rtvm_plan_is_applied(plan), 1);
+		ck_assert_int_eq(rtvm_plan_get_drift_count(plan), 0);
+		ck_assert_int_eq(rtvm_changeset_get_count(rtvm_plan_get_changes(plan)), 0);
+		ck_assert_str_eq(rtvm_plan_get_vm_id(plan), "pid-4242");
+		ck_assert_int_eq(rtvm_plan_to_json(plan, &json), 0);
+		ck_assert_msg(strstr(json, "\"applied\":\ttrue") &&
+				      strstr(json, "\"steps\":\t[]") &&
+				      strstr(json, "\"drift\":\t[]"),
+			      "%s", json);
+		free(json);
+		rtvm_plan_unref(plan);
+		ck_assert_str_eq(log_all, "");
+		digest2 = tree_digest(ctx);
+		ck_assert_msg(strcmp(digest, digest2) == 0, "%d: the sysroot changed", i);
+		free(digest2);
+	}
+	journal2 = tu_read(ctx, "run/rtvm/pid-4242.journal");
+	calls2 = tu_read(ctx, "rtvm-syscalls.log");
+	ck_assert_str_eq(journal, journal2);
+	ck_assert_str_eq(calls, calls2);
+	after = snapshot(ctx);
+	ck_assert_int_eq(snap_diff(applied, after, "re-apply"), 0);
+	snap_free(after);
+	/* NULL arguments */
+	ck_assert_int_eq(rtvm_plan_is_applied(NULL), -EINVAL);
+	ck_assert_int_eq(rtvm_plan_get_drift_count(NULL), -EINVAL);
+
+	ck_assert_int_eq(rtvm_tune_revert(ctx, "pid-4242", 0), 0);
+	after = snapshot(ctx);
+	ck_assert_int_eq(snap_diff(before, after, "revert after re-apply"), 0);
+	ck_assert(!journal_exists(ctx, "pid-4242"));
+	/* Reverted: the next apply is a first one again. */
+	ck_assert_int_eq(rtvm_tune_apply(ctx, q, vm, 0, &plan), 0);
+	ck_assert_int_eq(rtvm_plan_is_applied(plan), 0);
+	ck_assert(rtvm_changeset_get_count(rtvm_plan_get_changes(plan)) > 10);
+	rtvm_plan_unref(plan);
+	ck_assert_int_eq(rtvm_tune_revert(ctx, "pid-4242", 0), 0);
+	snap_free(after);
+	after = snapshot(ctx);
+	ck_assert_int_eq(snap_diff(before, after, "second revert"), 0);
+	free(digest);
+	free(journal);
+	free(journal2);
+	free(calls);
+	free(calls2);
+	snap_free(before);
+	snap_free(applied);
+	snap_free(after);
+	rtvm_vm_unref(vm);
+	rtvm_profile_unref(p);
+	rtvm_profile_unref(q);
+	rtvm_unref(ctx);
+}
+END_TEST
+
+/* Settings that drifted after the apply: the re-apply writes nothing
+ * still, and says what drifted; the revert restores the originals. */
+START_TEST(test_reapply_drift)
+{
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_profile *p = profile(ctx, "2-3", NULL);
+	struct rtvm_vm *vm = vm_of(ctx, VM_A);
+	struct snap *before = snapshot(ctx), *after;
+	struct rtvm_plan *plan;
+	char *digest, *digest2, *json;
+
+	ck_assert_int_eq(rtvm_tune_apply(ctx, p, vm, 0, NULL), 0);
+	/* A driver reset IRQ 186's affinity, someone turned timer
+	 * migration back on. */
+	tu_write(ctx, "proc/irq/186/smp_affinity_list", "0-63\n");
+	tu_write(ctx, "proc/sys/kernel/timer_migration", "1\n");
+	digest = tree_digest(ctx);
+	ck_assert_int_eq(rtvm_tune_apply(ctx, p, vm, 0, &plan), 0);
+	ck_assert_int_eq(rtvm_plan_is_applied(plan), 1);
+	ck_assert_int_eq(rtvm_plan_get_drift_count(plan), 2);
+	ck_assert_int_eq(rtvm_changeset_get_count(rtvm_plan_get_changes(plan)), 0);
+	ck_assert_int_eq(rtvm_plan_to_json(plan, &json), 0);
+	ck_assert_msg(strstr(json, "\"target\":\t\"186\"") &&
+			      strstr(json, "\"now\":\t\"0-63\"") &&
+			      strstr(json, "kernel.timer_migration"),
+		      "%s", json);
+	free(json);
+	rtvm_plan_unref(plan);
+	digest2 = tree_digest(ctx);
+	ck_assert_str_eq(digest, digest2); /* reported, not put back */
+	ck_assert_int_eq(rtvm_tune_revert(ctx, "pid-4242", 0), 0);
+	after = snapshot(ctx);
+	ck_assert_int_eq(snap_diff(before, after, "revert after drift"), 0);
+	free(digest);
+	free(digest2);
+	snap_free(before);
+	snap_free(after);
+	rtvm_vm_unref(vm);
+	rtvm_profile_unref(p);
+	rtvm_unref(ctx);
+}
+END_TEST
+
+/* Anything but the same profile for the same VM process is refused,
+ * naming the VM and saying to revert first, and changes nothing. */
+START_TEST(test_reapply_other)
+{
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_profile *p = profile(ctx, "2-3", NULL), *q;
+	struct rtvm_vm *vm = vm_of(ctx, VM_A);
+	struct rtvm_plan *plan = NULL;
+	char *digest, *digest2, *text, *hdr_end, *buf;
+	const char *cut;
+	size_t size;
+
+	ck_assert_int_eq(rtvm_tune_apply(ctx, p, vm, 0, NULL), 0);
+	digest = tree_digest(ctx);
+	/* Another priority: another document. */
+	q = profile(ctx, "2-3", NULL);
+	rtvm_profile_unref(q);
+	ck_assert_int_eq(rtvm_profile_new_from_json(ctx,
+		"{\"version\": 1, \"name\": \"t2\", \"rt_cpus\": \"2-3\","
+		" \"housekeeping_cpus\": \"0-1\","
+		" \"policies\": {\"rt_vcpu\": {\"policy\": \"fifo\", \"priority\": 6}}}",
+		&q), 0);
+	ck_assert_int_eq(rtvm_tune_plan(ctx, q, vm, &plan), -EEXIST);
+	ck_assert_ptr_null(plan);
+	ck_assert_msg(strstr(log_last, "VM pid-4242") &&
+			      strstr(log_last, "another profile") &&
+			      strstr(log_last, "revert it first"),
+		      "%s", log_last);
+	ck_assert_int_eq(rtvm_tune_apply(ctx, q, vm, 0, &plan), -EEXIST);
+	ck_assert_ptr_null(plan);
+	rtvm_profile_unref(q);
+	/* Other RT CPUs: another document too. */
+	q = profile(ctx, "2-4", NULL);
+	ck_assert_int_eq(rtvm_tune_apply(ctx, q, vm, 0, NULL), -EEXIST);
+	rtvm_profile_unref(q);
+	digest2 = tree_digest(ctx);
+	ck_assert_str_eq(digest, digest2);
+	free(digest2);
+
+	/* A journal that does not record its document (an older librtvm's)
+	 * cannot be compared: refused, saying so. */
+	text = tu_read(ctx, "run/rtvm/pid-4242.journal");
+	size = strlen(text) + 64;
+	ck_assert_ptr_nonnull(buf = malloc(size));
+	hdr_end = strchr(text, '\n');
+	cut = strstr(text, ",\"vm_process\"");
+	ck_assert(cut && cut < hdr_end);
+	snprintf(buf, size, "%.*s}%s", (int)(cut - text), text, hdr_end);
+	tu_write(ctx, "run/rtvm/pid-4242.journal", buf);
+	ck_assert_int_eq(rtvm_tune_apply(ctx, p, vm, 0, NULL), -EEXIST);
+	ck_assert_msg(strstr(log_last, "pid-4242") && strstr(log_last, "older"),
+		      "%s", log_last);
+	/* The VM restarted under the same id: another process. */
+	snprintf(buf, size, "%.*s", (int)(hdr_end - text), text);
+	cut = strstr(buf, "\"vm_process\":\"4242@");
+	ck_assert(cut);
+	buf[cut - buf + strlen("\"vm_process\":\"4242@")] = '9';
+	strncat(buf, hdr_end, size - strlen(buf) - 1);
+	tu_write(ctx, "run/rtvm/pid-4242.journal", buf);
+	ck_assert_int_eq(rtvm_tune_apply(ctx, p, vm, 0, NULL), -EEXIST);
+	ck_assert_msg(strstr(log_last, "pid-4242") &&
+			      strstr(log_last, "not this one"),
+		      "%s", log_last);
+	/* An unfinished apply of this VM: revert it first. */
+	snprintf(buf, size, "%s", text);
+	ck_assert(strstr(buf, "{\"complete\":true}\n"));
+	*strstr(buf, "{\"complete\":true}\n") = '\0';
+	tu_write(ctx, "run/rtvm/pid-4242.journal", buf);
+	ck_assert_int_eq(rtvm_tune_apply(ctx, p, vm, 0, NULL), -EBUSY);
+	ck_assert_msg(strstr(log_last, "pid-4242") &&
+			      strstr(log_last, "unfinished"),
+		      "%s", log_last);
+	tu_write(ctx, "run/rtvm/pid-4242.journal", text);
+	ck_assert_int_eq(rtvm_tune_revert(ctx, "pid-4242", 0), 0);
+	free(text);
+	free(buf);
+	free(digest);
 	rtvm_vm_unref(vm);
 	rtvm_profile_unref(p);
 	rtvm_unref(ctx);
@@ -1016,6 +1252,9 @@ int main(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_plan_dry_run);
 	tcase_add_test(tc, test_apply_revert_status);
+	tcase_add_test(tc, test_reapply);
+	tcase_add_test(tc, test_reapply_drift);
+	tcase_add_test(tc, test_reapply_other);
 	tcase_add_test(tc, test_thp_brackets);
 	tcase_add_test(tc, test_failure_rolls_back);
 	tcase_add_test(tc, test_crash_at_every_point);

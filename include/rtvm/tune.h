@@ -144,14 +144,31 @@ int rtvm_set_state_dir(struct rtvm_ctx *ctx, const char *path);
  * "provision_rt_runtime" gives cpu cgroups is not in the plan: the kernel
  * tells only when it refuses a policy.
  *
+ * A VM that has this profile applied already gets a plan with no steps
+ * (rtvm_plan_is_applied() is 1).  "This profile" is the same document
+ * in normal form, as the VM's journal records it: key order and
+ * whitespace do not matter, values do, and a key given with its default
+ * value is not the same as the key left out; it must also be for the
+ * same VMM process (a VM restarted under its old name is not the VM the
+ * journal is for), and resolve to the same RT and housekeeping CPUs.
+ * Such a plan also holds the settings of the journal that drifted since
+ * (rtvm_plan_get_drift_count(), "drift" in rtvm_plan_to_json()); they
+ * are reported, not put back.  A VM with any other profile applied is
+ * -EEXIST: revert it first (applying only the difference is not
+ * supported yet).
+ *
  * Returns: 0, or -EINVAL (NULL argument; CPUs that are offline, RT CPUs
  * that are housekeeping too, a vCPU map that does not fit the VM: the log
  * names the value), -EBUSY (RT CPUs, a setting or the shield held by
  * another VM, or an unfinished apply of another VM: the log names it;
  * one VM at a time holds a shield), the errors of rtvm_shield_create()
  * for a profile with a shield, -EEXIST (the VM
- * has a profile applied already), -ENOENT (a host setting the kernel
- * does not have), -ENOMEM, or an error reading the host.
+ * has another profile applied already, for another process of the VM,
+ * with other CPUs, or by a journal of an older librtvm that does not
+ * record its document: the log says which; revert it first), -EBUSY
+ * also for an unfinished apply of this VM, -ENOENT (a host setting the
+ * kernel does not have), -ESRCH (the VM's process is gone), -ENOMEM, or
+ * an error reading the host.
  * Privileges: none; reading some threads' attributes may need root.
  */
 int rtvm_tune_plan(struct rtvm_ctx *ctx, const struct rtvm_profile *p,
@@ -174,6 +191,13 @@ int rtvm_tune_plan(struct rtvm_ctx *ctx, const struct rtvm_profile *p,
  * same way, before they make it.
  * When a step fails, the steps made are undone, the journal removed, and
  * the step's error returned.
+ *
+ * Re-applying the profile a VM has applied already (see
+ * rtvm_tune_plan() for what "the same" means) writes nothing, leaves the
+ * journal as it is and returns 0 with a plan that has no changes and
+ * rtvm_plan_is_applied() 1; settings that drifted since are counted by
+ * rtvm_plan_get_drift_count() and logged at LOG_WARNING, not put back.
+ * A revert after it restores the state before the first apply.
  *
  * Returns: 0, or the errors of rtvm_tune_plan(), -EINVAL (unknown flags),
  * the error of the failing step (-EPERM, -ESRCH, -EIO, ...), or an error
@@ -243,6 +267,30 @@ struct rtvm_plan *rtvm_plan_unref(struct rtvm_plan *plan);
 const char *rtvm_plan_get_vm_id(const struct rtvm_plan *plan);
 
 /**
+ * rtvm_plan_is_applied() - whether the plan found its profile applied to
+ *      its VM already (see rtvm_tune_plan()).
+ * @plan: the plan.
+ *
+ * Returns: 1 when it was (the plan has no steps and an apply of it
+ * writes nothing), 0 when not, -EINVAL for NULL.
+ * Privileges: none.
+ */
+int rtvm_plan_is_applied(const struct rtvm_plan *plan);
+
+/**
+ * rtvm_plan_get_drift_count() - of a plan whose profile is applied
+ *      already, how many of the settings its journal records no longer
+ *      have the value applied (the "drift" of rtvm_plan_to_json() and
+ *      rtvm_tune_status()).
+ * @plan: the plan.
+ *
+ * Returns: the number (0 for a plan that is not rtvm_plan_is_applied()),
+ * or -EINVAL for NULL.
+ * Privileges: none.
+ */
+int rtvm_plan_get_drift_count(const struct rtvm_plan *plan);
+
+/**
  * rtvm_plan_get_changes() - the writes of a plan, in order, as change
  *      records (old: the value now, new: the value applied).
  * @plan: the plan.
@@ -257,9 +305,12 @@ const struct rtvm_changeset *rtvm_plan_get_changes(const struct rtvm_plan *plan)
  * @plan: the plan.
  * @ret: where the document is stored; free() it.  Its form is
  *       {"version": 1, "vm": ID, "profile": NAME, "rt_cpus": LIST,
- *       "housekeeping_cpus": LIST, "steps": [{"kind": ..., "target": ...,
- *       "old": ..., "new": ..., "shared": BOOL, "lease": BOOL}, ...]}; a
- *       lease writes nothing.
+ *       "housekeeping_cpus": LIST, "applied": BOOL, "steps": [{"kind": ...,
+ *       "target": ..., "old": ..., "new": ..., "shared": BOOL, "lease":
+ *       BOOL}, ...]}; a lease writes nothing.  With "applied" true (the
+ *       profile is applied already, "steps" is empty) there is also
+ *       "drift": [{"kind": ..., "target": ..., "applied": ..., "now": ...
+ *       or "error": ...}, ...], as in rtvm_tune_status().
  *
  * Returns: 0, or -EINVAL (NULL argument), -ENOMEM.
  * Privileges: none.
