@@ -32,7 +32,8 @@ const char *rtvm_kvm_stat_name(int kind)
 
 int rtvm_kvm_vm_dir(struct rtvm_ctx *ctx, pid_t pid, unsigned int *ret_vmfd)
 {
-	char prefix[32], name[300];
+	char prefix[32], name[300] = "";
+	unsigned int best = 0;
 	struct dirent *de;
 	bool found = false;
 	int dfd, r;
@@ -49,21 +50,19 @@ int rtvm_kvm_vm_dir(struct rtvm_ctx *ctx, pid_t pid, unsigned int *ret_vmfd)
 	snprintf(prefix, sizeof(prefix), "%d-", (int)pid);
 	/* A VMM with more than one VM: the one with the highest fd, the
 	 * last made. */
-	name[0] = '\0';
 	while ((de = readdir(d))) {
-		unsigned int fd, best;
+		unsigned int fd;
 
 		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0 ||
 		    rtvm_parse_uint(de->d_name + strlen(prefix), INT32_MAX,
-				    &fd) < 0)
-			continue;
-		if (found && rtvm_parse_uint(name + strlen(prefix), INT32_MAX,
-					     &best) == 0 && best > fd)
+				    &fd) < 0 || (found && fd < best))
 			continue;
 		snprintf(name, sizeof(name), "%s", de->d_name);
-		*ret_vmfd = fd;
+		best = fd;
 		found = true;
 	}
+	if (found)
+		*ret_vmfd = best;
 	r = found ? rtvm_fs_open_dir_at(ctx, dirfd(d), name) : -ENOENT;
 	closedir(d);
 	return r;
