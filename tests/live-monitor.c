@@ -193,7 +193,11 @@ START_TEST(test_hog_same_cpu)
 END_TEST
 
 /* SCHED_FIFO alone on its CPU, the hog elsewhere: the CFS tasks of the
- * host cannot preempt it. */
+ * host cannot preempt it.  Higher RT and stop-class kernel threads
+ * (migration/N, a watchdog) still can, a few times per interval on a
+ * busy CI machine, so the bound on preemptions is loose: far below the
+ * one-per-tick of a vCPU sharing its CPU with a hog (test_hog_same_cpu:
+ * about 75 in 300 ms), which is what this case tells apart. */
 START_TEST(test_fifo_alone)
 {
 	struct rtvm_monitor_thread t = { .size = sizeof(t) };
@@ -217,7 +221,7 @@ START_TEST(test_fifo_alone)
 	       (double)t.run_delay_ns / 1e6, t.involuntary);
 	ck_assert_int_eq(t.policy, SCHED_FIFO);
 	ck_assert_int_eq(t.priority, 1);
-	ck_assert_uint_le(t.involuntary, 2);
+	ck_assert_uint_le(t.involuntary, 15);
 	ck_assert_uint_le(t.run_delay_ns, 10000000ull);
 	ck_assert_uint_ge(t.cpu_ns, 200000000ull);
 	rtvm_monitor_free(m);
