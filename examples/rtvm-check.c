@@ -82,22 +82,16 @@ static void usage(FILE *f)
 		program_name);
 }
 
-/* A whole number in [min, max], or a usage error naming the value. */
+/* tool_parse_ulong for the unsigned int fields of struct opts. */
 static int parse_uint(const char *opt, const char *s, unsigned int min,
 		      unsigned int max, unsigned int *ret)
 {
 	unsigned long v;
-	char *end;
+	int r = tool_parse_ulong(opt, s, min, max, &v);
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v < min || v > max) {
-		tool_error("%s: \"%s\" is not a whole number from %u to %u", opt,
-			   s, min, max);
-		return -EINVAL;
-	}
-	*ret = (unsigned int)v;
-	return 0;
+	if (r == 0)
+		*ret = (unsigned int)v;
+	return r;
 }
 
 /* Seconds, fractions allowed ("1.5"), to milliseconds. */

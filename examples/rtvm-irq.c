@@ -838,33 +838,21 @@ int main(int argc, char **argv)
 		case OPT_NO_THREADS: o.no_threads = true; break;
 		case OPT_NO_DEFAULT: o.no_default = true; break;
 		case OPT_RETRIES: {
-			char *end;
 			unsigned long v;
 
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (!*optarg || *end || errno || v > 100) {
-				tool_error("--retries: \"%s\" is not a number "
-					   "from 0 to 100", optarg);
+			if (tool_parse_ulong("--retries", optarg, 0, 100, &v) < 0)
 				return EXIT_USAGE;
-			}
-			o.retries = v ? (unsigned int)v : 0;
+			o.retries = (unsigned int)v;
 			break;
 		}
 		case OPT_SAVE: o.save = optarg; break;
 		case OPT_BAN_IRQBALANCE: o.ban_irqbalance = true; break;
 		case OPT_INTERVAL: {
-			char *end;
 			unsigned long v;
 
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (!*optarg || *end || errno || v < 10 || v > 86400000) {
-				tool_error("--interval: \"%s\" is not a number of "
-					   "milliseconds from 10 to 86400000",
-					   optarg);
+			if (tool_parse_ulong("--interval (ms)", optarg, 10,
+					     86400000, &v) < 0)
 				return EXIT_USAGE;
-			}
 			o.interval = (unsigned int)v;
 			break;
 		}

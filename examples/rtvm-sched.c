@@ -77,22 +77,6 @@ static void usage(FILE *f)
 		program_name);
 }
 
-static int parse_num(const char *opt, const char *s, long lo, long hi,
-		     long *ret)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi) {
-		tool_error("%s: \"%s\" is not a number in %ld-%ld", opt, s, lo, hi);
-		return -EINVAL;
-	}
-	*ret = v;
-	return 0;
-}
-
 static int set_policy(struct opts *o, int policy, const char *opt,
 		      const char *prio)
 {
@@ -102,7 +86,7 @@ static int set_policy(struct opts *o, int policy, const char *opt,
 		tool_error("%s: give only one policy", opt);
 		return -EINVAL;
 	}
-	if (prio && parse_num(opt, prio, 1, 99, &v) < 0)
+	if (prio && tool_parse_long(opt, prio, 1, 99, &v) < 0)
 		return -EINVAL;
 	o->has_policy = true;
 	o->attr.policy = policy;
@@ -167,7 +151,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	while ((c = getopt_long(argc, argv, "p:js:vhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (parse_num("--pid", optarg, 1, INT_MAX, &v) < 0)
+			if (tool_parse_long("--pid", optarg, 1, INT_MAX, &v) < 0)
 				return -EINVAL;
 			o->pid = (pid_t)v;
 			break;
@@ -201,7 +185,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return -EINVAL;
 			break;
 		case OPT_NICE:
-			if (parse_num("--nice", optarg, -20, 19, &v) < 0)
+			if (tool_parse_long("--nice", optarg, -20, 19, &v) < 0)
 				return -EINVAL;
 			o->has_nice = true;
 			o->attr.nice = (int)v;

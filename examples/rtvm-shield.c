@@ -430,14 +430,10 @@ static int cmd_add(struct rtvm_ctx *ctx, const struct opts *o)
 		return EXIT_FAILURE;
 	for (char *tok = strtok_r(copy, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		char *end;
 		long v;
 		pid_t *nt;
 
-		errno = 0;
-		v = strtol(tok, &end, 10);
-		if (errno || *end || end == tok || v <= 0 || v > INT_MAX) {
-			tool_error("--tids: \"%s\" is not a thread id", tok);
+		if (tool_parse_long("--tids", tok, 1, INT_MAX, &v) < 0) {
 			ret = EXIT_USAGE;
 			goto out;
 		}

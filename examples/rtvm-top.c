@@ -84,23 +84,6 @@ static void usage(FILE *f)
 		program_name);
 }
 
-static int parse_uint(const char *opt, const char *s, unsigned long max,
-		      unsigned long *ret)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (!*s || *end || errno || v > max || s[0] == '-') {
-		tool_error("%s: \"%s\" is not a number from 0 to %lu", opt,
-			   tool_escape(s, 0), max);
-		return -EINVAL;
-	}
-	*ret = v;
-	return 0;
-}
-
 enum { OPT_VM = 256, OPT_URI, OPT_CSV, OPT_NO_INTRUDERS, OPT_PROMETHEUS,
        OPT_TEXTFILE };
 
@@ -135,14 +118,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (parse_uint("--pid", optarg, INT_MAX, &v) < 0 ||
-			    v == 0) {
-				if (v == 0)
-					tool_error("--pid: \"%s\" is not a "
-						   "process id",
-						   tool_escape(optarg, 0));
+			if (tool_parse_ulong("--pid", optarg, 1, INT_MAX, &v) < 0)
 				return -EINVAL;
-			}
 			if (o->npids == MAX_VMS) {
 				tool_error("--pid: at most %d VMs", MAX_VMS);
 				return -EINVAL;
@@ -160,22 +137,16 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'a': o->all = true; break;
 		case 'c': o->rt_cpus = optarg; break;
 		case 'i':
-			if (parse_uint("--interval", optarg, 3600000, &v) < 0)
+			/* Below 10 ms the sampler cannot keep its pace. */
+			if (tool_parse_ulong("--interval (ms)", optarg, 10, 3600000,
+					     &v) < 0)
 				return -EINVAL;
-			if (v < 10) {
-				tool_error("--interval: %lu ms is below the "
-					   "10 ms the sampler can keep", v);
-				return -EINVAL;
-			}
 			o->interval_ms = (unsigned int)v;
 			break;
 		case 'n':
-			if (parse_uint("--count", optarg, ULONG_MAX / 2, &v) < 0)
+			if (tool_parse_ulong("--count", optarg, 1, ULONG_MAX / 2,
+					     &v) < 0)
 				return -EINVAL;
-			if (v == 0) {
-				tool_error("--count: 0 intervals shows nothing");
-				return -EINVAL;
-			}
 			o->count = v;
 			break;
 		case 'j': o->json = true; break;
@@ -798,8 +769,8 @@ static int listen_on(const char *spec)
 		}
 		snprintf(host, sizeof(host), "%.*s", (int)(colon - spec), spec);
 	}
-	if (parse_uint("--prometheus port", colon ? colon + 1 : spec, 65535,
-		       &port) < 0)
+	if (tool_parse_ulong("--prometheus port", colon ? colon + 1 : spec, 0,
+			     65535, &port) < 0)
 		return -EINVAL;
 	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
 		tool_error("--prometheus: \"%s\" is not an IPv4 address",

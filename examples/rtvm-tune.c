@@ -86,7 +86,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
-	char *end;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "js:vhV", longopts, NULL)) != -1) {
@@ -99,13 +98,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_DRY_RUN: o->dry_run = true; break;
 		case OPT_DEMO: o->demo = true; break;
 		case OPT_PID:
-			errno = 0;
-			o->pid = strtol(optarg, &end, 10);
-			if (errno || *end || o->pid <= 0 || o->pid > 4194304) {
-				tool_error("--pid: \"%s\" is not a process id",
-					   optarg);
+			if (tool_parse_long("--pid", optarg, 1, INT_MAX,
+					    &o->pid) < 0)
 				return -EINVAL;
-			}
 			break;
 		case 'j': o->json = true; break;
 		case 's': o->sysroot = optarg; break;

@@ -125,6 +125,42 @@ int tool_parse_cpus(struct rtvm_ctx *ctx, const char *what, const char *list,
 	return 0;
 }
 
+int tool_parse_long(const char *what, const char *s, long min, long max,
+		    long *ret)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max ||
+	    (min >= 0 && s[0] == '-')) {
+		tool_error("%s: \"%s\" is not a whole number from %ld to %ld",
+			   what, tool_escape(s, 0), min, max);
+		return -EINVAL;
+	}
+	*ret = v;
+	return 0;
+}
+
+int tool_parse_ulong(const char *what, const char *s, unsigned long min,
+		     unsigned long max, unsigned long *ret)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	/* strtoul takes "-1" for ULONG_MAX: a sign is refused outright. */
+	if (errno || end == s || *end || s[0] == '-' || v < min || v > max) {
+		tool_error("%s: \"%s\" is not a whole number from %lu to %lu",
+			   what, tool_escape(s, 0), min, max);
+		return -EINVAL;
+	}
+	*ret = v;
+	return 0;
+}
+
 const char *tool_mask_str(const struct rtvm_cpumask *mask, int slot)
 {
 	static char bufs[4][4096];

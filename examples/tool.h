@@ -20,6 +20,14 @@ int tool_new_ctx(const char *sysroot, bool verbose, struct rtvm_ctx **ret);
 /* A mask from a CPU list typed by the user, with a clear error. */
 int tool_parse_cpus(struct rtvm_ctx *ctx, const char *what, const char *list,
 		    struct rtvm_cpumask **ret);
+/* A whole number in [min, max] in decimal, or a usage error on stderr
+ * naming the option and the value (-EINVAL).  No sign, no spaces, no
+ * trailing text. */
+int tool_parse_ulong(const char *what, const char *s, unsigned long min,
+		     unsigned long max, unsigned long *ret);
+/* The same for a signed range (a "-" is allowed only when min < 0). */
+int tool_parse_long(const char *what, const char *s, long min, long max,
+		    long *ret);
 /* The list form of a mask, or "-" when NULL; static buffer per call slot. */
 const char *tool_mask_str(const struct rtvm_cpumask *mask, int slot);
 const char *tool_policy_name(int policy);

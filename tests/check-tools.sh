@@ -680,6 +680,31 @@ jcheck "$tmp/ev.json" '[c["observed"] for c in d["checks"] if c["id"] == "cmdlin
 jcheck "$tmp/ev.json" '["eth0-Tx\\xffRx\x1b[m-1" in c["observed"] for c in d["checks"] if c["id"] == "irq.rt_cpus"] == [True]' \
 	"rtvm-check --json: irq.rt_cpus"
 
+# Numbers: every tool parses them the same way (examples/tool.c): no sign
+# for unsigned options, no trailing text, the range named, exit 64.
+b="$top_builddir/examples"
+number() {
+	want=$1; shift
+	set +e
+	"$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
+	set -e
+	[ "$rc" = 64 ] || fail "$*: exit $rc, not 64"
+	grep -qF -- "$want" "$tmp/err" || fail "$*: does not say $want: $(cat "$tmp/err")"
+	[ ! -s "$tmp/out" ] || fail "$*: output despite bad input"
+}
+number '--threshold: "-5" is not a whole number from 1 to 1000000' \
+	"$b/rtvm-check" --sysroot "$root" --threshold -5
+number '--pid: "12x" is not a whole number from 1 to 2147483647' \
+	"$b/rtvm-tune" --sysroot "$root" --pid 12x status
+number '--nice: "-21" is not a whole number from -20 to 19' \
+	"$b/rtvm-sched" --sysroot "$root" --nice -21 set 1
+number '--retries: "3x" is not a whole number' \
+	"$b/rtvm-irq" --sysroot "$root" --retries 3x steer
+number '--tids: "0" is not a whole number from 1' \
+	"$b/rtvm-shield" --sysroot "$root" --tids 1,0 add
+number '--count: "1 " is not a whole number' \
+	"$b/rtvm-top" --sysroot "$root" --pid 1 --count '1 '
+
 # And this very machine, read-only.
 "$show" --json >/dev/null || fail "rtvm-show on this host"
 echo "ok: rtvm-show and rtvm-capture"

@@ -35,7 +35,7 @@ usage() {
 usage "which VMs" --sysroot "$root"
 usage '"abc"' --pid abc
 usage '"0"' --pid 0
-usage "5 ms" --pid 1 --interval 5
+usage '"5" is not a whole number from 10' --pid 1 --interval 5
 usage '"-3"' --pid 1 --count -3
 usage "choose one" --pid 1 --json --csv
 usage '"x"' --pid 1 --prometheus x
