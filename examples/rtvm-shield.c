@@ -43,7 +43,7 @@ static void usage(FILE *f)
 		"      make the shield and move every movable task to housekeeping\n"
 		"  status [--json]\n"
 		"      the shield's CPUs, the tasks in it, and what else runs on them\n"
-		"  add --tids LIST [--per-vcpu] [--save FILE]\n"
+		"  add --tids LIST [--per-vcpu] [--save FILE] [--dry-run] [--json]\n"
 		"      put threads (a VM's vCPUs) into the RT cgroup\n"
 		"  destroy [--from FILE] [--dry-run] [--json]\n"
 		"      undo the records in FILE (from create --save), then remove\n"
@@ -143,7 +143,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			{ "--save", "create add" },
 			{ "--from", "destroy" },
 			{ "--dry-run", "create add destroy" },
-			{ "--json", "create status destroy" },
+			{ "--json", "create status add destroy" },
 		};
 		const bool given[] = {
 			o->rt_cpus, o->housekeeping, o->no_kthreads,
@@ -418,6 +418,42 @@ static int cmd_status(struct rtvm_ctx *ctx, const struct opts *o)
 	return r < 0 ? EXIT_FAILURE : 0;
 }
 
+/* add's document: the shield as status reports it after the add (in a
+ * dry run: as it is), "added" the thread ids, "per_vcpu", and the records
+ * of a real add as "changeset". */
+static int print_add_json(struct rtvm_ctx *ctx, const struct opts *o,
+			  const pid_t *tids, unsigned int n,
+			  const struct rtvm_changeset *cs)
+{
+	struct rtvm_shield_report *rep = NULL;
+	cJSON *root = NULL, *added;
+	int r = rtvm_shield_status(ctx, o->scope, &rep);
+
+	if (r < 0) {
+		tool_error("add: the shield's status: %s", strerror(-r));
+		return r;
+	}
+	r = -ENOMEM;
+	root = report_json(rep, o->dry_run, cs);
+	if (!root || !cJSON_AddBoolToObject(root, "per_vcpu", o->per_vcpu) ||
+	    !(added = cJSON_AddArrayToObject(root, "added")))
+		goto out;
+	for (unsigned int i = 0; i < n; i++) {
+		cJSON *v = cJSON_CreateNumber(tids[i]);
+
+		if (!v)
+			goto out;
+		cJSON_AddItemToArray(added, v);
+	}
+	r = tool_print_json(root, true);
+out:
+	if (r == -ENOMEM)
+		tool_error("out of memory");
+	cJSON_Delete(root);
+	rtvm_shield_report_free(rep);
+	return r;
+}
+
 static int cmd_add(struct rtvm_ctx *ctx, const struct opts *o)
 {
 	struct rtvm_changeset *cs = NULL;
@@ -472,9 +508,12 @@ static int cmd_add(struct rtvm_ctx *ctx, const struct opts *o)
 		rtvm_host_unref(host);
 		if (r < 0)
 			goto out;
-		printf("would put %u threads into the RT cgroup%s\n", n,
-		       o->per_vcpu ? ", one cpuset each" : "");
-		ret = 0;
+		if (o->json)
+			r = print_add_json(ctx, o, tids, n, NULL);
+		else
+			printf("would put %u threads into the RT cgroup%s\n", n,
+			       o->per_vcpu ? ", one cpuset each" : "");
+		ret = r < 0 ? EXIT_FAILURE : 0;
 		goto out;
 	}
 	if (rtvm_changeset_new(ctx, &cs) < 0)
@@ -487,8 +526,13 @@ static int cmd_add(struct rtvm_ctx *ctx, const struct opts *o)
 	}
 	if (o->save && save_changes(cs, o->save) < 0)
 		goto out;
-	printf("%u threads in the RT cgroup\n", n);
-	ret = 0;
+	if (o->json)
+		/* The threads are in; a report that fails to print does not
+		 * undo that (the records are in --save). */
+		r = print_add_json(ctx, o, tids, n, cs);
+	else
+		printf("%u threads in the RT cgroup\n", n);
+	ret = r < 0 ? EXIT_FAILURE : 0;
 out:
 	free(copy);
 	free(tids);

@@ -225,6 +225,29 @@ assert d["restored"] == len(d["changeset"]["changes"]), d["restored"]
 fi
 "$shield" --sysroot "$root" destroy --json >"$tmp/dj.json" || fail "destroy --json without a shield"
 grep -q '"removed":[[:space:]]*false' "$tmp/dj.json" || fail "destroy --json without a shield: removed"
+# add --json: the shield after the add, the thread ids added, and the
+# records; the dry run names the same threads and changes nothing.
+"$shield" --sysroot "$root" create --rt-cpus 8-15 --save "$tmp/shield.json" >/dev/null ||
+	fail "rtvm-shield create (for add)"
+cp "$root/proc/4242/task/4251/cgroup" "$tmp/4251.cg"
+"$shield" --sysroot "$root" add --tids 4251 --dry-run --json >"$tmp/add.json" ||
+	fail "rtvm-shield add --dry-run --json"
+cmp -s "$tmp/4251.cg" "$root/proc/4242/task/4251/cgroup" || fail "add --dry-run moved the thread"
+"$shield" --sysroot "$root" add --tids 4251 --json --save "$tmp/add-cs.json" >"$tmp/add2.json" ||
+	fail "rtvm-shield add --json"
+if command -v python3 >/dev/null 2>&1; then
+	python3 -c '
+import json, sys
+dry, real = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert dry["dry_run"] and dry["added"] == [4251] and "changeset" not in dry, dry
+assert not real["dry_run"] and real["added"] == [4251] and real["active"], real
+assert real["per_vcpu"] is False
+assert [i["tid"] for i in real["items"] if i["kind"] == "in-rt"] == [4251], real["items"]
+assert real["changeset"]["changes"], real["changeset"]
+' "$tmp/add.json" "$tmp/add2.json" || fail "rtvm-shield add --json: $(head -c 600 "$tmp/add2.json")"
+fi
+"$shield" --sysroot "$root" destroy --from "$tmp/shield.json" >/dev/null || fail "destroy after add"
+[ ! -e "$root/sys/fs/cgroup/cpuset/rtvm-rt" ] || fail "shield cgroup left after add"
 set +e
 "$shield" --sysroot "$root" add --tids 5000 --dry-run 2>"$tmp/err"; rc=$?
 set -e
