@@ -303,34 +303,13 @@ static void attr_str(const struct rtvm_sched_attr *a, char *buf, size_t size)
 			 a->nice);
 }
 
-/* The VM of --pid or --vm; with --vm, o->pid becomes its QEMU's pid.  The
- * library's log (on stderr) has already said why a domain was not found. */
+/* The VM of --pid or --vm; with --vm, o->pid becomes its QEMU's pid. */
 static int open_vm(struct rtvm_ctx *ctx, struct opts *o, struct rtvm_vm **ret)
 {
-	pid_t pid = o->pid;
-	int r;
+	int r = tool_open_vm(ctx, o->uri, o->vm, o->pid, ret);
 
-	if (o->vm) {
-		r = rtvm_vm_new_from_libvirt(ctx, o->uri, o->vm, ret);
-		if (r < 0) {
-			tool_error("--vm %s: %s", o->vm,
-				   r == -ENOENT ? "no such domain, or no vCPU "
-				   "threads (see above)" :
-				   r == -ESRCH ? "not running on this host" :
-				   strerror(-r));
-			return r;
-		}
+	if (r == 0)
 		o->pid = rtvm_vm_get_pid(*ret);
-		return 0;
-	}
-	r = rtvm_vm_new_from_pid(ctx, pid, ret);
-	if (r == -ESRCH)
-		tool_error("--pid %d: no such process", (int)pid);
-	else if (r == -ENOENT)
-		tool_error("--pid %d: no vCPU threads (not a VMM, or QEMU without "
-			   "-name debug-threads=on)", (int)pid);
-	else if (r < 0)
-		tool_error("--pid %d: %s", (int)pid, strerror(-r));
 	return r;
 }
 

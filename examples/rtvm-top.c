@@ -237,15 +237,9 @@ static int add_vms(struct rtvm_ctx *ctx, struct rtvm_monitor *m,
 	for (unsigned int i = 0; i < o->npids; i++) {
 		struct rtvm_vm *vm = NULL;
 
-		r = rtvm_vm_new_from_pid(ctx, o->pids[i], &vm);
-		if (r < 0) {
-			tool_error("--pid %d: %s", (int)o->pids[i],
-				   r == -ESRCH ? "no such process" :
-				   r == -ENOENT ? "no vCPU threads (not a VMM, "
-				   "or QEMU without -name debug-threads=on)" :
-				   strerror(-r));
+		r = tool_open_vm(ctx, NULL, NULL, o->pids[i], &vm);
+		if (r < 0)
 			return r;
-		}
 		r = add_vm(m, vm, rt);
 		if (r < 0)
 			return r;
@@ -253,15 +247,9 @@ static int add_vms(struct rtvm_ctx *ctx, struct rtvm_monitor *m,
 	for (unsigned int i = 0; i < o->ndoms; i++) {
 		struct rtvm_vm *vm = NULL;
 
-		r = rtvm_vm_new_from_libvirt(ctx, o->uri, o->doms[i], &vm);
-		if (r < 0) {
-			tool_error("--vm %s: %s", tool_escape(o->doms[i], 0),
-				   r == -ENOENT ? "no such domain, or no vCPU "
-				   "threads (see above)" :
-				   r == -ESRCH ? "not running on this host" :
-				   strerror(-r));
+		r = tool_open_vm(ctx, o->uri, o->doms[i], 0, &vm);
+		if (r < 0)
 			return r;
-		}
 		r = add_vm(m, vm, rt);
 		if (r < 0)
 			return r;

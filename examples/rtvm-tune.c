@@ -250,7 +250,6 @@ static int find_vm(struct rtvm_ctx *ctx, const struct opts *o,
 {
 	const char *uri = o->uri, *dom = NULL;
 	pid_t pid = (pid_t)o->pid;
-	int r;
 
 	if (!o->vm && !o->pid &&
 	    rtvm_profile_get_vm(p, uri ? NULL : &uri, &dom, &pid) < 0) {
@@ -259,18 +258,7 @@ static int find_vm(struct rtvm_ctx *ctx, const struct opts *o,
 	}
 	if (o->vm)
 		dom = o->vm;
-	if (dom)
-		r = rtvm_vm_new_from_libvirt(ctx, uri, dom, ret);
-	else
-		r = rtvm_vm_new_from_pid(ctx, pid, ret);
-	if (r < 0) {
-		if (dom)
-			tool_error("VM %s: %s", dom, strerror(-r));
-		else
-			tool_error("VM pid %d: %s", pid, strerror(-r));
-		return 1;
-	}
-	return 0;
+	return tool_open_vm(ctx, uri, dom, pid, ret) < 0 ? 1 : 0;
 }
 
 static void print_plan(const struct rtvm_plan *plan, bool json,

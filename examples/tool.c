@@ -161,6 +161,31 @@ int tool_parse_ulong(const char *what, const char *s, unsigned long min,
 	return 0;
 }
 
+int tool_open_vm(struct rtvm_ctx *ctx, const char *uri, const char *domain,
+		 pid_t pid, struct rtvm_vm **ret)
+{
+	int r;
+
+	if (domain) {
+		r = rtvm_vm_new_from_libvirt(ctx, uri, domain, ret);
+		if (r < 0)
+			tool_error("--vm %s: %s", tool_escape(domain, 0),
+				   r == -ENOENT ? "no such domain, or no vCPU "
+				   "threads (see above)" :
+				   r == -ESRCH ? "not running on this host" :
+				   strerror(-r));
+		return r;
+	}
+	r = rtvm_vm_new_from_pid(ctx, pid, ret);
+	if (r < 0)
+		tool_error("--pid %d: %s", (int)pid,
+			   r == -ESRCH ? "no such process" :
+			   r == -ENOENT ? "no vCPU threads (not a VMM, or QEMU "
+			   "without -name debug-threads=on)" :
+			   strerror(-r));
+	return r;
+}
+
 const char *tool_mask_str(const struct rtvm_cpumask *mask, int slot)
 {
 	static char bufs[4][4096];

@@ -28,6 +28,11 @@ int tool_parse_ulong(const char *what, const char *s, unsigned long min,
 /* The same for a signed range (a "-" is allowed only when min < 0). */
 int tool_parse_long(const char *what, const char *s, long min, long max,
 		    long *ret);
+/* The VM of --vm DOMAIN (through libvirt at @uri, NULL: the default) when
+ * @domain is given, else of --pid @pid; on failure an error naming the VM
+ * and why (the library's log has the details). */
+int tool_open_vm(struct rtvm_ctx *ctx, const char *uri, const char *domain,
+		 pid_t pid, struct rtvm_vm **ret);
 /* The list form of a mask, or "-" when NULL; static buffer per call slot. */
 const char *tool_mask_str(const struct rtvm_cpumask *mask, int slot);
 const char *tool_policy_name(int policy);
