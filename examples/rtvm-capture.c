@@ -101,11 +101,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "all-threads", no_argument, NULL, 't' },
-		{ "sysroot", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		TOOL_COMMON_LONGOPTS,
 		{ 0 },
 	};
 	const char *sysroot = NULL;
@@ -115,15 +111,13 @@ int main(int argc, char **argv)
 	struct rtvm_ctx *ctx;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "ts:jvhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv,
+				"t" TOOL_COMMON_SHORTOPTS,
+				longopts, NULL)) != -1) {
+		if (tool_common_option(c, &json, &sysroot, &verbose, usage))
+			continue;
 		switch (c) {
 		case 't': flags |= RTVM_CAPTURE_THREADS; break;
-		case 's': sysroot = optarg; break;
-		case 'j': json = true; break;
-		case 'v': verbose = true; break;
-		case 'h': usage(stdout); return EXIT_SUCCESS;
-		case 'V': printf("%s %s\n", program_name, rtvm_version());
-			  return EXIT_SUCCESS;
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}

@@ -123,16 +123,17 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "sample", required_argument, NULL, OPT_SAMPLE },
 		{ "max-latency", required_argument, NULL, OPT_MAX_LATENCY },
 		{ "pid", required_argument, NULL, OPT_PID },
-		{ "json", no_argument, NULL, 'j' },
-		{ "sysroot", required_argument, NULL, 's' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		TOOL_COMMON_LONGOPTS,
 		{ 0 },
 	};
 	int c, r = 0;
 
-	while ((c = getopt_long(argc, argv, "c:o:n:js:vhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv,
+				"c:o:n:" TOOL_COMMON_SHORTOPTS,
+				longopts, NULL)) != -1) {
+		if (tool_common_option(c, &o->json, &o->sysroot,
+				       &o->verbose, usage))
+			continue;
 		switch (c) {
 		case 'c': o->rt_cpus = optarg; break;
 		case 'o': o->only = optarg; break;
@@ -159,12 +160,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			r = parse_uint("--max-latency", optarg, 1, 1000000,
 				       &o->max_latency_us);
 			break;
-		case 'j': o->json = true; break;
-		case 's': o->sysroot = optarg; break;
-		case 'v': o->verbose = true; break;
-		case 'h': usage(stdout); exit(EXIT_SUCCESS);
-		case 'V': printf("%s %s\n", program_name, rtvm_version());
-			  exit(EXIT_SUCCESS);
 		default: usage(stderr); return -EINVAL;
 		}
 		if (r < 0)

@@ -803,11 +803,7 @@ int main(int argc, char **argv)
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "ban-irqbalance", no_argument, NULL, OPT_BAN_IRQBALANCE },
 		{ "dry-run", no_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "sysroot", required_argument, NULL, 's' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		TOOL_COMMON_LONGOPTS,
 		{ 0 },
 	};
 	struct opts o = { .sysroot = NULL };
@@ -819,8 +815,11 @@ int main(int argc, char **argv)
 	bool steering, watch;
 	int c, r, ret = EXIT_FAILURE;
 
-	while ((c = getopt_long(argc, argv, "c:a:r:i:t:njs:vhV", longopts,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv,
+				"c:a:r:i:t:n" TOOL_COMMON_SHORTOPTS,
+				longopts, NULL)) != -1) {
+		if (tool_common_option(c, &o.json, &o.sysroot, &o.verbose, usage))
+			continue;
 		switch (c) {
 		case 'c': o.cpus = optarg; break;
 		case 'a': o.away_from = optarg; break;
@@ -857,12 +856,6 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'n': o.dry_run = true; break;
-		case 'j': o.json = true; break;
-		case 's': o.sysroot = optarg; break;
-		case 'v': o.verbose = true; break;
-		case 'h': usage(stdout); return EXIT_SUCCESS;
-		case 'V': printf("%s %s\n", program_name, rtvm_version());
-			  return EXIT_SUCCESS;
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}

@@ -510,6 +510,7 @@ static void usage(FILE *f)
 		"RTVM_HOOK_TIMEOUT (seconds an apply may take, default %d),\n"
 		"RTVM_HOOK_LENIENT=1 (a failed apply lets the domain run untuned),\n"
 		"RTVM_SYSROOT (tests: a simulated host).\n\n"
+		"  -h, --help, -V, --version\n\n"
 		"Exit status: 0 done or nothing to do, 1 failed (libvirt stops the\n"
 		"domain; nothing changed), 64 bad usage.\n",
 		program_name, DEFAULT_TIMEOUT);

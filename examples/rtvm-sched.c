@@ -137,18 +137,19 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "profile", required_argument, NULL, OPT_PROFILE },
 		{ "save", required_argument, NULL, OPT_SAVE },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ "json", no_argument, NULL, 'j' },
-		{ "sysroot", required_argument, NULL, 's' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		TOOL_COMMON_LONGOPTS,
 		{ 0 },
 	};
 	long v;
 	int c;
 
 	o->attr.size = sizeof(o->attr);
-	while ((c = getopt_long(argc, argv, "p:js:vhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv,
+				"p:" TOOL_COMMON_SHORTOPTS,
+				longopts, NULL)) != -1) {
+		if (tool_common_option(c, &o->json, &o->sysroot,
+				       &o->verbose, usage))
+			continue;
 		switch (c) {
 		case 'p':
 			if (tool_parse_long("--pid", optarg, 1, INT_MAX, &v) < 0)
@@ -198,12 +199,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_PROFILE: o->profile = optarg; break;
 		case OPT_SAVE: o->save = optarg; break;
 		case OPT_DRY_RUN: o->dry_run = true; break;
-		case 'j': o->json = true; break;
-		case 's': o->sysroot = optarg; break;
-		case 'v': o->verbose = true; break;
-		case 'h': usage(stdout); exit(EXIT_SUCCESS);
-		case 'V': printf("%s %s\n", program_name, rtvm_version());
-			  exit(EXIT_SUCCESS);
 		default: return -EINVAL;
 		}
 	}

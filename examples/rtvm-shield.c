@@ -70,16 +70,17 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "no-kthreads", no_argument, NULL, OPT_NO_KTHREADS },
 		{ "no-workqueue", no_argument, NULL, OPT_NO_WORKQUEUE },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ "json", no_argument, NULL, 'j' },
-		{ "sysroot", required_argument, NULL, 's' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		TOOL_COMMON_LONGOPTS,
 		{ 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "js:vhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv,
+				TOOL_COMMON_SHORTOPTS,
+				longopts, NULL)) != -1) {
+		if (tool_common_option(c, &o->json, &o->sysroot,
+				       &o->verbose, usage))
+			continue;
 		switch (c) {
 		case OPT_RT: o->rt_cpus = optarg; break;
 		case OPT_HK: o->housekeeping = optarg; break;
@@ -91,15 +92,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_NO_KTHREADS: o->no_kthreads = true; break;
 		case OPT_NO_WORKQUEUE: o->no_workqueue = true; break;
 		case OPT_DRY_RUN: o->dry_run = true; break;
-		case 'j': o->json = true; break;
-		case 's': o->sysroot = optarg; break;
-		case 'v': o->verbose = true; break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case 'V':
-			printf("%s %s\n", program_name, rtvm_version());
-			exit(0);
 		default:
 			usage(stderr);
 			return -EINVAL;

@@ -372,25 +372,20 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	static const struct option longopts[] = {
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "pattern", required_argument, NULL, 'p' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "sysroot", required_argument, NULL, 's' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		TOOL_COMMON_LONGOPTS,
 		{ 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:p:js:vhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv,
+				"c:p:" TOOL_COMMON_SHORTOPTS,
+				longopts, NULL)) != -1) {
+		if (tool_common_option(c, &o->json, &o->sysroot,
+				       &o->verbose, usage))
+			continue;
 		switch (c) {
 		case 'c': o->cpus = optarg; break;
 		case 'p': o->pattern = optarg; break;
-		case 'j': o->json = true; break;
-		case 's': o->sysroot = optarg; break;
-		case 'v': o->verbose = true; break;
-		case 'h': usage(stdout); exit(EXIT_SUCCESS);
-		case 'V': printf("%s %s\n", program_name, rtvm_version());
-			  exit(EXIT_SUCCESS);
 		default: usage(stderr); return -EINVAL;
 		}
 	}

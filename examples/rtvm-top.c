@@ -97,25 +97,25 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "rt-cpus", required_argument, NULL, 'c' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "count", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
 		{ "csv", no_argument, NULL, OPT_CSV },
 		{ "delays", no_argument, NULL, 'd' },
 		{ "kvm", no_argument, NULL, 'k' },
 		{ "no-intruders", no_argument, NULL, OPT_NO_INTRUDERS },
 		{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
 		{ "textfile", required_argument, NULL, OPT_TEXTFILE },
-		{ "sysroot", required_argument, NULL, 's' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	unsigned long v;
 	int c;
 
 	o->interval_ms = 1000;
-	while ((c = getopt_long(argc, argv, "p:ac:i:n:jdks:vhV", longopts,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv,
+				"p:ac:i:n:dk" TOOL_COMMON_SHORTOPTS,
+				longopts, NULL)) != -1) {
+		if (tool_common_option(c, &o->json, &o->sysroot,
+				       &o->verbose, usage))
+			continue;
 		switch (c) {
 		case 'p':
 			if (tool_parse_ulong("--pid", optarg, 1, INT_MAX, &v) < 0)
@@ -149,17 +149,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return -EINVAL;
 			o->count = v;
 			break;
-		case 'j': o->json = true; break;
 		case OPT_CSV: o->csv = true; break;
 		case 'd': o->delays = true; break;
 		case 'k': o->kvm = true; break;
 		case OPT_NO_INTRUDERS: o->no_intruders = true; break;
 		case OPT_PROMETHEUS: o->prometheus = optarg; break;
 		case OPT_TEXTFILE: o->textfile = optarg; break;
-		case 's': o->sysroot = optarg; break;
-		case 'v': o->verbose = true; break;
-		case 'h': usage(stdout); exit(EXIT_SUCCESS);
-		case 'V': printf("%s %s\n", program_name, rtvm_version()); exit(EXIT_SUCCESS);
 		default: usage(stderr); return -EINVAL;
 		}
 	}

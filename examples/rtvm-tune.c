@@ -79,16 +79,17 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "demo", no_argument, NULL, OPT_DEMO },
-		{ "json", no_argument, NULL, 'j' },
-		{ "sysroot", required_argument, NULL, 's' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		TOOL_COMMON_LONGOPTS,
 		{ 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "js:vhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv,
+				TOOL_COMMON_SHORTOPTS,
+				longopts, NULL)) != -1) {
+		if (tool_common_option(c, &o->json, &o->sysroot,
+				       &o->verbose, usage))
+			continue;
 		switch (c) {
 		case OPT_PROFILE: o->profile = optarg; break;
 		case OPT_BUILTIN: o->builtin = optarg; break;
@@ -102,15 +103,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 					    &o->pid) < 0)
 				return -EINVAL;
 			break;
-		case 'j': o->json = true; break;
-		case 's': o->sysroot = optarg; break;
-		case 'v': o->verbose = true; break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case 'V':
-			printf("%s %s\n", program_name, rtvm_version());
-			exit(0);
 		default:
 			usage(stderr);
 			return -EINVAL;

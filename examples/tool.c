@@ -3,6 +3,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <getopt.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -123,6 +124,24 @@ int tool_parse_cpus(struct rtvm_ctx *ctx, const char *what, const char *list,
 	}
 	*ret = m;
 	return 0;
+}
+
+bool tool_common_option(int c, bool *json, const char **sysroot,
+			bool *verbose, void (*usage)(FILE *f))
+{
+	switch (c) {
+	case 'j': *json = true; return true;
+	case 's': *sysroot = optarg; return true;
+	case 'v': *verbose = true; return true;
+	case 'h':
+		usage(stdout);
+		exit(EXIT_SUCCESS);
+	case 'V':
+		printf("%s %s\n", program_name, rtvm_version());
+		exit(EXIT_SUCCESS);
+	default:
+		return false;
+	}
 }
 
 int tool_parse_long(const char *what, const char *s, long min, long max,

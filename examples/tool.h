@@ -4,6 +4,7 @@
 #ifndef RTVM_TOOL_H
 #define RTVM_TOOL_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <rtvm/rtvm.h>
@@ -33,6 +34,19 @@ int tool_parse_long(const char *what, const char *s, long min, long max,
  * and why (the library's log has the details). */
 int tool_open_vm(struct rtvm_ctx *ctx, const char *uri, const char *domain,
 		 pid_t pid, struct rtvm_vm **ret);
+/* The options every tool takes, for its getopt_long tables. */
+#define TOOL_COMMON_SHORTOPTS "js:vhV"
+#define TOOL_COMMON_LONGOPTS                                                 \
+	{ "json", no_argument, NULL, 'j' },                                  \
+	{ "sysroot", required_argument, NULL, 's' },                         \
+	{ "verbose", no_argument, NULL, 'v' },                               \
+	{ "help", no_argument, NULL, 'h' },                                  \
+	{ "version", no_argument, NULL, 'V' }
+/* Handles option @c when it is one of those: -j sets *json, -s *sysroot,
+ * -v *verbose; -h prints @usage and -V the version on stdout and exit 0.
+ * False for any other option. */
+bool tool_common_option(int c, bool *json, const char **sysroot,
+			bool *verbose, void (*usage)(FILE *f));
 /* The list form of a mask, or "-" when NULL; static buffer per call slot. */
 const char *tool_mask_str(const struct rtvm_cpumask *mask, int slot);
 const char *tool_policy_name(int policy);

@@ -703,9 +703,37 @@ jcheck "$tmp/ev.json" '[c["observed"] for c in d["checks"] if c["id"] == "cmdlin
 jcheck "$tmp/ev.json" '["eth0-Tx\\xffRx\x1b[m-1" in c["observed"] for c in d["checks"] if c["id"] == "irq.rt_cpus"] == [True]' \
 	"rtvm-check --json: irq.rt_cpus"
 
+b="$top_builddir/examples"
+# The grammar of every tool: --help on stdout and 0, --version as
+# "NAME VERSION" and 0, an unknown option 64 with nothing on stdout, and
+# the tools that read a host take --json, --sysroot and --verbose.
+for src in "$top_srcdir"/examples/rtvm-*.c; do
+	t=$(basename "$src" .c)
+	"$b/$t" --help >"$tmp/out" 2>/dev/null || fail "$t --help: exit $?"
+	grep -q -- '--version' "$tmp/out" || fail "$t --help does not list --version"
+	v=$("$b/$t" --version) || fail "$t --version: exit $?"
+	case "$v" in "$t "[0-9]*) ;; *) fail "$t --version says \"$v\"" ;; esac
+	set +e
+	"$b/$t" --no-such-option >"$tmp/out" 2>"$tmp/err"; rc=$?
+	set -e
+	[ "$rc" = 64 ] || fail "$t --no-such-option: exit $rc, not 64"
+	[ ! -s "$tmp/out" ] || fail "$t --no-such-option printed on stdout"
+	# The guest's tool runs in the guest, the hook is run by libvirtd
+	# with its fixed arguments (and logs to syslog), the demo runs a VM
+	# on this very host: no sysroot for it.
+	case $t in
+	rtvm-guest|rtvm-libvirt-hook) continue ;;
+	rtvm-demo) opts="--json --verbose" ;;
+	*) opts="--json --sysroot --verbose" ;;
+	esac
+	"$b/$t" --help >"$tmp/out" 2>/dev/null
+	for o in $opts; do
+		grep -q -- "$o" "$tmp/out" || fail "$t --help does not list $o"
+	done
+done
+
 # Numbers: every tool parses them the same way (examples/tool.c): no sign
 # for unsigned options, no trailing text, the range named, exit 64.
-b="$top_builddir/examples"
 number() {
 	want=$1; shift
 	set +e
