@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "tool.h"
+#include "top-report.h"
 
 const char *program_name = "rtvm-top";
 
@@ -33,6 +34,7 @@ struct opts {
 	const char *rt_cpus;
 	const char *prometheus;
 	const char *textfile;
+	const char *record, *report, *plot;
 	const char *doms[MAX_VMS];
 	pid_t pids[MAX_VMS];
 	unsigned int ndoms, npids;
@@ -53,6 +55,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: %s [OPTION]... (--pid PID | --vm DOMAIN | --all)...\n"
+		"       %s --report FILE [--json] [--plot FILE]\n"
 		"Show what the threads of VMs use and suffer on this host, per\n"
 		"interval: CPU time, run delay, preemptions, migrations, and the\n"
 		"interrupts and other threads that landed on the VMs' RT CPUs.\n\n"
@@ -75,17 +78,24 @@ static void usage(FILE *f)
 		"                         serve /metrics over HTTP (ADDR defaults to\n"
 		"                         127.0.0.1; PORT 0: any free port, said)\n"
 		"      --textfile DIR     write DIR/rtvm.prom for node_exporter\n"
+		"      --record FILE      also write each sample to FILE, one JSON\n"
+		"                         object per line (the --json lines)\n"
+		"      --report FILE      summarize a recording: percentiles of each\n"
+		"                         thread's CPU%%, run delay and preemptions,\n"
+		"                         the RT CPUs' interrupts and intruders\n"
+		"      --plot FILE        with --report: time series of the run delay\n"
+		"                         and preemptions (.svg or .png, gnuplot)\n"
 		"  -s, --sysroot DIR      read the simulated host in DIR (also RTVM_SYSROOT)\n"
 		"  -v, --verbose          log what librtvm does to stderr\n"
 		"  -h, --help             this help\n"
 		"  -V, --version          the librtvm version\n\n"
 		"Exit status: 0 on success, 1 when the VMs or the host cannot be\n"
 		"read, 64 for bad usage.\n",
-		program_name);
+		program_name, program_name);
 }
 
 enum { OPT_VM = 256, OPT_URI, OPT_CSV, OPT_NO_INTRUDERS, OPT_PROMETHEUS,
-       OPT_TEXTFILE };
+       OPT_TEXTFILE, OPT_RECORD, OPT_REPORT, OPT_PLOT };
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
@@ -103,6 +113,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "no-intruders", no_argument, NULL, OPT_NO_INTRUDERS },
 		{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
 		{ "textfile", required_argument, NULL, OPT_TEXTFILE },
+		{ "record", required_argument, NULL, OPT_RECORD },
+		{ "report", required_argument, NULL, OPT_REPORT },
+		{ "plot", required_argument, NULL, OPT_PLOT },
 		TOOL_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -155,12 +168,35 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_NO_INTRUDERS: o->no_intruders = true; break;
 		case OPT_PROMETHEUS: o->prometheus = optarg; break;
 		case OPT_TEXTFILE: o->textfile = optarg; break;
+		case OPT_RECORD: o->record = optarg; break;
+		case OPT_REPORT: o->report = optarg; break;
+		case OPT_PLOT: o->plot = optarg; break;
 		default: usage(stderr); return -EINVAL;
 		}
 	}
 	if (optind < argc) {
 		tool_error("unexpected argument \"%s\"", tool_escape(argv[optind], 0));
 		return -EINVAL;
+	}
+	if (o->plot && !o->report) {
+		tool_error("--plot draws a recording: give --report FILE");
+		return -EINVAL;
+	}
+	if (o->report) {
+		/* A recording is read, no host: the options of sampling
+		 * have nothing to act on. */
+		const char *live = o->npids ? "--pid" : o->ndoms ? "--vm" :
+				   o->all ? "--all" : o->record ? "--record" :
+				   o->csv ? "--csv" : o->prometheus ?
+				   "--prometheus" : o->textfile ? "--textfile" :
+				   o->count ? "--count" : NULL;
+
+		if (live) {
+			tool_error("--report reads a recording; %s samples the "
+				   "host: give one or the other", live);
+			return -EINVAL;
+		}
+		return 0;
 	}
 	if (!o->npids && !o->ndoms && !o->all) {
 		tool_error("which VMs? Give --pid PID, --vm DOMAIN or --all");
@@ -845,6 +881,24 @@ static bool wait_interval(int lfd, unsigned int ms, const char *text)
 	return false;
 }
 
+/* One sample as a line of the recording, flushed so that a recorder
+ * killed mid-run leaves whole lines; -1 with errno. */
+static int record(FILE *f, const struct rtvm_monitor *m)
+{
+	cJSON *root = json_sample(m);
+	char *text = root ? cJSON_PrintUnformatted(root) : NULL;
+	char *fixed = text ? tool_json_fix(text) : NULL; /* as --json prints */
+	int r = -1;
+
+	errno = ENOMEM;
+	if (fixed && fprintf(f, "%s\n", fixed) >= 0 && fflush(f) == 0)
+		r = 0;
+	free(fixed);
+	free(text);
+	cJSON_Delete(root);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = {0};
@@ -853,11 +907,15 @@ int main(int argc, char **argv)
 	struct rtvm_cpumask *rt = NULL;
 	unsigned int flags = RTVM_MONITOR_CPUS;
 	char *prom = NULL;
+	FILE *rec = NULL;
 	bool tty;
 	int r, lfd = -1, ret = EXIT_FAILURE;
 
 	if (parse_args(argc, argv, &o) < 0)
 		return EXIT_USAGE;
+	if (o.report)
+		return top_report(o.report, o.json, o.plot) < 0 ? EXIT_FAILURE
+								: EXIT_SUCCESS;
 	tty = isatty(STDOUT_FILENO) && !o.json && !o.csv;
 	if (tool_new_ctx(o.sysroot, o.verbose, &ctx) < 0)
 		return EXIT_FAILURE;
@@ -887,6 +945,11 @@ int main(int argc, char **argv)
 	}
 	if (add_vms(ctx, m, &o, rt) < 0)
 		goto out;
+	if (o.record && !(rec = fopen(o.record, "we"))) {
+		tool_error("--record %s: %s", tool_escape(o.record, 0),
+			   strerror(errno));
+		goto out;
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
@@ -910,9 +973,14 @@ int main(int argc, char **argv)
 			}
 			if (o.textfile && write_textfile(o.textfile, prom) < 0)
 				goto out;
-			if (!o.json && !o.csv)
-				continue; /* an exporter: no table */
 		}
+		if (rec && record(rec, m) < 0) {
+			tool_error("--record %s: %s", tool_escape(o.record, 0),
+				   strerror(errno));
+			goto out;
+		}
+		if ((lfd >= 0 || o.textfile) && !o.json && !o.csv)
+			continue; /* an exporter: no table */
 		if (o.json) {
 			cJSON *root = json_sample(m);
 
@@ -932,6 +1000,11 @@ int main(int argc, char **argv)
 	}
 	ret = EXIT_SUCCESS;
 out:
+	if (rec && fclose(rec) != 0 && ret == EXIT_SUCCESS) {
+		tool_error("--record %s: %s", tool_escape(o.record, 0),
+			   strerror(errno));
+		ret = EXIT_FAILURE;
+	}
 	free(prom);
 	if (lfd >= 0)
 		close(lfd);

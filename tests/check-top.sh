@@ -182,4 +182,78 @@ assert value("rtvm_thread_run_delay_seconds_total") > 0.05
 assert value("rtvm_thread_involuntary_switches_total") >= 2
 assert re.search(r'^rtvm_cpu_intruders\{cpu="\d+"\} [1-9]', text, re.M)
 EOF
+# --record writes the --json lines; --report summarizes a recording.
+"$top" --sysroot "$root" --pid 4242 --rt-cpus 2 --count 2 --interval 10 \
+	--record "$tmp/rec.json" >/dev/null || fail "rtvm-top --record"
+[ "$(wc -l <"$tmp/rec.json")" = 2 ] || fail "--record: $(wc -l <"$tmp/rec.json") lines"
+"$top" --report "$tmp/rec.json" >"$tmp/rep.txt" || fail "rtvm-top --report"
+grep -q '^VM 4242' "$tmp/rep.txt" && grep -q '^  vcpu0 ' "$tmp/rep.txt" ||
+	fail "--report of a sysroot recording: $(cat "$tmp/rep.txt")"
+# Percentiles by nearest rank, from a recording with known figures: one
+# vCPU, intervals of 1 s using 10%, 20%, ..., 100% of a CPU, waiting
+# 1 ms per 10% and preempted once per 10%; the last line cut off.
+python3 - "$tmp/known.json" <<'EOF'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for i in range(1, 11):
+        th = {"tid": 11, "role": "vcpu", "vcpu": 0, "name": "CPU 0/KVM",
+              "cpu_ns": i * 100000000, "run_delay_ns": i * 1000000,
+              "involuntary": i}
+        cpus = [{"cpu": 3, "rt": True, "user_ns": i * 100000000,
+                 "interrupts": {"device": 2, "LOC": 250, "RES": 1, "CAL": 0,
+                                "TLB": 0, "other": 0}}]
+        intr = [{"pid": 99, "tid": 99, "name": "hog", "cpu": 3,
+                 "cpu_ns": 5000000}] if i % 2 else []
+        f.write(json.dumps({"time": 1000 + i, "interval_ns": 1000000000,
+                            "vms": [{"pid": 10, "name": "rt1",
+                                     "threads": [th]}],
+                            "cpus": cpus, "intruders": intr}) + "\n")
+    f.write('{"time": 2000, "interval_ns"')
+EOF
+"$top" --report "$tmp/known.json" --json >"$tmp/known.out" 2>"$tmp/known.err" ||
+	fail "--report of the known recording: $(cat "$tmp/known.err")"
+grep -q 'known.json:11: the last line is cut off' "$tmp/known.err" ||
+	fail "--report: the cut-off line not named: $(cat "$tmp/known.err")"
+python3 - "$tmp/known.out" <<'EOF' || fail "--report --json: $(cat "$tmp/known.out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["samples"] == 10 and abs(d["elapsed_s"] - 10) < 1e-9, d
+vm, = d["vms"]
+assert vm["pid"] == 10 and vm["name"] == "rt1", vm
+t, = vm["threads"]
+assert t["vcpu"] == 0 and t["intervals"] == 10, t
+def near(a, b): return abs(a - b) < 1e-6
+assert near(t["cpu_pct"]["p50"], 50) and near(t["cpu_pct"]["p99"], 100) and near(t["cpu_pct"]["max"], 100), t
+assert near(t["run_delay_pct"]["p50"], 0.5) and near(t["run_delay_pct"]["max"], 1.0), t
+assert near(t["preemptions_per_s"]["p50"], 5) and near(t["preemptions_per_s"]["max"], 10), t
+assert t["run_delay_ns"] == 55000000 and t["involuntary"] == 55, t
+c, = d["cpus"]
+assert c["rt"] and c["interrupts"]["LOC"] == 2500 and c["interrupts"]["device"] == 20, c
+i, = c["intruders"]
+assert i["name"] == "hog" and i["samples"] == 5 and i["cpu_ns"] == 25000000, i
+EOF
+"$top" --report "$tmp/known.json" 2>/dev/null >"$tmp/known.txt"
+grep -q '^  vcpu0 *11 *10 |   50.0  100.0  100.0 |   0.50   1.00   1.00 |      5     10     10 |      55.0       55  CPU 0/KVM$' "$tmp/known.txt" ||
+	fail "--report text: $(cat "$tmp/known.txt")"
+grep -q '^RT CPU 3: busy 55.0%; per second: device IRQs 2.0, LOC 250.0' "$tmp/known.txt" ||
+	fail "--report text, RT CPU: $(cat "$tmp/known.txt")"
+if command -v gnuplot >/dev/null 2>&1; then
+	"$top" --report "$tmp/known.json" --plot "$tmp/known.svg" >/dev/null 2>&1 ||
+		fail "--report --plot"
+	grep -q 'VM 10 vcpu0' "$tmp/known.svg" || fail "--plot: no vcpu0 series"
+else
+	echo "note: no gnuplot, --plot not tried"
+fi
+printf '{"vms": 3}\n' >"$tmp/bad.json"
+set +e
+"$top" --report "$tmp/bad.json" >/dev/null 2>"$tmp/err"; rc=$?
+"$top" --report "$tmp/known.json" --pid 1 2>/dev/null; rc2=$?
+"$top" --pid 1 --plot x.svg 2>/dev/null; rc3=$?
+"$top" --report "$tmp/known.json" --plot "it's.svg" >/dev/null 2>&1; rc4=$?
+set -e
+[ "$rc" = 1 ] && grep -q 'bad.json:1: not an rtvm-top sample' "$tmp/err" ||
+	fail "--report of a bad file: exit $rc: $(cat "$tmp/err")"
+[ "$rc2" = 64 ] && [ "$rc3" = 64 ] || fail "--report with --pid: $rc2, --plot alone: $rc3"
+[ "$rc4" = 1 ] || fail "--plot with a quote: exit $rc4"
+
 echo "ok: rtvm-top"
