@@ -35,12 +35,13 @@ struct opts {
 	const char *prometheus;
 	const char *textfile;
 	const char *record, *report, *plot;
+	const char *state_dir;
 	const char *doms[MAX_VMS];
 	pid_t pids[MAX_VMS];
 	unsigned int ndoms, npids;
 	unsigned int interval_ms;
 	unsigned long count; /* intervals to report, 0: until interrupted */
-	bool all, json, csv, delays, kvm, no_intruders, verbose;
+	bool all, tuned, json, csv, delays, kvm, no_intruders, verbose;
 };
 
 static volatile sig_atomic_t stop;
@@ -54,7 +55,7 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: %s [OPTION]... (--pid PID | --vm DOMAIN | --all)...\n"
+		"Usage: %s [OPTION]... (--pid PID | --vm DOMAIN | --tuned | --all)...\n"
 		"       %s --report FILE [--json] [--plot FILE]\n"
 		"Show what the threads of VMs use and suffer on this host, per\n"
 		"interval: CPU time, run delay, preemptions, migrations, and the\n"
@@ -63,6 +64,10 @@ static void usage(FILE *f)
 		"      --vm DOMAIN        a running libvirt domain\n"
 		"      --uri URI          libvirt's URI (default qemu:///system)\n"
 		"  -a, --all              every VMM process of the host\n"
+		"      --tuned            every VM with a profile applied by\n"
+		"                         rtvm-tune, with the profile's RT CPUs\n"
+		"      --state-dir DIR    rtvm-tune's state directory (default\n"
+		"                         $RTVM_STATE_DIR, else /run/rtvm)\n"
 		"  -c, --rt-cpus LIST     the VMs' RT CPUs (default: the CPUs each\n"
 		"                         VM's vCPU threads may run on)\n"
 		"  -i, --interval MS      time between samples (default 1000)\n"
@@ -95,7 +100,8 @@ static void usage(FILE *f)
 }
 
 enum { OPT_VM = 256, OPT_URI, OPT_CSV, OPT_NO_INTRUDERS, OPT_PROMETHEUS,
-       OPT_TEXTFILE, OPT_RECORD, OPT_REPORT, OPT_PLOT };
+       OPT_TEXTFILE, OPT_RECORD, OPT_REPORT, OPT_PLOT, OPT_TUNED,
+       OPT_STATE_DIR };
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
@@ -114,6 +120,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
 		{ "textfile", required_argument, NULL, OPT_TEXTFILE },
 		{ "record", required_argument, NULL, OPT_RECORD },
+		{ "tuned", no_argument, NULL, OPT_TUNED },
+		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "plot", required_argument, NULL, OPT_PLOT },
 		TOOL_COMMON_LONGOPTS,
@@ -169,6 +177,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_PROMETHEUS: o->prometheus = optarg; break;
 		case OPT_TEXTFILE: o->textfile = optarg; break;
 		case OPT_RECORD: o->record = optarg; break;
+		case OPT_TUNED: o->tuned = true; break;
+		case OPT_STATE_DIR: o->state_dir = optarg; break;
 		case OPT_REPORT: o->report = optarg; break;
 		case OPT_PLOT: o->plot = optarg; break;
 		default: usage(stderr); return -EINVAL;
@@ -186,7 +196,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		/* A recording is read, no host: the options of sampling
 		 * have nothing to act on. */
 		const char *live = o->npids ? "--pid" : o->ndoms ? "--vm" :
-				   o->all ? "--all" : o->record ? "--record" :
+				   o->all ? "--all" : o->tuned ? "--tuned" :
+				   o->record ? "--record" :
 				   o->csv ? "--csv" : o->prometheus ?
 				   "--prometheus" : o->textfile ? "--textfile" :
 				   o->count ? "--count" : NULL;
@@ -198,8 +209,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		}
 		return 0;
 	}
-	if (!o->npids && !o->ndoms && !o->all) {
-		tool_error("which VMs? Give --pid PID, --vm DOMAIN or --all");
+	if (!o->npids && !o->ndoms && !o->all && !o->tuned) {
+		tool_error("which VMs? Give --pid PID, --vm DOMAIN, --tuned or "
+			   "--all");
+		return -EINVAL;
+	}
+	if (o->state_dir && (!o->tuned || o->state_dir[0] != '/')) {
+		tool_error("--state-dir: %s", o->tuned ? "an absolute directory, "
+			   "please" : "it names where --tuned reads from");
 		return -EINVAL;
 	}
 	if (o->json && o->csv) {
@@ -259,6 +276,83 @@ static int add_all(struct rtvm_ctx *ctx, struct rtvm_monitor *m,
 	return r < 0 && r != -ENOENT && r != -ESRCH ? r : 0;
 }
 
+/* The VMs of rtvm-tune's journals, each with its profile's RT CPUs unless
+ * --rt-cpus says otherwise; a journaled VM that no longer runs is left out
+ * with a note. */
+static int add_tuned(struct rtvm_ctx *ctx, struct rtvm_monitor *m,
+		     const struct opts *o, const struct rtvm_cpumask *rt,
+		     unsigned int *ret_n)
+{
+	const cJSON *v;
+	char *text = NULL;
+	cJSON *doc;
+	int r;
+
+	if (o->state_dir && (r = rtvm_set_state_dir(ctx, o->state_dir)) < 0) {
+		tool_error("--state-dir %s: %s", tool_escape(o->state_dir, 0),
+			   strerror(-r));
+		return r;
+	}
+	r = rtvm_tune_status(ctx, NULL, &text);
+	if (r < 0) {
+		tool_error("--tuned: rtvm-tune's state: %s", strerror(-r));
+		return r;
+	}
+	doc = cJSON_Parse(text);
+	free(text);
+	if (!doc) {
+		tool_error("--tuned: rtvm-tune's state: %s", strerror(EBADMSG));
+		return -EBADMSG;
+	}
+	*ret_n = 0;
+	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(doc, "vms")) {
+		const char *id = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(v, "vm"));
+		const char *cpus = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(v, "rt_cpus"));
+		struct rtvm_cpumask *mask = NULL;
+		struct rtvm_vm *vm = NULL;
+		char *end;
+		long pid = 0;
+
+		if (!id)
+			continue;
+		if (!strncmp(id, "pid-", 4)) {
+			errno = 0;
+			pid = strtol(id + 4, &end, 10);
+			if (errno || *end || pid <= 0)
+				pid = 0;
+		}
+		if (pid)
+			r = rtvm_vm_new_from_pid(ctx, (pid_t)pid, &vm);
+		else
+			r = rtvm_vm_new_from_libvirt(ctx, o->uri, id, &vm);
+		if (r == -ESRCH || r == -ENOENT) {
+			fprintf(stderr, "%s: VM %s has a profile applied but does "
+				"not run (rtvm-tune revert cleans up after it)\n",
+				program_name, tool_escape(id, 0));
+			continue;
+		}
+		if (r == 0 && !rt && cpus && *cpus &&
+		    (r = rtvm_cpumask_new(ctx, &mask)) == 0)
+			r = rtvm_cpumask_parse_list(mask, cpus, 0);
+		if (r == 0) {
+			r = add_vm(m, vm, rt ? rt : mask);
+			vm = NULL; /* add_vm took it */
+		}
+		rtvm_vm_unref(vm);
+		rtvm_cpumask_free(mask);
+		if (r < 0) {
+			tool_error("--tuned: VM %s: %s", tool_escape(id, 0),
+				   strerror(-r));
+			break;
+		}
+		(*ret_n)++;
+	}
+	cJSON_Delete(doc);
+	return r < 0 ? r : 0;
+}
+
 static int add_vms(struct rtvm_ctx *ctx, struct rtvm_monitor *m,
 		   const struct opts *o, const struct rtvm_cpumask *rt)
 {
@@ -285,11 +379,21 @@ static int add_vms(struct rtvm_ctx *ctx, struct rtvm_monitor *m,
 		if (r < 0)
 			return r;
 	}
+	if (o->tuned) {
+		r = add_tuned(ctx, m, o, rt, &n);
+		if (r < 0)
+			return r;
+		if (n == 0 && !o->npids && !o->ndoms && !o->all) {
+			tool_error("--tuned: no running VM has a profile applied "
+				   "(rtvm-tune status lists the journals)");
+			return -ENOENT;
+		}
+	}
 	if (o->all) {
 		r = add_all(ctx, m, rt, &n);
 		if (r < 0)
 			return r;
-		if (n == 0 && !o->npids && !o->ndoms) {
+		if (n == 0 && !o->npids && !o->ndoms && !o->tuned) {
 			tool_error("--all: no VMM process on this host (no "
 				   "threads named like vCPUs)");
 			return -ENOENT;

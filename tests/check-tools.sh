@@ -354,6 +354,7 @@ troot="$(cd "$troot" && pwd)"
 mkdir -p "$troot/proc/sys/kernel" "$troot/sys/kernel/mm/transparent_hugepage" \
 	"$troot/sys/kernel/mm/ksm" "$troot/sys/devices/virtual/workqueue"
 echo 950000 >"$troot/proc/sys/kernel/sched_rt_runtime_us"
+printf 'cpu  1 2 3 4 5 6 7 8 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\ncpu2 1 2 3 4 5 6 7 8 0 0\n' >"$troot/proc/stat" # for rtvm-top
 echo 1 >"$troot/proc/sys/kernel/timer_migration"
 # A kernel shows "always [madvise] never" and takes "madvise": a fixture
 # file would keep the word written, so it holds the word (unit-tune tests
@@ -379,6 +380,17 @@ tsnap | cmp -s - "$tmp/tune.before" || fail "plan or dry run changed the host"
 "$tune" --sysroot "$troot" apply --builtin rt-host --pid 4242 >/dev/null || fail "rtvm-tune apply"
 [ "$(cat "$troot/proc/sys/kernel/timer_migration")" = 0 ] || fail "apply left timer_migration"
 "$tune" --sysroot "$troot" status | grep -q 'VM pid-4242: profile rt-host.*0 drifted' || fail "status"
+# rtvm-top --tuned: the journal's VM, with the profile's RT CPUs.
+"$top_builddir/examples/rtvm-top" --sysroot "$troot" --tuned --count 1 --interval 10 \
+	--json >"$tmp/tuned.json" 2>"$tmp/err" || fail "rtvm-top --tuned: $(cat "$tmp/err")"
+want=$("$tune" --sysroot "$troot" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["vms"][0]["rt_cpus"])')
+python3 -c '
+import json, sys
+d = json.loads(open(sys.argv[1]).readline())
+vm, = d["vms"]
+assert vm["pid"] == 4242 and vm["rt_cpus"] == sys.argv[2], (vm["pid"], vm["rt_cpus"], sys.argv[2])
+assert [c["cpu"] for c in d["cpus"] if c["rt"]] == [2], d["cpus"]  # cpu0 and cpu2 in the fixture
+' "$tmp/tuned.json" "$want" || fail "rtvm-top --tuned: $(head -c 300 "$tmp/tuned.json")"
 echo 1 >"$troot/proc/sys/kernel/timer_migration"
 "$tune" --sysroot "$troot" status --json | grep -q '"now":[[:space:]]*"1"' || fail "status shows no drift"
 "$tune" --sysroot "$troot" revert --pid 4242 >/dev/null || fail "rtvm-tune revert"
