@@ -476,13 +476,28 @@ static struct rtvm_monitor_thread *vm_threads(const struct rtvm_monitor *m,
 
 /* ---- text ------------------------------------------------------------------ */
 
+/* Why an RT CPU's SMIs were not counted (rtvm_monitor_cpu.smi_error). */
+static const char *smi_why(int error)
+{
+	switch (error) {
+	case -ENOENT: return "no /dev/cpu/N/msr (modprobe msr)";
+	case -EPERM:
+	case -EACCES: return "MSR 0x34 needs CAP_SYS_RAWIO (root)";
+	case -EIO: return "this CPU has no SMI count (MSR 0x34 is Intel's)";
+	case -ENODATA: return "not counted";
+	default: return strerror(-error);
+	}
+}
+
 static void print_text(const struct rtvm_monitor *m, bool tty)
 {
 	uint64_t iv = rtvm_monitor_get_interval_ns(m);
 	struct rtvm_monitor_vm v = { .size = sizeof(v) };
 	struct rtvm_monitor_cpu c = { .size = sizeof(c) };
 	struct rtvm_monitor_intruder in = { .size = sizeof(in) };
+	const char *smi_note = NULL;
 	bool any = false;
+	char smi[24];
 
 	if (tty)
 		fputs("\033[H\033[J", stdout);
@@ -542,17 +557,25 @@ static void print_text(const struct rtvm_monitor *m, bool tty)
 		if (!c.rt)
 			continue;
 		if (!any)
-			printf("\nRT CPUs  %6s %6s %6s %7s %7s %7s %7s %7s %7s %9s\n",
-			       "BUSY%", "IRQ%", "SIRQ%", "DEVIRQ", "LOC",
-			       "RES", "CAL", "TLB", "OTHER", "INTRUDERS");
+			printf("\nRT CPUs  %6s %6s %6s %7s %7s %7s %7s %7s %7s %9s "
+			       "%5s\n", "BUSY%", "IRQ%", "SIRQ%", "DEVIRQ", "LOC",
+			       "RES", "CAL", "TLB", "OTHER", "INTRUDERS", "SMI");
 		any = true;
+		if (c.smi_error == 0)
+			snprintf(smi, sizeof(smi), "%" PRIu64, c.smis);
+		else
+			snprintf(smi, sizeof(smi), "-");
+		if (c.smi_error && !smi_note)
+			smi_note = smi_why(c.smi_error);
 		printf("  %-6u %6.1f %6.1f %6.1f %7" PRIu64 " %7" PRIu64
 		       " %7" PRIu64 " %7" PRIu64 " %7" PRIu64 " %7" PRIu64
-		       " %9u\n", c.cpu, pct(busy, iv), pct(c.irq_ns, iv),
+		       " %9u %5s\n", c.cpu, pct(busy, iv), pct(c.irq_ns, iv),
 		       pct(c.softirq_ns, iv), c.device_irqs, c.local_timer,
 		       c.resched, c.function_calls, c.tlb_shootdowns,
-		       c.other_irqs, c.intruders);
+		       c.other_irqs, c.intruders, smi);
 	}
+	if (smi_note)
+		printf("  SMI -: %s\n", smi_note);
 	for (unsigned int i = 0; rtvm_monitor_get_intruder(m, i, &in) == 0 &&
 				  i < 10; i++) {
 		if (i == 0)
@@ -678,6 +701,13 @@ static cJSON *json_sample(const struct rtvm_monitor *m)
 		cJSON_AddNumberToObject(irq, "TLB", (double)c.tlb_shootdowns);
 		cJSON_AddNumberToObject(irq, "other", (double)c.other_irqs);
 		cJSON_AddNumberToObject(jc, "intruders", c.intruders);
+		if (c.smi_error == 0)
+			cJSON_AddNumberToObject(jc, "smis", (double)c.smis);
+		else
+			cJSON_AddNullToObject(jc, "smis");
+		if (c.rt && c.smi_error)
+			cJSON_AddStringToObject(jc, "smis_unread",
+						smi_why(c.smi_error));
 		cJSON_AddItemToArray(cpus, jc);
 	}
 	intr = cJSON_AddArrayToObject(root, "intruders");
@@ -841,6 +871,13 @@ static char *prom_text(const struct rtvm_monitor *m)
 		if (c.rt)
 			fprintf(f, "rtvm_cpu_intruders{cpu=\"%u\"} %u\n", c.cpu,
 				c.intruders);
+	fputs("# HELP rtvm_cpu_smis system management interrupts on an RT CPU "
+	      "in the last interval (MSR 0x34)\n"
+	      "# TYPE rtvm_cpu_smis gauge\n", f);
+	for (unsigned int i = 0; rtvm_monitor_get_cpu(m, i, &c) == 0; i++)
+		if (c.rt && c.smi_error == 0)
+			fprintf(f, "rtvm_cpu_smis{cpu=\"%u\"} %" PRIu64 "\n",
+				c.cpu, c.smis);
 	fprintf(f, "# HELP rtvm_sampler_cpu_seconds CPU time of rtvm-top's last "
 		"sample\n# TYPE rtvm_sampler_cpu_seconds gauge\n"
 		"rtvm_sampler_cpu_seconds %.9f\n",
@@ -1009,7 +1046,7 @@ int main(int argc, char **argv)
 	struct rtvm_ctx *ctx = NULL;
 	struct rtvm_monitor *m = NULL;
 	struct rtvm_cpumask *rt = NULL;
-	unsigned int flags = RTVM_MONITOR_CPUS;
+	unsigned int flags = RTVM_MONITOR_CPUS | RTVM_MONITOR_SMI;
 	char *prom = NULL;
 	FILE *rec = NULL;
 	bool tty;

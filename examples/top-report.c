@@ -37,6 +37,8 @@ struct cpu_total {
 	bool rt;
 	double irq[6];	 /* device, LOC, RES, CAL, TLB, other */
 	double busy_ns;
+	double smis;	 /* over the intervals where they were counted */
+	size_t smi_intervals;
 };
 
 struct intruder_total {
@@ -181,6 +183,10 @@ static int add_sample(struct recording *rec, size_t caps[3], const cJSON *j)
 		ct->rt = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "rt"));
 		for (int k = 0; k < 6; k++)
 			ct->irq[k] += num(irq, irq_keys[k], 0);
+		if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(c, "smis"))) {
+			ct->smis += num(c, "smis", 0);
+			ct->smi_intervals++;
+		}
 		ct->busy_ns += num(c, "user_ns", 0) + num(c, "nice_ns", 0) +
 			       num(c, "system_ns", 0) + num(c, "irq_ns", 0) +
 			       num(c, "softirq_ns", 0) + num(c, "steal_ns", 0);
@@ -366,6 +372,11 @@ static void print_text(const char *path, const struct recording *rec)
 		       c->irq[0] / rec->elapsed_s, c->irq[1] / rec->elapsed_s,
 		       c->irq[2] / rec->elapsed_s, c->irq[3] / rec->elapsed_s,
 		       c->irq[4] / rec->elapsed_s, c->irq[5] / rec->elapsed_s);
+		if (c->smi_intervals)
+			printf("  SMIs %.0f in %zu of %zu intervals counted\n",
+			       c->smis, c->smi_intervals, rec->samples);
+		else
+			printf("  SMIs not counted (MSR 0x34 was not readable)\n");
 		for (size_t k = 0; k < rec->nin; k++)
 			if (rec->in[k].cpu == c->cpu)
 				printf("  intruder %-16s pid %-7d %9.1f ms CPU in "
@@ -442,6 +453,12 @@ static int print_json(const char *path, const struct recording *rec)
 		irq = cJSON_AddObjectToObject(jc, "interrupts");
 		for (int k = 0; k < 6; k++)
 			cJSON_AddNumberToObject(irq, irq_keys[k], c->irq[k]);
+		if (c->smi_intervals)
+			cJSON_AddNumberToObject(jc, "smis", c->smis);
+		else
+			cJSON_AddNullToObject(jc, "smis");
+		cJSON_AddNumberToObject(jc, "smi_intervals",
+					(double)c->smi_intervals);
 		intr = cJSON_AddArrayToObject(jc, "intruders");
 		for (size_t k = 0; k < rec->nin; k++) {
 			cJSON *ji;

@@ -1629,25 +1629,6 @@ static int read_vendor(struct rtvm_ctx *ctx, char *out, size_t size)
 	return out[0] ? 0 : -ENOENT;
 }
 
-static int smi_read(struct rtvm_ctx *ctx, int cpu, uint64_t *ret)
-{
-	uint64_t v = 0;
-	ssize_t n;
-	int fd, r;
-
-	fd = rtvm_fs_open(ctx, RTVM_FS_DEV, O_RDONLY, "cpu/%d/msr", cpu);
-	if (fd < 0)
-		return fd;
-	do
-		n = pread(fd, &v, sizeof(v), MSR_SMI_COUNT);
-	while (n < 0 && errno == EINTR);
-	r = n < 0 ? -errno : (n == sizeof(v) ? 0 : -EIO);
-	close(fd);
-	if (r == 0)
-		*ret = v;
-	return r;
-}
-
 static struct smi_snap *smi_take(const struct rtvm_check_env *env)
 {
 	struct smi_snap *s = calloc(1, sizeof(*s));
@@ -1670,7 +1651,8 @@ static struct smi_snap *smi_take(const struct rtvm_check_env *env)
 		return s;
 	rtvm_cpumask_foreach(cpu, env->rt) {
 		s->cpu[k] = cpu;
-		s->err[k] = smi_read(env->ctx, cpu, &s->count[k]);
+		s->err[k] = rtvm_fs_read_msr(env->ctx, (unsigned int)cpu,
+					     MSR_SMI_COUNT, &s->count[k]);
 		k++;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &s->t);

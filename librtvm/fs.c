@@ -316,6 +316,29 @@ int rtvm_fs_pread(int fd, char *buf, size_t size)
 	return read_whole(fd, buf, size, true);
 }
 
+int rtvm_fs_read_msr(struct rtvm_ctx *ctx, unsigned int cpu, uint32_t reg,
+		     uint64_t *ret)
+{
+	uint64_t v = 0;
+	ssize_t n;
+	int fd, r;
+
+	/* A character device on a host, a plain file in a sysroot; never
+	 * blocks on a FIFO planted there. */
+	fd = rtvm_fs_open(ctx, RTVM_FS_DEV, O_RDONLY | O_NONBLOCK,
+			  "cpu/%u/msr", cpu);
+	if (fd < 0)
+		return fd;
+	do
+		n = pread(fd, &v, sizeof(v), reg);
+	while (n < 0 && errno == EINTR);
+	r = n < 0 ? -errno : (n == sizeof(v) ? 0 : -EIO);
+	close(fd);
+	if (r == 0)
+		*ret = v;
+	return r;
+}
+
 int rtvm_fs_read(struct rtvm_ctx *ctx, enum rtvm_fs fs, char *buf,
 		 size_t size, const char *fmt, ...)
 {

@@ -73,6 +73,11 @@ int rtvm_fs_read_at(struct rtvm_ctx *ctx, int dirfd, const char *name,
  * as rtvm_fs_read() does: procfs answers a pread at 0 with the file's
  * content now.  The length, or -errno; -EOVERFLOW if it does not fit. */
 int rtvm_fs_pread(int fd, char *buf, size_t size);
+/* Model-specific register @reg of @cpu through dev/cpu/N/msr (the msr
+ * driver): 0, or -errno: -ENOENT without the driver, -EPERM or -EACCES
+ * without CAP_SYS_RAWIO, -EIO when the CPU has no such register. */
+int rtvm_fs_read_msr(struct rtvm_ctx *ctx, unsigned int cpu, uint32_t reg,
+		     uint64_t *ret);
 /* Write a value in one write(2), as sysfs and procfs want. */
 int rtvm_fs_write(struct rtvm_ctx *ctx, enum rtvm_fs fs, const char *value,
 		  const char *fmt, ...) RTVM_PRINTF(4, 5);

@@ -76,8 +76,12 @@ enum { I_DEVICE, I_LOC, I_RES, I_CAL, I_TLB, I_OTHER, I_NR };
 struct mcpu {
 	unsigned int cpu;
 	uint64_t t[T_NR], irq[I_NR];
+	uint64_t smi;  /* MSR 0x34 when smi_err is 0 */
+	int smi_err;
 	struct rtvm_monitor_cpu out;
 };
+
+#define MSR_SMI_COUNT 0x34
 
 /* A thread of the last scan for intruders. */
 struct seen {
@@ -650,8 +654,13 @@ static int cpus_sample(struct rtvm_monitor *m)
 	for (unsigned int i = 0; i < n; i++) {
 		struct mcpu *c = &cpus[i], *o = NULL;
 		struct rtvm_monitor_cpu *out = &c->out;
-		uint64_t d[T_NR] = {0}, q[I_NR] = {0};
+		uint64_t d[T_NR] = {0}, q[I_NR] = {0}, smis = 0;
+		bool rt = is_rt_cpu(m, c->cpu);
 
+		c->smi_err = -ENODATA;
+		if (rt && (m->flags & RTVM_MONITOR_SMI))
+			c->smi_err = rtvm_fs_read_msr(m->ctx, c->cpu,
+						      MSR_SMI_COUNT, &c->smi);
 		for (unsigned int j = 0; j < nold; j++)
 			if (old[j].cpu == c->cpu)
 				o = &old[j];
@@ -660,11 +669,15 @@ static int cpus_sample(struct rtvm_monitor *m)
 				d[k] = delta(c->t[k], o->t[k]) * m->ns_per_tick;
 			for (int k = 0; k < I_NR; k++)
 				q[k] = delta(c->irq[k], o->irq[k]);
+			if (c->smi_err == 0 && o->smi_err == 0)
+				smis = delta(c->smi, o->smi);
 		}
 		*out = (struct rtvm_monitor_cpu){
 			.size = sizeof(*out),
 			.cpu = c->cpu,
-			.rt = is_rt_cpu(m, c->cpu),
+			.rt = rt,
+			.smis = smis,
+			.smi_error = c->smi_err,
 			.user_ns = d[T_USER], .nice_ns = d[T_NICE],
 			.system_ns = d[T_SYSTEM], .idle_ns = d[T_IDLE],
 			.iowait_ns = d[T_IOWAIT], .irq_ns = d[T_IRQ],
@@ -826,7 +839,9 @@ RTVM_EXPORT int rtvm_monitor_new(struct rtvm_ctx *ctx, unsigned int flags,
 
 	if (!ctx || !ret ||
 	    (flags & ~(RTVM_MONITOR_CPUS | RTVM_MONITOR_INTRUDERS |
-		       RTVM_MONITOR_TASKSTATS | RTVM_MONITOR_KVM)))
+		       RTVM_MONITOR_SMI | RTVM_MONITOR_TASKSTATS |
+		       RTVM_MONITOR_KVM)) ||
+	    ((flags & RTVM_MONITOR_SMI) && !(flags & RTVM_MONITOR_CPUS)))
 		return -EINVAL;
 	m = calloc(1, sizeof(*m));
 	if (!m)

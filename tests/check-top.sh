@@ -200,6 +200,7 @@ with open(sys.argv[1], "w") as f:
               "cpu_ns": i * 100000000, "run_delay_ns": i * 1000000,
               "involuntary": i}
         cpus = [{"cpu": 3, "rt": True, "user_ns": i * 100000000,
+                 "smis": (1 if i <= 4 else None),
                  "interrupts": {"device": 2, "LOC": 250, "RES": 1, "CAL": 0,
                                 "TLB": 0, "other": 0}}]
         intr = [{"pid": 99, "tid": 99, "name": "hog", "cpu": 3,
@@ -229,6 +230,7 @@ assert near(t["preemptions_per_s"]["p50"], 5) and near(t["preemptions_per_s"]["m
 assert t["run_delay_ns"] == 55000000 and t["involuntary"] == 55, t
 c, = d["cpus"]
 assert c["rt"] and c["interrupts"]["LOC"] == 2500 and c["interrupts"]["device"] == 20, c
+assert c["smis"] == 4 and c["smi_intervals"] == 4, c
 i, = c["intruders"]
 assert i["name"] == "hog" and i["samples"] == 5 and i["cpu_ns"] == 25000000, i
 EOF
@@ -237,6 +239,8 @@ grep -q '^  vcpu0 *11 *10 |   50.0  100.0  100.0 |   0.50   1.00   1.00 |      5
 	fail "--report text: $(cat "$tmp/known.txt")"
 grep -q '^RT CPU 3: busy 55.0%; per second: device IRQs 2.0, LOC 250.0' "$tmp/known.txt" ||
 	fail "--report text, RT CPU: $(cat "$tmp/known.txt")"
+grep -q '^  SMIs 4 in 4 of 10 intervals counted$' "$tmp/known.txt" ||
+	fail "--report text, SMIs: $(cat "$tmp/known.txt")"
 if command -v gnuplot >/dev/null 2>&1; then
 	"$top" --report "$tmp/known.json" --plot "$tmp/known.svg" >/dev/null 2>&1 ||
 		fail "--report --plot"

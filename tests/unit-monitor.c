@@ -396,6 +396,85 @@ START_TEST(test_cpus)
 }
 END_TEST
 
+/* The msr driver's file of @cpu in the fixture: @count at 0x34. */
+static void msr_file(struct rtvm_ctx *ctx, int cpu, uint64_t count)
+{
+	char rel[64], path[1024];
+	uint8_t buf[0x40] = {0};
+	FILE *f;
+
+	snprintf(rel, sizeof(rel), "dev/cpu/%d/msr", cpu);
+	tu_write(ctx, rel, "");
+	snprintf(path, sizeof(path), "%s/%s", rtvm_get_root(ctx), rel);
+	memcpy(buf + 0x34, &count, sizeof(count));
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(buf, 1, sizeof(buf), f), sizeof(buf));
+	fclose(f);
+}
+
+/* SMIs counted on the RT CPUs from MSR 0x34, and why not where they
+ * cannot be. */
+START_TEST(test_smi)
+{
+	struct rtvm_ctx *ctx = tu_ctx("host64");
+	struct rtvm_monitor_cpu c = { .size = sizeof(c) };
+	struct rtvm_monitor *m = NULL;
+
+	snapshot(ctx, 1);
+	proc_stat(ctx, 1);
+	interrupts(ctx, 1);
+	msr_file(ctx, 2, 5);
+	msr_file(ctx, 0, 100);
+	ck_assert_int_eq(rtvm_monitor_new(ctx, RTVM_MONITOR_SMI, &m), -EINVAL);
+	m = monitor(ctx, RTVM_MONITOR_CPUS | RTVM_MONITOR_SMI, "2-3");
+	ck_assert_int_eq(rtvm_monitor_sample(m), 0);
+	ck_assert_int_eq(rtvm_monitor_get_cpu(m, 2, &c), 0);
+	ck_assert_int_eq(c.smi_error, 0);
+	ck_assert_uint_eq(c.smis, 0); /* no interval yet */
+	msr_file(ctx, 2, 12);
+	msr_file(ctx, 0, 200);
+	proc_stat(ctx, 2);
+	ck_assert_int_eq(rtvm_monitor_sample(m), 0);
+	ck_assert_int_eq(rtvm_monitor_get_cpu(m, 2, &c), 0);
+	ck_assert_int_eq(c.smi_error, 0);
+	ck_assert_uint_eq(c.smis, 7);
+	ck_assert_int_eq(rtvm_monitor_get_cpu(m, 3, &c), 0);
+	ck_assert_int_eq(c.smi_error, -ENOENT); /* no msr driver's file */
+	ck_assert_uint_eq(c.smis, 0);
+	ck_assert_int_eq(rtvm_monitor_get_cpu(m, 0, &c), 0);
+	ck_assert_int_eq(c.smi_error, -ENODATA); /* not an RT CPU: not read */
+	ck_assert_uint_eq(c.smis, 0);
+
+	/* Refused: said, and the next readable interval starts afresh. */
+	rtvm_ctx_add_fault(ctx, RTVM_OP_READ, "/msr", 1, 0, EACCES);
+	msr_file(ctx, 2, 20);
+	ck_assert_int_eq(rtvm_monitor_sample(m), 0);
+	ck_assert_int_eq(rtvm_monitor_get_cpu(m, 2, &c), 0);
+	ck_assert_int_eq(c.smi_error, -EACCES);
+	ck_assert_uint_eq(c.smis, 0);
+	rtvm_ctx_clear_faults(ctx);
+	msr_file(ctx, 2, 21);
+	ck_assert_int_eq(rtvm_monitor_sample(m), 0);
+	ck_assert_int_eq(rtvm_monitor_get_cpu(m, 2, &c), 0);
+	ck_assert_int_eq(c.smi_error, 0);
+	ck_assert_uint_eq(c.smis, 0); /* 20 -> 21 was not seen whole */
+	msr_file(ctx, 2, 24);
+	ck_assert_int_eq(rtvm_monitor_sample(m), 0);
+	ck_assert_int_eq(rtvm_monitor_get_cpu(m, 2, &c), 0);
+	ck_assert_uint_eq(c.smis, 3);
+	rtvm_monitor_free(m);
+
+	/* Not asked for: not read. */
+	m = monitor(ctx, RTVM_MONITOR_CPUS, "2-3");
+	ck_assert_int_eq(rtvm_monitor_sample(m), 0);
+	ck_assert_int_eq(rtvm_monitor_get_cpu(m, 2, &c), 0);
+	ck_assert_int_eq(c.smi_error, -ENODATA);
+	rtvm_monitor_free(m);
+	rtvm_unref(ctx);
+}
+END_TEST
+
 /* Another process's thread that ran on an RT CPU; the VM's own threads
  * are never intruders. */
 START_TEST(test_intruders)
@@ -694,6 +773,7 @@ int main(void)
 	tcase_add_test(tc, test_backwards);
 	tcase_add_test(tc, test_exit_and_hotplug);
 	tcase_add_test(tc, test_cpus);
+	tcase_add_test(tc, test_smi);
 	tcase_add_test(tc, test_intruders);
 	tcase_add_test(tc, test_taskstats);
 	tcase_add_test(tc, test_kvm);

@@ -31,6 +31,8 @@ struct rtvm_monitor;
 					  * RT CPUs: scans every thread */
 #define RTVM_MONITOR_TASKSTATS (1u << 2) /* delay accounting (taskstats) */
 #define RTVM_MONITOR_KVM (1u << 3)	 /* KVM's per-vCPU statistics */
+#define RTVM_MONITOR_SMI (1u << 4)	 /* SMIs on the RT CPUs (MSR 0x34),
+					  * with RTVM_MONITOR_CPUS */
 
 /**
  * rtvm_monitor_new() - a sampler.
@@ -46,11 +48,13 @@ struct rtvm_monitor;
  * never mounts it.  KVM's per-vCPU binary statistics are not readable
  * from another process than the VMM (KVM answers its ioctls with EIO).
  *
- * Returns: 0, or -EINVAL (NULL argument, unknown flags), -ENOMEM,
+ * Returns: 0, or -EINVAL (NULL argument, unknown flags, RTVM_MONITOR_SMI
+ * without RTVM_MONITOR_CPUS), -ENOMEM,
  * -EPROTONOSUPPORT (RTVM_MONITOR_TASKSTATS on a kernel without taskstats,
  * logged), -EPERM (taskstats needs CAP_NET_ADMIN).
  * Privileges: none; CAP_NET_ADMIN for RTVM_MONITOR_TASKSTATS; reading
- * debugfs (root) for RTVM_MONITOR_KVM; reading
+ * debugfs (root) for RTVM_MONITOR_KVM; CAP_SYS_RAWIO and the msr driver
+ * for RTVM_MONITOR_SMI (else rtvm_monitor_cpu.smi_error says why); reading
  * another user's threads' status needs ptrace read access (else their
  * counters are missing: see RTVM_MONITOR_HAVE_*).
  */
@@ -282,6 +286,14 @@ struct rtvm_monitor_cpu {
 	uint64_t tlb_shootdowns;    /* TLB */
 	uint64_t other_irqs;	    /* the other named lines together */
 	unsigned int intruders;	    /* other threads that ran here */
+	/* System management interrupts in the interval, from the SMI count
+	 * of Intel CPUs (MSR 0x34) through the msr driver: RTVM_MONITOR_SMI,
+	 * RT CPUs only.  smi_error is 0 when the count was read, else why
+	 * not: -ENODATA (not asked for, or not an RT CPU), -ENOENT (no msr
+	 * driver: modprobe msr), -EPERM or -EACCES (CAP_SYS_RAWIO needed),
+	 * -EIO (a CPU without the register, e.g. AMD's). */
+	uint64_t smis;
+	int smi_error;
 };
 
 /**
