@@ -3,7 +3,8 @@
 # libvirtd, boots a 2-vCPU QEMU TCG domain without disk or NIC, finds its
 # threads through librtvm (rtvm-sched --vm), sets FIFO and pinning (with RT
 # runtime for libvirt's "machine" cpu cgroup), checks them in /proc, puts
-# everything back and destroys the domain.
+# everything back, monitors the domain by name (rtvm-top --vm) and
+# destroys it.
 #
 # The daemons run in private namespaces: see tests/e2e-libvirt-lib.sh.
 top_srcdir=${top_srcdir:-.}
@@ -135,6 +136,26 @@ if [ -n "$rtgroup" ]; then
 	done
 fi
 
+# ---- the monitor, by domain name ------------------------------------------------
+top=$(cd "$top_builddir/examples" && pwd)/rtvm-top
+"$top" --vm "$name" --count 2 --interval 200 --json >"$tmp/top.json" 2>"$tmp/err" ||
+	fail "rtvm-top --vm: $(cat "$tmp/err")"
+python3 - "$tmp/top.json" "$pid" "$name" "$tid0" "$tid1" <<'EOF' || fail "rtvm-top --vm JSON: $(head -c 600 "$tmp/top.json")"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+assert len(lines) == 2, len(lines)
+for d in lines:
+    vm, = d["vms"]
+    assert vm["pid"] == int(sys.argv[2]) and vm["name"] == sys.argv[3], vm
+    assert not vm["gone"], vm
+    vcpus = {t["vcpu"]: t for t in vm["threads"] if t["role"] == "vcpu"}
+    assert sorted(vcpus) == [0, 1], vcpus
+    assert vcpus[0]["tid"] == int(sys.argv[4]) and vcpus[1]["tid"] == int(sys.argv[5]), vcpus
+    for t in vm["threads"]:
+        assert t["cpu_ns"] is not None and t["involuntary"] is not None, t
+    assert d["interval_ns"] > 100000000, d["interval_ns"]
+EOF
+
 # ---- destroy -------------------------------------------------------------------
 virsh -q -c qemu:///system destroy "$name" >/dev/null || fail "virsh destroy"
 i=0
@@ -147,4 +168,4 @@ set +e
 "$sched" show --vm "$name" >/dev/null 2>"$tmp/err"; rc=$?
 set -e
 [ "$rc" = 1 ] && grep -q "$name" "$tmp/err" || fail "show --vm of a destroyed domain: exit $rc"
-echo "ok: libvirt domain $name: 2 TCG vCPUs found, FIFO 1 on CPU 1, restored"
+echo "ok: libvirt domain $name: 2 TCG vCPUs found, FIFO 1 on CPU 1, restored, monitored by name"
