@@ -49,6 +49,9 @@ static void usage(FILE *f)
 		"      put back everything the VM's journal records\n"
 		"  status [--vm NAME|--pid PID] [--json]\n"
 		"      what is applied for which VM, and drift\n"
+		"  reconcile [--vm NAME|--pid PID] [--dry-run] [--json]\n"
+		"      put settings that drifted back to what the profile applied\n"
+		"      (every VM without --vm/--pid); safe to run from a timer\n"
 		"  recover [--dry-run] [--json]\n"
 		"      after a crash or at boot: revert every apply that did not\n"
 		"      finish, and what a killed rtvm-demo left; finished ones stay\n\n"
@@ -63,8 +66,8 @@ static void usage(FILE *f)
 		"  -v, --verbose           log what the library does\n"
 		"  -h, --help, -V, --version\n\n"
 		"Exit status: 0 done (also: the profile was applied already), 1 failed\n"
-		"(an apply changed nothing), 2 applied already but settings drifted since\n"
-		"(apply; see status), 64 bad usage.\n",
+		"(an apply changed nothing), 2 settings drifted and stay so (apply: see\n"
+		"status; reconcile: those it could not put back), 64 bad usage.\n",
 		program_name);
 }
 
@@ -109,8 +112,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (optind >= argc) {
-		tool_error("no command: plan, apply, revert, status or recover "
-			   "(see --help)");
+		tool_error("no command: plan, apply, revert, status, reconcile or "
+			   "recover (see --help)");
 		return -EINVAL;
 	}
 	o->cmd = argv[optind++];
@@ -120,9 +123,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (strcmp(o->cmd, "plan") && strcmp(o->cmd, "apply") &&
 	    strcmp(o->cmd, "revert") && strcmp(o->cmd, "status") &&
-	    strcmp(o->cmd, "recover")) {
-		tool_error("unknown command \"%s\": plan, apply, revert, status "
-			   "or recover", o->cmd);
+	    strcmp(o->cmd, "recover") && strcmp(o->cmd, "reconcile")) {
+		tool_error("unknown command \"%s\": plan, apply, revert, status, "
+			   "reconcile or recover", o->cmd);
 		return -EINVAL;
 	}
 	if (o->profile && o->builtin) {
@@ -144,6 +147,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		tool_error("status takes --vm, --pid and --json; not %s",
 			   o->profile ? "--profile" : o->builtin ? "--builtin" :
 								    "--dry-run");
+		return -EINVAL;
+	}
+	if (!strcmp(o->cmd, "reconcile") && (o->profile || o->builtin)) {
+		tool_error("reconcile takes --vm, --pid, --dry-run and --json; "
+			   "not %s", o->profile ? "--profile" : "--builtin");
 		return -EINVAL;
 	}
 	if (!strcmp(o->cmd, "revert") && (o->builtin || o->json)) {
@@ -487,6 +495,79 @@ static int cmd_status(struct rtvm_ctx *ctx, const struct opts *o)
 	return r < 0;
 }
 
+/* Drifted settings put back (or, with --dry-run, listed as status finds
+ * them).  Exit 2 when a setting stays drifted: the others are put back. */
+static int cmd_reconcile(struct rtvm_ctx *ctx, const struct opts *o)
+{
+	char id[256], *json = NULL;
+	bool one = vm_id(o, NULL, id, sizeof(id)) == 0;
+	cJSON *root, *vm, *d;
+	int r, failed;
+
+	if (o->dry_run)
+		r = rtvm_tune_status(ctx, one ? id : NULL, &json);
+	else
+		r = rtvm_tune_reconcile(ctx, one ? id : NULL, 0, &json);
+	if (r < 0 && r != -EAGAIN) {
+		tool_error("reconcile: %s", strerror(-r));
+		return 1;
+	}
+	if (o->json) {
+		int p = tool_print_json_text(json);
+
+		free(json);
+		return p < 0 ? 1 : r == -EAGAIN ? 2 : 0;
+	}
+	root = cJSON_Parse(json);
+	free(json);
+	if (!root) {
+		tool_error("reconcile: out of memory");
+		return 1;
+	}
+	failed = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(root, "failed"));
+	cJSON_ArrayForEach(vm, cJSON_GetObjectItem(root, "vms")) {
+		cJSON *list = cJSON_GetObjectItem(vm, o->dry_run ? "drift" :
+							       "reconciled");
+		const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(vm, "vm"));
+		int n = cJSON_GetArraySize(list);
+
+		if (!cJSON_IsTrue(cJSON_GetObjectItem(vm, "complete"))) {
+			printf("VM %s: UNFINISHED apply: revert it\n",
+			       tool_escape(name, 0));
+			continue;
+		}
+		printf("VM %s: %d %s\n", tool_escape(name, 0), n,
+		       o->dry_run ? (n == 1 ? "setting would be put back" :
+					      "settings would be put back") :
+				    (n == 1 ? "setting drifted" :
+					      "settings drifted"));
+		cJSON_ArrayForEach(d, list) {
+			const char *res = cJSON_GetStringValue(
+				cJSON_GetObjectItem(d, "result"));
+			const char *now = cJSON_GetStringValue(
+				cJSON_GetObjectItem(d, "now"));
+
+			printf("  %-16s %-40s %s -> %s%s%s\n",
+			       tool_escape(cJSON_GetStringValue(cJSON_GetObjectItem(d, "kind")), 0),
+			       tool_escape(cJSON_GetStringValue(cJSON_GetObjectItem(d, "target")), 1),
+			       tool_escape(now ? now : "(unread)", 2),
+			       tool_escape(cJSON_GetStringValue(cJSON_GetObjectItem(d, "applied")), 3),
+			       o->dry_run ? "" : res && !strcmp(res, "put back") ?
+			       ": put back" : ": NOT put back, ",
+			       o->dry_run || (res && !strcmp(res, "put back")) ? "" :
+			       tool_escape(cJSON_GetStringValue(cJSON_GetObjectItem(d, "reason")) ?:
+					   "unfinished", 0));
+		}
+	}
+	if (!cJSON_GetArraySize(cJSON_GetObjectItem(root, "vms")))
+		printf("no profile applied\n");
+	cJSON_Delete(root);
+	if (r == -EAGAIN)
+		tool_error("reconcile: %d setting%s not put back (see above)",
+			   failed, failed == 1 ? "" : "s");
+	return r == -EAGAIN ? 2 : 0;
+}
+
 /* Every journal whose apply did not finish is reverted; finished applies
  * are the VMs' and stay.  What is a crashed apply's and what is a running
  * VM's is the journal's "complete" mark. */
@@ -577,6 +658,8 @@ int main(int argc, char **argv)
 		r = cmd_revert(ctx, &o);
 	else if (!strcmp(o.cmd, "recover"))
 		r = cmd_recover(ctx, &o);
+	else if (!strcmp(o.cmd, "reconcile"))
+		r = cmd_reconcile(ctx, &o);
 	else
 		r = cmd_status(ctx, &o);
 	rtvm_unref(ctx);

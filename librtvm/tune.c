@@ -705,24 +705,23 @@ static int newest_steps(const struct steps *s, bool **ret)
 	return 0;
 }
 
-/* Drift: the settings @j records whose value now is not the value
- * applied, appended to @arr as {"kind", "target", "applied", "now"} (or
- * "error" when the value cannot be read); threads and files that are
- * gone have nothing to keep and are not drift.  Stores their number in
- * @ret_n (may be NULL). */
-static int journal_drift(struct rtvm_ctx *ctx, const struct journal *j,
-			 cJSON *drift, unsigned int *ret_n)
+/* Calls @fn for each setting @j records whose value now is not the value
+ * applied (the newest step per target): @now is its value, or NULL with
+ * @e saying why it cannot be read.  Threads and files that are gone have
+ * nothing to keep and are not drift.  Stops at @fn's first error. */
+static int foreach_drift(struct rtvm_ctx *ctx, const struct journal *j,
+			 int (*fn)(const struct step *st, const char *now,
+				   int e, void *data),
+			 void *data)
 {
-	unsigned int n = 0;
 	bool *last = NULL;
-	int r = -ENOMEM;
+	int r = 0;
 
 	if (newest_steps(&j->steps, &last) < 0)
 		return -ENOMEM;
-	for (unsigned int i = 0; i < j->steps.n; i++) {
+	for (unsigned int i = 0; r == 0 && i < j->steps.n; i++) {
 		const struct step *st = &j->steps.v[i];
 		char *now = NULL;
-		cJSON *d;
 		int e;
 
 		if (!st->new || !last[i])
@@ -730,29 +729,60 @@ static int journal_drift(struct rtvm_ctx *ctx, const struct journal *j,
 		e = current_value(ctx, st->kind, st->target, st->new, &now);
 		if (e == -ESRCH || e == -ENOENT) /* gone: nothing to keep */
 			continue;
-		if (e == 0 && strcmp(now, st->new) == 0) {
-			free(now);
-			continue;
-		}
-		d = cJSON_CreateObject();
-		if (!d || !cJSON_AddStringToObject(d, "kind", kind_name(st->kind)) ||
-		    !cJSON_AddStringToObject(d, "target", st->target) ||
-		    !cJSON_AddStringToObject(d, "applied", st->new) ||
-		    !(now ? cJSON_AddStringToObject(d, "now", now) :
-			    cJSON_AddStringToObject(d, "error", strerror(-e)))) {
-			cJSON_Delete(d);
-			free(now);
-			goto out;
-		}
-		cJSON_AddItemToArray(drift, d);
-		n++;
+		if (e == 0 && strcmp(now, st->new) != 0)
+			r = fn(st, now, 0, data);
+		else if (e < 0)
+			r = fn(st, NULL, e, data);
 		free(now);
 	}
-	if (ret_n)
-		*ret_n = n;
-	r = 0;
-out:
 	free(last);
+	return r;
+}
+
+/* {"kind", "target", "applied", "now" or "error"}: one drifted setting. */
+static cJSON *drift_json(const struct step *st, const char *now, int e)
+{
+	cJSON *d = cJSON_CreateObject();
+
+	if (!d || !cJSON_AddStringToObject(d, "kind", kind_name(st->kind)) ||
+	    !cJSON_AddStringToObject(d, "target", st->target) ||
+	    !cJSON_AddStringToObject(d, "applied", st->new) ||
+	    !(now ? cJSON_AddStringToObject(d, "now", now) :
+		    cJSON_AddStringToObject(d, "error", strerror(-e)))) {
+		cJSON_Delete(d);
+		return NULL;
+	}
+	return d;
+}
+
+struct drift_list {
+	cJSON *arr;
+	unsigned int n;
+};
+
+static int drift_add(const struct step *st, const char *now, int e,
+		     void *data)
+{
+	struct drift_list *l = data;
+	cJSON *d = drift_json(st, now, e);
+
+	if (!d)
+		return -ENOMEM;
+	cJSON_AddItemToArray(l->arr, d);
+	l->n++;
+	return 0;
+}
+
+/* Drift of @j appended to @arr (as rtvm_tune_status() has it); their
+ * number in @ret_n (may be NULL). */
+static int journal_drift(struct rtvm_ctx *ctx, const struct journal *j,
+			 cJSON *drift, unsigned int *ret_n)
+{
+	struct drift_list l = { drift, 0 };
+	int r = foreach_drift(ctx, j, drift_add, &l);
+
+	if (r == 0 && ret_n)
+		*ret_n = l.n;
 	return r;
 }
 
@@ -2077,8 +2107,9 @@ static int shield_do(struct applier *a)
 	return r;
 }
 
-/* Make one step's write. */
-static int step_do(struct rtvm_ctx *ctx, const struct rtvm_plan *plan,
+/* Make one step's write; @provision_rt: an RT policy provisions RT
+ * runtime for the thread's cpu cgroup (journaled through the hook). */
+static int step_do(struct rtvm_ctx *ctx, bool provision_rt,
 		   const struct step *st)
 {
 	struct rtvm_cpumask *m = NULL;
@@ -2115,7 +2146,7 @@ static int step_do(struct rtvm_ctx *ctx, const struct rtvm_plan *plan,
 		if (r == 0)
 			r = rtvm_thread_set_sched_at(
 				ctx, t, &start, &s,
-				plan->provision_rt ? RTVM_SCHED_PROVISION_RT : 0,
+				provision_rt ? RTVM_SCHED_PROVISION_RT : 0,
 				NULL);
 		return r;
 	case RTVM_CHANGE_THREAD_AFFINITY:
@@ -2125,6 +2156,13 @@ static int step_do(struct rtvm_ctx *ctx, const struct rtvm_plan *plan,
 		if (r == 0)
 			r = rtvm_thread_apply_affinity_at(ctx, t, &start, m, NULL);
 		rtvm_cpumask_free(m);
+		return r;
+	case RTVM_CHANGE_CGROUP_ATTACH:
+		/* Only reconcile writes these (apply hands the shield to
+		 * the library): a task back into the cgroup it was put in. */
+		r = target_thread(ctx, st->target, &t, &start);
+		if (r == 0)
+			r = rtvm_cgroup_attach(ctx, st->new, t);
 		return r;
 	default:
 		return -EINVAL;
@@ -2200,7 +2238,7 @@ static int apply_locked(struct rtvm_ctx *ctx, int dirfd,
 		 * write, so no write is ever unrecorded. */
 		r = journal_step(&a, st);
 		if (r == 0) {
-			r = step_do(ctx, plan, st);
+			r = step_do(ctx, plan->provision_rt, st);
 			if (r < 0)
 				err(ctx, "apply %s %s = %s: %s",
 				    kind_name(st->kind), st->target,
@@ -2304,6 +2342,118 @@ RTVM_EXPORT int rtvm_tune_revert(struct rtvm_ctx *ctx, const char *vm_id,
 	else if (self)
 		err(ctx, "revert of %s: %s; the journal is kept", vm_id,
 		    strerror(-r));
+	journals_free(js, n);
+	close(lockfd);
+	close(dirfd);
+	return r;
+}
+
+/* ---- reconcile ---------------------------------------------------------- */
+
+struct reconciler {
+	struct rtvm_ctx *ctx;
+	const char *vm_id;
+	cJSON *arr;
+	unsigned int failed;
+};
+
+/* One drifted setting written back to its applied value; the outcome in
+ * the document ("result": "put back", or "error"). */
+static int reconcile_one(const struct step *st, const char *now, int e,
+			 void *data)
+{
+	struct reconciler *rc = data;
+	cJSON *d = drift_json(st, now, e);
+	int r;
+
+	if (!d)
+		return -ENOMEM;
+	cJSON_AddItemToArray(rc->arr, d);
+	/* RT runtime is a recorded setting of its own: not provisioned
+	 * again here, put back like the others. */
+	r = step_do(rc->ctx, false, st);
+	if (r == 0) {
+		info(rc->ctx, "VM %s: %s %s put back to %s (was %s)", rc->vm_id,
+		     kind_name(st->kind), st->target, st->new,
+		     now ? now : strerror(-e));
+		return cJSON_AddStringToObject(d, "result", "put back") ?
+			       0 : -ENOMEM;
+	}
+	rc->failed++;
+	err(rc->ctx, "VM %s: %s %s stays %s: %s", rc->vm_id,
+	    kind_name(st->kind), st->target, now ? now : "unread",
+	    strerror(-r));
+	return cJSON_AddStringToObject(d, "result", "error") &&
+	       cJSON_AddStringToObject(d, "reason", strerror(-r)) ? 0 : -ENOMEM;
+}
+
+RTVM_EXPORT int rtvm_tune_reconcile(struct rtvm_ctx *ctx, const char *vm_id,
+				    unsigned int flags, char **ret_json)
+{
+	struct journal **js = NULL;
+	unsigned int n = 0, found = 0, failed = 0;
+	cJSON *root = NULL, *arr;
+	int dirfd, lockfd, r;
+
+	if (!ctx || !ret_json || flags)
+		return -EINVAL;
+	r = state_open_locked(ctx, &dirfd, &lockfd);
+	if (r < 0)
+		return r;
+	r = journals_load(ctx, dirfd, &js, &n);
+	if (r < 0)
+		goto out;
+	root = cJSON_CreateObject();
+	if (!root || !cJSON_AddNumberToObject(root, "version", 1) ||
+	    !(arr = cJSON_AddArrayToObject(root, "vms"))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (unsigned int i = 0; i < n && r == 0; i++) {
+		struct reconciler rc = { ctx, js[i]->vm_id, NULL, 0 };
+		cJSON *o;
+
+		if (vm_id && strcmp(js[i]->vm_id, vm_id) != 0)
+			continue;
+		found++;
+		o = cJSON_CreateObject();
+		if (!o) {
+			r = -ENOMEM;
+			break;
+		}
+		cJSON_AddItemToArray(arr, o);
+		if (!cJSON_AddStringToObject(o, "vm", js[i]->vm_id) ||
+		    !cJSON_AddBoolToObject(o, "complete", js[i]->complete) ||
+		    !(rc.arr = cJSON_AddArrayToObject(o, "reconciled"))) {
+			r = -ENOMEM;
+			break;
+		}
+		if (!js[i]->complete) {
+			/* An apply that did not finish is reverted, not
+			 * completed behind its caller's back. */
+			err(ctx, "VM %s: its apply did not finish; revert it "
+			    "(nothing reconciled)", js[i]->vm_id);
+			failed++;
+			continue;
+		}
+		r = foreach_drift(ctx, js[i], reconcile_one, &rc);
+		failed += rc.failed;
+	}
+	if (r == 0 && vm_id && !found) {
+		err(ctx, "no profile is applied to VM %s", vm_id);
+		r = -ENOENT;
+	}
+	if (r == 0 && !cJSON_AddNumberToObject(root, "failed", failed))
+		r = -ENOMEM;
+	if (r == 0) {
+		*ret_json = cJSON_Print(root);
+		if (!*ret_json)
+			r = -ENOMEM;
+	}
+	if (r == 0 && failed)
+		r = -EAGAIN;
+out:
+	cJSON_Delete(root);
 	journals_free(js, n);
 	close(lockfd);
 	close(dirfd);

@@ -432,6 +432,30 @@ set -e
 grep -q 'VM pid-4242: 1 setting drifted since the apply and is not put back: see rtvm-tune status --pid 4242' "$tmp/err" ||
 	fail "re-apply with drift warned: $(cat "$tmp/err")"
 [ "$(cat "$troot/proc/sys/kernel/timer_migration")" = 1 ] || fail "re-apply put drift back"
+# reconcile: the drift put back (a dry run lists it and changes nothing),
+# then nothing to do; the revert after it restores the host as before.
+"$tune" --sysroot "$troot" reconcile --pid 4242 --dry-run >"$tmp/out" || fail "reconcile --dry-run"
+grep -q '^VM pid-4242: 1 setting would be put back$' "$tmp/out" &&
+	grep -q 'kernel.timer_migration .* 1 -> 0$' "$tmp/out" ||
+	fail "reconcile --dry-run said: $(cat "$tmp/out")"
+[ "$(cat "$troot/proc/sys/kernel/timer_migration")" = 1 ] || fail "reconcile --dry-run put drift back"
+"$tune" --sysroot "$troot" reconcile >"$tmp/out" || fail "reconcile: exit $?"
+grep -q 'kernel.timer_migration .* 1 -> 0: put back$' "$tmp/out" || fail "reconcile said: $(cat "$tmp/out")"
+[ "$(cat "$troot/proc/sys/kernel/timer_migration")" = 0 ] || fail "reconcile left the drift"
+tdigest | cmp -s - "$tmp/tune.applied" || fail "reconcile did not bring back the applied state"
+"$tune" --sysroot "$troot" reconcile --json >"$tmp/out" || fail "reconcile --json"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["failed"] == 0 and [v["reconciled"] for v in d["vms"]] == [[]], d
+' "$tmp/out" || fail "reconcile --json with nothing drifted: $(cat "$tmp/out")"
+set +e
+"$tune" --sysroot "$troot" reconcile --builtin rt-host 2>/dev/null; rc=$?
+"$tune" --sysroot "$troot" reconcile --pid 999 2>"$tmp/err"; rc2=$?
+set -e
+[ "$rc" = 64 ] || fail "reconcile --builtin: exit $rc"
+[ "$rc2" = 1 ] && grep -q 'No such file' "$tmp/err" || fail "reconcile of an unknown VM: exit $rc2: $(cat "$tmp/err")"
+echo 1 >"$troot/proc/sys/kernel/timer_migration" # drift again, for the revert
 "$tune" --sysroot "$troot" revert --pid 4242 >/dev/null || fail "revert after re-apply"
 tsnap | cmp -s - "$tmp/tune.before" || fail "revert after re-apply left the host changed"
 # recover: a finished apply stays; one whose journal lacks the completion

@@ -492,6 +492,69 @@ START_TEST(test_reapply)
 }
 END_TEST
 
+/* Reconcile: what drifted is written back to the applied values, a
+ * setting that cannot be is reported (-EAGAIN) while the others are put
+ * back, and the revert still restores the state before the apply. */
+START_TEST(test_reconcile)
+{
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_profile *p = profile(ctx, "2-3", NULL);
+	struct rtvm_vm *vm = vm_of(ctx, VM_A);
+	struct snap *before = snapshot(ctx), *applied, *now;
+	char *json = NULL;
+
+	ck_assert_int_eq(rtvm_tune_reconcile(ctx, NULL, 0, &json), 0);
+	ck_assert_msg(strstr(json, "\"vms\":\t[]"), "%s", json);
+	free(json);
+	ck_assert_int_eq(rtvm_tune_apply(ctx, p, vm, 0, NULL), 0);
+	applied = snapshot(ctx);
+	tu_write(ctx, "proc/irq/186/smp_affinity_list", "0-63\n");
+	tu_write(ctx, "proc/sys/kernel/timer_migration", "1\n");
+	ck_assert_int_eq(rtvm_tune_reconcile(ctx, "pid-4242", 0, &json), 0);
+	ck_assert_msg(strstr(json, "\"target\":\t\"186\"") &&
+			      strstr(json, "\"now\":\t\"0-63\"") &&
+			      strstr(json, "kernel.timer_migration") &&
+			      strstr(json, "\"failed\":\t0"),
+		      "%s", json);
+	ck_assert_ptr_nonnull(strstr(strstr(json, "put back") + 1, "put back"));
+	free(json);
+	now = snapshot(ctx);
+	ck_assert_int_eq(snap_diff(applied, now, "reconciled"), 0);
+	snap_free(now);
+	/* Nothing drifted: nothing to do. */
+	ck_assert_int_eq(rtvm_tune_reconcile(ctx, NULL, 0, &json), 0);
+	ck_assert_msg(strstr(json, "\"reconciled\":\t[]"), "%s", json);
+	free(json);
+	/* One that cannot be written: reported, the other put back. */
+	tu_write(ctx, "proc/irq/186/smp_affinity_list", "0-63\n");
+	tu_write(ctx, "proc/sys/kernel/timer_migration", "1\n");
+	rtvm_ctx_add_fault(ctx, RTVM_OP_WRITE, "timer_migration", 1, 0, EIO);
+	ck_assert_int_eq(rtvm_tune_reconcile(ctx, NULL, 0, &json), -EAGAIN);
+	ck_assert_msg(strstr(json, "\"failed\":\t1") &&
+			      strstr(json, "\"reason\":\t\"Input/output error\"") &&
+			      strstr(json, "put back"),
+		      "%s", json);
+	free(json);
+	rtvm_ctx_clear_faults(ctx);
+	json = tu_read(ctx, "proc/irq/186/smp_affinity_list");
+	ck_assert_msg(strcmp(json, "0-1\n") == 0 || strcmp(json, "0-1") == 0,
+		      "IRQ 186 not put back: %s", json);
+	free(json);
+	ck_assert_int_eq(rtvm_tune_reconcile(ctx, "pid-9", 0, &json), -ENOENT);
+	ck_assert_int_eq(rtvm_tune_reconcile(ctx, NULL, 1, &json), -EINVAL);
+	ck_assert_int_eq(rtvm_tune_reconcile(NULL, NULL, 0, &json), -EINVAL);
+	ck_assert_int_eq(rtvm_tune_revert(ctx, "pid-4242", 0), 0);
+	now = snapshot(ctx);
+	ck_assert_int_eq(snap_diff(before, now, "revert after reconcile"), 0);
+	snap_free(before);
+	snap_free(applied);
+	snap_free(now);
+	rtvm_vm_unref(vm);
+	rtvm_profile_unref(p);
+	rtvm_unref(ctx);
+}
+END_TEST
+
 /* Settings that drifted after the apply: the re-apply writes nothing
  * still, and says what drifted; the revert restores the originals. */
 START_TEST(test_reapply_drift)
@@ -1254,6 +1317,7 @@ int main(void)
 	tcase_add_test(tc, test_apply_revert_status);
 	tcase_add_test(tc, test_reapply);
 	tcase_add_test(tc, test_reapply_drift);
+	tcase_add_test(tc, test_reconcile);
 	tcase_add_test(tc, test_reapply_other);
 	tcase_add_test(tc, test_thp_brackets);
 	tcase_add_test(tc, test_failure_rolls_back);

@@ -249,6 +249,40 @@ int rtvm_tune_status(struct rtvm_ctx *ctx, const char *vm_id,
 		     char **ret_json);
 
 /**
+ * rtvm_tune_reconcile() - put settings that drifted back to the values a
+ *      VM's profile applied.
+ * @ctx: the context.
+ * @vm_id: one VM (as rtvm_plan_get_vm_id() names it), or NULL for every
+ *         VM of the state directory.
+ * @flags: must be 0.
+ * @ret_json: where a JSON document is stored (also when -EAGAIN is
+ *       returned); free() it.  Its form is {"version": 1, "failed": N,
+ *       "vms": [{"vm": ID, "complete": BOOL, "reconciled": [{"kind": ...,
+ *       "target": ..., "applied": ..., "now": ... (or "error": ...),
+ *       "result": "put back" | "error", "reason": ...}, ...]}, ...]}.
+ *
+ * What rtvm_tune_status() reports as drift (an IRQ whose affinity a
+ * driver reset, a thread re-prioritized or re-pinned by someone else, a
+ * task that left the cgroup the shield put it in) is written again, each
+ * put-back logged at LOG_INFO.  The journal is left as it is: a revert
+ * still restores the state before the first apply.  Threads that are gone
+ * are not drift; a vCPU thread that was re-created (a new tid) is not
+ * reconciled: re-apply the profile after a revert.  An apply that did not
+ * finish is not reconciled (revert it).  Safe to run from a timer: the
+ * state directory's lock orders it with applies and reverts.
+ *
+ * Returns: 0 when nothing drifted or all was put back; -EAGAIN when a
+ * setting could not be put back or an apply was unfinished (the document
+ * says which; the others are put back), -EINVAL (NULL @ctx or @ret_json,
+ * unknown flags), -ENOENT (no journal for @vm_id), -EBADMSG, -ENOMEM, or
+ * an error of the state directory.
+ * Privileges: those of the settings written: root for sysctls, sysfs,
+ * IRQs and cgroups, CAP_SYS_NICE for threads.
+ */
+int rtvm_tune_reconcile(struct rtvm_ctx *ctx, const char *vm_id,
+			unsigned int flags, char **ret_json);
+
+/**
  * rtvm_plan_unref() - free a plan.
  * @plan: the plan, or NULL.
  *
