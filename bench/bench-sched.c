@@ -214,24 +214,10 @@ static int run_rtvm(struct rtvm_run *rr, const pid_t *tids, int rt_cpu,
 	return r;
 }
 
-/* The kernel's struct sched_attr (v0, 48 bytes), as librtvm passes it. */
-struct raw_sched_attr {
-	uint32_t size, policy;
-	uint64_t flags;
-	int32_t nice;
-	uint32_t priority;
-	uint64_t runtime, deadline, period;
-};
-
 /* Raw system calls: the floor.  The same two calls librtvm makes per
  * thread to change it: sched_setattr(2) and sched_setaffinity(2). */
 static int run_raw(const pid_t *tids, int rt_cpu, double *ms)
 {
-	const struct raw_sched_attr attr = {
-		.size = sizeof(attr),
-		.policy = RT_POLICY,
-		.priority = RT_PRIO,
-	};
 	cpu_set_t one;
 	double t0;
 
@@ -239,10 +225,11 @@ static int run_raw(const pid_t *tids, int rt_cpu, double *ms)
 	CPU_SET(rt_cpu, &one);
 	t0 = bench_now_ms();
 	for (unsigned int i = 0; i < nr_vcpus; i++) {
-		if (syscall(SYS_sched_setattr, tids[i], &attr, 0) < 0 ||
-		    sched_setaffinity(tids[i], sizeof(one), &one) < 0) {
-			int e = errno;
+		int e = -bench_setattr(tids[i], RT_POLICY, RT_PRIO);
 
+		if (!e && sched_setaffinity(tids[i], sizeof(one), &one) < 0)
+			e = errno;
+		if (e) {
 			fprintf(stderr, "bench-sched: thread %d: %s\n",
 				(int)tids[i], strerror(e));
 			return -e;

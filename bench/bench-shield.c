@@ -723,56 +723,6 @@ out:
 
 /* ---- the floor ------------------------------------------------------ */
 
-/* Write every tid listed in @text (one per line) to the open @fd. */
-static int write_tids(int fd, char *text)
-{
-	char *save = NULL;
-
-	for (char *t = strtok_r(text, "\n", &save); t;
-	     t = strtok_r(NULL, "\n", &save))
-		if (write(fd, t, strlen(t)) < 0 && errno != ESRCH)
-			return -errno;
-	return 0;
-}
-
-/* @dir's cpus and mems, for the shield's two cpusets. */
-static int floor_mkcg(const char *cg, const char *cpus, const char *mems)
-{
-	char p[512];
-	int r;
-
-	cs_path(p, sizeof(p), cg, NULL);
-	if (mkdir(p, 0755) < 0)
-		return -errno;
-	cs_path(p, sizeof(p), cg, "cpuset.cpus");
-	r = write_str(p, cpus);
-	if (r == 0) {
-		cs_path(p, sizeof(p), cg, "cpuset.mems");
-		r = write_str(p, mems);
-	}
-	return r;
-}
-
-/* The tasks of @from to @to: one read of @from's tasks file, one open of
- * @to's and one write per tid. */
-static int floor_move(const char *from, const char *to)
-{
-	char p[512], *text;
-	int fd, r;
-
-	cs_path(p, sizeof(p), from, "tasks");
-	text = read_all(p);
-	if (!text)
-		return -errno;
-	cs_path(p, sizeof(p), to, "tasks");
-	fd = open(p, O_WRONLY | O_CLOEXEC);
-	r = fd < 0 ? -errno : write_tids(fd, text);
-	if (fd >= 0)
-		close(fd);
-	free(text);
-	return r;
-}
-
 /*
  * What no shield of the scope can avoid, timed as create and destroy:
  * make the RT and housekeeping cpusets (cpus and mems), move every task
@@ -783,12 +733,11 @@ static int floor_move(const char *from, const char *to)
 static int run_floor(struct rtvm_run *rr, double *create_ms,
 		     double *destroy_ms)
 {
-	char hk[128], rt[128], hk_cpus[256], rt_cpu[16], p[512];
+	char scope[512], hk[512], rt[512], hk_cg[128], hk_cpus[256], rt_cpu[16];
 	double t0;
 	int r;
 
-	snprintf(hk, sizeof(hk), "%s/rtvm-housekeeping", scope_name);
-	snprintf(rt, sizeof(rt), "%s/rtvm-rt", scope_name);
+	snprintf(hk_cg, sizeof(hk_cg), "%s/rtvm-housekeeping", scope_name);
 	snprintf(rt_cpu, sizeof(rt_cpu), "%d", rr->rt_cpu);
 	/* The housekeeping CPUs: all but the last (the RT CPU). */
 	if (rr->rt_cpu == 1)
@@ -801,29 +750,30 @@ static int run_floor(struct rtvm_run *rr, double *create_ms,
 	if (r < 0)
 		goto out;
 
+	cs_path(scope, sizeof(scope), scope_name, NULL);
+	cs_path(hk, sizeof(hk), scope_name, "rtvm-housekeeping");
+	cs_path(rt, sizeof(rt), scope_name, "rtvm-rt");
 	t0 = bench_now_ms();
-	r = floor_mkcg(rt, rt_cpu, rr->root_mems);
+	r = bench_cg_make(rt, rt_cpu, rr->root_mems);
 	if (r == 0)
-		r = floor_mkcg(hk, hk_cpus, rr->root_mems);
+		r = bench_cg_make(hk, hk_cpus, rr->root_mems);
 	if (r == 0)
-		r = floor_move(scope_name, hk);
+		r = bench_cg_move(scope, hk);
 	*create_ms = bench_now_ms() - t0;
 	if (r < 0) {
 		fprintf(stderr, "bench-shield: floor create: %s\n",
 			strerror(-r));
 		goto out;
 	}
-	r = check_kids(hk, rr->rt_cpu, false, "after the floor's create");
+	r = check_kids(hk_cg, rr->rt_cpu, false, "after the floor's create");
 	if (r < 0)
 		goto out;
 
 	t0 = bench_now_ms();
-	r = floor_move(hk, scope_name);
-	cs_path(p, sizeof(p), hk, NULL);
-	if (r == 0 && rmdir(p) < 0)
+	r = bench_cg_move(hk, scope);
+	if (r == 0 && rmdir(hk) < 0)
 		r = -errno;
-	cs_path(p, sizeof(p), rt, NULL);
-	if (r == 0 && rmdir(p) < 0)
+	if (r == 0 && rmdir(rt) < 0)
 		r = -errno;
 	*destroy_ms = bench_now_ms() - t0;
 	if (r < 0) {

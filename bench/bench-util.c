@@ -10,7 +10,10 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -240,6 +243,94 @@ bool bench_in_path(const char *name)
 	}
 	free(copy);
 	return found;
+}
+
+/* ---- floors -------------------------------------------------------- */
+
+/* The kernel's struct sched_attr (v0, 48 bytes). */
+struct raw_sched_attr {
+	uint32_t size, policy;
+	uint64_t flags;
+	int32_t nice;
+	uint32_t priority;
+	uint64_t runtime, deadline, period;
+};
+
+int bench_setattr(pid_t tid, int policy, unsigned int priority)
+{
+	const struct raw_sched_attr attr = {
+		.size = sizeof(attr),
+		.policy = (uint32_t)policy,
+		.priority = priority,
+	};
+
+	return syscall(SYS_sched_setattr, tid, &attr, 0) < 0 ? -errno : 0;
+}
+
+static int write_file(const char *dir, const char *file, const char *text)
+{
+	char path[PATH_MAX];
+	int fd, r = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, strlen(text)) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+int bench_cg_make(const char *dir, const char *cpus, const char *mems)
+{
+	int r;
+
+	if (mkdir(dir, 0755) < 0)
+		return -errno;
+	r = write_file(dir, "cpuset.cpus", cpus);
+	return r < 0 ? r : write_file(dir, "cpuset.mems", mems);
+}
+
+int bench_cg_move(const char *from, const char *to)
+{
+	char path[PATH_MAX], *text = NULL, *save = NULL;
+	size_t size = 0;
+	int fd, r = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/tasks", from);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	if (getdelim(&text, &size, '\0', f) < 0 && ferror(f))
+		r = -EIO;
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/tasks", to);
+	fd = r < 0 ? -1 : open(path, O_WRONLY | O_CLOEXEC);
+	if (r == 0 && fd < 0)
+		r = -errno;
+	for (char *t = r < 0 || !text ? NULL : strtok_r(text, "\n", &save);
+	     t && r == 0; t = strtok_r(NULL, "\n", &save))
+		if (write(fd, t, strlen(t)) < 0 && errno != ESRCH)
+			r = -errno;
+	if (fd >= 0)
+		close(fd);
+	free(text);
+	return r;
+}
+
+int bench_synced_write(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, strlen(text)) < 0 || fdatasync(fd) < 0)
+		r = -errno;
+	close(fd);
+	return r;
 }
 
 /* ---- figures -------------------------------------------------------- */

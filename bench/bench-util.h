@@ -37,6 +37,17 @@ int bench_spawn_wait(char *const argv[], int out_fd, int err_fd);
 /* Whether @name is an executable in $PATH. */
 bool bench_in_path(const char *name);
 
+/* The floors' bare system calls.  Each returns 0 or -errno. */
+/* sched_setattr(2) of @tid to @policy and @priority, as a raw call. */
+int bench_setattr(pid_t tid, int policy, unsigned int priority);
+/* mkdir the cpuset directory @dir and write its cpus and mems. */
+int bench_cg_make(const char *dir, const char *cpus, const char *mems);
+/* Every tid listed in @from/tasks to @to/tasks: one read, one open of
+ * the target, one write per tid (tids that exited meanwhile are fine). */
+int bench_cg_move(const char *from, const char *to);
+/* Write, fdatasync and close @path: one synced journal record. */
+int bench_synced_write(const char *path, const char *text);
+
 /*
  * A series of samples in ms.  bench_row() prints "name runs median p99
  * max" and the median per item in us (@items > 0), under the header of
