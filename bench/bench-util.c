@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -203,6 +204,12 @@ void bench_vm_stop(struct bench_vm *vm)
 
 int bench_spawn_wait(char *const argv[], int out_fd, int err_fd)
 {
+	return bench_spawn_wait_rusage(argv, out_fd, err_fd, NULL);
+}
+
+int bench_spawn_wait_rusage(char *const argv[], int out_fd, int err_fd,
+			    struct rusage *ru)
+{
 	posix_spawn_file_actions_t fa;
 	int status = 0, r;
 	pid_t pid;
@@ -217,7 +224,7 @@ int bench_spawn_wait(char *const argv[], int out_fd, int err_fd)
 	posix_spawn_file_actions_destroy(&fa);
 	if (r != 0)
 		return -r;
-	while (waitpid(pid, &status, 0) < 0)
+	while (wait4(pid, &status, 0, ru) < 0)
 		if (errno != EINTR)
 			return -errno;
 	return status;

@@ -34,6 +34,10 @@ void bench_vm_stop(struct bench_vm *vm);
  * inherited), and wait.  Returns the wait status, or -errno when it could
  * not start. */
 int bench_spawn_wait(char *const argv[], int out_fd, int err_fd);
+/* The same, with the child's resource usage in @ru (when not NULL). */
+struct rusage;
+int bench_spawn_wait_rusage(char *const argv[], int out_fd, int err_fd,
+			    struct rusage *ru);
 /* Whether @name is an executable in $PATH. */
 bool bench_in_path(const char *name);
 
