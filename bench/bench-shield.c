@@ -660,6 +660,21 @@ static int make_scope(struct rtvm_run *rr)
 	return move_kids(scope_name);
 }
 
+/* Untimed: the scope goes, so that cset's exclusive cpusets fit.  @r, or
+ * the error of its removal. */
+static int drop_scope(int r)
+{
+	if (scope_made) {
+		int u = remove_tree(scope_name);
+
+		if (u == 0)
+			scope_made = false;
+		if (r == 0)
+			r = u;
+	}
+	return r;
+}
+
 static int run_rtvm(struct rtvm_run *rr, double *create_ms,
 		    double *destroy_ms)
 {
@@ -709,16 +724,7 @@ static int run_rtvm(struct rtvm_run *rr, double *create_ms,
 out:
 	rtvm_shield_report_free(rep);
 	rtvm_changeset_unref(cs);
-	/* Untimed: the scope goes, so that cset's exclusive cpusets fit. */
-	if (scope_made) {
-		int u = remove_tree(scope_name);
-
-		if (u == 0)
-			scope_made = false;
-		if (r == 0)
-			r = u;
-	}
-	return r;
+	return drop_scope(r);
 }
 
 /* ---- the floor ------------------------------------------------------ */
@@ -784,15 +790,7 @@ static int run_floor(struct rtvm_run *rr, double *create_ms,
 	r = check_kids(scope_name, rr->rt_cpu, true,
 		       "after the floor's destroy");
 out:
-	if (scope_made) {
-		int u = remove_tree(scope_name);
-
-		if (u == 0)
-			scope_made = false;
-		if (r == 0)
-			r = u;
-	}
-	return r;
+	return drop_scope(r);
 }
 
 /* ---- cset ------------------------------------------------------------ */
