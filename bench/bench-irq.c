@@ -8,6 +8,8 @@
  *   rtvm-irq     the tool: `rtvm-irq steer --away-from LAST --no-default
  *                --save FILE`, started with posix_spawn
  *   tuna         `tuna --irqs=* --cpus 0 --move`, the same way
+ *   floor        one write per smp_affinity_list, the IRQs known
+ *                beforehand (floor_steer)
  *
  * Two scenes:
  *

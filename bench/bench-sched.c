@@ -556,7 +556,7 @@ int main(int argc, char *argv[])
 	bench_ratio("librtvm/floor", &m[M_RTVM], &m[M_RAW], "<= 2x");
 	bench_ratio("librtvm apply only/floor", &apply, &m[M_RAW], "<= 2x");
 	bench_ratio("chrt+taskset/librtvm", &m[M_SCRIPT], &m[M_RTVM], NULL);
-	if (bench_series_stats(&m[M_RTVM]))
+	if (nr_vcpus == 64 && bench_series_stats(&m[M_RTVM]))
 		printf("  librtvm total %.3f ms (goal for 64 vCPUs: <= 1 ms)\n",
 		       m[M_RTVM].st.median);
 	ret = 0;

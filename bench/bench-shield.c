@@ -11,6 +11,8 @@
  *            --reset`, each started with posix_spawn and waited for
  *   tuna     `tuna --cpus RT --isolate` (affinity of every thread it sees,
  *            and of every IRQ), then `tuna --cpus RT --include`
+ *   floor    the bare system calls of the same shield in the same scope
+ *            (run_floor)
  *
  * cset cannot be scoped: it always makes /system and /user at the cpuset
  * root and moves every task of the root cpuset that it can see.  So it

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bench-threads: take an inventory of every thread of the host with librtvm,
- * with `ps -eLo pid,tid,cls,rtprio,psr,comm` and with `tuna --show_threads`,
+ * with its floor (the bare reads of every thread's stat), with
+ * `ps -eLo pid,tid,cls,rtprio,psr,comm` and with `tuna --show_threads`,
  * side by side in one run, while a child process holds N idle threads.
  *
  * The tools run round-robin (the order rotates every round) so that the

@@ -9,6 +9,8 @@
  *   chrt+taskset `taskset -p -c 1 TID` and `chrt -f -p 1 TID` per vCPU and
  *                `taskset -p -c 0 PID` for the emulator, each spawned and
  *                waited for; undone the same way (nothing is recorded)
+ *   floor        the same writes with nothing read, planned or checked,
+ *                after one synced journal record (see floor_apply)
  *   tuna         `tuna -t TIDS -c 1 -m -p fifo:1` and `taskset -p -c 0 PID`
  *                (tuna -t PID would move every thread of the process);
  *                undone with `-p other:0` and the original CPUs
@@ -17,7 +19,7 @@
  * 1, the emulator on CPU 0.  Host-wide settings (sysctls, IRQs, kernel
  * threads, PM QoS) are left out on purpose: they are global, and this
  * machine is shared.  The journal lives in a directory of its own under
- * /run (tmpfs, as /run/rtvm), removed at the end.
+ * /run (as /run/rtvm), removed at the end.
  *
  * Then the same with a shield, scoped as bench-shield is: the benchmark
  * and its VM live in a cpuset of their own (CPUs 0-1), the profile
