@@ -439,9 +439,9 @@ static int scene_fixture(struct env *e, unsigned int nirq)
 	}
 	if (e->private_ns) {
 		snprintf(src, sizeof(src), "%s/proc/irq", dir);
-		if (mount(src, "/proc/irq", NULL, MS_BIND, NULL) == 0) {
+		if (mount(src, "/proc/irq", "none", MS_BIND, NULL) == 0) {
 			snprintf(src, sizeof(src), "%s/proc/interrupts", dir);
-			if (mount(src, "/proc/interrupts", NULL, MS_BIND,
+			if (mount(src, "/proc/interrupts", "none", MS_BIND,
 				  NULL) == 0)
 				mounted = true;
 			else
