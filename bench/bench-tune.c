@@ -96,7 +96,7 @@ static bool in_cpuset(pid_t tid, const char *want)
  * cpuset when @rt, every thread in the scope when not. */
 static bool state_ok(pid_t pid, const pid_t *tids, bool rt, bool shield)
 {
-	char rt_cg[128], scope_cg[128];
+	char rt_cg[128], hk_cg[160], scope_cg[128];
 	cpu_set_t set;
 
 	snprintf(scope_cg, sizeof(scope_cg), "/%s", scope);
@@ -116,9 +116,9 @@ static bool state_ok(pid_t pid, const pid_t *tids, bool rt, bool shield)
 	if (shield && !rt && !in_cpuset(pid, scope_cg))
 		return false;
 	/* The host's other threads: housekeeping under the shield. */
-	snprintf(rt_cg, sizeof(rt_cg), "/%s/rtvm-housekeeping", scope);
+	snprintf(hk_cg, sizeof(hk_cg), "/%s/rtvm-housekeeping", scope);
 	if (shield && host_pid > 0 &&
-	    !in_cpuset(host_pid, rt ? rt_cg : scope_cg))
+	    !in_cpuset(host_pid, rt ? hk_cg : scope_cg))
 		return false;
 	if (sched_getaffinity(pid, sizeof(set), &set) < 0)
 		return false;
