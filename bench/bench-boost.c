@@ -74,7 +74,7 @@
 
 #include <rtvm/rtvm.h>
 
-#include "stats.h"
+#include "bench-util.h"
 
 extern char **environ;
 
@@ -135,105 +135,6 @@ static void log_stderr(struct rtvm_ctx *ctx, int priority, const char *file,
 	fprintf(stderr, "librtvm: ");
 	vfprintf(stderr, format, args);
 	fputc('\n', stderr);
-}
-
-/* ---- the child: a fake QEMU with two vCPU threads ---------------------- */
-
-static void *vcpu_main(void *arg)
-{
-	(void)arg;
-	for (;;)
-		pause(); /* every signal is blocked: only SIGKILL ends us */
-	return NULL;
-}
-
-static void __attribute__((noreturn)) child_main(int fd, pid_t parent)
-{
-	pthread_attr_t attr;
-	sigset_t all;
-	int err;
-
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-		_exit(1);
-	prctl(PR_SET_NAME, "bench-boost-vmm");
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, NULL); /* inherited by threads */
-	err = pthread_attr_init(&attr);
-	if (err == 0)
-		err = pthread_attr_setstacksize(&attr, 64 * 1024);
-	if (err == 0)
-		err = pthread_attr_setdetachstate(&attr,
-						  PTHREAD_CREATE_DETACHED);
-	for (int i = 0; err == 0 && i < NR_VCPUS; i++) {
-		char name[16];
-		pthread_t th;
-
-		err = pthread_create(&th, &attr, vcpu_main, NULL);
-		if (err == 0) {
-			snprintf(name, sizeof(name), "CPU %d/KVM", i);
-			err = pthread_setname_np(th, name);
-		}
-	}
-	if (write(fd, &err, sizeof(err)) != (ssize_t)sizeof(err) || err)
-		_exit(1);
-	close(fd);
-	for (;;)
-		pause();
-}
-
-/* Fork the child; returns once its vCPU threads exist and are named. */
-static int start_child(pid_t *ret)
-{
-	pid_t parent = getpid(), pid;
-	struct pollfd pfd;
-	int p[2], r, err = -1;
-
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		fprintf(stderr, "bench-boost: pipe: %s\n", strerror(errno));
-		return -1;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, "bench-boost: fork: %s\n", strerror(errno));
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		close(p[0]);
-		child_main(p[1], parent);
-	}
-	close(p[1]);
-	*ret = pid;
-	pfd = (struct pollfd){ .fd = p[0], .events = POLLIN };
-	do
-		r = poll(&pfd, 1, SETUP_TIMEOUT_MS);
-	while (r < 0 && errno == EINTR && !stop);
-	if (r <= 0 || read(p[0], &err, sizeof(err)) != (ssize_t)sizeof(err)) {
-		close(p[0]);
-		fprintf(stderr, "bench-boost: the child did not report (%s)\n",
-			r == 0 ? "timeout" : "it died");
-		return -1;
-	}
-	close(p[0]);
-	if (err) {
-		fprintf(stderr, "bench-boost: the child cannot create its "
-				"threads: %s\n",
-			strerror(err));
-		return -1;
-	}
-	return 0;
-}
-
-static void kill_child(pid_t *child)
-{
-	if (*child > 0) {
-		kill(*child, SIGKILL);
-		while (waitpid(*child, NULL, 0) < 0 && errno == EINTR)
-			;
-		*child = 0;
-	}
 }
 
 /* ---- scheduling: checks and the raw system calls ------------------------ */
@@ -482,34 +383,8 @@ static int boost_call(struct bench *bb, uint8_t type, double *us)
 	return 0;
 }
 
-/* Spawn argv with stdout (and stderr unless @keep_stderr) on /dev/null and
- * wait; returns the wait status or -errno. */
-static int spawn_wait(char *const argv[], int devnull, bool keep_stderr)
-{
-	posix_spawn_file_actions_t fa;
-	int status = 0, r;
-	pid_t pid;
-
-	r = posix_spawn_file_actions_init(&fa);
-	if (r == 0)
-		r = posix_spawn_file_actions_adddup2(&fa, devnull,
-						     STDOUT_FILENO);
-	if (r == 0 && !keep_stderr)
-		r = posix_spawn_file_actions_adddup2(&fa, devnull,
-						     STDERR_FILENO);
-	if (r == 0)
-		r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (r != 0)
-		return -r;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return status;
-}
-
 /* `chrt -f -p 1 TID` (@fifo) or `chrt -o -p 0 TID`; returns as
- * spawn_wait(), *us the time. */
+ * bench_spawn_wait(), *us the time. */
 static int run_chrt(struct bench *bb, bool fifo, bool keep_stderr,
 		    double *us)
 {
@@ -521,7 +396,8 @@ static int run_chrt(struct bench *bb, bool fifo, bool keep_stderr,
 	snprintf(tid, sizeof(tid), "%d", (int)bb->tid);
 	snprintf(prio, sizeof(prio), "%d", fifo ? RT_PRIO : 0);
 	t0 = now_ns();
-	r = spawn_wait(argv, bb->devnull, keep_stderr);
+	r = bench_spawn_wait(argv, bb->devnull,
+			     keep_stderr ? -1 : bb->devnull);
 	*us = (double)(now_ns() - t0) / 1e3;
 	return r;
 }
@@ -1144,6 +1020,7 @@ int main(int argc, char *argv[])
 	uint64_t flood_n = 1000000;
 	int opt, r, ret = 1, sv[2] = { -1, -1 };
 	bool json = false;
+	struct bench_vm fake = { 0 };
 	pid_t child = 0;
 
 	while ((opt = getopt_long(argc, argv, "r:f:jh", longopts, NULL)) !=
@@ -1193,8 +1070,10 @@ int main(int argc, char *argv[])
 	/* The child first, before this process has any other thread. */
 	fprintf(stderr, "starting a fake QEMU with %d vCPU threads...\n",
 		NR_VCPUS);
-	if (start_child(&child) < 0)
+	if (bench_vm_start(&fake, "bench-boost", "bench-boost-vmm", NR_VCPUS,
+			   "CPU %u/KVM") < 0)
 		goto out;
+	child = fake.pid;
 
 	memset(&sig, 0, sizeof(sig));
 	sig.sa_handler = on_signal;
@@ -1409,7 +1288,7 @@ out:
 	}
 	if (child > 0 && bb.tid > 0)
 		setattr(bb.tid, &attr_other); /* whatever a failure left */
-	kill_child(&child);
+	bench_vm_stop(&fake);
 	for (int i = 0; i < 2; i++) {
 		if (sv[i] >= 0)
 			close(sv[i]);

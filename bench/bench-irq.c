@@ -8,6 +8,8 @@
  *   rtvm-irq     the tool: `rtvm-irq steer --away-from LAST --no-default
  *                --save FILE`, started with posix_spawn
  *   tuna         `tuna --irqs=* --cpus 0 --move`, the same way
+ *   floor        one write per smp_affinity_list, the IRQs known
+ *                beforehand (floor_steer)
  *
  * Two scenes:
  *
@@ -37,7 +39,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,9 +51,7 @@
 
 #include <rtvm/rtvm.h>
 
-#include "stats.h"
-
-extern char **environ;
+#include "bench-util.h"
 
 #define FIRST_IRQ 100
 #define MAX_SNAP 4096
@@ -97,6 +96,20 @@ static void print_table(const char *title, struct series *s, int n,
 		       s[i].median * 1e3 / irqs,
 		       s[0].n && s[0].median > 0 ? s[i].median / s[0].median : 0);
 	}
+}
+
+/* librtvm against its floor and its peer, for the goals of the issue. */
+static void print_ratios(struct series *s, unsigned int irqs)
+{
+	if (!s[0].n || s[0].median <= 0)
+		return;
+	printf("ratios of medians at %u IRQs (figures, not a verdict):\n", irqs);
+	if (s[3].n && s[3].median > 0)
+		printf("  librtvm/floor = %.2fx (goal <= 2x)\n",
+		       s[0].median / s[3].median);
+	if (s[2].n)
+		printf("  tuna/librtvm  = %.2fx (goal >= 10x)\n",
+		       s[2].median / s[0].median);
 }
 
 /* ---- files ------------------------------------------------------------ */
@@ -221,28 +234,16 @@ static int make_fixture(const char *dir, unsigned int nirq, unsigned int ncpu)
  * negative value when it could not run or failed. */
 static double run(char *const argv[])
 {
-	posix_spawn_file_actions_t fa;
 	int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC), st;
 	double t0;
-	pid_t pid;
-	int r;
 
 	if (devnull < 0)
 		return -1;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, devnull, STDOUT_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, devnull, STDERR_FILENO);
 	t0 = bench_now_ms();
-	r = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(devnull);
-	if (r != 0)
-		return -1;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
+	st = bench_spawn_wait(argv, devnull, devnull);
 	t0 = bench_now_ms() - t0;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? t0 : -1;
+	close(devnull);
+	return st == 0 ? t0 : -1;
 }
 
 /* ---- the real IRQs: snapshot and put back ---------------------------- */
@@ -364,6 +365,38 @@ static double lib_steer(struct rtvm_ctx *ctx, unsigned int last, bool restore,
 	return r == 0 ? t : -1;
 }
 
+/*
+ * The floor: one write per IRQ's smp_affinity_list (open, write, close
+ * through a descriptor of @irqdir), the value known beforehand: what no
+ * steer can avoid.
+ */
+static double floor_steer(const char *irqdir, unsigned int nirq,
+			  unsigned int ncpu)
+{
+	char path[32], val[16];
+	double t = bench_now_ms();
+	int dfd = open(irqdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
+	size_t len;
+
+	if (dfd < 0)
+		return -1;
+	len = (size_t)(ncpu > 2 ? snprintf(val, sizeof(val), "0-%u", ncpu - 2) :
+				  snprintf(val, sizeof(val), "0"));
+	for (unsigned int i = 0; r == 0 && i < nirq; i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%u/smp_affinity_list",
+			 FIRST_IRQ + i);
+		fd = openat(dfd, path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, val, len) != (ssize_t)len)
+			r = -1;
+		if (fd >= 0)
+			close(fd);
+	}
+	close(dfd);
+	return r == 0 ? bench_now_ms() - t : -1;
+}
+
 static double tool_steer(const struct env *e)
 {
 	char *argv[] = { (char *)e->tool, "steer", "--away-from",
@@ -386,16 +419,17 @@ static double tuna_steer(const struct env *e)
 static int scene_fixture(struct env *e, unsigned int nirq)
 {
 	char dir[] = "/dev/shm/bench-irq.XXXXXX", src[4200];
-	struct series s[3] = { { .name = "librtvm" }, { .name = "rtvm-irq" },
-			       { .name = "tuna" } };
+	struct series s[4] = { { .name = "librtvm" }, { .name = "rtvm-irq" },
+			       { .name = "tuna" }, { .name = "floor" } };
 	struct rtvm_ctx *ctx = NULL;
+	char irqdir[4200];
 	bool mounted = false;
 	unsigned int moved = 0;
 	char title[128];
 	bool made = false;
 	int ret = 1;
 
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		s[i].ms = calloc(e->runs, sizeof(double));
 	made = mkdtemp(dir) != NULL;
 	if (!made || make_fixture(dir, nirq, e->ncpu) < 0 ||
@@ -405,9 +439,9 @@ static int scene_fixture(struct env *e, unsigned int nirq)
 	}
 	if (e->private_ns) {
 		snprintf(src, sizeof(src), "%s/proc/irq", dir);
-		if (mount(src, "/proc/irq", NULL, MS_BIND, NULL) == 0) {
+		if (mount(src, "/proc/irq", "none", MS_BIND, NULL) == 0) {
 			snprintf(src, sizeof(src), "%s/proc/interrupts", dir);
-			if (mount(src, "/proc/interrupts", NULL, MS_BIND,
+			if (mount(src, "/proc/interrupts", "none", MS_BIND,
 				  NULL) == 0)
 				mounted = true;
 			else
@@ -426,16 +460,20 @@ static int scene_fixture(struct env *e, unsigned int nirq)
 		if (rtvm_new(&ctx) < 0)
 			goto out;
 	}
+	snprintf(irqdir, sizeof(irqdir), "%s/proc/irq",
+		 mounted ? "" : dir);
 	/* Untimed warm-up, and the count of what moves. */
 	lib_steer(ctx, e->ncpu - 1, false, &moved);
 	reset_fixture(dir, nirq, e->ncpu);
 	for (unsigned int r = 0; r < e->runs; r++) {
-		for (unsigned int k = 0; k < 3; k++) {
-			unsigned int m = (r + k) % 3;
+		for (unsigned int k = 0; k < 4; k++) {
+			unsigned int m = (r + k) % 4;
 			double t = -1;
 
 			if (m == 0)
 				t = lib_steer(ctx, e->ncpu - 1, false, NULL);
+			else if (m == 3)
+				t = floor_steer(irqdir, nirq, e->ncpu);
 			else if (m == 1 && mounted && e->tool)
 				t = tool_steer(e);
 			else if (m == 2 && mounted && e->tuna)
@@ -449,7 +487,8 @@ static int scene_fixture(struct env *e, unsigned int nirq)
 		 "fixture: %u IRQs on %u CPUs, every one moved off CPU %u "
 		 "(librtvm moved %u; %s)", nirq, e->ncpu, e->ncpu - 1, moved,
 		 mounted ? "files bound over /proc" : "as a sysroot");
-	print_table(title, s, 3, nirq);
+	print_table(title, s, 4, nirq);
+	print_ratios(s, nirq);
 	ret = 0;
 out:
 	if (mounted) {
@@ -464,7 +503,7 @@ out:
 		if (system(cmd) != 0)
 			fprintf(stderr, "bench-irq: cannot remove %s\n", dir);
 	}
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		free(s[i].ms);
 	return ret;
 }
@@ -473,35 +512,48 @@ static void scene_linear(struct env *e, unsigned int nirq)
 {
 	static const unsigned int div[] = { 8, 4, 2, 1 };
 
-	printf("\nlinearity: librtvm alone, the same steer on fixtures of "
-	       "several sizes\n");
-	printf("%8s %5s %11s %11s %12s\n", "IRQs", "runs", "median ms",
-	       "p99 ms", "us per IRQ");
+	printf("\nlinearity: librtvm and its floor alone, the same steer on "
+	       "fixtures of several sizes (as a sysroot)\n");
+	printf("%8s %5s %11s %11s %12s %14s %14s\n", "IRQs", "runs",
+	       "median ms", "p99 ms", "us per IRQ", "floor us/IRQ",
+	       "librtvm/floor");
 	for (unsigned int k = 0; k < 5; k++) {
 		unsigned int n = k < 4 ? nirq / div[k] : nirq * 2;
 		char dir[] = "/dev/shm/bench-irq.XXXXXX", cmd[128];
-		struct series s = { .name = "librtvm" };
+		struct series s = { .name = "librtvm" }, f = { .name = "floor" };
 		struct rtvm_ctx *ctx = NULL;
+		char irqdir[64];
 
 		s.ms = calloc(e->runs, sizeof(double));
-		if (!n || !s.ms || !mkdtemp(dir) ||
+		f.ms = calloc(e->runs, sizeof(double));
+		if (!n || !s.ms || !f.ms || !mkdtemp(dir) ||
 		    make_fixture(dir, n, e->ncpu) < 0 || rtvm_new(&ctx) < 0 ||
 		    rtvm_set_root(ctx, dir) < 0) {
 			free(s.ms);
+			free(f.ms);
 			rtvm_unref(ctx);
 			continue;
 		}
+		snprintf(irqdir, sizeof(irqdir), "%s/proc/irq", dir);
 		for (unsigned int r = 0; r < e->runs; r++) {
 			double t = lib_steer(ctx, e->ncpu - 1, false, NULL);
 
 			if (t >= 0)
 				add(&s, t);
 			reset_fixture(dir, n, e->ncpu);
+			t = floor_steer(irqdir, n, e->ncpu);
+			if (t >= 0)
+				add(&f, t);
+			reset_fixture(dir, n, e->ncpu);
 		}
 		stats(&s);
-		printf("%8u %5u %11.3f %11.3f %12.2f\n", n, s.n, s.median,
-		       s.p99, s.n ? s.median * 1e3 / n : 0);
+		stats(&f);
+		printf("%8u %5u %11.3f %11.3f %12.2f %14.2f %13.2fx\n", n, s.n,
+		       s.median, s.p99, s.n ? s.median * 1e3 / n : 0,
+		       f.n ? f.median * 1e3 / n : 0,
+		       f.n && f.median > 0 ? s.median / f.median : 0);
 		free(s.ms);
+		free(f.ms);
 		rtvm_unref(ctx);
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 		if (system(cmd) != 0)

@@ -52,187 +52,20 @@
 
 #include <rtvm/rtvm.h>
 
-#include "stats.h"
+#include "bench-util.h"
 
-extern char **environ;
-
-#define NR_VCPUS 64
 #define RT_POLICY SCHED_FIFO
 #define RT_PRIO 1
-#define SPAWN_TIMEOUT_MS 30000
 
 enum { M_RTVM, M_RAW, M_SCRIPT, NR_METHODS };
 
-struct series {
-	const char *name;
-	double *ms;
-	unsigned int n;
-	double median, p99, max, min;
-};
-
+static unsigned int nr_vcpus = 64;
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
-}
-
-/* ---- the child: a fake QEMU with 64 vCPU threads ----------------------- */
-
-static void *vcpu_thread(void *arg)
-{
-	char name[16];
-
-	snprintf(name, sizeof(name), "CPU %ld/KVM", (long)(intptr_t)arg);
-	pthread_setname_np(pthread_self(), name);
-	for (;;)
-		pause(); /* every signal is blocked: only SIGKILL ends us */
-	return NULL;
-}
-
-static void __attribute__((noreturn)) child_main(int fd, pid_t parent)
-{
-	pthread_attr_t attr;
-	sigset_t all;
-	int err;
-
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-		_exit(1);
-	prctl(PR_SET_NAME, "bench-vmm");
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, NULL); /* inherited by threads */
-	err = pthread_attr_init(&attr);
-	if (err == 0)
-		err = pthread_attr_setstacksize(&attr, 64 * 1024);
-	if (err == 0)
-		err = pthread_attr_setdetachstate(&attr,
-						  PTHREAD_CREATE_DETACHED);
-	for (long i = 0; err == 0 && i < NR_VCPUS; i++) {
-		pthread_t th;
-
-		err = pthread_create(&th, &attr, vcpu_thread, (void *)(intptr_t)i);
-	}
-	if (write(fd, &err, sizeof(err)) != (ssize_t)sizeof(err) || err)
-		_exit(1);
-	close(fd);
-	for (;;)
-		pause();
-}
-
-static void kill_child(pid_t *child)
-{
-	if (*child > 0) {
-		kill(*child, SIGKILL);
-		while (waitpid(*child, NULL, 0) < 0 && errno == EINTR)
-			;
-		*child = 0;
-	}
-}
-
-/*
- * Read the vCPU tids of @pid from /proc/PID/task/TID/comm: tids[i] runs
- * "CPU i/KVM".  Returns how many threads the process has (all of them),
- * or -1.
- */
-static int read_vcpu_tids(pid_t pid, pid_t *tids)
-{
-	char path[384], comm[64];
-	struct dirent *de;
-	int total = 0;
-	DIR *d;
-
-	for (int i = 0; i < NR_VCPUS; i++)
-		tids[i] = 0;
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	d = opendir(path);
-	if (!d)
-		return -1;
-	while ((de = readdir(d))) {
-		FILE *f;
-		int idx;
-
-		if (de->d_name[0] == '.')
-			continue;
-		total++;
-		snprintf(path, sizeof(path), "/proc/%d/task/%s/comm", (int)pid,
-			 de->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		if (fgets(comm, sizeof(comm), f) &&
-		    sscanf(comm, "CPU %d/KVM", &idx) == 1 && idx >= 0 &&
-		    idx < NR_VCPUS)
-			tids[idx] = (pid_t)atoi(de->d_name);
-		fclose(f);
-	}
-	closedir(d);
-	return total;
-}
-
-/* Fork the child and wait until its 64 named vCPU threads and its main
- * thread exist in /proc. */
-static int start_child(pid_t *ret, pid_t *tids)
-{
-	pid_t parent = getpid(), pid;
-	struct pollfd pfd;
-	double deadline;
-	int p[2], r, err = -1;
-
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		fprintf(stderr, "bench-sched: pipe: %s\n", strerror(errno));
-		return -1;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, "bench-sched: fork: %s\n", strerror(errno));
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		close(p[0]);
-		child_main(p[1], parent);
-	}
-	close(p[1]);
-	*ret = pid;
-	pfd = (struct pollfd){ .fd = p[0], .events = POLLIN };
-	do
-		r = poll(&pfd, 1, SPAWN_TIMEOUT_MS);
-	while (r < 0 && errno == EINTR && !stop);
-	if (r <= 0 || read(p[0], &err, sizeof(err)) != (ssize_t)sizeof(err)) {
-		close(p[0]);
-		fprintf(stderr, "bench-sched: the child did not report (%s)\n",
-			r == 0 ? "timeout" : "it died");
-		return -1;
-	}
-	close(p[0]);
-	if (err) {
-		fprintf(stderr, "bench-sched: the child cannot create its "
-				"threads: %s\n",
-			strerror(err));
-		return -1;
-	}
-	/* The names are set by the threads themselves: wait until /proc
-	 * shows all 65 threads and every "CPU N/KVM". */
-	deadline = bench_now_ms() + SPAWN_TIMEOUT_MS;
-	for (;;) {
-		int total = read_vcpu_tids(pid, tids), named = 0;
-
-		for (int i = 0; i < NR_VCPUS; i++)
-			named += tids[i] > 0;
-		if (total == NR_VCPUS + 1 && named == NR_VCPUS)
-			return 0;
-		if (stop || bench_now_ms() > deadline) {
-			fprintf(stderr,
-				"bench-sched: the child has %d threads, %d named "
-				"like vCPUs; expected %d and %d\n",
-				total, named, NR_VCPUS + 1, NR_VCPUS);
-			return -1;
-		}
-		usleep(1000);
-	}
 }
 
 /* ---- state checks (never timed) --------------------------------------- */
@@ -244,7 +77,7 @@ static int start_child(pid_t *ret, pid_t *tids)
 static int check_state(const pid_t *tids, bool rt, int rt_cpu,
 		       const cpu_set_t *full, const char *what)
 {
-	for (int i = 0; i < NR_VCPUS; i++) {
+	for (unsigned int i = 0; i < nr_vcpus; i++) {
 		struct sched_param sp;
 		cpu_set_t set, want;
 		int pol = sched_getscheduler(tids[i]);
@@ -265,7 +98,7 @@ static int check_state(const pid_t *tids, bool rt, int rt_cpu,
 		    sp.sched_priority != (rt ? RT_PRIO : 0) ||
 		    !CPU_EQUAL(&set, &want)) {
 			fprintf(stderr,
-				"bench-sched: %s: thread %d (CPU %d/KVM) has "
+				"bench-sched: %s: thread %d (CPU %u/KVM) has "
 				"policy %d priority %d and %d CPUs; expected "
 				"policy %d priority %d and %d CPUs\n",
 				what, (int)tids[i], i, pol, sp.sched_priority,
@@ -283,7 +116,7 @@ static int undo_raw(const pid_t *tids, const cpu_set_t *full)
 	struct sched_param sp = { .sched_priority = 0 };
 	int ret = 0;
 
-	for (int i = 0; i < NR_VCPUS; i++) {
+	for (unsigned int i = 0; i < nr_vcpus; i++) {
 		if (sched_setscheduler(tids[i], SCHED_OTHER, &sp) < 0 ||
 		    sched_setaffinity(tids[i], sizeof(*full), full) < 0)
 			ret = -errno;
@@ -347,13 +180,13 @@ static int run_rtvm(struct rtvm_run *rr, const pid_t *tids, int rt_cpu,
 				"bench-sched: SCHED_FIFO was refused: the cpu "
 				"cgroup of this process has no RT runtime "
 				"(CONFIG_RT_GROUP_SCHED; cpu.rt_runtime_us is 0)\n");
-	} else if (skipped || rtvm_vm_get_nr_vcpus(vm) != NR_VCPUS ||
-		   rtvm_changeset_get_count(cs) != 2 * NR_VCPUS) {
+	} else if (skipped || rtvm_vm_get_nr_vcpus(vm) != nr_vcpus ||
+		   rtvm_changeset_get_count(cs) != 2 * nr_vcpus) {
 		fprintf(stderr,
 			"bench-sched: librtvm found %u vCPUs, skipped %u, "
 			"recorded %u changes; expected %d, 0, %d\n",
 			rtvm_vm_get_nr_vcpus(vm), skipped,
-			rtvm_changeset_get_count(cs), NR_VCPUS, 2 * NR_VCPUS);
+			rtvm_changeset_get_count(cs), nr_vcpus, 2 * nr_vcpus);
 		r = -EIO;
 	}
 	if (r == 0 && check_state(tids, true, rt_cpu, full,
@@ -381,35 +214,22 @@ static int run_rtvm(struct rtvm_run *rr, const pid_t *tids, int rt_cpu,
 	return r;
 }
 
-/* The kernel's struct sched_attr (v0, 48 bytes), as librtvm passes it. */
-struct raw_sched_attr {
-	uint32_t size, policy;
-	uint64_t flags;
-	int32_t nice;
-	uint32_t priority;
-	uint64_t runtime, deadline, period;
-};
-
 /* Raw system calls: the floor.  The same two calls librtvm makes per
  * thread to change it: sched_setattr(2) and sched_setaffinity(2). */
 static int run_raw(const pid_t *tids, int rt_cpu, double *ms)
 {
-	const struct raw_sched_attr attr = {
-		.size = sizeof(attr),
-		.policy = RT_POLICY,
-		.priority = RT_PRIO,
-	};
 	cpu_set_t one;
 	double t0;
 
 	CPU_ZERO(&one);
 	CPU_SET(rt_cpu, &one);
 	t0 = bench_now_ms();
-	for (int i = 0; i < NR_VCPUS; i++) {
-		if (syscall(SYS_sched_setattr, tids[i], &attr, 0) < 0 ||
-		    sched_setaffinity(tids[i], sizeof(one), &one) < 0) {
-			int e = errno;
+	for (unsigned int i = 0; i < nr_vcpus; i++) {
+		int e = -bench_setattr(tids[i], RT_POLICY, RT_PRIO);
 
+		if (!e && sched_setaffinity(tids[i], sizeof(one), &one) < 0)
+			e = errno;
+		if (e) {
 			fprintf(stderr, "bench-sched: thread %d: %s\n",
 				(int)tids[i], strerror(e));
 			return -e;
@@ -417,32 +237,6 @@ static int run_raw(const pid_t *tids, int rt_cpu, double *ms)
 	}
 	*ms = bench_now_ms() - t0;
 	return 0;
-}
-
-/* Spawn argv with stdout (and stderr unless @keep_stderr) on /dev/null,
- * wait; returns the wait status or -errno. */
-static int spawn_wait(char *const argv[], int devnull, bool keep_stderr)
-{
-	posix_spawn_file_actions_t fa;
-	int status = 0, r;
-	pid_t pid;
-
-	r = posix_spawn_file_actions_init(&fa);
-	if (r == 0)
-		r = posix_spawn_file_actions_adddup2(&fa, devnull,
-						     STDOUT_FILENO);
-	if (r == 0 && !keep_stderr)
-		r = posix_spawn_file_actions_adddup2(&fa, devnull,
-						     STDERR_FILENO);
-	if (r == 0)
-		r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (r != 0)
-		return -r;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return status;
 }
 
 /* The script way: chrt and taskset per thread. */
@@ -457,13 +251,15 @@ static int run_script(const pid_t *tids, int rt_cpu, int devnull,
 	snprintf(prio, sizeof(prio), "%d", RT_PRIO);
 	snprintf(cpu, sizeof(cpu), "%d", rt_cpu);
 	t0 = bench_now_ms();
-	for (int i = 0; i < NR_VCPUS; i++) {
+	for (unsigned int i = 0; i < nr_vcpus; i++) {
 		int r;
 
 		snprintf(tid, sizeof(tid), "%d", (int)tids[i]);
-		r = spawn_wait(chrt_argv, devnull, keep_stderr);
+		r = bench_spawn_wait(chrt_argv, devnull,
+				     keep_stderr ? -1 : devnull);
 		if (r == 0)
-			r = spawn_wait(taskset_argv, devnull, keep_stderr);
+			r = bench_spawn_wait(taskset_argv, devnull,
+					     keep_stderr ? -1 : devnull);
 		if (r != 0) {
 			if (r < 0)
 				fprintf(stderr, "bench-sched: cannot start "
@@ -480,72 +276,102 @@ static int run_script(const pid_t *tids, int rt_cpu, int devnull,
 	return 0;
 }
 
-/* ---- statistics and output -------------------------------------------- */
-
-static void compute_stats(struct series *s)
-{
-	struct bench_stats st;
-
-	if (bench_stats(s->ms, s->n, &st) == 0) {
-		s->median = st.median;
-		s->p99 = st.p99;
-		s->min = st.min;
-		s->max = st.max;
-	}
-}
-
-static void print_row(const struct series *s)
-{
-	printf("%-22s %4u %10.3f %10.3f %10.3f %12.2f\n", s->name, s->n,
-	       s->median, s->p99, s->max, s->median * 1e3 / NR_VCPUS);
-}
+/* ---- main ------------------------------------------------------------- */
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: bench-sched [OPTION]...\n"
-		"Time applying SCHED_FIFO 1 and pinning to the 64 vCPU threads of\n"
-		"a child process: librtvm vs raw system calls vs chrt+taskset.\n\n"
-		"  -r, --runs N    rounds (default 15)\n"
-		"  -h, --help      this help\n\n"
+		"Time applying SCHED_FIFO 1 and pinning to the N vCPU threads of\n"
+		"a child process: librtvm vs the floor (raw system calls) vs\n"
+		"chrt+taskset.\n\n"
+		"  -n, --vcpus N        vCPU threads (default 64)\n"
+		"  -r, --runs N         rounds (default 15)\n"
+		"  -s, --script-runs N  rounds of chrt+taskset, which spawns two\n"
+		"                       processes per thread (default: --runs)\n"
+		"  -h, --help           this help\n\n"
 		"Needs root.  Exit status: 0 when the measurements ran, 1 on a\n"
 		"setup error, 2 for bad usage.  Time never makes it fail.\n");
+}
+
+static bool parse_long(const char *s, long lo, long hi, long *ret)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return false;
+	*ret = v;
+	return true;
+}
+
+/* Can we set an RT policy at all?  One thread, then back. */
+static int probe_rt(const pid_t *tids, const cpu_set_t *full)
+{
+	struct sched_param sp = { .sched_priority = RT_PRIO };
+
+	if (sched_setscheduler(tids[0], RT_POLICY, &sp) < 0) {
+		int e = errno;
+
+		if (e == EPERM)
+			fprintf(stderr,
+				"bench-sched: SCHED_FIFO is refused (EPERM) even "
+				"as root: the cpu cgroup of this process has no "
+				"RT runtime (CONFIG_RT_GROUP_SCHED with "
+				"cpu.rt_runtime_us 0); run it from a cgroup that "
+				"has RT runtime\n");
+		else
+			fprintf(stderr, "bench-sched: sched_setscheduler: %s\n",
+				strerror(e));
+		return -1;
+	}
+	if (undo_raw(tids, full) < 0) {
+		fprintf(stderr, "bench-sched: cannot undo: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 int main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
+		{ "vcpus", required_argument, NULL, 'n' },
 		{ "runs", required_argument, NULL, 'r' },
+		{ "script-runs", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct series m[NR_METHODS] = {
-		[M_RTVM] = { .name = "librtvm" },
-		[M_RAW] = { .name = "raw syscalls" },
-		[M_SCRIPT] = { .name = "chrt+taskset" },
+	static const char *const names[NR_METHODS] = {
+		[M_RTVM] = "librtvm", [M_RAW] = "floor (raw syscalls)",
+		[M_SCRIPT] = "chrt+taskset",
 	};
-	struct series discover = { .name = "  librtvm discover" };
-	struct series apply = { .name = "  librtvm apply" };
-	struct series restore = { .name = "librtvm restore" };
+	struct bench_series m[NR_METHODS], discover, apply, restore;
 	struct rtvm_run rr = { 0 };
-	pid_t tids[NR_VCPUS] = { 0 };
+	struct bench_vm vm = { 0 };
 	bool have_full = false;
 	cpu_set_t full;
 	struct sigaction sa;
 	struct utsname u;
-	long runs = 15;
+	long runs = 15, script_runs = -1, n = 64;
 	int opt, r, ret = 1, devnull = -1, rt_cpu = -1;
-	pid_t child = 0;
+	pid_t *tids;
 
-	while ((opt = getopt_long(argc, argv, "r:h", longopts, NULL)) != -1) {
-		char *end;
-
+	while ((opt = getopt_long(argc, argv, "n:r:s:h", longopts, NULL)) !=
+	       -1) {
 		switch (opt) {
+		case 'n':
+			if (!parse_long(optarg, 1, 100000, &n))
+				goto bad_usage;
+			break;
 		case 'r':
-			errno = 0;
-			runs = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || runs < 1 ||
-			    runs > 100000)
+			if (!parse_long(optarg, 1, 100000, &runs))
+				goto bad_usage;
+			break;
+		case 's':
+			if (!parse_long(optarg, 0, 100000, &script_runs))
 				goto bad_usage;
 			break;
 		case 'h':
@@ -557,6 +383,9 @@ int main(int argc, char *argv[])
 	}
 	if (optind < argc)
 		goto bad_usage;
+	if (script_runs < 0 || script_runs > runs)
+		script_runs = runs;
+	nr_vcpus = (unsigned int)n;
 
 	if (geteuid() != 0) {
 		fprintf(stderr,
@@ -565,10 +394,10 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 	for (int i = 0; i < NR_METHODS; i++)
-		m[i].ms = calloc((size_t)runs, sizeof(double));
-	discover.ms = calloc((size_t)runs, sizeof(double));
-	apply.ms = calloc((size_t)runs, sizeof(double));
-	restore.ms = calloc((size_t)runs, sizeof(double));
+		bench_series_init(&m[i], names[i], (unsigned int)runs);
+	bench_series_init(&discover, "  librtvm discover", (unsigned int)runs);
+	bench_series_init(&apply, "  librtvm apply", (unsigned int)runs);
+	bench_series_init(&restore, "librtvm restore", (unsigned int)runs);
 	if (!m[0].ms || !m[1].ms || !m[2].ms || !discover.ms || !apply.ms ||
 	    !restore.ms) {
 		fprintf(stderr, "bench-sched: out of memory\n");
@@ -595,10 +424,13 @@ int main(int argc, char *argv[])
 		goto out;
 	}
 
-	fprintf(stderr, "starting a child with %d vCPU threads...\n", NR_VCPUS);
-	if (start_child(&child, tids) < 0)
+	fprintf(stderr, "starting a child with %u vCPU threads...\n",
+		nr_vcpus);
+	if (bench_vm_start(&vm, "bench-sched", "bench-vmm", nr_vcpus,
+			   "CPU %u/KVM") < 0)
 		goto out;
-	rr.child = child;
+	rr.child = vm.pid;
+	tids = vm.tids;
 
 	/* The full affinity is what the child got; the target is its last
 	 * CPU. */
@@ -617,36 +449,9 @@ int main(int argc, char *argv[])
 				"but is still made\n",
 			CPU_COUNT(&full), rt_cpu);
 	rtvm_cpumask_set(rr.last, (unsigned int)rt_cpu);
-	if (check_state(tids, false, rt_cpu, &full, "at the start") < 0)
+	if (check_state(tids, false, rt_cpu, &full, "at the start") < 0 ||
+	    probe_rt(tids, &full) < 0)
 		goto out;
-
-	/* Can we set an RT policy at all?  One thread, then back. */
-	{
-		struct sched_param sp = { .sched_priority = RT_PRIO };
-
-		if (sched_setscheduler(tids[0], RT_POLICY, &sp) < 0) {
-			int e = errno;
-
-			if (e == EPERM)
-				fprintf(stderr,
-					"bench-sched: SCHED_FIFO is refused "
-					"(EPERM) even as root: the cpu cgroup of "
-					"this process has no RT runtime "
-					"(CONFIG_RT_GROUP_SCHED with "
-					"cpu.rt_runtime_us 0); run it from a "
-					"cgroup that has RT runtime\n");
-			else
-				fprintf(stderr, "bench-sched: "
-						"sched_setscheduler: %s\n",
-					strerror(e));
-			goto out;
-		}
-		if (undo_raw(tids, &full) < 0) {
-			fprintf(stderr, "bench-sched: cannot undo: %s\n",
-				strerror(errno));
-			goto out;
-		}
-	}
 
 	/* A warm-up round, untimed: it checks that every method works here
 	 * (chrt and taskset included) and warms the caches. */
@@ -665,16 +470,19 @@ int main(int argc, char *argv[])
 		undo_raw(tids, &full);
 		if (r < 0)
 			goto out;
-		r = run_script(tids, rt_cpu, devnull, true, &a);
-		if (r == 0)
-			r = check_state(tids, true, rt_cpu, &full,
-					"after chrt+taskset");
-		undo_raw(tids, &full);
-		if (r < 0)
-			goto out;
+		if (script_runs) {
+			r = run_script(tids, rt_cpu, devnull, true, &a);
+			if (r == 0)
+				r = check_state(tids, true, rt_cpu, &full,
+						"after chrt+taskset");
+			undo_raw(tids, &full);
+			if (r < 0)
+				goto out;
+		}
 	}
 
-	fprintf(stderr, "%ld rounds...\n", runs);
+	fprintf(stderr, "%ld rounds (%ld with chrt+taskset)...\n", runs,
+		script_runs);
 	for (long round = 0; round < runs && !stop; round++) {
 		for (int k = 0; k < NR_METHODS && !stop; k++) {
 			int meth = (int)((round + k) % NR_METHODS);
@@ -685,9 +493,9 @@ int main(int argc, char *argv[])
 				r = run_rtvm(&rr, tids, rt_cpu, &full, &ms, &dms,
 					     &rms);
 				if (r == 0) {
-					discover.ms[discover.n++] = dms;
-					apply.ms[apply.n++] = ms - dms;
-					restore.ms[restore.n++] = rms;
+					bench_series_add(&discover, dms);
+					bench_series_add(&apply, ms - dms);
+					bench_series_add(&restore, rms);
 				}
 				break;
 			case M_RAW:
@@ -698,6 +506,8 @@ int main(int argc, char *argv[])
 				undo_raw(tids, &full);
 				break;
 			default:
+				if (round >= script_runs)
+					continue;
 				r = run_script(tids, rt_cpu, devnull, false, &ms);
 				if (r == 0)
 					r = check_state(tids, true, rt_cpu, &full,
@@ -711,78 +521,58 @@ int main(int argc, char *argv[])
 			if (check_state(tids, false, rt_cpu, &full,
 					"after the undo") < 0)
 				goto out;
-			m[meth].ms[m[meth].n++] = ms;
+			bench_series_add(&m[meth], ms);
 		}
 	}
 	if (stop)
 		fprintf(stderr, "interrupted: printing what was measured\n");
 
-	for (int i = 0; i < NR_METHODS; i++)
-		compute_stats(&m[i]);
-	compute_stats(&discover);
-	compute_stats(&apply);
-	compute_stats(&restore);
-
 	if (uname(&u) < 0)
 		snprintf(u.release, sizeof(u.release), "unknown");
-	printf("bench-sched: SCHED_FIFO %d + pinning to CPU %d of %d vCPU "
+	printf("bench-sched: SCHED_FIFO %d + pinning to CPU %d of %u vCPU "
 	       "threads, librtvm %s, kernel %s, %ld online CPUs\n\n",
-	       RT_PRIO, rt_cpu, NR_VCPUS, rtvm_version(), u.release,
+	       RT_PRIO, rt_cpu, nr_vcpus, rtvm_version(), u.release,
 	       sysconf(_SC_NPROCESSORS_ONLN));
-	printf("%-22s %4s %10s %10s %10s %12s\n", "method", "runs",
-	       "median ms", "p99 ms", "max ms", "per-thread us");
-	print_row(&m[M_RTVM]);
-	if (discover.n) {
-		print_row(&discover);
-		print_row(&apply);
-	}
-	print_row(&m[M_RAW]);
-	print_row(&m[M_SCRIPT]);
-	if (restore.n) {
-		printf("\n");
-		print_row(&restore);
-		printf("  (rtvm_changeset_restore, timed apart; not in the "
-		       "librtvm row)\n");
-	}
+	bench_row_header("thread");
+	bench_row(&m[M_RTVM], nr_vcpus);
+	bench_row(&discover, nr_vcpus);
+	bench_row(&apply, nr_vcpus);
+	bench_row(&m[M_RAW], nr_vcpus);
+	bench_row(&m[M_SCRIPT], nr_vcpus);
+	printf("\n");
+	bench_row(&restore, nr_vcpus);
+	printf("  (rtvm_changeset_restore, timed apart; not in the librtvm "
+	       "row)\n");
 	printf("\nlibrtvm      = rtvm_changeset_new + rtvm_vm_new_from_pid + "
 	       "rtvm_vm_set_sched(vCPU, all, FIFO %d) + rtvm_vm_pin(vCPU, CPU "
 	       "%d); discover = rtvm_vm_new_from_pid alone, apply = the rest\n",
 	       RT_PRIO, rt_cpu);
-	printf("raw syscalls = sched_setattr + sched_setaffinity per vCPU "
+	printf("floor        = sched_setattr + sched_setaffinity per vCPU "
 	       "tid (tids known beforehand, nothing read back or recorded)\n");
 	printf("chrt+taskset = posix_spawn + wait of `chrt -f -p %d TID` and "
 	       "`taskset -p -c %d TID` per vCPU tid\n",
 	       RT_PRIO, rt_cpu);
-	if (m[M_RTVM].n && m[M_RAW].n && m[M_SCRIPT].n && m[M_RTVM].median > 0 &&
-	    m[M_RAW].median > 0) {
-		printf("\nratios of medians: chrt+taskset/librtvm = %.1fx, "
-		       "librtvm/raw = %.2fx (apply only: %.2fx)\n",
-		       m[M_SCRIPT].median / m[M_RTVM].median,
-		       m[M_RTVM].median / m[M_RAW].median,
-		       apply.median / m[M_RAW].median);
-		printf("goals (figures, not a verdict): librtvm total <= 1 ms: "
-		       "%.3f ms; per-thread cost within 2x of raw: %.2f us vs "
-		       "%.2f us = %.2fx (apply only: %.2f us = %.2fx)\n",
-		       m[M_RTVM].median, m[M_RTVM].median * 1e3 / NR_VCPUS,
-		       m[M_RAW].median * 1e3 / NR_VCPUS,
-		       m[M_RTVM].median / m[M_RAW].median,
-		       apply.median * 1e3 / NR_VCPUS,
-		       apply.median / m[M_RAW].median);
-	}
+	printf("\nratios of medians (figures, not a verdict):\n");
+	bench_ratio("librtvm/floor", &m[M_RTVM], &m[M_RAW], "<= 2x");
+	bench_ratio("librtvm apply only/floor", &apply, &m[M_RAW], "<= 2x");
+	bench_ratio("chrt+taskset/librtvm", &m[M_SCRIPT], &m[M_RTVM], NULL);
+	if (nr_vcpus == 64 && bench_series_stats(&m[M_RTVM]))
+		printf("  librtvm total %.3f ms (goal for 64 vCPUs: <= 1 ms)\n",
+		       m[M_RTVM].st.median);
 	ret = 0;
 out:
-	if (child > 0 && have_full)
-		undo_raw(tids, &full); /* harmless if already back */
-	kill_child(&child);
+	if (vm.pid > 0 && have_full)
+		undo_raw(vm.tids, &full); /* harmless if already back */
+	bench_vm_stop(&vm);
 	if (devnull >= 0)
 		close(devnull);
 	rtvm_cpumask_free(rr.last);
 	rtvm_unref(rr.ctx);
 	for (int i = 0; i < NR_METHODS; i++)
-		free(m[i].ms);
-	free(discover.ms);
-	free(apply.ms);
-	free(restore.ms);
+		bench_series_free(&m[i]);
+	bench_series_free(&discover);
+	bench_series_free(&apply);
+	bench_series_free(&restore);
 	return ret;
 
 bad_usage:

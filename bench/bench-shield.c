@@ -11,6 +11,8 @@
  *            --reset`, each started with posix_spawn and waited for
  *   tuna     `tuna --cpus RT --isolate` (affinity of every thread it sees,
  *            and of every IRQ), then `tuna --cpus RT --include`
+ *   floor    the bare system calls of the same shield in the same scope
+ *            (run_floor)
  *
  * cset cannot be scoped: it always makes /system and /user at the cpuset
  * root and moves every task of the root cpuset that it can see.  So it
@@ -58,7 +60,6 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,9 +73,7 @@
 
 #include <rtvm/rtvm.h>
 
-#include "stats.h"
-
-extern char **environ;
+#include "bench-util.h"
 
 #define CPUSET_ROOT "/sys/fs/cgroup/cpuset"
 #define PF_KTHREAD 0x00200000u
@@ -84,7 +83,8 @@ extern char **environ;
 enum {
 	S_RTVM_CREATE, S_RTVM_DESTROY, S_RTVM_TOTAL,
 	S_CSET_CREATE, S_CSET_RESET, S_CSET_TOTAL,
-	S_TUNA_ISOLATE, S_TUNA_INCLUDE, S_TUNA_TOTAL, NR_SERIES
+	S_TUNA_ISOLATE, S_TUNA_INCLUDE, S_TUNA_TOTAL,
+	S_FLOOR_CREATE, S_FLOOR_DESTROY, S_FLOOR_TOTAL, NR_SERIES
 };
 
 /* One size: @procs processes of @threads threads each. */
@@ -662,6 +662,21 @@ static int make_scope(struct rtvm_run *rr)
 	return move_kids(scope_name);
 }
 
+/* Untimed: the scope goes, so that cset's exclusive cpusets fit.  @r, or
+ * the error of its removal. */
+static int drop_scope(int r)
+{
+	if (scope_made) {
+		int u = remove_tree(scope_name);
+
+		if (u == 0)
+			scope_made = false;
+		if (r == 0)
+			r = u;
+	}
+	return r;
+}
+
 static int run_rtvm(struct rtvm_run *rr, double *create_ms,
 		    double *destroy_ms)
 {
@@ -711,41 +726,76 @@ static int run_rtvm(struct rtvm_run *rr, double *create_ms,
 out:
 	rtvm_shield_report_free(rep);
 	rtvm_changeset_unref(cs);
-	/* Untimed: the scope goes, so that cset's exclusive cpusets fit. */
-	if (scope_made) {
-		int u = remove_tree(scope_name);
+	return drop_scope(r);
+}
 
-		if (u == 0)
-			scope_made = false;
-		if (r == 0)
-			r = u;
+/* ---- the floor ------------------------------------------------------ */
+
+/*
+ * What no shield of the scope can avoid, timed as create and destroy:
+ * make the RT and housekeeping cpusets (cpus and mems), move every task
+ * of the scope to housekeeping; then every task back and both removed.
+ * Nothing is planned, checked or recorded.  The scope is made and
+ * removed around it, untimed, as for librtvm.
+ */
+static int run_floor(struct rtvm_run *rr, double *create_ms,
+		     double *destroy_ms)
+{
+	char scope[512], hk[512], rt[512], hk_cg[128], hk_cpus[256], rt_cpu[16];
+	double t0;
+	int r;
+
+	snprintf(hk_cg, sizeof(hk_cg), "%s/rtvm-housekeeping", scope_name);
+	snprintf(rt_cpu, sizeof(rt_cpu), "%d", rr->rt_cpu);
+	/* The housekeeping CPUs: all but the last (the RT CPU). */
+	if (rr->rt_cpu == 1)
+		snprintf(hk_cpus, sizeof(hk_cpus), "0");
+	else
+		snprintf(hk_cpus, sizeof(hk_cpus), "0-%d", rr->rt_cpu - 1);
+	r = make_scope(rr);
+	if (r == 0)
+		r = check_kids(scope_name, rr->rt_cpu, true, "floor: in the scope");
+	if (r < 0)
+		goto out;
+
+	cs_path(scope, sizeof(scope), scope_name, NULL);
+	cs_path(hk, sizeof(hk), scope_name, "rtvm-housekeeping");
+	cs_path(rt, sizeof(rt), scope_name, "rtvm-rt");
+	t0 = bench_now_ms();
+	r = bench_cg_make(rt, rt_cpu, rr->root_mems);
+	if (r == 0)
+		r = bench_cg_make(hk, hk_cpus, rr->root_mems);
+	if (r == 0)
+		r = bench_cg_move(scope, hk);
+	*create_ms = bench_now_ms() - t0;
+	if (r < 0) {
+		fprintf(stderr, "bench-shield: floor create: %s\n",
+			strerror(-r));
+		goto out;
 	}
-	return r;
+	r = check_kids(hk_cg, rr->rt_cpu, false, "after the floor's create");
+	if (r < 0)
+		goto out;
+
+	t0 = bench_now_ms();
+	r = bench_cg_move(hk, scope);
+	if (r == 0 && rmdir(hk) < 0)
+		r = -errno;
+	if (r == 0 && rmdir(rt) < 0)
+		r = -errno;
+	*destroy_ms = bench_now_ms() - t0;
+	if (r < 0) {
+		fprintf(stderr, "bench-shield: floor destroy: %s\n",
+			strerror(-r));
+		goto out;
+	}
+	r = check_kids(scope_name, rr->rt_cpu, true,
+		       "after the floor's destroy");
+out:
+	return drop_scope(r);
 }
 
 /* ---- cset ------------------------------------------------------------ */
-
-static int spawn_wait(char *const argv[], int out_fd, int err_fd)
-{
-	posix_spawn_file_actions_t fa;
-	int status = 0, r;
-	pid_t pid;
-
-	r = posix_spawn_file_actions_init(&fa);
-	if (r == 0)
-		r = posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
-	if (r == 0)
-		r = posix_spawn_file_actions_adddup2(&fa, err_fd, STDERR_FILENO);
-	if (r == 0)
-		r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (r != 0)
-		return -r;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return status;
-}
 
 static bool is_kthread(const char *tid)
 {
@@ -864,7 +914,7 @@ static int run_cset(struct cset_run *cr, int rt_cpu, bool verbose,
 		return -errno;
 	cset_owned = true;
 	t0 = bench_now_ms();
-	st = spawn_wait(shield, err_fd, err_fd);
+	st = bench_spawn_wait(shield, err_fd, err_fd);
 	t1 = bench_now_ms();
 	if (st != 0) {
 		if (verbose)
@@ -884,7 +934,7 @@ static int run_cset(struct cset_run *cr, int rt_cpu, bool verbose,
 		goto out;
 	}
 	t0 = bench_now_ms();
-	st = spawn_wait(reset, err_fd, err_fd);
+	st = bench_spawn_wait(reset, err_fd, err_fd);
 	t1 = bench_now_ms();
 	if (st != 0) {
 		if (verbose)
@@ -995,7 +1045,7 @@ static int run_tuna(struct cset_run *cr, int rt_cpu, bool verbose,
 			lseek(cr->err_fd, 0, SEEK_SET) < 0))
 		return -errno;
 	t0 = bench_now_ms();
-	st = spawn_wait(isolate, err_fd, err_fd);
+	st = bench_spawn_wait(isolate, err_fd, err_fd);
 	t1 = bench_now_ms();
 	/* Untimed, at once: the host's IRQs as they were. */
 	*irqs_moved = irq_put_back(&failed);
@@ -1022,7 +1072,7 @@ static int run_tuna(struct cset_run *cr, int rt_cpu, bool verbose,
 			lseek(cr->err_fd, 0, SEEK_SET) < 0))
 		r = r < 0 ? r : -errno;
 	t0 = bench_now_ms();
-	st = spawn_wait(include, err_fd, err_fd);
+	st = bench_spawn_wait(include, err_fd, err_fd);
 	t1 = bench_now_ms();
 	irq_put_back(NULL);
 	if (st != 0) {
@@ -1066,6 +1116,42 @@ static void print_row(const struct series *s, const struct series *base)
 	       s->p99, s->max);
 	if (base && base->n && base->median > 0)
 		printf(" %9.1fx", s->median / base->median);
+	printf("\n");
+}
+
+static double ratio_of(const struct series *a, const struct series *b)
+{
+	return a->n && b->n && b->median > 0 ? a->median / b->median : 0;
+}
+
+/* Per-thread costs and the ratios the issue sets goals for. */
+static void print_per_thread(const struct series *s, long threads)
+{
+	static const struct { int create, destroy; const char *name; } m[] = {
+		{ S_RTVM_CREATE, S_RTVM_DESTROY, "librtvm" },
+		{ S_FLOOR_CREATE, S_FLOOR_DESTROY, "floor" },
+		{ S_CSET_CREATE, S_CSET_RESET, "cset" },
+		{ S_TUNA_ISOLATE, S_TUNA_INCLUDE, "tuna" },
+	};
+
+	printf("per thread (median / %ld):", threads);
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		if (s[m[i].create].n)
+			printf(" %s %.2f + %.2f us;", m[i].name,
+			       s[m[i].create].median * 1e3 / (double)threads,
+			       s[m[i].destroy].n ? s[m[i].destroy].median * 1e3 /
+							   (double)threads :
+						   0);
+	printf("\n");
+	if (!s[S_FLOOR_CREATE].n || !s[S_RTVM_CREATE].n)
+		return;
+	printf("librtvm/floor: create %.2fx, destroy %.2fx (goal <= 2x)",
+	       ratio_of(&s[S_RTVM_CREATE], &s[S_FLOOR_CREATE]),
+	       ratio_of(&s[S_RTVM_DESTROY], &s[S_FLOOR_DESTROY]));
+	if (s[S_CSET_TOTAL].n)
+		printf("; cset/librtvm total %.2fx (goal >= 5x at 2,000 and "
+		       "10,000)",
+		       ratio_of(&s[S_CSET_TOTAL], &s[S_RTVM_TOTAL]));
 	printf("\n");
 }
 
@@ -1275,6 +1361,9 @@ int main(int argc, char *argv[])
 			[S_TUNA_ISOLATE] = { .name = "tuna isolate" },
 			[S_TUNA_INCLUDE] = { .name = "tuna include" },
 			[S_TUNA_TOTAL] = { .name = "tuna total" },
+			[S_FLOOR_CREATE] = { .name = "floor create" },
+			[S_FLOOR_DESTROY] = { .name = "floor destroy" },
+			[S_FLOOR_TOTAL] = { .name = "floor total" },
 		};
 		bool have_cset = !no_cset, have_tuna = !no_tuna;
 		unsigned int irqs = 0;
@@ -1297,7 +1386,7 @@ int main(int argc, char *argv[])
 
 		/* Untimed warm-up: does each tool work here? */
 		fprintf(stderr, "warm-up round...\n");
-		if (run_rtvm(&rr, &a, &b) < 0)
+		if (run_rtvm(&rr, &a, &b) < 0 || run_floor(&rr, &a, &b) < 0)
 			goto next_fail;
 		if (have_cset && !no_cset &&
 		    (no_cset = cset_unsafe(why_buf, sizeof(why_buf))))
@@ -1327,11 +1416,19 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "%ld rounds...\n", total);
 		for (long round = 0; round < total && !stop; round++) {
 			/* Rotate who goes first. */
-			for (int k = 0; k < 3 && !stop; k++) {
-				int tool = (int)((round + k) % 3);
+			for (int k = 0; k < 4 && !stop; k++) {
+				int tool = (int)((round + k) % 4);
 				bool cset = tool == 1;
 
-				if (tool == 2) {
+				if (tool == 3) {
+					if (round >= runs)
+						continue;
+					if (run_floor(&rr, &a, &b) < 0)
+						goto next_fail;
+					s[S_FLOOR_CREATE].ms[s[S_FLOOR_CREATE].n++] = a;
+					s[S_FLOOR_DESTROY].ms[s[S_FLOOR_DESTROY].n++] = b;
+					s[S_FLOOR_TOTAL].ms[s[S_FLOOR_TOTAL].n++] = a + b;
+				} else if (tool == 2) {
 					if (!have_tuna || round >= cset_runs)
 						continue;
 					if (run_tuna(&cr, rr.rt_cpu, false, &a,
@@ -1381,6 +1478,9 @@ int main(int argc, char *argv[])
 		print_row(&s[S_TUNA_ISOLATE], &s[S_RTVM_CREATE]);
 		print_row(&s[S_TUNA_INCLUDE], &s[S_RTVM_DESTROY]);
 		print_row(&s[S_TUNA_TOTAL], &s[S_RTVM_TOTAL]);
+		print_row(&s[S_FLOOR_CREATE], NULL);
+		print_row(&s[S_FLOOR_DESTROY], NULL);
+		print_row(&s[S_FLOOR_TOTAL], NULL);
 		if (!have_cset)
 			printf("cset: not run: %s\n",
 			       no_cset ? no_cset : "?");
@@ -1393,13 +1493,7 @@ int main(int argc, char *argv[])
 		if (have_tuna && *tuna_include_broken)
 			printf("tuna include: not timed: %s\n",
 			       tuna_include_broken);
-		if (s[S_RTVM_CREATE].n)
-			printf("per thread: librtvm create %.2f us, destroy "
-			       "%.2f us\n",
-			       s[S_RTVM_CREATE].median * 1e3 /
-				       (double)(nproc * nthr),
-			       s[S_RTVM_DESTROY].median * 1e3 /
-				       (double)(nproc * nthr));
+		print_per_thread(s, nproc * nthr);
 		fflush(stdout);
 		for (int i = 0; i < NR_SERIES; i++)
 			free(s[i].ms);

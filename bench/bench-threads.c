@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bench-threads: take an inventory of every thread of the host with librtvm,
- * with `ps -eLo pid,tid,cls,rtprio,psr,comm` and with `tuna --show_threads`,
+ * with its floor (the bare reads of every thread's stat), with
+ * `ps -eLo pid,tid,cls,rtprio,psr,comm` and with `tuna --show_threads`,
  * side by side in one run, while a child process holds N idle threads.
  *
  * The tools run round-robin (the order rotates every round) so that the
@@ -40,20 +41,22 @@
 
 #include <rtvm/rtvm.h>
 
-#include "stats.h"
+#include "bench-util.h"
 
 extern char **environ;
 
-#define THREAD_STACK_SIZE (64 * 1024)
-#define SPAWN_TIMEOUT_MS 120000 /* for the child to create its threads */
 
 /*
+ * The floor is what no inventory can avoid: list /proc and each process's
+ * task directory, and read each thread's stat once through the directory
+ * descriptor (openat, read, close), parsing nothing.
+ *
  * tuna --show_threads lists processes only: it reads one stat file per
  * process and never looks at the threads of a process.  With
  * --affect_children it lists every thread, which is the inventory the
  * other tools take; both are timed, as "tuna" and "tuna-C".
  */
-enum { TOOL_RTVM, TOOL_PS, TOOL_TUNA, TOOL_TUNA_C, NR_TOOLS };
+enum { TOOL_RTVM, TOOL_FLOOR, TOOL_PS, TOOL_TUNA, TOOL_TUNA_C, NR_TOOLS };
 
 struct tool {
 	const char *name;
@@ -229,156 +232,6 @@ static int check_limits(long n, bool quiet)
 	return bad ? -1 : 0;
 }
 
-/* ---- the child that holds the threads --------------------------------- */
-
-struct child_report {
-	long created;
-	int err; /* errno of the pthread_create that failed, 0 when none */
-};
-
-static void *idle_thread(void *arg)
-{
-	(void)arg;
-	for (;;)
-		pause(); /* every signal is blocked: only SIGKILL ends us */
-	return NULL;
-}
-
-/* In the child: create @n idle threads, report on @fd, then block. */
-static void __attribute__((noreturn)) child_main(long n, int fd, pid_t parent)
-{
-	struct child_report rep;
-	pthread_attr_t attr;
-	sigset_t all;
-
-	memset(&rep, 0, sizeof(rep)); /* padding included: it is written */
-
-	/* Die with the benchmark, whatever way it ends. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-		_exit(1);
-	prctl(PR_SET_NAME, "bench-idle");
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, NULL); /* inherited by threads */
-
-	rep.err = pthread_attr_init(&attr);
-	if (rep.err == 0)
-		rep.err = pthread_attr_setstacksize(&attr, THREAD_STACK_SIZE);
-	if (rep.err == 0)
-		rep.err = pthread_attr_setdetachstate(&attr,
-						      PTHREAD_CREATE_DETACHED);
-	for (; rep.err == 0 && rep.created < n; rep.created++) {
-		pthread_t th;
-
-		rep.err = pthread_create(&th, &attr, idle_thread, NULL);
-		if (rep.err)
-			break;
-	}
-	if (write(fd, &rep, sizeof(rep)) != (ssize_t)sizeof(rep) || rep.err)
-		_exit(1);
-	close(fd);
-	for (;;)
-		pause();
-}
-
-static long count_tasks(pid_t pid)
-{
-	char path[64];
-	struct dirent *de;
-	long n = 0;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	d = opendir(path);
-	if (!d)
-		return -1;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
-static void kill_child(pid_t *child)
-{
-	if (*child > 0) {
-		kill(*child, SIGKILL);
-		while (waitpid(*child, NULL, 0) < 0 && errno == EINTR)
-			;
-		*child = 0;
-	}
-}
-
-/*
- * Fork the child, wait for its report and until /proc/CHILD/task lists all
- * @n threads plus its main thread.
- */
-static int start_child(long n, pid_t *ret)
-{
-	struct child_report rep;
-	pid_t parent = getpid(), pid;
-	double deadline;
-	struct pollfd pfd;
-	int p[2], r;
-	ssize_t got;
-
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		fprintf(stderr, "bench-threads: pipe: %s\n", strerror(errno));
-		return -1;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, "bench-threads: fork: %s\n", strerror(errno));
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		close(p[0]);
-		child_main(n, p[1], parent);
-	}
-	close(p[1]);
-	*ret = pid;
-
-	pfd = (struct pollfd){ .fd = p[0], .events = POLLIN };
-	do
-		r = poll(&pfd, 1, SPAWN_TIMEOUT_MS);
-	while (r < 0 && errno == EINTR && !stop);
-	got = r > 0 ? read(p[0], &rep, sizeof(rep)) : -1;
-	close(p[0]);
-	if (got != (ssize_t)sizeof(rep)) {
-		fprintf(stderr, "bench-threads: the child did not report "
-				"(%s)\n",
-			r == 0 ? "timeout" : "it died");
-		return -1;
-	}
-	if (rep.err) {
-		fprintf(stderr,
-			"bench-threads: the child created %ld of %ld threads, "
-			"then pthread_create failed: %s\n",
-			rep.created, n, strerror(rep.err));
-		check_limits(n, false); /* say which limit it may be */
-		return -1;
-	}
-	/* The threads exist once pthread_create returned; check what /proc
-	 * says all the same, since /proc is what every tool reads. */
-	deadline = bench_now_ms() + 30000;
-	for (;;) {
-		long have = count_tasks(pid);
-
-		if (have == n + 1)
-			return 0;
-		if (stop || bench_now_ms() > deadline) {
-			fprintf(stderr,
-				"bench-threads: /proc/%d/task lists %ld threads, "
-				"expected %ld\n",
-				(int)pid, have, n + 1);
-			return -1;
-		}
-		usleep(10000);
-	}
-}
-
 /* ---- running the tools ------------------------------------------------ */
 
 /* librtvm: the inventory plus reading what ps prints of every thread. */
@@ -408,6 +261,63 @@ static int run_rtvm(struct rtvm_ctx *ctx, pid_t child, double *ms,
 		nr_child += pid == child;
 	}
 	rtvm_host_unref(h);
+	*ms = bench_now_ms() - t0;
+	sink += sum;
+	if (seen)
+		*seen = nr;
+	if (seen_child)
+		*seen_child = nr_child;
+	return 0;
+}
+
+/* The floor: the system calls of the scan, nothing parsed or kept. */
+static int run_floor(pid_t child, double *ms, long *seen, long *seen_child)
+{
+	unsigned long long sum = 0;
+	long nr = 0, nr_child = 0;
+	struct dirent *de, *te;
+	double t0 = bench_now_ms();
+	char buf[1024], path[300];
+	DIR *pd = opendir("/proc");
+
+	if (!pd)
+		return -errno;
+	while ((de = readdir(pd))) {
+		pid_t pid;
+		DIR *td;
+		int fd;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		pid = (pid_t)atoi(de->d_name);
+		snprintf(path, sizeof(path), "%s/task", de->d_name);
+		fd = openat(dirfd(pd), path,
+			    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || !(td = fdopendir(fd))) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		while ((te = readdir(td))) {
+			ssize_t n;
+
+			if (te->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/stat", te->d_name);
+			fd = openat(dirfd(td), path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			n = read(fd, buf, sizeof(buf));
+			close(fd);
+			if (n <= 0)
+				continue;
+			sum += (unsigned char)buf[0];
+			nr++;
+			nr_child += pid == child;
+		}
+		closedir(td);
+	}
+	closedir(pd);
 	*ms = bench_now_ms() - t0;
 	sink += sum;
 	if (seen)
@@ -489,29 +399,6 @@ static void describe_status(int status, char *buf, size_t size)
 		snprintf(buf, size, "wait status %#x", status);
 }
 
-/* Is @name an executable in $PATH? */
-static bool in_path(const char *name)
-{
-	const char *path = getenv("PATH");
-	char *copy, *dir, *save = NULL;
-	bool found = false;
-
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	copy = strdup(path);
-	if (!copy)
-		return false;
-	for (dir = strtok_r(copy, ":", &save); dir && !found;
-	     dir = strtok_r(NULL, ":", &save)) {
-		char full[PATH_MAX];
-
-		snprintf(full, sizeof(full), "%s/%s", dir, name);
-		found = access(full, X_OK) == 0;
-	}
-	free(copy);
-	return found;
-}
-
 /* ---- statistics and output -------------------------------------------- */
 
 /* Median, p99 (nearest rank), max and min of the samples. */
@@ -577,9 +464,15 @@ static void print_json(const struct tool *tools, long nthreads, pid_t child)
 		printf(", \"runs\": %u, \"median_ms\": %.3f, \"p99_ms\": %.3f, "
 		       "\"max_ms\": %.3f, \"min_ms\": %.3f",
 		       t->n, t->median, t->p99, t->max, t->min);
-		if (rt->n && rt->median > 0)
+		if (i == TOOL_FLOOR && t->median > 0)
+			printf(", \"librtvm_vs_floor\": %.2f",
+			       rt->median / t->median);
+		else if (rt->n && rt->median > 0)
 			printf(", \"ratio_vs_librtvm\": %.2f",
 			       t->median / rt->median);
+		if (rt->seen > 0)
+			printf(", \"us_per_thread\": %.3f",
+			       t->median * 1e3 / (double)rt->seen);
 		if (i == TOOL_TUNA || i == TOOL_TUNA_C)
 			printf(", \"lines_seen\": %ld", t->seen);
 		else
@@ -620,6 +513,9 @@ static void print_table(const struct tool *tools, long nthreads, pid_t child)
 	printf("seen in the counting run (not timed):\n");
 	printf("  librtvm  %6ld threads (%ld of the child)\n", rt->seen,
 	       rt->seen_child);
+	if (measured(&tools[TOOL_FLOOR]))
+		printf("  floor    %6ld threads (%ld of the child)\n",
+		       tools[TOOL_FLOOR].seen, tools[TOOL_FLOOR].seen_child);
 	if (measured(ps))
 		printf("  ps       %6ld threads (%ld of the child; ps also lists "
 		       "itself)\n",
@@ -630,8 +526,8 @@ static void print_table(const struct tool *tools, long nthreads, pid_t child)
 		printf("  tuna-C   %6ld lines   (one per process and thread)\n",
 		       tuna_c->seen);
 
-	printf("\n%-8s %5s %11s %11s %11s   %s\n", "tool", "runs", "median ms",
-	       "p99 ms", "max ms", "ratio of medians");
+	printf("\n%-8s %5s %11s %11s %11s %12s   %s\n", "tool", "runs",
+	       "median ms", "p99 ms", "max ms", "us/thread", "ratio of medians");
 	for (int i = 0; i < NR_TOOLS; i++) {
 		const struct tool *t = &tools[i];
 
@@ -640,9 +536,12 @@ static void print_table(const struct tool *tools, long nthreads, pid_t child)
 			       t->skip[0] ? t->skip : "not run");
 			continue;
 		}
-		printf("%-8s %5u %11.2f %11.2f %11.2f", t->name, t->n, t->median,
-		       t->p99, t->max);
-		if (i != TOOL_RTVM && measured(rt) && rt->median > 0)
+		printf("%-8s %5u %11.2f %11.2f %11.2f %12.2f", t->name, t->n,
+		       t->median, t->p99, t->max,
+		       rt->seen > 0 ? t->median * 1e3 / (double)rt->seen : 0);
+		if (i == TOOL_FLOOR && measured(rt) && t->median > 0)
+			printf("   librtvm/floor = %.2fx", rt->median / t->median);
+		else if (i != TOOL_RTVM && measured(rt) && rt->median > 0)
 			printf("   %s/librtvm = %.1fx", t->name,
 			       t->median / rt->median);
 		putchar('\n');
@@ -653,9 +552,10 @@ static void print_table(const struct tool *tools, long nthreads, pid_t child)
 
 	if (!measured(rt) || rt->median <= 0)
 		return;
-	if (!measured(ps) && !measured(tuna) && !measured(tuna_c))
-		return;
 	printf("\ngoals (figures, not a verdict):");
+	if (measured(&tools[TOOL_FLOOR]) && tools[TOOL_FLOOR].median > 0)
+		printf(" librtvm/floor <= 2x: %.2fx;",
+		       rt->median / tools[TOOL_FLOOR].median);
 	if (measured(ps)) {
 		printf(" ps/librtvm >= 3x: %.1fx", ps->median / rt->median);
 		sep = ";";
@@ -677,9 +577,10 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: bench-threads [OPTION]...\n"
-		"Time an inventory of every thread: librtvm vs ps vs tuna.\n\n"
+		"Time an inventory of every thread: librtvm vs its floor (the bare\n"
+		"system calls) vs ps vs tuna.\n\n"
 		"  --threads N     idle threads to spawn (default 10000)\n"
-		"  --runs N        runs of librtvm and ps (default 15)\n"
+		"  --runs N        runs of librtvm, the floor and ps (default 15)\n"
 		"  --tuna-runs N   runs of each tuna command, which is slow\n"
 		"                  (default 3)\n"
 		"  --no-ps         do not run ps\n"
@@ -723,6 +624,10 @@ int main(int argc, char *argv[])
 				.cmd = "rtvm_host_new(RTVM_HOST_THREADS) + read "
 				       "pid,tid,policy,rtprio,last_cpu,comm of "
 				       "each thread + rtvm_host_unref" },
+		[TOOL_FLOOR] = { .name = "floor", .enabled = true,
+				 .cmd = "opendir /proc, each PID/task through "
+					"openat, each TID/stat: openat + one "
+					"read + close (nothing parsed)" },
 		[TOOL_PS] = { .name = "ps", .argv = ps_argv, .enabled = true,
 			      .cmd = "ps -eLo pid,tid,cls,rtprio,psr,comm "
 				     ">/dev/null" },
@@ -740,6 +645,7 @@ int main(int argc, char *argv[])
 	struct sigaction sa;
 	bool json = false;
 	unsigned int rounds;
+	struct bench_vm vm = { 0 };
 	pid_t child = 0;
 	int opt, r, ret = 1, devnull = -1;
 
@@ -783,6 +689,7 @@ int main(int argc, char *argv[])
 		goto bad_usage;
 
 	tools[TOOL_RTVM].runs = tools[TOOL_PS].runs = (unsigned int)runs;
+	tools[TOOL_FLOOR].runs = (unsigned int)runs;
 	tools[TOOL_TUNA].runs = (unsigned int)tuna_runs;
 	tools[TOOL_TUNA_C].runs = (unsigned int)tuna_runs;
 	for (int i = 0; i < NR_TOOLS; i++) {
@@ -821,10 +728,14 @@ int main(int argc, char *argv[])
 	}
 
 	if (!json)
-		fprintf(stderr, "spawning %ld idle threads (stacks of %d KiB)...\n",
-			nthreads, THREAD_STACK_SIZE / 1024);
-	if (start_child(nthreads, &child) < 0)
+		fprintf(stderr, "spawning %ld idle threads (stacks of 64 KiB)...\n",
+			nthreads);
+	if (bench_vm_start(&vm, "bench-threads", "bench-idle",
+			   (unsigned int)nthreads, NULL) < 0) {
+		check_limits(nthreads, false); /* say which limit it may be */
 		goto out;
+	}
+	child = vm.pid;
 
 	/*
 	 * The counting run, also a warm-up that fills the dentry and inode
@@ -838,6 +749,8 @@ int main(int argc, char *argv[])
 			strerror(-r));
 		goto out;
 	}
+	run_floor(child, &tools[TOOL_FLOOR].ms[0], &tools[TOOL_FLOOR].seen,
+		  &tools[TOOL_FLOOR].seen_child);
 	for (int i = TOOL_PS; i < NR_TOOLS; i++) {
 		struct tool *t = &tools[i];
 		char why[128];
@@ -845,7 +758,7 @@ int main(int argc, char *argv[])
 
 		if (!t->enabled)
 			continue;
-		if (!in_path(t->argv[0])) {
+		if (!bench_in_path(t->argv[0])) {
 			t->enabled = false;
 			snprintf(t->skip, sizeof(t->skip),
 				 "%s is not installed (not found in $PATH)",
@@ -894,7 +807,14 @@ int main(int argc, char *argv[])
 			    (round + 1) * t->runs / rounds ==
 				    round * t->runs / rounds)
 				continue;
-			if (i == TOOL_RTVM) {
+			if (i == TOOL_FLOOR) {
+				r = run_floor(child, &ms, NULL, NULL);
+				if (r < 0) {
+					fprintf(stderr, "bench-threads: floor: "
+						"%s\n", strerror(-r));
+					goto out;
+				}
+			} else if (i == TOOL_RTVM) {
 				r = run_rtvm(ctx, child, &ms, NULL, NULL);
 				if (r < 0) {
 					fprintf(stderr,
@@ -943,7 +863,7 @@ int main(int argc, char *argv[])
 		print_table(tools, nthreads, child);
 	ret = 0;
 out:
-	kill_child(&child);
+	bench_vm_stop(&vm);
 	rtvm_unref(ctx);
 	if (devnull >= 0)
 		close(devnull);

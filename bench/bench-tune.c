@@ -9,6 +9,8 @@
  *   chrt+taskset `taskset -p -c 1 TID` and `chrt -f -p 1 TID` per vCPU and
  *                `taskset -p -c 0 PID` for the emulator, each spawned and
  *                waited for; undone the same way (nothing is recorded)
+ *   floor        the same writes with nothing read, planned or checked,
+ *                after one synced journal record (see floor_apply)
  *   tuna         `tuna -t TIDS -c 1 -m -p fifo:1` and `taskset -p -c 0 PID`
  *                (tuna -t PID would move every thread of the process);
  *                undone with `-p other:0` and the original CPUs
@@ -17,7 +19,7 @@
  * 1, the emulator on CPU 0.  Host-wide settings (sysctls, IRQs, kernel
  * threads, PM QoS) are left out on purpose: they are global, and this
  * machine is shared.  The journal lives in a directory of its own under
- * /run (tmpfs, as /run/rtvm), removed at the end.
+ * /run (as /run/rtvm), removed at the end.
  *
  * Then the same with a shield, scoped as bench-shield is: the benchmark
  * and its VM live in a cpuset of their own (CPUs 0-1), the profile
@@ -37,10 +39,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdbool.h>
@@ -55,14 +57,15 @@
 
 #include <rtvm/rtvm.h>
 
-#include "stats.h"
-
-extern char **environ;
+#include "bench-util.h"
 
 #define NR_VCPUS 4
 #define CPUSET "/sys/fs/cgroup/cpuset"
 
 static char scope[64]; /* "rtvm-bench-tune-PID" below CPUSET, or "" */
+static char scope_mems[64];
+static char journal[64]; /* the floor's journal, in the state directory */
+static pid_t host_pid;   /* the child holding the host's other threads */
 
 static const char profile_json[] =
 	"{\"version\": 1, \"name\": \"bench\", \"rt_cpus\": \"1\","
@@ -70,78 +73,6 @@ static const char profile_json[] =
 	" \"vcpus\": [{\"pcpu\": 1}, {\"pcpu\": 1}, {\"pcpu\": 1}, {\"pcpu\": 1}],"
 	" \"policies\": {\"rt_vcpu\": {\"policy\": \"fifo\", \"priority\": 1},"
 	"   \"emulator\": {\"cpus\": \"0\"}}}";
-
-static void *vcpu_thread(void *arg)
-{
-	char name[16];
-
-	snprintf(name, sizeof(name), "CPU %ld/KVM", (long)(intptr_t)arg);
-	pthread_setname_np(pthread_self(), name);
-	for (;;)
-		pause();
-	return NULL;
-}
-
-static pid_t start_vm(pid_t *tids)
-{
-	pid_t parent = getpid(), pid = fork();
-
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		sigset_t all;
-
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-			_exit(1);
-		prctl(PR_SET_NAME, "qemu-system-x86");
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, NULL);
-		for (long i = 0; i < NR_VCPUS; i++) {
-			pthread_t th;
-
-			if (pthread_create(&th, NULL, vcpu_thread,
-					   (void *)(intptr_t)i))
-				_exit(1);
-		}
-		for (;;)
-			pause();
-	}
-	/* Wait for the names. */
-	for (int tries = 0; tries < 5000; tries++) {
-		char path[384], comm[32];
-		struct dirent *de;
-		int named = 0;
-		DIR *d;
-
-		snprintf(path, sizeof(path), "/proc/%d/task", pid);
-		d = opendir(path);
-		while (d && (de = readdir(d))) {
-			FILE *f;
-			int idx;
-
-			if (de->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "/proc/%d/task/%s/comm", pid,
-				 de->d_name);
-			f = fopen(path, "re");
-			if (f && fgets(comm, sizeof(comm), f) &&
-			    sscanf(comm, "CPU %d/KVM", &idx) == 1 && idx >= 0 &&
-			    idx < NR_VCPUS) {
-				tids[idx] = atoi(de->d_name);
-				named++;
-			}
-			if (f)
-				fclose(f);
-		}
-		if (d)
-			closedir(d);
-		if (named == NR_VCPUS)
-			return pid;
-		usleep(1000);
-	}
-	kill(pid, SIGKILL);
-	return -1;
-}
 
 /* Whether thread @tid's cpuset is @want ("/x/y"). */
 static bool in_cpuset(pid_t tid, const char *want)
@@ -165,7 +96,7 @@ static bool in_cpuset(pid_t tid, const char *want)
  * cpuset when @rt, every thread in the scope when not. */
 static bool state_ok(pid_t pid, const pid_t *tids, bool rt, bool shield)
 {
-	char rt_cg[128], scope_cg[128];
+	char rt_cg[128], hk_cg[160], scope_cg[128];
 	cpu_set_t set;
 
 	snprintf(scope_cg, sizeof(scope_cg), "/%s", scope);
@@ -184,30 +115,23 @@ static bool state_ok(pid_t pid, const pid_t *tids, bool rt, bool shield)
 	}
 	if (shield && !rt && !in_cpuset(pid, scope_cg))
 		return false;
+	/* The host's other threads: housekeeping under the shield. */
+	snprintf(hk_cg, sizeof(hk_cg), "/%s/rtvm-housekeeping", scope);
+	if (shield && host_pid > 0 &&
+	    !in_cpuset(host_pid, rt ? hk_cg : scope_cg))
+		return false;
 	if (sched_getaffinity(pid, sizeof(set), &set) < 0)
 		return false;
 	return rt ? CPU_COUNT(&set) == 1 && CPU_ISSET(0, &set) :
 		    CPU_COUNT(&set) == 2;
 }
 
+/* Their chatter ("pid N's new affinity list") goes nowhere. */
+static int devnull = -1;
+
 static int run(char *const argv[])
 {
-	int status;
-	pid_t pid;
-
-	posix_spawn_file_actions_t fa;
-	int r;
-
-	/* Their chatter ("pid N's new affinity list") goes nowhere. */
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (r != 0)
-		return -1;
-	if (waitpid(pid, &status, 0) < 0)
-		return -1;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+	return bench_spawn_wait(argv, devnull, -1) == 0 ? 0 : -1;
 }
 
 static int runf(const char *fmt, ...)
@@ -306,17 +230,18 @@ static int script_shield_revert(pid_t pid, const pid_t *tids)
 /* The benchmark's own cpuset "rtvm-bench-tune-@id", CPUs 0-1 and the
  * root's mems, holding the benchmark and its VM.  Returns 0, or -1 (no
  * cpuset hierarchy, ...). */
-static int scope_make(pid_t vm, const char *id)
+static int scope_make(pid_t vm, pid_t host, const char *id)
 {
-	char path[256], mems[64] = "", pids[64];
+	char path[256], *mems = scope_mems, pids[64];
 	FILE *f;
 	int fd;
 
 	f = fopen(CPUSET "/cpuset.mems", "re");
 	if (!f)
 		return -1;
-	if (!fgets(mems, sizeof(mems), f))
+	if (!fgets(mems, sizeof(scope_mems), f))
 		mems[0] = '\0';
+	mems[strcspn(mems, "\n")] = '\0';
 	fclose(f);
 	snprintf(scope, sizeof(scope), "rtvm-bench-tune-%s", id);
 	snprintf(path, sizeof(path), CPUSET "/%s", scope);
@@ -338,14 +263,17 @@ static int scope_make(pid_t vm, const char *id)
 		}
 		close(fd);
 	}
-	snprintf(pids, sizeof(pids), "%d", (int)vm);
 	snprintf(path, sizeof(path), CPUSET "/%s/cgroup.procs", scope);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, pids, strlen(pids)) < 0) {
-		if (fd >= 0)
+	for (int i = 0; fd >= 0 && i < 2; i++) {
+		snprintf(pids, sizeof(pids), "%d", (int)(i ? host : vm));
+		if ((i == 0 || host > 0) && write(fd, pids, strlen(pids)) < 0) {
 			close(fd);
-		return -1;
+			return -1;
+		}
 	}
+	if (fd < 0)
+		return -1;
 	close(fd);
 	return 0;
 }
@@ -364,6 +292,84 @@ static void scope_remove(void)
 	scope[0] = '\0';
 }
 
+/*
+ * The floor of a profile: the same writes with nothing read, planned or
+ * checked, and one synced journal record first (a group commit of the
+ * whole apply); the revert makes the writes back and removes the journal.
+ */
+static int floor_sched(pid_t pid, const pid_t *tids, bool rt)
+{
+	cpu_set_t one, hk, both;
+
+	CPU_ZERO(&one);
+	CPU_SET(1, &one);
+	CPU_ZERO(&hk);
+	CPU_SET(0, &hk);
+	CPU_ZERO(&both);
+	CPU_SET(0, &both);
+	CPU_SET(1, &both);
+	for (int i = 0; i < NR_VCPUS; i++)
+		if (bench_setattr(tids[i], rt ? SCHED_FIFO : SCHED_OTHER,
+				  rt ? 1 : 0) < 0 ||
+		    sched_setaffinity(tids[i], sizeof(one), rt ? &one : &both) < 0)
+			return -1;
+	return sched_setaffinity(pid, sizeof(hk), rt ? &hk : &both);
+}
+
+static int floor_apply(pid_t pid, const pid_t *tids)
+{
+	if (bench_synced_write(journal, "{\"floor\": \"intent of every write\"}\n"))
+		return -1;
+	return floor_sched(pid, tids, true);
+}
+
+static int floor_revert(pid_t pid, const pid_t *tids)
+{
+	if (floor_sched(pid, tids, false))
+		return -1;
+	return unlink(journal);
+}
+
+/* With the shield: the two cpusets made, every task of the scope moved to
+ * housekeeping (one open, one write per tid) and the vCPUs to RT. */
+static int floor_shield_apply(pid_t pid, const pid_t *tids)
+{
+	char sc[128], hk[160], rt[160], num[16];
+	int fd, r = 0;
+
+	snprintf(sc, sizeof(sc), CPUSET "/%s", scope);
+	snprintf(hk, sizeof(hk), "%s/rtvm-housekeeping", sc);
+	snprintf(rt, sizeof(rt), "%s/rtvm-rt", sc);
+	if (bench_synced_write(journal, "{\"floor\": \"intent of every write\"}\n") ||
+	    bench_cg_make(hk, "0", scope_mems) || bench_cg_make(rt, "1", scope_mems) ||
+	    bench_cg_move(sc, hk))
+		return -1;
+	snprintf(rt, sizeof(rt), "%s/rtvm-rt/tasks", sc);
+	fd = open(rt, O_WRONLY | O_CLOEXEC);
+	for (int i = 0; fd >= 0 && r == 0 && i < NR_VCPUS; i++) {
+		snprintf(num, sizeof(num), "%d", (int)tids[i]);
+		if (write(fd, num, strlen(num)) < 0)
+			r = -1;
+	}
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return r < 0 ? r : floor_sched(pid, tids, true);
+}
+
+static int floor_shield_revert(pid_t pid, const pid_t *tids)
+{
+	char sc[128], hk[160], rt[160];
+
+	snprintf(sc, sizeof(sc), CPUSET "/%s", scope);
+	snprintf(hk, sizeof(hk), "%s/rtvm-housekeeping", sc);
+	snprintf(rt, sizeof(rt), "%s/rtvm-rt", sc);
+	if (floor_sched(pid, tids, false) || bench_cg_move(rt, sc) ||
+	    bench_cg_move(hk, sc) || rmdir(rt) < 0 || rmdir(hk) < 0)
+		return -1;
+	return unlink(journal);
+}
+
 /* Prints the figures; returns the median (0 when there are none). */
 static double report(const char *name, const double *ms, int n)
 {
@@ -376,12 +382,6 @@ static double report(const char *name, const double *ms, int n)
 	printf("%-26s median %8.2f ms  p99 %8.2f  max %8.2f  (n=%d)\n", name,
 	       st.median, st.p99, st.max, n);
 	return st.median;
-}
-
-static void ratio(const char *what, double ref, double lib)
-{
-	if (ref > 0 && lib > 0)
-		printf("  %-40s %6.1fx\n", what, ref / lib);
 }
 
 /* The figures of one method: apply and revert times. */
@@ -467,31 +467,60 @@ static int cmd_round(int (*apply)(pid_t, const pid_t *),
 	return 0;
 }
 
+/* Prints "A/B" of two medians. */
+static void ratio(const char *what, double a, double b, const char *goal)
+{
+	if (a > 0 && b > 0)
+		printf("  %-44s %6.2fx%s%s\n", what, a / b, goal ? "  goal " : "",
+		       goal ? goal : "");
+}
+
 int main(int argc, char **argv)
 {
-	int rounds = argc > 1 ? atoi(argv[1]) : 30, tuna_rounds = 5, rc = 1;
-	struct series lib = { 0 }, sh = { 0 }, tu = { 0 }, libs = { 0 },
-		      shs = { 0 };
+	static const struct option longopts[] = {
+		{ "threads", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int rounds = 30, tuna_rounds = 5, rc = 1, opt;
+	long nthreads = 0;
+	struct series lib = { 0 }, sh = { 0 }, tu = { 0 }, fl = { 0 },
+		      libs = { 0 }, shs = { 0 }, fls = { 0 };
 	char state[] = "/run/rtvm-bench.XXXXXX", json[1024];
 	struct rtvm_profile *prof = NULL, *sprof = NULL;
+	struct bench_vm vm = { 0 }, host = { 0 };
 	struct rtvm_ctx *ctx = NULL;
-	pid_t pid, tids[NR_VCPUS];
-	bool shielded;
+	bool shielded, made = false;
+	const pid_t *tids;
 	cpu_set_t both;
+	pid_t pid;
 
-	if (rounds < 1 || rounds > 10000) {
-		fprintf(stderr, "usage: bench-tune [ROUNDS]\n");
-		return 2;
+	while ((opt = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {
+		if (opt != 'n')
+			goto usage;
+		nthreads = strtol(optarg, NULL, 10);
+		if (nthreads < 0 || nthreads > 100000)
+			goto usage;
 	}
+	if (optind < argc)
+		rounds = atoi(argv[optind++]);
+	if (optind < argc || rounds < 1 || rounds > 10000)
+		goto usage;
 	if (series_init(&lib, rounds) || series_init(&sh, rounds) ||
-	    series_init(&tu, tuna_rounds) || series_init(&libs, rounds) ||
-	    series_init(&shs, rounds))
-		return 1;
-	pid = start_vm(tids);
-	if (pid < 0) {
-		fprintf(stderr, "bench-tune: cannot start the VM child\n");
-		return 1;
-	}
+	    series_init(&tu, tuna_rounds) || series_init(&fl, rounds) ||
+	    series_init(&libs, rounds) || series_init(&shs, rounds) ||
+	    series_init(&fls, rounds))
+		goto out;
+	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (devnull < 0 ||
+	    bench_vm_start(&vm, "bench-tune", "qemu-system-x86", NR_VCPUS,
+			   "CPU %u/KVM") < 0 ||
+	    (nthreads > 0 && bench_vm_start(&host, "bench-tune", "bench-idle",
+					    (unsigned int)nthreads, NULL) < 0))
+		goto out;
+	pid = vm.pid;
+	tids = vm.tids;
+	host_pid = host.pid;
 	/* The child starts on CPUs 0-1: what every revert must give back. */
 	CPU_ZERO(&both);
 	CPU_SET(0, &both);
@@ -504,9 +533,11 @@ int main(int argc, char **argv)
 			strerror(errno));
 		goto out;
 	}
+	made = true;
+	snprintf(journal, sizeof(journal), "%s/floor.journal", state);
 	/* Named after the state directory: unique on the machine, also
 	 * when run as pid 1 of a namespace. */
-	shielded = scope_make(pid, strrchr(state, '.') + 1) == 0;
+	shielded = scope_make(pid, host.pid, strrchr(state, '.') + 1) == 0;
 	if (!shielded) {
 		fprintf(stderr, "bench-tune: no cpuset scope (%s): the shielded "
 				"runs are left out\n",
@@ -523,11 +554,15 @@ int main(int argc, char **argv)
 	}
 	for (int k = 0; k < rounds; k++) {
 		if (lib_round(ctx, prof, pid, tids, false, &lib) ||
+		    cmd_round(floor_apply, floor_revert, "floor", pid, tids,
+			      false, &fl) ||
 		    cmd_round(script_apply, script_revert, "chrt+taskset", pid,
 			      tids, false, &sh))
 			goto out;
 		if (shielded &&
 		    (lib_round(ctx, sprof, pid, tids, true, &libs) ||
+		     cmd_round(floor_shield_apply, floor_shield_revert,
+			       "floor, shield", pid, tids, true, &fls) ||
 		     cmd_round(script_shield_apply, script_shield_revert,
 			       "sh+chrt+taskset", pid, tids, true, &shs)))
 			goto out;
@@ -542,30 +577,46 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("bench-tune: %d vCPUs FIFO 1 on CPU 1, emulator on CPU 0; "
-	       "journal in %s\n", NR_VCPUS, state);
+	       "journal in %s; %ld more host threads in the scope\n", NR_VCPUS,
+	       state, nthreads);
 	{
 		double la = report("librtvm apply", lib.apply, lib.n),
 		       lr = report("librtvm revert", lib.revert, lib.n),
+		       fa = report("floor apply", fl.apply, fl.n),
+		       fr = report("floor revert", fl.revert, fl.n),
 		       ca = report("chrt+taskset apply", sh.apply, sh.n),
 		       cr = report("chrt+taskset revert", sh.revert, sh.n),
 		       ta = report("tuna apply", tu.apply, tu.n),
 		       tr = report("tuna revert", tu.revert, tu.n);
 
-		ratio("chrt+taskset / librtvm, apply (median)", ca, la);
-		ratio("chrt+taskset / librtvm, revert (median)", cr, lr);
-		ratio("tuna / librtvm, apply (median)", ta, la);
-		ratio("tuna / librtvm, revert (median)", tr, lr);
+		ratio("librtvm / floor, apply (median)", la, fa, "<= 2x");
+		ratio("librtvm / floor, revert (median)", lr, fr, "<= 2x");
+		ratio("chrt+taskset / librtvm, apply (median)", ca, la, NULL);
+		ratio("chrt+taskset / librtvm, revert (median)", cr, lr, NULL);
+		ratio("tuna / librtvm, apply (median)", ta, la, NULL);
+		ratio("tuna / librtvm, revert (median)", tr, lr, NULL);
 	}
 	if (shielded) {
-		double la, lr, ca, cr;
+		/* The tasks a shield moves: the host's, the VM's, ours. */
+		long moved = nthreads + NR_VCPUS + 2;
+		double la, lr, fa, fr, ca, cr;
 
-		printf("with a shield of CPU 1 in cpuset /%s:\n", scope);
+		printf("with a shield of CPU 1 in cpuset /%s (%ld tasks in it):\n",
+		       scope, moved);
 		la = report("librtvm apply", libs.apply, libs.n);
 		lr = report("librtvm revert", libs.revert, libs.n);
+		fa = report("floor apply", fls.apply, fls.n);
+		fr = report("floor revert", fls.revert, fls.n);
 		ca = report("sh+chrt+taskset apply", shs.apply, shs.n);
 		cr = report("sh+chrt+taskset revert", shs.revert, shs.n);
-		ratio("sh+chrt+taskset / librtvm, apply (median)", ca, la);
-		ratio("sh+chrt+taskset / librtvm, revert (median)", cr, lr);
+		printf("  per task: librtvm %.2f + %.2f us, floor %.2f + %.2f us\n",
+		       la * 1e3 / (double)moved, lr * 1e3 / (double)moved,
+		       fa * 1e3 / (double)moved, fr * 1e3 / (double)moved);
+		ratio("librtvm / floor, apply (median)", la, fa,
+		      "<= 3x for 2,000 threads");
+		ratio("librtvm / floor, revert (median)", lr, fr, NULL);
+		ratio("sh+chrt+taskset / librtvm, apply (median)", ca, la, NULL);
+		ratio("sh+chrt+taskset / librtvm, revert (median)", cr, lr, NULL);
 	}
 	printf("goal: apply and revert <= 20 ms each (figures, not a verdict)\n");
 	rc = 0;
@@ -573,26 +624,36 @@ out:
 	if (ctx) {
 		char id[32];
 
-		snprintf(id, sizeof(id), "pid-%d", pid);
+		snprintf(id, sizeof(id), "pid-%d", vm.pid);
 		rtvm_tune_revert(ctx, id, 0); /* after a failure: -ENOENT is fine */
 	}
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	bench_vm_stop(&vm);
+	bench_vm_stop(&host);
 	scope_remove();
-	{
+	if (made) {
 		char path[64];
 
 		snprintf(path, sizeof(path), "%s/lock", state);
 		unlink(path);
+		unlink(journal);
 		rmdir(state);
 	}
+	if (devnull >= 0)
+		close(devnull);
 	rtvm_profile_unref(prof);
 	rtvm_profile_unref(sprof);
 	rtvm_unref(ctx);
 	series_free(&lib);
 	series_free(&sh);
 	series_free(&tu);
+	series_free(&fl);
 	series_free(&libs);
 	series_free(&shs);
+	series_free(&fls);
 	return rc;
+usage:
+	fprintf(stderr, "usage: bench-tune [--threads N] [ROUNDS]\n"
+			"  N more idle threads in the shield's scope (default "
+			"0), ROUNDS (default 30)\n");
+	return 2;
 }

@@ -7,12 +7,13 @@
 # packages itself, without installing them; cpio packs its initramfs.
 # debhelper, dh-python and lintian build and check the Debian packages
 # (scripts/ci-packages.sh).  clang and its runtimes build the libFuzzer
-# targets (fuzz/).  curl scrapes rtvm-top's Prometheus endpoint.
+# targets (fuzz/).  curl scrapes rtvm-top's Prometheus endpoint.  sysstat's
+# pidstat is bench-monitor's peer.
 set -eu
 PKGS="autoconf automake libtool pkg-config make gcc g++ check \
 libcgroup-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libcjson-dev \
 libvirt-dev libxml2-dev zlib1g-dev procps util-linux valgrind xz-utils python3 tuna rt-tests \
-gnuplot-nox \
+gnuplot-nox sysstat \
 debhelper dh-python python3-all lintian fakeroot dpkg-dev \
 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 \
 cpio binutils libc6-dev \
