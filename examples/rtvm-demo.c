@@ -8,6 +8,9 @@
  * librtvm's tuning, and the host is left as it was.  Where /dev/kvm is
  * missing (or with --vm thread) the same guest program runs on a stand-in
  * vCPU thread, named and tuned like a vCPU, and the output says so.
+ * The cosched modes compare static prioritization with co-scheduling (the
+ * guest arms boosts ahead of its events through a boost broker) for a
+ * guest with work of its own beside a hog, on the stand-in.
  *
  * Two processes:
  *  - the outer one (in the host's PID namespace) checks /dev/kvm, undoes a
