@@ -351,8 +351,11 @@ struct rtvm_boost_stats {
 int rtvm_boost_get_stats(struct rtvm_boost *b, unsigned int id, int vcpu,
 			 struct rtvm_boost_stats *ret);
 
-/* One entry of the audit trail: a request and its answer, or a boost that
- * the host ended (request.type 0, ack.status the reason). */
+/* One entry of the audit trail: a request and its answer; a boost that
+ * the host ended (request.type 0, ack.status the reason); or the start of
+ * an armed boost (version 2): the BOOST as armed, with start_us 0, and its
+ * ACK(BOOST) as applied, or, when it could not start, the ACK(DEBOOST)
+ * the host sent with the reason. */
 struct rtvm_boost_event {
 	size_t size;		      /* sizeof(struct rtvm_boost_event) */
 	uint64_t time_ns;	      /* CLOCK_MONOTONIC */
