@@ -59,6 +59,7 @@ struct vcpu {
 	bool running;		   /* thread started, not joined */
 	_Atomic pid_t tid;
 	_Atomic uint64_t exits;
+	_Atomic uint64_t units;	   /* cosched: work done */
 	_Atomic int error;
 	_Atomic uint32_t exit_reason;
 	/* events (wait, poll) */
@@ -181,7 +182,13 @@ int microvm_open_opts(const struct microvm_opts *opts, struct microvm **ret)
 		return -EINVAL;
 	if (opts->guest != MICROVM_GUEST_LOOP &&
 	    opts->guest != MICROVM_GUEST_WAIT &&
-	    opts->guest != MICROVM_GUEST_POLL)
+	    opts->guest != MICROVM_GUEST_POLL &&
+	    opts->guest != MICROVM_GUEST_COSCHED)
+		return -EINVAL;
+	/* The cosched guest has no real-mode program: the stand-in's. */
+	if (opts->guest == MICROVM_GUEST_COSCHED &&
+	    (opts->backend != MICROVM_BACKEND_THREAD || opts->work_pct < 1 ||
+	     opts->work_pct > 99))
 		return -EINVAL;
 	if (opts->backend != MICROVM_BACKEND_KVM &&
 	    opts->backend != MICROVM_BACKEND_THREAD)
@@ -211,6 +218,7 @@ int microvm_open_opts(const struct microvm_opts *opts, struct microvm **ret)
 		vm->vcpu[i].fd = -1;
 		atomic_init(&vm->vcpu[i].tid, 0);
 		atomic_init(&vm->vcpu[i].exits, 0);
+		atomic_init(&vm->vcpu[i].units, 0);
 		atomic_init(&vm->vcpu[i].error, 0);
 		atomic_init(&vm->vcpu[i].exit_reason, 0);
 		atomic_init(&vm->vcpu[i].nr_samples, 0);
@@ -406,6 +414,62 @@ static void *timer_thread(void *arg)
 #define cpu_relax() ((void)0)
 #endif
 
+void microvm_work_unit(void)
+{
+	volatile unsigned int x = 0;
+
+	for (unsigned int i = 0; i < 1000; i++)
+		x++;
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The cosched guest (see microvm.h): its backlog of work is CPU time, so
+ * that it wants the same share of its CPU however fast the CPU is.  All
+ * of the thread's CPU time counts, the answers and the clock reads too:
+ * it wants work_pct % of the CPU, not more. */
+static void cosched_run(struct vcpu *v)
+{
+	struct microvm *vm = v->vm;
+	uint64_t period = vm->opts.period_ns;
+	uint64_t work = period * vm->opts.work_pct / 100, backlog = 0;
+	uint64_t due = now_ns() + period, mark = thread_cpu_ns();
+
+	while (!atomic_load_explicit(&vm->stop, memory_order_relaxed)) {
+		uint64_t now = now_ns(), cpu;
+
+		if (now >= due) {
+			atomic_fetch_add_explicit(&v->exits, 1,
+						  memory_order_relaxed);
+			add_sample(v, due, now);
+			/* Periodic; after a long stop, start afresh. */
+			due = now > due + 1000 * period ? now + period
+							 : due + period;
+			if (vm->opts.on_answer)
+				vm->opts.on_answer(vm->opts.data, v->index,
+						   due);
+			backlog = backlog + work > 2 * period ? 2 * period
+							       : backlog + work;
+			continue;
+		}
+		if (!backlog) {
+			sleep_until(due);	/* halt */
+			continue;
+		}
+		microvm_work_unit();
+		atomic_fetch_add_explicit(&v->units, 1, memory_order_relaxed);
+		cpu = thread_cpu_ns();
+		backlog = cpu - mark < backlog ? backlog - (cpu - mark) : 0;
+		mark = cpu;
+	}
+}
+
 /* The stand-in vCPU: the guest programs of microvm.h written in C and run
  * by the vCPU thread itself, where KVM would enter the guest.  The event
  * words, the waits and the answers are the same; what is missing is the
@@ -465,6 +529,10 @@ static void *vcpu_thread(void *arg)
 	pthread_setname_np(pthread_self(), name);
 	atomic_store(&v->tid, (pid_t)syscall(SYS_gettid));
 	sem_post(&vm->ready);
+	if (vm->opts.guest == MICROVM_GUEST_COSCHED) {
+		cosched_run(v);
+		return NULL;
+	}
 	if (vm->opts.backend == MICROVM_BACKEND_THREAD) {
 		standin_run(v);
 		return NULL;
@@ -646,6 +714,13 @@ uint64_t microvm_exits(const struct microvm *vm, unsigned int vcpu)
 	if (!vm || vcpu >= vm->nr_vcpus)
 		return 0;
 	return atomic_load(&vm->vcpu[vcpu].exits);
+}
+
+uint64_t microvm_work_units(const struct microvm *vm, unsigned int vcpu)
+{
+	if (!vm || vcpu >= vm->nr_vcpus)
+		return 0;
+	return atomic_load(&vm->vcpu[vcpu].units);
 }
 
 pid_t microvm_vcpu_tid(const struct microvm *vm, unsigned int vcpu)

@@ -17,6 +17,14 @@
  *		the guest spins on its event word; a timer thread of the
  *		VMM ("microvm-timer") writes the next sequence number when
  *		the event is due; the guest answers on port 0x11.
+ *  cosched	(stand-in only) a guest with real-time and other work:
+ *		it answers each periodic event as soon as it sees it,
+ *		then does work_pct % of a period's worth of CPU work of its
+ *		own (microvm_work_unit() at a time, looking for the next
+ *		event between units, as an interrupt would come) and halts
+ *		when that is done; work it could not do carries over (up
+ *		to two periods' worth).  After each answer it calls
+ *		on_answer, on the vCPU thread, as guest code would.
  *
  * A sample's latency runs from the event's due time to the moment the vCPU
  * thread sees the guest's answer (the KVM_RUN return of the port 0x11
@@ -58,6 +66,7 @@ enum microvm_guest {
 	MICROVM_GUEST_LOOP = 0,
 	MICROVM_GUEST_WAIT,
 	MICROVM_GUEST_POLL,
+	MICROVM_GUEST_COSCHED,	/* MICROVM_BACKEND_THREAD only */
 };
 
 struct microvm_opts {
@@ -71,7 +80,16 @@ struct microvm_opts {
 				 * thread (it stands for the hardware timer),
 				 * 0: leave it SCHED_OTHER */
 	int backend;		/* enum microvm_backend */
+	unsigned int work_pct;	/* cosched: CPU work per period, 1..99 % */
+	/* cosched: called on the vCPU thread after each answer, with the
+	 * time the next event is due (CLOCK_MONOTONIC) */
+	void (*on_answer)(void *data, unsigned int vcpu, uint64_t next_due_ns);
+	void *data;
 };
+
+/* One unit of CPU work (a fixed loop): the cosched guest's, and what a
+ * host hog counts, so that their throughput compares. */
+void microvm_work_unit(void);
 
 /* One answered event. */
 struct microvm_sample {
@@ -117,6 +135,9 @@ pid_t microvm_timer_tid(const struct microvm *vm);
 
 /* PIO exits on MICROVM_PORT of one vCPU so far (0 for a bad index). */
 uint64_t microvm_exits(const struct microvm *vm, unsigned int vcpu);
+
+/* cosched: units of the guest's own work done so far. */
+uint64_t microvm_work_units(const struct microvm *vm, unsigned int vcpu);
 
 /* The thread id of a started vCPU, or -EINVAL (bad index), -ESRCH (not
  * started). */

@@ -8,6 +8,9 @@
  * librtvm's tuning, and the host is left as it was.  Where /dev/kvm is
  * missing (or with --vm thread) the same guest program runs on a stand-in
  * vCPU thread, named and tuned like a vCPU, and the output says so.
+ * The cosched modes compare static prioritization with co-scheduling (the
+ * guest arms boosts ahead of its events through a boost broker) for a
+ * guest with work of its own beside a hog, on the stand-in.
  *
  * Two processes:
  *  - the outer one (in the host's PID namespace) checks /dev/kvm, undoes a
@@ -39,10 +42,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -60,7 +65,12 @@ const char *program_name = "rtvm-demo";
 #define GAP_NS 200000ull	/* this late: noted, for attribution */
 #define OUTLIER_NS 1000000ull	/* a sample this late: a multi-ms outlier */
 #define WARMUP_MS 300
-#define MAX_MODES 5
+#define MAX_MODES 8
+/* Co-scheduling: the guest's own work per period, how far ahead of its
+ * next event it has itself boosted, and for how long at most. */
+#define COSCHED_WORK_PCT 80
+#define COSCHED_LEAD_NS 150000ull
+#define COSCHED_HOLD_NS 300000ull
 
 /* What a mode does, as flags. */
 enum {
@@ -70,6 +80,9 @@ enum {
 	T_PRIO = 1 << 3,    /* vCPU SCHED_FIFO, pinned to the RT CPU */
 	T_KTHREADS = 1 << 4, /* kernel-thread priorities on the RT CPU */
 	T_PMQOS = 1 << 5,   /* PM QoS hold on the RT CPU */
+	T_COSCHED = 1 << 6, /* the guest with work of its own, pinned with a
+			     * host hog on the RT CPU */
+	T_BOOST = 1 << 7,   /* the guest boosts its vCPU through a broker */
 };
 #define T_GLOBAL (T_IRQ | T_KTHREADS | T_PMQOS)
 
@@ -83,6 +96,10 @@ static const struct mode_def {
 	  T_LOAD | T_SHIELD | T_IRQ | T_PRIO | T_KTHREADS | T_PMQOS },
 	{ "prio", "load, prioritization only", T_LOAD | T_PRIO | T_KTHREADS },
 	{ "shield", "load, shielding only", T_LOAD | T_SHIELD | T_IRQ },
+	/* --modes cosched: the three, side by side */
+	{ "cosched-static", "RT+hog, static FIFO vCPU", T_COSCHED | T_PRIO },
+	{ "cosched-boost", "RT+hog, co-scheduling", T_COSCHED | T_BOOST },
+	{ "cosched-none", "RT+hog, no priority", T_COSCHED },
 };
 
 struct opts {
@@ -142,7 +159,9 @@ static void usage(FILE *f)
 		"latency idle, under load, and under load with librtvm's tuning; the host\n"
 		"is put back as it was (also on Ctrl-C, and after a crash on the next run).\n\n"
 		"  -m, --modes LIST      idle,load,tuned (default), also prio (prioritization\n"
-		"                        only) and shield (shielding only); \"all\" for all five\n"
+		"                        only), shield (shielding only) and cosched (static\n"
+		"                        prioritization, co-scheduling and none, for a guest\n"
+		"                        with work of its own beside a hog); \"all\" for all\n"
 		"  -d, --duration SEC    measuring time per mode (default 4)\n"
 		"  -p, --period US       event period in microseconds (default 1000)\n"
 		"      --rt-cpu N        the RT CPU (default: the last online CPU)\n"
@@ -185,7 +204,7 @@ static const struct {
 static int parse_tuning(struct opts *o, const char *list)
 {
 	char *copy = strdup(list), *save = NULL, *tok;
-	unsigned int flags = T_LOAD;
+	unsigned int flags = T_LOAD | T_COSCHED;
 	int r = 0;
 
 	if (!copy)
@@ -203,7 +222,8 @@ static int parse_tuning(struct opts *o, const char *list)
 			r = -EINVAL;
 			break;
 		}
-		flags |= f;
+		/* a boost is a prioritization, asked for by the guest */
+		flags |= f | (f == T_PRIO ? T_BOOST : 0);
 	}
 	free(copy);
 	if (r == 0)
@@ -225,25 +245,30 @@ static int parse_modes(struct opts *o, const char *list)
 		free(copy);
 		return 0;
 	}
-	for (tok = strtok_r(copy, ",", &save); tok;
+	for (tok = strtok_r(copy, ",", &save); tok && r == 0;
 	     tok = strtok_r(NULL, ",", &save)) {
-		const struct mode_def *d = NULL;
+		/* "cosched" is its three configurations */
+		bool group = strcmp(tok, "cosched") == 0;
+		unsigned int found = 0;
 
-		for (unsigned int i = 0; i < MAX_MODES; i++)
-			if (strcmp(tok, mode_defs[i].name) == 0)
-				d = &o->defs[i];
-		if (!d) {
+		for (unsigned int i = 0; i < MAX_MODES; i++) {
+			if (group ? !(mode_defs[i].flags & T_COSCHED)
+				  : strcmp(tok, mode_defs[i].name) != 0)
+				continue;
+			found++;
+			if (o->nr_modes == MAX_MODES) {
+				tool_error("--modes: at most %d modes",
+					   MAX_MODES);
+				r = -EINVAL;
+				break;
+			}
+			o->modes[o->nr_modes++] = &o->defs[i];
+		}
+		if (!found) {
 			tool_error("--modes: unknown mode \"%s\" (idle, load, "
-				   "tuned, prio, shield, all)", tok);
+				   "tuned, prio, shield, cosched, all)", tok);
 			r = -EINVAL;
-			break;
 		}
-		if (o->nr_modes == MAX_MODES) {
-			tool_error("--modes: at most %d modes", MAX_MODES);
-			r = -EINVAL;
-			break;
-		}
-		o->modes[o->nr_modes++] = d;
 	}
 	if (r == 0 && o->nr_modes == 0) {
 		tool_error("--modes: empty list");
@@ -485,6 +510,9 @@ struct result {
 	cJSON *tuning;		/* what was applied, for --json */
 	char note[256];		/* a tuning step that did not work */
 	bool done;
+	/* co-scheduling: per second of the window, and the broker's view */
+	double hog_ups, guest_ups, boosted_ms, window_s, start_late_max_us;
+	uint64_t boosts, refused;
 };
 
 static int cmp_u32(const void *a, const void *b)
@@ -751,6 +779,37 @@ static int load_start(struct load *l, unsigned int hogs, bool io, int keep_fd)
 	return 0;
 }
 
+/* The general-purpose hog of the co-scheduling modes: one process pinned
+ * to the RT CPU, counting its units of work where the demo reads them. */
+static int hog_start(struct load *l, int cpu, _Atomic uint64_t *units,
+		     int keep_fd)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		cpu_set_t set;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		prctl(PR_SET_NAME, "rtvm-demo-hog");
+		close(keep_fd);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set) < 0)
+			_exit(1);
+		for (;;) {
+			microvm_work_unit();
+			atomic_fetch_add_explicit(units, 1,
+						  memory_order_relaxed);
+		}
+	}
+	l->pids[l->n++] = pid;
+	return 0;
+}
+
 static void load_stop(struct load *l)
 {
 	for (unsigned int i = 0; i < l->n; i++)
@@ -821,6 +880,163 @@ static void note(struct result *res, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* ---- co-scheduling: the host's broker and the guest's channel -------- */
+
+/* The broker runs on a thread of its own on the housekeeping CPU, at an
+ * RT priority, as rtvm-boostd would: its timer starts the boosts the
+ * guest arms.  The guest end of the channel is used by the vCPU thread
+ * only (the guest's code); the broker by its thread, and by the demo
+ * under the lock for its counters. */
+struct cosched {
+	struct rtvm_boost *b;
+	unsigned int id;
+	int listen_fd, hk_cpu;
+	pthread_t thread;
+	bool running, fifo;
+	atomic_bool stop;
+	pthread_mutex_t lock;
+	_Atomic(struct rtvm_boost_guest *) guest;
+	char dir[64], path[80];
+};
+
+static void *broker_thread(void *arg)
+{
+	struct cosched *c = arg;
+	int fd;
+
+	pthread_setname_np(pthread_self(), "rtvm-demo-brok");
+	fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	pthread_mutex_lock(&c->lock);
+	if (fd >= 0)
+		rtvm_boost_add_channel(c->b, c->id, fd);
+	pthread_mutex_unlock(&c->lock);
+	while (!atomic_load(&c->stop)) {
+		struct pollfd p = { .fd = rtvm_boost_get_fd(c->b),
+				    .events = POLLIN };
+
+		if (poll(&p, 1, 20) > 0) {
+			pthread_mutex_lock(&c->lock);
+			rtvm_boost_dispatch(c->b);
+			pthread_mutex_unlock(&c->lock);
+		}
+	}
+	return NULL;
+}
+
+/* The guest's code after each answer: its RT burst is over, so it gives
+ * the boost back and asks for the next one a little before its next
+ * event; posted, never waited for. */
+static void cosched_answer(void *data, unsigned int vcpu, uint64_t next_due)
+{
+	struct cosched *c = data;
+	struct rtvm_boost_guest *g = atomic_load(&c->guest);
+	struct rtvm_boost_msg m = { .type = RTVM_BOOST_DEBOOST,
+				    .vcpu = (uint16_t)vcpu }, ack;
+	uint64_t now = now_ns(), at = next_due - COSCHED_LEAD_NS;
+
+	if (!g)
+		return;
+	while (rtvm_boost_guest_recv(g, &ack, 0) == 0)
+		; /* the answers: the broker counts what it refused */
+	rtvm_boost_guest_send(g, &m);
+	m = (struct rtvm_boost_msg){
+		.type = RTVM_BOOST_BOOST, .vcpu = (uint16_t)vcpu,
+		.policy = RTVM_BOOST_SCHED_FIFO, .priority = 1,
+		.until_us = (uint32_t)((COSCHED_LEAD_NS + COSCHED_HOLD_NS) /
+				       1000),
+		.start_us = at > now + 1000 ? (uint32_t)((at - now) / 1000) : 1,
+	};
+	rtvm_boost_guest_send(g, &m);
+}
+
+static int cosched_start(struct world *w, struct cosched *c)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sched_param sp = { .sched_priority = 50 };
+	struct rtvm_boost_guest *g = NULL;
+	struct rtvm_vm *vm = NULL;
+	pthread_attr_t attr;
+	cpu_set_t set;
+	int r;
+
+	c->listen_fd = -1;
+	pthread_mutex_init(&c->lock, NULL);
+	r = rtvm_boost_new(w->ctx, 0, &c->b);
+	if (r == 0)
+		r = rtvm_vm_new_from_pid(w->ctx, getpid(), &vm);
+	if (r == 0)
+		r = rtvm_boost_add_vm(c->b, vm, NULL, &c->id);
+	rtvm_vm_unref(vm);
+	if (r < 0)
+		return r;
+	snprintf(c->dir, sizeof(c->dir), "/tmp/rtvm-demo-boost.XXXXXX");
+	if (!mkdtemp(c->dir))
+		return -errno;
+	snprintf(c->path, sizeof(c->path), "%s/channel", c->dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", c->path);
+	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->listen_fd < 0 ||
+	    bind(c->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(c->listen_fd, 1) < 0)
+		return -errno;
+	pthread_attr_init(&attr);
+	CPU_ZERO(&set);
+	CPU_SET(c->hk_cpu, &set);
+	pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+	pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+	pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
+	pthread_attr_setschedparam(&attr, &sp);
+	r = pthread_create(&c->thread, &attr, broker_thread, c);
+	c->fifo = r == 0;
+	if (r == EPERM) {
+		pthread_attr_setinheritsched(&attr, PTHREAD_INHERIT_SCHED);
+		r = pthread_create(&c->thread, &attr, broker_thread, c);
+	}
+	pthread_attr_destroy(&attr);
+	if (r)
+		return -r;
+	c->running = true;
+	/* The guest's end, as rtvm-guest opens its port: HELLO first. */
+	r = rtvm_boost_guest_open(c->path, 2000, &g);
+	if (r == 0 && rtvm_boost_guest_get_limits(g)->version < 2) {
+		rtvm_boost_guest_close(g);
+		r = -EPROTO;
+	}
+	if (r == 0)
+		atomic_store(&c->guest, g);
+	return r;
+}
+
+static void cosched_stats(struct cosched *c, struct rtvm_boost_stats *st)
+{
+	*st = (struct rtvm_boost_stats){ .size = sizeof(*st) };
+	if (!c->b)
+		return;
+	pthread_mutex_lock(&c->lock);
+	rtvm_boost_get_stats(c->b, c->id, -1, st);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* After the vCPU stopped: the broker puts back what it boosted. */
+static void cosched_stop(struct cosched *c)
+{
+	if (c->running) {
+		atomic_store(&c->stop, true);
+		if (!atomic_load(&c->guest) && c->listen_fd >= 0)
+			shutdown(c->listen_fd, SHUT_RDWR); /* end accept() */
+		pthread_join(c->thread, NULL);
+	}
+	rtvm_boost_guest_close(atomic_load(&c->guest));
+	rtvm_boost_unref(c->b);
+	if (c->listen_fd >= 0)
+		close(c->listen_fd);
+	if (c->path[0])
+		unlink(c->path);
+	if (c->dir[0])
+		rmdir(c->dir);
+	pthread_mutex_destroy(&c->lock);
+}
+
 /* Apply the inner part of a mode's tuning (shield, vCPU priority and
  * pinning), recording it in @cs. */
 static void tune_inner(struct world *w, const struct mode_def *d,
@@ -848,21 +1064,28 @@ static void tune_inner(struct world *w, const struct mode_def *d,
 							     RTVM_SHIELD_MOVED));
 		rtvm_shield_report_free(rep);
 	}
-	if (d->flags & T_PRIO) {
+	/* co-scheduling pins the vCPU beside its hog in every configuration */
+	if (d->flags & (T_PRIO | T_COSCHED)) {
 		struct rtvm_vm *v = NULL;
 
 		r = rtvm_vm_new_from_pid(w->ctx, getpid(), &v);
 		if (r == 0)
 			r = rtvm_vm_pin(v, RTVM_VM_ROLE_VCPU, w->rt,
 					RTVM_VM_PIN_ONE_TO_ONE, cs, NULL);
-		if (r == 0)
+		if (r == 0 && (d->flags & T_PRIO))
 			r = rtvm_vm_set_sched(v, RTVM_VM_ROLE_VCPU, NULL, &fifo,
 					      RTVM_SCHED_PROVISION_RT, cs, NULL);
 		if (r < 0)
 			note(res, "vCPU priority: %s", strerror(-r));
 		else
-			cJSON_AddStringToObject(res->tuning, "vcpu",
-						"SCHED_FIFO 1, pinned");
+			cJSON_AddStringToObject(
+				res->tuning, "vcpu",
+				d->flags & T_PRIO ? "SCHED_FIFO 1, pinned" :
+				d->flags & T_BOOST ?
+					"SCHED_OTHER, pinned, boosted by the "
+					"guest to SCHED_FIFO 1 through the "
+					"broker" :
+					"SCHED_OTHER, pinned");
 		rtvm_vm_unref(v);
 	}
 }
@@ -880,6 +1103,10 @@ static int run_mode(struct world *w, unsigned int idx, struct result *res)
 		.backend = o->vm == DEMO_VM_THREAD ? MICROVM_BACKEND_THREAD :
 						     MICROVM_BACKEND_KVM,
 	};
+	struct cosched co = { .hk_cpu = w->gd[1].cpu };
+	struct rtvm_boost_stats st0, st1;
+	_Atomic uint64_t *hog_units = NULL;
+	uint64_t hog0 = 0, guest0 = 0;
 	struct rtvm_changeset *cs = NULL;
 	const struct microvm_sample *s;
 	struct load load = { .n = 0 };
@@ -904,6 +1131,28 @@ static int run_mode(struct world *w, unsigned int idx, struct result *res)
 			goto out;
 		}
 	}
+	if (d->flags & T_COSCHED) {
+		/* The guest with work of its own is the stand-in's: the
+		 * micro-VM's real-mode guests have none, nor a channel. */
+		mo.guest = MICROVM_GUEST_COSCHED;
+		mo.backend = MICROVM_BACKEND_THREAD;
+		mo.work_pct = COSCHED_WORK_PCT;
+		mo.on_answer = d->flags & T_BOOST ? cosched_answer : NULL;
+		mo.data = &co;
+		if (o->vm != DEMO_VM_THREAD)
+			note(res, "on the stand-in vCPU (no VM)");
+		hog_units = mmap(NULL, sizeof(*hog_units),
+				 PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		r = hog_units == MAP_FAILED ? -errno :
+		    hog_start(&load, o->rt_cpu, hog_units, w->fd);
+		if (hog_units == MAP_FAILED)
+			hog_units = NULL;
+		if (r < 0) {
+			tool_error("cannot start the hog: %s", strerror(-r));
+			goto out;
+		}
+	}
 	r = microvm_open_opts(&mo, &vm);
 	if (r == 0)
 		r = microvm_start(vm);
@@ -912,6 +1161,13 @@ static int run_mode(struct world *w, unsigned int idx, struct result *res)
 		goto out;
 	}
 	tune_inner(w, d, vm, cs, res);
+	if (d->flags & T_BOOST) {
+		r = cosched_start(w, &co);
+		if (r < 0)
+			note(res, "boost broker: %s", strerror(-r));
+		else if (!co.fifo)
+			note(res, "the broker could not get SCHED_FIFO");
+	}
 	if (d->flags & T_GLOBAL) {
 		char req[64];
 
@@ -949,6 +1205,10 @@ static int run_mode(struct world *w, unsigned int idx, struct result *res)
 	t0 = now_ns();
 	sleep_ms(WARMUP_MS);
 	first = microvm_samples(vm, 0, NULL);
+	cosched_stats(&co, &st0);
+	if (hog_units)
+		hog0 = atomic_load(hog_units);
+	guest0 = microvm_work_units(vm, 0);
 	t0 = now_ns();
 	while (!interrupted) {
 		double t = (now_ns() - t0) / 1e9;
@@ -961,6 +1221,28 @@ static int run_mode(struct world *w, unsigned int idx, struct result *res)
 	}
 	t1 = now_ns();
 	last = microvm_samples(vm, 0, &s);
+	if (d->flags & T_COSCHED) {
+		double secs = (t1 - t0) / 1e9;
+
+		cosched_stats(&co, &st1);
+		res->window_s = secs;
+		res->hog_ups = (atomic_load(hog_units) - hog0) / secs;
+		res->guest_ups = (microvm_work_units(vm, 0) - guest0) / secs;
+		/* static: boosted all along; none: never */
+		res->boosted_ms = d->flags & T_PRIO ? secs * 1e3 :
+				  (st1.boosted_ns - st0.boosted_ns) / 1e6;
+		res->boosts = st1.boosts - st0.boosts;
+		for (int k = 1; k < RTVM_BOOST_NR_REASONS; k++)
+			res->refused += st1.refused[k] - st0.refused[k];
+		res->start_late_max_us = st1.start_late_max_ns / 1e3;
+	}
+	if (co.b) {
+		/* The boosts end while the vCPU thread is there to be put
+		 * back; its later requests find the channel closed. */
+		pthread_mutex_lock(&co.lock);
+		rtvm_boost_remove_vm(co.b, co.id);
+		pthread_mutex_unlock(&co.lock);
+	}
 	progress(w, idx, d, (t1 - t0) / 1e9, last - first);
 	/* Only samples due inside the window count. */
 	while (last > first && s[last - 1].due_ns > t1)
@@ -982,6 +1264,10 @@ static int run_mode(struct world *w, unsigned int idx, struct result *res)
 		gapdet_window(&w->gd[k], t0, t1, &gaps, &ng, &res->stalls[k],
 			      &res->stall_max_us[k], &res->stall_total_ms[k]);
 	microvm_stop(vm);
+	if (co.b) {
+		cosched_stop(&co);
+		co.b = NULL;
+	}
 	if (microvm_error(vm, 0, NULL))
 		tool_error("%s: the vCPU stopped: %s", d->name,
 			   strerror(-microvm_error(vm, 0, NULL)));
@@ -993,7 +1279,11 @@ static int run_mode(struct world *w, unsigned int idx, struct result *res)
 	r = 0;
 out:
 	microvm_close(vm);
+	if (co.b)
+		cosched_stop(&co);
 	load_stop(&load);
+	if (hog_units)
+		munmap(hog_units, sizeof(*hog_units));
 	rtvm_changeset_unref(cs);
 	return r;
 }
@@ -1137,13 +1427,52 @@ static cJSON *result_json(const struct result *r)
 	}
 	cJSON_AddItemToObject(j, "histogram", h);
 	cJSON_AddItemToObject(j, "tuning", cJSON_Duplicate(r->tuning, true));
+	if (r->def->flags & T_COSCHED) {
+		cJSON *c = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(c, "vm", "stand-in");
+		cJSON_AddNumberToObject(c, "guest_work_pct", COSCHED_WORK_PCT);
+		cJSON_AddNumberToObject(c, "hog_units_per_s", r->hog_ups);
+		cJSON_AddNumberToObject(c, "guest_units_per_s", r->guest_ups);
+		cJSON_AddNumberToObject(c, "vcpu_boosted_ms", r->boosted_ms);
+		cJSON_AddNumberToObject(c, "vcpu_boosted_share",
+					r->window_s > 0 ? r->boosted_ms / 1e3 /
+							  r->window_s : 0);
+		if (r->def->flags & T_BOOST) {
+			cJSON_AddNumberToObject(c, "lead_us",
+						COSCHED_LEAD_NS / 1e3);
+			cJSON_AddNumberToObject(c, "boosts", (double)r->boosts);
+			cJSON_AddNumberToObject(c, "refused",
+						(double)r->refused);
+			cJSON_AddNumberToObject(c, "start_late_max_us",
+						r->start_late_max_us);
+		}
+		cJSON_AddItemToObject(j, "cosched", c);
+	}
 	if (r->note[0])
 		cJSON_AddStringToObject(j, "note", r->note);
 	return j;
 }
 
+/* Co-scheduling against static prioritization: hog throughput and RT
+ * p99, as ratios, with their goals (>= 2x, <= 1.1x). */
+static bool cosched_ratios(const struct result *res, unsigned int n,
+			   double *hog, double *p99)
+{
+	const struct result *st = find(res, n, "cosched-static"),
+			    *co = find(res, n, "cosched-boost");
+
+	if (!st || !co || st->hog_ups <= 0 || st->p99 <= 0)
+		return false;
+	*hog = co->hog_ups / st->hog_ups;
+	*p99 = co->p99 / st->p99;
+	return true;
+}
+
 static void report(struct world *w, struct result *res, unsigned int n)
 {
+	double co_hog = 0, co_p99 = 0;
+	bool co = cosched_ratios(res, n, &co_hog, &co_p99);
 	const struct opts *o = w->o;
 	const struct result *idle = find(res, n, "idle"),
 			    *load = find(res, n, "load"),
@@ -1236,6 +1565,19 @@ static void report(struct world *w, struct result *res, unsigned int n)
 			cJSON_AddBoolToObject(goals, "untuned_p99_10x_tuned",
 					      load->p99 >= 10 * tuned->p99);
 		}
+		if (co) {
+			cJSON_AddNumberToObject(ratios,
+						"cosched_hog_over_static_hog",
+						co_hog);
+			cJSON_AddNumberToObject(ratios,
+						"cosched_p99_over_static_p99",
+						co_p99);
+			cJSON_AddBoolToObject(goals, "cosched_hog_2x_static",
+					      co_hog >= 2);
+			cJSON_AddBoolToObject(goals,
+					      "cosched_p99_within_1.1x_static",
+					      co_p99 <= 1.1);
+		}
 		cJSON_AddItemToObject(j, "ratios", ratios);
 		cJSON_AddItemToObject(j, "goals", goals);
 		{
@@ -1311,6 +1653,36 @@ static void report(struct world *w, struct result *res, unsigned int n)
 		printf("untuned p99 / tuned p99:  %5.2fx  (goal >= 10x: %s)\n",
 		       load->p99 / tuned->p99,
 		       load->p99 >= 10 * tuned->p99 ? "met" : "NOT met");
+	if (find(res, n, "cosched-static") || find(res, n, "cosched-boost") ||
+	    find(res, n, "cosched-none")) {
+		printf("\nco-scheduling: a guest with %d%% work of its own and "
+		       "a hog, both on CPU %s (stand-in vCPU)\n",
+		       COSCHED_WORK_PCT, tool_mask_str(w->rt, 0));
+		printf("%-28s %12s %14s %14s\n", "", "hog units/s",
+		       "guest units/s", "vCPU boosted");
+		for (unsigned int i = 0; i < n; i++)
+			if (res[i].done && (res[i].def->flags & T_COSCHED))
+				printf("%-28s %12.0f %14.0f %13.1f%%\n",
+				       res[i].def->title, res[i].hog_ups,
+				       res[i].guest_ups,
+				       res[i].window_s > 0 ?
+					       res[i].boosted_ms / 10 /
+						       res[i].window_s : 0);
+	}
+	if (co) {
+		const struct result *b = find(res, n, "cosched-boost");
+
+		printf("co-scheduling: %llu boosts armed %.0f us ahead, %llu "
+		       "refused, latest start %.1f us late\n",
+		       (unsigned long long)b->boosts, COSCHED_LEAD_NS / 1e3,
+		       (unsigned long long)b->refused, b->start_late_max_us);
+		printf("hog throughput, co-scheduling / static: %5.2fx  "
+		       "(goal >= 2x: %s)\n", co_hog,
+		       co_hog >= 2 ? "met" : "NOT met");
+		printf("RT p99, co-scheduling / static:         %5.2fx  "
+		       "(goal <= 1.1x: %s)\n", co_p99,
+		       co_p99 <= 1.1 ? "met" : "NOT met");
+	}
 	if (outer[0])
 		printf("outer host: %s.\n", tool_escape(outer, 0));
 	else
@@ -1812,6 +2184,11 @@ static void dry_run(const struct opts *o, struct outer *st, int vm)
 		       f & T_KTHREADS ? " kernel-thread priorities;" : "",
 		       f & T_PMQOS ? " PM QoS 0 us on the RT CPU;" : "",
 		       f & ~T_LOAD ? "" : " no tuning");
+		if (f & T_COSCHED)
+			printf("   a hog pinned to the RT CPU; the stand-in vCPU "
+			       "pinned there%s\n", f & T_BOOST ?
+			       ", boosted through a boost broker ahead of each "
+			       "event" : "");
 	}
 	if (o->nr_modes) {
 		struct rtvm_irq_steer req = {

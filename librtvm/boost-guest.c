@@ -150,6 +150,8 @@ RTVM_EXPORT int rtvm_boost_guest_send(struct rtvm_boost_guest *g,
 	if (!g || !req || req->type < RTVM_BOOST_BOOST ||
 	    req->type > RTVM_BOOST_QUERY)
 		return -EINVAL;
+	if (req->type == RTVM_BOOST_BOOST && req->start_us && g->version < 2)
+		return -EOPNOTSUPP;
 	req->version = g->version;
 	req->seq = ++g->seq;
 	return put(g, req);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The boost protocol's messages (rtvm-boost(7)): 32 bytes, little-endian,
- * the same layout for every type.  Only the form is judged here.
+ * the same layout for every type.  Only the form is judged here, by the
+ * rules of the message's own version.
  */
 #include "config.h"
 
@@ -107,7 +108,8 @@ RTVM_EXPORT int rtvm_boost_msg_decode(const uint8_t *buf,
 			 m->runtime_us || m->deadline_us || m->period_us;
 		break;
 	case RTVM_BOOST_BOOST:
-		unused = unused || m->features;
+		/* Version 2 gives the field a meaning: start_us. */
+		unused = unused || (m->version < 2 && m->features);
 		break;
 	default: /* DEBOOST, QUERY */
 		unused = unused || m->policy || m->priority || m->until_us ||
@@ -133,6 +135,7 @@ RTVM_EXPORT const char *rtvm_boost_reason_to_string(int reason)
 		[RTVM_BOOST_RATE] = "rate",
 		[RTVM_BOOST_FAILED] = "failed",
 		[RTVM_BOOST_EXPIRED] = "expired",
+		[RTVM_BOOST_LEAD] = "lead",
 	};
 
 	return reason >= 0 && reason < RTVM_BOOST_NR_REASONS ? names[reason]

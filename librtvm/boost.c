@@ -7,8 +7,16 @@
  * period, a request rate); nothing a guest sends can act on another VM's
  * threads, keep a boost beyond its grant, or make the broker block.
  *
+ * A guest may also arm a boost to start later (version 2: a BOOST's
+ * start_us), so that its vCPU is raised before its next event instead of
+ * after the guest has seen it, which is too late when the vCPU waits
+ * behind other tasks of its CPU.  One armed boost per vCPU; it is judged
+ * when asked for (policy, ceiling, lead) and again when it starts (budget,
+ * and the policy of the moment).
+ *
  * One epoll fd holds the channels and a timerfd armed at the earliest end
- * of a boost; rtvm_boost_dispatch() does all the work in the caller's loop.
+ * or start of a boost; rtvm_boost_dispatch() does all the work in the
+ * caller's loop.
  */
 #include "config.h"
 
@@ -44,6 +52,10 @@ struct vcpu {
 	uint64_t acct;		/* boosted time counted up to here */
 	uint64_t window;	/* start of the budget period */
 	uint64_t used;		/* boosted time in this period */
+	bool armed;		/* a boost waits for its start */
+	uint64_t start_at;
+	struct rtvm_boost_msg pending; /* the armed BOOST, start_us 0 */
+	struct channel *pending_owner;
 	struct rtvm_boost_stats st;
 };
 
@@ -286,13 +298,20 @@ static void end_by_host(struct bvm *vm, struct vcpu *v, uint64_t now,
 	}
 }
 
+/* End the boosts that @only asked for (NULL: all), and drop its armed
+ * ones. */
 static void end_all(struct bvm *vm, const struct channel *only)
 {
 	uint64_t now = now_ns(vm->b);
 
-	for (unsigned int i = 0; i < vm->nr; i++)
-		if (vm->v[i].boosted && (!only || vm->v[i].owner == only))
-			end_by_host(vm, &vm->v[i], now, 0);
+	for (unsigned int i = 0; i < vm->nr; i++) {
+		struct vcpu *v = &vm->v[i];
+
+		if (v->boosted && (!only || v->owner == only))
+			end_by_host(vm, v, now, 0);
+		if (v->armed && (!only || v->pending_owner == only))
+			v->armed = false;
+	}
 }
 
 static void rearm(struct rtvm_boost *b)
@@ -301,10 +320,14 @@ static void rearm(struct rtvm_boost *b)
 	struct itimerspec its = {0};
 
 	for (struct bvm *vm = b->vms; vm; vm = vm->next)
-		for (unsigned int i = 0; i < vm->nr; i++)
-			if (vm->v[i].boosted &&
-			    (!next || vm->v[i].expiry < next))
-				next = vm->v[i].expiry;
+		for (unsigned int i = 0; i < vm->nr; i++) {
+			const struct vcpu *v = &vm->v[i];
+
+			if (v->boosted && (!next || v->expiry < next))
+				next = v->expiry;
+			if (v->armed && (!next || v->start_at < next))
+				next = v->start_at;
+		}
 	if (next == b->armed)
 		return;
 	its.it_value.tv_sec = (time_t)(next / NSEC);
@@ -313,13 +336,57 @@ static void rearm(struct rtvm_boost *b)
 		b->armed = next;
 }
 
+static int do_boost(struct bvm *vm, struct vcpu *v, struct channel *c,
+		    const struct rtvm_boost_msg *m, uint64_t now);
+static void fill_state(const struct vcpu *v, uint64_t now,
+		       struct rtvm_boost_msg *ack);
+
+/* An armed boost is due: applied like a BOOST that came now; one that
+ * cannot be (budget, a policy changed meanwhile, sched_setattr) is
+ * refused, counted, and told with an ACK(DEBOOST) of the host's own, as
+ * a boost the host ends is. */
+static void start_armed(struct bvm *vm, struct vcpu *v, uint64_t now)
+{
+	struct channel *owner = v->pending_owner;
+	struct rtvm_boost_msg ack = {
+		.version = v->pending.version,
+		.type = RTVM_BOOST_BOOST | RTVM_BOOST_ACK,
+		.vcpu = v->pending.vcpu,
+		.seq = v->pending.seq,
+	};
+	int reason;
+
+	v->armed = false;
+	if (now - v->start_at > v->st.start_late_max_ns)
+		v->st.start_late_max_ns = now - v->start_at;
+	reason = do_boost(vm, v, owner, &v->pending, now);
+	if (reason == RTVM_BOOST_OK) {
+		v->st.started++;
+		fill_state(v, now, &ack);
+		trail_add(vm->b, now, vm, v->tid, &v->pending, &ack);
+		return;
+	}
+	vm->st.refused[reason]++;
+	ack.type = RTVM_BOOST_DEBOOST | RTVM_BOOST_ACK;
+	ack.status = (uint16_t)reason;
+	trail_add(vm->b, now, vm, v->tid, &v->pending, &ack);
+	if (owner) {
+		chan_queue(owner, &ack);
+		chan_flush(owner);
+	}
+}
+
 static void expire(struct rtvm_boost *b, uint64_t now)
 {
 	for (struct bvm *vm = b->vms; vm; vm = vm->next)
-		for (unsigned int i = 0; i < vm->nr; i++)
-			if (vm->v[i].boosted && vm->v[i].expiry <= now)
-				end_by_host(vm, &vm->v[i], now,
-					    vm->v[i].end_reason);
+		for (unsigned int i = 0; i < vm->nr; i++) {
+			struct vcpu *v = &vm->v[i];
+
+			if (v->boosted && v->expiry <= now)
+				end_by_host(vm, v, now, v->end_reason);
+			if (v->armed && v->start_at <= now)
+				start_armed(vm, v, now);
+		}
 }
 
 /* ---- judging requests ----------------------------------------------------- */
@@ -360,6 +427,9 @@ static int check_boost(const struct bvm *vm, const struct rtvm_boost_msg *m)
 static void fill_state(const struct vcpu *v, uint64_t now,
 		       struct rtvm_boost_msg *ack)
 {
+	/* version 2: an armed boost's time to go (only version 2 arms) */
+	if (v->armed && v->start_at > now)
+		ack->start_us = (uint32_t)((v->start_at - now) / USEC);
 	if (!v->boosted)
 		return;
 	ack->policy = (uint8_t)v->applied.policy;
@@ -411,14 +481,10 @@ static bool in_exclusive_cpuset(struct bvm *vm, struct vcpu *v)
 	return yes;
 }
 
-static int do_boost(struct bvm *vm, struct vcpu *v, struct channel *c,
-		    const struct rtvm_boost_msg *m, uint64_t now)
+/* The type checks of a BOOST that do not depend on time. */
+static int judge(struct bvm *vm, struct vcpu *v, const struct rtvm_boost_msg *m)
 {
-	const struct rtvm_boost_policy *p = &vm->pol;
-	uint64_t budget = p->budget_us * USEC, max = p->max_boost_us * USEC;
-	uint64_t grant, left;
-	struct rtvm_sched s;
-	int reason = check_boost(vm, m), r;
+	int reason = check_boost(vm, m);
 
 	if (reason)
 		return reason;
@@ -429,6 +495,20 @@ static int do_boost(struct bvm *vm, struct vcpu *v, struct channel *c,
 		    vm->id);
 		return RTVM_BOOST_POLICY;
 	}
+	return RTVM_BOOST_OK;
+}
+
+static int do_boost(struct bvm *vm, struct vcpu *v, struct channel *c,
+		    const struct rtvm_boost_msg *m, uint64_t now)
+{
+	const struct rtvm_boost_policy *p = &vm->pol;
+	uint64_t budget = p->budget_us * USEC, max = p->max_boost_us * USEC;
+	uint64_t grant, left;
+	struct rtvm_sched s;
+	int reason = judge(vm, v, m), r;
+
+	if (reason)
+		return reason;
 	account(vm, v, now);
 	if (v->used >= budget && budget < p->budget_period_us * USEC)
 		return RTVM_BOOST_BUDGET;
@@ -471,12 +551,48 @@ static int do_boost(struct bvm *vm, struct vcpu *v, struct channel *c,
 	return RTVM_BOOST_OK;
 }
 
+/* A BOOST to start @m->start_us from now: judged now by what does not
+ * change until then (its parameters, policy, ceiling, and the VM's
+ * longest lead); the budget and the thread are judged when it starts.
+ * It replaces an armed boost, not the boost in force.  On success @ack
+ * tells what is armed: the boost, its grant at most, and start_us. */
+static int arm(struct bvm *vm, struct vcpu *v, struct channel *c,
+	       const struct rtvm_boost_msg *m, uint64_t now,
+	       struct rtvm_boost_msg *ack)
+{
+	int reason = judge(vm, v, m);
+	uint32_t max = vm->pol.max_boost_us;
+
+	if (reason)
+		return reason;
+	if (m->start_us > vm->pol.max_lead_us)
+		return RTVM_BOOST_LEAD;
+	v->armed = true;
+	v->start_at = now + m->start_us * USEC;
+	v->pending = *m;
+	v->pending.start_us = 0;
+	v->pending_owner = c;
+	v->st.scheduled++;
+	ack->policy = m->policy;
+	ack->priority = m->priority;
+	ack->until_us = m->until_us && m->until_us < max ? m->until_us : max;
+	ack->runtime_us = m->runtime_us;
+	ack->deadline_us = m->deadline_us;
+	ack->period_us = m->policy == RTVM_BOOST_SCHED_DEADLINE &&
+			 !m->period_us ? m->deadline_us : m->period_us;
+	ack->start_us = m->start_us;
+	return RTVM_BOOST_OK;
+}
+
 /* Judge one request (@form: the decoder's verdict) and answer in @ack. */
 static void handle(struct bvm *vm, struct channel *c,
 		   const struct rtvm_boost_msg *m, int form, uint64_t now,
 		   struct rtvm_boost_msg *ack)
 {
-	uint8_t agreed = c ? c->version : RTVM_BOOST_VERSION;
+	/* Without a channel (a doorbell), a request speaks its own version. */
+	uint8_t agreed = c ? c->version :
+			 m->version && m->version <= RTVM_BOOST_VERSION ?
+			 m->version : RTVM_BOOST_VERSION;
 	struct vcpu *v = NULL;
 	int reason = RTVM_BOOST_OK;
 
@@ -508,6 +624,8 @@ static void handle(struct bvm *vm, struct channel *c,
 			.until_us = p->max_boost_us,
 			.runtime_us = p->budget_us,
 			.period_us = p->budget_period_us,
+			/* version 2: how far ahead a boost may start */
+			.deadline_us = agreed >= 2 ? p->max_lead_us : 0,
 		};
 	} else if (!agreed)
 		reason = RTVM_BOOST_NO_HELLO;
@@ -517,9 +635,15 @@ static void handle(struct bvm *vm, struct channel *c,
 		reason = RTVM_BOOST_BAD_VCPU;
 	else {
 		v = &vm->v[m->vcpu];
-		if (m->type == RTVM_BOOST_BOOST) {
+		if (m->type == RTVM_BOOST_BOOST && m->start_us) {
+			reason = arm(vm, v, c, m, now, ack);
+			if (reason == RTVM_BOOST_OK)
+				goto done;
+		} else if (m->type == RTVM_BOOST_BOOST) {
 			reason = do_boost(vm, v, c, m, now);
 		} else if (m->type == RTVM_BOOST_DEBOOST) {
+			/* Everything back: the armed boost too. */
+			v->armed = false;
 			if (v->boosted) {
 				end_boost(vm, v, now);
 				v->st.deboosts++;
@@ -530,6 +654,7 @@ static void handle(struct bvm *vm, struct channel *c,
 		/* Refused or not, the answer tells the vCPU's state. */
 		fill_state(v, now, ack);
 	}
+done:
 	ack->status = (uint16_t)reason;
 	if (reason)
 		vm->st.refused[reason]++;
@@ -748,6 +873,8 @@ static int policy_fill(const struct rtvm_boost_policy *in,
 		p->rate = 20000;
 	if (!p->burst)
 		p->burst = 64;
+	if (!p->max_lead_us)
+		p->max_lead_us = 100000;
 	if ((p->policies & ~known) || p->max_priority > 99 ||
 	    !p->budget_period_us || p->budget_us > p->budget_period_us ||
 	    p->rate > NSEC)
@@ -975,6 +1102,10 @@ RTVM_EXPORT int rtvm_boost_get_stats(struct rtvm_boost *b, unsigned int id,
 		ret->budget_ends += s->budget_ends;
 		ret->closed += s->closed;
 		ret->boosted_ns += s->boosted_ns;
+		ret->scheduled += s->scheduled;
+		ret->started += s->started;
+		if (s->start_late_max_ns > ret->start_late_max_ns)
+			ret->start_late_max_ns = s->start_late_max_ns;
 		ret->boosted += vm->v[i].boosted;
 	}
 	return 0;

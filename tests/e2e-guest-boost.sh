@@ -63,7 +63,7 @@ up=$(guest_wait_line '^rtvm-guest: up' 60)
 echo "$up (console after $(guest_elapsed_ms) ms)"
 line=$(guest_wait_line '^boost-test: hello exit' 60)
 case "$line" in "boost-test: hello exit 0"*) ;; *) guest_fail "rtvm-guest hello: $line" ;; esac
-grep -E '^protocol version 1, 1 vCPUs; policies fifo, priority ceiling 10' "$guest_console" >/dev/null ||
+grep -E '^protocol version 2, 1 vCPUs; policies fifo, priority ceiling 10' "$guest_console" >/dev/null ||
 	guest_fail "rtvm-guest hello printed no limits"
 
 guest_wait_line '^boost-test: inside' 30 >/dev/null

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -234,7 +235,8 @@ static char *run(const char *args, int *status)
 START_TEST(test_demo_json)
 {
 	static const char *const names[] = { "idle", "load", "tuned", "prio",
-					     "shield" };
+					     "shield", "cosched-static",
+					     "cosched-boost", "cosched-none" };
 	char *before = snapshot(), *out;
 	cJSON *j, *modes, *m, *it;
 	unsigned int i = 0;
@@ -259,7 +261,7 @@ START_TEST(test_demo_json)
 			 have_kvm ? "kvm" : "stand-in");
 	ck_assert(have_kvm == !cJSON_GetObjectItem(it, "vm_note"));
 	modes = cJSON_GetObjectItem(j, "modes");
-	ck_assert_int_eq(cJSON_GetArraySize(modes), 5);
+	ck_assert_int_eq(cJSON_GetArraySize(modes), 8);
 	cJSON_ArrayForEach(m, modes) {
 		double n = num(m, "samples"), sum = 0;
 		cJSON *h;
@@ -304,11 +306,199 @@ START_TEST(test_demo_json)
 	it = cJSON_GetObjectItem(j, "goals");
 	ck_assert(cJSON_IsBool(cJSON_GetObjectItem(it,
 						   "untuned_p99_10x_tuned")));
+	ck_assert(cJSON_IsBool(cJSON_GetObjectItem(it,
+						   "cosched_hog_2x_static")));
 	it = cJSON_GetObjectItem(j, "outer_host");
 	num(it, "stalls_ge_1ms");
 	ck_assert(cJSON_IsString(cJSON_GetObjectItem(it, "message")));
 	cJSON_Delete(j);
 	free(out);
+	expect_same(before);
+	free(before);
+}
+END_TEST
+
+/* ---- co-scheduling ------------------------------------------------------ */
+
+#define MAX_TIDS 8
+
+/* What a sampler saw of each vCPU thread ("CPU 0/KVM" of an rtvm-demo
+ * process) it found: how often at SCHED_OTHER and at SCHED_FIFO. */
+struct seen {
+	int n;
+	struct { int tid, other, fifo; } t[MAX_TIDS];
+};
+
+static int find_vcpu(int *ret_pid)
+{
+	DIR *d = opendir("/proc"), *td;
+	struct dirent *de, *te;
+	int tid = 0;
+
+	while (d && !tid && (de = readdir(d))) {
+		char path[600], comm[64];
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		if (tu_read_text(path, comm, sizeof(comm)) < 0 ||
+		    strncmp(comm, "rtvm-demo", 9) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/task", de->d_name);
+		td = opendir(path);
+		while (td && !tid && (te = readdir(td))) {
+			snprintf(path, sizeof(path), "/proc/%s/task/%s/comm",
+				 de->d_name, te->d_name);
+			if (tu_read_text(path, comm, sizeof(comm)) == 0 &&
+			    strcmp(comm, "CPU 0/KVM") == 0) {
+				tid = atoi(te->d_name);
+				*ret_pid = atoi(de->d_name);
+			}
+		}
+		if (td)
+			closedir(td);
+	}
+	if (d)
+		closedir(d);
+	return tid;
+}
+
+/* The policy (field 41 of stat) of a thread, or -1 when it is gone. */
+static int policy_of(int pid, int tid)
+{
+	char path[128], text[1024], *p;
+	int policy = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	if (tu_read_text(path, text, sizeof(text)) < 0 ||
+	    !(p = strrchr(text, ')')))
+		return -1;
+	for (int f = 2; p && f < 41; f++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p + 1, "%d", &policy) != 1)
+		return -1;
+	return policy;
+}
+
+static _Noreturn void sampler(struct seen *seen)
+{
+	int pid = 0, tid = 0, cur = -1;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (;;) {
+		int policy = tid ? policy_of(pid, tid) : -1;
+
+		if (policy < 0) {
+			tid = find_vcpu(&pid);
+			cur = -1;
+			for (int i = 0; tid && i < seen->n; i++)
+				if (seen->t[i].tid == tid)
+					cur = i;
+			if (tid && cur < 0 && seen->n < MAX_TIDS) {
+				cur = seen->n++;
+				seen->t[cur].tid = tid;
+			}
+			if (!tid)
+				sleep_ms(5);
+			continue;
+		}
+		if (cur >= 0 && policy == 0)
+			seen->t[cur].other++;
+		else if (cur >= 0 && policy == 1)
+			seen->t[cur].fifo++;
+		usleep(200);
+	}
+}
+
+/* --modes cosched: its three configurations in the JSON with their
+ * figures, the host as before, and the vCPU thread seen from here: FIFO
+ * all along in the static one, SCHED_OTHER all along without priority,
+ * and in the co-scheduled one at SCHED_OTHER mostly, boosted to FIFO
+ * for a part of the time (each burst, armed ahead of it). */
+START_TEST(test_demo_cosched)
+{
+	static const char *const names[] = { "cosched-static", "cosched-boost",
+					     "cosched-none" };
+	struct seen *seen = mmap(NULL, sizeof(*seen), PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	char *before = snapshot(), *out;
+	int status, mixed = -1, all_fifo = 0, all_other = 0;
+	cJSON *j, *m, *c, *it;
+	unsigned int i = 0;
+	pid_t spid;
+
+	ck_assert_ptr_ne(seen, MAP_FAILED);
+	memset(seen, 0, sizeof(*seen));
+	spid = fork();
+	ck_assert_int_ge(spid, 0);
+	if (spid == 0)
+		sampler(seen);
+	out = run("--modes cosched --duration 1.5 --json", &status);
+	kill(spid, SIGKILL);
+	waitpid(spid, NULL, 0);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "rtvm-demo exit %#x: %s", status, out);
+	j = cJSON_Parse(out);
+	ck_assert_msg(j != NULL, "not JSON: %s", out);
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(j, "host_restored")));
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "modes")),
+			 3);
+	cJSON_ArrayForEach(m, cJSON_GetObjectItem(j, "modes")) {
+		double share;
+
+		ck_assert_str_eq(cJSON_GetObjectItem(m, "mode")->valuestring,
+				 names[i]);
+		ck_assert(num(m, "samples") >= 100);
+		c = cJSON_GetObjectItem(m, "cosched");
+		ck_assert_msg(cJSON_IsObject(c), "%s: no cosched", names[i]);
+		ck_assert_str_eq(cJSON_GetObjectItem(c, "vm")->valuestring,
+				 "stand-in");
+		ck_assert(num(c, "hog_units_per_s") > 0);
+		ck_assert(num(c, "guest_units_per_s") > 0);
+		share = num(c, "vcpu_boosted_share");
+		if (i == 0)
+			ck_assert(share == 1);
+		else if (i == 2)
+			ck_assert(share == 0);
+		else {
+			/* boosted for its bursts, not all along */
+			ck_assert_msg(share > 0 && share < 0.6,
+				      "boosted share %f", share);
+			ck_assert(num(c, "boosts") >= 100);
+			ck_assert(num(c, "refused") == 0);
+			num(c, "start_late_max_us");
+			ck_assert(num(c, "lead_us") > 0);
+		}
+		i++;
+	}
+	it = cJSON_GetObjectItem(j, "ratios");
+	ck_assert(num(it, "cosched_hog_over_static_hog") > 0);
+	ck_assert(num(it, "cosched_p99_over_static_p99") > 0);
+	it = cJSON_GetObjectItem(j, "goals");
+	ck_assert(cJSON_IsBool(cJSON_GetObjectItem(it,
+						   "cosched_hog_2x_static")));
+	ck_assert(cJSON_IsBool(cJSON_GetObjectItem(
+		it, "cosched_p99_within_1.1x_static")));
+	/* the vCPU threads as seen from outside */
+	for (int k = 0; k < seen->n; k++) {
+		int o = seen->t[k].other, f = seen->t[k].fifo;
+
+		fprintf(stderr, "vCPU thread %d: %d x OTHER, %d x FIFO\n",
+			seen->t[k].tid, o, f);
+		if (o > 20 && f == 0)
+			all_other++;
+		else if (f > 20 && o < f / 10)
+			all_fifo++;
+		else if (o > 20 && f > 0 && f < o)
+			mixed = k;
+	}
+	ck_assert_msg(all_fifo >= 1, "no vCPU thread seen at FIFO all along");
+	ck_assert_msg(all_other >= 1, "no vCPU thread seen at OTHER all along");
+	ck_assert_msg(mixed >= 0, "no vCPU thread seen at OTHER between bursts "
+		      "and at FIFO during them");
+	cJSON_Delete(j);
+	free(out);
+	munmap(seen, sizeof(*seen));
 	expect_same(before);
 	free(before);
 }
@@ -512,6 +702,7 @@ int main(void)
 	tc = tcase_create("live");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_demo_json);
+	tcase_add_test(tc, test_demo_cosched);
 	tcase_add_test(tc, test_demo_vm);
 	tcase_add_loop_test(tc, test_demo_crash, 0, 2);
 	tcase_add_test(tc, test_demo_interrupt);

@@ -158,15 +158,16 @@ static bool ref_type_known(uint8_t type)
 
 /* Bytes a request of each type may have nonzero, beyond version, type,
  * vcpu and seq (bytes 0-7). */
-static bool ref_byte_used(uint8_t type, unsigned int i)
+static bool ref_byte_used(uint8_t version, uint8_t type, unsigned int i)
 {
 	if (i < 8)
 		return true;
 	switch (type) {
 	case 1: /* HELLO: features */
 		return i >= 28;
-	case 2: /* BOOST: all but status and features */
-		return i < 10 || (i >= 12 && i < 28);
+	case 2: /* BOOST: all but status and (version 1) features; version 2
+		 * has start_us there */
+		return i < 10 || (i >= 12 && i < 28) || (version >= 2 && i >= 28);
 	default: /* DEBOOST, QUERY */
 		return false;
 	}
@@ -179,7 +180,7 @@ static bool ref_wellformed(const uint8_t *b)
 	if (b[1] & 0x80)
 		return true;
 	for (unsigned int i = 0; i < SZ; i++)
-		if (b[i] && !ref_byte_used(b[1], i))
+		if (b[i] && !ref_byte_used(b[0], b[1], i))
 			return false;
 	return true;
 }
@@ -286,6 +287,55 @@ static const struct vector {
 	  "10: 00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00\n",
 	  { .version = 1, .type = RTVM_BOOST_DEBOOST | RTVM_BOOST_ACK,
 	    .vcpu = 2, .seq = 3, .status = RTVM_BOOST_EXPIRED },
+	  0 },
+	/* version 2 */
+	{ "HELLO v2",
+	  "00: 02 01 04 00 01 00 00 00  00 00 00 00 00 00 00 00\n"
+	  "10: 00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00\n",
+	  { .version = 2, .type = RTVM_BOOST_HELLO, .vcpu = 4, .seq = 1 }, 0 },
+	{ "ACK(HELLO) v2",
+	  "00: 02 81 04 00 01 00 00 00  46 0a 00 00 10 27 00 00\n"
+	  "10: 20 a1 07 00 a0 86 01 00  40 42 0f 00 00 00 00 00\n",
+	  { .version = 2, .type = RTVM_BOOST_HELLO | RTVM_BOOST_ACK, .vcpu = 4,
+	    .seq = 1,
+	    .policy = RTVM_BOOST_ALLOW(RTVM_BOOST_SCHED_FIFO) |
+		      RTVM_BOOST_ALLOW(RTVM_BOOST_SCHED_RR) |
+		      RTVM_BOOST_ALLOW(RTVM_BOOST_SCHED_DEADLINE),
+	    .priority = 10, .until_us = 10000, .runtime_us = 500000,
+	    .deadline_us = 100000, .period_us = 1000000 },
+	  0 },
+	{ "BOOST armed 800 us ahead",
+	  "00: 02 02 01 00 02 00 00 00  01 0a 00 00 2c 01 00 00\n"
+	  "10: 00 00 00 00 00 00 00 00  00 00 00 00 20 03 00 00\n",
+	  { .version = 2, .type = RTVM_BOOST_BOOST, .vcpu = 1, .seq = 2,
+	    .policy = RTVM_BOOST_SCHED_FIFO, .priority = 10, .until_us = 300,
+	    .start_us = 800 },
+	  0 },
+	{ "ACK(BOOST) armed",
+	  "00: 02 82 01 00 02 00 00 00  01 0a 00 00 2c 01 00 00\n"
+	  "10: 00 00 00 00 00 00 00 00  00 00 00 00 20 03 00 00\n",
+	  { .version = 2, .type = RTVM_BOOST_BOOST | RTVM_BOOST_ACK, .vcpu = 1,
+	    .seq = 2, .policy = RTVM_BOOST_SCHED_FIFO, .priority = 10,
+	    .until_us = 300, .start_us = 800 },
+	  0 },
+	{ "BOOST too far ahead",
+	  "00: 02 02 02 00 03 00 00 00  01 0a 00 00 2c 01 00 00\n"
+	  "10: 00 00 00 00 00 00 00 00  00 00 00 00 40 0d 03 00\n",
+	  { .version = 2, .type = RTVM_BOOST_BOOST, .vcpu = 2, .seq = 3,
+	    .policy = RTVM_BOOST_SCHED_FIFO, .priority = 10, .until_us = 300,
+	    .start_us = 200000 },
+	  0 },
+	{ "ACK(BOOST) LEAD",
+	  "00: 02 82 02 00 03 00 00 00  00 00 0c 00 00 00 00 00\n"
+	  "10: 00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00\n",
+	  { .version = 2, .type = RTVM_BOOST_BOOST | RTVM_BOOST_ACK, .vcpu = 2,
+	    .seq = 3, .status = RTVM_BOOST_LEAD },
+	  0 },
+	{ "unsolicited ACK(DEBOOST) BUDGET at the start",
+	  "00: 02 83 01 00 02 00 00 00  00 00 08 00 00 00 00 00\n"
+	  "10: 00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00\n",
+	  { .version = 2, .type = RTVM_BOOST_DEBOOST | RTVM_BOOST_ACK,
+	    .vcpu = 1, .seq = 2, .status = RTVM_BOOST_BUDGET },
 	  0 },
 };
 
@@ -547,7 +597,7 @@ END_TEST
 START_TEST(test_wire_constants)
 {
 	/* Numbers rtvm-boost(7) gives; changing one breaks every peer. */
-	ck_assert_int_eq(RTVM_BOOST_VERSION, 1);
+	ck_assert_int_eq(RTVM_BOOST_VERSION, 2);
 	ck_assert_int_eq(RTVM_BOOST_MSG_SIZE, 32);
 	ck_assert_int_eq(RTVM_BOOST_HELLO, 1);
 	ck_assert_int_eq(RTVM_BOOST_BOOST, 2);
@@ -566,7 +616,8 @@ START_TEST(test_wire_constants)
 	ck_assert_int_eq(RTVM_BOOST_RATE, 9);
 	ck_assert_int_eq(RTVM_BOOST_FAILED, 10);
 	ck_assert_int_eq(RTVM_BOOST_EXPIRED, 11);
-	ck_assert_int_eq(RTVM_BOOST_NR_REASONS, 12);
+	ck_assert_int_eq(RTVM_BOOST_LEAD, 12);
+	ck_assert_int_eq(RTVM_BOOST_NR_REASONS, 13);
 	ck_assert_int_eq(RTVM_BOOST_SCHED_OTHER, 0);
 	ck_assert_int_eq(RTVM_BOOST_SCHED_FIFO, 1);
 	ck_assert_int_eq(RTVM_BOOST_SCHED_RR, 2);
@@ -584,6 +635,7 @@ START_TEST(test_reason_strings)
 		"ok",	  "malformed", "version", "no-hello",
 		"vcpu",	  "policy",    "ceiling", "params",
 		"budget", "rate",      "failed",  "expired",
+		"lead",
 	};
 	const char *s[RTVM_BOOST_NR_REASONS];
 

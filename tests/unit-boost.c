@@ -282,10 +282,10 @@ START_TEST(test_refusals)
 	m.deadline_us = 100;
 	ck_assert_int_eq(ask(&f, m, NULL), RTVM_BOOST_POLICY);
 	m = fifo(0, 9, 5, 0);
-	m.version = 2;
+	m.version = 3;
 	ck_assert_int_eq(ask(&f, m, NULL), RTVM_BOOST_BAD_VERSION);
 	m = fifo(0, 10, 5, 0);
-	m.features = 1; /* a field a BOOST does not use */
+	m.features = 1; /* a field a version 1 BOOST does not use */
 	ck_assert_int_eq(ask(&f, m, NULL), RTVM_BOOST_MALFORMED);
 	m = msg(RTVM_BOOST_BOOST | RTVM_BOOST_ACK, 0, 11); /* guests ask */
 	ck_assert_int_eq(ask(&f, m, NULL), RTVM_BOOST_MALFORMED);
@@ -555,8 +555,14 @@ START_TEST(test_channel)
 	ck_assert_int_eq(rtvm_boost_dispatch(f.b), 1);
 	ack = get_ack(guest);
 	ck_assert_uint_eq(ack.status, 0);
-	ck_assert_uint_eq(ack.version, 1);
+	ck_assert_uint_eq(ack.version, 2);
 	ck_assert_uint_eq(ack.vcpu, 2);
+	/* and from a version 1 guest: 1, and the channel stays at 1 */
+	put(guest, msg(RTVM_BOOST_HELLO, 2, 1));
+	ck_assert_int_eq(rtvm_boost_dispatch(f.b), 1);
+	ack = get_ack(guest);
+	ck_assert_uint_eq(ack.version, 1);
+	ck_assert_uint_eq(ack.deadline_us, 0); /* no lead in version 1 */
 
 	/* A message in two pieces is one request. */
 	m = fifo(1, 2, 7, 0);
@@ -778,6 +784,229 @@ START_TEST(test_bad_args)
 }
 END_TEST
 
+/* ---- version 2: boosts that start later ---------------------------------- */
+
+static struct rtvm_boost_msg armed(uint16_t vcpu, uint32_t seq, uint8_t prio,
+				   uint32_t until_us, uint32_t start_us)
+{
+	struct rtvm_boost_msg m = fifo(vcpu, seq, prio, until_us);
+
+	m.version = 2;
+	m.start_us = start_us;
+	return m;
+}
+
+START_TEST(test_armed)
+{
+	struct fx f = setup(NULL);
+	struct rtvm_boost_event ev = { .size = sizeof(ev) };
+	struct rtvm_boost_msg ack, m;
+	struct rtvm_boost_stats s;
+
+	/* Armed 800 us ahead: nothing changes until then. */
+	ck_assert_int_eq(ask(&f, armed(0, 2, 5, 300, 800), &ack), 0);
+	ck_assert_uint_eq(ack.version, 2);
+	ck_assert_uint_eq(ack.policy, RTVM_BOOST_SCHED_FIFO);
+	ck_assert_uint_eq(ack.priority, 5);
+	ck_assert_uint_eq(ack.until_us, 300);
+	ck_assert_uint_eq(ack.start_us, 800);
+	ck_assert_uint_eq(stats(&f, 0).scheduled, 1);
+	expect_sched(&f, VCPU0, SCHED_OTHER, 0, 3);
+	advance(&f, 500);
+	expect_sched(&f, VCPU0, SCHED_OTHER, 0, 3);
+	m = msg(RTVM_BOOST_QUERY, 0, 3);
+	m.version = 2;
+	ck_assert_int_eq(ask(&f, m, &ack), 0);
+	ck_assert_uint_eq(ack.policy, 0);
+	ck_assert_uint_eq(ack.start_us, 300);
+	/* Due: the timer's dispatch starts it, 20 us late here. */
+	advance(&f, 320);
+	expect_sched(&f, VCPU0, SCHED_FIFO, 5, 3);
+	s = stats(&f, 0);
+	ck_assert_uint_eq(s.started, 1);
+	ck_assert_uint_eq(s.boosts, 1);
+	ck_assert_int_eq(s.boosted, 1);
+	ck_assert_uint_eq(s.start_late_max_ns, 20 * US);
+	ck_assert_uint_eq(stats(&f, -1).start_late_max_ns, 20 * US);
+	/* Its grant counts from its start, and ends it: the thread exactly
+	 * as it was, nice 3. */
+	advance(&f, 299);
+	expect_sched(&f, VCPU0, SCHED_FIFO, 5, 3);
+	advance(&f, 1);
+	expect_sched(&f, VCPU0, SCHED_OTHER, 0, 3);
+	s = stats(&f, 0);
+	ck_assert_uint_eq(s.expired, 1);
+	ck_assert_uint_eq(s.boosted_ns, 300 * US);
+	/* The trail: the request, the start (the request again, with an OK
+	 * ACK(BOOST) of what was applied), then the end. */
+	ck_assert_int_eq(rtvm_boost_next_event(f.b, &ev, NULL), 0);
+	ck_assert_uint_eq(ev.ack.start_us, 800);
+	ck_assert_int_eq(rtvm_boost_next_event(f.b, &ev, NULL), 0); /* QUERY */
+	ck_assert_int_eq(rtvm_boost_next_event(f.b, &ev, NULL), 0);
+	ck_assert_uint_eq(ev.request.type, RTVM_BOOST_BOOST);
+	ck_assert_uint_eq(ev.request.seq, 2);
+	ck_assert_uint_eq(ev.ack.status, RTVM_BOOST_OK);
+	ck_assert_uint_eq(ev.ack.priority, 5);
+	ck_assert_uint_eq(ev.ack.start_us, 0);
+	ck_assert_uint_eq(ev.ack.until_us, 300);
+	ck_assert_int_eq(rtvm_boost_next_event(f.b, &ev, NULL), 0);
+	ck_assert_uint_eq(ev.ack.status, RTVM_BOOST_EXPIRED);
+
+	/* A boost in force stays while the next one is armed; the armed one
+	 * replaces it when it starts; the original comes back at the end. */
+	ck_assert_int_eq(ask(&f, fifo(1, 4, 3, 0), NULL), 0);
+	ck_assert_int_eq(ask(&f, armed(1, 5, 7, 100, 50), &ack), 0);
+	expect_sched(&f, VCPU1, SCHED_FIFO, 3, 0);
+	advance(&f, 50);
+	expect_sched(&f, VCPU1, SCHED_FIFO, 7, 0);
+	advance(&f, 100);
+	expect_sched(&f, VCPU1, SCHED_OTHER, 0, 0);
+
+	/* DEBOOST drops an armed boost as well; a newer one replaces it. */
+	ck_assert_int_eq(ask(&f, armed(0, 6, 5, 0, 100), NULL), 0);
+	ck_assert_int_eq(ask(&f, msg(RTVM_BOOST_DEBOOST, 0, 7), &ack), 0);
+	ck_assert_uint_eq(ack.start_us, 0);
+	ck_assert_int_eq(ask(&f, armed(1, 8, 5, 0, 100), NULL), 0);
+	ck_assert_int_eq(ask(&f, armed(1, 9, 6, 0, 200), NULL), 0);
+	advance(&f, 150);
+	expect_sched(&f, VCPU0, SCHED_OTHER, 0, 3);
+	expect_sched(&f, VCPU1, SCHED_OTHER, 0, 0);
+	advance(&f, 50);
+	expect_sched(&f, VCPU1, SCHED_FIFO, 6, 0);
+	ck_assert_uint_eq(stats(&f, -1).scheduled, 5);
+	ck_assert_uint_eq(stats(&f, -1).started, 3);
+	teardown(&f);
+	/* and the broker's end put vCPU 1 back */
+}
+END_TEST
+
+START_TEST(test_armed_refusals)
+{
+	struct rtvm_boost_policy pol = { .size = sizeof(pol),
+					 .max_lead_us = 1000 };
+	struct fx f = setup(&pol);
+	struct rtvm_boost_msg ack, m;
+	struct rtvm_boost_stats s;
+
+	/* Judged when asked: the lead, the ceiling, the parameters, the
+	 * policy; nothing is armed then. */
+	ck_assert_int_eq(ask(&f, armed(0, 1, 5, 0, 1001), &ack),
+			 RTVM_BOOST_LEAD);
+	ck_assert_uint_eq(ack.start_us, 0);
+	ck_assert_str_eq(rtvm_boost_reason_to_string(RTVM_BOOST_LEAD), "lead");
+	ck_assert_int_eq(ask(&f, armed(0, 2, 11, 0, 100), NULL),
+			 RTVM_BOOST_CEILING);
+	ck_assert_int_eq(ask(&f, armed(0, 3, 0, 0, 100), NULL),
+			 RTVM_BOOST_PARAMS);
+	m = armed(0, 4, 0, 0, 100);
+	m.policy = RTVM_BOOST_SCHED_DEADLINE;
+	m.runtime_us = 10;
+	m.deadline_us = 100;
+	ck_assert_int_eq(ask(&f, m, NULL), RTVM_BOOST_POLICY);
+	ck_assert_int_eq(ask(&f, armed(2, 5, 5, 0, 100), NULL),
+			 RTVM_BOOST_BAD_VCPU);
+	/* A version 1 BOOST has no start: its field must be zero. */
+	m = armed(0, 6, 5, 0, 100);
+	m.version = 1;
+	ck_assert_int_eq(ask(&f, m, NULL), RTVM_BOOST_MALFORMED);
+	advance(&f, 2000);
+	expect_sched(&f, VCPU0, SCHED_OTHER, 0, 3);
+	s = stats(&f, -1);
+	ck_assert_uint_eq(s.scheduled, 0);
+	ck_assert_uint_eq(s.boosts, 0);
+	ck_assert_uint_eq(s.refused[RTVM_BOOST_LEAD], 1);
+	ck_assert_uint_eq(s.refused[RTVM_BOOST_CEILING], 1);
+	/* The lead limit itself is fine, and rate-limited like any request. */
+	ck_assert_int_eq(ask(&f, armed(0, 7, 5, 0, 1000), NULL), 0);
+	teardown(&f);
+}
+END_TEST
+
+/* The budget is judged at the start: an armed boost whose vCPU has used
+ * its budget by then is refused, counted, and the trail says so. */
+START_TEST(test_armed_budget)
+{
+	struct rtvm_boost_policy pol = { .size = sizeof(pol),
+					 .budget_us = 1000,
+					 .budget_period_us = 100000 };
+	struct fx f = setup(&pol);
+	struct rtvm_boost_event ev = { .size = sizeof(ev) };
+	struct rtvm_boost_msg ack;
+
+	ck_assert_int_eq(ask(&f, armed(0, 1, 5, 0, 500), &ack), 0);
+	ck_assert_int_eq(ask(&f, fifo(0, 2, 5, 0), &ack), 0);
+	ck_assert_uint_eq(ack.until_us, 1000);
+	ck_assert_uint_eq(ack.start_us, 500); /* still armed */
+	advance(&f, 500);
+	/* the armed one replaced the boost, with what the budget left */
+	expect_sched(&f, VCPU0, SCHED_FIFO, 5, 3);
+	ck_assert_int_eq(ask(&f, armed(0, 3, 5, 0, 600), NULL), 0);
+	advance(&f, 500); /* the budget ends the boost */
+	expect_sched(&f, VCPU0, SCHED_OTHER, 0, 3);
+	advance(&f, 100); /* the armed one finds no budget */
+	expect_sched(&f, VCPU0, SCHED_OTHER, 0, 3);
+	ck_assert_uint_eq(stats(&f, -1).refused[RTVM_BOOST_BUDGET], 1);
+	ck_assert_uint_eq(stats(&f, 0).started, 1);
+	while (rtvm_boost_next_event(f.b, &ev, NULL) == 0)
+		if (ev.request.seq == 3 &&
+		    ev.ack.type == (RTVM_BOOST_DEBOOST | RTVM_BOOST_ACK))
+			break;
+	ck_assert_uint_eq(ev.request.seq, 3);
+	ck_assert_uint_eq(ev.ack.status, RTVM_BOOST_BUDGET);
+	teardown(&f);
+}
+END_TEST
+
+/* Over a channel: version 2 agreed in HELLO, the host's own ACK(DEBOOST)
+ * for an armed boost that cannot start, and a closed channel drops what
+ * it armed. */
+START_TEST(test_armed_channel)
+{
+	struct rtvm_boost_policy pol = { .size = sizeof(pol),
+					 .budget_us = 100,
+					 .budget_period_us = 100000 };
+	struct fx f = setup(&pol);
+	int guest = channel(&f);
+	struct rtvm_boost_msg m = msg(RTVM_BOOST_HELLO, 2, 1), ack;
+
+	m.version = 2;
+	put(guest, m);
+	ck_assert_int_eq(rtvm_boost_dispatch(f.b), 1);
+	ack = get_ack(guest);
+	ck_assert_uint_eq(ack.version, 2);
+	ck_assert_uint_eq(ack.deadline_us, 100000); /* the longest lead */
+	put(guest, armed(0, 2, 5, 0, 100));
+	ck_assert_int_eq(rtvm_boost_dispatch(f.b), 1);
+	ck_assert_uint_eq(get_ack(guest).start_us, 100);
+	advance(&f, 100);
+	expect_sched(&f, VCPU0, SCHED_FIFO, 5, 3);
+	advance(&f, 100); /* the budget ends it: told */
+	ack = get_ack(guest);
+	ck_assert_uint_eq(ack.type, RTVM_BOOST_DEBOOST | RTVM_BOOST_ACK);
+	ck_assert_uint_eq(ack.status, RTVM_BOOST_BUDGET);
+	put(guest, armed(0, 3, 5, 0, 100));
+	ck_assert_int_eq(rtvm_boost_dispatch(f.b), 1);
+	get_ack(guest);
+	advance(&f, 100); /* no budget at the start: told, with its seq */
+	ack = get_ack(guest);
+	ck_assert_uint_eq(ack.type, RTVM_BOOST_DEBOOST | RTVM_BOOST_ACK);
+	ck_assert_uint_eq(ack.seq, 3);
+	ck_assert_uint_eq(ack.version, 2);
+	ck_assert_uint_eq(ack.status, RTVM_BOOST_BUDGET);
+	/* The next period; armed, then the channel closes first. */
+	advance(&f, 100000);
+	put(guest, armed(1, 4, 5, 0, 100));
+	ck_assert_int_eq(rtvm_boost_dispatch(f.b), 1);
+	close(guest);
+	ck_assert_int_ge(rtvm_boost_dispatch(f.b), 0);
+	advance(&f, 200);
+	expect_sched(&f, VCPU1, SCHED_OTHER, 0, 0);
+	ck_assert_uint_eq(stats(&f, 1).started, 0);
+	ck_assert_int_eq(stats(&f, -1).channels, 0);
+	teardown(&f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("boost");
@@ -800,6 +1029,10 @@ int main(void)
 	tcase_add_test(tc, test_unref_restores);
 	tcase_add_test(tc, test_remove_vm);
 	tcase_add_test(tc, test_bad_args);
+	tcase_add_test(tc, test_armed);
+	tcase_add_test(tc, test_armed_refusals);
+	tcase_add_test(tc, test_armed_budget);
+	tcase_add_test(tc, test_armed_channel);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -14,10 +14,13 @@ extern "C" {
 #endif
 
 /* ------------------------------------------------------------------ */
-/* Messages: version 1 of the boost protocol, rtvm-boost(7)            */
+/* Messages: the boost protocol, rtvm-boost(7)                        */
 /* ------------------------------------------------------------------ */
 
-#define RTVM_BOOST_VERSION 1
+/* The highest version spoken here; 2 adds boosts that start later (a
+ * BOOST's start_us).  Version 1 peers keep working: HELLO agrees on the
+ * lower of the two sides' versions. */
+#define RTVM_BOOST_VERSION 2
 #define RTVM_BOOST_MSG_SIZE 32 /* every message, on every transport */
 
 /* Message types; an acknowledgement is the request's type | ACK. */
@@ -46,6 +49,8 @@ enum rtvm_boost_reason {
 	RTVM_BOOST_RATE = 9,	  /* over the VM's request rate */
 	RTVM_BOOST_FAILED = 10,	  /* the host could not apply it (errno logged) */
 	RTVM_BOOST_EXPIRED = 11,  /* ended: maximum or requested duration */
+	RTVM_BOOST_LEAD = 12,	  /* version 2: a start further ahead than
+				   * the VM's longest lead */
 	RTVM_BOOST_NR_REASONS
 };
 
@@ -74,7 +79,18 @@ struct rtvm_boost_msg {
 	uint32_t deadline_us; /* DEADLINE */
 	uint32_t period_us;   /* DEADLINE, 0: the deadline; HELLO ACK: the
 			       * budget's period */
-	uint32_t features;    /* HELLO and its ACK; 0 in version 1 */
+	/* Bytes 28-31.  HELLO and its ACK: features, 0 in versions 1 and 2.
+	 * Version 2 BOOST: start_us, start this long after the host reads
+	 * it (0: now); ACK(BOOST), ACK(QUERY): the time left until the
+	 * vCPU's armed boost starts.  C11 names both; C99 has features. */
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+	union {
+		uint32_t features;
+		uint32_t start_us;
+	};
+#else
+	uint32_t features;
+#endif
 };
 
 /**
@@ -128,6 +144,8 @@ struct rtvm_boost_policy {
 					* equal: no budget */
 	unsigned int rate;	     /* requests per second per VM; 0: 20000 */
 	unsigned int burst;	     /* requests at once; 0: 64 */
+	unsigned int max_lead_us;    /* a version 2 BOOST starts at most this
+				      * long after it is read; 0: 100000 */
 };
 
 /**
@@ -247,7 +265,8 @@ int rtvm_boost_add_channel(struct rtvm_boost *b, unsigned int id, int fd);
  * rtvm_boost_get_fd() - the broker's pollable file descriptor.
  * @b: the broker.
  *
- * Readable when a channel has input or a boost runs out.
+ * Readable when a channel has input, a boost runs out or an armed boost
+ * (version 2 start_us) is due: one timerfd serves both.
  *
  * Returns: the descriptor (owned by the broker), or -EINVAL.
  * Privileges: none.
@@ -263,7 +282,10 @@ int rtvm_boost_get_fd(const struct rtvm_boost *b);
  * guest cannot hold the caller's loop.  Boosts end here too: a loop that
  * stops calling this keeps FIFO/RR boosts past their grant (only the
  * kernel's RT throttling bounds them then), so a caller that stops
- * dispatching frees the broker first.
+ * dispatching frees the broker first.  Armed boosts start here as well:
+ * how late they start is the caller's loop's delay (a broker meant to
+ * boost ahead of a guest's events runs at an RT priority on a
+ * housekeeping CPU).
  *
  * Returns: the number of requests handled, or -EINVAL (NULL @b), or the
  * error of epoll_wait().
@@ -276,11 +298,13 @@ int rtvm_boost_dispatch(struct rtvm_boost *b);
  *      that receives its guest's requests itself (an ioeventfd doorbell).
  * @b: the broker.
  * @id: the VM's id.
- * @req: the request, with the agreed version (1).
+ * @req: the request, with version 1 or 2 (2 for a start_us).
  * @ret_ack: where the acknowledgement is stored.
  *
  * The request is judged like one from a channel (policy, budget, rate),
- * except that no HELLO is needed.
+ * except that no HELLO is needed.  An armed boost (start_us) that cannot
+ * start when due is counted and in the audit trail only: there is no
+ * channel to tell.
  *
  * Returns: 0 when @ret_ack holds the answer (a refusal included), or
  * -EINVAL (NULL argument), -ENOENT (no such id).
@@ -302,6 +326,11 @@ struct rtvm_boost_stats {
 	uint64_t refused[RTVM_BOOST_NR_REASONS]; /* by reason; [0] unused */
 	uint64_t acks_dropped;	  /* acknowledgements the peer did not read */
 	uint64_t boosted_ns;	  /* time spent boosted */
+	uint64_t scheduled;	  /* boosts armed to start later (version 2) */
+	uint64_t started;	  /* armed boosts that started on time */
+	uint64_t start_late_max_ns; /* the longest an armed boost started
+				     * after its time (the broker's timer
+				     * and dispatch delay) */
 	int boosted;		  /* vCPU: 1 while boosted; VM: how many are */
 	int channels;		  /* VM: its open channels; vCPU: 0 */
 };
@@ -322,8 +351,11 @@ struct rtvm_boost_stats {
 int rtvm_boost_get_stats(struct rtvm_boost *b, unsigned int id, int vcpu,
 			 struct rtvm_boost_stats *ret);
 
-/* One entry of the audit trail: a request and its answer, or a boost that
- * the host ended (request.type 0, ack.status the reason). */
+/* One entry of the audit trail: a request and its answer; a boost that
+ * the host ended (request.type 0, ack.status the reason); or the start of
+ * an armed boost (version 2): the BOOST as armed, with start_us 0, and its
+ * ACK(BOOST) as applied, or, when it could not start, the ACK(DEBOOST)
+ * the host sent with the reason. */
 struct rtvm_boost_event {
 	size_t size;		      /* sizeof(struct rtvm_boost_event) */
 	uint64_t time_ns;	      /* CLOCK_MONOTONIC */
@@ -411,8 +443,10 @@ int rtvm_boost_guest_get_fd(const struct rtvm_boost_guest *g);
  *       number are filled in here.
  *
  * Returns: 0, or -EINVAL (NULL argument, a HELLO or unknown type),
- * -EAGAIN (the channel is full: the host is not reading), -EPIPE (the
- * host end is gone), or the error of write(2).
+ * -EOPNOTSUPP (a BOOST with start_us on a channel whose agreed version is
+ * 1: the host cannot start boosts later), -EAGAIN (the channel is full:
+ * the host is not reading), -EPIPE (the host end is gone), or the error
+ * of write(2).
  * Privileges: none.
  */
 int rtvm_boost_guest_send(struct rtvm_boost_guest *g,
