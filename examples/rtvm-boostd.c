@@ -141,6 +141,7 @@ static int parse_policy(const char *path, const char *at, const cJSON *o,
 		{ "budget_period_us", offsetof(struct rtvm_boost_policy, budget_period_us), UINT_MAX },
 		{ "rate", offsetof(struct rtvm_boost_policy, rate), 1000000000 },
 		{ "burst", offsetof(struct rtvm_boost_policy, burst), UINT_MAX },
+		{ "max_lead_us", offsetof(struct rtvm_boost_policy, max_lead_us), UINT_MAX },
 	};
 	char where[160];
 	const cJSON *e;
@@ -549,6 +550,10 @@ static cJSON *stats_json(const struct rtvm_boost_stats *s, bool vm)
 	cJSON_AddNumberToObject(o, "budget_ends", (double)s->budget_ends);
 	cJSON_AddNumberToObject(o, "closed", (double)s->closed);
 	cJSON_AddNumberToObject(o, "boosted_ms", (double)s->boosted_ns / 1e6);
+	cJSON_AddNumberToObject(o, "scheduled", (double)s->scheduled);
+	cJSON_AddNumberToObject(o, "started", (double)s->started);
+	cJSON_AddNumberToObject(o, "start_late_max_us",
+				(double)s->start_late_max_ns / 1e3);
 	if (!vm)
 		return o;
 	cJSON_AddNumberToObject(o, "channels", s->channels);

@@ -146,18 +146,23 @@ static int cmd_hello(struct rtvm_boost_guest *g, bool json)
 				snprintf(pols + strlen(pols), sizeof(pols) - strlen(pols),
 					 "%s%s", pols[0] ? "," : "", policy_name(p));
 		}
+	/* Version 2: how far ahead a boost may be armed (start_us). */
 	if (json)
 		printf("{\"version\":%u,\"vcpus\":%u,\"policies\":[%s],"
 		       "\"ceiling\":%u,\"max_boost_us\":%" PRIu32 ","
-		       "\"budget_us\":%" PRIu32 ",\"budget_period_us\":%" PRIu32 "}\n",
+		       "\"budget_us\":%" PRIu32 ",\"budget_period_us\":%" PRIu32
+		       ",\"max_lead_us\":%" PRIu32 "}\n",
 		       l->version, l->vcpu, pols, l->priority, l->until_us,
-		       l->runtime_us, l->period_us);
+		       l->runtime_us, l->period_us,
+		       l->version >= 2 ? l->deadline_us : 0);
 	else
 		printf("protocol version %u, %u vCPUs; policies %s, priority "
 		       "ceiling %u; longest boost %" PRIu32 " us; budget %" PRIu32
-		       " us per %" PRIu32 " us per vCPU\n",
+		       " us per %" PRIu32 " us per vCPU; boosts armed up to %"
+		       PRIu32 " us ahead\n",
 		       l->version, l->vcpu, pols[0] ? pols : "none", l->priority,
-		       l->until_us, l->runtime_us, l->period_us);
+		       l->until_us, l->runtime_us, l->period_us,
+		       l->version >= 2 ? l->deadline_us : 0);
 	return 0;
 }
 

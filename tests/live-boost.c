@@ -297,7 +297,8 @@ static struct daemon_fx start_daemon(void)
 	fprintf(f, "{ \"control\": \"%s\", \"vms\": [ { \"name\": \"vm1\", "
 		   "\"pid\": %d, \"listen\": \"%s\", \"policy\": { "
 		   "\"policies\": [\"fifo\"], \"max_priority\": 20, "
-		   "\"max_boost_us\": 60000000, \"budget_us\": 1000000, "
+		   "\"max_boost_us\": 60000000, \"max_lead_us\": 7000, "
+		   "\"budget_us\": 1000000, "
 		   "\"budget_period_us\": 1000000 } } ] }\n",
 		d.control, (int)d.child.pid, d.sock);
 	fclose(f);
@@ -359,12 +360,14 @@ START_TEST(test_daemon)
 	free(out);
 	out = tu_run_cmd("%s/examples/rtvm-boostd status --json --control %s",
 			 builddir(), d.control);
-	ck_assert_msg(strstr(out, "\"boosts\":1") && strstr(out, "\"ceiling\":1"),
+	ck_assert_msg(strstr(out, "\"boosts\":1") && strstr(out, "\"ceiling\":1") &&
+		      strstr(out, "\"scheduled\":0"),
 		      "status: %s", out);
 	free(out);
 	out = tu_run_cmd("%s/examples/rtvm-guest --port %s hello --json",
 			 builddir(), d.sock);
-	ck_assert_msg(strstr(out, "\"ceiling\":20") && strstr(out, "\"vcpus\":2"),
+	ck_assert_msg(strstr(out, "\"ceiling\":20") && strstr(out, "\"vcpus\":2") &&
+		      strstr(out, "\"max_lead_us\":7000"),
 		      "hello: %s", out);
 	free(out);
 	stop_daemon(&d, SIGTERM);
