@@ -23,6 +23,16 @@ for in in "$top_srcdir"/systemd/*.service.in; do
 	done
 	n=$((n + 1))
 done
+# Timers, beside the services they start (generated above).
+for t in "$top_srcdir"/systemd/*.timer; do
+	unit=$(basename "$t")
+	cp "$t" "$tmp/$unit"
+	[ -e "$tmp/${unit%.timer}.service" ] || { echo "FAIL: $unit has no service"; fail=1; }
+	if ! (cd "$tmp" && systemd-analyze verify --man=no "$tmp/$unit") >"$tmp/out" 2>&1; then
+		echo "FAIL: $unit:"; cat "$tmp/out"; fail=1
+	fi
+	n=$((n + 1))
+done
 [ "$n" -gt 0 ] || { echo "FAIL: no units"; fail=1; }
 [ "$fail" = 0 ] && echo "ok: $n units verified"
 exit "$fail"
