@@ -23,6 +23,7 @@ sh "$top_srcdir/tests/fixtures/gen-host64.sh" "$tmp/host64"
 RTVM_LIBRARY="$(cd "$(dirname "$lib")" && pwd)/librtvm.so.0" \
 RTVM_IRQHOST="$(cd "$tmp/irqhost" && pwd)" \
 RTVM_HOST64="$(cd "$tmp/host64" && pwd)" \
+RTVM_FIXTURES="$(cd "$top_srcdir/tests/fixtures" && pwd)" \
 PYTHONPATH="$top_srcdir/bindings/python" \
 PYTHONDONTWRITEBYTECODE=1 \
 	python3 "$top_srcdir/bindings/python/test_rtvm.py"

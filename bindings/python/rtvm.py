@@ -177,6 +177,7 @@ _LOG_LEVELS = {0: logging.CRITICAL, 1: logging.CRITICAL, 2: logging.CRITICAL,
                3: logging.ERROR, 4: logging.WARNING, 5: logging.INFO,
                6: logging.INFO, 7: logging.DEBUG}
 _log = logging.getLogger("rtvm")
+_log.addHandler(logging.NullHandler())   # silent unless the program logs
 
 _IRQ_KINDS = {0: "device", 1: "percpu", 2: "system"}
 _IRQ_STATUS = {1: "moved", 2: "unchanged", 3: "failed"}
