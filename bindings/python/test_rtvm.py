@@ -173,14 +173,27 @@ class Bindings(unittest.TestCase):
         self.assertEqual(e.exception.errno, errno.ENOENT)
 
 
+_generated = {}
+
+
 def fresh(name):
-    """A new copy of a generated fixture (tests/fixtures/gen-NAME.sh)."""
-    d = tempfile.mkdtemp(prefix="rtvm-py-")
-    root = os.path.join(d, name)
-    subprocess.run(["sh", os.path.join(os.environ["RTVM_FIXTURES"],
-                                       "gen-%s.sh" % name), root],
-                   check=True, stdout=subprocess.DEVNULL)
+    """A new copy of a generated fixture (tests/fixtures/gen-NAME.sh),
+    generated once per run and copied for each test."""
+    if name not in _generated:
+        d = tempfile.mkdtemp(prefix="rtvm-py-gen-")
+        _generated[name] = os.path.join(d, name)
+        subprocess.run(["sh", os.path.join(os.environ["RTVM_FIXTURES"],
+                                           "gen-%s.sh" % name),
+                        _generated[name]],
+                       check=True, stdout=subprocess.DEVNULL)
+    root = os.path.join(tempfile.mkdtemp(prefix="rtvm-py-"), name)
+    shutil.copytree(_generated[name], root, symlinks=True)
     return root
+
+
+def tearDownModule():
+    for root in _generated.values():
+        shutil.rmtree(os.path.dirname(root))
 
 
 def write(root, rel, text):
