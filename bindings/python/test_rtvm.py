@@ -5,6 +5,8 @@ RTVM_HOST64 name freshly generated copies; see tests/check-python.sh)."""
 import errno
 import json
 import os
+import shutil
+import subprocess
 import socket
 import tempfile
 import threading
@@ -169,6 +171,434 @@ class Bindings(unittest.TestCase):
         with self.assertRaises(rtvm.Error) as e:
             rtvm.BoostGuest(path, timeout_ms=100)
         self.assertEqual(e.exception.errno, errno.ENOENT)
+
+
+_generated = {}
+
+
+def fresh(name):
+    """A new copy of a generated fixture (tests/fixtures/gen-NAME.sh),
+    generated once per run and copied for each test."""
+    if name not in _generated:
+        d = tempfile.mkdtemp(prefix="rtvm-py-gen-")
+        _generated[name] = os.path.join(d, name)
+        subprocess.run(["sh", os.path.join(os.environ["RTVM_FIXTURES"],
+                                           "gen-%s.sh" % name),
+                        _generated[name]],
+                       check=True, stdout=subprocess.DEVNULL)
+    root = os.path.join(tempfile.mkdtemp(prefix="rtvm-py-"), name)
+    shutil.copytree(_generated[name], root, symlinks=True)
+    return root
+
+
+def tearDownModule():
+    for root in _generated.values():
+        shutil.rmtree(os.path.dirname(root))
+
+
+def write(root, rel, text):
+    path = os.path.join(root, rel)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+
+
+class Areas(unittest.TestCase):
+    """The areas beyond the first binding, each on a fresh fixture."""
+
+    def setUp(self):
+        self.roots = []
+
+    def tearDown(self):
+        for r in self.roots:
+            shutil.rmtree(os.path.dirname(r))
+
+    def root(self, name):
+        r = fresh(name)
+        self.roots.append(r)
+        return r
+
+    def test_masks(self):
+        m = rtvm.CpuMask(64, "0-3,8")
+        self.assertEqual(str(m), "0-3,8")
+        self.assertEqual(list(m), [0, 1, 2, 3, 8])
+        self.assertEqual((len(m), 8 in m, 9 in m), (5, True, False))
+        self.assertEqual(m.hex(), "00000000,0000010f")
+        self.assertEqual(str(m - "2-3"), "0-1,8")
+        self.assertEqual(str(m & [1, 8, 9]), "1,8")
+        self.assertEqual(str(m | "10"), "0-3,8,10")
+        self.assertEqual(str(m ^ "0-1"), "2-3,8")
+        self.assertTrue(rtvm.CpuMask(64, "1-2") <= m)
+        self.assertFalse(m <= "1-2")
+        self.assertTrue(m.isdisjoint("4-7"))
+        m.add(20)
+        m.discard(0)
+        self.assertEqual(m, "1-3,8,20")
+        h = rtvm.CpuMask(64)
+        h.parse_hex("ff")
+        self.assertEqual(h, rtvm.CpuMask(64, range(8)))
+        with self.assertRaises(rtvm.Error) as e:
+            m.parse_list("3-1")
+        self.assertEqual(e.exception.errno, errno.EINVAL)
+        self.assertEqual(m, "1-3,8,20")   # unchanged
+        ctx = rtvm.Context(self.hostroot())
+        self.assertEqual(ctx.mask("0").nr_cpus, 64)
+
+    def hostroot(self):
+        return os.environ["RTVM_HOST64"]
+
+    def test_context_and_log(self):
+        ctx = rtvm.Context(self.hostroot())
+        self.assertEqual(ctx.root, os.path.realpath(self.hostroot()))
+        self.assertEqual(ctx.log_priority, rtvm.LOG_ERR)
+        ctx.log_priority = rtvm.LOG_DEBUG
+        self.assertEqual(ctx.log_priority, rtvm.LOG_DEBUG)
+        with self.assertRaises(rtvm.Error):
+            ctx.log_priority = 9
+        ctx.log_priority = rtvm.LOG_ERR
+        # The library's own message reaches rtvm.Error and the logger.
+        with self.assertLogs("rtvm", "ERROR") as logs:
+            with self.assertRaises(rtvm.Error) as e:
+                rtvm.Profile(ctx, '{"version": 1, "bogus_key": 1}')
+        self.assertEqual(e.exception.errno, errno.EINVAL)
+        self.assertIn("bogus_key", e.exception.message)
+        self.assertIn("bogus_key", str(e.exception))
+        self.assertTrue(any("bogus_key" in o for o in logs.output))
+        # ... and belongs to that call only.
+        with self.assertRaises(rtvm.Error) as e:
+            ctx.vm(-1)
+        self.assertNotIn("bogus_key", str(e.exception))
+
+    def test_host(self):
+        root = self.hostroot()
+        host = rtvm.Context(root).host()
+        self.assertEqual(host.cpus(rtvm.CpuSet.ONLINE), read(root,
+                         "sys/devices/system/cpu/online"))
+        cpu = host.cpu(2)
+        self.assertEqual(cpu.id, 2)
+        self.assertTrue(cpu.online)
+        self.assertEqual(cpu.core_id, int(read(
+            root, "sys/devices/system/cpu/cpu2/topology/core_id")))
+        self.assertEqual(cpu.siblings, read(
+            root, "sys/devices/system/cpu/cpu2/topology/thread_siblings_list"))
+        self.assertEqual(len(list(host)), 64)
+        self.assertIsInstance(cpu.core_type, rtvm.CoreType)
+        for s in cpu.idle_states:
+            self.assertIsInstance(s.exit_latency_us, int)
+        self.assertEqual(host.cmdline, read(root, "proc/cmdline"))
+        params = dict(host.cmdline_params())
+        key = next(iter(params))
+        self.assertEqual(host.cmdline_param(key), params[key])
+        with self.assertRaises(rtvm.Error) as e:
+            host.cmdline_param("no_such_param_here")
+        self.assertEqual(e.exception.errno, errno.ENOENT)
+        t = host.thread(4250)
+        self.assertEqual((t.pid, t.comm), (4242, "CPU 0/KVM"))
+        self.assertEqual(t.policy, rtvm.Policy.FIFO)
+        self.assertEqual(len(host), len(list(host.threads())))
+        self.assertTrue(any(x.kthread for x in host.threads()))
+        self.assertIsNotNone(t.affinity)
+
+    def test_vm_and_sched(self):
+        root = self.root("host64")
+        ctx = rtvm.Context(root)
+        vm = ctx.vm(4242)
+        self.assertEqual((vm.pid, vm.vmm, vm.name), (4242, "qemu", None))
+        self.assertEqual(vm.nr_vcpus, 2)
+        self.assertEqual(vm.vcpu_tid(0), 4250)
+        roles = {t.tid: t.role for t in vm}
+        self.assertEqual(roles[4250], rtvm.Role.VCPU)
+        self.assertEqual(roles[4242], rtvm.Role.EMULATOR)
+        self.assertFalse(vm.refresh())
+        a = ctx.get_sched(4242, 4250)
+        self.assertEqual((a.policy, a.priority), (rtvm.Policy.FIFO, 1))
+        with rtvm.Changeset(ctx) as cs:
+            ctx.set_sched(4242, 4250, rtvm.Policy.FIFO, 7, changes=cs)
+            ctx.set_affinity(4242, 4250, "5", changes=cs)
+        self.assertEqual(ctx.get_sched(4242, 4250).priority, 7)
+        kinds = [c.kind for c in cs]
+        self.assertEqual(kinds, [rtvm.ChangeKind.THREAD_SCHED,
+                                 rtvm.ChangeKind.THREAD_AFFINITY])
+        self.assertEqual([c.name for c in cs],
+                         ["thread_sched", "thread_affinity"])
+        cs.restore()
+        self.assertEqual(ctx.get_sched(4242, 4250).priority, 1)
+        # A with block that fails restores what it changed.
+        with self.assertRaises(ZeroDivisionError):
+            with rtvm.Changeset(ctx) as cs:
+                ctx.set_sched(4242, 4251, rtvm.Policy.FIFO, 9, changes=cs)
+                1 / 0
+        self.assertEqual(ctx.get_sched(4242, 4251).priority, 1)
+        with self.assertRaises(rtvm.Error) as e:
+            ctx.set_sched(4242, 4250, rtvm.Policy.FIFO, 120)
+        self.assertEqual(e.exception.errno, errno.EINVAL)
+        with self.assertRaises(rtvm.Error) as e:
+            ctx.libvirt_vm("vm1", uri="qemu+ssh://elsewhere/system")
+        self.assertEqual(e.exception.errno, errno.EOPNOTSUPP)
+
+    def test_sysctl_and_changesets(self):
+        root = self.root("irqhost")
+        write(root, "proc/sys/kernel/timer_migration", "1\n")
+        ctx = rtvm.Context(root)
+        self.assertEqual(ctx.sysctl("kernel.timer_migration"), "1")
+        a, b = rtvm.Changeset(ctx), rtvm.Changeset(ctx)
+        ctx.set_sysctl("kernel.timer_migration", 0, changes=a)
+        self.assertEqual(read(root, "proc/sys/kernel/timer_migration"), "0")
+        ctx.set_irq_affinity(125, "0-1", changes=b)
+        a.append(b)
+        self.assertEqual((len(a), len(b)), (2, 0))
+        self.assertEqual([(c.kind, c.target, c.old, c.new) for c in a],
+                         [(rtvm.ChangeKind.SYSCTL, "kernel.timer_migration",
+                           "1", "0"),
+                          (rtvm.ChangeKind.IRQ_AFFINITY, "125", "4", "0-1")])
+        a.restore()
+        self.assertEqual(read(root, "proc/sys/kernel/timer_migration"), "1")
+        self.assertEqual(read(root, "proc/irq/125/smp_affinity_list"), "4")
+        with self.assertRaises(rtvm.Error) as e:
+            ctx.sysctl("../etc")
+        self.assertEqual(e.exception.errno, errno.EINVAL)
+
+    def test_check_report(self):
+        ctx = rtvm.Context(self.hostroot())
+        rep = ctx.check_report(rt_cpus="2-15,34-47", only="cmdline.")
+        results = list(rep)
+        self.assertTrue(results)
+        self.assertEqual(rep.rt_cpus, "2-15,34-47")
+        self.assertIn(rep.verdict, (rtvm.CheckStatus.PASS,
+                                    rtvm.CheckStatus.WARN,
+                                    rtvm.CheckStatus.FAIL))
+        self.assertEqual(sum(rep.count(s) for s in rtvm.CheckStatus),
+                         len(results))
+        first = results[0]
+        self.assertEqual(rep[first.id], first)
+        self.assertEqual(rtvm.status_name(first.status), first.status.name.lower())
+        with self.assertRaises(KeyError):
+            rep["no.such.check"]
+        doc = json.loads(rep.to_json())
+        self.assertEqual([c["id"] for c in doc["checks"]],
+                         [r.id for r in results])
+
+    def test_irq_objects(self):
+        root = self.root("irqhost")
+        ctx = rtvm.Context(root)
+        irqs = ctx.irq_inventory()
+        q = irqs[125]
+        self.assertEqual((q.number, q.name, q.kind),
+                         (125, "eth0-TxRx-3", rtvm.IrqKind.DEVICE))
+        self.assertTrue(q.match("net:eth0") and q.match("driver:ice"))
+        self.assertFalse(q.match("net:eth1"))
+        with self.assertRaises(rtvm.Error):
+            q.match("7-3")
+        self.assertEqual(q.affinity, "4")
+        self.assertEqual(q.total, sum(q.count(c) for c in range(64)))
+        self.assertEqual(irqs.unparsed, (0, 0))
+        with self.assertRaises(KeyError):
+            irqs[99999]
+        self.assertIn("LOC", [x.name for x in irqs if x.number is None])
+        rep, changes = ctx.steer_irqs(away_from="4-7", default_affinity=True)
+        self.assertEqual(rep.tally["moved"],
+                         sum(m["status"] == "moved" for m in rep))
+        self.assertIsNotNone(rep.default_affinity)
+        changes.restore()
+        ib = ctx.irqbalance()
+        self.assertIsInstance(ib.source, rtvm.IrqBalanceSource)
+        self.assertIsInstance(ib.ban_kind, rtvm.IrqBalanceBan)
+        self.assertIsInstance(ib.fights("4-7"), bool)
+        with ctx.irq_watch(away_from="4-7", interval_ms=100000) as w:
+            self.assertGreaterEqual(w.fileno(), 0)
+            n, _ = w.dispatch()
+            self.assertGreaterEqual(n, 0)
+
+    def test_pm_qos(self):
+        root = self.root("irqhost")
+        rel = "sys/devices/system/cpu/cpu%d/power/pm_qos_resume_latency_us"
+        for cpu in (4, 5):
+            write(root, rel % cpu, "100\n")
+        ctx = rtvm.Context(root)
+        with ctx.pm_qos_hold("4-5", 0) as hold:
+            # 0 us: the shallowest state only, which the kernel spells n/a
+            self.assertEqual(read(root, rel % 4), "n/a")
+            self.assertEqual([c.old for c in hold.changes], ["100", "100"])
+        self.assertEqual(read(root, rel % 4), "100")
+        self.assertEqual(read(root, rel % 5), "100")
+
+    def test_shield(self):
+        root = self.root("host64")
+        wq = "sys/devices/virtual/workqueue"
+        for f in ("cpumask", "writeback/cpumask"):
+            write(root, os.path.join(wq, f), "ffffffff,ffffffff\n")
+        ctx = rtvm.Context(root)
+        dry = ctx.shield_create("4-15,36-47", dry_run=True)
+        self.assertFalse(dry.active)
+        self.assertFalse(ctx.shield_status().active)
+        with ctx.shield("4-15,36-47") as sh:
+            rep = sh.report
+            self.assertTrue(rep.active)
+            self.assertEqual((rep.cgroup_version, rep.cgroup),
+                             (1, "cpuset:/rtvm-rt"))
+            self.assertEqual(rep.housekeeping, "0-3,16-35,48-62")
+            self.assertEqual(rep.counts["moved"],
+                             sum(i.kind == rtvm.ShieldItemKind.MOVED
+                                 for i in rep))
+            self.assertEqual(rep.total, len(rep.items))
+            self.assertGreater(len(sh.changes), 0)
+            sh.add_threads([4250])
+            st = ctx.shield_status()
+            self.assertTrue(st.active)
+            self.assertIn(4250, [i.tid for i in st
+                                 if i.kind == rtvm.ShieldItemKind.IN_RT])
+            hk = rtvm.CpuMask(64, "0-3,16-35,48-62")
+            self.assertEqual(read(root, os.path.join(wq, "cpumask")),
+                             hk.hex())
+            with self.assertRaises(rtvm.Error) as e:
+                ctx.shield_create("4-15")
+            self.assertEqual(e.exception.errno, errno.EEXIST)
+        self.assertFalse(ctx.shield_status().active)
+        self.assertEqual(read(root, os.path.join(wq, "cpumask")),
+                         "ffffffff,ffffffff")
+
+    PROFILE = {"version": 1, "name": "t", "rt_cpus": "2-3",
+               "housekeeping_cpus": "0-1",
+               "policies": {"rt_vcpu": {"policy": "fifo", "priority": 5}},
+               "host": {"sched_rt_runtime_us": -1, "timer_migration": 0}}
+
+    def test_profiles_and_tune(self):
+        root = self.root("irqhost")
+        write(root, "proc/sys/kernel/sched_rt_runtime_us", "950000\n")
+        write(root, "proc/sys/kernel/timer_migration", "1\n")
+        ctx = rtvm.Context(root)
+        p = rtvm.Profile(ctx, self.PROFILE)
+        self.assertEqual(p.name, "t")
+        self.assertIsNone(p.vm)
+        self.assertEqual(json.loads(p.to_json())["rt_cpus"], "2-3")
+        self.assertEqual(rtvm.Profile.builtin(ctx, "nova-rt").name, "nova-rt")
+        with self.assertRaises(rtvm.Error) as e:
+            rtvm.Profile.builtin(ctx, "nope")
+        self.assertEqual(e.exception.errno, errno.ENOENT)
+        sel = dict(self.PROFILE, vm={"pid": 4242})
+        self.assertEqual(rtvm.Profile(ctx, sel).vm, (None, None, 4242))
+        vm = ctx.vm(4242)
+        plan = ctx.tune_plan(p, vm)
+        self.assertEqual((plan.vm_id, plan.applied), ("pid-4242", False))
+        steps = {c.target: c for c in plan.changes}
+        self.assertEqual((steps["kernel.sched_rt_runtime_us"].old,
+                          steps["kernel.sched_rt_runtime_us"].new),
+                         ("950000", "-1"))
+        self.assertEqual(len(plan.as_dict()["steps"]), len(plan.changes))
+        journal = os.path.join(root, "run/rtvm/pid-4242.journal")
+        with ctx.tune(p, vm) as applied:
+            self.assertTrue(os.path.exists(journal))
+            self.assertEqual(read(root, "proc/sys/kernel/sched_rt_runtime_us"),
+                             "-1")
+            self.assertEqual(ctx.get_sched(4242, 4250).priority, 5)
+            again = ctx.tune_apply(p, vm)
+            self.assertTrue(again.applied)
+            self.assertEqual(again.drift_count, 0)
+            status = ctx.tune_status()
+            self.assertEqual([v["vm"] for v in status["vms"]], ["pid-4242"])
+            self.assertEqual(applied.vm_id, "pid-4242")
+        self.assertFalse(os.path.exists(journal))
+        self.assertEqual(read(root, "proc/sys/kernel/sched_rt_runtime_us"),
+                         "950000")
+        self.assertEqual(ctx.get_sched(4242, 4250).priority, 1)
+        with self.assertRaises(rtvm.Error) as e:
+            ctx.tune_revert("pid-4242")
+        self.assertEqual(e.exception.errno, errno.ENOENT)
+        other = os.path.join(os.path.dirname(root), "state")
+        ctx.set_state_dir(other)
+        with ctx.tune(p, vm):
+            self.assertTrue(os.path.exists(
+                os.path.join(other, "pid-4242.journal")))
+
+    def test_monitor(self):
+        root = self.root("host64")
+        ctx = rtvm.Context(root)
+
+        def snap(k, up):
+            write(root, "proc/uptime", "%s 100.00\n" % up)
+            write(root, "proc/stat",
+                  "cpu  %d 0 0 1000 0 0 0 0 0 0\n" % (10 * k) +
+                  "".join("cpu%d %d 0 0 500 0 0 0 0 0 0\n" % (c, 10 * k * c)
+                          for c in range(4)))
+            write(root, "proc/interrupts",
+                  "           CPU0       CPU1       CPU2       CPU3\n"
+                  "LOC:  %d 0 %d 0   Local timer interrupts\n" % (k, 5 * k))
+            for tid, ns in ((4250, 1000000), (4251, 500000),
+                            (4252, 1000), (4253, 0), (4242, 0)):
+                write(root, "proc/4242/task/%d/schedstat" % tid,
+                      "%d %d %d\n" % (ns * k, 2000 * k, 10 * k))
+
+        snap(1, "1000.00")
+        with ctx.monitor(cpus=True) as m:
+            vid = m.add_vm(ctx.vm(4242), "2-3")
+            self.assertEqual(vid, 1)
+            m.sample()
+            self.assertEqual(m.interval_ns, 0)
+            snap(3, "1001.50")
+            m.sample()
+            self.assertEqual(m.interval_ns, 1500000000)
+            threads = {t["tid"]: t for t in m.threads()}
+            self.assertEqual(threads[4250]["cpu_ns"], 2000000)
+            self.assertEqual(threads[4250]["role"], rtvm.Role.VCPU)
+            self.assertEqual(threads[4250]["index"], 0)
+            self.assertEqual(threads[4251]["run_delay_ns"], 4000)
+            vms = list(m.vms())
+            self.assertEqual((vms[0]["pid"], vms[0]["rt_cpus"]), (4242, "2-3"))
+            self.assertFalse(vms[0]["gone"])
+            cpus = list(m.cpus())
+            self.assertTrue(cpus)
+            self.assertEqual([c["cpu"] for c in cpus if c["rt"]], [2, 3])
+            self.assertEqual([c["local_timer"] for c in cpus],
+                             [2, 0, 10, 0])
+            tick = 1000000000 // os.sysconf("SC_CLK_TCK")
+            self.assertEqual([c["user_ns"] for c in cpus],
+                             [20 * c * tick for c in range(4)])
+            self.assertEqual(list(m.intruders()), [])
+            self.assertIsNone(m.delayacct)
+            self.assertIsInstance(m.cost_ns, int)
+
+    def test_broker(self):
+        root = self.root("host64")
+        ctx = rtvm.Context(root)
+        with ctx.broker() as b:
+            vid = b.add_vm(ctx.vm(4242), {"max_priority": 10})
+            self.assertGreaterEqual(b.fileno(), 0)
+            ack = b.request(vid, type=rtvm.BOOST_BOOST, vcpu=0, seq=1,
+                            policy=rtvm.SCHED_FIFO, priority=50)
+            self.assertEqual(rtvm.boost_reason(ack["status"]), "ceiling")
+            ack = b.request(vid, type=rtvm.BOOST_BOOST, vcpu=0, seq=2,
+                            policy=rtvm.SCHED_FIFO, priority=8)
+            self.assertEqual((ack["status"], ack["seq"]), (0, 2))
+            self.assertEqual(ctx.get_sched(4242, 4250).priority, 8)
+            st = b.stats(vid)
+            self.assertEqual((st["requests"], st["boosts"],
+                              st["refused"]["ceiling"]), (2, 1, 1))
+            self.assertEqual(b.stats(vid, 0)["boosted"], 1)
+            events = list(b.events())
+            self.assertEqual([e["request"]["seq"] for e in events], [1, 2])
+            self.assertEqual(list(b.events()), [])
+            self.assertTrue(all(c.kind == rtvm.ChangeKind.THREAD_SCHED
+                                for c in b.changes(vid)))
+            b.set_policy(vid, {"max_priority": 5})
+            self.assertEqual(b.dispatch(), 0)
+            with self.assertRaises(TypeError):
+                b.set_policy(vid, {"ceiling": 5})
+            b.remove_vm(vid)
+            with self.assertRaises(rtvm.Error) as e:
+                b.remove_vm(vid)
+            self.assertEqual(e.exception.errno, errno.ENOENT)
+        self.assertEqual(ctx.get_sched(4242, 4250).priority, 1)
+
+    def test_capture(self):
+        src = rtvm.Context(self.hostroot())
+        d = tempfile.mkdtemp(prefix="rtvm-py-")
+        self.roots.append(os.path.join(d, "x"))
+        dest = os.path.join(d, "cap")
+        src.capture(dest)
+        self.assertEqual(rtvm.Context(dest).online_cpus(), src.online_cpus())
+        with self.assertRaises(rtvm.Error) as e:
+            src.capture(dest)
+        self.assertEqual(e.exception.errno, errno.ENOTEMPTY)
 
 
 if __name__ == "__main__":
