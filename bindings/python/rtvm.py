@@ -187,11 +187,11 @@ _SCHED_PROVISION_RT = 1
 _SHIELD_DRY_RUN, _SHIELD_NO_KTHREADS = 1, 2
 _SHIELD_NO_WORKQUEUE, _SHIELD_PER_VCPU = 4, 8
 _MONITOR_CPUS, _MONITOR_INTRUDERS = 1, 2
-_MONITOR_TASKSTATS, _MONITOR_KVM = 4, 8
+_MONITOR_TASKSTATS, _MONITOR_KVM, _MONITOR_SMI = 4, 8, 16
 _MONITOR_KVM_NR, _MONITOR_DELAY_NR = 7, 8
 _CHECK_NOISE_CPU = 1
 _CAPTURE_THREADS = 1
-_BOOST_NR_REASONS = 12
+_BOOST_NR_REASONS = 13
 
 
 class Error(OSError):
@@ -1501,6 +1501,7 @@ _tune_plan = _fn("rtvm_tune_plan", _int, _p, _p, _p, _pp)
 _tune_apply = _fn("rtvm_tune_apply", _int, _p, _p, _p, _uint, _pp)
 _tune_revert = _fn("rtvm_tune_revert", _int, _p, _cp, _uint)
 _tune_status = _fn("rtvm_tune_status", _int, _p, _cp, _pp)
+_tune_reconcile = _fn("rtvm_tune_reconcile", _int, _p, _cp, _uint, _pp)
 _plan_unref = _fn("rtvm_plan_unref", _p, _p)
 _plan_vm_id = _fn("rtvm_plan_get_vm_id", _cp, _p)
 _plan_applied = _fn("rtvm_plan_is_applied", _int, _p)
@@ -1633,7 +1634,9 @@ class _MonCpu(ctypes.Structure):
                              "iowait_ns", "irq_ns", "softirq_ns", "steal_ns",
                              "guest_ns", "device_irqs", "local_timer",
                              "resched", "function_calls", "tlb_shootdowns",
-                             "other_irqs")] + [("intruders", _uint)]
+                             "other_irqs")] + [("intruders", _uint),
+                                               ("smis", _u64),
+                                               ("smi_error", _int)]
 
 
 class _MonIntruder(ctypes.Structure):
@@ -1678,15 +1681,17 @@ class Monitor:
     sample() each interval, then read vms(), threads(), cpus() (with
     cpus=True) and intruders() (intruders=True) as dicts of the
     interval's deltas.  taskstats=True adds delay accounting, kvm=True
-    KVM's counters."""
+    KVM's counters, smi=True (with cpus=True) the SMIs on the RT CPUs
+    (smis, and smi_error: 0 or why they could not be read, -errno)."""
 
     def __init__(self, ctx: "Context", cpus: bool = False,
                  intruders: bool = False, taskstats: bool = False,
-                 kvm: bool = False):
+                 kvm: bool = False, smi: bool = False):
         flags = (_MONITOR_CPUS if cpus else 0) | \
             (_MONITOR_INTRUDERS if intruders else 0) | \
             (_MONITOR_TASKSTATS if taskstats else 0) | \
-            (_MONITOR_KVM if kvm else 0)
+            (_MONITOR_KVM if kvm else 0) | \
+            (_MONITOR_SMI if smi else 0)
         self._ctx, self._ptr = ctx, _p()
         _ok(_mon_new(ctx._ptr, flags, ctypes.byref(self._ptr)),
             "rtvm_monitor_new", ctx)
@@ -2071,6 +2076,20 @@ class Context:
             "rtvm_tune_status", self)
         return json.loads(_text(out))
 
+    def tune_reconcile(self, vm_id: Optional[str] = None) -> Dict[str, Any]:
+        """Put settings that drifted back to the values applied, for one
+        VM or all; the report as a dict.  A setting that could not be
+        put back raises Error(EAGAIN) with the report as .report."""
+        out = _p()
+        r = _tune_reconcile(self._ptr, _b(vm_id), 0, ctypes.byref(out))
+        report = json.loads(_text(out)) if out else None
+        if r == -_errno.EAGAIN:
+            e = Error(-r, "rtvm_tune_reconcile", None)
+            e.report = report
+            raise e
+        _ok(r, "rtvm_tune_reconcile", self)
+        return report
+
     # monitor and boost
     def monitor(self, **flags) -> Monitor:
         return Monitor(self, **flags)
@@ -2103,7 +2122,7 @@ class _BoostMsg(ctypes.Structure):
 class _BoostPolicy(ctypes.Structure):
     _fields_ = [("size", _sz)] + [(f, _uint) for f in (
         "policies", "max_priority", "max_boost_us", "budget_us",
-        "budget_period_us", "rate", "burst")]
+        "budget_period_us", "rate", "burst", "max_lead_us")]
 
 
 class _BoostStats(ctypes.Structure):
@@ -2111,6 +2130,8 @@ class _BoostStats(ctypes.Structure):
         "requests", "boosts", "deboosts", "expired", "budget_ends",
         "closed")] + [("refused", _u64 * _BOOST_NR_REASONS),
                       ("acks_dropped", _u64), ("boosted_ns", _u64),
+                      ("scheduled", _u64), ("started", _u64),
+                      ("start_late_max_ns", _u64),
                       ("boosted", _int), ("channels", _int)]
 
 
@@ -2201,7 +2222,8 @@ class Broker:
     """The host's boost broker (rtvm_boost_new): it applies the boost
     requests of its VMs within each VM's policy (a dict of
     struct rtvm_boost_policy's fields: policies, max_priority,
-    max_boost_us, budget_us, budget_period_us, rate, burst; missing ones
+    max_boost_us, budget_us, budget_period_us, rate, burst, max_lead_us;
+    missing ones
     take the defaults).  Poll fileno() and call dispatch(); close() (or
     the end of a with block) ends every boost."""
 

@@ -497,6 +497,16 @@ class Areas(unittest.TestCase):
             status = ctx.tune_status()
             self.assertEqual([v["vm"] for v in status["vms"]], ["pid-4242"])
             self.assertEqual(applied.vm_id, "pid-4242")
+            # drift, put back by reconcile
+            write(root, "proc/sys/kernel/sched_rt_runtime_us", "950000\n")
+            rec = ctx.tune_reconcile("pid-4242")
+            self.assertEqual(rec["failed"], 0)
+            self.assertEqual([(d["target"], d["now"], d["result"])
+                              for d in rec["vms"][0]["reconciled"]],
+                             [("kernel.sched_rt_runtime_us", "950000",
+                               "put back")])
+            self.assertEqual(read(root, "proc/sys/kernel/sched_rt_runtime_us"),
+                             "-1")
         self.assertFalse(os.path.exists(journal))
         self.assertEqual(read(root, "proc/sys/kernel/sched_rt_runtime_us"),
                          "950000")
@@ -529,14 +539,26 @@ class Areas(unittest.TestCase):
                       "%d %d %d\n" % (ns * k, 2000 * k, 10 * k))
 
         snap(1, "1000.00")
-        with ctx.monitor(cpus=True) as m:
+        os.makedirs(os.path.join(root, "dev/cpu/2"), exist_ok=True)
+
+        def msr(count):
+            with open(os.path.join(root, "dev/cpu/2/msr"), "wb") as f:
+                f.write(bytes(0x34) + count.to_bytes(8, "little"))
+
+        msr(5)
+        with ctx.monitor(cpus=True, smi=True) as m:
             vid = m.add_vm(ctx.vm(4242), "2-3")
             self.assertEqual(vid, 1)
             m.sample()
             self.assertEqual(m.interval_ns, 0)
             snap(3, "1001.50")
+            msr(9)
             m.sample()
             self.assertEqual(m.interval_ns, 1500000000)
+            smi = {c["cpu"]: (c["smis"], c["smi_error"]) for c in m.cpus()}
+            self.assertEqual(smi[2], (4, 0))
+            self.assertEqual(smi[3], (0, -errno.ENOENT))
+            self.assertEqual(smi[0], (0, -errno.ENODATA))
             threads = {t["tid"]: t for t in m.threads()}
             self.assertEqual(threads[4250]["cpu_ns"], 2000000)
             self.assertEqual(threads[4250]["role"], rtvm.Role.VCPU)
