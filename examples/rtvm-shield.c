@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tool.h"
 
@@ -46,8 +47,10 @@ static void usage(FILE *f)
 		"  add --tids LIST [--per-vcpu] [--save FILE] [--dry-run] [--json]\n"
 		"      put threads (a VM's vCPUs) into the RT cgroup\n"
 		"  destroy [--from FILE] [--dry-run] [--json]\n"
-		"      undo the records in FILE (from create --save), then remove\n"
-		"      whatever is left of the shield; without FILE tasks go to the scope\n\n"
+		"      undo the records of create and add (the state file, or FILE\n"
+		"      from --save), then remove whatever is left of the shield\n\n"
+		"  Records go to the state file /run/rtvm/shield.json unless --save\n"
+		"  names another (RTVM_STATE_DIR moves it).\n\n"
 		"  --scope CGROUP          build the shield inside this cpuset cgroup and\n"
 		"                          move only its tasks (default /: the host)\n"
 		"  -s, --sysroot DIR       act on the simulated host in DIR (also RTVM_SYSROOT)\n"
@@ -161,12 +164,34 @@ static int parse_args(int argc, char **argv, struct opts *o)
 }
 
 /* Save a changeset (atomically); a message on failure. */
-static int save_changes(const struct rtvm_changeset *cs, const char *path)
+/* Where create and add record their changes and destroy finds them:
+ * @file (--save or --from), else the state file shield.json. */
+static char *records_path(const struct opts *o, const char *file)
 {
-	int r = tool_save_changes(cs, path);
+	char *path = file ? strdup(file) : tool_state_file(o->sysroot,
+							   "shield.json");
 
+	if (!path)
+		tool_error("out of memory");
+	return path;
+}
+
+/* @cs's records added to those of @path (an add after a create); -errno
+ * with the error said. */
+static int save_changes(struct rtvm_ctx *ctx, const struct rtvm_changeset *cs,
+			const char *path)
+{
+	struct rtvm_changeset *prev = NULL;
+	int r = tool_load_changes(ctx, path, &prev);
+
+	if (r == -ENOENT)
+		r = 0;
+	if (r == 0)
+		r = tool_save_merged(ctx, prev, cs, path);
 	if (r < 0)
-		tool_error("cannot write %s: %s", path, strerror(-r));
+		tool_error("cannot record the changes in %s: %s",
+			   tool_escape(path, 0), strerror(-r));
+	rtvm_changeset_unref(prev);
 	return r;
 }
 
@@ -375,9 +400,21 @@ static int cmd_create(struct rtvm_ctx *ctx, const struct opts *o)
 		ret = r == -EINVAL ? EXIT_USAGE : EXIT_FAILURE;
 		goto out;
 	}
-	if (o->save && !o->dry_run && save_changes(cs, o->save) < 0) {
-		tool_error("the shield stays; undo it with destroy");
-		goto out;
+	if (!o->dry_run) {
+		/* Recorded, or undone: no shield is left that restore cannot
+		 * take back exactly. */
+		char *path = records_path(o, o->save);
+
+		r = path ? save_changes(ctx, cs, path) : -ENOMEM;
+		free(path);
+		if (r < 0) {
+			if (rtvm_shield_destroy(ctx, o->scope, cs, 0) < 0)
+				tool_error("and the shield could not be undone: "
+					   "run destroy");
+			else
+				tool_error("the shield is undone");
+			goto out;
+		}
 	}
 	if (o->json)
 		r = print_json(rep, o->dry_run, o->dry_run ? NULL : cs);
@@ -516,8 +553,18 @@ static int cmd_add(struct rtvm_ctx *ctx, const struct opts *o)
 		tool_error("add: %s (nothing changed)", strerror(-r));
 		goto out;
 	}
-	if (o->save && save_changes(cs, o->save) < 0)
-		goto out;
+	{
+		char *path = records_path(o, o->save);
+
+		r = path ? save_changes(ctx, cs, path) : -ENOMEM;
+		free(path);
+		if (r < 0) {
+			tool_error("%s", rtvm_changeset_restore(cs, 0) < 0 ?
+				   "and the threads could not all be put back" :
+				   "the threads are put back");
+			goto out;
+		}
+	}
 	if (o->json)
 		/* The threads are in; a report that fails to print does not
 		 * undo that (the records are in --save). */
@@ -567,14 +614,18 @@ static int cmd_destroy(struct rtvm_ctx *ctx, const struct opts *o)
 {
 	struct rtvm_shield_report *before = NULL;
 	struct rtvm_changeset *cs = NULL;
+	char *path = records_path(o, o->from);
 	int r, ret = EXIT_FAILURE;
 
-	if (o->from) {
-		r = tool_load_changes(ctx, o->from, &cs);
-		if (r < 0) {
-			tool_error("cannot load %s: %s", o->from, strerror(-r));
-			goto out;
-		}
+	if (!path)
+		return EXIT_FAILURE;
+	/* The records of --from, else of the state file when there is one:
+	 * without records, what is in the shield goes to the scope. */
+	r = tool_load_changes(ctx, path, &cs);
+	if (r < 0 && (o->from || r != -ENOENT)) {
+		tool_error("cannot load %s: %s", tool_escape(path, 0),
+			   strerror(-r));
+		goto out;
 	}
 	if (o->json) {
 		r = rtvm_shield_status(ctx, o->scope, &before);
@@ -600,6 +651,16 @@ static int cmd_destroy(struct rtvm_ctx *ctx, const struct opts *o)
 		tool_error("destroy: %s", strerror(-r));
 		goto out;
 	}
+	if (!o->dry_run) {
+		/* The shield is gone: records left in the state file (of
+		 * adds after a create --save) are of nothing now. */
+		char *state = tool_state_file(o->sysroot, "shield.json");
+
+		if (state && unlink(state) < 0 && errno != ENOENT)
+			tool_error("cannot remove %s: %s", tool_escape(state, 0),
+				   strerror(errno));
+		free(state);
+	}
 	if (o->json)
 		r = print_destroy_json(before, o->dry_run, cs);
 	else if (!o->dry_run)
@@ -608,6 +669,7 @@ static int cmd_destroy(struct rtvm_ctx *ctx, const struct opts *o)
 out:
 	rtvm_shield_report_free(before);
 	rtvm_changeset_unref(cs);
+	free(path);
 	return ret;
 }
 

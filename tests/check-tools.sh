@@ -223,6 +223,16 @@ assert not missing, "destroy lacks %s" % sorted(missing)
 assert d["restored"] == len(d["changeset"]["changes"]), d["restored"]
 ' "$tmp/dj.json" "$tmp/st.json" || fail "destroy --json and status --json differ in shape"
 fi
+# Without --save and --from: create records into the state file, destroy
+# undoes those records exactly and removes the file.
+"$shield" --sysroot "$root" create --rt-cpus 8-15 >/dev/null || fail "rtvm-shield create (state file)"
+[ -s "$root/run/rtvm/shield.json" ] || fail "create left no state file"
+grep -q 'rtvm-housekeeping' "$root/proc/5000/cgroup" || fail "state file: backup not moved"
+"$shield" --sysroot "$root" destroy --json >"$tmp/dj.json" || fail "rtvm-shield destroy (state file)"
+grep -q '^13:cpuset:/$' "$root/proc/5000/cgroup" || fail "destroy from the state file: backup not moved back"
+grep -q '"restored":[[:space:]]*[1-9]' "$tmp/dj.json" || fail "destroy from the state file restored nothing"
+[ ! -e "$root/run/rtvm/shield.json" ] || fail "destroy kept the state file"
+[ ! -e "$root/sys/fs/cgroup/cpuset/rtvm-rt" ] || fail "shield cgroup left (state file)"
 "$shield" --sysroot "$root" destroy --json >"$tmp/dj.json" || fail "destroy --json without a shield"
 grep -q '"removed":[[:space:]]*false' "$tmp/dj.json" || fail "destroy --json without a shield: removed"
 # add --json: the shield after the add, the thread ids added, and the
