@@ -1022,22 +1022,17 @@ static bool wait_interval(int lfd, unsigned int ms, const char *text)
 	return false;
 }
 
-/* One sample as a line of the recording, flushed so that a recorder
- * killed mid-run leaves whole lines; -1 with errno. */
-static int record(FILE *f, const struct rtvm_monitor *m)
+/* One sample as the line --json prints and --record writes (valid
+ * UTF-8, see tool_json_fix()); NULL for out of memory. */
+static char *sample_line(const struct rtvm_monitor *m)
 {
 	cJSON *root = json_sample(m);
 	char *text = root ? cJSON_PrintUnformatted(root) : NULL;
-	char *fixed = text ? tool_json_fix(text) : NULL; /* as --json prints */
-	int r = -1;
+	char *fixed = text ? tool_json_fix(text) : NULL;
 
-	errno = ENOMEM;
-	if (fixed && fprintf(f, "%s\n", fixed) >= 0 && fflush(f) == 0)
-		r = 0;
-	free(fixed);
 	free(text);
 	cJSON_Delete(root);
-	return r;
+	return fixed;
 }
 
 int main(int argc, char **argv)
@@ -1047,7 +1042,7 @@ int main(int argc, char **argv)
 	struct rtvm_monitor *m = NULL;
 	struct rtvm_cpumask *rt = NULL;
 	unsigned int flags = RTVM_MONITOR_CPUS | RTVM_MONITOR_SMI;
-	char *prom = NULL;
+	char *prom = NULL, *line = NULL;
 	FILE *rec = NULL;
 	bool tty;
 	int r, lfd = -1, ret = EXIT_FAILURE;
@@ -1115,7 +1110,15 @@ int main(int argc, char **argv)
 			if (o.textfile && write_textfile(o.textfile, prom) < 0)
 				goto out;
 		}
-		if (rec && record(rec, m) < 0) {
+		free(line);
+		line = rec || o.json ? sample_line(m) : NULL;
+		if ((rec || o.json) && !line) {
+			r = -ENOMEM;
+			break;
+		}
+		/* Flushed at every interval: a recorder killed mid-run
+		 * leaves whole lines. */
+		if (rec && (fprintf(rec, "%s\n", line) < 0 || fflush(rec) != 0)) {
 			tool_error("--record %s: %s", tool_escape(o.record, 0),
 				   strerror(errno));
 			goto out;
@@ -1123,10 +1126,8 @@ int main(int argc, char **argv)
 		if ((lfd >= 0 || o.textfile) && !o.json && !o.csv)
 			continue; /* an exporter: no table */
 		if (o.json) {
-			cJSON *root = json_sample(m);
-
-			r = tool_print_json(root, false);
-			cJSON_Delete(root);
+			if (puts(line) == EOF)
+				r = -EIO;
 		} else if (o.csv) {
 			print_csv(m, n == 0);
 		} else {
@@ -1141,6 +1142,7 @@ int main(int argc, char **argv)
 	}
 	ret = EXIT_SUCCESS;
 out:
+	free(line);
 	if (rec && fclose(rec) != 0 && ret == EXIT_SUCCESS) {
 		tool_error("--record %s: %s", tool_escape(o.record, 0),
 			   strerror(errno));

@@ -249,8 +249,8 @@ static int load(const char *path, struct recording *rec)
 		cJSON *j;
 
 		lineno++;
-		if (n == 1 && !last)
-			continue;
+		if (n == 1 && line[0] == '\n')
+			continue; /* an empty line */
 		j = cJSON_ParseWithLength(line, (size_t)n);
 		if (!j && last) {
 			/* A recording cut off mid-line (the recorder was

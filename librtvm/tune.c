@@ -755,34 +755,26 @@ static cJSON *drift_json(const struct step *st, const char *now, int e)
 	return d;
 }
 
-struct drift_list {
-	cJSON *arr;
-	unsigned int n;
-};
-
 static int drift_add(const struct step *st, const char *now, int e,
 		     void *data)
 {
-	struct drift_list *l = data;
 	cJSON *d = drift_json(st, now, e);
 
 	if (!d)
 		return -ENOMEM;
-	cJSON_AddItemToArray(l->arr, d);
-	l->n++;
+	cJSON_AddItemToArray(data, d);
 	return 0;
 }
 
-/* Drift of @j appended to @arr (as rtvm_tune_status() has it); their
- * number in @ret_n (may be NULL). */
+/* Drift of @j into the empty array @drift (as rtvm_tune_status() has
+ * it); their number in @ret_n (may be NULL). */
 static int journal_drift(struct rtvm_ctx *ctx, const struct journal *j,
 			 cJSON *drift, unsigned int *ret_n)
 {
-	struct drift_list l = { drift, 0 };
-	int r = foreach_drift(ctx, j, drift_add, &l);
+	int r = foreach_drift(ctx, j, drift_add, drift);
 
 	if (r == 0 && ret_n)
-		*ret_n = l.n;
+		*ret_n = (unsigned int)cJSON_GetArraySize(drift);
 	return r;
 }
 
