@@ -154,6 +154,7 @@ START_TEST(test_hog_same_cpu)
 	int cpu = last_cpu();
 	pid_t vtid, htid, vm, hog;
 	bool hog_seen = false;
+	int lock = tu_lock_rt_cpus(); /* no FIFO spinner of another test */
 
 	vm = spawn("CPU 0/KVM", cpu, 0, &vtid);
 	hog = spawn(NULL, cpu, 0, &htid);
@@ -189,6 +190,7 @@ START_TEST(test_hog_same_cpu)
 	rtvm_monitor_free(m);
 	reap(hog);
 	reap(vm);
+	close(lock);
 }
 END_TEST
 
@@ -238,6 +240,7 @@ START_TEST(test_taskstats)
 	struct rtvm_monitor *m = NULL;
 	int cpu = last_cpu();
 	pid_t vtid, htid, vm, hog;
+	int lock = tu_lock_rt_cpus();
 
 	vm = spawn("CPU 0/KVM", cpu, 0, &vtid);
 	hog = spawn(NULL, cpu, 0, &htid);
@@ -255,6 +258,7 @@ START_TEST(test_taskstats)
 	rtvm_monitor_free(m);
 	reap(hog);
 	reap(vm);
+	close(lock);
 }
 END_TEST
 

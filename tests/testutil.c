@@ -211,10 +211,10 @@ void tu_expect_check_at(int line, const struct rtvm_check_result *r, int st,
 			      "\"%s\"", line, id, x, rem);
 }
 
-/* An exclusive lock on tests/NAME in the build tree, held until exit. */
-/* The locks are the machine's, not the build tree's: two test runs from
- * two trees (a developer's and CI's, or distcheck's) share the CPUs and
- * the IRQs too. */
+/* An exclusive lock on NAME, held until the descriptor is closed or the
+ * process exits.  The locks are the machine's, not the build tree's: two
+ * test runs from two trees (a developer's and CI's, or distcheck's) share
+ * the CPUs and the IRQs too. */
 static int lock_file(const char *name)
 {
 	const char *dir = access("/run/lock", W_OK) == 0 ? "/run/lock" : "/tmp";
