@@ -39,7 +39,7 @@ static void usage(FILE *f)
 		"       %s [OPTIONS] show IRQ\n"
 		"       %s [OPTIONS] steer --away-from LIST [--to-rt SEL]... "
 		"[--irq SEL... --to LIST]\n"
-		"       %s [OPTIONS] restore [FILE]\n"
+		"       %s [OPTIONS] restore [FILE] [--dry-run]\n"
 		"       %s [OPTIONS] watch (the options of steer) [--interval MS]\n"
 		"List the host's interrupts (or a sysroot's): counts, affinity,\n"
 		"effective affinity, kind and device; steer them and undo it.\n\n"
@@ -78,7 +78,8 @@ static void usage(FILE *f)
 		"      --save FILE      where steer saves its changes (default\n"
 		"                       $RTVM_STATE_DIR/irq-steer.json, RTVM_STATE_DIR\n"
 		"                       defaulting to /run/rtvm, or SYSROOT/run/rtvm)\n"
-		"  -n, --dry-run        steer: show what would change, change nothing\n"
+		"  -n, --dry-run        steer, restore: show what would change, change\n"
+		"                       nothing\n"
 		"  -j, --json           JSON instead of a table\n"
 		"  -s, --sysroot DIR    use the simulated host in DIR (also RTVM_SYSROOT)\n"
 		"  -v, --verbose        log librtvm's debug messages to stderr\n"
@@ -759,7 +760,7 @@ static int cmd_restore(struct rtvm_ctx *ctx, const struct opts *o,
 		return EXIT_FAILURE;
 	}
 	ret = tool_restore_state(ctx, path, " (nothing was steered, or it was "
-					    "restored already)", o->json);
+					    "restored already)", o->dry_run, o->json);
 	free(path);
 	return ret;
 }
@@ -869,8 +870,8 @@ int main(int argc, char **argv)
 		   strcmp(cmd, "restore") == 0;
 	if ((o.away_from || o.housekeeping || o.rt_cpus || o.to || o.n_to_rt ||
 	     o.n_irqs || o.no_threads || o.no_default || o.retries || o.save ||
-	     o.dry_run || o.ban_irqbalance) && strcmp(cmd, "steer") != 0 &&
-	    !watch) {
+	     (o.dry_run && strcmp(cmd, "restore") != 0) || o.ban_irqbalance) &&
+	    strcmp(cmd, "steer") != 0 && !watch) {
 		tool_error("%s: steering options are for steer and watch only",
 			   cmd);
 		return EXIT_USAGE;

@@ -61,7 +61,7 @@ static void usage(FILE *f)
 		"      [--pin LIST [--one-to-one]] [--emulator-pin LIST] [--provision-rt]\n"
 		"      [--save FILE] [--dry-run] [--json]\n"
 		"      without --vcpus, --emulator or --iothreads: all vCPUs\n"
-		"  restore [FILE] [--json]\n"
+		"  restore [FILE] [--dry-run] [--json]\n"
 		"      undo the changes saved in FILE (default: the state file, where\n"
 		"      set and kthreads record theirs unless --save names another)\n"
 		"  kthreads --cpus LIST [--profile rt-host] [--save FILE] [--dry-run]\n"
@@ -254,17 +254,21 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		tool_error("--cpus and --profile go with kthreads");
 		return -EINVAL;
 	}
-	/* The options of set belong to set alone (kthreads takes a save and
-	 * a dry run too): one given to show or restore is a mistake. */
+	/* The options of set belong to set alone (kthreads takes a save
+	 * too): one given to show or restore is a mistake.  A dry run goes
+	 * with every command that changes something. */
 	if (strcmp(o->cmd, "set") &&
 	    (o->has_policy || o->has_nice || o->pin || o->emulator_pin ||
 	     o->vcpus || o->emulator || o->iothreads || o->provision ||
-	     ((o->save || o->dry_run) && strcmp(o->cmd, "kthreads")))) {
+	     (o->save && strcmp(o->cmd, "kthreads")))) {
 		tool_error("%s: a policy, --nice, --pin, --emulator-pin, --vcpus, "
 			   "--emulator, --iothreads, --provision-rt%s go with set",
 			   o->cmd,
-			   strcmp(o->cmd, "kthreads") ? ", --save and --dry-run" :
-							"");
+			   strcmp(o->cmd, "kthreads") ? ", --save" : "");
+		return -EINVAL;
+	}
+	if (o->dry_run && !strcmp(o->cmd, "show")) {
+		tool_error("show: --dry-run goes with set, kthreads and restore");
 		return -EINVAL;
 	}
 	if ((!strcmp(o->cmd, "restore") || !strcmp(o->cmd, "kthreads")) &&
@@ -707,7 +711,7 @@ static int cmd_restore(struct rtvm_ctx *ctx, const struct opts *o)
 		return EXIT_FAILURE;
 	}
 	ret = tool_restore_state(ctx, path, " (nothing was set, or it was "
-					    "restored already)", o->json);
+					    "restored already)", o->dry_run, o->json);
 	free(path);
 	return ret;
 }

@@ -370,13 +370,93 @@ char *tool_state_file(const char *sysroot, const char *name)
 	return r < 0 ? NULL : path;
 }
 
+static bool add_string_or_null(cJSON *o, const char *key, const char *s)
+{
+	return s ? cJSON_AddStringToObject(o, key, s) != NULL :
+		   cJSON_AddNullToObject(o, key) != NULL;
+}
+
+/* What restore would do with PATH's records, newest first, as text or as
+ * JSON ({"restored_from", "changes", "dry_run": true, "records"}). */
+static int restore_dry_run(struct rtvm_ctx *ctx, const char *path,
+			   const char *missing_hint, bool json)
+{
+	struct rtvm_changeset *cs = NULL;
+	const struct rtvm_change *c, **v;
+	cJSON *root = NULL, *recs;
+	unsigned int n, i = 0;
+	int r;
+
+	r = tool_load_changes(ctx, path, &cs);
+	if (r < 0) {
+		tool_error("cannot load %s: %s%s", path, strerror(-r),
+			   r == -ENOENT && missing_hint ? missing_hint : "");
+		return EXIT_FAILURE;
+	}
+	n = rtvm_changeset_get_count(cs);
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (!v)
+		goto oom;
+	rtvm_changeset_foreach(c, cs)
+		v[i++] = c;
+	if (!json) {
+		printf("dry run: restore would put back %u change%s from %s "
+		       "(newest first), then remove it\n",
+		       n, n == 1 ? "" : "s", path);
+		for (i = n; i-- > 0;)
+			printf("  %-10s %s: %s -> %s\n",
+			       rtvm_change_kind_to_string(
+				       rtvm_change_get_kind(v[i])),
+			       tool_escape(rtvm_change_get_target(v[i]), 0),
+			       tool_escape(rtvm_change_get_new_value(v[i]), 1),
+			       tool_escape(rtvm_change_get_old_value(v[i]), 2));
+		r = 0;
+		goto out;
+	}
+	root = cJSON_CreateObject();
+	if (!root || !cJSON_AddStringToObject(root, "restored_from", path) ||
+	    !cJSON_AddNumberToObject(root, "changes", n) ||
+	    !cJSON_AddBoolToObject(root, "dry_run", true) ||
+	    !(recs = cJSON_AddArrayToObject(root, "records")))
+		goto oom;
+	for (i = n; i-- > 0;) {
+		cJSON *o = cJSON_CreateObject();
+
+		if (!o || !cJSON_AddItemToArray(recs, o)) {
+			cJSON_Delete(o);
+			goto oom;
+		}
+		if (!add_string_or_null(o, "kind", rtvm_change_kind_to_string(
+						   rtvm_change_get_kind(v[i]))) ||
+		    !add_string_or_null(o, "target",
+					rtvm_change_get_target(v[i])) ||
+		    !add_string_or_null(o, "from",
+					rtvm_change_get_new_value(v[i])) ||
+		    !add_string_or_null(o, "to",
+					rtvm_change_get_old_value(v[i])))
+			goto oom;
+	}
+	r = tool_print_json(root, true);
+	goto out;
+oom:
+	tool_error("out of memory");
+	r = -ENOMEM;
+out:
+	cJSON_Delete(root);
+	free(v);
+	rtvm_changeset_unref(cs);
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 int tool_restore_state(struct rtvm_ctx *ctx, const char *path,
-		       const char *missing_hint, bool json)
+		       const char *missing_hint, bool dry_run, bool json)
 {
 	cJSON *root;
 	unsigned int n = 0;
 	int r;
 
+	if (dry_run)
+		return restore_dry_run(ctx, path, missing_hint, json);
 	if (tool_restore_file(ctx, path, missing_hint, &n) < 0)
 		return EXIT_FAILURE;
 	if (unlink(path) < 0)

@@ -62,9 +62,10 @@ int tool_save_changes(const struct rtvm_changeset *cs, const char *path);
 char *tool_state_file(const char *sysroot, const char *name);
 /* Undo the records of the state file PATH (see tool_restore_file()),
  * remove it and say how many there were, as text or JSON
- * ({"restored_from", "changes"}); the tool's exit status. */
+ * ({"restored_from", "changes"}); with @dry_run, list what it would put
+ * back and change nothing.  The tool's exit status. */
 int tool_restore_state(struct rtvm_ctx *ctx, const char *path,
-		       const char *missing_hint, bool json);
+		       const char *missing_hint, bool dry_run, bool json);
 /* Save @prev's records, then @cs's (restore undoes @cs's first), from
  * copies: @cs stays apart, to be undone alone if the save fails; -errno. */
 int tool_save_merged(struct rtvm_ctx *ctx, const struct rtvm_changeset *prev,

@@ -122,6 +122,25 @@ grep -q "recorded in $root/run/rtvm/sched.json" "$tmp/out" || fail "set does not
 "$sched" --sysroot "$root" set --pid 4242 --vcpus 1 --fifo 7 --json >"$tmp/out.json" ||
 	fail "rtvm-sched set --json (state file)"
 python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/out.json" || fail "set --json"
+# restore --dry-run lists the records newest first and changes nothing.
+cp "$root/run/rtvm/sched.json" "$tmp/sched.state"
+cp "$root/proc/4242/task/4251/stat" "$tmp/4251.set"
+"$sched" --sysroot "$root" restore --dry-run --json >"$tmp/out.json" || fail "rtvm-sched restore --dry-run"
+python3 - "$tmp/out.json" <<'PYEOF2' || fail "restore --dry-run --json: $(cat "$tmp/out.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["dry_run"] is True and d["changes"] == len(d["records"]) >= 2, d
+# the newest record first: FIFO 7 goes back to FIFO 5
+first = d["records"][0]
+assert first["kind"] == "thread_sched", first
+assert (first["from"], first["to"]) == ("fifo:7:0", "fifo:5:0"), first
+PYEOF2
+cmp -s "$tmp/sched.state" "$root/run/rtvm/sched.json" || fail "restore --dry-run touched the state file"
+cmp -s "$tmp/4251.set" "$root/proc/4242/task/4251/stat" || fail "restore --dry-run changed vCPU 1"
+"$sched" --sysroot "$root" restore --dry-run | grep -q "dry run: restore would put back" ||
+	fail "restore --dry-run (text)"
+rc=0; "$sched" --sysroot "$root" show --pid 4242 --dry-run >/dev/null 2>&1 || rc=$?
+[ "$rc" = 64 ] || fail "show --dry-run: exit $rc, not 64"
 "$sched" --sysroot "$root" restore --json >"$tmp/out.json" || fail "rtvm-sched restore (state file)"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["changes"] >= 2, d' "$tmp/out.json" ||
 	fail "restore --json: $(cat "$tmp/out.json")"
@@ -293,6 +312,11 @@ grep -q 'saved to .*irq-steer.json' "$tmp/out" || fail "steer does not say where
 [ "$(cat "$iroot/proc/irq/125/smp_affinity_list")" = "0-3,8-62" ] || fail "IRQ 125 not moved"
 [ "$(cat "$iroot/proc/irq/190/smp_affinity_list")" = "4-7" ] || fail "eth1 IRQ 190 not on the RT CPUs"
 "$irq" --sysroot "$iroot" steer --irq acpi --to 1 >/dev/null || fail "rtvm-irq steer --irq"
+snap >"$tmp/irq.steered"
+"$irq" --sysroot "$iroot" restore --dry-run --json >"$tmp/dry.json" || fail "rtvm-irq restore --dry-run"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["dry_run"] and any(r["kind"] == "irq_affinity" and r["target"] == "125" for r in d["records"]), d' \
+	"$tmp/dry.json" || fail "restore --dry-run lists no IRQ 125: $(head -c 300 "$tmp/dry.json")"
+snap | cmp -s - "$tmp/irq.steered" || fail "rtvm-irq restore --dry-run changed the sysroot"
 "$irq" --sysroot "$iroot" restore >/dev/null || fail "rtvm-irq restore"
 snap | cmp -s - "$tmp/irq.before" || fail "rtvm-irq restore differs: $(snap | diff - "$tmp/irq.before" | head -3)"
 [ ! -e "$iroot/run/rtvm/irq-steer.json" ] || fail "restore kept the state file"
