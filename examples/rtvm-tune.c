@@ -43,7 +43,7 @@ static void usage(FILE *f)
 		"         [--dry-run] [--json]\n"
 		"      make them (--dry-run: the plan only); the profile applied to the VM\n"
 		"      already changes nothing, another one is refused: revert it first\n"
-		"  revert --vm NAME|--pid PID|--profile FILE [--dry-run]\n"
+		"  revert --vm NAME|--pid PID|--profile FILE [--dry-run] [--json]\n"
 		"  revert --demo           undo what a crashed rtvm-demo left (its\n"
 		"                          state file demo.json in the state directory)\n"
 		"      put back everything the VM's journal records\n"
@@ -154,10 +154,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			   "not %s", o->profile ? "--profile" : "--builtin");
 		return -EINVAL;
 	}
-	if (!strcmp(o->cmd, "revert") && (o->builtin || o->json)) {
-		tool_error("revert takes --vm, --pid, --profile, --demo and "
-			   "--dry-run; not %s",
-			   o->builtin ? "--builtin" : "--json");
+	if (!strcmp(o->cmd, "revert") && o->builtin) {
+		tool_error("revert takes --vm, --pid, --profile, --demo, "
+			   "--dry-run and --json; not --builtin");
 		return -EINVAL;
 	}
 	if (!strcmp(o->cmd, "recover") &&
@@ -409,6 +408,48 @@ static int revert_demo(struct rtvm_ctx *ctx, const struct opts *o)
 	return 0;
 }
 
+/* What a revert of @id would put back: the VM's status (rtvm-tune status
+ * --json's document, with --json), changing nothing. */
+static int revert_dry_run(struct rtvm_ctx *ctx, const struct opts *o,
+			  const char *id)
+{
+	cJSON *root, *vm;
+	char *json;
+	int r;
+
+	r = rtvm_tune_status(ctx, id, &json);
+	if (r < 0) {
+		tool_error("revert %s: %s", tool_escape(id, 0), strerror(-r));
+		return 1;
+	}
+	if (o->json) {
+		r = tool_print_json_text(json);
+		free(json);
+		return r < 0;
+	}
+	root = cJSON_Parse(json);
+	free(json);
+	if (!root) {
+		tool_error("revert: out of memory");
+		return 1;
+	}
+	vm = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "vms"), 0);
+	if (!vm)
+		printf("dry run: VM %s has no journal: nothing to revert\n",
+		       tool_escape(id, 0));
+	else
+		printf("dry run: VM %s: revert would put back the %d steps of "
+		       "profile %s (RT CPUs %s%s) and remove its journal\n",
+		       tool_escape(id, 0),
+		       (int)cJSON_GetNumberValue(cJSON_GetObjectItem(vm, "steps")),
+		       tool_escape(cJSON_GetStringValue(cJSON_GetObjectItem(vm, "profile")), 1),
+		       tool_escape(cJSON_GetStringValue(cJSON_GetObjectItem(vm, "rt_cpus")), 2),
+		       cJSON_IsTrue(cJSON_GetObjectItem(vm, "complete")) ?
+			       "" : "; the apply did not finish");
+	cJSON_Delete(root);
+	return 0;
+}
+
 static int cmd_revert(struct rtvm_ctx *ctx, const struct opts *o)
 {
 	struct rtvm_profile *p = NULL;
@@ -427,19 +468,8 @@ static int cmd_revert(struct rtvm_ctx *ctx, const struct opts *o)
 	rtvm_profile_unref(p);
 	if (r)
 		return r;
-	if (o->dry_run) {
-		char *json;
-
-		r = rtvm_tune_status(ctx, id, &json);
-		if (r < 0) {
-			tool_error("revert %s: %s", tool_escape(id, 0),
-				   strerror(-r));
-			return 1;
-		}
-		r = tool_print_json_text(json);
-		free(json);
-		return r < 0;
-	}
+	if (o->dry_run)
+		return revert_dry_run(ctx, o, id);
 	r = rtvm_tune_revert(ctx, id, 0);
 	if (r < 0) {
 		tool_error("revert %s: %s", tool_escape(id, 0), strerror(-r));

@@ -427,7 +427,17 @@ assert [c["cpu"] for c in d["cpus"] if c["rt"]] == [2], d["cpus"]  # cpu0 and cp
 ' "$tmp/tuned.json" "$want" || fail "rtvm-top --tuned: $(head -c 300 "$tmp/tuned.json")"
 echo 1 >"$troot/proc/sys/kernel/timer_migration"
 "$tune" --sysroot "$troot" status --json | grep -q '"now":[[:space:]]*"1"' || fail "status shows no drift"
-"$tune" --sysroot "$troot" revert --pid 4242 >/dev/null || fail "rtvm-tune revert"
+tsnap >"$tmp/tune.applied"
+"$tune" --sysroot "$troot" revert --pid 4242 --dry-run | grep -q "dry run: VM pid-4242: revert would put back the [1-9][0-9]* steps" ||
+	fail "rtvm-tune revert --dry-run (text)"
+"$tune" --sysroot "$troot" revert --pid 4242 --dry-run --json |
+	python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["vms"][0]["vm"] == "pid-4242", d' ||
+	fail "rtvm-tune revert --dry-run --json"
+tsnap | cmp -s - "$tmp/tune.applied" || fail "revert --dry-run changed the host"
+[ -e "$troot/run/rtvm/pid-4242.journal" ] || fail "revert --dry-run removed the journal"
+"$tune" --sysroot "$troot" revert --pid 4242 --json >"$tmp/rev.json" || fail "rtvm-tune revert"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d == {"vm": "pid-4242", "reverted": True}, d' \
+	"$tmp/rev.json" || fail "revert --json: $(cat "$tmp/rev.json")"
 echo 1 >"$troot/proc/sys/kernel/timer_migration" # our drift, not the tool's
 tsnap | cmp -s - "$tmp/tune.before" || fail "revert left the host changed"
 # Re-apply: the profile applied already writes nothing (not a byte of the
