@@ -3,8 +3,8 @@
 # libvirtd, boots a 2-vCPU QEMU TCG domain without disk or NIC, finds its
 # threads through librtvm (rtvm-sched --vm), sets FIFO and pinning (with RT
 # runtime for libvirt's "machine" cpu cgroup), checks them in /proc, puts
-# everything back, monitors the domain by name (rtvm-top --vm) and
-# destroys it.
+# everything back, does the same through the Python binding, monitors the
+# domain by name (rtvm-top --vm) and destroys it.
 #
 # The daemons run in private namespaces: see tests/e2e-libvirt-lib.sh.
 top_srcdir=${top_srcdir:-.}
@@ -127,13 +127,66 @@ done
 [ "$(cpus "$tid0")" = "$before0" ] || fail "vCPU 0 on $(cpus "$tid0"), was $before0"
 [ "$(cpus "$tid1")" = "$before1" ] || fail "vCPU 1 on $(cpus "$tid1"), was $before1"
 [ "$(cpus "$pid")" = "$before_emu" ] || fail "emulator on $(cpus "$pid"), was $before_emu"
-if [ -n "$rtgroup" ]; then
+# libvirt's cgroups of the vCPU have no RT runtime again
+rt_runtime_back() {
+	[ -n "$rtgroup" ] || return 0
 	d="$vcg"
 	while [ -n "$d" ] && [ "$d" != / ]; do
 		[ "$(cat "$cpucg$d/cpu.rt_runtime_us")" = 0 ] ||
-			fail "$d keeps RT runtime $(cat "$cpucg$d/cpu.rt_runtime_us")"
+			fail "$1: $d keeps RT runtime $(cat "$cpucg$d/cpu.rt_runtime_us")"
 		d=${d%/*}
 	done
+}
+rt_runtime_back "rtvm-sched restore"
+
+# ---- the same domain through the Python binding -----------------------------
+# (skipped, and said so, where python3 or a non-ASan librtvm is missing)
+lib="$top_builddir/librtvm/.libs/librtvm.so.0"
+if ! command -v python3 >/dev/null 2>&1; then
+	echo "note: no python3: the binding's libvirt VM is not tested"
+elif ldd "$lib" 2>/dev/null | grep -q libasan; then
+	echo "note: librtvm is built with ASan, which python3 cannot load: the binding's libvirt VM is not tested"
+else
+	RTVM_LIBRARY="$(cd "$(dirname "$lib")" && pwd)/librtvm.so.0" \
+	PYTHONPATH="$top_srcdir/bindings/python" PYTHONDONTWRITEBYTECODE=1 \
+	python3 - "$name" "$pid" "$tid0" "$tid1" >"$tmp/py.out" 2>&1 <<'PYEOF' ||
+import sys
+import rtvm
+
+name, pid, tid0, tid1 = sys.argv[1], *map(int, sys.argv[2:])
+
+
+def policy(tid):
+    f = open("/proc/%d/task/%d/stat" % (pid, tid)).read().rsplit(")", 1)[1].split()
+    return int(f[38]), int(f[37])  # policy, RT priority
+
+
+ctx = rtvm.Context()
+vm = ctx.libvirt_vm(name, "qemu:///system")
+assert (vm.name, vm.pid, vm.nr_vcpus) == (name, pid, 2), (vm.name, vm.pid, vm.nr_vcpus)
+assert [vm.vcpu_tid(0), vm.vcpu_tid(1)] == [tid0, tid1]
+assert str(vm.libvirt_pin(rtvm.Role.VCPU, 1)) == "0"
+assert str(vm.libvirt_pin(rtvm.Role.EMULATOR)) == "0"
+threads = list(vm)
+assert sorted(t.index for t in threads if t.role == rtvm.Role.VCPU) == [0, 1], threads
+assert [t.tid for t in threads if t.role == rtvm.Role.EMULATOR] == [pid], threads
+# FIFO 2 on vCPU 0 (RT runtime for libvirt's cgroup provisioned and
+# recorded), then everything put back from the records.
+cs = rtvm.Changeset(ctx)
+try:
+    vm.set_sched(rtvm.Role.VCPU, rtvm.Policy.FIFO, 2, vcpus=[0], changes=cs,
+                 provision_rt=True)
+    assert policy(tid0) == (1, 2), policy(tid0)
+    assert policy(tid1) == (0, 0), policy(tid1)
+finally:
+    cs.restore()
+assert policy(tid0) == (0, 0), policy(tid0)
+print("python: %s: pid %d, vCPUs %d %d, FIFO 2 set and restored (%d records)"
+      % (name, pid, tid0, tid1, len(cs)))
+PYEOF
+		fail "the Python binding on domain $name: $(cat "$tmp/py.out")"
+	cat "$tmp/py.out"
+	rt_runtime_back "the Python binding's restore"
 fi
 
 # ---- the monitor, by domain name ------------------------------------------------
