@@ -760,9 +760,10 @@ static void usage(FILE *f)
 		"                      RTVM_STATE_DIR defaults to /run/rtvm, or\n"
 		"                      the sysroot's run/rtvm)\n"
 		"  -n, --dry-run       read the configuration and look for its VMs;\n"
-		"                      change nothing\n"
+		"                      change nothing (restore: list what it would\n"
+		"                      put back)\n"
 		"  -s, --sysroot DIR   use the simulated host in DIR\n"
-		"  -j, --json          status, --dry-run: print JSON\n"
+		"  -j, --json          status, --dry-run, restore --dry-run: print JSON\n"
 		"  -v, --verbose       log every request, and librtvm's debug messages\n"
 		"  -h, --help          show this help\n"
 		"  -V, --version       show the version\n"
@@ -987,6 +988,9 @@ int main(int argc, char **argv)
 			printf("nothing to restore: no %s (the last rtvm-boostd "
 			       "exited cleanly)\n", d.state_path);
 			r = 0;
+		} else if (dry) {
+			r = tool_restore_state(d.ctx, d.state_path, NULL, true,
+					       json);
 		} else {
 			r = recover(&d) < 0;
 		}

@@ -408,6 +408,16 @@ START_TEST(test_daemon_crash)
 	kill(guest, SIGKILL);
 	waitpid(guest, NULL, 0);
 	expect_chrt(d.child.tids[2], "SCHED_FIFO", 3);
+	/* A dry run lists the journal's records and changes nothing. */
+	out = tu_run_cmd("%s/examples/rtvm-boostd restore --dry-run --json "
+			 "--state %s --control %s 2>&1", builddir(), d.state,
+			 d.control);
+	ck_assert_msg(strstr(out, "\"dry_run\":\ttrue") &&
+		      strstr(out, "\"kind\":\t\"thread_sched\""),
+		      "restore --dry-run: %s", out);
+	free(out);
+	expect_chrt(d.child.tids[2], "SCHED_FIFO", 3);
+	ck_assert_msg(access(d.state, F_OK) == 0, "the dry run removed the journal");
 	out = tu_run_cmd("%s/examples/rtvm-boostd restore --state %s --control %s 2>&1",
 			 builddir(), d.state, d.control);
 	ck_assert_msg(strstr(out, "put 2 vCPU threads back"), "restore: %s", out);
