@@ -402,23 +402,6 @@ static int listen_on(const char *path)
 	return fd;
 }
 
-static int connect_to(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -errno;
-	strcpy(sa.sun_path, path);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int r = -errno;
-
-		close(fd);
-		return r;
-	}
-	return fd;
-}
-
 /* Find VMs not found yet, notice the ones that exited, connect channels. */
 static void housekeeping(struct daemon *d, bool dry_run)
 {
@@ -475,7 +458,7 @@ static void housekeeping(struct daemon *d, bool dry_run)
 		if (!v->id || !v->connect ||
 		    rtvm_boost_get_stats(d->b, v->id, -1, &s) < 0 || s.channels)
 			continue;
-		r = connect_to(v->connect);
+		r = tool_unix_connect(v->connect);
 		if (r >= 0 && (r = rtvm_boost_add_channel(d->b, v->id, r)) == 0)
 			fprintf(stderr, "%s: VM %s: channel %s connected\n",
 				program_name, v->name, v->connect);
@@ -620,23 +603,21 @@ static void answer_status(struct daemon *d)
 
 static int cmd_status(const char *control, bool json)
 {
-	char buf[65536];
-	size_t len = 0;
-	ssize_t n;
 	cJSON *root, *vm;
-	int fd = connect_to(control);
+	char *buf = NULL;
+	int r = tool_unix_ask(control, &buf);
 
-	if (fd < 0) {
-		tool_error("%s: %s (is rtvm-boostd running?)", control, strerror(-fd));
+	if (r < 0) {
+		tool_error("%s: %s (is rtvm-boostd running?)", control, strerror(-r));
 		return 1;
 	}
-	while (len < sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
-		len += (size_t)n;
-	close(fd);
-	buf[len] = '\0';
-	if (json)
-		return tool_print_json_text(buf) < 0;
+	if (json) {
+		r = tool_print_json_text(buf);
+		free(buf);
+		return r < 0;
+	}
 	root = cJSON_Parse(buf);
+	free(buf);
 	if (!root) {
 		tool_error("%s: the daemon's answer is not JSON", control);
 		return 1;
@@ -647,7 +628,7 @@ static int cmd_status(const char *control, bool json)
 	printf("%-16s %7s %4s %8s %8s %8s %8s %8s %10s\n", "VM", "PID", "CHAN",
 	       "REQUESTS", "BOOSTS", "BOOSTED", "EXPIRED", "REFUSED", "BOOSTED-MS");
 	cJSON_ArrayForEach(vm, cJSON_GetObjectItem(root, "vms")) {
-		cJSON *s = cJSON_GetObjectItem(vm, "stats"), *r;
+		cJSON *s = cJSON_GetObjectItem(vm, "stats"), *why;
 		double refused = 0;
 
 		if (!s) {
@@ -656,8 +637,8 @@ static int cmd_status(const char *control, bool json)
 			       "-");
 			continue;
 		}
-		cJSON_ArrayForEach(r, cJSON_GetObjectItem(s, "refused"))
-			refused += r->valuedouble;
+		cJSON_ArrayForEach(why, cJSON_GetObjectItem(s, "refused"))
+			refused += why->valuedouble;
 		printf("%-16s %7d %4d %8.0f %8.0f %8d %8.0f %8.0f %10.1f\n",
 		       tool_escape(cJSON_GetStringValue(cJSON_GetObjectItem(vm, "name")), 0),
 		       (int)cJSON_GetNumberValue(cJSON_GetObjectItem(vm, "pid")),
@@ -976,7 +957,7 @@ int main(int argc, char **argv)
 		if (!d.control_path)
 			d.control_path = control =
 				tool_state_file(sysroot, "boostd.sock");
-		fd = connect_to(d.control_path);
+		fd = tool_unix_connect(d.control_path);
 
 		if (fd >= 0) {
 			close(fd);

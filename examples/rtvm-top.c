@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "tool.h"
+#include "top-boost.h"
 #include "top-report.h"
 
 const char *program_name = "rtvm-top";
@@ -36,12 +38,13 @@ struct opts {
 	const char *textfile;
 	const char *record, *report, *plot;
 	const char *state_dir;
+	const char *control;
 	const char *doms[MAX_VMS];
 	pid_t pids[MAX_VMS];
 	unsigned int ndoms, npids;
 	unsigned int interval_ms;
 	unsigned long count; /* intervals to report, 0: until interrupted */
-	bool all, tuned, json, csv, delays, kvm, no_intruders, verbose;
+	bool all, tuned, json, csv, delays, kvm, no_intruders, boost, verbose;
 };
 
 static volatile sig_atomic_t stop;
@@ -79,6 +82,11 @@ static void usage(FILE *f)
 		"  -k, --kvm              KVM's counters per VM (exits, halts,\n"
 		"                         injected IRQs), where debugfs is mounted\n"
 		"      --no-intruders     do not scan every thread for intruders\n"
+		"  -b, --boost            the boost broker's figures per VM and vCPU\n"
+		"                         (boosts, boosted time, refusals), asked\n"
+		"                         of rtvm-boostd at each sample\n"
+		"      --control PATH     rtvm-boostd's status socket (default\n"
+		"                         $RTVM_STATE_DIR/boostd.sock)\n"
 		"      --prometheus [ADDR:]PORT\n"
 		"                         serve /metrics over HTTP (ADDR defaults to\n"
 		"                         127.0.0.1; PORT 0: any free port, said)\n"
@@ -101,7 +109,7 @@ static void usage(FILE *f)
 
 enum { OPT_VM = 256, OPT_URI, OPT_CSV, OPT_NO_INTRUDERS, OPT_PROMETHEUS,
        OPT_TEXTFILE, OPT_RECORD, OPT_REPORT, OPT_PLOT, OPT_TUNED,
-       OPT_STATE_DIR };
+       OPT_STATE_DIR, OPT_CONTROL };
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
@@ -117,6 +125,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "delays", no_argument, NULL, 'd' },
 		{ "kvm", no_argument, NULL, 'k' },
 		{ "no-intruders", no_argument, NULL, OPT_NO_INTRUDERS },
+		{ "boost", no_argument, NULL, 'b' },
+		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
 		{ "textfile", required_argument, NULL, OPT_TEXTFILE },
 		{ "record", required_argument, NULL, OPT_RECORD },
@@ -132,7 +142,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 	o->interval_ms = 1000;
 	while ((c = getopt_long(argc, argv,
-				"p:ac:i:n:dk" TOOL_COMMON_SHORTOPTS,
+				"p:ac:i:n:dkb" TOOL_COMMON_SHORTOPTS,
 				longopts, NULL)) != -1) {
 		if (tool_common_option(c, &o->json, &o->sysroot,
 				       &o->verbose, usage))
@@ -174,6 +184,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'd': o->delays = true; break;
 		case 'k': o->kvm = true; break;
 		case OPT_NO_INTRUDERS: o->no_intruders = true; break;
+		case 'b': o->boost = true; break;
+		case OPT_CONTROL: o->control = optarg; break;
 		case OPT_PROMETHEUS: o->prometheus = optarg; break;
 		case OPT_TEXTFILE: o->textfile = optarg; break;
 		case OPT_RECORD: o->record = optarg; break;
@@ -200,7 +212,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				   o->record ? "--record" :
 				   o->csv ? "--csv" : o->prometheus ?
 				   "--prometheus" : o->textfile ? "--textfile" :
-				   o->count ? "--count" : NULL;
+				   o->count ? "--count" : o->boost ? "--boost" :
+				   NULL;
 
 		if (live) {
 			tool_error("--report reads a recording; %s samples the "
@@ -221,6 +234,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (o->json && o->csv) {
 		tool_error("--json and --csv: choose one");
+		return -EINVAL;
+	}
+	if (o->control && !o->boost) {
+		tool_error("--control names where --boost asks: give --boost too");
 		return -EINVAL;
 	}
 	return 0;
@@ -489,7 +506,25 @@ static const char *smi_why(int error)
 	}
 }
 
-static void print_text(const struct rtvm_monitor *m, bool tty)
+/* A vCPU's boost columns: boosts in the interval and the share of it
+ * boosted ("-" where the broker does not know the thread). */
+static void boost_cells(const struct top_boost *b, pid_t pid,
+			const struct rtvm_monitor_thread *t, uint64_t iv)
+{
+	struct top_boost_fig f;
+
+	if (t->role == RTVM_VM_ROLE_VCPU && top_boost_get(b, pid, t->tid, &f) &&
+	    f.delta_known)
+		/* The broker's interval and ours differ by the time between
+		 * the two reads: a share past 100% is that skew. */
+		printf(" %6" PRIu64 " %6.1f%s", f.boosts,
+		       fmin(pct(f.boosted_ns, iv), 100.0), f.boosted ? "*" : "");
+	else
+		printf(" %6s %6s", "-", "-");
+}
+
+static void print_text(const struct rtvm_monitor *m,
+		       const struct top_boost *b, bool tty)
 {
 	uint64_t iv = rtvm_monitor_get_interval_ns(m);
 	struct rtvm_monitor_vm v = { .size = sizeof(v) };
@@ -518,6 +553,22 @@ static void print_text(const struct rtvm_monitor *m, bool tty)
 		putchar('\n');
 		if (!v.nr_threads)
 			continue;
+		if (b) {
+			struct top_boost_fig f;
+
+			if (!top_boost_get(b, v.pid, 0, &f))
+				printf("  boost: not a VM of rtvm-boostd\n");
+			else if (!f.delta_known)
+				printf("  boost: %" PRIu64 " boosts, %" PRIu64
+				       " refused since the broker started\n",
+				       f.boosts_total, f.refused_total);
+			else
+				printf("  boost: %" PRIu64 " requests, %" PRIu64
+				       " boosts, %" PRIu64 " refused; %" PRIu64
+				       " refused since the broker started\n",
+				       f.requests, f.boosts, f.refused,
+				       f.refused_total);
+		}
 		if (v.flags & RTVM_MONITOR_VM_KVM)
 			printf("  KVM: %" PRIu64 " exits, %" PRIu64 " halt exits, "
 			       "%" PRIu64 "/%" PRIu64 " halt polls ok, %" PRIu64
@@ -528,9 +579,10 @@ static void print_text(const struct rtvm_monitor *m, bool tty)
 			       v.kvm[RTVM_MONITOR_KVM_HALT_POLL_TRIED],
 			       v.kvm[RTVM_MONITOR_KVM_IRQ_INJECTIONS],
 			       v.kvm[RTVM_MONITOR_KVM_PREEMPTED]);
-		printf("  %-8s %-16s %7s %4s %-9s %6s %9s %8s %8s %6s\n",
+		printf("  %-8s %-16s %7s %4s %-9s %6s %9s %8s %8s %6s%s\n",
 		       "ROLE", "NAME", "TID", "CPU", "SCHED", "CPU%",
-		       "WAIT-ms", "PREEMPT", "BLOCK", "MIGR");
+		       "WAIT-ms", "PREEMPT", "BLOCK", "MIGR",
+		       b ? " BOOSTS BOOST%" : "");
 		th = vm_threads(m, v.id, &n);
 		for (unsigned int k = 0; k < n; k++) {
 			const struct rtvm_monitor_thread *t = &th[k];
@@ -541,12 +593,15 @@ static void print_text(const struct rtvm_monitor *m, bool tty)
 					 t->migrations);
 
 			printf("  %-8s %-16s %7d %4d %-9s %6.1f %9.3f %8" PRIu64
-			       " %8" PRIu64 " %6s\n",
+			       " %8" PRIu64 " %6s",
 			       role_label(t, role, sizeof(role)),
 			       tool_escape(t->name, 0), (int)t->tid, t->cpu,
 			       sched_label(t, sched, sizeof(sched)),
 			       pct(t->cpu_ns, iv), (double)t->run_delay_ns / 1e6,
 			       t->involuntary, t->voluntary, migr);
+			if (b)
+				boost_cells(b, v.pid, t, iv);
+			putchar('\n');
 		}
 		free(th);
 	}
@@ -590,7 +645,41 @@ static void print_text(const struct rtvm_monitor *m, bool tty)
 
 /* ---- JSON and CSV ------------------------------------------------------------ */
 
-static cJSON *json_sample(const struct rtvm_monitor *m)
+/* {"boosts", "boosted_ns", ..."_total", "boosted"} of a VM (tid 0) or a
+ * vCPU thread; the interval's counts null when unknown, and the whole
+ * object null when the broker does not know the VM or thread. */
+static void json_boost(cJSON *o, const struct top_boost *b, pid_t pid,
+		       pid_t tid)
+{
+	struct top_boost_fig f;
+	cJSON *jb;
+
+	if (!top_boost_get(b, pid, tid, &f)) {
+		cJSON_AddNullToObject(o, "boost");
+		return;
+	}
+	jb = cJSON_AddObjectToObject(o, "boost");
+#define PAIR(field)                                                           \
+	do {                                                                  \
+		if (f.delta_known)                                            \
+			cJSON_AddNumberToObject(jb, #field, (double)f.field); \
+		else                                                          \
+			cJSON_AddNullToObject(jb, #field);                    \
+		cJSON_AddNumberToObject(jb, #field "_total",                  \
+					(double)f.field##_total);             \
+	} while (0)
+	PAIR(boosts);
+	PAIR(boosted_ns);
+	if (!tid) {
+		PAIR(requests);
+		PAIR(refused);
+	}
+#undef PAIR
+	cJSON_AddBoolToObject(jb, "boosted", f.boosted);
+}
+
+static cJSON *json_sample(const struct rtvm_monitor *m,
+			  const struct top_boost *b)
 {
 	struct rtvm_monitor_vm v = { .size = sizeof(v) };
 	struct rtvm_monitor_thread t = { .size = sizeof(t) };
@@ -632,6 +721,8 @@ static cJSON *json_sample(const struct rtvm_monitor *m)
 		} else {
 			cJSON_AddNullToObject(jv, "kvm");
 		}
+		if (b)
+			json_boost(jv, b, v.pid, 0);
 		ths = cJSON_AddArrayToObject(jv, "threads");
 		for (unsigned int k = 0; rtvm_monitor_get_thread(m, k, &t) == 0; k++) {
 			cJSON *jt;
@@ -678,6 +769,8 @@ static cJSON *json_sample(const struct rtvm_monitor *m)
 			} else {
 				cJSON_AddNullToObject(jt, "delays");
 			}
+			if (b && t.role == RTVM_VM_ROLE_VCPU)
+				json_boost(jt, b, v.pid, t.tid);
 			cJSON_AddItemToArray(ths, jt);
 		}
 		cJSON_AddItemToArray(vms, jv);
@@ -785,8 +878,73 @@ static void prom_label(FILE *f, const char *s)
 	}
 }
 
+/* The vm label's value: the domain's name, else the VMM's pid. */
+static void prom_vm(FILE *f, const char *name, pid_t pid)
+{
+	if (name)
+		prom_label(f, name);
+	else
+		fprintf(f, "%d", (int)pid);
+}
+
+/* The broker's counters: per vCPU thread, and per VM its requests and
+ * refusals. */
+static void prom_boost(FILE *f, const struct rtvm_monitor *m,
+		       const struct top_boost *b)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} metrics[] = {
+		{ "rtvm_vcpu_boosts_total", "counter",
+		  "boosts the broker applied to the vCPU" },
+		{ "rtvm_vcpu_boosted_seconds_total", "counter",
+		  "time the vCPU spent boosted" },
+		{ "rtvm_vcpu_boosted", "gauge",
+		  "1 while the vCPU is boosted" },
+		{ "rtvm_vm_boost_requests_total", "counter",
+		  "boost messages of the VM's guest, refused ones included" },
+		{ "rtvm_vm_boost_refusals_total", "counter",
+		  "boost requests the broker refused" },
+	};
+	struct rtvm_monitor_vm v = { .size = sizeof(v) };
+	struct rtvm_monitor_thread t = { .size = sizeof(t) };
+	struct top_boost_fig fig;
+
+	for (size_t k = 0; k < sizeof(metrics) / sizeof(metrics[0]); k++) {
+		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", metrics[k].name,
+			metrics[k].help, metrics[k].name, metrics[k].type);
+		for (unsigned int i = 0; rtvm_monitor_get_vm(m, i, &v) == 0; i++) {
+			if (k >= 3) {
+				if (!top_boost_get(b, v.pid, 0, &fig))
+					continue;
+				fprintf(f, "%s{vm=\"", metrics[k].name);
+				prom_vm(f, v.name, v.pid);
+				fprintf(f, "\"} %" PRIu64 "\n", k == 3 ?
+					fig.requests_total : fig.refused_total);
+				continue;
+			}
+			for (unsigned int j = 0; rtvm_monitor_get_thread(m, j, &t) == 0; j++) {
+				if (t.vm_id != v.id || t.role != RTVM_VM_ROLE_VCPU ||
+				    !top_boost_get(b, v.pid, t.tid, &fig))
+					continue;
+				fprintf(f, "%s{vm=\"", metrics[k].name);
+				prom_vm(f, v.name, v.pid);
+				fprintf(f, "\",vcpu=\"%d\",tid=\"%d\"} ", t.index,
+					(int)t.tid);
+				if (k == 0)
+					fprintf(f, "%" PRIu64 "\n", fig.boosts_total);
+				else if (k == 1)
+					fprintf(f, "%.9f\n",
+						(double)fig.boosted_ns_total / 1e9);
+				else
+					fprintf(f, "%d\n", fig.boosted);
+			}
+		}
+	}
+}
+
 /* The metrics of the last sample, in the text exposition format. */
-static char *prom_text(const struct rtvm_monitor *m)
+static char *prom_text(const struct rtvm_monitor *m, const struct top_boost *b)
 {
 	struct rtvm_monitor_vm v = { .size = sizeof(v) };
 	struct rtvm_monitor_thread t = { .size = sizeof(t) };
@@ -827,10 +985,7 @@ static char *prom_text(const struct rtvm_monitor *m)
 					vmname = v.name;
 				}
 			fprintf(f, "%s{vm=\"", th_metrics[k].name);
-			if (vmname)
-				prom_label(f, vmname);
-			else
-				fprintf(f, "%d", (int)pid);
+			prom_vm(f, vmname, pid);
 			fprintf(f, "\",role=\"%s\",tid=\"%d\"",
 				rtvm_vm_role_to_string(t.role), (int)t.tid);
 			if (t.index >= 0)
@@ -846,6 +1001,8 @@ static char *prom_text(const struct rtvm_monitor *m)
 			}
 		}
 	}
+	if (b)
+		prom_boost(f, m, b);
 	fputs("# HELP rtvm_cpu_interrupts_per_second interrupts that landed on "
 	      "an RT CPU, over the last interval\n"
 	      "# TYPE rtvm_cpu_interrupts_per_second gauge\n", f);
@@ -1024,9 +1181,9 @@ static bool wait_interval(int lfd, unsigned int ms, const char *text)
 
 /* One sample as the line --json prints and --record writes (valid
  * UTF-8, see tool_json_fix()); NULL for out of memory. */
-static char *sample_line(const struct rtvm_monitor *m)
+static char *sample_line(const struct rtvm_monitor *m, const struct top_boost *b)
 {
-	cJSON *root = json_sample(m);
+	cJSON *root = json_sample(m, b);
 	char *text = root ? cJSON_PrintUnformatted(root) : NULL;
 	char *fixed = text ? tool_json_fix(text) : NULL;
 
@@ -1035,12 +1192,32 @@ static char *sample_line(const struct rtvm_monitor *m)
 	return fixed;
 }
 
+/* Ask rtvm-boostd for its counters; say so when it stops or starts
+ * answering (once per change, not at every interval). */
+static void ask_broker(struct top_boost *b, const char *control)
+{
+	static int last = 1; /* 1: not asked yet */
+	const char *why = "";
+	int r = top_boost_sample(b, &why);
+
+	if (r < 0 && r != last)
+		fprintf(stderr, "%s: --boost: %s: %s (%s); the boost figures "
+			"are unknown until it answers\n", program_name,
+			tool_escape(control, 0), strerror(-r), why);
+	else if (r == 0 && last < 0)
+		fprintf(stderr, "%s: --boost: %s answers again\n",
+			program_name, tool_escape(control, 0));
+	last = r;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = {0};
 	struct rtvm_ctx *ctx = NULL;
 	struct rtvm_monitor *m = NULL;
 	struct rtvm_cpumask *rt = NULL;
+	struct top_boost *boost = NULL;
+	char *control = NULL;
 	unsigned int flags = RTVM_MONITOR_CPUS | RTVM_MONITOR_SMI;
 	char *prom = NULL, *line = NULL;
 	FILE *rec = NULL;
@@ -1081,6 +1258,15 @@ int main(int argc, char **argv)
 	}
 	if (add_vms(ctx, m, &o, rt) < 0)
 		goto out;
+	if (o.boost) {
+		control = o.control ? strdup(o.control) :
+				      tool_state_file(o.sysroot, "boostd.sock");
+		if (!control || !(boost = top_boost_new(control))) {
+			tool_error("out of memory");
+			goto out;
+		}
+		ask_broker(boost, control);
+	}
 	if (o.record && !(rec = fopen(o.record, "we"))) {
 		tool_error("--record %s: %s", tool_escape(o.record, 0),
 			   strerror(errno));
@@ -1096,13 +1282,15 @@ int main(int argc, char **argv)
 		r = rtvm_monitor_sample(m);
 		if (r < 0)
 			break;
+		if (boost)
+			ask_broker(boost, control);
 		if (n == 0 && o.delays && rtvm_monitor_get_delayacct(m) == 0)
 			fprintf(stderr, "%s: delay accounting is off: the delays "
 				"but the CPU's are 0 (sysctl "
 				"kernel.task_delayacct=1 turns it on)\n", program_name);
 		if (lfd >= 0 || o.textfile) {
 			free(prom);
-			prom = prom_text(m);
+			prom = prom_text(m, boost);
 			if (!prom) {
 				r = -ENOMEM;
 				break;
@@ -1111,7 +1299,7 @@ int main(int argc, char **argv)
 				goto out;
 		}
 		free(line);
-		line = rec || o.json ? sample_line(m) : NULL;
+		line = rec || o.json ? sample_line(m, boost) : NULL;
 		if ((rec || o.json) && !line) {
 			r = -ENOMEM;
 			break;
@@ -1131,7 +1319,7 @@ int main(int argc, char **argv)
 		} else if (o.csv) {
 			print_csv(m, n == 0);
 		} else {
-			print_text(m, tty);
+			print_text(m, boost, tty);
 		}
 		if (fflush(stdout) != 0)
 			r = -errno;
@@ -1151,6 +1339,8 @@ out:
 	free(prom);
 	if (lfd >= 0)
 		close(lfd);
+	top_boost_free(boost);
+	free(control);
 	rtvm_monitor_free(m);
 	rtvm_cpumask_free(rt);
 	rtvm_unref(ctx);

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -726,5 +728,72 @@ int tool_print_json(const struct cJSON *root, bool pretty)
 	}
 	r = tool_print_json_text(text);
 	free(text);
+	return r;
+}
+
+/* ---- Unix sockets ---------------------------------------------------------- */
+
+int tool_unix_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, r;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int tool_unix_ask(const char *path, char **ret)
+{
+	size_t len = 0, size = 4096;
+	char *buf = malloc(size), *grown;
+	int fd = tool_unix_connect(path), r = 0;
+	ssize_t n;
+
+	if (fd < 0 || !buf) {
+		r = fd < 0 ? fd : -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		if (size - len < 2) {
+			if (size >= TOOL_UNIX_ANSWER_MAX) {
+				r = -EFBIG;
+				goto out;
+			}
+			grown = realloc(buf, size * 2);
+			if (!grown) {
+				r = -ENOMEM;
+				goto out;
+			}
+			buf = grown;
+			size *= 2;
+		}
+		n = read(fd, buf + len, size - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*ret = buf;
+	buf = NULL;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
 	return r;
 }

@@ -108,4 +108,13 @@ char *tool_json_fix(const char *json);
  * cannot be read, is empty or holds a NUL byte. */
 char *tool_read_file(const char *path);
 
+/* A stream connection to the Unix socket PATH: the descriptor, or -errno
+ * (-ENAMETOOLONG for a path too long for a socket address). */
+int tool_unix_connect(const char *path);
+/* Connect to PATH and read what it says until it closes: a malloc'ed,
+ * NUL-terminated text in *ret; 0, or -errno (-EFBIG past
+ * TOOL_UNIX_ANSWER_MAX bytes). */
+#define TOOL_UNIX_ANSWER_MAX (16u << 20)
+int tool_unix_ask(const char *path, char **ret);
+
 #endif

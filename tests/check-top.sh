@@ -42,6 +42,8 @@ usage '"x"' --pid 1 --prometheus x
 usage '"300.1.1.1"' --pid 1 --prometheus 300.1.1.1:80
 usage '"99999"' --pid 1 --prometheus 99999
 usage '"9-"' --sysroot "$root" --pid 4242 --rt-cpus 9-
+usage "give --boost too" --pid 1 --control /run/x.sock
+usage "--boost samples the host" --report /dev/null --boost
 "$top" --help | grep -q -- '--prometheus' || fail "rtvm-top --help"
 set +e
 "$top" --sysroot "$root" --pid 77777 --count 1 --interval 10 2>"$tmp/err"; rc=$?

@@ -58,6 +58,20 @@ static void expect_chrt(pid_t tid, const char *policy, int prio)
 	free(out);
 }
 
+/* Wait (up to 5 s) until @tid's policy is @policy; the caller checks. */
+static void wait_chrt(pid_t tid, const char *policy)
+{
+	for (int i = 0; i < 500; i++) {
+		char *out = tu_run_cmd("chrt -p %d", (int)tid);
+		bool there = strstr(out, policy) != NULL;
+
+		free(out);
+		if (there)
+			return;
+		usleep(10000);
+	}
+}
+
 static int nice_of(pid_t tid)
 {
 	errno = 0;
@@ -394,15 +408,7 @@ START_TEST(test_daemon_crash)
 		      "1", "--", "sleep", "30", (char *)NULL);
 		_exit(127);
 	}
-	for (int i = 0; i < 500; i++) {
-		out = tu_run_cmd("chrt -p %d", (int)d.child.tids[2]);
-		bool boosted = strstr(out, "SCHED_FIFO") != NULL;
-
-		free(out);
-		if (boosted)
-			break;
-		usleep(10000);
-	}
+	wait_chrt(d.child.tids[2], "SCHED_FIFO");
 	expect_chrt(d.child.tids[2], "SCHED_FIFO", 3);
 	stop_daemon(&d, SIGKILL);
 	kill(guest, SIGKILL);
@@ -425,6 +431,77 @@ START_TEST(test_daemon_crash)
 	expect_chrt(d.child.tids[2], "SCHED_OTHER", 0);
 	ck_assert_int_eq(nice_of(d.child.tids[2]), 4);
 	ck_assert_msg(access(d.state, F_OK) != 0, "the journal is left");
+	cleanup_daemon(&d);
+}
+END_TEST
+
+/* rtvm-top --boost asks the daemon at each sample: the boosted vCPU and
+ * the refusal show in the JSON, the table and the Prometheus file; with
+ * the daemon gone, the figures are unknown and rtvm-top says why. */
+START_TEST(test_top_boost)
+{
+	struct daemon_fx d = start_daemon();
+	pid_t guest;
+	char *out;
+
+	/* one refusal (over the ceiling), then vCPU 1 boosted for good */
+	free(tu_run_cmd("%s/examples/rtvm-guest --port %s boost --fifo 30 "
+			"--vcpu 0 -- true 2>&1; true", builddir(), d.sock));
+	guest = fork();
+	ck_assert_int_ge(guest, 0);
+	if (guest == 0) {
+		char bin[512];
+
+		snprintf(bin, sizeof(bin), "%s/examples/rtvm-guest", builddir());
+		execl(bin, bin, "--port", d.sock, "boost", "--fifo", "3",
+		      "--vcpu", "1", "--", "sleep", "30", (char *)NULL);
+		_exit(127);
+	}
+	wait_chrt(d.child.tids[2], "SCHED_FIFO");
+	expect_chrt(d.child.tids[2], "SCHED_FIFO", 3);
+	out = tu_run_cmd(
+		"%s/examples/rtvm-top --pid %d --boost --control %s --count 2 "
+		"--interval 200 --no-intruders --json --textfile %s | tail -n 1 | "
+		"python3 -c 'import json, sys\n"
+		"d = json.load(sys.stdin)\n"
+		"vm, = d[\"vms\"]\n"
+		"b = vm[\"boost\"]\n"
+		"assert b[\"boosted\"] and b[\"boosts_total\"] == 1, b\n"
+		"assert b[\"refused_total\"] == 1 and b[\"refused\"] == 0, b\n"
+		"v = {t[\"vcpu\"]: t[\"boost\"] for t in vm[\"threads\"] if t[\"role\"] == \"vcpu\"}\n"
+		"assert v[1][\"boosted\"] and v[1][\"boosts\"] == 0, v\n"
+		"assert v[1][\"boosted_ns\"] >= d[\"interval_ns\"] // 2, (v, d[\"interval_ns\"])\n"
+		"assert not v[0][\"boosted\"] and v[0][\"boosted_ns_total\"] == 0, v\n"
+		"assert all(\"boost\" not in t for t in vm[\"threads\"] if t[\"role\"] != \"vcpu\")\n"
+		"print(\"OK\")' 2>&1",
+		builddir(), (int)d.child.pid, d.control, d.dir);
+	ck_assert_msg(strstr(out, "OK\n"), "rtvm-top --boost --json: %s", out);
+	free(out);
+	out = tu_run_cmd("grep -E '^rtvm_vcpu_boosted\\{vm=\"%d\",vcpu=\"1\",tid=\"%d\"\\} 1$|"
+			 "^rtvm_vm_boost_refusals_total\\{vm=\"%d\"\\} 1$' %s/rtvm.prom",
+			 (int)d.child.pid, (int)d.child.tids[2], (int)d.child.pid,
+			 d.dir);
+	ck_assert_msg(strstr(out, "rtvm_vcpu_boosted{") &&
+		      strstr(out, "rtvm_vm_boost_refusals_total{"),
+		      "rtvm.prom: %s", out);
+	free(out);
+	out = tu_run_cmd("%s/examples/rtvm-top --pid %d --boost --control %s "
+			 "--count 1 --interval 100 --no-intruders",
+			 builddir(), (int)d.child.pid, d.control);
+	printf("%s", out);
+	ck_assert_msg(strstr(out, "BOOSTS BOOST%") && strstr(out, "*\n") &&
+		      strstr(out, "0 boosts, 0 refused;"),
+		      "rtvm-top --boost: %s", out);
+	free(out);
+	stop_daemon(&d, SIGTERM);
+	kill(guest, SIGKILL);
+	waitpid(guest, NULL, 0);
+	out = tu_run_cmd("%s/examples/rtvm-top --pid %d --boost --control %s "
+			 "--count 1 --interval 100 --no-intruders --json 2>&1",
+			 builddir(), (int)d.child.pid, d.control);
+	ck_assert_msg(strstr(out, "is rtvm-boostd running?") &&
+		      strstr(out, "\"boost\":null"), "without the daemon: %s", out);
+	free(out);
 	cleanup_daemon(&d);
 }
 END_TEST
@@ -452,6 +529,7 @@ int main(void)
 	tcase_add_test(tc, test_broker_exit);
 	tcase_add_test(tc, test_daemon);
 	tcase_add_test(tc, test_daemon_crash);
+	tcase_add_test(tc, test_top_boost);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

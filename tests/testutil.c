@@ -312,15 +312,19 @@ void tu_reap(struct tu_child *c)
 
 char *tu_run_cmd(const char *fmt, ...)
 {
-	char cmd[512], *out = calloc(1, 8192);
+	char cmd[4096], *out = calloc(1, 8192);
 	va_list ap;
 	size_t n;
 	FILE *f;
+	int len;
 
 	ck_assert_ptr_nonnull(out);
 	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	len = vsnprintf(cmd, sizeof(cmd), fmt, ap);
 	va_end(ap);
+	/* A command cut short would run something else. */
+	ck_assert_msg(len >= 0 && (size_t)len < sizeof(cmd),
+		      "command longer than %zu bytes: %.80s...", sizeof(cmd), cmd);
 	f = popen(cmd, "r");
 	ck_assert_msg(f != NULL, "cannot run %s", cmd);
 	n = fread(out, 1, 8191, f);
