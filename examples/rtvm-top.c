@@ -603,6 +603,19 @@ static void print_text(const struct rtvm_monitor *m,
 				boost_cells(b, v.pid, t, iv);
 			putchar('\n');
 		}
+		for (unsigned int k = 0; k < n; k++) {
+			const struct rtvm_monitor_thread *t = &th[k];
+			char role[32];
+
+			if (t->rt_throttled)
+				printf("  RT throttling held %s back: it ran %.1f%% "
+				       "and waited %.1f%% of the interval (RT "
+				       "runtime %" PRId64 " of %" PRIu64 " us)\n",
+				       role_label(t, role, sizeof(role)),
+				       pct(t->cpu_ns, iv),
+				       pct(t->run_delay_ns, iv),
+				       t->rt_runtime_us, t->rt_period_us);
+		}
 		free(th);
 	}
 	for (unsigned int i = 0; rtvm_monitor_get_cpu(m, i, &c) == 0; i++) {
@@ -768,6 +781,18 @@ static cJSON *json_sample(const struct rtvm_monitor *m,
 				}
 			} else {
 				cJSON_AddNullToObject(jt, "delays");
+			}
+			if (t.have & RTVM_MONITOR_HAVE_RT_LIMIT) {
+				cJSON *rl = cJSON_AddObjectToObject(jt, "rt_limit");
+
+				cJSON_AddNumberToObject(rl, "runtime_us",
+							(double)t.rt_runtime_us);
+				cJSON_AddNumberToObject(rl, "period_us",
+							(double)t.rt_period_us);
+				cJSON_AddBoolToObject(rl, "throttled",
+						      t.rt_throttled);
+			} else {
+				cJSON_AddNullToObject(jt, "rt_limit");
 			}
 			if (b && t.role == RTVM_VM_ROLE_VCPU)
 				json_boost(jt, b, v.pid, t.tid);
@@ -960,6 +985,9 @@ static char *prom_text(const struct rtvm_monitor *m, const struct top_boost *b)
 		  "times the thread was preempted" },
 		{ "rtvm_thread_voluntary_switches_total", "counter",
 		  "times the thread blocked" },
+		{ "rtvm_thread_rt_throttled", "gauge",
+		  "1 when RT throttling held the RT thread back in the last "
+		  "interval" },
 	};
 	char *buf = NULL;
 	size_t size = 0;
@@ -974,8 +1002,9 @@ static char *prom_text(const struct rtvm_monitor *m, const struct top_boost *b)
 		for (unsigned int i = 0; rtvm_monitor_get_thread(m, i, &t) == 0; i++) {
 			const char *vmname = NULL;
 			pid_t pid = 0;
-			unsigned int need = k < 2 ? RTVM_MONITOR_HAVE_SCHEDSTAT
-						  : RTVM_MONITOR_HAVE_SWITCHES;
+			unsigned int need = k < 2 ? RTVM_MONITOR_HAVE_SCHEDSTAT :
+					    k < 4 ? RTVM_MONITOR_HAVE_SWITCHES :
+						    RTVM_MONITOR_HAVE_RT_LIMIT;
 
 			if (!(t.have & need))
 				continue;
@@ -997,7 +1026,8 @@ static char *prom_text(const struct rtvm_monitor *m, const struct top_boost *b)
 			case 0: fprintf(f, "%.9f\n", (double)t.total_cpu_ns / 1e9); break;
 			case 1: fprintf(f, "%.9f\n", (double)t.total_run_delay_ns / 1e9); break;
 			case 2: fprintf(f, "%" PRIu64 "\n", t.total_involuntary); break;
-			default: fprintf(f, "%" PRIu64 "\n", t.total_voluntary); break;
+			case 3: fprintf(f, "%" PRIu64 "\n", t.total_voluntary); break;
+			default: fprintf(f, "%d\n", t.rt_throttled); break;
 			}
 		}
 	}
@@ -1117,24 +1147,55 @@ static int listen_on(const char *spec)
 
 /* Answer one HTTP request: GET /metrics gets the text, anything else a
  * 404.  One short request per connection, read with a short timeout. */
+/* Write all of @len bytes (a socket may take them in parts). */
+static bool write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
 static void serve_one(int lfd, const char *text)
 {
 	char req[2048], head[256];
 	struct pollfd p;
 	const char *body;
+	size_t len = 0;
 	ssize_t n;
 	int fd;
 
 	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
+	/* The request line, whole: a client may send it in parts.  A
+	 * client that says nothing for 2 s is dropped. */
 	p = (struct pollfd){ .fd = fd, .events = POLLIN };
-	n = poll(&p, 1, 1000) == 1 ? read(fd, req, sizeof(req) - 1) : -1;
-	if (n <= 0) {
+	while (len < sizeof(req) - 1) {
+		if (poll(&p, 1, 2000) != 1)
+			break;
+		n = read(fd, req + len, sizeof(req) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		req[len] = '\0';
+		if (strstr(req, "\r\n"))
+			break;
+	}
+	if (!len) {
 		close(fd);
 		return;
 	}
-	req[n] = '\0';
+	req[len] = '\0';
 	if (!strncmp(req, "GET /metrics ", 13) || !strncmp(req, "GET /metrics?", 13)) {
 		body = text ? text : "";
 		snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nContent-Type: "
@@ -1147,8 +1208,8 @@ static void serve_one(int lfd, const char *text)
 			 "Content-Type: text/plain\r\nContent-Length: %zu\r\n"
 			 "Connection: close\r\n\r\n", strlen(body));
 	}
-	if (write(fd, head, strlen(head)) >= 0)
-		(void)!write(fd, body, strlen(body));
+	if (write_all(fd, head, strlen(head)))
+		write_all(fd, body, strlen(body));
 	close(fd);
 }
 
@@ -1218,7 +1279,8 @@ int main(int argc, char **argv)
 	struct rtvm_cpumask *rt = NULL;
 	struct top_boost *boost = NULL;
 	char *control = NULL;
-	unsigned int flags = RTVM_MONITOR_CPUS | RTVM_MONITOR_SMI;
+	unsigned int flags = RTVM_MONITOR_CPUS | RTVM_MONITOR_SMI |
+			     RTVM_MONITOR_RT_LIMIT;
 	char *prom = NULL, *line = NULL;
 	FILE *rec = NULL;
 	bool tty;

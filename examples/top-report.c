@@ -30,6 +30,7 @@ struct series {
 	struct point *p;
 	size_t n, cap;
 	double delay_ns, cpu_ns, involuntary; /* totals */
+	size_t throttled; /* intervals RT throttling held it back */
 };
 
 struct cpu_total {
@@ -163,6 +164,10 @@ static int add_sample(struct recording *rec, size_t caps[3], const cJSON *j)
 				s->delay_ns += delay;
 			if (!isnan(inv))
 				s->involuntary += inv;
+			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+				    cJSON_GetObjectItemCaseSensitive(th, "rt_limit"),
+				    "throttled")))
+				s->throttled++;
 		}
 	}
 	cJSON_ArrayForEach(c, cpus) {
@@ -359,6 +364,9 @@ static void print_text(const char *path, const struct recording *rec)
 		       p[1].max, p[2].p50, p[2].p99, p[2].max,
 		       s->delay_ns / 1e6, s->involuntary,
 		       tool_escape(s->name, 0));
+		if (s->throttled)
+			printf("  %-16s RT throttling held it back in %zu of %zu "
+			       "intervals\n", who, s->throttled, s->n);
 	}
 	for (size_t i = 0; i < rec->nc; i++) {
 		const struct cpu_total *c = &rec->c[i];
@@ -439,6 +447,8 @@ static int print_json(const char *path, const struct recording *rec)
 		cJSON_AddNumberToObject(jt, "cpu_ns", s->cpu_ns);
 		cJSON_AddNumberToObject(jt, "run_delay_ns", s->delay_ns);
 		cJSON_AddNumberToObject(jt, "involuntary", s->involuntary);
+		cJSON_AddNumberToObject(jt, "rt_throttled_intervals",
+					(double)s->throttled);
 		cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(jv, "threads"),
 				     jt);
 	}

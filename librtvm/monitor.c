@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,7 @@ struct mthread {
 	unsigned int have;
 	struct rtvm_stat st;
 	struct counters last, delta;
+	long long rt_runtime, rt_period; /* RTVM_MONITOR_HAVE_RT_LIMIT */
 };
 
 struct mvm {
@@ -224,6 +226,77 @@ static int bad_file(struct rtvm_monitor *m, struct mvm *v, struct mthread *t,
 	return -EBADMSG;
 }
 
+/* A whole number from a control file or sysctl; -EBADMSG otherwise. */
+static int parse_ll(const char *text, long long *ret)
+{
+	char *end;
+
+	errno = 0;
+	*ret = strtoll(text, &end, 10);
+	while (*end == '\n' || *end == ' ')
+		end++;
+	return errno || end == text || *end ? -EBADMSG : 0;
+}
+
+/* The RT runtime and period that apply to thread @id: its cpu cgroup's
+ * where the kernel has RT group scheduling (cgroup v1 with
+ * cpu.rt_runtime_us), else the host's sysctls.  -ESRCH when it is gone,
+ * -EBADMSG (logged) for a value that is not a number. */
+static int rt_limit(struct rtvm_monitor *m, struct rtvm_tid id,
+		    long long *ret_runtime, long long *ret_period)
+{
+	char rt[32], period[32], *cg = NULL, *text = NULL;
+	int r;
+
+	r = rtvm_thread_cgroup(m->ctx, id, "cpu", &cg);
+	if (r == -ESRCH)
+		return r;
+	if (r == 0 &&
+	    rtvm_cgroup_read(m->ctx, "cpu", cg, "cpu.rt_runtime_us", rt,
+			     sizeof(rt)) >= 0 &&
+	    rtvm_cgroup_read(m->ctx, "cpu", cg, "cpu.rt_period_us", period,
+			     sizeof(period)) >= 0) {
+		r = parse_ll(rt, ret_runtime) < 0 ||
+		    parse_ll(period, ret_period) < 0 ? -EBADMSG : 0;
+		if (r < 0)
+			err(m->ctx, "cpu cgroup %s: cpu.rt_runtime_us \"%s\" or "
+			    "cpu.rt_period_us \"%s\" is not a number", cg, rt,
+			    period);
+		free(cg);
+		return r;
+	}
+	free(cg);
+	r = rtvm_sysctl_get(m->ctx, "kernel.sched_rt_runtime_us", &text);
+	if (r == 0)
+		r = parse_ll(text, ret_runtime);
+	free(text);
+	text = NULL;
+	if (r == 0)
+		r = rtvm_sysctl_get(m->ctx, "kernel.sched_rt_period_us", &text);
+	if (r == 0)
+		r = parse_ll(text, ret_period);
+	free(text);
+	if (r == -EBADMSG)
+		err(m->ctx, "kernel.sched_rt_runtime_us or _period_us is not a "
+		    "number");
+	return r;
+}
+
+/* Whether the RT limit held thread @t back over an interval of @iv ns
+ * (see struct rtvm_monitor_thread). */
+static bool rt_throttled(const struct mthread *t, uint64_t iv)
+{
+	uint64_t taken, busy = t->delta.cpu + t->delta.wait;
+
+	if (!(t->have & RTVM_MONITOR_HAVE_RT_LIMIT) || t->rt_runtime < 0 ||
+	    t->rt_period <= t->rt_runtime || !iv || busy < iv / 100 * 99)
+		return false;
+	taken = (uint64_t)(t->rt_period - t->rt_runtime) * 1000;
+	if (taken > iv)
+		taken = iv;
+	return t->delta.wait >= taken / 2;
+}
+
 static int thread_sample(struct rtvm_monitor *m, struct mvm *v,
 			 struct mthread *t)
 {
@@ -274,6 +347,16 @@ static int thread_sample(struct rtvm_monitor *m, struct mvm *v,
 			have |= RTVM_MONITOR_HAVE_MIGRATIONS;
 	} else if (r != -ENOENT && r != -EACCES && r != -EPERM) {
 		return r;
+	}
+
+	if ((m->flags & RTVM_MONITOR_RT_LIMIT) &&
+	    (t->st.policy == SCHED_FIFO || t->st.policy == SCHED_RR)) {
+		/* Unreadable (gone, no such sysctl): the limit is unknown. */
+		r = rt_limit(m, id, &t->rt_runtime, &t->rt_period);
+		if (r == 0)
+			have |= RTVM_MONITOR_HAVE_RT_LIMIT;
+		else if (r == -EBADMSG || r == -ENOMEM)
+			return r;
 	}
 
 	if (m->ts) {
@@ -840,7 +923,7 @@ RTVM_EXPORT int rtvm_monitor_new(struct rtvm_ctx *ctx, unsigned int flags,
 	if (!ctx || !ret ||
 	    (flags & ~(RTVM_MONITOR_CPUS | RTVM_MONITOR_INTRUDERS |
 		       RTVM_MONITOR_SMI | RTVM_MONITOR_TASKSTATS |
-		       RTVM_MONITOR_KVM)) ||
+		       RTVM_MONITOR_KVM | RTVM_MONITOR_RT_LIMIT)) ||
 	    ((flags & RTVM_MONITOR_SMI) && !(flags & RTVM_MONITOR_CPUS)))
 		return -EINVAL;
 	m = calloc(1, sizeof(*m));
@@ -1106,6 +1189,12 @@ RTVM_EXPORT int rtvm_monitor_get_thread(const struct rtvm_monitor *m,
 		.total_run_delay_ns = t->last.wait,
 		.total_voluntary = t->last.vol,
 		.total_involuntary = t->last.invol,
+		.rt_runtime_us = (t->have & RTVM_MONITOR_HAVE_RT_LIMIT) ?
+					 t->rt_runtime : 0,
+		.rt_period_us = (t->have & RTVM_MONITOR_HAVE_RT_LIMIT) &&
+						t->rt_period > 0 ?
+					(uint64_t)t->rt_period : 0,
+		.rt_throttled = rt_throttled(t, m->interval),
 	};
 	memcpy(ret->delay_count, t->delta.d.count, sizeof(ret->delay_count));
 	memcpy(ret->delay_ns, t->delta.d.ns, sizeof(ret->delay_ns));

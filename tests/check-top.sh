@@ -161,7 +161,12 @@ pids="$vm"
 taskset -c "$cpu" sh -c 'while :; do :; done' &
 hog=$!
 pids="$pids $hog"
-sleep 0.5
+# the fake VM's thread names itself once python runs it: wait for that
+# (rtvm-top refuses a process without vCPU threads)
+for _ in $(seq 100); do
+	cat /proc/"$vm"/task/*/comm 2>/dev/null | grep -qx 'CPU 0/KVM' && break
+	sleep 0.1
+done
 # rtvm-top runs until told to stop; the scrape is retried until its
 # figures show what the hog did (a loaded machine may take a while to get
 # there), then rtvm-top is stopped with SIGTERM and must exit 0.
@@ -188,11 +193,15 @@ assert value("rtvm_thread_run_delay_seconds_total") > 0.05
 assert value("rtvm_thread_involuntary_switches_total") >= 2
 assert re.search(r'^rtvm_cpu_intruders\{cpu="\d+"\} [1-9]', text, re.M)
 EOF
+scraped=""
 for _ in $(seq 50); do
 	sleep 0.2
-	curl -sf "http://127.0.0.1:$port/metrics" >"$tmp/scrape.txt" || fail "curl /metrics"
+	# a scrape may wait behind a sample; one that fails is tried again
+	curl -sf --max-time 10 "http://127.0.0.1:$port/metrics" >"$tmp/scrape.txt" || continue
+	scraped=1
 	python3 "$tmp/scrape.py" "$tmp/scrape.txt" "$vm" 2>/dev/null && break
 done
+[ -n "$scraped" ] || fail "curl /metrics: no scrape answered: $(cat "$tmp/prom.err")"
 promcheck "$tmp/scrape.txt" >/dev/null || fail "scrape: $(cat "$tmp/scrape.txt")"
 python3 "$tmp/scrape.py" "$tmp/scrape.txt" "$vm" || fail "scrape: $(cat "$tmp/scrape.txt")"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/other")
@@ -208,14 +217,17 @@ grep -q '^VM 4242' "$tmp/rep.txt" && grep -q '^  vcpu0 ' "$tmp/rep.txt" ||
 	fail "--report of a sysroot recording: $(cat "$tmp/rep.txt")"
 # Percentiles by nearest rank, from a recording with known figures: one
 # vCPU, intervals of 1 s using 10%, 20%, ..., 100% of a CPU, waiting
-# 1 ms per 10% and preempted once per 10%; the last line cut off.
+# 1 ms per 10% and preempted once per 10%, held by RT throttling in the
+# last three; the last line cut off.
 python3 - "$tmp/known.json" <<'EOF'
 import json, sys
 with open(sys.argv[1], "w") as f:
     for i in range(1, 11):
         th = {"tid": 11, "role": "vcpu", "vcpu": 0, "name": "CPU 0/KVM",
               "cpu_ns": i * 100000000, "run_delay_ns": i * 1000000,
-              "involuntary": i}
+              "involuntary": i,
+              "rt_limit": {"runtime_us": 950000, "period_us": 1000000,
+                           "throttled": i >= 8}}
         cpus = [{"cpu": 3, "rt": True, "user_ns": i * 100000000,
                  "smis": (1 if i <= 4 else None),
                  "interrupts": {"device": 2, "LOC": 250, "RES": 1, "CAL": 0,
@@ -245,6 +257,7 @@ assert near(t["cpu_pct"]["p50"], 50) and near(t["cpu_pct"]["p99"], 100) and near
 assert near(t["run_delay_pct"]["p50"], 0.5) and near(t["run_delay_pct"]["max"], 1.0), t
 assert near(t["preemptions_per_s"]["p50"], 5) and near(t["preemptions_per_s"]["max"], 10), t
 assert t["run_delay_ns"] == 55000000 and t["involuntary"] == 55, t
+assert t["rt_throttled_intervals"] == 3, t
 c, = d["cpus"]
 assert c["rt"] and c["interrupts"]["LOC"] == 2500 and c["interrupts"]["device"] == 20, c
 assert c["smis"] == 4 and c["smi_intervals"] == 4, c
@@ -254,6 +267,8 @@ EOF
 "$top" --report "$tmp/known.json" 2>/dev/null >"$tmp/known.txt"
 grep -q '^  vcpu0 *11 *10 |   50.0  100.0  100.0 |   0.50   1.00   1.00 |      5     10     10 |      55.0       55  CPU 0/KVM$' "$tmp/known.txt" ||
 	fail "--report text: $(cat "$tmp/known.txt")"
+grep -q '^  vcpu0 *RT throttling held it back in 3 of 10 intervals$' "$tmp/known.txt" ||
+	fail "--report text, RT throttling: $(cat "$tmp/known.txt")"
 grep -q '^RT CPU 3: busy 55.0%; per second: device IRQs 2.0, LOC 250.0' "$tmp/known.txt" ||
 	fail "--report text, RT CPU: $(cat "$tmp/known.txt")"
 grep -q '^  SMIs 4 in 4 of 10 intervals counted$' "$tmp/known.txt" ||

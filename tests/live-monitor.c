@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -337,6 +338,89 @@ START_TEST(test_kvm)
 }
 END_TEST
 
+/* RT throttling on the real kernel: the FIFO spinner alone on its CPU, in
+ * a cpu cgroup of the test's own with 10 ms of RT runtime per 100 ms, is
+ * held back, and the monitor says so with that cgroup's limit.  The
+ * cgroup is removed by the case, and by the parent's teardown if the case
+ * failed. */
+static char throttle_cg[128];
+
+static void throttle_cleanup(void)
+{
+	if (throttle_cg[0])
+		rmdir(throttle_cg);
+}
+
+static int write_str(const char *dir, const char *file, const char *value)
+{
+	char path[256];
+	FILE *f;
+	int r = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = fopen(path, "we");
+	if (!f)
+		return -errno;
+	if (fputs(value, f) < 0)
+		r = -errno;
+	if (fclose(f) != 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
+START_TEST(test_rt_throttled)
+{
+	struct rtvm_monitor_thread t = { .size = sizeof(t) };
+	struct sched_param sp = { .sched_priority = 1 };
+	struct rtvm_monitor *m;
+	int cpu = last_cpu(), lock = tu_lock_rt_cpus(), r;
+	pid_t vtid, vm;
+	char tid[16];
+
+	if (mkdir(throttle_cg, 0755) < 0) {
+		printf("note: the RT throttling case does not run: %s: %s (it "
+		       "needs the cgroup v1 cpu hierarchy there)\n", throttle_cg,
+		       strerror(errno));
+		close(lock);
+		return;
+	}
+	r = write_str(throttle_cg, "cpu.rt_period_us", "100000");
+	if (r == 0)
+		r = write_str(throttle_cg, "cpu.rt_runtime_us", "10000");
+	if (r < 0) {
+		printf("note: the RT throttling case does not run: %s: RT "
+		       "runtime: %s (it needs CONFIG_RT_GROUP_SCHED and 10%% "
+		       "of the root group's runtime free)\n", throttle_cg,
+		       strerror(-r));
+		throttle_cleanup();
+		close(lock);
+		return;
+	}
+	vm = spawn("CPU 0/KVM", cpu, 0, &vtid);
+	snprintf(tid, sizeof(tid), "%d", (int)vtid);
+	ck_assert_int_eq(write_str(throttle_cg, "tasks", tid), 0);
+	ck_assert_msg(sched_setscheduler(vtid, SCHED_FIFO, &sp) == 0,
+		      "SCHED_FIFO in %s: %s", throttle_cg, strerror(errno));
+	watch(vm, cpu, RTVM_MONITOR_RT_LIMIT, 500, &m, &t);
+	printf("FIFO vCPU with 10%% RT runtime: cpu %.1f ms, run delay %.1f ms "
+	       "in %.1f ms, limit %" PRId64 "/%" PRIu64 " us, throttled %d\n",
+	       (double)t.cpu_ns / 1e6, (double)t.run_delay_ns / 1e6,
+	       (double)rtvm_monitor_get_interval_ns(m) / 1e6, t.rt_runtime_us,
+	       t.rt_period_us, t.rt_throttled);
+	ck_assert_int_eq(t.policy, SCHED_FIFO);
+	ck_assert(t.have & RTVM_MONITOR_HAVE_RT_LIMIT);
+	ck_assert_int_eq(t.rt_runtime_us, 10000);
+	ck_assert_uint_eq(t.rt_period_us, 100000);
+	ck_assert(t.rt_throttled);
+	/* 10% of the CPU, give or take a period at the interval's ends */
+	ck_assert_uint_le(t.cpu_ns, rtvm_monitor_get_interval_ns(m) / 4);
+	rtvm_monitor_free(m);
+	reap(vm);
+	throttle_cleanup();
+	close(lock);
+}
+END_TEST
+
 /* Whether this kernel answers taskstats requests of this process. */
 static int taskstats_usable(void)
 {
@@ -377,6 +461,15 @@ int main(void)
 	else
 		printf("note: the taskstats case does not run: %s (it needs "
 		       "CONFIG_TASKSTATS and CAP_NET_ADMIN)\n", strerror(-r));
+	suite_add_tcase(s, tc);
+	/* its own case: the unchecked teardown runs in this process, after
+	 * the case's child is gone, and removes a cgroup it left */
+	snprintf(throttle_cg, sizeof(throttle_cg),
+		 "/sys/fs/cgroup/cpu/rtvm-live-throttle-%d", (int)getpid());
+	tc = tcase_create("rt-throttling");
+	tcase_set_timeout(tc, 60);
+	tcase_add_unchecked_fixture(tc, NULL, throttle_cleanup);
+	tcase_add_test(tc, test_rt_throttled);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

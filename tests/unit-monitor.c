@@ -705,6 +705,73 @@ START_TEST(test_kvm)
 }
 END_TEST
 
+/* RT throttling: vCPU 0's cpu cgroup has 10 ms of RT runtime per 100 ms,
+ * vCPU 1's cgroup none of its own (the sysctls apply).  Over 1 s vCPU 0
+ * ran 100 ms and waited 900: held back; vCPU 1 ran all of it: not. */
+#define LIBVIRT_CG "sys/fs/cgroup/cpu,cpuacct/machine.slice/" \
+		   "machine-qemu\\x2d1\\x2dvm1.scope/libvirt"
+START_TEST(test_rt_limit)
+{
+	struct rtvm_ctx *ctx = tu_ctx("host64");
+	struct rtvm_monitor *m;
+	struct rtvm_monitor_thread t;
+
+	tu_write(ctx, LIBVIRT_CG "/vcpu0/cpu.rt_runtime_us", "10000\n");
+	tu_write(ctx, LIBVIRT_CG "/vcpu0/cpu.rt_period_us", "100000\n");
+	tu_write(ctx, "proc/sys/kernel/sched_rt_runtime_us", "950000\n");
+	tu_write(ctx, "proc/sys/kernel/sched_rt_period_us", "1000000\n");
+	uptime(ctx, "100.00");
+	schedstat(ctx, 4250, 0, 0, 0);
+	schedstat(ctx, 4251, 0, 0, 0);
+	m = monitor(ctx, RTVM_MONITOR_RT_LIMIT, "2-3");
+	ck_assert_int_eq(rtvm_monitor_sample(m), 0);
+	uptime(ctx, "101.00");
+	schedstat(ctx, 4250, 100000000, 900000000, 10);
+	schedstat(ctx, 4251, 1000000000, 0, 1);
+	ck_assert_int_eq(rtvm_monitor_sample(m), 0);
+
+	t = thread_of(m, 4250);
+	ck_assert(t.have & RTVM_MONITOR_HAVE_RT_LIMIT);
+	ck_assert_int_eq(t.rt_runtime_us, 10000);
+	ck_assert_uint_eq(t.rt_period_us, 100000);
+	ck_assert(t.rt_throttled);
+	t = thread_of(m, 4251);
+	ck_assert(t.have & RTVM_MONITOR_HAVE_RT_LIMIT);
+	ck_assert_int_eq(t.rt_runtime_us, 950000);
+	ck_assert_uint_eq(t.rt_period_us, 1000000);
+	ck_assert(!t.rt_throttled);
+	t = thread_of(m, 4252); /* SCHED_OTHER: no RT limit */
+	ck_assert(!(t.have & RTVM_MONITOR_HAVE_RT_LIMIT));
+	ck_assert(!t.rt_throttled);
+
+	/* vCPU 0 blocked half the interval: not CPU-bound, not throttled
+	 * (a thread that sleeps waits for no runtime); no limit at all
+	 * (-1): never throttled. */
+	uptime(ctx, "102.00");
+	schedstat(ctx, 4250, 150000000, 1350000000, 20);
+	tu_write(ctx, "proc/sys/kernel/sched_rt_runtime_us", "-1\n");
+	schedstat(ctx, 4251, 1100000000, 900000000, 2);
+	ck_assert_int_eq(rtvm_monitor_sample(m), 0);
+	ck_assert(!thread_of(m, 4250).rt_throttled);
+	t = thread_of(m, 4251);
+	ck_assert_int_eq(t.rt_runtime_us, -1);
+	ck_assert(!t.rt_throttled);
+
+	/* A value the kernel would not write: an error naming it. */
+	tu_write(ctx, LIBVIRT_CG "/vcpu0/cpu.rt_runtime_us", "lots\n");
+	uptime(ctx, "103.00");
+	ck_assert_int_eq(rtvm_monitor_sample(m), -EBADMSG);
+	rtvm_monitor_free(m);
+
+	/* Without the flag nothing is read. */
+	m = monitor(ctx, 0, "2-3");
+	ck_assert_int_eq(rtvm_monitor_sample(m), 0);
+	ck_assert(!(thread_of(m, 4250).have & RTVM_MONITOR_HAVE_RT_LIMIT));
+	rtvm_monitor_free(m);
+	rtvm_unref(ctx);
+}
+END_TEST
+
 START_TEST(test_bad_files)
 {
 	struct rtvm_ctx *ctx = tu_ctx("host64");
@@ -777,6 +844,7 @@ int main(void)
 	tcase_add_test(tc, test_intruders);
 	tcase_add_test(tc, test_taskstats);
 	tcase_add_test(tc, test_kvm);
+	tcase_add_test(tc, test_rt_limit);
 	tcase_add_test(tc, test_bad_files);
 	tcase_add_test(tc, test_args);
 	suite_add_tcase(s, tc);

@@ -188,6 +188,7 @@ _SHIELD_DRY_RUN, _SHIELD_NO_KTHREADS = 1, 2
 _SHIELD_NO_WORKQUEUE, _SHIELD_PER_VCPU = 4, 8
 _MONITOR_CPUS, _MONITOR_INTRUDERS = 1, 2
 _MONITOR_TASKSTATS, _MONITOR_KVM, _MONITOR_SMI = 4, 8, 16
+_MONITOR_RT_LIMIT = 32
 _MONITOR_KVM_NR, _MONITOR_DELAY_NR = 7, 8
 _CHECK_NOISE_CPU = 1
 _CAPTURE_THREADS = 1
@@ -1625,7 +1626,9 @@ class _MonThread(ctypes.Structure):
                 ("delay_count", _u64 * _MONITOR_DELAY_NR),
                 ("delay_ns", _u64 * _MONITOR_DELAY_NR),
                 ("total_cpu_ns", _u64), ("total_run_delay_ns", _u64),
-                ("total_voluntary", _u64), ("total_involuntary", _u64)]
+                ("total_voluntary", _u64), ("total_involuntary", _u64),
+                ("rt_runtime_us", ctypes.c_int64), ("rt_period_us", _u64),
+                ("rt_throttled", _bool)]
 
 
 class _MonCpu(ctypes.Structure):
@@ -1682,16 +1685,21 @@ class Monitor:
     cpus=True) and intruders() (intruders=True) as dicts of the
     interval's deltas.  taskstats=True adds delay accounting, kvm=True
     KVM's counters, smi=True (with cpus=True) the SMIs on the RT CPUs
-    (smis, and smi_error: 0 or why they could not be read, -errno)."""
+    (smis, and smi_error: 0 or why they could not be read, -errno),
+    rt_limit=True the RT throttling limit of FIFO/RR threads and whether
+    it held them back (rt_limit: None, or (runtime_us, period_us,
+    throttled))."""
 
     def __init__(self, ctx: "Context", cpus: bool = False,
                  intruders: bool = False, taskstats: bool = False,
-                 kvm: bool = False, smi: bool = False):
+                 kvm: bool = False, smi: bool = False,
+                 rt_limit: bool = False):
         flags = (_MONITOR_CPUS if cpus else 0) | \
             (_MONITOR_INTRUDERS if intruders else 0) | \
             (_MONITOR_TASKSTATS if taskstats else 0) | \
             (_MONITOR_KVM if kvm else 0) | \
-            (_MONITOR_SMI if smi else 0)
+            (_MONITOR_SMI if smi else 0) | \
+            (_MONITOR_RT_LIMIT if rt_limit else 0)
         self._ctx, self._ptr = ctx, _p()
         _ok(_mon_new(ctx._ptr, flags, ctypes.byref(self._ptr)),
             "rtvm_monitor_new", ctx)
@@ -1735,7 +1743,10 @@ class Monitor:
 
     @staticmethod
     def _thread(s):
-        d = _fields(s, ("size", "delay_count", "delay_ns"))
+        d = _fields(s, ("size", "delay_count", "delay_ns", "rt_runtime_us",
+                        "rt_period_us", "rt_throttled"))
+        d["rt_limit"] = (s.rt_runtime_us, s.rt_period_us,
+                         bool(s.rt_throttled)) if s.have & 16 else None
         d["role"] = Role(s.role)
         d["policy"] = _policy(s.policy)
         d["index"] = s.index if s.index >= 0 else None

@@ -546,7 +546,9 @@ class Areas(unittest.TestCase):
                 f.write(bytes(0x34) + count.to_bytes(8, "little"))
 
         msr(5)
-        with ctx.monitor(cpus=True, smi=True) as m:
+        write(root, "proc/sys/kernel/sched_rt_runtime_us", "950000\n")
+        write(root, "proc/sys/kernel/sched_rt_period_us", "1000000\n")
+        with ctx.monitor(cpus=True, smi=True, rt_limit=True) as m:
             vid = m.add_vm(ctx.vm(4242), "2-3")
             self.assertEqual(vid, 1)
             m.sample()
@@ -564,6 +566,10 @@ class Areas(unittest.TestCase):
             self.assertEqual(threads[4250]["role"], rtvm.Role.VCPU)
             self.assertEqual(threads[4250]["index"], 0)
             self.assertEqual(threads[4251]["run_delay_ns"], 4000)
+            # FIFO vCPUs: the host's RT limit, not reached
+            self.assertEqual(threads[4250]["rt_limit"],
+                             (950000, 1000000, False))
+            self.assertIsNone(threads[4252]["rt_limit"])
             vms = list(m.vms())
             self.assertEqual((vms[0]["pid"], vms[0]["rt_cpus"]), (4242, "2-3"))
             self.assertFalse(vms[0]["gone"])

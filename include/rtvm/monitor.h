@@ -33,6 +33,8 @@ struct rtvm_monitor;
 #define RTVM_MONITOR_KVM (1u << 3)	 /* KVM's per-vCPU statistics */
 #define RTVM_MONITOR_SMI (1u << 4)	 /* SMIs on the RT CPUs (MSR 0x34),
 					  * with RTVM_MONITOR_CPUS */
+#define RTVM_MONITOR_RT_LIMIT (1u << 5)	 /* RT throttling of SCHED_FIFO and
+					  * SCHED_RR threads */
 
 /**
  * rtvm_monitor_new() - a sampler.
@@ -182,6 +184,7 @@ int rtvm_monitor_get_vm(const struct rtvm_monitor *m, unsigned int i,
 #define RTVM_MONITOR_HAVE_SWITCHES (1u << 1)  /* status was readable */
 #define RTVM_MONITOR_HAVE_MIGRATIONS (1u << 2) /* sched (SCHED_DEBUG) */
 #define RTVM_MONITOR_HAVE_DELAYS (1u << 3)    /* taskstats answered */
+#define RTVM_MONITOR_HAVE_RT_LIMIT (1u << 4)  /* an RT thread's limit read */
 
 /* Delay accounting: the kinds of waits taskstats counts. */
 enum rtvm_monitor_delay {
@@ -222,6 +225,22 @@ struct rtvm_monitor_thread {
 	 * that want counters, not deltas) */
 	uint64_t total_cpu_ns, total_run_delay_ns;
 	uint64_t total_voluntary, total_involuntary;
+	/*
+	 * RTVM_MONITOR_RT_LIMIT, for a SCHED_FIFO or SCHED_RR thread
+	 * (RTVM_MONITOR_HAVE_RT_LIMIT): the RT runtime per period that
+	 * applies to it (its cpu cgroup's cpu.rt_runtime_us and
+	 * cpu.rt_period_us under RT group scheduling, else the sysctls
+	 * kernel.sched_rt_runtime_us and _period_us), and whether the limit
+	 * held it back in the interval: it was runnable all the interval
+	 * (CPU time and run delay together at least 99% of it) and waited
+	 * at least half of what the limit takes (period - runtime, or the
+	 * interval when shorter).  The kernel counts no throttling events;
+	 * a higher-priority RT task that ran that long on its CPU (see the
+	 * intruders) looks the same.
+	 */
+	int64_t rt_runtime_us;	    /* -1: no limit */
+	uint64_t rt_period_us;
+	bool rt_throttled;
 };
 
 /**
