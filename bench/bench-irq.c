@@ -10,6 +10,8 @@
  *   tuna         `tuna --irqs=* --cpus 0 --move`, the same way
  *   floor        one write per smp_affinity_list, the IRQs known
  *                beforehand (floor_steer)
+ *   floor+read   the same with the old value read first, as a steer
+ *                that records what it changes must
  *
  * Two scenes:
  *
@@ -107,6 +109,10 @@ static void print_ratios(struct series *s, unsigned int irqs)
 	if (s[3].n && s[3].median > 0)
 		printf("  librtvm/floor = %.2fx (goal <= 2x)\n",
 		       s[0].median / s[3].median);
+	if (s[4].n && s[4].median > 0)
+		printf("  librtvm/floor+read = %.2fx (the floor of an undoable "
+		       "steer: the old value read too)\n",
+		       s[0].median / s[4].median);
 	if (s[2].n)
 		printf("  tuna/librtvm  = %.2fx (goal >= 10x)\n",
 		       s[2].median / s[0].median);
@@ -368,12 +374,14 @@ static double lib_steer(struct rtvm_ctx *ctx, unsigned int last, bool restore,
 /*
  * The floor: one write per IRQ's smp_affinity_list (open, write, close
  * through a descriptor of @irqdir), the value known beforehand: what no
- * steer can avoid.
+ * steer can avoid.  With @read_old, also the read of the value it had
+ * (open, read, close) before the write: what a steer that can be undone
+ * cannot avoid.
  */
 static double floor_steer(const char *irqdir, unsigned int nirq,
-			  unsigned int ncpu)
+			  unsigned int ncpu, bool read_old)
 {
-	char path[32], val[16];
+	char path[32], val[16], old[64];
 	double t = bench_now_ms();
 	int dfd = open(irqdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
 	size_t len;
@@ -387,7 +395,17 @@ static double floor_steer(const char *irqdir, unsigned int nirq,
 
 		snprintf(path, sizeof(path), "%u/smp_affinity_list",
 			 FIRST_IRQ + i);
-		fd = openat(dfd, path, O_WRONLY | O_CLOEXEC);
+		if (read_old) {
+			fd = openat(dfd, path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0 || read(fd, old, sizeof(old)) <= 0)
+				r = -1;
+			if (fd >= 0)
+				close(fd);
+		}
+		/* O_TRUNC: the fixture's files are tmpfs files, where a
+		 * shorter value must cut the old one off to replace it (as
+		 * librtvm's write does; procfs ignores it). */
+		fd = openat(dfd, path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 		if (fd < 0 || write(fd, val, len) != (ssize_t)len)
 			r = -1;
 		if (fd >= 0)
@@ -419,8 +437,9 @@ static double tuna_steer(const struct env *e)
 static int scene_fixture(struct env *e, unsigned int nirq)
 {
 	char dir[] = "/dev/shm/bench-irq.XXXXXX", src[4200];
-	struct series s[4] = { { .name = "librtvm" }, { .name = "rtvm-irq" },
-			       { .name = "tuna" }, { .name = "floor" } };
+	struct series s[5] = { { .name = "librtvm" }, { .name = "rtvm-irq" },
+			       { .name = "tuna" }, { .name = "floor" },
+			       { .name = "floor+read" } };
 	struct rtvm_ctx *ctx = NULL;
 	char irqdir[4200];
 	bool mounted = false;
@@ -429,7 +448,7 @@ static int scene_fixture(struct env *e, unsigned int nirq)
 	bool made = false;
 	int ret = 1;
 
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		s[i].ms = calloc(e->runs, sizeof(double));
 	made = mkdtemp(dir) != NULL;
 	if (!made || make_fixture(dir, nirq, e->ncpu) < 0 ||
@@ -466,14 +485,14 @@ static int scene_fixture(struct env *e, unsigned int nirq)
 	lib_steer(ctx, e->ncpu - 1, false, &moved);
 	reset_fixture(dir, nirq, e->ncpu);
 	for (unsigned int r = 0; r < e->runs; r++) {
-		for (unsigned int k = 0; k < 4; k++) {
-			unsigned int m = (r + k) % 4;
+		for (unsigned int k = 0; k < 5; k++) {
+			unsigned int m = (r + k) % 5;
 			double t = -1;
 
 			if (m == 0)
 				t = lib_steer(ctx, e->ncpu - 1, false, NULL);
-			else if (m == 3)
-				t = floor_steer(irqdir, nirq, e->ncpu);
+			else if (m >= 3)
+				t = floor_steer(irqdir, nirq, e->ncpu, m == 4);
 			else if (m == 1 && mounted && e->tool)
 				t = tool_steer(e);
 			else if (m == 2 && mounted && e->tuna)
@@ -487,7 +506,7 @@ static int scene_fixture(struct env *e, unsigned int nirq)
 		 "fixture: %u IRQs on %u CPUs, every one moved off CPU %u "
 		 "(librtvm moved %u; %s)", nirq, e->ncpu, e->ncpu - 1, moved,
 		 mounted ? "files bound over /proc" : "as a sysroot");
-	print_table(title, s, 4, nirq);
+	print_table(title, s, 5, nirq);
 	print_ratios(s, nirq);
 	ret = 0;
 out:
@@ -503,7 +522,7 @@ out:
 		if (system(cmd) != 0)
 			fprintf(stderr, "bench-irq: cannot remove %s\n", dir);
 	}
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		free(s[i].ms);
 	return ret;
 }
@@ -541,7 +560,7 @@ static void scene_linear(struct env *e, unsigned int nirq)
 			if (t >= 0)
 				add(&s, t);
 			reset_fixture(dir, n, e->ncpu);
-			t = floor_steer(irqdir, n, e->ncpu);
+			t = floor_steer(irqdir, n, e->ncpu, false);
 			if (t >= 0)
 				add(&f, t);
 			reset_fixture(dir, n, e->ncpu);
