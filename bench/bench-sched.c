@@ -9,6 +9,8 @@
  *   raw          sched_setattr + sched_setaffinity per vCPU tid, the system
  *                calls librtvm makes (the floor: the tids are known in
  *                advance, nothing is read back or recorded)
+ *   raw+find     the same after finding the vCPU threads as librtvm must:
+ *                the task directory listed, each thread's comm read
  *   chrt+taskset `chrt -f -p 1 TID` and `taskset -p -c CPU TID` per vCPU
  *                tid, each started with posix_spawn and waited for (what
  *                orchestration scripts do today)
@@ -57,7 +59,7 @@
 #define RT_POLICY SCHED_FIFO
 #define RT_PRIO 1
 
-enum { M_RTVM, M_RAW, M_SCRIPT, NR_METHODS };
+enum { M_RTVM, M_RAW, M_RAW_FIND, M_SCRIPT, NR_METHODS };
 
 static unsigned int nr_vcpus = 64;
 static volatile sig_atomic_t stop;
@@ -239,6 +241,61 @@ static int run_raw(const pid_t *tids, int rt_cpu, double *ms)
 	return 0;
 }
 
+/* The floor with the discovery no tool can skip: list the process's task
+ * directory and read each thread's comm to find the vCPUs ("CPU N/..."),
+ * then the two calls per vCPU. */
+static int run_raw_find(pid_t pid, int rt_cpu, double *ms)
+{
+	unsigned int found = 0;
+	char path[64], comm[64];
+	struct dirent *de;
+	cpu_set_t one;
+	double t0;
+	int dfd, e = 0;
+	DIR *d;
+
+	CPU_ZERO(&one);
+	CPU_SET(rt_cpu, &one);
+	t0 = bench_now_ms();
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d) {
+		e = errno;
+		if (dfd >= 0)
+			close(dfd);
+		fprintf(stderr, "bench-sched: %s: %s\n", path, strerror(e));
+		return -e;
+	}
+	while (!e && (de = readdir(d))) {
+		pid_t tid = (pid_t)atoi(de->d_name);
+		ssize_t n;
+		int fd;
+
+		if (tid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "%d/comm", (int)tid);
+		fd = openat(dfd, path, O_RDONLY | O_CLOEXEC);
+		n = fd >= 0 ? read(fd, comm, sizeof(comm)) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (n < 4 || strncmp(comm, "CPU ", 4) != 0)
+			continue;
+		e = -bench_setattr(tid, RT_POLICY, RT_PRIO);
+		if (!e && sched_setaffinity(tid, sizeof(one), &one) < 0)
+			e = errno;
+		found++;
+	}
+	closedir(d);
+	*ms = bench_now_ms() - t0;
+	if (!e && found != nr_vcpus)
+		e = ESRCH;
+	if (e)
+		fprintf(stderr, "bench-sched: raw+find: %u vCPU threads found: "
+			"%s\n", found, strerror(e));
+	return -e;
+}
+
 /* The script way: chrt and taskset per thread. */
 static int run_script(const pid_t *tids, int rt_cpu, int devnull,
 		      bool keep_stderr, double *ms)
@@ -346,7 +403,7 @@ int main(int argc, char *argv[])
 	};
 	static const char *const names[NR_METHODS] = {
 		[M_RTVM] = "librtvm", [M_RAW] = "floor (raw syscalls)",
-		[M_SCRIPT] = "chrt+taskset",
+		[M_RAW_FIND] = "floor+discover", [M_SCRIPT] = "chrt+taskset",
 	};
 	struct bench_series m[NR_METHODS], discover, apply, restore;
 	struct rtvm_run rr = { 0 };
@@ -398,8 +455,8 @@ int main(int argc, char *argv[])
 	bench_series_init(&discover, "  librtvm discover", (unsigned int)runs);
 	bench_series_init(&apply, "  librtvm apply", (unsigned int)runs);
 	bench_series_init(&restore, "librtvm restore", (unsigned int)runs);
-	if (!m[0].ms || !m[1].ms || !m[2].ms || !discover.ms || !apply.ms ||
-	    !restore.ms) {
+	if (!m[0].ms || !m[1].ms || !m[2].ms || !m[3].ms || !discover.ms ||
+	    !apply.ms || !restore.ms) {
 		fprintf(stderr, "bench-sched: out of memory\n");
 		goto out;
 	}
@@ -470,6 +527,13 @@ int main(int argc, char *argv[])
 		undo_raw(tids, &full);
 		if (r < 0)
 			goto out;
+		r = run_raw_find(vm.pid, rt_cpu, &a);
+		if (r == 0)
+			r = check_state(tids, true, rt_cpu, &full,
+					"after raw+find");
+		undo_raw(tids, &full);
+		if (r < 0)
+			goto out;
 		if (script_runs) {
 			r = run_script(tids, rt_cpu, devnull, true, &a);
 			if (r == 0)
@@ -505,6 +569,13 @@ int main(int argc, char *argv[])
 							"after raw");
 				undo_raw(tids, &full);
 				break;
+			case M_RAW_FIND:
+				r = run_raw_find(vm.pid, rt_cpu, &ms);
+				if (r == 0)
+					r = check_state(tids, true, rt_cpu, &full,
+							"after raw+find");
+				undo_raw(tids, &full);
+				break;
 			default:
 				if (round >= script_runs)
 					continue;
@@ -538,6 +609,7 @@ int main(int argc, char *argv[])
 	bench_row(&discover, nr_vcpus);
 	bench_row(&apply, nr_vcpus);
 	bench_row(&m[M_RAW], nr_vcpus);
+	bench_row(&m[M_RAW_FIND], nr_vcpus);
 	bench_row(&m[M_SCRIPT], nr_vcpus);
 	printf("\n");
 	bench_row(&restore, nr_vcpus);
@@ -549,12 +621,16 @@ int main(int argc, char *argv[])
 	       RT_PRIO, rt_cpu);
 	printf("floor        = sched_setattr + sched_setaffinity per vCPU "
 	       "tid (tids known beforehand, nothing read back or recorded)\n");
+	printf("floor+discover = the same after listing /proc/PID/task and "
+	       "reading each thread's comm (how any tool finds the vCPUs)\n");
 	printf("chrt+taskset = posix_spawn + wait of `chrt -f -p %d TID` and "
 	       "`taskset -p -c %d TID` per vCPU tid\n",
 	       RT_PRIO, rt_cpu);
 	printf("\nratios of medians (figures, not a verdict):\n");
 	bench_ratio("librtvm/floor", &m[M_RTVM], &m[M_RAW], "<= 2x");
 	bench_ratio("librtvm apply only/floor", &apply, &m[M_RAW], "<= 2x");
+	bench_ratio("librtvm/floor+discover", &m[M_RTVM], &m[M_RAW_FIND],
+		    "<= 2x");
 	bench_ratio("chrt+taskset/librtvm", &m[M_SCRIPT], &m[M_RTVM], NULL);
 	if (nr_vcpus == 64 && bench_series_stats(&m[M_RTVM]))
 		printf("  librtvm total %.3f ms (goal for 64 vCPUs: <= 1 ms)\n",
