@@ -54,9 +54,12 @@ static void usage(FILE *f)
 		"      (every VM without --vm/--pid); safe to run from a timer\n"
 		"  recover [--dry-run] [--json]\n"
 		"      after a crash or at boot: revert every apply that did not\n"
-		"      finish, and what a killed rtvm-demo left; finished ones stay\n\n"
+		"      finish, and what a killed rtvm-demo left; finished ones stay\n"
+		"  profiles [--json]       the built-in profiles, one line each\n"
+		"  show --builtin NAME|--profile FILE\n"
+		"      the profile's document (valid JSON, to start one's own from)\n\n"
 		"  --profile FILE          a profile (man rtvm-profile)\n"
-		"  --builtin NAME          a built-in profile: rt-host, nova-rt\n"
+		"  --builtin NAME          a built-in profile (see profiles)\n"
 		"  --vm NAME               a libvirt domain (name or UUID)\n"
 		"  --uri URI               its libvirt URI (default qemu:///system)\n"
 		"  --pid PID               a VMM process without libvirt\n"
@@ -112,8 +115,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (optind >= argc) {
-		tool_error("no command: plan, apply, revert, status, reconcile or "
-			   "recover (see --help)");
+		tool_error("no command: plan, apply, revert, status, reconcile, "
+			   "recover, profiles or show (see --help)");
 		return -EINVAL;
 	}
 	o->cmd = argv[optind++];
@@ -123,9 +126,23 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (strcmp(o->cmd, "plan") && strcmp(o->cmd, "apply") &&
 	    strcmp(o->cmd, "revert") && strcmp(o->cmd, "status") &&
-	    strcmp(o->cmd, "recover") && strcmp(o->cmd, "reconcile")) {
+	    strcmp(o->cmd, "recover") && strcmp(o->cmd, "reconcile") &&
+	    strcmp(o->cmd, "profiles") && strcmp(o->cmd, "show")) {
 		tool_error("unknown command \"%s\": plan, apply, revert, status, "
-			   "reconcile or recover", o->cmd);
+			   "reconcile, recover, profiles or show", o->cmd);
+		return -EINVAL;
+	}
+	if ((!strcmp(o->cmd, "profiles") || !strcmp(o->cmd, "show")) &&
+	    (o->vm || o->pid || o->uri || o->dry_run || o->demo ||
+	     o->state_dir || (!strcmp(o->cmd, "profiles") &&
+			      (o->profile || o->builtin)))) {
+		tool_error("%s takes %s--json only", o->cmd,
+			   strcmp(o->cmd, "show") ? "" :
+			   "--builtin NAME or --profile FILE, and ");
+		return -EINVAL;
+	}
+	if (!strcmp(o->cmd, "show") && !o->profile && !o->builtin) {
+		tool_error("show: --builtin NAME or --profile FILE is required");
 		return -EINVAL;
 	}
 	if (o->profile && o->builtin) {
@@ -200,8 +217,16 @@ static int load_profile(struct rtvm_ctx *ctx, const struct opts *o,
 	if (o->builtin) {
 		r = rtvm_profile_new_builtin(ctx, o->builtin, ret);
 		if (r < 0) {
-			tool_error("--builtin: \"%s\" is not rt-host or nova-rt",
-				   o->builtin);
+			char names[256] = "";
+			const char *n;
+
+			for (unsigned int i = 0;
+			     (n = rtvm_profile_get_builtin(i, NULL)); i++)
+				snprintf(names + strlen(names),
+					 sizeof(names) - strlen(names), "%s%s",
+					 i ? ", " : "", n);
+			tool_error("--builtin: \"%s\" is not a built-in profile "
+				   "(%s)", tool_escape(o->builtin, 0), names);
 			return EXIT_USAGE;
 		}
 		return 0;
@@ -482,6 +507,62 @@ static int cmd_revert(struct rtvm_ctx *ctx, const struct opts *o)
 	return 0;
 }
 
+/* The built-in profiles: name and description, or JSON. */
+static int cmd_profiles(const struct opts *o)
+{
+	cJSON *root = o->json ? cJSON_CreateArray() : NULL;
+	const char *name, *desc;
+	int r = 0;
+
+	for (unsigned int i = 0; (name = rtvm_profile_get_builtin(i, &desc));
+	     i++) {
+		cJSON *e;
+
+		if (!o->json) {
+			printf("%-12s %s\n", name, desc);
+			continue;
+		}
+		e = cJSON_CreateObject();
+		if (!root || !e || !cJSON_AddItemToArray(root, e)) {
+			cJSON_Delete(e);
+			r = -ENOMEM;
+			break;
+		}
+		if (!cJSON_AddStringToObject(e, "name", name) ||
+		    !cJSON_AddStringToObject(e, "description", desc)) {
+			r = -ENOMEM;
+			break;
+		}
+	}
+	if (o->json && r == 0)
+		r = tool_print_json(root, true);
+	cJSON_Delete(root);
+	if (r < 0)
+		tool_error("profiles: %s", strerror(-r));
+	return r < 0;
+}
+
+/* A profile's document, pretty-printed. */
+static int cmd_show(struct rtvm_ctx *ctx, const struct opts *o)
+{
+	struct rtvm_profile *p = NULL;
+	char *json = NULL;
+	cJSON *root;
+	int r = load_profile(ctx, o, &p);
+
+	if (r)
+		return r;
+	r = rtvm_profile_to_json(p, &json);
+	rtvm_profile_unref(p);
+	root = r == 0 ? cJSON_Parse(json) : NULL;
+	free(json);
+	r = root ? tool_print_json(root, true) : -ENOMEM;
+	cJSON_Delete(root);
+	if (r < 0)
+		tool_error("show: %s", strerror(-r));
+	return r < 0;
+}
+
 static int cmd_status(struct rtvm_ctx *ctx, const struct opts *o)
 {
 	char id[256], *json;
@@ -690,6 +771,10 @@ int main(int argc, char **argv)
 		r = cmd_recover(ctx, &o);
 	else if (!strcmp(o.cmd, "reconcile"))
 		r = cmd_reconcile(ctx, &o);
+	else if (!strcmp(o.cmd, "profiles"))
+		r = cmd_profiles(&o);
+	else if (!strcmp(o.cmd, "show"))
+		r = cmd_show(ctx, &o);
 	else
 		r = cmd_status(ctx, &o);
 	rtvm_unref(ctx);

@@ -35,12 +35,15 @@ static const char *const role_keys[PROF_NR_ROLES] = {
 /* The built-in profiles, in the same schema as user profiles. */
 static const struct {
 	const char *name;
+	const char *description; /* one line, for listings */
 	const char *json;
 } builtins[] = {
 	/* tuned's realtime-virtual-host, as far as it can be applied at
 	 * runtime (no boot parameters): RT vCPUs FIFO 1 alone on their
 	 * CPUs, everything else, IRQs and unbound work on housekeeping. */
 	{ "rt-host",
+	  "tuned's realtime-virtual-host at runtime: RT vCPUs FIFO 1, the "
+	  "rest, IRQs and unbound work on housekeeping, RT host settings",
 	  "{\"version\": 1, \"name\": \"rt-host\","
 	  " \"policies\": {"
 	  "  \"rt_vcpu\": {\"policy\": \"fifo\", \"priority\": 1},"
@@ -55,11 +58,25 @@ static const struct {
 	/* OpenStack Nova's hw:cpu_realtime: FIFO 1 on the RT vCPUs, the
 	 * emulator threads on housekeeping CPUs; nothing host-wide. */
 	{ "nova-rt",
+	  "OpenStack Nova's hw:cpu_realtime: RT vCPUs FIFO 1, emulator and "
+	  "iothreads on housekeeping; nothing host-wide",
 	  "{\"version\": 1, \"name\": \"nova-rt\","
 	  " \"policies\": {"
 	  "  \"rt_vcpu\": {\"policy\": \"fifo\", \"priority\": 1},"
 	  "  \"emulator\": {\"policy\": \"other\", \"cpus\": \"housekeeping\"},"
 	  "  \"iothread\": {\"cpus\": \"housekeeping\"}}}" },
+	/* KubeVirt's dedicatedCpuPlacement with realtime and
+	 * isolateEmulatorThread: the vCPUs FIFO 1 on their dedicated CPUs,
+	 * the emulator thread off them; the kubelet owns the host, so
+	 * nothing host-wide but the RT CPUs' PM QoS. */
+	{ "kubevirt-rt",
+	  "KubeVirt's dedicated CPUs with realtime: RT vCPUs FIFO 1, the "
+	  "emulator on housekeeping, PM QoS 0 on the RT CPUs",
+	  "{\"version\": 1, \"name\": \"kubevirt-rt\","
+	  " \"policies\": {"
+	  "  \"rt_vcpu\": {\"policy\": \"fifo\", \"priority\": 1},"
+	  "  \"emulator\": {\"policy\": \"other\", \"cpus\": \"housekeeping\"}},"
+	  " \"host\": {\"pm_qos_resume_latency_us\": 0}}" },
 };
 
 struct parser {
@@ -812,8 +829,19 @@ RTVM_EXPORT int rtvm_profile_new_builtin(struct rtvm_ctx *ctx,
 		if (strcmp(builtins[i].name, name) == 0)
 			return rtvm_profile_new_from_json(ctx, builtins[i].json,
 							  ret);
-	err(ctx, "no built-in profile \"%s\" (rt-host, nova-rt)", name);
+	err(ctx, "no built-in profile \"%s\" (rt-host, nova-rt, kubevirt-rt)",
+	    name);
 	return -ENOENT;
+}
+
+RTVM_EXPORT const char *rtvm_profile_get_builtin(unsigned int index,
+						 const char **ret_description)
+{
+	if (index >= ARRAY_SIZE(builtins))
+		return NULL;
+	if (ret_description)
+		*ret_description = builtins[index].description;
+	return builtins[index].name;
 }
 
 RTVM_EXPORT const char *rtvm_profile_get_name(const struct rtvm_profile *p)

@@ -427,6 +427,15 @@ assert [c["cpu"] for c in d["cpus"] if c["rt"]] == [2], d["cpus"]  # cpu0 and cp
 ' "$tmp/tuned.json" "$want" || fail "rtvm-top --tuned: $(head -c 300 "$tmp/tuned.json")"
 echo 1 >"$troot/proc/sys/kernel/timer_migration"
 "$tune" --sysroot "$troot" status --json | grep -q '"now":[[:space:]]*"1"' || fail "status shows no drift"
+# the built-in profiles: listed, each shown as a valid profile
+"$tune" profiles --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [p["name"] for p in d] == ["rt-host", "nova-rt", "kubevirt-rt"] and all(p["description"] for p in d), d' ||
+	fail "rtvm-tune profiles --json"
+for b in rt-host nova-rt kubevirt-rt; do
+	"$tune" show --builtin "$b" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["version"] == 1 and d["name"] == sys.argv[1], d' "$b" ||
+		fail "rtvm-tune show --builtin $b"
+done
+rc=0; "$tune" show --builtin nope 2>"$tmp/err" || rc=$?
+[ "$rc" = 64 ] && grep -q 'rt-host, nova-rt, kubevirt-rt' "$tmp/err" || fail "show --builtin nope: exit $rc: $(cat "$tmp/err")"
 tsnap >"$tmp/tune.applied"
 "$tune" --sysroot "$troot" revert --pid 4242 --dry-run | grep -q "dry run: VM pid-4242: revert would put back the [1-9][0-9]* steps" ||
 	fail "rtvm-tune revert --dry-run (text)"

@@ -1494,6 +1494,8 @@ class Shield:
 
 _prof_json = _fn("rtvm_profile_new_from_json", _int, _p, _cp, _pp)
 _prof_builtin = _fn("rtvm_profile_new_builtin", _int, _p, _cp, _pp)
+_prof_builtin_at = _fn("rtvm_profile_get_builtin", _cp, _uint,
+                       ctypes.POINTER(_cp))
 _prof_unref = _fn("rtvm_profile_unref", _p, _p)
 _prof_name = _fn("rtvm_profile_get_name", _cp, _p)
 _prof_to_json = _fn("rtvm_profile_to_json", _int, _p, _pp)
@@ -1525,9 +1527,21 @@ class Profile:
                 "rtvm_profile_new_from_json", ctx)
         self._ptr = _ptr
 
+    @staticmethod
+    def builtins() -> List[Tuple[str, str]]:
+        """The built-in profiles: (name, one-line description)."""
+        out, i, desc = [], 0, _cp()
+        while True:
+            name = _prof_builtin_at(i, ctypes.byref(desc))
+            if not name:
+                return out
+            out.append((_str(name), _str(desc.value)))
+            i += 1
+
     @classmethod
     def builtin(cls, ctx: "Context", name: str) -> "Profile":
-        """"rt-host" (tuned's realtime-virtual-host) or "nova-rt"."""
+        """A built-in profile by name (see builtins()): "rt-host"
+        (tuned's realtime-virtual-host), "nova-rt", "kubevirt-rt"."""
         ptr = _p()
         _ok(_prof_builtin(ctx._ptr, name.encode(), ctypes.byref(ptr)),
             "rtvm_profile_new_builtin(%r)" % name, ctx)

@@ -472,6 +472,11 @@ class Areas(unittest.TestCase):
         self.assertIsNone(p.vm)
         self.assertEqual(json.loads(p.to_json())["rt_cpus"], "2-3")
         self.assertEqual(rtvm.Profile.builtin(ctx, "nova-rt").name, "nova-rt")
+        names = [n for n, _ in rtvm.Profile.builtins()]
+        self.assertEqual(names, ["rt-host", "nova-rt", "kubevirt-rt"])
+        for n, desc in rtvm.Profile.builtins():
+            self.assertEqual(rtvm.Profile.builtin(ctx, n).name, n)
+            self.assertTrue(desc)
         with self.assertRaises(rtvm.Error) as e:
             rtvm.Profile.builtin(ctx, "nope")
         self.assertEqual(e.exception.errno, errno.ENOENT)

@@ -48,7 +48,10 @@ int rtvm_profile_new_from_json(struct rtvm_ctx *ctx, const char *json,
  *        threads on housekeeping CPUs, kernel threads, THP and KSM off,
  *        timer migration off, RT throttling off, PM QoS 0 on RT CPUs) or
  *        "nova-rt" (Nova's hw:cpu_realtime: RT vCPUs FIFO 1, emulator and
- *        iothreads on housekeeping CPUs).
+ *        iothreads on housekeeping CPUs) or "kubevirt-rt" (KubeVirt's
+ *        dedicated CPUs with realtime and an isolated emulator thread:
+ *        RT vCPUs FIFO 1, the emulator on housekeeping CPUs, PM QoS 0 on
+ *        the RT CPUs); rtvm_profile_get_builtin() lists them.
  * @ret: where the profile is stored (one reference).
  *
  * Built-in profiles select no VM and no CPUs: the VM is given to the plan,
@@ -60,6 +63,19 @@ int rtvm_profile_new_from_json(struct rtvm_ctx *ctx, const char *json,
  */
 int rtvm_profile_new_builtin(struct rtvm_ctx *ctx, const char *name,
 			     struct rtvm_profile **ret);
+
+/**
+ * rtvm_profile_get_builtin() - the built-in profiles, one by one.
+ * @index: 0, 1, ... until NULL comes back.
+ * @ret_description: where a one-line description is stored (static), or
+ *                   NULL.
+ *
+ * Returns: the name of the @index-th built-in profile (static), for
+ * rtvm_profile_new_builtin(); NULL past the last.
+ * Privileges: none.
+ */
+const char *rtvm_profile_get_builtin(unsigned int index,
+				     const char **ret_description);
 
 /**
  * rtvm_profile_ref() - take a reference on a profile.
