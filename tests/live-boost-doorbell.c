@@ -8,16 +8,24 @@
  * guest (the guest API on those descriptors).  The vCPU thread's policy
  * is read from /proc/PID/task/TID/stat and with chrt: it changes on a
  * posted BOOST and comes back after DEBOOST, the watchdog, QEMU's end and
- * the broker's.  Only the child's sleeping threads are ever changed.
+ * the broker's.  Then rtvm-boostd serves the doorbell and rtvm-guest
+ * --doorbell uses it through a fake PCI device directory whose resource2
+ * is the region.  Only the child's sleeping threads are ever changed.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -258,6 +266,151 @@ START_TEST(test_broker_exit)
 }
 END_TEST
 
+/* ---- rtvm-boostd and rtvm-guest --doorbell -------------------------------- */
+
+static const char *builddir(void)
+{
+	const char *b = getenv("top_builddir");
+
+	return b && *b ? b : ".";
+}
+
+static void wait_file(const char *path)
+{
+	for (int i = 0; i < 500 && access(path, F_OK) != 0; i++)
+		usleep(10000);
+	ck_assert_msg(access(path, F_OK) == 0, "%s did not appear", path);
+}
+
+/* QEMU's part in the guest's ring: the register write becomes a write
+ * to the broker's eventfd.  The stand-in writes it every millisecond (a
+ * ring with nothing new costs the broker one look at each line). */
+static atomic_bool ringing;
+
+static void *ringer(void *arg)
+{
+	const int *fd = arg;
+	uint64_t one = 1;
+
+	while (atomic_load(&ringing)) {
+		if (write(*fd, &one, sizeof(one)) < 0)
+			break;
+		usleep(1000);
+	}
+	return NULL;
+}
+
+static void put_file(const char *dir, const char *name, const void *data,
+		     size_t len)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+START_TEST(test_daemon_and_guest_tool)
+{
+	struct tu_child child = tu_spawn_named("CPU 0/KVM", "CPU 1/KVM");
+	char dir[] = "/tmp/live-bell-XXXXXX", config[128], sock[128], bell[160];
+	char control[128], state[128], dev[96], link[128], *out;
+	static const uint8_t regs[256];
+	struct ivc qemu;
+	pthread_t t;
+	pid_t daemon;
+	int status;
+	FILE *f;
+
+	ck_assert_int_eq(setpriority(PRIO_PROCESS, (id_t)child.tids[2], 4), 0);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(config, sizeof(config), "%s/boostd.json", dir);
+	snprintf(sock, sizeof(sock), "%s/vm1.sock", dir);
+	snprintf(bell, sizeof(bell), "%s/vm1.ivshmem", dir);
+	snprintf(control, sizeof(control), "%s/control.sock", dir);
+	snprintf(state, sizeof(state), "%s/state.json", dir);
+	f = fopen(config, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "{ \"control\": \"%s\", \"vms\": [ { \"name\": \"vm1\", "
+		   "\"pid\": %d, \"listen\": \"%s\", \"doorbell\": \"%s\", "
+		   "\"policy\": { \"max_priority\": 20, "
+		   "\"max_boost_us\": 60000000, \"budget_us\": 1000000, "
+		   "\"budget_period_us\": 1000000 } } ] }\n",
+		control, (int)child.pid, sock, bell);
+	fclose(f);
+	daemon = fork();
+	ck_assert_int_ge(daemon, 0);
+	if (daemon == 0) {
+		char bin[512];
+
+		snprintf(bin, sizeof(bin), "%s/examples/rtvm-boostd", builddir());
+		execl(bin, bin, "-c", config, "--state", state, (char *)NULL);
+		_exit(127);
+	}
+	wait_file(bell);
+	/* The test is QEMU: it takes the region and the eventfd. */
+	ck_assert_int_eq(ivc_connect(bell, &qemu), 0);
+	ck_assert_int_eq(ivc_setup(&qemu, 1), 0);
+	/* The guest's view: a PCI device whose BAR2 is the region. */
+	snprintf(dev, sizeof(dev), "%s/0000:00:05.0", dir);
+	ck_assert_int_eq(mkdir(dev, 0700), 0);
+	put_file(dev, "vendor", "0x1af4\n", 7);
+	put_file(dev, "device", "0x1110\n", 7);
+	put_file(dev, "resource0", regs, sizeof(regs));
+	snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)getpid(), qemu.shm);
+	snprintf(bell, sizeof(bell), "%s/resource2", dev);
+	ck_assert_int_eq(symlink(link, bell), 0);
+	atomic_store(&ringing, true);
+	ck_assert_int_eq(pthread_create(&t, NULL, ringer, &qemu.ring), 0);
+
+	out = tu_run_cmd("%s/examples/rtvm-guest --doorbell %s boost --fifo 7 "
+			 "--vcpu 1 -- chrt -p %d 2>&1", builddir(), dir,
+			 (int)child.tids[2]);
+	ck_assert_msg(strstr(out, "SCHED_FIFO") && strstr(out, "priority: 7"),
+		      "inside the boost: %s", out);
+	free(out);
+	out = tu_run_cmd("chrt -p %d", (int)child.tids[2]);
+	ck_assert_msg(strstr(out, "SCHED_OTHER"), "after: %s", out);
+	free(out);
+	errno = 0;
+	ck_assert_int_eq(getpriority(PRIO_PROCESS, (id_t)child.tids[2]), 4);
+	/* over the ceiling: refused, named, and CMD does not run */
+	out = tu_run_cmd("%s/examples/rtvm-guest --doorbell %s boost --fifo 30 "
+			 "--vcpu 1 -- echo ran 2>&1; echo rc=$?", builddir(), dev);
+	ck_assert_msg(strstr(out, "ceiling") && strstr(out, "rc=1") &&
+		      !strstr(out, "ran\n"), "refusal: %s", out);
+	free(out);
+	out = tu_run_cmd("%s/examples/rtvm-guest --doorbell %s bench --vcpu 0 "
+			 "--count 20 --interval 0 --json", builddir(), dev);
+	ck_assert_msg(strstr(out, "\"transport\":\"doorbell\",\"pairs\":20,"
+				  "\"refused\":0"), "bench: %s", out);
+	free(out);
+	out = tu_run_cmd("%s/examples/rtvm-guest --doorbell %s/none boost "
+			 "--fifo 1 -- true 2>&1; echo rc=$?", builddir(), dir);
+	ck_assert_msg(strstr(out, "/none") && strstr(out, "rc=1"), "none: %s",
+		      out);
+	free(out);
+
+	atomic_store(&ringing, false);
+	pthread_join(t, NULL);
+	ivc_close(&qemu);
+	kill(daemon, SIGTERM);
+	ck_assert_int_eq(waitpid(daemon, &status, 0), daemon);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "rtvm-boostd exit status %d", status);
+	snprintf(bell, sizeof(bell), "%s/vm1.ivshmem", dir);
+	ck_assert_msg(access(bell, F_OK) != 0, "the doorbell socket is left");
+	out = tu_run_cmd("chrt -p %d", (int)child.tids[1]);
+	ck_assert_msg(strstr(out, "SCHED_OTHER"), "vCPU 0 after: %s", out);
+	free(out);
+	tu_reap(&child);
+	free(tu_run_cmd("rm -rf %s", dir));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s;
@@ -279,6 +432,7 @@ int main(void)
 	tcase_add_test(tc, test_watchdog);
 	tcase_add_test(tc, test_qemu_goes_away);
 	tcase_add_test(tc, test_broker_exit);
+	tcase_add_test(tc, test_daemon_and_guest_tool);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
