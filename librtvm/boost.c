@@ -878,13 +878,15 @@ static void bell_reset(struct doorbell *db)
 	memset(db->acked, 0, db->vm->nr * sizeof(*db->acked));
 }
 
+/* A few connections per dispatch: a flood of them cannot hold the loop. */
 static void bell_accept(struct doorbell *db)
 {
 	struct rtvm_ctx *ctx = db->vm->b->ctx;
 	int fd, r;
 
-	while ((fd = accept4(db->lfd, NULL, NULL,
-			     SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+	for (int i = 0; i < 8 && (fd = accept4(db->lfd, NULL, NULL,
+					       SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0;
+	     i++) {
 		if (db->conn) {
 			dbg(ctx, "boost: doorbell %s of VM %u has its client; "
 			    "another one turned away", db->path, db->vm->id);
@@ -910,17 +912,22 @@ static void bell_accept(struct doorbell *db)
 }
 
 /* A client says nothing after the handshake: what it sends is dropped
- * (descriptors passed with it too), and its end closes the channel. */
+ * (descriptors passed with it too, a few reads per dispatch), and its end
+ * closes the channel. */
 static void bell_client_input(struct channel *c)
 {
-	char buf[256];
+	char buf[1024];
 	ssize_t n;
 
-	do
+	for (int i = 0; i < 8; i++) {
 		n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
-	while (n > 0 || (n < 0 && errno == EINTR));
-	if (n == 0 || errno != EAGAIN)
-		chan_close(c);
+		if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+			chan_close(c);
+			return;
+		}
+		if (n < 0 && errno == EAGAIN)
+			return;
+	}
 }
 
 /* Answer each line whose request is new.  The guest may write the line at

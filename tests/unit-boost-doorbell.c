@@ -407,8 +407,12 @@ START_TEST(test_client_goes_away)
 	ck_assert_uint_eq(f.mem[12], 2); /* vectors, in the header */
 	post_fifo(&f, 0, 1, 2, 0);
 	post_fifo(&f, 1, 1, 4, 0);
+	/* What the client says is dropped, and it stays connected. */
+	ck_assert_int_eq(write(f.qemu.sock, "hello?", 6), 6);
+	ck_assert_int_ge(rtvm_boost_dispatch(f.b), 0);
 	ck_assert_int_eq(rtvm_boost_get_stats(f.b, f.id, -1, &s), 0);
 	ck_assert_int_eq(s.channels, 1);
+	ck_assert_uint_eq(s.requests, 2);
 	ck_assert_int_eq(ivc_connect(f.path, &other), 0);
 	ck_assert_int_ge(rtvm_boost_dispatch(f.b), 0);
 	/* turned away: closed before a word */

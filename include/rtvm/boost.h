@@ -340,8 +340,8 @@ int rtvm_boost_request(struct rtvm_boost *b, unsigned int id,
  * One client (the VM's QEMU) at a time: it gets the region and the
  * broker's eventfd (peer ID 0, every vector); others are turned away.
  * A ring makes rtvm_boost_get_fd() readable; rtvm_boost_dispatch() then
- * reads each line whose request is new, judges it as a request of a
- * channel, and writes the ACK into the line.  When the client goes, the
+ * reads each line whose request is new (each at most once per call),
+ * judges it as a request of a channel, and writes the ACK into the line.  When the client goes, the
  * boosts asked through the doorbell end, and the next client gets a
  * region with no requests in it.  The client's connection is one of the
  * VM's channels in rtvm_boost_get_stats().
