@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bench-boost: the latency of a guest boost over the Unix stream transport
- * and the CPU cost of the broker, with the peer tool and the system calls
- * the same work cannot avoid timed side by side in one run:
+ * and over the shared-memory doorbell, and the CPU cost of the broker,
+ * with the peer tool and the system calls the same work cannot avoid
+ * timed side by side in one run:
  *
  *   boost         rtvm_boost_guest_call(BOOST vCPU 0, SCHED_FIFO 1): the
  *                 request, the broker thread applying it, its ACK
@@ -13,6 +14,20 @@
  *                 (the transport's floor)
  *   floor-setattr sched_setattr(FIFO 1) + sched_setattr(OTHER) on the tid
  *                 (the kernel work of a boost and a deboost)
+ *   bell-boost    rtvm_boost_bell_post(BOOST vCPU 0, SCHED_FIFO 1) into the
+ *                 doorbell's line, its ring (the broker's eventfd, as QEMU
+ *                 writes it for the guest's register write), the broker
+ *                 thread applying it, until the line's ACK is there
+ *   bell-deboost  the same with DEBOOST
+ *   floor-bell    an eventfd write to a thread that waits in poll(), which
+ *                 reads it and stores a word in shared memory that the
+ *                 caller waits for the same way (the doorbell's floor)
+ *
+ * The doorbell has no way to wake the guest (it must never wait for the
+ * host), so the caller waits for an ACK, and for floor-bell's word, in a
+ * sched_yield() loop: on a small machine the answering thread may need
+ * the caller's CPU.  The test side of the doorbell is QEMU's: it connects
+ * to the broker's ivshmem server and takes the region and the eventfd.
  *
  * The "VM" is a child process whose two threads are named "CPU 0/KVM" and
  * "CPU 1/KVM" (QEMU's vCPU names) and sleep in pause().  The broker runs
@@ -62,6 +77,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -75,6 +91,7 @@
 #include <rtvm/rtvm.h>
 
 #include "bench-util.h"
+#include "../tests/ivshmem-client.h"
 
 extern char **environ;
 
@@ -89,10 +106,10 @@ extern char **environ;
 #define FLOOD_CHUNK 256 /* messages per write of the flood */
 
 enum { V_BOOST, V_DEBOOST, V_CHRT, V_CHRT_BACK, V_RTT, V_SETATTR,
-       NR_VARIANTS };
+       V_BELL_BOOST, V_BELL_DEBOOST, V_BELL_FLOOR, NR_VARIANTS };
 /* What a round runs, in turn: a boost is always followed by its deboost,
  * and chrt by chrt-back, so that the way back does real work. */
-enum { U_BOOST, U_CHRT, U_RTT, U_SETATTR, NR_UNITS };
+enum { U_BOOST, U_CHRT, U_RTT, U_SETATTR, U_BELL, U_BELL_FLOOR, NR_UNITS };
 
 struct series {
 	const char *name;
@@ -330,6 +347,32 @@ static void *echo_main(void *arg)
 	return NULL;
 }
 
+/* ---- the thread of floor-bell ------------------------------------------- */
+
+struct bell_echo {
+	int efd;		 /* rung by the caller */
+	atomic_bool quit;
+	atomic_uint_fast32_t word; /* the answer, in shared memory */
+	atomic_int cpu;
+};
+
+static void *bell_echo_main(void *arg)
+{
+	struct bell_echo *e = arg;
+	struct pollfd p = { .fd = e->efd, .events = POLLIN };
+	uint64_t v;
+
+	while (!atomic_load(&e->quit)) {
+		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+			break;
+		if (read(e->efd, &v, sizeof(v)) != sizeof(v))
+			continue;
+		atomic_store(&e->cpu, sched_getcpu());
+		atomic_fetch_add_explicit(&e->word, 1, memory_order_release);
+	}
+	return NULL;
+}
+
 /* ---- the variants -------------------------------------------------------- */
 
 struct bench {
@@ -337,6 +380,8 @@ struct bench {
 	struct broker *br;
 	pid_t tid;	  /* vCPU 0's thread */
 	int echo_fd;	  /* our end of the echo socketpair */
+	struct rtvm_boost_bell *bell; /* the guest's end of the doorbell */
+	struct bell_echo be;
 	int devnull;
 	bool chrt_ok;
 	char chrt_note[160];
@@ -352,8 +397,41 @@ static void report_broker_error(struct broker *br)
 			strerror(-e));
 }
 
-/* One guest call; *us its round trip.  A refusal is a setup error. */
-static int boost_call(struct bench *bb, uint8_t type, double *us)
+/* @peer_cpu: where the thread that answered ran, -1: no such thread. */
+static void record(struct bench *bb, int v, bool timed, double us,
+		   int peer_cpu)
+{
+	struct series *s = &bb->s[v];
+
+	if (!timed)
+		return;
+	s->same[s->n] = peer_cpu < 0 ? 2 : peer_cpu == sched_getcpu();
+	s->us[s->n++] = us;
+}
+
+/* Wait, giving the CPU away, until @done or CALL_TIMEOUT_MS. */
+static bool yield_until(bool (*done)(struct bench *), struct bench *bb)
+{
+	uint64_t end = now_ns() + CALL_TIMEOUT_MS * 1000000ull;
+
+	while (!done(bb)) {
+		if (now_ns() > end)
+			return false;
+		sched_yield();
+	}
+	return true;
+}
+
+static struct rtvm_boost_msg bell_ack;
+
+static bool bell_answered(struct bench *bb)
+{
+	return rtvm_boost_bell_get_ack(bb->bell, BOOST_VCPU, &bell_ack) == 0;
+}
+
+/* One guest request and its ACK, over the channel or (@bell) the
+ * doorbell; *us its round trip.  A refusal is a setup error. */
+static int boost_call(struct bench *bb, bool bell, uint8_t type, double *us)
 {
 	struct rtvm_boost_msg req = { .type = type, .vcpu = BOOST_VCPU }, ack;
 	const char *name = type == RTVM_BOOST_BOOST ? "BOOST" : "DEBOOST";
@@ -365,21 +443,47 @@ static int boost_call(struct bench *bb, uint8_t type, double *us)
 		req.priority = RT_PRIO;
 	}
 	t0 = now_ns();
-	r = rtvm_boost_guest_call(bb->g, &req, &ack, CALL_TIMEOUT_MS);
+	if (!bell) {
+		r = rtvm_boost_guest_call(bb->g, &req, &ack, CALL_TIMEOUT_MS);
+	} else {
+		r = rtvm_boost_bell_post(bb->bell, &req);
+		if (r == 0 && !yield_until(bell_answered, bb))
+			r = -ETIMEDOUT;
+		ack = bell_ack;
+	}
 	*us = (double)(now_ns() - t0) / 1e3;
 	if (r < 0) {
-		fprintf(stderr, "bench-boost: rtvm_boost_guest_call(%s): %s\n",
-			name, strerror(-r));
+		fprintf(stderr, "bench-boost: %s %s: %s\n",
+			bell ? "doorbell" : "rtvm_boost_guest_call", name,
+			strerror(-r));
 		report_broker_error(bb->br);
 		return -1;
 	}
-	if (ack.status != RTVM_BOOST_OK) {
+	if (ack.status != RTVM_BOOST_OK || ack.seq != req.seq) {
 		const char *why = rtvm_boost_reason_to_string(ack.status);
 
 		fprintf(stderr, "bench-boost: %s refused: %s (%u)\n", name,
 			why ? why : "unknown reason", ack.status);
 		return -1;
 	}
+	return 0;
+}
+
+/* A boost and its deboost, each checked in the thread's policy. */
+static int boost_pair(struct bench *bb, bool bell, bool timed)
+{
+	double us;
+
+	if (boost_call(bb, bell, RTVM_BOOST_BOOST, &us) < 0 ||
+	    check_policy(bb->tid, SCHED_FIFO, RT_PRIO, "after a boost's ACK") < 0)
+		return -1;
+	record(bb, bell ? V_BELL_BOOST : V_BOOST, timed, us,
+	       atomic_load(&bb->br->cpu));
+	if (boost_call(bb, bell, RTVM_BOOST_DEBOOST, &us) < 0 ||
+	    check_policy(bb->tid, SCHED_OTHER, 0, "after a deboost's ACK") < 0)
+		return -1;
+	record(bb, bell ? V_BELL_DEBOOST : V_DEBOOST, timed, us,
+	       atomic_load(&bb->br->cpu));
 	return 0;
 }
 
@@ -437,16 +541,29 @@ static int run_setattr(struct bench *bb, double *us)
 	return r;
 }
 
-/* @peer_cpu: where the thread that answered ran, -1: no such thread. */
-static void record(struct bench *bb, int v, bool timed, double us,
-		   int peer_cpu)
-{
-	struct series *s = &bb->s[v];
+static uint_fast32_t bell_floor_want;
 
-	if (!timed)
-		return;
-	s->same[s->n] = peer_cpu < 0 ? 2 : peer_cpu == sched_getcpu();
-	s->us[s->n++] = us;
+static bool bell_floor_answered(struct bench *bb)
+{
+	return atomic_load_explicit(&bb->be.word, memory_order_acquire) ==
+	       bell_floor_want;
+}
+
+static int run_bell_floor(struct bench *bb, double *us)
+{
+	uint64_t one = 1, t0;
+	int r = 0;
+
+	bell_floor_want = atomic_load(&bb->be.word) + 1;
+	t0 = now_ns();
+	if (write(bb->be.efd, &one, sizeof(one)) != sizeof(one))
+		r = -errno;
+	else if (!yield_until(bell_floor_answered, bb))
+		r = -ETIMEDOUT;
+	*us = (double)(now_ns() - t0) / 1e3;
+	if (r < 0)
+		fprintf(stderr, "bench-boost: floor-bell: %s\n", strerror(-r));
+	return r;
 }
 
 /* One unit of a round, timed or not; every state is checked untimed. */
@@ -457,17 +574,7 @@ static int run_unit(struct bench *bb, int unit, bool timed, uint32_t seq)
 
 	switch (unit) {
 	case U_BOOST:
-		if (boost_call(bb, RTVM_BOOST_BOOST, &us) < 0 ||
-		    check_policy(bb->tid, SCHED_FIFO, RT_PRIO,
-				 "after a boost's ACK") < 0)
-			return -1;
-		record(bb, V_BOOST, timed, us, atomic_load(&bb->br->cpu));
-		if (boost_call(bb, RTVM_BOOST_DEBOOST, &us) < 0 ||
-		    check_policy(bb->tid, SCHED_OTHER, 0,
-				 "after a deboost's ACK") < 0)
-			return -1;
-		record(bb, V_DEBOOST, timed, us, atomic_load(&bb->br->cpu));
-		return 0;
+		return boost_pair(bb, false, timed);
 	case U_CHRT:
 		if (!bb->chrt_ok)
 			return 0;
@@ -494,6 +601,13 @@ static int run_unit(struct bench *bb, int unit, bool timed, uint32_t seq)
 		if (run_rtt(bb, seq, &us) < 0)
 			return -1;
 		record(bb, V_RTT, timed, us, atomic_load(&echo_cpu));
+		return 0;
+	case U_BELL:
+		return boost_pair(bb, true, timed);
+	case U_BELL_FLOOR:
+		if (run_bell_floor(bb, &us) < 0)
+			return -1;
+		record(bb, V_BELL_FLOOR, timed, us, atomic_load(&bb->be.cpu));
 		return 0;
 	default:
 		if (run_setattr(bb, &us) < 0 ||
@@ -667,6 +781,13 @@ static const char *const variant_what[NR_VARIANTS] = {
 		  "(write, its read + write, read)",
 	[V_SETATTR] = "sched_setattr(TID, FIFO 1) + sched_setattr(TID, OTHER), "
 		      "raw system calls",
+	[V_BELL_BOOST] = "rtvm_boost_bell_post(BOOST vCPU 0 SCHED_FIFO 1) + "
+			 "ring -> the broker applies it -> the line's ACK "
+			 "(waited for with sched_yield)",
+	[V_BELL_DEBOOST] = "rtvm_boost_bell_post(DEBOOST vCPU 0) + ring -> "
+			   "the broker puts the thread back -> the line's ACK",
+	[V_BELL_FLOOR] = "eventfd write -> a thread's poll wakes, reads it and "
+			 "stores a shared word -> seen (sched_yield wait)",
 };
 
 static void json_string(const char *s)
@@ -724,7 +845,17 @@ static void split_by_cpu(const struct series *s, struct split *ret)
 	free(v);
 }
 
-static const int split_variants[] = { V_BOOST, V_DEBOOST, V_RTT };
+static const int split_variants[] = { V_BOOST, V_DEBOOST, V_RTT,
+				      V_BELL_BOOST, V_BELL_DEBOOST,
+				      V_BELL_FLOOR };
+
+static bool is_split(int v)
+{
+	for (size_t i = 0; i < sizeof(split_variants) / sizeof(int); i++)
+		if (split_variants[i] == v)
+			return true;
+	return false;
+}
 
 static double per_1000_ms(const struct summary *sm)
 {
@@ -741,8 +872,9 @@ static void print_text(const struct bench *bb, const struct summary *sm,
 
 	if (uname(&u) < 0)
 		snprintf(u.release, sizeof(u.release), "unknown");
-	printf("bench-boost: boost latency over a Unix stream socket, and "
-	       "broker cost; librtvm %s, kernel %s, %ld online CPUs\n",
+	printf("bench-boost: boost latency over a Unix stream socket and the "
+	       "ivshmem doorbell, and broker cost; librtvm %s, kernel %s, %ld "
+	       "online CPUs\n",
 	       rtvm_version(), u.release, sysconf(_SC_NPROCESSORS_ONLN));
 	printf("vCPU %d of a fake QEMU (thread %d), SCHED_FIFO %d; %ld "
 	       "rounds, round-robin, each round starting with another "
@@ -773,6 +905,13 @@ static void print_text(const struct bench *bb, const struct summary *sm,
 			       ratio(s[V_CHRT].st.median, s[V_BOOST].st.median));
 		printf("\n");
 	}
+	if (s[V_BELL_BOOST].n && s[V_BELL_FLOOR].n)
+		printf("ratios: bell-boost/floor-bell median = %.2fx, p99 = "
+		       "%.2fx; bell-boost/boost median = %.2fx, p99 = %.2fx\n",
+		       ratio(s[V_BELL_BOOST].st.median, s[V_BELL_FLOOR].st.median),
+		       ratio(s[V_BELL_BOOST].st.p99, s[V_BELL_FLOOR].st.p99),
+		       ratio(s[V_BELL_BOOST].st.median, s[V_BOOST].st.median),
+		       ratio(s[V_BELL_BOOST].st.p99, s[V_BOOST].st.p99));
 	if (s[V_BOOST].n && s[V_DEBOOST].n && s[V_RTT].n && s[V_SETATTR].n)
 		printf("boost + deboost medians = %.2f us; their floors "
 		       "(2 x floor-rtt + floor-setattr medians) = %.2f us\n",
@@ -795,7 +934,9 @@ static void print_text(const struct bench *bb, const struct summary *sm,
 		printf("  %-13s %s on the caller's CPU in %3.0f%% of runs "
 		       "(median %.2f us), on the other CPU in %3.0f%% (median "
 		       "%.2f us)\n",
-		       v->name, split_variants[i] == V_RTT ? "echo  " : "broker",
+		       v->name, split_variants[i] == V_RTT ||
+				 split_variants[i] == V_BELL_FLOOR ? "echo  "
+								   : "broker",
 		       100.0 * sp.n[1] / v->n, sp.median[1],
 		       100.0 * sp.n[0] / v->n, sp.median[0]);
 	}
@@ -865,7 +1006,8 @@ static void print_json(const struct bench *bb, const struct summary *sm,
 	printf(",\n  \"kernel\": ");
 	json_string(u.release);
 	printf(",\n  \"online_cpus\": %ld,\n", sysconf(_SC_NPROCESSORS_ONLN));
-	printf("  \"transport\": \"unix stream socket\",\n");
+	printf("  \"transports\": [\"unix stream socket\", "
+	       "\"ivshmem doorbell\"],\n");
 	printf("  \"vcpu\": %d, \"vcpu_tid\": %d, \"policy\": \"SCHED_FIFO\", "
 	       "\"priority\": %d,\n",
 	       BOOST_VCPU, (int)bb->tid, RT_PRIO);
@@ -888,7 +1030,7 @@ static void print_json(const struct bench *bb, const struct summary *sm,
 		       "\"max_us\": %.3f, \"min_us\": %.3f",
 		       s[i].n, s[i].st.median, s[i].st.p99, s[i].st.max,
 		       s[i].st.min);
-		if (i == V_BOOST || i == V_DEBOOST || i == V_RTT) {
+		if (is_split(i)) {
 			struct split sp;
 
 			split_by_cpu(&s[i], &sp);
@@ -909,6 +1051,18 @@ static void print_json(const struct bench *bb, const struct summary *sm,
 		if (s[V_CHRT].n)
 			printf(", \"chrt_vs_boost_median\": %.3f",
 			       ratio(s[V_CHRT].st.median, s[V_BOOST].st.median));
+		if (s[V_BELL_BOOST].n && s[V_BELL_FLOOR].n)
+			printf(", \"bell_boost_vs_floor_bell_median\": %.3f, "
+			       "\"bell_boost_vs_floor_bell_p99\": %.3f, "
+			       "\"bell_boost_vs_boost_median\": %.3f, "
+			       "\"bell_boost_vs_boost_p99\": %.3f",
+			       ratio(s[V_BELL_BOOST].st.median,
+				     s[V_BELL_FLOOR].st.median),
+			       ratio(s[V_BELL_BOOST].st.p99,
+				     s[V_BELL_FLOOR].st.p99),
+			       ratio(s[V_BELL_BOOST].st.median,
+				     s[V_BOOST].st.median),
+			       ratio(s[V_BELL_BOOST].st.p99, s[V_BOOST].st.p99));
 		printf("}");
 	}
 	if (s[V_BOOST].n)
@@ -950,8 +1104,9 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: bench-boost [OPTION]...\n"
 		"Time a guest boost (SCHED_FIFO 1 on vCPU 0 of a fake QEMU) over a\n"
-		"Unix stream socket, its deboost, chrt doing the same, and the\n"
-		"floors (a bare socket round trip, the bare sched_setattr pair);\n"
+		"Unix stream socket and over the ivshmem doorbell, its deboost,\n"
+		"chrt doing the same, and the floors (a bare socket round trip,\n"
+		"an eventfd -> poll wakeup, the bare sched_setattr pair);\n"
 		"then the broker's CPU cost and a flood of QUERY requests.\n\n"
 		"  -r, --runs N    rounds of every variant (default 2000)\n"
 		"  -f, --flood N   QUERY requests of the flood (default 1000000,\n"
@@ -990,6 +1145,8 @@ int main(int argc, char *argv[])
 		[V_BOOST] = "boost", [V_DEBOOST] = "deboost",
 		[V_CHRT] = "chrt", [V_CHRT_BACK] = "chrt-back",
 		[V_RTT] = "floor-rtt", [V_SETATTR] = "floor-setattr",
+		[V_BELL_BOOST] = "bell-boost", [V_BELL_DEBOOST] = "bell-deboost",
+		[V_BELL_FLOOR] = "floor-bell",
 	};
 	const struct rtvm_boost_policy policy = {
 		.size = sizeof(policy),
@@ -1003,11 +1160,16 @@ int main(int argc, char *argv[])
 	};
 	struct broker br = { .listen_fd = -1, .wake = { -1, -1 }, .cpu = -1,
 			     .lock = PTHREAD_MUTEX_INITIALIZER };
-	struct bench bb = { .echo_fd = -1, .devnull = -1 };
+	struct bench bb = { .echo_fd = -1, .devnull = -1,
+			    .be = { .efd = -1, .cpu = -1 } };
+	struct ivc qemu = { .sock = -1, .shm = -1, .ring = -1 };
+	char bell_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct summary sm = { 0 };
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char dir[] = "/tmp/bench-boost.XXXXXX";
 	bool have_dir = false, have_sock = false, echo_running = false;
+	bool bell_echo_running = false;
+	pthread_t bell_echo_thread;
 	const struct rtvm_boost_msg *lim;
 	struct rtvm_ctx *ctx = NULL;
 	struct rtvm_vm *vm = NULL;
@@ -1156,6 +1318,15 @@ int main(int argc, char *argv[])
 	}
 	bb.echo_fd = sv[0];
 	bb.br = &br;
+	/* The doorbell: the broker is its ivshmem server. */
+	snprintf(bell_path, sizeof(bell_path), "%s/bell.sock", dir);
+	r = rtvm_boost_add_doorbell(br.b, br.id, bell_path, 1, 0);
+	bb.be.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (r < 0 || bb.be.efd < 0) {
+		fprintf(stderr, "bench-boost: the doorbell %s: %s\n", bell_path,
+			strerror(r < 0 ? -r : errno));
+		goto out;
+	}
 
 	/* The helper threads leave the signals to the main thread. */
 	sigemptyset(&block);
@@ -1174,6 +1345,11 @@ int main(int argc, char *argv[])
 	}
 	if (r == 0)
 		r = pthread_getcpuclockid(echo_thread, &echo_clock);
+	if (r == 0) {
+		r = pthread_create(&bell_echo_thread, NULL, bell_echo_main,
+				   &bb.be);
+		bell_echo_running = r == 0;
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r != 0) {
 		fprintf(stderr, "bench-boost: threads: %s\n", strerror(r));
@@ -1195,6 +1371,20 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "bench-boost: the HELLO's ACK says %u vCPUs, "
 				"policies %#x, ceiling %u\n",
 			lim->vcpu, lim->policy, lim->priority);
+		goto out;
+	}
+
+	/* QEMU's side of the doorbell (the broker thread answers), then the
+	 * guest's. */
+	r = ivc_connect(bell_path, &qemu);
+	if (r == 0)
+		r = ivc_setup(&qemu, 1);
+	if (r == 0)
+		r = rtvm_boost_bell_open_fd(qemu.shm, qemu.ring, &bb.bell);
+	if (r < 0) {
+		fprintf(stderr, "bench-boost: the doorbell's client: %s\n",
+			strerror(-r));
+		report_broker_error(&br);
 		goto out;
 	}
 
@@ -1273,6 +1463,18 @@ int main(int argc, char *argv[])
 	ret = 0;
 out:
 	bb.g = rtvm_boost_guest_close(bb.g);
+	bb.bell = rtvm_boost_bell_close(bb.bell);
+	ivc_close(&qemu);
+	if (bell_echo_running) {
+		uint64_t one = 1;
+
+		atomic_store(&bb.be.quit, true);
+		if (write(bb.be.efd, &one, sizeof(one)) != sizeof(one))
+			pthread_cancel(bell_echo_thread);
+		pthread_join(bell_echo_thread, NULL);
+	}
+	if (bb.be.efd >= 0)
+		close(bb.be.efd);
 	if (br.running) {
 		char c = 0;
 

@@ -51,6 +51,7 @@ struct dvm {
 	char *uri;	  /* "uri" */
 	char *connect;	  /* the channel: connect to this socket */
 	char *listen;	  /* or listen on this one */
+	char *doorbell;	  /* and be the ivshmem server on this one */
 	struct rtvm_boost_policy pol;
 	/* running */
 	unsigned int id;  /* in the broker, 0 while not found */
@@ -89,6 +90,7 @@ static void config_free(struct config *c)
 		free(v->uri);
 		free(v->connect);
 		free(v->listen);
+		free(v->doorbell);
 	}
 	free(c->control);
 	*c = (struct config){0};
@@ -224,6 +226,8 @@ static int parse_vm(const char *path, unsigned int index, const cJSON *o,
 			r = get_string(path, where, e, &v->connect);
 		else if (strcmp(e->string, "listen") == 0)
 			r = get_string(path, where, e, &v->listen);
+		else if (strcmp(e->string, "doorbell") == 0)
+			r = get_string(path, where, e, &v->doorbell);
 		else if (strcmp(e->string, "policy") == 0)
 			r = parse_policy(path, where, e, &v->pol);
 		else
@@ -240,7 +244,8 @@ static int parse_vm(const char *path, unsigned int index, const cJSON *o,
 	if (v->uri && !v->domain)
 		return bad(path, at, "\"uri\" is for \"libvirt\" VMs");
 	if ((v->connect && strlen(v->connect) >= sizeof(((struct sockaddr_un *)0)->sun_path)) ||
-	    (v->listen && strlen(v->listen) >= sizeof(((struct sockaddr_un *)0)->sun_path)))
+	    (v->listen && strlen(v->listen) >= sizeof(((struct sockaddr_un *)0)->sun_path)) ||
+	    (v->doorbell && strlen(v->doorbell) >= sizeof(((struct sockaddr_un *)0)->sun_path)))
 		return bad(path, at, "socket path too long");
 	v->pol.size = sizeof(v->pol);
 	v->listen_fd = -1;
@@ -454,6 +459,15 @@ static void housekeeping(struct daemon *d, bool dry_run)
 						   v->name, v->listen,
 						   strerror(-v->listen_fd));
 			}
+			if (v->doorbell) {
+				unlink(v->doorbell); /* an earlier run's */
+				r = rtvm_boost_add_doorbell(d->b, v->id,
+							    v->doorbell, 0, 0);
+				if (r < 0)
+					tool_error("VM %s: cannot serve the doorbell "
+						   "%s: %s", v->name, v->doorbell,
+						   strerror(-r));
+			}
 		}
 		if (!v->id || !v->connect ||
 		    rtvm_boost_get_stats(d->b, v->id, -1, &s) < 0 || s.channels)
@@ -660,7 +674,7 @@ static bool same_vm(const struct dvm *a, const struct dvm *b)
 {
 #define SAME(f) ((!a->f && !b->f) || (a->f && b->f && strcmp(a->f, b->f) == 0))
 	return a->pid == b->pid && SAME(name) && SAME(pidfile) && SAME(domain) &&
-	       SAME(uri) && SAME(connect) && SAME(listen);
+	       SAME(uri) && SAME(connect) && SAME(listen) && SAME(doorbell);
 #undef SAME
 }
 
@@ -772,6 +786,8 @@ static int dry_run(struct daemon *d, bool json)
 		cJSON_AddStringToObject(o, "vm", vm_what(v, what, sizeof(what)));
 		cJSON_AddStringToObject(o, "channel", v->connect ? v->connect : v->listen);
 		cJSON_AddStringToObject(o, "channel_mode", v->connect ? "connect" : "listen");
+		if (v->doorbell)
+			cJSON_AddStringToObject(o, "doorbell", v->doorbell);
 		cJSON_AddBoolToObject(o, "found", r == 0);
 		if (r == 0) {
 			cJSON_AddNumberToObject(o, "pid", rtvm_vm_get_pid(vm));

@@ -51,6 +51,9 @@ static void usage(FILE *f)
 		"\n"
 		"  -p, --port PATH     the channel: a virtio-serial port or a Unix\n"
 		"                      socket (default " RTVM_BOOST_GUEST_PORT ")\n"
+		"  -d, --doorbell DIR  boost, bench: the doorbell instead, an ivshmem\n"
+		"                      PCI device's directory or a directory of them\n"
+		"                      (" RTVM_BOOST_BELL_DEVICES ")\n"
 		"  -t, --timeout MS    wait this long for the host (default 5000)\n"
 		"  -c, --vcpu N        the vCPU to boost\n"
 		"  -u, --until US      ask for at most this long per boost\n"
@@ -378,10 +381,185 @@ fail:
 	return 1;
 }
 
+/* ---- the doorbell (--doorbell) ------------------------------------------ */
+
+/* Post and look for the answer every 20 us, at most @timeout ms: the tool
+ * wants it, the doorbell itself never waits. */
+static int bell_call(struct rtvm_boost_bell *g, struct rtvm_boost_msg *req,
+		     struct rtvm_boost_msg *ack, int timeout)
+{
+	int64_t end = now_ns() + (int64_t)timeout * 1000000;
+	struct timespec tick = { 0, 20000 };
+	struct rtvm_boost_msg m = *req;
+	int r;
+
+	while ((r = rtvm_boost_bell_post(g, &m)) == -EBUSY && now_ns() < end)
+		nanosleep(&tick, NULL);
+	if (r == 0)
+		while ((r = rtvm_boost_bell_get_ack(g, req->vcpu, ack)) ==
+		       -EAGAIN && now_ns() < end)
+			nanosleep(&tick, NULL);
+	if (r < 0) {
+		fprintf(stderr, "%s: no answer from the host: %s\n", prog,
+			strerror(r == -EAGAIN || r == -EBUSY ? ETIMEDOUT : -r));
+		return -1;
+	}
+	return 0;
+}
+
+/* boost over the doorbell: the host says nothing when a grant ends, so
+ * the boost is asked again when its grant (the ACK's until_us) is over. */
+static int cmd_bell_boost(struct rtvm_boost_bell *g, struct rtvm_boost_msg *req,
+			  char **argv, int timeout)
+{
+	struct rtvm_boost_msg ack, deboost = { .type = RTVM_BOOST_DEBOOST,
+					       .vcpu = req->vcpu };
+	struct timespec tick = { 0, 1000000 };
+	int64_t renew;
+	cpu_set_t set;
+	int status = 0;
+	pid_t pid;
+
+	CPU_ZERO(&set);
+	CPU_SET(req->vcpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) < 0) {
+		fprintf(stderr, "%s: cannot run on CPU %u: %s\n", prog,
+			req->vcpu, strerror(errno));
+		return 1;
+	}
+	if (bell_call(g, req, &ack, timeout) < 0)
+		return 1;
+	if (ack.status) {
+		fprintf(stderr, "%s: boost refused: %s\n", prog,
+			rtvm_boost_reason_to_string(ack.status));
+		return 1;
+	}
+	renew = now_ns() + (int64_t)ack.until_us * 1000;
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "%s: fork: %s\n", prog, strerror(errno));
+		status = 1;
+		goto out;
+	}
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		execvp(argv[0], argv);
+		fprintf(stderr, "%s: %s: %s\n", prog, argv[0], strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, WNOHANG) != pid) {
+		struct rtvm_boost_msg m = *req;
+
+		if (renew > 0 && now_ns() >= renew &&
+		    rtvm_boost_bell_post(g, &m) == 0)
+			renew = 0;
+		if (!renew && rtvm_boost_bell_get_ack(g, req->vcpu, &ack) == 0) {
+			if (ack.status)
+				fprintf(stderr, "%s: renewal refused: %s; %s "
+					"runs on without boost\n", prog,
+					rtvm_boost_reason_to_string(ack.status),
+					argv[0]);
+			renew = ack.status ? -1 : now_ns() +
+				(int64_t)ack.until_us * 1000;
+		}
+		nanosleep(&tick, NULL);
+	}
+	status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+out:
+	if (bell_call(g, &deboost, &ack, timeout) < 0)
+		return status ? status : 1;
+	return status;
+}
+
+static int cmd_bell_bench(struct rtvm_boost_bell *g, unsigned int vcpu,
+			  unsigned long count, unsigned long interval,
+			  int timeout, bool json)
+{
+	int64_t *tb = calloc(count, sizeof(*tb)), *td = calloc(count, sizeof(*td));
+	struct timespec pause = { (time_t)(interval / 1000000),
+				  (long)(interval % 1000000) * 1000 };
+	unsigned long refused = 0, n = 0;
+	int r = 1;
+
+	for (unsigned long i = 0; tb && td && i < count; i++) {
+		struct rtvm_boost_msg b = { .type = RTVM_BOOST_BOOST, .vcpu = (uint16_t)vcpu,
+					    .policy = RTVM_BOOST_SCHED_FIFO, .priority = 1 };
+		struct rtvm_boost_msg d = { .type = RTVM_BOOST_DEBOOST, .vcpu = (uint16_t)vcpu };
+		struct rtvm_boost_msg ab, ad;
+		int64_t t0 = now_ns(), t1;
+
+		if (bell_call(g, &b, &ab, timeout) < 0)
+			goto out;
+		t1 = now_ns();
+		if (bell_call(g, &d, &ad, timeout) < 0)
+			goto out;
+		if (ab.status || ad.status) {
+			refused++;
+		} else {
+			tb[n] = t1 - t0;
+			td[n++] = now_ns() - t1;
+		}
+		if (interval)
+			nanosleep(&pause, NULL);
+	}
+	if (!n) {
+		fprintf(stderr, "%s: %s\n", prog, tb && td ? "every request "
+			"was refused" : "out of memory");
+		goto out;
+	}
+	if (json) {
+		printf("{\"transport\":\"doorbell\",\"pairs\":%lu,\"refused\":%lu,",
+		       n, refused);
+		stat_line("boost", tb, n, true, false);
+		stat_line("deboost", td, n, true, true);
+		printf("}\n");
+	} else {
+		printf("%lu boost/deboost pairs on vCPU %u over the doorbell "
+		       "(%lu refused), request -> acknowledgement:\n", n, vcpu,
+		       refused);
+		stat_line("boost", tb, n, false, false);
+		stat_line("deboost", td, n, false, true);
+	}
+	r = 0;
+out:
+	free(tb);
+	free(td);
+	return r;
+}
+
+static int run_bell(const char *dir, const char *cmd,
+		    struct rtvm_boost_msg *req, char **argv,
+		    unsigned long count, unsigned long interval, int timeout,
+		    bool json)
+{
+	struct rtvm_boost_bell *g;
+	int r = rtvm_boost_bell_open(dir, &g);
+
+	if (r < 0) {
+		fprintf(stderr, "%s: %s: %s%s\n", prog, dir, strerror(-r),
+			r == -ENODEV ? " (no ivshmem device with a librtvm "
+				       "doorbell: is rtvm-boostd its server?)"
+				     : "");
+		return 1;
+	}
+	if (req->vcpu >= rtvm_boost_bell_get_nr_vcpus(g)) {
+		fprintf(stderr, "%s: the doorbell has %u vCPUs, no vCPU %u\n",
+			prog, rtvm_boost_bell_get_nr_vcpus(g), req->vcpu);
+		r = 1;
+	} else if (strcmp(cmd, "boost") == 0) {
+		r = cmd_bell_boost(g, req, argv, timeout);
+	} else {
+		r = cmd_bell_bench(g, req->vcpu, count, interval, timeout, json);
+	}
+	rtvm_boost_bell_close(g);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "port", required_argument, NULL, 'p' },
+		{ "doorbell", required_argument, NULL, 'd' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "vcpu", required_argument, NULL, 'c' },
 		{ "until", required_argument, NULL, 'u' },
@@ -396,16 +574,17 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	struct rtvm_boost_msg req = { .type = RTVM_BOOST_BOOST };
-	const char *port = NULL, *cmd;
+	const char *port = NULL, *doorbell = NULL, *cmd;
 	unsigned long count = 1000, interval = 1000;
 	int timeout = 5000, c, vcpu = -1, r;
 	struct rtvm_boost_guest *g;
 	bool json = false;
 
 	signal(SIGPIPE, SIG_IGN);
-	while ((c = getopt_long(argc, argv, "p:t:c:u:n:i:jhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:d:t:c:u:n:i:jhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': port = optarg; break;
+		case 'd': doorbell = optarg; break;
 		case 't':
 			timeout = (int)parse_num("timeout", optarg, 3600000);
 			if (!timeout)
@@ -466,6 +645,13 @@ int main(int argc, char **argv)
 	if (vcpu < 0)
 		vcpu = sched_getcpu() >= 0 ? sched_getcpu() : 0;
 	req.vcpu = (uint16_t)vcpu;
+	if (doorbell && port)
+		fail_usage("%s", "--port or --doorbell, not both");
+	if (doorbell && strcmp(cmd, "hello") == 0)
+		fail_usage("%s", "hello: the doorbell has no HELLO (boost or bench)");
+	if (doorbell)
+		return run_bell(doorbell, cmd, &req, argv + optind, count,
+				interval, timeout, json);
 
 	g = open_or_die(port, timeout);
 	if (strcmp(cmd, "hello") == 0)

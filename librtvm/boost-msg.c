@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "librtvm-private.h"
 
 /* Byte offsets of the fields. */
@@ -140,4 +142,74 @@ RTVM_EXPORT const char *rtvm_boost_reason_to_string(int reason)
 
 	return reason >= 0 && reason < RTVM_BOOST_NR_REASONS ? names[reason]
 							       : NULL;
+}
+
+/* ---- the doorbell's region (rtvm-boost(7) DOORBELL) ------------------------ */
+
+enum {
+	HDR_LAYOUT = 8,
+	HDR_LINES = 10,
+	HDR_VECTORS = 12,
+};
+
+void rtvm_bell_header_write(uint8_t *mem, unsigned int lines,
+			    unsigned int vectors)
+{
+	memset(mem, 0, RTVM_BOOST_BELL_LINE);
+	memcpy(mem, RTVM_BOOST_BELL_MAGIC, 8);
+	put16(mem + HDR_LAYOUT, RTVM_BOOST_BELL_LAYOUT);
+	put16(mem + HDR_LINES, (uint16_t)lines);
+	put16(mem + HDR_VECTORS, (uint16_t)vectors);
+}
+
+int rtvm_bell_header_read(const uint8_t *mem, size_t size,
+			  unsigned int *ret_lines, unsigned int *ret_vectors)
+{
+	unsigned int lines;
+
+	if (size < 2 * RTVM_BOOST_BELL_LINE ||
+	    memcmp(mem, RTVM_BOOST_BELL_MAGIC, 8) != 0 ||
+	    get16(mem + HDR_LAYOUT) != RTVM_BOOST_BELL_LAYOUT)
+		return -ENODEV;
+	lines = get16(mem + HDR_LINES);
+	if (!lines || (lines + 1ull) * RTVM_BOOST_BELL_LINE > size)
+		return -ENODEV;
+	*ret_lines = lines;
+	*ret_vectors = get16(mem + HDR_VECTORS);
+	return 0;
+}
+
+uint32_t rtvm_bell_load_seq(const uint8_t *half)
+{
+	uint32_t v = __atomic_load_n((const uint32_t *)(half + OFF_SEQ),
+				     __ATOMIC_ACQUIRE);
+
+	return get32((const uint8_t *)&v);
+}
+
+/* One half of a line: everything but the seq, then the seq with a
+ * store-release, so that whoever loads the new seq sees the rest. */
+int rtvm_bell_write_half(uint8_t *half, const struct rtvm_boost_msg *m)
+{
+	uint8_t buf[RTVM_BOOST_MSG_SIZE];
+	uint32_t seq;
+	int r = rtvm_boost_msg_encode(m, buf);
+
+	if (r < 0)
+		return r;
+	memcpy(half, buf, OFF_SEQ);
+	memcpy(half + OFF_SEQ + 4, buf + OFF_SEQ + 4,
+	       sizeof(buf) - OFF_SEQ - 4);
+	memcpy(&seq, buf + OFF_SEQ, 4);
+	__atomic_store_n((uint32_t *)(half + OFF_SEQ), seq, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* A half as it is now, read once: the other side may be writing it. */
+void rtvm_bell_copy_half(uint8_t *dst, const uint8_t *half)
+{
+	const volatile uint8_t *src = half;
+
+	for (size_t i = 0; i < RTVM_BOOST_MSG_SIZE; i++)
+		dst[i] = src[i];
 }

@@ -20,12 +20,16 @@
  */
 #include "config.h"
 
+#include <endian.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
@@ -39,6 +43,11 @@
 #define TRAIL 4096			  /* audit trail entries */
 
 struct channel;
+struct doorbell;
+
+/* What an epoll event's data.ptr points at (besides the broker itself,
+ * for the timer): the first field of both. */
+enum { SRC_CHANNEL = 1, SRC_BELL };
 
 struct vcpu {
 	pid_t tid;
@@ -69,11 +78,14 @@ struct bvm {
 	struct vcpu *v;
 	uint64_t credit, credit_at; /* request rate: a token bucket, in ns */
 	struct rtvm_boost_stats st; /* requests, refusals, dropped acks */
+	struct doorbell *bell;
 	struct bvm *next;
 };
 
 struct channel {
+	int src;
 	struct bvm *vm;
+	struct doorbell *bell; /* a doorbell's client: no messages on fd */
 	int fd;
 	uint8_t version; /* agreed by HELLO; 0 before */
 	bool socket;	 /* else a pipe or character device: write() */
@@ -82,6 +94,22 @@ struct channel {
 	uint8_t in[RTVM_BOOST_MSG_SIZE];
 	uint8_t out[OUT_MAX];
 	struct channel *next;
+};
+
+/* A VM's doorbell (rtvm-boost(7) DOORBELL): the broker is the ivshmem
+ * server of its VMM. */
+struct doorbell {
+	int src;		/* SRC_BELL: the first field, as a channel's */
+	struct bvm *vm;
+	int lfd, efd, memfd;	/* listening socket, peer 0's eventfd, region */
+	bool bound;
+	uint8_t *mem;
+	size_t size;
+	unsigned int vectors;
+	char *path;
+	struct channel *conn;	/* the VMM, or NULL */
+	uint32_t *acked;	/* per line: the seq answered last; the host's
+				 * own copy, never read back from the region */
 };
 
 struct rtvm_boost {
@@ -192,6 +220,9 @@ static void chan_flush(struct channel *c)
 
 static void chan_queue(struct channel *c, const struct rtvm_boost_msg *ack)
 {
+	/* A doorbell answers requests in their line only (rtvm-boost(7)). */
+	if (c->bell)
+		return;
 	if (c->out_len + RTVM_BOOST_MSG_SIZE > sizeof(c->out)) {
 		c->vm->st.acks_dropped++;
 		return;
@@ -338,6 +369,7 @@ static void rearm(struct rtvm_boost *b)
 
 static int do_boost(struct bvm *vm, struct vcpu *v, struct channel *c,
 		    const struct rtvm_boost_msg *m, uint64_t now);
+static void bell_free(struct doorbell *db);
 static void fill_state(const struct vcpu *v, uint64_t now,
 		       struct rtvm_boost_msg *ack);
 
@@ -584,13 +616,15 @@ static int arm(struct bvm *vm, struct vcpu *v, struct channel *c,
 	return RTVM_BOOST_OK;
 }
 
-/* Judge one request (@form: the decoder's verdict) and answer in @ack. */
+/* Judge one request (@form: the decoder's verdict) and answer in @ack.
+ * @line: the doorbell line it was read from, which is the only vCPU it
+ * may act on; -1 for a stream's. */
 static void handle(struct bvm *vm, struct channel *c,
 		   const struct rtvm_boost_msg *m, int form, uint64_t now,
-		   struct rtvm_boost_msg *ack)
+		   int line, struct rtvm_boost_msg *ack)
 {
-	/* Without a channel (a doorbell), a request speaks its own version. */
-	uint8_t agreed = c ? c->version :
+	/* Without a stream (a doorbell), a request speaks its own version. */
+	uint8_t agreed = c && !c->bell ? c->version :
 			 m->version && m->version <= RTVM_BOOST_VERSION ?
 			 m->version : RTVM_BOOST_VERSION;
 	struct vcpu *v = NULL;
@@ -631,7 +665,7 @@ static void handle(struct bvm *vm, struct channel *c,
 		reason = RTVM_BOOST_NO_HELLO;
 	else if (m->version != agreed)
 		reason = RTVM_BOOST_BAD_VERSION;
-	else if (m->vcpu >= vm->nr)
+	else if (m->vcpu >= vm->nr || (line >= 0 && m->vcpu != line))
 		reason = RTVM_BOOST_BAD_VCPU;
 	else {
 		v = &vm->v[m->vcpu];
@@ -683,6 +717,8 @@ static void chan_close(struct channel *c)
 			break;
 		}
 	end_all(c->vm, c);
+	if (c->bell)
+		c->bell->conn = NULL;
 	epoll_ctl(b->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	free(c);
@@ -711,7 +747,7 @@ static int chan_read(struct channel *c, uint64_t now)
 		struct rtvm_boost_msg m, ack;
 		int form = rtvm_boost_msg_decode(buf + off, &m);
 
-		handle(c->vm, c, &m, form, now, &ack);
+		handle(c->vm, c, &m, form, now, -1, &ack);
 		chan_queue(c, &ack);
 		count++;
 	}
@@ -721,14 +757,44 @@ static int chan_read(struct channel *c, uint64_t now)
 	return count;
 }
 
+/* A channel of @vm on @fd, which it owns from now on, also on failure. */
+static int chan_add(struct bvm *vm, int fd, struct channel **ret)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct channel *c = calloc(1, sizeof(*c));
+	struct stat st;
+	int fl = fcntl(fd, F_GETFL);
+
+	if (!c || fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		int r = c ? -errno : -ENOMEM;
+
+		free(c);
+		close(fd);
+		return r;
+	}
+	c->src = SRC_CHANNEL;
+	c->vm = vm;
+	c->fd = fd;
+	c->socket = fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+	ev.data.ptr = c;
+	if (epoll_ctl(vm->b->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		int r = -errno;
+
+		free(c);
+		close(fd);
+		return r;
+	}
+	c->next = vm->b->chans;
+	vm->b->chans = c;
+	*ret = c;
+	return 0;
+}
+
 RTVM_EXPORT int rtvm_boost_add_channel(struct rtvm_boost *b, unsigned int id,
 				       int fd)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
 	struct channel *c;
-	struct stat st;
 	struct bvm *vm;
-	int fl;
 
 	if (!b || fd < 0) {
 		if (fd >= 0)
@@ -739,29 +805,277 @@ RTVM_EXPORT int rtvm_boost_add_channel(struct rtvm_boost *b, unsigned int id,
 		close(fd);
 		return -ENOENT;
 	}
-	c = calloc(1, sizeof(*c));
-	fl = fcntl(fd, F_GETFL);
-	if (!c || fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
-		int r = c ? -errno : -ENOMEM;
+	return chan_add(vm, fd, &c);
+}
 
-		free(c);
-		close(fd);
-		return r;
-	}
-	c->vm = vm;
-	c->fd = fd;
-	c->socket = fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
-	ev.data.ptr = c;
-	if (epoll_ctl(b->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		int r = -errno;
+/* ---- the doorbell: an ivshmem server and the lines ------------------------ */
 
-		free(c);
-		close(fd);
-		return r;
+#define LINE RTVM_BOOST_BELL_LINE
+#define ACK_HALF 32	/* a line's ACK half */
+#define CLIENT_ID 1	/* the VMM's ivshmem peer ID; the broker is peer 0 */
+
+/* One message of QEMU's ivshmem server protocol: a little-endian int64,
+ * with a descriptor passed beside it when @pass >= 0. */
+static int ivshmem_send(int fd, int64_t value, int pass)
+{
+	uint64_t le = htole64((uint64_t)value);
+	struct iovec iov = { .iov_base = &le, .iov_len = sizeof(le) };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	if (pass >= 0) {
+		struct cmsghdr *cm;
+
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = sizeof(ctl.buf);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &pass, sizeof(int));
 	}
-	c->next = b->chans;
-	b->chans = c;
+	n = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n < 0)
+		return -errno;
+	return n == sizeof(le) ? 0 : -EIO;
+}
+
+/* What an ivshmem server tells a new client: protocol version 0, the
+ * client's peer ID, the region (ID -1), then each peer's eventfds, one
+ * message per vector: the broker's (peer 0, one eventfd for all vectors)
+ * and the client's own last, which ends QEMU's setup.  Nobody else rings
+ * the client, so its own eventfds are not kept. */
+static int bell_handshake(struct doorbell *db, int fd)
+{
+	int r = ivshmem_send(fd, 0, -1);
+
+	if (r == 0)
+		r = ivshmem_send(fd, CLIENT_ID, -1);
+	if (r == 0)
+		r = ivshmem_send(fd, -1, db->memfd);
+	for (unsigned int i = 0; r == 0 && i < db->vectors; i++)
+		r = ivshmem_send(fd, 0, db->efd);
+	for (unsigned int i = 0; r == 0 && i < db->vectors; i++) {
+		int e = eventfd(0, EFD_CLOEXEC);
+
+		r = e < 0 ? -errno : ivshmem_send(fd, CLIENT_ID, e);
+		if (e >= 0)
+			close(e);
+	}
+	return r;
+}
+
+/* A region for a new client: the header, and no request in any line. */
+static void bell_reset(struct doorbell *db)
+{
+	memset(db->mem, 0, db->size);
+	rtvm_bell_header_write(db->mem, db->vm->nr, db->vectors);
+	memset(db->acked, 0, db->vm->nr * sizeof(*db->acked));
+}
+
+/* A few connections per dispatch: a flood of them cannot hold the loop. */
+static void bell_accept(struct doorbell *db)
+{
+	struct rtvm_ctx *ctx = db->vm->b->ctx;
+	int fd, r;
+
+	for (int i = 0; i < 8 && (fd = accept4(db->lfd, NULL, NULL,
+					       SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0;
+	     i++) {
+		if (db->conn) {
+			dbg(ctx, "boost: doorbell %s of VM %u has its client; "
+			    "another one turned away", db->path, db->vm->id);
+			close(fd);
+			continue;
+		}
+		bell_reset(db);
+		r = bell_handshake(db, fd);
+		if (r < 0) {
+			err(ctx, "boost: doorbell %s of VM %u: handshake: %s",
+			    db->path, db->vm->id, strerror(-r));
+			close(fd);
+			continue;
+		}
+		r = chan_add(db->vm, fd, &db->conn);
+		if (r < 0) {
+			err(ctx, "boost: doorbell %s of VM %u: %s", db->path,
+			    db->vm->id, strerror(-r));
+			continue;
+		}
+		db->conn->bell = db;
+	}
+}
+
+/* A client says nothing after the handshake: what it sends is dropped
+ * (descriptors passed with it too, a few reads per dispatch), and its end
+ * closes the channel. */
+static void bell_client_input(struct channel *c)
+{
+	char buf[1024];
+	ssize_t n;
+
+	for (int i = 0; i < 8; i++) {
+		n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+			chan_close(c);
+			return;
+		}
+		if (n < 0 && errno == EAGAIN)
+			return;
+	}
+}
+
+/* Answer each line whose request is new.  The guest may write the line at
+ * any time: its request half is copied once and only the copy is judged
+ * (with the line's index as the only vCPU it may name); the answer goes
+ * into the ACK half, its seq last. */
+static int bell_scan(struct doorbell *db, uint64_t now)
+{
+	int count = 0;
+
+	for (unsigned int i = 0; i < db->vm->nr; i++) {
+		uint8_t *line = db->mem + (i + 1) * LINE;
+		uint8_t req[RTVM_BOOST_MSG_SIZE];
+		struct rtvm_boost_msg m, ack;
+		int form;
+
+		if (rtvm_bell_load_seq(line) == db->acked[i])
+			continue;
+		rtvm_bell_copy_half(req, line);
+		form = rtvm_boost_msg_decode(req, &m);
+		if (m.seq == db->acked[i])
+			continue; /* changed back while copied */
+		if (m.type != RTVM_BOOST_BOOST && m.type != RTVM_BOOST_DEBOOST)
+			form = -EBADMSG;
+		handle(db->vm, db->conn, &m, form, now, (int)i, &ack);
+		rtvm_bell_write_half(line + ACK_HALF, &ack);
+		db->acked[i] = m.seq;
+		count++;
+	}
+	return count;
+}
+
+static int bell_service(struct doorbell *db, uint64_t now)
+{
+	uint64_t rings;
+
+	bell_accept(db);
+	/* Any number of rings is one reason to look. */
+	while (read(db->efd, &rings, sizeof(rings)) < 0 && errno == EINTR)
+		;
+	return db->conn ? bell_scan(db, now) : 0;
+}
+
+static void bell_free(struct doorbell *db)
+{
+	struct rtvm_boost *b;
+
+	if (!db)
+		return;
+	b = db->vm->b; /* its client's channel is closed already */
+	if (db->lfd >= 0) {
+		epoll_ctl(b->epfd, EPOLL_CTL_DEL, db->lfd, NULL);
+		close(db->lfd);
+	}
+	if (db->efd >= 0) {
+		epoll_ctl(b->epfd, EPOLL_CTL_DEL, db->efd, NULL);
+		close(db->efd);
+	}
+	if (db->bound)
+		unlink(db->path);
+	if (db->mem != MAP_FAILED)
+		munmap(db->mem, db->size);
+	if (db->memfd >= 0)
+		close(db->memfd);
+	db->vm->bell = NULL;
+	free(db->path);
+	free(db->acked);
+	free(db);
+}
+
+/* A power of two (a PCI BAR's size), at least a page. */
+static size_t bell_region_size(unsigned int lines)
+{
+	size_t need = (lines + 1ull) * LINE, size = 4096;
+
+	while (size < need)
+		size *= 2;
+	return size;
+}
+
+static int bell_open(struct doorbell *db)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = db };
+	int epfd = db->vm->b->epfd;
+
+	db->memfd = memfd_create("rtvm-boost-doorbell",
+				 MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (db->memfd < 0)
+		return -errno;
+	/* Sealed at its size: no client can shrink it under the broker's
+	 * mapping (a SIGBUS here). */
+	if (ftruncate(db->memfd, (off_t)db->size) < 0 ||
+	    fcntl(db->memfd, F_ADD_SEALS,
+		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+		return -errno;
+	db->mem = mmap(NULL, db->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       db->memfd, 0);
+	if (db->mem == MAP_FAILED)
+		return -errno;
+	db->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (db->efd < 0)
+		return -errno;
+	db->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (db->lfd < 0)
+		return -errno;
+	strcpy(sa.sun_path, db->path);
+	if (bind(db->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -errno;
+	db->bound = true;
+	if (listen(db->lfd, 4) < 0 ||
+	    epoll_ctl(epfd, EPOLL_CTL_ADD, db->lfd, &ev) < 0 ||
+	    epoll_ctl(epfd, EPOLL_CTL_ADD, db->efd, &ev) < 0)
+		return -errno;
+	bell_reset(db);
 	return 0;
+}
+
+RTVM_EXPORT int rtvm_boost_add_doorbell(struct rtvm_boost *b, unsigned int id,
+					const char *path, unsigned int vectors,
+					unsigned int flags)
+{
+	struct sockaddr_un sa;
+	struct doorbell *db;
+	struct bvm *vm;
+	int r;
+
+	if (!b || !path || flags || vectors > RTVM_BOOST_BELL_MAX_VECTORS ||
+	    strlen(path) >= sizeof(sa.sun_path))
+		return -EINVAL;
+	if (!(vm = find_vm(b, id)))
+		return -ENOENT;
+	if (vm->bell)
+		return -EEXIST;
+	db = calloc(1, sizeof(*db));
+	if (!db)
+		return -ENOMEM;
+	*db = (struct doorbell){
+		.src = SRC_BELL, .vm = vm, .lfd = -1, .efd = -1, .memfd = -1,
+		.mem = MAP_FAILED, .size = bell_region_size(vm->nr),
+		.vectors = vectors ? vectors : 1, .path = strdup(path),
+		.acked = calloc(vm->nr, sizeof(*db->acked)),
+	};
+	vm->bell = db;
+	r = db->path && db->acked ? bell_open(db) : -ENOMEM;
+	if (r < 0)
+		bell_free(db);
+	return r;
 }
 
 /* ---- the broker ----------------------------------------------------------- */
@@ -825,6 +1139,7 @@ RTVM_EXPORT int rtvm_boost_remove_vm(struct rtvm_boost *b, unsigned int id)
 			chan_close(c);
 	}
 	end_all(vm, NULL);
+	bell_free(vm->bell);
 	*pp = vm->next;
 	vm_free(vm);
 	rearm(b);
@@ -1028,9 +1343,15 @@ RTVM_EXPORT int rtvm_boost_dispatch(struct rtvm_boost *b)
 				b->armed = 0;
 			continue;
 		}
+		if (c->src == SRC_BELL) { /* the first field of both */
+			count += bell_service((struct doorbell *)c, now);
+			continue;
+		}
 		if (evs[i].events & EPOLLOUT)
 			chan_flush(c);
-		if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		if (c->bell && (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+			bell_client_input(c);
+		else if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
 			int r = chan_read(c, now);
 
 			if (r > 0)
@@ -1064,7 +1385,7 @@ RTVM_EXPORT int rtvm_boost_request(struct rtvm_boost *b, unsigned int id,
 		m = *req;
 	now = now_ns(b);
 	expire(b, now);
-	handle(vm, NULL, &m, form, now, ret_ack);
+	handle(vm, NULL, &m, form, now, -1, ret_ack);
 	rearm(b);
 	return 0;
 }

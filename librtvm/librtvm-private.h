@@ -585,4 +585,15 @@ struct rtvm_boost;
 void rtvm_boost_set_clock(struct rtvm_boost *b, uint64_t (*now)(void *data),
 			  void *data);
 
+/* The doorbell's region, for both ends (boost-msg.c): the header line,
+ * and a line's halves (a request at line offset 0, its ACK at 32). */
+void rtvm_bell_header_write(uint8_t *mem, unsigned int lines,
+			    unsigned int vectors);
+/* -ENODEV: no doorbell header, or more lines than @size holds. */
+int rtvm_bell_header_read(const uint8_t *mem, size_t size,
+			  unsigned int *ret_lines, unsigned int *ret_vectors);
+uint32_t rtvm_bell_load_seq(const uint8_t *half);
+int rtvm_bell_write_half(uint8_t *half, const struct rtvm_boost_msg *m);
+void rtvm_bell_copy_half(uint8_t *dst, const uint8_t *half);
+
 #endif

@@ -41,7 +41,7 @@ __all__ = ["Error", "Context", "CpuMask", "Changeset", "Change", "Host",
            "CheckReport", "CheckResult", "Irqs", "Irq", "IrqReport",
            "IrqWatch", "IrqBalance", "PmQosHold", "Shield", "ShieldReport",
            "ShieldItem", "Profile", "Plan", "Tuning", "Monitor", "Broker",
-           "BoostGuest", "Policy", "Role", "ChangeKind", "CheckStatus",
+           "BoostGuest", "BoostBell", "Policy", "Role", "ChangeKind", "CheckStatus",
            "IrqKind", "IrqStatus", "IrqErrorClass", "CoreType", "CpuSet",
            "NodeSet", "ShieldItemKind", "IrqBalanceSource", "IrqBalanceBan",
            "MaskOp", "version", "status_name", "boost_encode", "boost_decode",
@@ -2178,6 +2178,8 @@ _b_set_policy = _fn("rtvm_boost_set_policy", _int, _p, _uint,
 _b_changes = _fn("rtvm_boost_get_changes", _p, _p, _uint)
 _b_remove_vm = _fn("rtvm_boost_remove_vm", _int, _p, _uint)
 _b_add_channel = _fn("rtvm_boost_add_channel", _int, _p, _uint, _int)
+_b_add_doorbell = _fn("rtvm_boost_add_doorbell", _int, _p, _uint, _cp,
+                      _uint, _uint)
 _b_fd = _fn("rtvm_boost_get_fd", _int, _p)
 _b_dispatch = _fn("rtvm_boost_dispatch", _int, _p)
 _b_request = _fn("rtvm_boost_request", _int, _p, _uint, _BoostMsgP,
@@ -2187,6 +2189,12 @@ _b_stats = _fn("rtvm_boost_get_stats", _int, _p, _uint, _int,
 _b_next_event = _fn("rtvm_boost_next_event", _int, _p,
                     ctypes.POINTER(_BoostEvent), ctypes.POINTER(_u64))
 _guest_open = _fn("rtvm_boost_guest_open", _int, _cp, _int, _pp)
+_bell_open = _fn("rtvm_boost_bell_open", _int, _cp, _pp)
+_bell_open_fd = _fn("rtvm_boost_bell_open_fd", _int, _int, _int, _pp)
+_bell_close = _fn("rtvm_boost_bell_close", _p, _p)
+_bell_nr = _fn("rtvm_boost_bell_get_nr_vcpus", _uint, _p)
+_bell_post = _fn("rtvm_boost_bell_post", _int, _p, _BoostMsgP)
+_bell_ack = _fn("rtvm_boost_bell_get_ack", _int, _p, _uint, _BoostMsgP)
 _guest_close = _fn("rtvm_boost_guest_close", _p, _p)
 _guest_limits = _fn("rtvm_boost_guest_get_limits", _BoostMsgP, _p)
 _guest_fd = _fn("rtvm_boost_guest_get_fd", _int, _p)
@@ -2289,6 +2297,13 @@ class Broker:
         _ok(_b_add_channel(self._ptr, vm_id, fd),
             "rtvm_boost_add_channel(%d)" % vm_id, self._ctx)
 
+    def add_doorbell(self, vm_id: int, path: str, vectors: int = 0) -> None:
+        """Serve the VM's doorbell: be the ivshmem server on a new Unix
+        socket at path for its QEMU's ivshmem-doorbell device (vectors:
+        the device's, 0 for 1)."""
+        _ok(_b_add_doorbell(self._ptr, vm_id, _b(path), vectors, 0),
+            "rtvm_boost_add_doorbell(%d, %s)" % (vm_id, path), self._ctx)
+
     def fileno(self) -> int:
         return _ok(_b_fd(self._ptr), "rtvm_boost_get_fd")
 
@@ -2335,6 +2350,62 @@ class Broker:
             self._ptr = None
 
     def __enter__(self) -> "Broker":
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    __del__ = close
+
+
+class BoostBell:
+    """The guest's end of a boost doorbell: the ivshmem PCI device's
+    sysfs directory (or a directory of devices, default
+    /sys/bus/pci/devices), or BoostBell.from_fds(shm_fd, ring_fd).
+    post() never waits; ack() is None while the host has not answered."""
+
+    def __init__(self, path: Optional[str] = None, _fds=None):
+        self._ptr = _p()
+        if _fds is None:
+            _ok(_bell_open(_b(path), ctypes.byref(self._ptr)),
+                "rtvm_boost_bell_open")
+        else:
+            _ok(_bell_open_fd(_fds[0], _fds[1], ctypes.byref(self._ptr)),
+                "rtvm_boost_bell_open_fd")
+
+    @classmethod
+    def from_fds(cls, shm_fd: int, ring_fd: int) -> "BoostBell":
+        """From the region's descriptor and an eventfd to ring (both
+        stay the caller's)."""
+        return cls(_fds=(shm_fd, ring_fd))
+
+    @property
+    def nr_vcpus(self) -> int:
+        return _bell_nr(self._ptr)
+
+    def post(self, type: int, **fields) -> int:
+        """Write a BOOST or DEBOOST into its vCPU's line and ring;
+        returns its sequence number (errno EBUSY: the line's previous
+        request has no answer yet)."""
+        req = _BoostMsg(type=type, **fields)
+        _ok(_bell_post(self._ptr, ctypes.byref(req)), "rtvm_boost_bell_post")
+        return req.seq
+
+    def ack(self, vcpu: int) -> Optional[Dict[str, int]]:
+        """The ACK of the line's latest request, None when not there yet."""
+        m = _BoostMsg()
+        r = _bell_ack(self._ptr, vcpu, ctypes.byref(m))
+        if r == -_errno.EAGAIN:
+            return None
+        _ok(r, "rtvm_boost_bell_get_ack")
+        return _msg_dict(m)
+
+    def close(self) -> None:
+        if getattr(self, "_ptr", None):
+            _bell_close(self._ptr)
+            self._ptr = None
+
+    def __enter__(self) -> "BoostBell":
         return self
 
     def __exit__(self, *exc):

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import socket
+import struct
 import tempfile
 import threading
 import unittest
@@ -620,6 +621,38 @@ class Areas(unittest.TestCase):
             with self.assertRaises(rtvm.Error) as e:
                 b.remove_vm(vid)
             self.assertEqual(e.exception.errno, errno.ENOENT)
+        self.assertEqual(ctx.get_sched(4242, 4250).priority, 1)
+
+    def test_broker_doorbell(self):
+        # The test is QEMU: it takes the region and the broker's eventfd
+        # from the ivshmem server, then posts as the guest.
+        root = self.root("host64")
+        ctx = rtvm.Context(root)
+        path = os.path.join(os.path.dirname(root), "bell.sock")
+        with ctx.broker() as b:
+            vid = b.add_vm(ctx.vm(4242), {"max_priority": 10})
+            b.add_doorbell(vid, path)
+            qemu = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            qemu.connect(path)
+            b.dispatch()
+            msgs = [socket.recv_fds(qemu, 8, 1) for _ in range(5)]
+            ids = [struct.unpack("<q", m[0])[0] for m in msgs]
+            self.assertEqual(ids, [0, 1, -1, 0, 1])
+            shm, ring = msgs[2][1][0], msgs[3][1][0]
+            with rtvm.BoostBell.from_fds(shm, ring) as g:
+                self.assertEqual(g.nr_vcpus, ctx.vm(4242).nr_vcpus)
+                seq = g.post(rtvm.BOOST_BOOST, vcpu=0,
+                             policy=rtvm.SCHED_FIFO, priority=8)
+                self.assertIsNone(g.ack(0))
+                self.assertEqual(b.dispatch(), 1)
+                ack = g.ack(0)
+                self.assertEqual((ack["status"], ack["seq"]), (0, seq))
+                self.assertEqual(ctx.get_sched(4242, 4250).priority, 8)
+            for m in msgs:
+                for fd in m[1]:
+                    os.close(fd)
+            qemu.close()
+        self.assertFalse(os.path.exists(path))
         self.assertEqual(ctx.get_sched(4242, 4250).priority, 1)
 
     def test_capture(self):

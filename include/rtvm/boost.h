@@ -314,6 +314,49 @@ int rtvm_boost_request(struct rtvm_boost *b, unsigned int id,
 		       const struct rtvm_boost_msg *req,
 		       struct rtvm_boost_msg *ret_ack);
 
+/* The doorbell (rtvm-boost(7) DOORBELL): a shared memory region with a
+ * header line and one 64-byte line per vCPU, handed to the VMM by QEMU's
+ * ivshmem server protocol. */
+#define RTVM_BOOST_BELL_MAGIC "rtvmbell" /* the header's first 8 bytes */
+#define RTVM_BOOST_BELL_LAYOUT 1	  /* the header's layout version */
+#define RTVM_BOOST_BELL_LINE 64
+#define RTVM_BOOST_BELL_MAX_VECTORS 64
+#define RTVM_BOOST_BELL_PCI_VENDOR 0x1af4 /* QEMU's ivshmem device */
+#define RTVM_BOOST_BELL_PCI_DEVICE 0x1110
+
+/**
+ * rtvm_boost_add_doorbell() - serve a VM's doorbell: create its shared
+ *      memory and be the ivshmem server on a Unix socket for its QEMU
+ *      (-chardev socket,path=@path,id=ID -device
+ *      ivshmem-doorbell,chardev=ID,vectors=N).
+ * @b: the broker.
+ * @id: the VM's id: line i of the region acts on this VM's vCPU i only.
+ * @path: the socket to create; removed again with the VM.
+ * @vectors: the device's vectors (QEMU's vectors=N; the server hands out
+ *           this many eventfds per peer), 1 to
+ *           RTVM_BOOST_BELL_MAX_VECTORS; 0: 1.
+ * @flags: must be 0.
+ *
+ * One client (the VM's QEMU) at a time: it gets the region and the
+ * broker's eventfd (peer ID 0, every vector); others are turned away.
+ * A ring makes rtvm_boost_get_fd() readable; rtvm_boost_dispatch() then
+ * reads each line whose request is new (each at most once per call),
+ * judges it as a request of a channel, and writes the ACK into the line.  When the client goes, the
+ * boosts asked through the doorbell end, and the next client gets a
+ * region with no requests in it.  The client's connection is one of the
+ * VM's channels in rtvm_boost_get_stats().
+ *
+ * Returns: 0, or -EINVAL (NULL @b or @path, unknown @flags, too many
+ * @vectors, @path too long for a socket), -ENOENT (no such id), -EEXIST
+ * (the VM has a doorbell already), -EADDRINUSE (@path exists), -ENOMEM,
+ * or the error of memfd_create(2), socket(2), bind(2), listen(2),
+ * eventfd(2).  Nothing is left behind on failure.
+ * Privileges: write access to @path's directory.
+ */
+int rtvm_boost_add_doorbell(struct rtvm_boost *b, unsigned int id,
+			    const char *path, unsigned int vectors,
+			    unsigned int flags);
+
 /* Counters of one VM, or of one of its vCPUs. */
 struct rtvm_boost_stats {
 	size_t size;		  /* sizeof(struct rtvm_boost_stats) */
@@ -487,6 +530,94 @@ int rtvm_boost_guest_recv(struct rtvm_boost_guest *g,
 int rtvm_boost_guest_call(struct rtvm_boost_guest *g,
 			  struct rtvm_boost_msg *req,
 			  struct rtvm_boost_msg *ret, int timeout_ms);
+
+/* ---- the guest's end of a doorbell ---- */
+
+struct rtvm_boost_bell;
+
+/* Where the guest looks for an ivshmem device (rtvm_boost_bell_open()). */
+#define RTVM_BOOST_BELL_DEVICES "/sys/bus/pci/devices"
+
+/**
+ * rtvm_boost_bell_open() - open a doorbell from an ivshmem PCI device: its
+ *      registers (resource0) and its shared memory (resource2), mapped.
+ * @dir: a PCI device's sysfs directory, or a directory of them (the first
+ *       device 1af4:1110 with a doorbell region is taken); NULL for
+ *       RTVM_BOOST_BELL_DEVICES.
+ * @ret: where the doorbell is stored.
+ *
+ * Returns: 0, or -EINVAL (NULL @ret), -ENODEV (no such device, or its
+ * region holds no doorbell: see rtvm-boost(7) for the header), -ENOMEM,
+ * or the error of open(2)/mmap(2) (-EACCES: not root).
+ * Privileges: read and write access to the device's resource files
+ * (root).
+ */
+int rtvm_boost_bell_open(const char *dir, struct rtvm_boost_bell **ret);
+
+/**
+ * rtvm_boost_bell_open_fd() - open a doorbell from descriptors: the shared
+ *      memory and an eventfd to ring (the ivshmem server's eventfd of peer
+ *      0, or a VMM's ioeventfd); for tests and for a VMM.
+ * @shm_fd: the region (mapped shared; the caller keeps the descriptor).
+ * @ring_fd: an eventfd, written to ring (duplicated; the caller keeps its
+ *           own).
+ * @ret: where the doorbell is stored.
+ *
+ * Returns: 0, or -EINVAL (NULL @ret, a negative descriptor), -ENODEV (the
+ * region holds no doorbell), -ENOMEM, or the error of fstat(2), mmap(2),
+ * fcntl(2).
+ * Privileges: none.
+ */
+int rtvm_boost_bell_open_fd(int shm_fd, int ring_fd,
+			    struct rtvm_boost_bell **ret);
+
+/**
+ * rtvm_boost_bell_close() - unmap and close a doorbell.  Boosts in force
+ *      stay until the guest deboosts or their grant runs out.
+ * @g: the doorbell, or NULL.
+ *
+ * Returns: NULL, always.
+ * Privileges: none.
+ */
+struct rtvm_boost_bell *rtvm_boost_bell_close(struct rtvm_boost_bell *g);
+
+/**
+ * rtvm_boost_bell_get_nr_vcpus() - how many vCPU lines the region has.
+ * @g: the doorbell.
+ *
+ * Returns: the number, or 0 for NULL.
+ * Privileges: none.
+ */
+unsigned int rtvm_boost_bell_get_nr_vcpus(const struct rtvm_boost_bell *g);
+
+/**
+ * rtvm_boost_bell_post() - write a request into its vCPU's line and ring,
+ *      without waiting for anything.
+ * @g: the doorbell.
+ * @req: a BOOST or DEBOOST; its version (1, or 2 for a start_us) and
+ *       sequence number are filled in here.
+ *
+ * Returns: 0, or -EINVAL (NULL argument, another type, a vCPU the region
+ * has no line for, a message that does not encode), -EBUSY (the line's
+ * previous request has no ACK yet: keep the wish and post it later).
+ * Privileges: none.
+ */
+int rtvm_boost_bell_post(struct rtvm_boost_bell *g,
+			 struct rtvm_boost_msg *req);
+
+/**
+ * rtvm_boost_bell_get_ack() - the ACK of a vCPU line's latest request.
+ * @g: the doorbell.
+ * @vcpu: the line.
+ * @ret: the acknowledgement.
+ *
+ * Returns: 0, or -EINVAL (NULL argument, no such line), -EAGAIN (the host
+ * has not answered yet), -ENOENT (no request was ever posted on the line),
+ * -EPROTO (the ACK half is no ACK).
+ * Privileges: none.
+ */
+int rtvm_boost_bell_get_ack(struct rtvm_boost_bell *g, unsigned int vcpu,
+			    struct rtvm_boost_msg *ret);
 
 #ifdef __cplusplus
 }
