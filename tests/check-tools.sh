@@ -607,10 +607,13 @@ set +e
 "$guest" boost --deadline 5:x -- true 2>>"$tmp/err"; rc2=$?
 "$guest" frobnicate 2>>"$tmp/err"; rc3=$?
 "$guest" --port "$tmp/none" hello 2>>"$tmp/err"; rc4=$?
+"$guest" auto --hysteresis 5x 2>>"$tmp/err"; rc5=$?
+"$guest" auto --fifo 5 stray 2>>"$tmp/err"; rc6=$?
 set -e
-[ "$rc" = 64 ] && [ "$rc2" = 64 ] && [ "$rc3" = 64 ] && [ "$rc4" = 1 ] ||
-	fail "rtvm-guest exits $rc $rc2 $rc3 $rc4: $(cat "$tmp/err")"
-for want in '"100"' '"5:x"' '"frobnicate"' "$tmp/none"; do
+[ "$rc" = 64 ] && [ "$rc2" = 64 ] && [ "$rc3" = 64 ] && [ "$rc4" = 1 ] &&
+	[ "$rc5" = 64 ] && [ "$rc6" = 64 ] ||
+	fail "rtvm-guest exits $rc $rc2 $rc3 $rc4 $rc5 $rc6: $(cat "$tmp/err")"
+for want in '"100"' '"5:x"' '"frobnicate"' "$tmp/none" '"5x"' '"stray"'; do
 	grep -q -- "$want" "$tmp/err" || fail "rtvm-guest did not name $want: $(cat "$tmp/err")"
 done
 

@@ -340,11 +340,41 @@ START_TEST(test_auto)
 	ck_assert_msg(boosts >= 1 && deboosts >= 1 && records >= 2 &&
 		      json_num(out, "lost") >= 0 && json_num(out, "refused") == 0,
 		      "counters: %s", out);
+	printf("rtvm-guest auto: %s", out);
 	/* every boost was ended by a deboost, sent at the latest on exit */
 	ck_assert_int_eq(boosts, deboosts);
 	ck_assert_int_eq(tracefs_mounts(), mounts);
 	free(out);
 	free(err);
+	teardown(&f);
+}
+END_TEST
+
+/* Without tracefs, auto says so and how to mount it, and mounts nothing:
+ * in a mount namespace whose tracefs and debugfs are taken away. */
+START_TEST(test_no_tracefs)
+{
+	struct fx f = {0};
+	char *out;
+
+	start_boostd(&f);
+	out = tu_run_cmd("unshare --mount --propagation private sh -c '"
+			 "umount -l /sys/kernel/tracing 2>/dev/null; "
+			 "umount -l /sys/kernel/debug/tracing 2>/dev/null; "
+			 "umount -l /sys/kernel/debug 2>/dev/null; "
+			 "%s/examples/rtvm-guest --port %s auto; echo rc=$?; "
+			 "grep -c \" tracefs \" /proc/self/mounts; true' 2>&1",
+			 builddir(), f.sock);
+	ck_assert_msg(strstr(out, "tracefs is not mounted") &&
+		      strstr(out, "mount -t tracefs nodev /sys/kernel/tracing") &&
+		      strstr(out, "--mount-tracefs") && strstr(out, "rc=1\n0\n"),
+		      "without tracefs: %s", out);
+	free(out);
+	out = tu_run_cmd("%s/examples/rtvm-guest --port %s auto --tracefs "
+			 "%s 2>&1; echo rc=$?", builddir(), f.sock, f.dir);
+	ck_assert_msg(strstr(out, "has no events/sched") && strstr(out, "rc=1"),
+		      "--tracefs without events: %s", out);
+	free(out);
 	teardown(&f);
 }
 END_TEST
@@ -426,6 +456,7 @@ int main(void)
 	tc = tcase_create("live-guest-auto");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_auto);
+	tcase_add_test(tc, test_no_tracefs);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
