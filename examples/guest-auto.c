@@ -500,10 +500,11 @@ int ga_trace_open(const char *tracefs, unsigned int nr_cpus, pid_t self,
 	t->nr_fmt = read_format(tracefs, "sched_wakeup_new", GA_WAKEUP,
 				&t->fmt[2]) == 0 ? 3 : 2;
 	/* Waking on RT records only; a CPU's other switches are read along
-	 * (they tell when RT tasks are gone: idle, a lowered policy).  This
-	 * program's own switches would wake it for ever. */
-	snprintf(rt, sizeof(rt), "(prev_prio < 100 || next_prio < 100) && "
-		 "prev_pid != %d && next_pid != %d", (int)self, (int)self);
+	 * (they tell when RT tasks are gone: idle, a lowered policy).  Run
+	 * at an RT policy itself, this program would wake itself for ever:
+	 * it is no RT task here, but the other side of its switches is. */
+	snprintf(rt, sizeof(rt), "(prev_prio < 100 && prev_pid != %d) || "
+		 "(next_prio < 100 && next_pid != %d)", (int)self, (int)self);
 	snprintf(woken, sizeof(woken), "prio < 100 && pid != %d", (int)self);
 	for (unsigned int c = 0; c < nr_cpus; c++) {
 		struct ga_ring *g = &t->ring[c];

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -140,6 +141,7 @@ static void start_boostd(struct fx *f)
 	if (f->boostd == 0) {
 		char bin[512], state[160];
 
+		prctl(PR_SET_PDEATHSIG, SIGTERM); /* a failed test leaves none */
 		snprintf(bin, sizeof(bin), "%s/examples/rtvm-boostd", builddir());
 		snprintf(state, sizeof(state), "%s/state.json", f->dir);
 		execl(bin, bin, "-c", config, "--state", state, (char *)NULL);
@@ -159,6 +161,7 @@ static void start_auto(struct fx *f)
 		int out = open(f->out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		int err = open(f->err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (out < 0 || err < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
 			_exit(126);
 		snprintf(bin, sizeof(bin), "%s/examples/rtvm-guest", builddir());
@@ -225,6 +228,7 @@ static void start_rt(struct fx *f)
 		cpu_set_t set;
 		char c;
 
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		CPU_ZERO(&set);
 		CPU_SET(1, &set);
 		if (sched_setaffinity(0, sizeof(set), &set) < 0 ||
