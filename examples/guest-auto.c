@@ -512,7 +512,10 @@ int ga_trace_open(const char *tracefs, unsigned int nr_cpus, pid_t self,
 
 		g->fd = -1;
 		*ret_what = "perf_event_open(sched:sched_switch)";
-		if ((fd = open_event(t, &t->fmt[0], c, true, rt, -1)) < 0) {
+		fd = open_event(t, &t->fmt[0], c, true, rt, -1);
+		if (fd == -ENODEV)
+			continue; /* an offline CPU: nothing runs there */
+		if (fd < 0) {
 			r = fd;
 			goto fail;
 		}
@@ -611,10 +614,15 @@ int ga_trace_read(struct ga_trace *t, const struct ga_record **ret,
 	t->nr_rec = 0;
 	for (unsigned int c = 0; c < t->nr_cpus; c++) {
 		struct perf_event_mmap_page *m = t->ring[c].meta;
-		const uint8_t *data = (const uint8_t *)m + m->data_offset;
-		uint64_t size = m->data_size ? m->data_size : t->data_size;
-		uint64_t head = __atomic_load_n(&m->data_head, __ATOMIC_ACQUIRE);
-		uint64_t tail = m->data_tail;
+		const uint8_t *data;
+		uint64_t size, head, tail;
+
+		if (!m)
+			continue;
+		data = (const uint8_t *)m + m->data_offset;
+		size = m->data_size ? m->data_size : t->data_size;
+		head = __atomic_load_n(&m->data_head, __ATOMIC_ACQUIRE);
+		tail = m->data_tail;
 
 		while (tail < head && r == 0) {
 			struct perf_event_header h;

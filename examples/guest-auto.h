@@ -101,13 +101,14 @@ int ga_tracefs_find(const char *given, bool mount, char *path, size_t size,
 struct ga_trace;
 
 /* Per CPU, the tracepoints as perf events into one ring buffer of
- * @pages pages (a power of 2).  Events of @self are filtered out.  On
- * failure, *ret_what names the step. */
+ * @pages pages (a power of 2); CPUs that are offline are left out.
+ * Events of @self are filtered out.  On failure, *ret_what names the
+ * step. */
 int ga_trace_open(const char *tracefs, unsigned int nr_cpus, pid_t self,
 		  unsigned int pages, struct ga_trace **ret,
 		  const char **ret_what);
 void ga_trace_close(struct ga_trace *t);
-/* The descriptors to poll for POLLIN, one per CPU. */
+/* The descriptors to poll for POLLIN, one per CPU (-1: offline). */
 unsigned int ga_trace_nr_fds(const struct ga_trace *t);
 int ga_trace_fd(const struct ga_trace *t, unsigned int i);
 /* Everything in the rings, decoded and sorted by time; the array is

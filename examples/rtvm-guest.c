@@ -618,6 +618,13 @@ static int cmd_auto(struct rtvm_boost_guest *g, struct rtvm_boost_msg *req,
 		}
 		if (auto_stop)
 			break;
+		for (unsigned int i = 1; i <= nr_cpus; i++)
+			if (p[i].revents & (POLLHUP | POLLERR)) {
+				/* its CPU went offline: what is left is read below */
+				fprintf(stderr, "%s: auto: the events of CPU %u "
+					"ended\n", prog, i - 1);
+				p[i].fd = -1;
+			}
 		if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
 		    auto_acks(g, a, boost_seq, nr, &n, &told) < 0)
 			goto out;
