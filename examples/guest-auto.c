@@ -64,25 +64,24 @@ int ga_format_parse(const char *text, enum ga_kind kind, struct ga_format *ret)
 
 	if (!text || !ret || (kind != GA_SWITCH && kind != GA_WAKEUP))
 		return -EINVAL;
-	for (const char *line = text; *line;) {
-		const char *eol = strchr(line, '\n'), *name;
-		const char *fld = strstr(line, "field:");
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, "\n"), len;
+		char line[512];
+		const char *name, *l = line;
 		struct ga_field fd;
-		size_t len;
 
-		while (*line == ' ' || *line == '\t')
-			line++;
-		if (strncmp(line, "ID:", 3) == 0)
-			have_id = sscanf(line, "ID: %u", &f.id) == 1;
-		else if (fld && (!eol || fld < eol) &&
-			 parse_field(fld + 6, &name, &len, &fd) == 0)
+		/* one line at a time, so that a search stays in it */
+		snprintf(line, sizeof(line), "%.*s", (int)n, p);
+		p += n + (p[n] == '\n');
+		l += strspn(l, " \t");
+		if (strncmp(l, "ID:", 3) == 0)
+			have_id = sscanf(l, "ID: %u", &f.id) == 1;
+		else if (strncmp(l, "field:", 6) == 0 &&
+			 parse_field(l + 6, &name, &len, &fd) == 0)
 			for (unsigned int i = 0; i < nr; i++)
 				if (strlen(field_names[kind][i]) == len &&
 				    strncmp(name, field_names[kind][i], len) == 0)
 					f.f[i] = fd;
-		if (!eol)
-			break;
-		line = eol + 1;
 	}
 	if (!have_id)
 		return -EINVAL;
@@ -565,11 +564,6 @@ void ga_trace_close(struct ga_trace *t)
 	free(t->rec);
 	free(t->tmp);
 	free(t);
-}
-
-unsigned int ga_trace_nr_fds(const struct ga_trace *t)
-{
-	return t->nr_cpus;
 }
 
 int ga_trace_fd(const struct ga_trace *t, unsigned int i)

@@ -108,8 +108,7 @@ int ga_trace_open(const char *tracefs, unsigned int nr_cpus, pid_t self,
 		  unsigned int pages, struct ga_trace **ret,
 		  const char **ret_what);
 void ga_trace_close(struct ga_trace *t);
-/* The descriptors to poll for POLLIN, one per CPU (-1: offline). */
-unsigned int ga_trace_nr_fds(const struct ga_trace *t);
+/* CPU @i's descriptor to poll for POLLIN (-1: offline). */
 int ga_trace_fd(const struct ga_trace *t, unsigned int i);
 /* Everything in the rings, decoded and sorted by time; the array is
  * owned by @t until the next call.  *ret_lost grows by the records the

@@ -53,9 +53,10 @@ static void usage(FILE *f)
 		"(microseconds).  boost runs CMD on vCPU N (default: the CPU this\n"
 		"program starts on) while it is boosted, renews the boost when the\n"
 		"host ends it at its grant, deboosts when CMD exits and exits with\n"
-		"CMD's status.  auto boosts each vCPU while a FIFO/RR task of the\n"
-		"guest is runnable on it (default --fifo 1; priorities above the VM's\n"
-		"ceiling are lowered to it) until SIGINT or SIGTERM.\n"
+		"CMD's status.  auto boosts each vCPU while an RT task (FIFO, RR,\n"
+		"DEADLINE) of the guest is runnable on it (default --fifo 1; a\n"
+		"priority above the VM's ceiling is lowered to it) until SIGINT or\n"
+		"SIGTERM.\n"
 		"\n"
 		"  -p, --port PATH     the channel: a virtio-serial port or a Unix\n"
 		"                      socket (default " RTVM_BOOST_GUEST_PORT ")\n"
@@ -481,7 +482,8 @@ static int auto_acks(struct rtvm_boost_guest *g, struct ga *a,
 	return -1;
 }
 
-/* Post what each vCPU needs now; false when the channel was full. */
+/* Post what each vCPU needs now: 1 when the channel was full for some, -1
+ * when it failed. */
 static int auto_post(struct rtvm_boost_guest *g, struct ga *a,
 		     const struct rtvm_boost_msg *req, const struct auto_opts *o,
 		     uint32_t *boost_seq, unsigned int nr, struct auto_count *n)
