@@ -8,6 +8,8 @@
  *   rtvm-guest hello                      the VM's limits
  *   rtvm-guest boost --fifo 10 -- CMD...  CMD on a boosted vCPU
  *   rtvm-guest bench --count 1000         request -> acknowledgement
+ *   rtvm-guest auto --fifo 10             boost each vCPU while an RT task
+ *                                         of the guest is runnable on it
  *
  * It uses librtvm's guest API only (libc and the message code), so that
  * it can also be linked static for small guests.
@@ -23,12 +25,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <poll.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <rtvm/boost.h>
+
+#include "guest-auto.h"
 
 #define EXIT_USAGE 64
 
@@ -40,6 +45,7 @@ static void usage(FILE *f)
 		"Usage: %s [OPTION]... hello\n"
 		"       %s [OPTION]... boost POLICY [--vcpu N] [--until US] -- CMD [ARG]...\n"
 		"       %s [OPTION]... bench [--vcpu N] [--count N] [--interval US]\n"
+		"       %s [OPTION]... auto [POLICY] [--vcpu N] [--hysteresis US]\n"
 		"Ask the host to raise a vCPU of this guest to an RT policy (boost)\n"
 		"and to drop it after, through librtvm's broker (rtvm-boost(7)).\n"
 		"\n"
@@ -47,7 +53,10 @@ static void usage(FILE *f)
 		"(microseconds).  boost runs CMD on vCPU N (default: the CPU this\n"
 		"program starts on) while it is boosted, renews the boost when the\n"
 		"host ends it at its grant, deboosts when CMD exits and exits with\n"
-		"CMD's status.\n"
+		"CMD's status.  auto boosts each vCPU while an RT task (FIFO, RR,\n"
+		"DEADLINE) of the guest is runnable on it (default --fifo 1; a\n"
+		"priority above the VM's ceiling is lowered to it) until SIGINT or\n"
+		"SIGTERM.\n"
 		"\n"
 		"  -p, --port PATH     the channel: a virtio-serial port or a Unix\n"
 		"                      socket (default " RTVM_BOOST_GUEST_PORT ")\n"
@@ -59,12 +68,18 @@ static void usage(FILE *f)
 		"  -u, --until US      ask for at most this long per boost\n"
 		"  -n, --count N       bench: boost/deboost pairs (default 1000)\n"
 		"  -i, --interval US   bench: pause between pairs (default 1000)\n"
+		"      --hysteresis US auto: deboost this long after the last RT\n"
+		"                      task stops being runnable (default 50)\n"
+		"      --tracefs DIR   auto: tracefs (default /sys/kernel/tracing,\n"
+		"                      then /sys/kernel/debug/tracing)\n"
+		"      --mount-tracefs auto: mount tracefs on /sys/kernel/tracing\n"
+		"                      when none is mounted (unmounted at exit)\n"
 		"  -j, --json          print JSON\n"
 		"  -h, --help          show this help\n"
 		"  -V, --version       show the version\n"
 		"\n"
 		"Exit status: 0, 1 (refused, no host), 64 (bad usage); boost: CMD's.\n",
-		prog, prog, prog);
+		prog, prog, prog, prog);
 }
 
 static void fail_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -555,6 +570,286 @@ static int run_bell(const char *dir, const char *cmd,
 	return r;
 }
 
+/* ---- auto ----------------------------------------------------------------- */
+
+struct auto_opts {
+	int64_t hysteresis_ns;
+	const char *tracefs;
+	bool mount_tracefs, json;
+	int vcpu; /* -1: every vCPU */
+};
+
+static volatile sig_atomic_t auto_stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	auto_stop = 1;
+}
+
+/* The BOOST that auto sends: what was asked, within what HELLO allows. */
+static int auto_request(const struct rtvm_boost_msg *l,
+			struct rtvm_boost_msg *req)
+{
+	if (!req->policy) {
+		req->policy = (l->policy & RTVM_BOOST_ALLOW(RTVM_BOOST_SCHED_FIFO))
+				      ? RTVM_BOOST_SCHED_FIFO : RTVM_BOOST_SCHED_RR;
+		req->priority = 1;
+	}
+	if (!(l->policy & RTVM_BOOST_ALLOW(req->policy))) {
+		fprintf(stderr, "%s: auto: this VM may not ask for %s (see "
+			"'%s hello')\n", prog, policy_name(req->policy), prog);
+		return -1;
+	}
+	if (req->policy != RTVM_BOOST_SCHED_DEADLINE &&
+	    req->priority > l->priority) {
+		if (!l->priority) {
+			fprintf(stderr, "%s: auto: this VM's priority ceiling is "
+				"0\n", prog);
+			return -1;
+		}
+		fprintf(stderr, "%s: auto: priority %u is above this VM's "
+			"ceiling; asking for %u\n", prog, req->priority,
+			l->priority);
+		req->priority = l->priority;
+	}
+	return 0;
+}
+
+struct auto_count {
+	uint64_t boosts, deboosts, records, lost, refused, ended;
+};
+
+/* The host's answers: refusals are counted (and named once per reason),
+ * a grant that ran out is asked for again while RT work is runnable. */
+static int auto_acks(struct rtvm_boost_guest *g, struct ga *a,
+		     const uint32_t *boost_seq, unsigned int nr,
+		     struct auto_count *n, uint32_t *told)
+{
+	struct rtvm_boost_msg ack;
+	int r;
+
+	while ((r = rtvm_boost_guest_recv(g, &ack, 0)) == 0) {
+		bool mine = ack.vcpu < nr && ack.seq == boost_seq[ack.vcpu];
+		char why[128];
+
+		if (!ack.status)
+			continue;
+		if (ack.type == (RTVM_BOOST_DEBOOST | RTVM_BOOST_ACK) && mine) {
+			n->ended++;
+			ga_host_ended(a, ack.vcpu, ack.status == RTVM_BOOST_EXPIRED);
+			if (ack.status == RTVM_BOOST_EXPIRED)
+				continue;
+		} else {
+			n->refused++;
+			if (ack.type == (RTVM_BOOST_BOOST | RTVM_BOOST_ACK) && mine)
+				ga_host_ended(a, ack.vcpu, false);
+		}
+		if (ack.status < 32 && !(*told & (1u << ack.status))) {
+			*told |= 1u << ack.status;
+			fprintf(stderr, "%s: auto: the host %s vCPU %u: %s\n", prog,
+				ack.type == (RTVM_BOOST_DEBOOST | RTVM_BOOST_ACK) && mine
+					? "ended the boost of" : "refused a request for",
+				ack.vcpu, refusal(g, &ack, why, sizeof(why)));
+		}
+	}
+	if (r == -EAGAIN)
+		return 0;
+	fprintf(stderr, "%s: auto: the channel failed: %s\n", prog, strerror(-r));
+	return -1;
+}
+
+/* Post what each vCPU needs now: 1 when the channel was full for some, -1
+ * when it failed. */
+static int auto_post(struct rtvm_boost_guest *g, struct ga *a,
+		     const struct rtvm_boost_msg *req, const struct auto_opts *o,
+		     uint32_t *boost_seq, unsigned int nr, struct auto_count *n)
+{
+	int64_t now = now_ns();
+	int full = 0;
+
+	for (unsigned int c = 0; c < nr; c++) {
+		struct rtvm_boost_msg m = { .type = RTVM_BOOST_DEBOOST,
+					    .vcpu = (uint16_t)c };
+		int want = ga_action(a, c, now), r;
+
+		if (want < 0 || (o->vcpu >= 0 && (unsigned int)o->vcpu != c))
+			continue;
+		if (want)
+			m = *req;
+		m.vcpu = (uint16_t)c;
+		r = rtvm_boost_guest_send(g, &m);
+		if (r == -EAGAIN) {
+			full = 1;
+			continue;
+		}
+		if (r < 0) {
+			fprintf(stderr, "%s: auto: cannot post a request: %s\n",
+				prog, strerror(-r));
+			return -1;
+		}
+		ga_sent(a, c, want);
+		if (want) {
+			boost_seq[c] = m.seq;
+			n->boosts++;
+		} else {
+			n->deboosts++;
+		}
+	}
+	return full;
+}
+
+static int auto_open_trace(const struct auto_opts *o, unsigned int nr_cpus,
+			   struct ga_trace **ret, char *dir, size_t size,
+			   bool *mounted)
+{
+	const char *what;
+	int r = ga_tracefs_find(o->tracefs, o->mount_tracefs, dir, size, mounted);
+
+	if (r == -ENOENT && !*mounted) {
+		if (o->tracefs)
+			fprintf(stderr, "%s: auto: %s has no events/sched "
+				"(not a tracefs?)\n", prog, o->tracefs);
+		else
+			fprintf(stderr, "%s: auto: tracefs is not mounted (neither "
+				"/sys/kernel/tracing nor /sys/kernel/debug/tracing "
+				"has events/sched); mount it with 'mount -t tracefs "
+				"nodev /sys/kernel/tracing', or give --mount-tracefs\n",
+				prog);
+		return -1;
+	}
+	if (r < 0) {
+		fprintf(stderr, "%s: auto: cannot mount tracefs on "
+			"/sys/kernel/tracing: %s\n", prog, strerror(-r));
+		return -1;
+	}
+	r = ga_trace_open(dir, nr_cpus, getpid(), 16, ret, &what);
+	if (r < 0) {
+		fprintf(stderr, "%s: auto: %s: %s%s\n", prog, what, strerror(-r),
+			r == -EACCES || r == -EPERM
+				? " (events of every CPU need root or CAP_PERFMON; "
+				  "see /proc/sys/kernel/perf_event_paranoid)" : "");
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_auto(struct rtvm_boost_guest *g, struct rtvm_boost_msg *req,
+		    const struct auto_opts *o, int timeout)
+{
+	const struct rtvm_boost_msg *l = rtvm_boost_guest_get_limits(g);
+	long conf = sysconf(_SC_NPROCESSORS_CONF);
+	unsigned int nr_cpus = conf > 0 ? (unsigned int)conf : 1;
+	unsigned int nr = nr_cpus < l->vcpu ? nr_cpus : l->vcpu;
+	struct sigaction sa = { .sa_handler = on_stop };
+	struct auto_count n = {0};
+	struct ga_trace *t = NULL;
+	struct pollfd *p = NULL;
+	uint32_t *boost_seq = NULL, told = 0;
+	sigset_t block, orig;
+	struct ga *a = NULL;
+	char dir[4096];
+	bool mounted = false;
+	int rc = 1, full = 0;
+
+	if (o->vcpu >= 0 && (unsigned int)o->vcpu >= nr) {
+		fprintf(stderr, "%s: auto: no vCPU %d (the host sees %u, this "
+			"guest %u CPUs)\n", prog, o->vcpu, l->vcpu, nr_cpus);
+		return 1;
+	}
+	if (auto_request(l, req) < 0)
+		return 1;
+	if (ga_new(nr_cpus, o->hysteresis_ns, &a) < 0 ||
+	    !(boost_seq = calloc(nr_cpus, sizeof(*boost_seq))) ||
+	    !(p = calloc(nr_cpus + 1, sizeof(*p)))) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		goto out;
+	}
+	/* Stop only between two rounds: the signals wait for ppoll. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &orig);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (auto_open_trace(o, nr_cpus, &t, dir, sizeof(dir), &mounted) < 0)
+		goto out;
+	p[0] = (struct pollfd){ .fd = rtvm_boost_guest_get_fd(g), .events = POLLIN };
+	for (unsigned int i = 0; i < nr_cpus; i++)
+		p[i + 1] = (struct pollfd){ .fd = ga_trace_fd(t, i), .events = POLLIN };
+	while (!auto_stop) {
+		const struct ga_record *rec;
+		int64_t due = ga_next_due(a), left;
+		struct timespec ts;
+		size_t nr_rec;
+
+		if (full)
+			due = now_ns() + 1000000; /* the host is not reading */
+		left = due == INT64_MAX ? -1 : due - now_ns();
+		if (left < 0 && due != INT64_MAX)
+			left = 0;
+		ts = (struct timespec){ (time_t)(left / 1000000000),
+					(long)(left % 1000000000) };
+		if (ppoll(p, nr_cpus + 1, left < 0 ? NULL : &ts, &orig) < 0 &&
+		    errno != EINTR) {
+			fprintf(stderr, "%s: auto: ppoll: %s\n", prog, strerror(errno));
+			goto out;
+		}
+		if (auto_stop)
+			break;
+		for (unsigned int i = 1; i <= nr_cpus; i++)
+			if (p[i].revents & (POLLHUP | POLLERR)) {
+				/* its CPU went offline: what is left is read below */
+				fprintf(stderr, "%s: auto: the events of CPU %u "
+					"ended\n", prog, i - 1);
+				p[i].fd = -1;
+			}
+		if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    auto_acks(g, a, boost_seq, nr, &n, &told) < 0)
+			goto out;
+		if (ga_trace_read(t, &rec, &nr_rec, &n.lost) < 0) {
+			fprintf(stderr, "%s: out of memory\n", prog);
+			goto out;
+		}
+		n.records += nr_rec;
+		for (size_t i = 0; i < nr_rec; i++)
+			ga_feed(a, &rec[i]);
+		if ((full = auto_post(g, a, req, o, boost_seq, nr, &n)) < 0)
+			goto out;
+	}
+	rc = 0;
+	for (unsigned int c = 0; c < nr; c++) {
+		struct rtvm_boost_msg d = { .type = RTVM_BOOST_DEBOOST,
+					    .vcpu = (uint16_t)c }, ack;
+
+		if (!ga_boosted(a, c))
+			continue;
+		if (do_call(g, &d, &ack, timeout) < 0) {
+			rc = 1;
+			break;
+		}
+		n.deboosts++;
+	}
+	if (o->json)
+		printf("{\"boosts\":%" PRIu64 ",\"deboosts\":%" PRIu64
+		       ",\"records\":%" PRIu64 ",\"lost\":%" PRIu64
+		       ",\"refused\":%" PRIu64 ",\"ended\":%" PRIu64 "}\n",
+		       n.boosts, n.deboosts, n.records, n.lost, n.refused, n.ended);
+	else
+		printf("%" PRIu64 " boosts and %" PRIu64 " deboosts sent; %"
+		       PRIu64 " records read, %" PRIu64 " lost; %" PRIu64
+		       " refused, %" PRIu64 " ended by the host\n", n.boosts,
+		       n.deboosts, n.records, n.lost, n.refused, n.ended);
+out:
+	ga_trace_close(t);
+	if (mounted)
+		umount2("/sys/kernel/tracing", MNT_DETACH);
+	ga_free(a);
+	free(boost_seq);
+	free(p);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -568,6 +863,9 @@ int main(int argc, char **argv)
 		{ "deadline", required_argument, NULL, 'D' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "interval", required_argument, NULL, 'i' },
+		{ "hysteresis", required_argument, NULL, 'H' + 256 },
+		{ "tracefs", required_argument, NULL, 'T' + 256 },
+		{ "mount-tracefs", no_argument, NULL, 'M' + 256 },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -577,6 +875,7 @@ int main(int argc, char **argv)
 	const char *port = NULL, *doorbell = NULL, *cmd;
 	unsigned long count = 1000, interval = 1000;
 	int timeout = 5000, c, vcpu = -1, r;
+	struct auto_opts ao = { .hysteresis_ns = 50000 };
 	struct rtvm_boost_guest *g;
 	bool json = false;
 
@@ -623,6 +922,12 @@ int main(int argc, char **argv)
 		}
 		case 'n': count = parse_num("count", optarg, 10000000); break;
 		case 'i': interval = parse_num("interval", optarg, 10000000); break;
+		case 'H' + 256:
+			ao.hysteresis_ns = (int64_t)parse_num("hysteresis", optarg,
+							      10000000) * 1000;
+			break;
+		case 'T' + 256: ao.tracefs = optarg; break;
+		case 'M' + 256: ao.mount_tracefs = true; break;
 		case 'j': json = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("%s %s\n", prog, PACKAGE_VERSION); return 0;
@@ -630,7 +935,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		fail_usage("%s", "no command (hello, boost or bench)");
+		fail_usage("%s", "no command (hello, boost, bench or auto)");
 	cmd = argv[optind++];
 	if (strcmp(cmd, "boost") == 0 && !req.policy)
 		fail_usage("%s", "boost: give --fifo, --rr or --deadline");
@@ -638,15 +943,20 @@ int main(int argc, char **argv)
 		fail_usage("%s", "boost: no command to run (-- CMD...)");
 	if (strcmp(cmd, "boost") != 0 && optind < argc)
 		fail_usage("unexpected argument \"%s\"", argv[optind]);
-	if (strcmp(cmd, "hello") && strcmp(cmd, "boost") && strcmp(cmd, "bench"))
-		fail_usage("unknown command \"%s\" (hello, boost or bench)", cmd);
+	if (strcmp(cmd, "hello") && strcmp(cmd, "boost") && strcmp(cmd, "bench") &&
+	    strcmp(cmd, "auto"))
+		fail_usage("unknown command \"%s\" (hello, boost, bench or auto)", cmd);
 	if (!count)
 		fail_usage("bad count \"0\" (at least 1)");
+	ao.vcpu = vcpu; /* auto: every vCPU unless one is given */
+	ao.json = json;
 	if (vcpu < 0)
 		vcpu = sched_getcpu() >= 0 ? sched_getcpu() : 0;
 	req.vcpu = (uint16_t)vcpu;
 	if (doorbell && port)
 		fail_usage("%s", "--port or --doorbell, not both");
+	if (doorbell && strcmp(cmd, "auto") == 0)
+		fail_usage("%s", "auto: over --port only, not --doorbell");
 	if (doorbell && strcmp(cmd, "hello") == 0)
 		fail_usage("%s", "hello: the doorbell has no HELLO (boost or bench)");
 	if (doorbell)
@@ -658,6 +968,8 @@ int main(int argc, char **argv)
 		r = cmd_hello(g, json);
 	else if (strcmp(cmd, "boost") == 0)
 		r = cmd_boost(g, &req, argv + optind, timeout);
+	else if (strcmp(cmd, "auto") == 0)
+		r = cmd_auto(g, &req, &ao, timeout);
 	else
 		r = cmd_bench(g, (unsigned int)vcpu, count, interval, timeout, json);
 	rtvm_boost_guest_close(g);

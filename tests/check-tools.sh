@@ -652,11 +652,13 @@ set +e
 "$guest" --port "$tmp/none" hello 2>>"$tmp/err"; rc4=$?
 "$guest" --doorbell "$tmp" hello 2>>"$tmp/err"; rc5=$?
 "$guest" --doorbell "$tmp" --port "$tmp/none" bench 2>>"$tmp/err"; rc6=$?
+"$guest" auto --hysteresis 5x 2>>"$tmp/err"; rc7=$?
+"$guest" auto --fifo 5 stray 2>>"$tmp/err"; rc8=$?
 set -e
 [ "$rc" = 64 ] && [ "$rc2" = 64 ] && [ "$rc3" = 64 ] && [ "$rc4" = 1 ] &&
-	[ "$rc5" = 64 ] && [ "$rc6" = 64 ] ||
-	fail "rtvm-guest exits $rc $rc2 $rc3 $rc4 $rc5 $rc6: $(cat "$tmp/err")"
-for want in '"100"' '"5:x"' '"frobnicate"' "$tmp/none"; do
+	[ "$rc5" = 64 ] && [ "$rc6" = 64 ] && [ "$rc7" = 64 ] && [ "$rc8" = 64 ] ||
+	fail "rtvm-guest exits $rc $rc2 $rc3 $rc4 $rc5 $rc6 $rc7 $rc8: $(cat "$tmp/err")"
+for want in '"100"' '"5:x"' '"frobnicate"' "$tmp/none" '"5x"' '"stray"'; do
 	grep -q -- "$want" "$tmp/err" || fail "rtvm-guest did not name $want: $(cat "$tmp/err")"
 done
 
