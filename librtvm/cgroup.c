@@ -171,6 +171,18 @@ int rtvm_cgroup_attach(struct rtvm_ctx *ctx, const char *cgroup,
 	if (r < 0)
 		return r;
 	r = rtvm_sys_cgroup_attach(ctx, t, controller, path);
+	if (r < 0 && r != -ESRCH) {
+		/* A thread in the cgroup already needs nothing, even one the
+		 * kernel would not move (a bound kernel thread): a journal
+		 * may name a move that a crash stopped before it was made.
+		 * Checked only on failure. */
+		char *now = NULL;
+
+		if (rtvm_thread_cgroup(ctx, t, controller, &now) == 0 &&
+		    strcmp(now, path) == 0)
+			r = 0;
+		free(now);
+	}
 	free(controller);
 	return r;
 }

@@ -113,9 +113,10 @@ int rtvm_changeset_add(struct rtvm_changeset *cs, enum rtvm_change_kind kind,
 
 	if (!rtvm_change_kind_to_string((int)kind) || !target)
 		return -EINVAL;
-	if (cs->ctx->intent_fn) {
-		int r = cs->ctx->intent_fn(cs->ctx->intent_data, kind, target,
-					   old_value, new_value);
+	if (cs->ctx->intent_ops) {
+		int r = cs->ctx->intent_ops->record(cs->ctx->intent_data, kind,
+						    target, old_value,
+						    new_value);
 
 		if (r < 0)
 			return r;
@@ -145,25 +146,62 @@ int rtvm_changeset_add(struct rtvm_changeset *cs, enum rtvm_change_kind kind,
 	return 0;
 }
 
-void rtvm_changeset_pop(struct rtvm_changeset *cs)
+void rtvm_changeset_drop(struct rtvm_changeset *cs, struct rtvm_change *c)
 {
-	struct rtvm_change *c = cs->head, *prev = NULL;
+	struct rtvm_change *prev = NULL;
 
 	if (!c)
 		return;
 	/* A journal that saw the intent hears that it was not acted on
 	 * (a cgroup that already existed is not the journal's to remove). */
-	if (cs->ctx->intent_fn)
-		cs->ctx->intent_fn(cs->ctx->intent_data, 0, NULL, NULL, NULL);
-	for (; c->next; c = c->next)
-		prev = c;
-	if (prev)
-		prev->next = NULL;
-	else
-		cs->head = NULL;
-	cs->tail = prev;
+	if (cs->ctx->intent_ops)
+		cs->ctx->intent_ops->drop(cs->ctx->intent_data, c->kind,
+					  c->target);
+	if (cs->head != c) {
+		for (prev = cs->head; prev->next != c; prev = prev->next)
+			;
+		prev->next = c->next;
+	} else {
+		cs->head = c->next;
+	}
+	if (cs->tail == c)
+		cs->tail = prev;
 	cs->count--;
 	change_free(c);
+}
+
+void rtvm_changeset_pop(struct rtvm_changeset *cs)
+{
+	rtvm_changeset_drop(cs, cs->tail);
+}
+
+struct rtvm_change *rtvm_changeset_last(const struct rtvm_changeset *cs)
+{
+	return cs->tail;
+}
+
+int rtvm_changeset_batch(struct rtvm_changeset *cs, bool on)
+{
+	if (!cs->ctx->intent_ops)
+		return 0;
+	if (on) {
+		cs->ctx->intent_batch = true;
+		return 0;
+	}
+	cs->ctx->intent_batch = false;
+	return cs->ctx->intent_ops->commit(cs->ctx->intent_data);
+}
+
+int rtvm_changeset_commit(struct rtvm_changeset *cs)
+{
+	return cs->ctx->intent_ops ?
+		       cs->ctx->intent_ops->commit(cs->ctx->intent_data) : 0;
+}
+
+void rtvm_changeset_made(struct rtvm_changeset *cs)
+{
+	if (cs->ctx->intent_ops)
+		cs->ctx->intent_ops->made(cs->ctx->intent_data);
 }
 
 void rtvm_changeset_move(struct rtvm_changeset *dst,

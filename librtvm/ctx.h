@@ -35,13 +35,11 @@ struct rtvm_ctx {
 	int tune_crash_point;	/* tests: see tune.h; -1: none */
 	/* While set, every record added to any changeset of this context
 	 * is passed to it first (tune.c journals it); an error fails the
-	 * add.  Mutators record before they change, so the hook sees
-	 * intent.  Kind 0: the newest record was dropped, its change not
-	 * made (rtvm_changeset_pop). */
-	int (*intent_fn)(void *data, enum rtvm_change_kind kind,
-			 const char *target, const char *old_value,
-			 const char *new_value);
+	 * add.  Mutators record before they change, so the journal sees
+	 * intent.  See struct rtvm_intent_ops. */
+	const struct rtvm_intent_ops *intent_ops;
 	void *intent_data;
+	bool intent_batch; /* rtvm_changeset_batch(): records wait for commit */
 };
 
 #endif

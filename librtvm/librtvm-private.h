@@ -313,6 +313,35 @@ int rtvm_changeset_add(struct rtvm_changeset *cs, enum rtvm_change_kind kind,
 		       const char *new_value);
 /* Drop the newest record. */
 void rtvm_changeset_pop(struct rtvm_changeset *cs);
+/* Drop record @c of @cs (its change was not made); it need not be the
+ * newest. */
+void rtvm_changeset_drop(struct rtvm_changeset *cs, struct rtvm_change *c);
+/* The newest record, NULL when there is none. */
+struct rtvm_change *rtvm_changeset_last(const struct rtvm_changeset *cs);
+
+/*
+ * Group commit.  A journal on the context (ctx->intent_ops) makes each
+ * record durable before the add returns, unless the mutator has called
+ * rtvm_changeset_batch(cs, true): then records (and drops) wait until
+ * rtvm_changeset_commit(), which makes them durable together, and the
+ * mutator makes no change of a record before the commit that follows
+ * it.  rtvm_changeset_made(): one change of a committed batch is made
+ * (the journal's crash points for tests).  rtvm_changeset_batch(cs,
+ * false) commits what waits and ends the batch.  Without a journal these
+ * do nothing and return 0.
+ */
+struct rtvm_intent_ops {
+	int (*record)(void *data, enum rtvm_change_kind kind,
+		      const char *target, const char *old_value,
+		      const char *new_value);
+	/* The newest record of @kind and @target was not acted on. */
+	int (*drop)(void *data, enum rtvm_change_kind kind, const char *target);
+	int (*commit)(void *data);
+	void (*made)(void *data);
+};
+int rtvm_changeset_batch(struct rtvm_changeset *cs, bool on);
+int rtvm_changeset_commit(struct rtvm_changeset *cs);
+void rtvm_changeset_made(struct rtvm_changeset *cs);
 /* Move every record of @src to the end of @dst, in order; never fails. */
 void rtvm_changeset_move(struct rtvm_changeset *dst,
 			 struct rtvm_changeset *src);

@@ -838,32 +838,50 @@ static int tidset_add(struct tidset *t, pid_t tid)
 	return 0;
 }
 
-/* Move one thread of the scope to housekeeping, recording its cgroup and,
- * when it was pinned more narrowly than its cpuset, its affinity. */
-static int move_one(struct shield *s, const struct rtvm_thread *t)
+/*
+ * Moves go in batches (group commit): the records of up to BATCH tasks
+ * first, then one commit that makes them durable in a journal on the
+ * context, then the moves.  A move that fails drops its records.
+ */
+#define BATCH 256
+
+struct move {
+	const struct rtvm_thread *t;
+	struct rtvm_change *aff, *att; /* its records; aff NULL: not pinned */
+	struct rtvm_cpumask *keep;     /* NULL: no affinity to set after */
+};
+
+struct moves {
+	struct move v[BATCH];
+	unsigned int n, next; /* next: the first not moved yet */
+};
+
+/* Record the move of one thread of the scope to housekeeping: its cgroup
+ * and, when it was pinned more narrowly than its cpuset, its affinity. */
+static int move_record(struct shield *s, struct moves *b,
+		       const struct rtvm_thread *t, const char *from,
+		       const char *to)
 {
 	struct rtvm_tid id = { rtvm_thread_get_pid(t), rtvm_thread_get_tid(t) };
+	struct move *m = &b->v[b->n];
 	struct rtvm_cpumask *aff = NULL, *keep = NULL;
-	char *target = NULL, *from = NULL, *to = NULL, *oldl = NULL,
-	     *newl = NULL;
+	char *target = NULL, *oldl = NULL, *newl = NULL;
 	bool pinned;
 	int r;
 
+	*m = (struct move){ .t = t };
 	/* The scan read the affinity a moment ago: no second system call
 	 * per task unless it could not. */
 	if (rtvm_thread_get_affinity(t))
 		r = rtvm_cpumask_dup(rtvm_thread_get_affinity(t), &aff);
 	else if ((r = rtvm_cpumask_new(s->ctx, &aff)) == 0)
 		r = rtvm_sys_affinity_get(s->ctx, id, aff);
+	if (r == 0)
+		r = rtvm_thread_target_format(id, rtvm_thread_get_start_time(t),
+					      &target);
 	if (r < 0)
 		goto out;
 	pinned = !rtvm_cpumask_equal(aff, s->scope_cpus);
-	if ((r = rtvm_thread_target_format(
-		     id, rtvm_thread_get_start_time(t), &target)) < 0 ||
-	    !(from = cg_name(s, s->scope)) || !(to = cg_name(s, s->hk_path))) {
-		r = r < 0 ? r : -ENOMEM;
-		goto out;
-	}
 	if (pinned) {
 		/* Older than the move, so that undo moves back first and
 		 * then re-pins. */
@@ -880,36 +898,69 @@ static int move_one(struct shield *s, const struct rtvm_thread *t)
 			r = rtvm_changeset_add(s->cs,
 					       RTVM_CHANGE_THREAD_AFFINITY,
 					       target, oldl, newl);
+		if (r < 0)
+			goto out;
+		m->aff = rtvm_changeset_last(s->cs);
 	}
-	if (r == 0) {
-		r = rtvm_changeset_add(s->cs, RTVM_CHANGE_CGROUP_ATTACH, target,
-				       from, to);
-		if (r < 0 && pinned)
-			rtvm_changeset_pop(s->cs);
-	}
-	if (r < 0)
-		goto out;
-	/* Recorded first: a journal on the context has seen the intent. */
-	r = rtvm_sys_cgroup_attach(s->ctx, id, s->ctl, s->hk_path);
+	r = rtvm_changeset_add(s->cs, RTVM_CHANGE_CGROUP_ATTACH, target, from,
+			       to);
 	if (r < 0) {
-		rtvm_changeset_pop(s->cs);
-		if (pinned)
-			rtvm_changeset_pop(s->cs);
+		rtvm_changeset_drop(s->cs, m->aff);
 		goto out;
 	}
-	if (pinned && !rtvm_cpumask_equal(keep, s->hk))
-		rtvm_sys_affinity_set(s->ctx, id, keep);
-	r = report_add(s->rep, RTVM_SHIELD_MOVED, id.pid, id.tid,
-		       rtvm_thread_get_comm(t), to, from, NULL,
-		       pinned ? "pinned: keeps its CPUs on housekeeping" : NULL);
+	m->att = rtvm_changeset_last(s->cs);
+	if (pinned && !rtvm_cpumask_equal(keep, s->hk)) {
+		m->keep = keep;
+		keep = NULL;
+	}
+	b->n++;
 out:
 	rtvm_cpumask_free(aff);
 	rtvm_cpumask_free(keep);
 	free(target);
-	free(from);
-	free(to);
 	free(oldl);
 	free(newl);
+	return r;
+}
+
+/* Forget the moves of @b not made: their records go. */
+static void moves_drop(struct shield *s, struct moves *b)
+{
+	while (b->n > b->next) {
+		struct move *m = &b->v[--b->n];
+
+		rtvm_changeset_drop(s->cs, m->att);
+		rtvm_changeset_drop(s->cs, m->aff);
+		rtvm_cpumask_free(m->keep);
+	}
+	b->n = b->next = 0;
+}
+
+/* Make the next move of @b, recorded and committed: 0, or the error of
+ * the attach with the move's records dropped. */
+static int move_one(struct shield *s, struct moves *b, const char *from,
+		    const char *to)
+{
+	struct move *m = &b->v[b->next++];
+	const struct rtvm_thread *t = m->t;
+	struct rtvm_tid id = { rtvm_thread_get_pid(t), rtvm_thread_get_tid(t) };
+	int r;
+
+	r = rtvm_sys_cgroup_attach(s->ctx, id, s->ctl, s->hk_path);
+	if (r < 0) {
+		rtvm_changeset_drop(s->cs, m->att);
+		rtvm_changeset_drop(s->cs, m->aff);
+	} else {
+		if (m->keep)
+			rtvm_sys_affinity_set(s->ctx, id, m->keep);
+		rtvm_changeset_made(s->cs);
+		r = report_add(s->rep, RTVM_SHIELD_MOVED, id.pid, id.tid,
+			       rtvm_thread_get_comm(t), to, from, NULL,
+			       m->aff ? "pinned: keeps its CPUs on housekeeping" :
+					NULL);
+	}
+	rtvm_cpumask_free(m->keep);
+	m->keep = NULL;
 	return r;
 }
 
@@ -952,9 +1003,44 @@ static const char *refusal(int err)
 	}
 }
 
+/* Commit the records of @b and make its moves.  A thread that exited
+ * meanwhile is skipped, one the kernel refuses is reported and never
+ * tried again; any other error stops the moves (those not made are
+ * dropped by the caller). */
+static int moves_run(struct shield *s, struct moves *b, struct tidset *skip,
+		     unsigned int *moved, const char *from, const char *to)
+{
+	int r = rtvm_changeset_commit(s->cs);
+
+	while (r == 0 && b->next < b->n) {
+		const struct rtvm_thread *t = b->v[b->next].t;
+		pid_t tid = rtvm_thread_get_tid(t);
+
+		r = move_one(s, b, from, to);
+		if (r == 0) {
+			(*moved)++;
+		} else if (r == -ESRCH || r == -ENOENT) {
+			r = 0; /* exited meanwhile */
+		} else if (r == -EINVAL) {
+			if ((r = tidset_add(skip, tid)) == 0)
+				r = report_add(s->rep, RTVM_SHIELD_NOT_MOVED,
+					       rtvm_thread_get_pid(t), tid,
+					       rtvm_thread_get_comm(t), to, from,
+					       NULL, refusal(EINVAL));
+		} else {
+			err(s->ctx, "cannot move thread %d (%s) to %s: %s", tid,
+			    rtvm_thread_get_comm(t), to, strerror(-r));
+		}
+	}
+	if (r == 0)
+		b->n = b->next = 0;
+	return r;
+}
+
 static int move_tasks(struct shield *s, bool dry)
 {
 	struct tidset skip = { 0 };
+	struct moves *b = calloc(1, sizeof(*b));
 	struct rtvm_host *host = NULL;
 	char *keep = NULL, *from = NULL, *to = NULL;
 	const struct rtvm_thread *t;
@@ -962,10 +1048,12 @@ static int move_tasks(struct shield *s, bool dry)
 
 	from = cg_name(s, s->scope);
 	to = cg_name(s, s->hk_path);
-	if (!from || !to) {
+	if (!from || !to || !b) {
 		r = -ENOMEM;
 		goto out;
 	}
+	if (!dry)
+		rtvm_changeset_batch(s->cs, true);
 	for (unsigned int round = 1; round <= MAX_ROUNDS; round++) {
 		unsigned int moved = 0;
 
@@ -1023,24 +1111,13 @@ static int move_tasks(struct shield *s, bool dry)
 				continue;
 			}
 			if (!why) {
-				r = move_one(s, t);
-				if (r == 0) {
-					moved++;
-					continue;
-				}
-				if (r == -ESRCH || r == -ENOENT) {
-					r = 0; /* exited meanwhile */
-					continue;
-				}
-				if (r != -EINVAL) {
-					err(s->ctx, "cannot move thread %d (%s) "
-						    "to %s: %s",
-					    tid, rtvm_thread_get_comm(t), to,
-					    strerror(-r));
+				r = move_record(s, b, t, from, to);
+				if (r == 0 && b->n == BATCH)
+					r = moves_run(s, b, &skip, &moved,
+						      from, to);
+				if (r < 0)
 					goto out;
-				}
-				why = refusal(-r);
-				r = 0;
+				continue;
 			}
 			if ((r = tidset_add(&skip, tid)) < 0 ||
 			    (r = report_add(s->rep, RTVM_SHIELD_NOT_MOVED,
@@ -1051,6 +1128,9 @@ static int move_tasks(struct shield *s, bool dry)
 		}
 		if (dry)
 			break;
+		r = moves_run(s, b, &skip, &moved, from, to);
+		if (r < 0)
+			goto out;
 		if (moved == 0 && round > 1)
 			break;
 		if (round == MAX_ROUNDS) {
@@ -1061,6 +1141,15 @@ static int move_tasks(struct shield *s, bool dry)
 		}
 	}
 out:
+	if (b) {
+		int r2;
+
+		moves_drop(s, b);
+		r2 = rtvm_changeset_batch(s->cs, false);
+		if (r == 0)
+			r = r2;
+	}
+	free(b);
 	rtvm_host_unref(host);
 	free(skip.v);
 	free(keep);

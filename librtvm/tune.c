@@ -5,7 +5,9 @@
  * A plan is a list of single writes, each with the value its target has
  * now.  An apply runs them in order and, before each write, appends the
  * write's target and original value to the VM's journal in the state
- * directory and syncs it: the journal records intent.  Whatever point a
+ * directory and syncs it: the journal records intent.  Group commit: the
+ * records of a batch of steps (or of the shield's task moves) are written
+ * and synced at once, then the batch's writes are made.  Whatever point a
  * crash stops the apply at, the journal names a superset of what was
  * changed, and writing an original value back to a target that was not
  * changed yet is harmless, so a revert restores the host exactly.
@@ -133,13 +135,25 @@ static int steps_add(struct steps *s, enum rtvm_change_kind kind,
 	return 0;
 }
 
-static void steps_drop_last(struct steps *s)
+/* Drop the newest step of @kind on @target (any, when @target is NULL):
+ * a "cancel" line, its change not made. */
+static void steps_drop_newest(struct steps *s, enum rtvm_change_kind kind,
+			      const char *target)
 {
-	struct step *st = &s->v[--s->n];
+	unsigned int i = s->n;
+	struct step *st;
 
+	while (i > 0 && target &&
+	       (s->v[i - 1].kind != kind || strcmp(s->v[i - 1].target, target)))
+		i--;
+	if (i == 0)
+		return;
+	st = &s->v[i - 1];
 	free(st->target);
 	free(st->old);
 	free(st->new);
+	memmove(st, st + 1, (s->n - i) * sizeof(*st));
+	s->n--;
 }
 
 static int steps_move(struct steps *dst, struct steps *src)
@@ -401,9 +415,27 @@ static int journal_parse(struct rtvm_ctx *ctx, const char *name, char *text,
 			j->complete = true;
 		} else if (cJSON_IsTrue(
 				   cJSON_GetObjectItemCaseSensitive(o, "cancel"))) {
-			/* the newest intent was not acted on */
-			if (j->steps.n)
-				steps_drop_last(&j->steps);
+			/* The newest intent on the target was not acted on
+			 * (without one, as librtvm wrote before batches:
+			 * the newest of all). */
+			const cJSON *t = cJSON_GetObjectItemCaseSensitive(
+				o, "target");
+			const char *ks = cJSON_GetStringValue(
+				cJSON_GetObjectItemCaseSensitive(o, "kind"));
+			int k = 0;
+
+			for (int i = 1; ks && rtvm_change_kind_to_string(i); i++)
+				if (strcmp(ks, rtvm_change_kind_to_string(i)) == 0)
+					k = i;
+			if (t && (!cJSON_IsString(t) || !k)) {
+				err(ctx, "journal %s: line %u: bad cancel", name,
+				    lineno);
+				r = -EBADMSG;
+			} else {
+				steps_drop_newest(&j->steps,
+						  (enum rtvm_change_kind)k,
+						  cJSON_GetStringValue(t));
+			}
 		} else {
 			char *kind = NULL, *target = NULL, *old = NULL,
 			     *new = NULL;
@@ -1897,10 +1929,16 @@ RTVM_EXPORT int rtvm_tune_plan(struct rtvm_ctx *ctx,
 
 /* ---- the journal -------------------------------------------------------- */
 
-static void crash_point(struct rtvm_ctx *ctx, int point)
+/* Records made durable together, at most: a crash loses no more than
+ * this many intents of changes not made yet, and the buffer stays small. */
+#define JOURNAL_BATCH 256
+
+static void crash_point(struct rtvm_ctx *ctx, unsigned int point)
 {
-	/* Tests only: die as a power cut would stop the apply. */
-	if (ctx->tune_crash_point == point)
+	/* Tests only: die as a power cut would stop the apply (what the
+	 * journal keeps in memory is lost with it). */
+	if (ctx->tune_crash_point >= 0 &&
+	    (unsigned int)ctx->tune_crash_point == point)
 		kill(getpid(), SIGKILL);
 }
 
@@ -2002,65 +2040,116 @@ static int journal_remove(int dirfd, const char *vm_id)
 	return sync_dir(dirfd);
 }
 
-/* An apply in progress: what its journal holds, in order. */
+/*
+ * An apply in progress: what its journal holds, in order, and the lines
+ * not written yet (group commit: a batch's records are written and
+ * synced at once, before any of its changes is made).
+ *
+ * Crash points, counted as the apply passes them: 0 once the journal
+ * exists, then one after each record's intent (written or still
+ * waiting in the batch) and one after each change made.
+ */
 struct applier {
 	struct rtvm_ctx *ctx;
 	const struct rtvm_plan *plan;
 	int fd;
 	struct steps done;
+	char *buf; /* lines waiting for the commit */
+	size_t len, alloc;
+	int err;   /* a line that could not be kept: the commit fails */
+	unsigned int point;
 	bool after_pending; /* a library record's change point not passed */
 };
 
-/* Append a step's intent to the journal and make it durable.  Crash
- * points: 2k + 1 after record k, 2k + 2 once its change is made. */
+static void passed(struct applier *a)
+{
+	crash_point(a->ctx, ++a->point);
+}
+
+/* Keep one line for the next commit. */
+static int journal_keep(struct applier *a, cJSON *o)
+{
+	char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+	size_t n;
+
+	if (!text)
+		return a->err = -ENOMEM;
+	n = strlen(text);
+	if (a->len + n + 1 > a->alloc) {
+		size_t sz = 2 * (a->len + n + 1) + 4096;
+		char *b = realloc(a->buf, sz);
+
+		if (!b) {
+			free(text);
+			return a->err = -ENOMEM;
+		}
+		a->buf = b;
+		a->alloc = sz;
+	}
+	memcpy(a->buf + a->len, text, n);
+	a->buf[a->len + n] = '\n';
+	a->len += n + 1;
+	free(text);
+	return 0;
+}
+
+/* Write what waits and make it durable: one sync for the batch. */
+static int journal_commit(void *data)
+{
+	struct applier *a = data;
+	int r = a->err;
+
+	if (r == 0 && a->len) {
+		r = write_all(a->fd, a->buf, a->len);
+		if (r == 0 && fdatasync(a->fd) < 0)
+			r = -errno;
+		a->len = 0;
+	}
+	if (r < 0) {
+		a->err = r;
+		err(a->ctx, "journal of %s: %s", a->plan->vm_id, strerror(-r));
+	}
+	return r;
+}
+
+/* A step's intent: kept for the batch's commit, or made durable now
+ * when no batch is open. */
 static int journal_step(struct applier *a, const struct step *st)
 {
-	unsigned int k = a->done.n;
 	cJSON *o;
 	int r;
 
 	if (a->after_pending) {
 		a->after_pending = false;
-		crash_point(a->ctx, (int)(2 * k));
+		passed(a);
 	}
 	/* Kept before it is written: a rollback then covers it. */
 	r = steps_add(&a->done, st->kind, st->target, st->old, st->new,
 		      st->shared, st->lease);
 	if (r == 0) {
-		o = step_json(st, (int)k);
-		r = o ? journal_append(a->fd, o) : -ENOMEM;
+		o = step_json(st, (int)a->done.n - 1);
+		r = journal_keep(a, o);
 		cJSON_Delete(o);
 	}
+	if (r == 0 && !a->ctx->intent_batch)
+		r = journal_commit(a);
 	if (r < 0) {
 		err(a->ctx, "journal of %s: %s", a->plan->vm_id, strerror(-r));
 		return r;
 	}
-	crash_point(a->ctx, (int)(2 * k + 1));
+	passed(a);
 	return 0;
 }
 
-/* The context's intent hook while the library makes changes of its own
- * (the shield, RT runtime): each record it adds, before the change. */
-static int journal_hook(void *data, enum rtvm_change_kind kind,
-			const char *target, const char *old_value,
-			const char *new_value)
+/* The journal as the context's intent hook while the library makes
+ * changes of its own (the shield, RT runtime): each record it adds,
+ * before the change. */
+static int journal_record(void *data, enum rtvm_change_kind kind,
+			  const char *target, const char *old_value,
+			  const char *new_value)
 {
 	struct applier *a = data;
-	struct step st;
-	int r;
-
-	if (!kind) {
-		/* Dropped: its change was not made. */
-		cJSON *o = cJSON_CreateObject();
-
-		r = o && cJSON_AddTrueToObject(o, "cancel") ?
-			    journal_append(a->fd, o) : -ENOMEM;
-		cJSON_Delete(o);
-		if (r == 0 && a->done.n)
-			steps_drop_last(&a->done);
-		return r;
-	}
-	st = (struct step){
+	struct step st = {
 		.kind = kind,
 		.target = (char *)target,
 		.old = (char *)old_value,
@@ -2068,10 +2157,44 @@ static int journal_hook(void *data, enum rtvm_change_kind kind,
 		/* the workqueue masks are host-wide, as the knob's */
 		.shared = kind == RTVM_CHANGE_FILE && is_wq_mask(target),
 	};
-	r = journal_step(a, &st);
-	a->after_pending = r == 0;
+	int r = journal_step(a, &st);
+
+	/* In a batch the library tells each change it makes. */
+	a->after_pending = r == 0 && !a->ctx->intent_batch;
 	return r;
 }
+
+/* The newest record of @kind and @target, "cancel" in the journal: its
+ * change was not made. */
+static int journal_drop(void *data, enum rtvm_change_kind kind,
+			const char *target)
+{
+	struct applier *a = data;
+	cJSON *o = cJSON_CreateObject();
+	int r;
+
+	r = o && cJSON_AddTrueToObject(o, "cancel") &&
+			    cJSON_AddStringToObject(o, "kind", kind_name(kind)) &&
+			    cJSON_AddStringToObject(o, "target", target) ?
+		    journal_keep(a, o) : (a->err = -ENOMEM);
+	cJSON_Delete(o);
+	if (r == 0 && !a->ctx->intent_batch)
+		r = journal_commit(a);
+	steps_drop_newest(&a->done, kind, target);
+	return r;
+}
+
+static void journal_made(void *data)
+{
+	passed(data);
+}
+
+static const struct rtvm_intent_ops journal_ops = {
+	.record = journal_record,
+	.drop = journal_drop,
+	.commit = journal_commit,
+	.made = journal_made,
+};
 
 /* The shield and the RT vCPUs in it: the library records each change
  * through the hook before it makes it. */
@@ -2202,6 +2325,15 @@ static int restore_steps(struct rtvm_ctx *ctx, const struct steps *steps,
 	return r;
 }
 
+/* Steps that the library adds records to (RT runtime for an RT policy)
+ * or makes itself (the shield's) stay out of batches: their journal
+ * order is the order of their changes. */
+static bool batchable(const struct rtvm_plan *plan, const struct step *st)
+{
+	return !st->predicted &&
+	       !(plan->provision_rt && st->kind == RTVM_CHANGE_THREAD_SCHED);
+}
+
 static int apply_locked(struct rtvm_ctx *ctx, int dirfd,
 			const struct rtvm_plan *plan)
 {
@@ -2215,48 +2347,69 @@ static int apply_locked(struct rtvm_ctx *ctx, int dirfd,
 	if (a.fd < 0)
 		return a.fd;
 	crash_point(ctx, 0);
-	ctx->intent_fn = journal_hook;
+	ctx->intent_ops = &journal_ops;
 	ctx->intent_data = &a;
-	for (unsigned int i = 0; i < plan->steps.n && r == 0; i++) {
-		const struct step *st = &plan->steps.v[i];
+	for (unsigned int i = 0; i < plan->steps.n && r == 0;) {
+		unsigned int end = i + 1;
 
-		if (st->predicted) {
+		if (plan->steps.v[i].predicted) {
 			if (!shield_done)
 				r = shield_do(&a);
 			shield_done = true;
+			i++;
 			continue;
 		}
-		/* Intent first: the original value is durable before the
-		 * write, so no write is ever unrecorded. */
-		r = journal_step(&a, st);
-		if (r == 0) {
+		if (batchable(plan, &plan->steps.v[i]))
+			while (end < plan->steps.n && end - i < JOURNAL_BATCH &&
+			       batchable(plan, &plan->steps.v[end]))
+				end++;
+		/* Intent first: the batch's original values are durable
+		 * (one sync) before its first write, so no write is ever
+		 * unrecorded. */
+		ctx->intent_batch = true;
+		for (unsigned int k = i; k < end && r == 0; k++)
+			r = journal_step(&a, &plan->steps.v[k]);
+		ctx->intent_batch = false;
+		if (r == 0)
+			r = journal_commit(&a);
+		for (; i < end && r == 0; i++) {
+			const struct step *st = &plan->steps.v[i];
+
 			r = step_do(ctx, plan->provision_rt, st);
-			if (r < 0)
+			if (r < 0) {
 				err(ctx, "apply %s %s = %s: %s",
 				    kind_name(st->kind), st->target,
 				    st->new ? st->new : "", strerror(-r));
+				break;
+			}
+			/* The RT runtime it recorded is made with it. */
+			a.after_pending = false;
+			passed(&a);
 		}
-		if (r == 0 && !a.after_pending)
-			crash_point(ctx, (int)(2 * a.done.n));
 	}
 	if (r == 0 && a.after_pending) {
 		a.after_pending = false;
-		crash_point(ctx, (int)(2 * a.done.n));
+		passed(&a);
 	}
-	ctx->intent_fn = NULL;
+	ctx->intent_ops = NULL;
 	ctx->intent_data = NULL;
+	ctx->intent_batch = false;
 	if (r == 0) {
 		cJSON *o = cJSON_CreateObject();
 
 		r = o && cJSON_AddTrueToObject(o, "complete") ?
-			    journal_append(a.fd, o) : -ENOMEM;
+			    journal_keep(&a, o) : -ENOMEM;
 		cJSON_Delete(o);
+		if (r == 0)
+			r = journal_commit(&a);
 		if (r == 0) {
 			close(a.fd);
+			free(a.buf);
 			steps_free(&a.done);
 			return 0;
 		}
 	}
+	free(a.buf);
 	close(a.fd);
 	/* Roll back what the journal holds, the failing step included (it
 	 * may have half happened). */

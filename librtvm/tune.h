@@ -87,8 +87,10 @@ int rtvm_kthread_rule(const char *profile, const char *comm,
 		      const struct rtvm_cpumask *cpus, struct rtvm_sched *ret);
 
 /* Tests: SIGKILL the calling process at crash point @point of the next
- * apply (0: once the journal exists; 2k+1: after step k's intent record,
- * before its change; 2k+2: after step k's change), -1 for none. */
+ * apply, -1 for none.  Points are counted as the apply passes them: 0
+ * once the journal exists, then one after each record's intent (synced,
+ * or still waiting for its batch's commit) and one after each change
+ * made; a plan of n steps without a shield has the points 0 .. 2n. */
 void rtvm_tune_set_crash_point(struct rtvm_ctx *ctx, int point);
 
 #endif

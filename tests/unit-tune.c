@@ -1249,6 +1249,160 @@ START_TEST(test_shield_refusals)
 }
 END_TEST
 
+/* @n more threads (20000..) in process 5000 of the fixture, in the root
+ * cpuset: a shield's moves then span several journal batches. */
+#define MANY_BASE 20000
+static void add_threads(struct rtvm_ctx *ctx, unsigned int n)
+{
+	free(tu_run_cmd(
+		"set -e; cd '%s'; i=%d; while [ $i -lt %u ]; do"
+		"  cp -a proc/5000/task/5000 proc/5000/task/$i;"
+		"  sed -i \"1s/^5000 /$i /\" proc/5000/task/$i/stat;"
+		"  sed -i -e \"s/^Pid:\t5000$/Pid:\t$i/\" -e \"s/^NSpid:\t5000$/NSpid:\t$i/\""
+		"   proc/5000/task/$i/status;"
+		"  echo $i >>sys/fs/cgroup/cpuset/tasks;"
+		"  echo $i >>'sys/fs/cgroup/cpu,cpuacct/tasks';"
+		"  i=$((i + 1)); done",
+		rtvm_get_root(ctx), MANY_BASE, MANY_BASE + n));
+}
+
+/* Lines of @text that contain both @a and @b. */
+static unsigned int count_lines(const char *text, const char *a,
+				const char *b)
+{
+	unsigned int n = 0;
+
+	for (const char *l = text; l && *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t len = nl ? (size_t)(nl - l) : strlen(l);
+		char *line = strndup(l, len);
+
+		n += strstr(line, a) && strstr(line, b);
+		free(line);
+		l = nl ? nl + 1 : NULL;
+	}
+	return n;
+}
+
+/*
+ * Group commit.  A shield moving 600 more tasks journals them in batches:
+ * killed at points across the apply (in a batch's intents, before their
+ * commit, and among its moves), the journal on disk names every task
+ * moved so far, holds at most one batch (256) of moves not made yet, and
+ * some point shows a batch committed ahead of its moves; each revert is
+ * exact.
+ */
+START_TEST(test_crash_batches)
+{
+	struct rtvm_ctx *ctx = new_ctx();
+	const char *root = rtvm_get_root(ctx);
+	struct rtvm_profile *p;
+	struct snap *before;
+	unsigned int ahead_max = 0, tried = 0, stride = under_valgrind() ? 97 : 13;
+	char path[1024];
+
+	add_threads(ctx, 600);
+	p = profile(ctx, "4-5", SHIELD);
+	before = snapshot(ctx);
+	snprintf(path, sizeof(path), "%s/run/rtvm/pid-4242.journal", root);
+	for (unsigned int point = 1;; point += stride) {
+		bool crashed = apply_in_child(root, p, VM_A, (int)point);
+		unsigned int recorded = 0, cancelled, moved = 0, ahead;
+		struct snap *after;
+		char *j = NULL, *t;
+
+		tried++;
+		if (access(path, F_OK) == 0) {
+			j = tu_read(ctx, "run/rtvm/pid-4242.journal");
+			recorded = count_lines(j, "\"cgroup_attach\"",
+					       "cpuset:/rtvm-housekeeping");
+			cancelled = count_lines(j, "\"cancel\"", "cgroup_attach");
+			ck_assert_uint_ge(recorded, cancelled);
+			recorded -= cancelled;
+		}
+		if (access(tu_fixture_path(ctx, "sys/fs/cgroup/cpuset/rtvm-housekeeping/tasks"),
+			   F_OK) == 0) {
+			t = tu_read(ctx, "sys/fs/cgroup/cpuset/rtvm-housekeeping/tasks");
+			for (char *c = t; *c; c++)
+				moved += *c == '\n';
+			free(t);
+		}
+		/* Intent before change: no move without its durable record. */
+		ck_assert_msg(moved <= recorded,
+			      "point %u: %u tasks moved, %u recorded", point, moved,
+			      recorded);
+		ahead = recorded - moved;
+		ck_assert_msg(!crashed || ahead <= 256,
+			      "point %u: %u records ahead of the moves", point,
+			      ahead);
+		if (crashed && ahead > ahead_max)
+			ahead_max = ahead;
+		free(j);
+		ck_assert_msg(rtvm_tune_revert(ctx, "pid-4242", 0) == 0,
+			      "point %u: %s", point, log_last);
+		after = snapshot(ctx);
+		ck_assert_msg(snap_diff(before, after, "batch crash") == 0,
+			      "point %u: the host differs", point);
+		snap_free(after);
+		if (!crashed) {
+			ck_assert_uint_ge(recorded, 600);
+			break;
+		}
+	}
+	/* A batch was durable before its moves: many records ahead. */
+	ck_assert_msg(ahead_max > 100, "at most %u records ahead", ahead_max);
+	ck_assert_uint_gt(tried, 2 * 600 / stride);
+	snap_free(before);
+	rtvm_profile_unref(p);
+	rtvm_unref(ctx);
+}
+END_TEST
+
+/* Inside a batch, a thread that seems to have exited (ESRCH) and one
+ * the kernel refuses (EINVAL) are skipped and their records cancelled
+ * by target, not the batch's newest; the others move, and revert is
+ * exact. */
+START_TEST(test_batch_refusals)
+{
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_profile *p;
+	struct rtvm_vm *vm;
+	struct snap *before, *after;
+	char *j, *t;
+
+	add_threads(ctx, 300);
+	p = profile(ctx, "4-5", SHIELD);
+	vm = vm_of(ctx, VM_A);
+	before = snapshot(ctx);
+	ck_assert_int_eq(rtvm_ctx_add_fault(ctx, RTVM_OP_CGROUP_ATTACH,
+					    "5000/20100", 1, 1, ESRCH), 0);
+	ck_assert_int_eq(rtvm_ctx_add_fault(ctx, RTVM_OP_CGROUP_ATTACH,
+					    "5000/20280", 1, 1, EINVAL), 0);
+	ck_assert_msg(rtvm_tune_apply(ctx, p, vm, 0, NULL) == 0, "%s", log_last);
+	j = tu_read(ctx, "run/rtvm/pid-4242.journal");
+	ck_assert_uint_eq(count_lines(j, "\"cancel\"",
+				      "attach\",\"target\":\"5000/20100@"), 1);
+	ck_assert_uint_eq(count_lines(j, "\"cancel\"",
+				      "attach\",\"target\":\"5000/20280@"), 1);
+	ck_assert_uint_eq(count_lines(j, "\"cancel\"", "cgroup_attach"), 2);
+	free(j);
+	t = tu_read(ctx, "sys/fs/cgroup/cpuset/rtvm-housekeeping/tasks");
+	/* 20100 is still there: the next round moves it. */
+	ck_assert(strstr(t, "\n20101\n") && strstr(t, "\n20100\n") &&
+		  !strstr(t, "\n20280\n") && strstr(t, "\n20299\n"));
+	free(t);
+	/* Parsed, the journal drops the cancelled records, not others. */
+	ck_assert_msg(rtvm_tune_revert(ctx, "pid-4242", 0) == 0, "%s", log_last);
+	after = snapshot(ctx);
+	ck_assert_int_eq(snap_diff(before, after, "batch refusals"), 0);
+	snap_free(before);
+	snap_free(after);
+	rtvm_vm_unref(vm);
+	rtvm_profile_unref(p);
+	rtvm_unref(ctx);
+}
+END_TEST
+
 /* RT group scheduling refuses FIFO in a cpu cgroup without RT runtime:
  * with provision_rt_runtime the apply gives the cgroups runtime, each
  * write journaled before it is made, and revert takes it back. */
@@ -1331,6 +1485,8 @@ int main(void)
 	tcase_add_test(tc, test_shield);
 	tcase_add_test(tc, test_crash_shield);
 	tcase_add_test(tc, test_shield_refusals);
+	tcase_add_test(tc, test_crash_batches);
+	tcase_add_test(tc, test_batch_refusals);
 	tcase_add_test(tc, test_provision_rt_runtime);
 	suite_add_tcase(s, tc);
 	return tu_run(s);

@@ -201,10 +201,12 @@ int rtvm_tune_plan(struct rtvm_ctx *ctx, const struct rtvm_profile *p,
  *
  * Under an exclusive lock of the state directory, the plan is made (see
  * rtvm_tune_plan()) and run step by step.  Before each write, its target
- * and original value are appended to the VM's journal and synced, so that
+ * and original value are in the VM's journal and synced, so that
  * rtvm_tune_revert() can undo it even when the process dies at any point.
  * The shield and RT runtime provisioning record each of their writes the
- * same way, before they make it.
+ * same way, before they make it.  Records go in batches of up to 256
+ * (group commit): a batch's records are written and synced at once, then
+ * its writes are made; the shield batches its task moves the same way.
  * When a step fails, the steps made are undone, the journal removed, and
  * the step's error returned.
  *
