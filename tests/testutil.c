@@ -237,6 +237,19 @@ int tu_lock_rt_cpus(void)
 	return lock_file("rt-cpus.lock");
 }
 
+void tu_wait_rt_period(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/sched_rt_period_us", "re");
+	long us = 1000000;
+
+	if (f) {
+		if (fscanf(f, "%ld", &us) != 1 || us <= 0 || us > 10000000)
+			us = 1000000;
+		fclose(f);
+	}
+	usleep((useconds_t)(us + us / 10));
+}
+
 struct sleeper_arg {
 	const char *name;
 	int fd;

@@ -34,6 +34,13 @@ void tu_expect_check_at(int line, const struct rtvm_check_result *r,
  * whole run, so that "make -j" never runs two of them side by side (one's
  * FIFO 99 spinner would starve the other's threads).  Returns the fd. */
 int tu_lock_rt_cpus(void);
+/* Sleep one RT bandwidth period (kernel.sched_rt_period_us) and a bit.
+ * The FIFO work of the test that held the lock before counts against the
+ * CPU's RT runtime of the period it ran in; a case that measures how long
+ * a FIFO thread waited calls this after taking the lock, so that the
+ * throttling that work earned (the last 5% of a period) does not land on
+ * the thread it measures. */
+void tu_wait_rt_period(void);
 /* A child process of the test with two sleeping threads, for live tests:
  * tids[0] is its main thread, tids[1] "rtvm-live-a", tids[2]
  * "rtvm-live-b".  It dies with the test (PR_SET_PDEATHSIG). */
