@@ -416,15 +416,8 @@ int main(void)
 	Suite *s;
 	TCase *tc;
 
-	if (geteuid() != 0) {
-		printf("skip: live doorbell tests need root (CAP_SYS_NICE)\n");
+	if (tu_rt_skip("live doorbell tests"))
 		return EXIT_SKIP;
-	}
-	if (system("chrt -f 1 true 2>/dev/null") != 0) {
-		printf("skip: this process may not use SCHED_FIFO (its cpu "
-		       "cgroup has no RT runtime?)\n");
-		return EXIT_SKIP;
-	}
 	s = suite_create("live-boost-doorbell");
 	tc = tcase_create("live-boost-doorbell");
 	tcase_set_timeout(tc, 60);

@@ -234,16 +234,8 @@ int main(void)
 	Suite *s;
 	TCase *tc;
 
-	if (geteuid() != 0) {
-		printf("skip: the live QEMU doorbell test needs root "
-		       "(CAP_SYS_NICE)\n");
+	if (tu_rt_skip("the live QEMU doorbell tests"))
 		return EXIT_SKIP;
-	}
-	if (system("chrt -f 1 true 2>/dev/null") != 0) {
-		printf("skip: this process may not use SCHED_FIFO (its cpu "
-		       "cgroup has no RT runtime?)\n");
-		return EXIT_SKIP;
-	}
 	if (system(QEMU_BIN " -device help 2>/dev/null | "
 		   "grep -q '\"ivshmem-doorbell\"'") != 0) {
 		printf("skip: no " QEMU_BIN " with the ivshmem-doorbell "

@@ -511,15 +511,8 @@ int main(void)
 	Suite *s;
 	TCase *tc;
 
-	if (geteuid() != 0) {
-		printf("skip: live boost tests need root (CAP_SYS_NICE)\n");
+	if (tu_rt_skip("live boost tests"))
 		return EXIT_SKIP;
-	}
-	if (system("chrt -f 1 true 2>/dev/null") != 0) {
-		printf("skip: this process may not use SCHED_FIFO (its cpu "
-		       "cgroup has no RT runtime?)\n");
-		return EXIT_SKIP;
-	}
 	s = suite_create("live-boost");
 	tc = tcase_create("live-boost");
 	tcase_set_timeout(tc, 60);

@@ -250,6 +250,20 @@ void tu_wait_rt_period(void)
 	usleep((useconds_t)(us + us / 10));
 }
 
+int tu_rt_skip(const char *what)
+{
+	if (geteuid() != 0) {
+		printf("skip: %s need root (CAP_SYS_NICE)\n", what);
+		return EXIT_SKIP;
+	}
+	if (system("chrt -f 1 true 2>/dev/null") != 0) {
+		printf("skip: this process may not use SCHED_FIFO (its cpu "
+		       "cgroup has no RT runtime?)\n");
+		return EXIT_SKIP;
+	}
+	return 0;
+}
+
 struct sleeper_arg {
 	const char *name;
 	int fd;

@@ -41,6 +41,9 @@ int tu_lock_rt_cpus(void);
  * throttling that work earned (the last 5% of a period) does not land on
  * the thread it measures. */
 void tu_wait_rt_period(void);
+/* 0 when this process is root and may use SCHED_FIFO (its cpu cgroup has
+ * RT runtime); else prints why @what cannot run and returns EXIT_SKIP. */
+int tu_rt_skip(const char *what);
 /* A child process of the test with two sleeping threads, for live tests:
  * tids[0] is its main thread, tids[1] "rtvm-live-a", tids[2]
  * "rtvm-live-b".  It dies with the test (PR_SET_PDEATHSIG). */
