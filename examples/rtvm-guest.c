@@ -216,25 +216,51 @@ static int do_call(struct rtvm_boost_guest *g, struct rtvm_boost_msg *req,
 	return 0;
 }
 
+/* The guest's CPU N is vCPU N: a boosted command runs there. */
+static int pin_to_vcpu(unsigned int vcpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(vcpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) < 0) {
+		fprintf(stderr, "%s: cannot run on CPU %u: %s\n", prog, vcpu,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Start CMD; @close_fd (>= 0) is the channel, not CMD's to keep. */
+static pid_t spawn(char **argv, int close_fd)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		fprintf(stderr, "%s: fork: %s\n", prog, strerror(errno));
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		if (close_fd >= 0)
+			close(close_fd);
+		execvp(argv[0], argv);
+		fprintf(stderr, "%s: %s: %s\n", prog, argv[0], strerror(errno));
+		_exit(127);
+	}
+	return pid;
+}
+
 static int cmd_boost(struct rtvm_boost_guest *g, struct rtvm_boost_msg *req,
 		     char **argv, int timeout)
 {
 	struct rtvm_boost_msg ack, deboost = { .type = RTVM_BOOST_DEBOOST,
 					       .vcpu = req->vcpu };
 	struct rtvm_boost_msg boost = *req;
-	cpu_set_t set;
 	char why[128];
 	int status = 0, r;
 	pid_t pid;
 
-	/* The guest's CPU N is vCPU N: the command runs there. */
-	CPU_ZERO(&set);
-	CPU_SET(req->vcpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) < 0) {
-		fprintf(stderr, "%s: cannot run on CPU %u: %s\n", prog,
-			req->vcpu, strerror(errno));
+	if (pin_to_vcpu(req->vcpu) < 0)
 		return 1;
-	}
 	if (do_call(g, &boost, &ack, timeout) < 0)
 		return 1;
 	if (ack.status) {
@@ -242,18 +268,9 @@ static int cmd_boost(struct rtvm_boost_guest *g, struct rtvm_boost_msg *req,
 			refusal(g, &ack, why, sizeof(why)));
 		return 1;
 	}
-	pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, "%s: fork: %s\n", prog, strerror(errno));
+	if ((pid = spawn(argv, rtvm_boost_guest_get_fd(g))) < 0) {
 		status = 1;
 		goto out;
-	}
-	if (pid == 0) {
-		signal(SIGPIPE, SIG_DFL);
-		close(rtvm_boost_guest_get_fd(g));
-		execvp(argv[0], argv);
-		fprintf(stderr, "%s: %s: %s\n", prog, argv[0], strerror(errno));
-		_exit(127);
 	}
 	for (bool watch = true;;) {
 		struct pollfd p = { .fd = rtvm_boost_guest_get_fd(g),
@@ -431,17 +448,11 @@ static int cmd_bell_boost(struct rtvm_boost_bell *g, struct rtvm_boost_msg *req,
 					       .vcpu = req->vcpu };
 	struct timespec tick = { 0, 1000000 };
 	int64_t renew;
-	cpu_set_t set;
 	int status = 0;
 	pid_t pid;
 
-	CPU_ZERO(&set);
-	CPU_SET(req->vcpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) < 0) {
-		fprintf(stderr, "%s: cannot run on CPU %u: %s\n", prog,
-			req->vcpu, strerror(errno));
+	if (pin_to_vcpu(req->vcpu) < 0)
 		return 1;
-	}
 	if (bell_call(g, req, &ack, timeout) < 0)
 		return 1;
 	if (ack.status) {
@@ -450,17 +461,9 @@ static int cmd_bell_boost(struct rtvm_boost_bell *g, struct rtvm_boost_msg *req,
 		return 1;
 	}
 	renew = now_ns() + (int64_t)ack.until_us * 1000;
-	pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, "%s: fork: %s\n", prog, strerror(errno));
+	if ((pid = spawn(argv, -1)) < 0) {
 		status = 1;
 		goto out;
-	}
-	if (pid == 0) {
-		signal(SIGPIPE, SIG_DFL);
-		execvp(argv[0], argv);
-		fprintf(stderr, "%s: %s: %s\n", prog, argv[0], strerror(errno));
-		_exit(127);
 	}
 	while (waitpid(pid, &status, WNOHANG) != pid) {
 		struct rtvm_boost_msg m = *req;
