@@ -37,8 +37,13 @@ static inline int ivc_connect(const char *path, struct ivc *c)
 	if (c->sock < 0)
 		return -errno;
 	setsockopt(c->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (connect(c->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return -errno;
+	if (connect(c->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+
+		close(c->sock);
+		c->sock = -1;
+		return -e;
+	}
 	return 0;
 }
 

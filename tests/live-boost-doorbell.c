@@ -322,7 +322,7 @@ START_TEST(test_daemon_and_guest_tool)
 	struct ivc qemu;
 	pthread_t t;
 	pid_t daemon;
-	int status;
+	int status, r;
 	FILE *f;
 
 	ck_assert_int_eq(setpriority(PRIO_PROCESS, (id_t)child.tids[2], 4), 0);
@@ -351,8 +351,11 @@ START_TEST(test_daemon_and_guest_tool)
 		_exit(127);
 	}
 	wait_file(bell);
-	/* The test is QEMU: it takes the region and the eventfd. */
-	ck_assert_int_eq(ivc_connect(bell, &qemu), 0);
+	/* The test is QEMU: it takes the region and the eventfd (the socket
+	 * exists from bind(), before the daemon listens on it). */
+	for (int i = 0; i < 200 && (r = ivc_connect(bell, &qemu)) == -ECONNREFUSED; i++)
+		usleep(10000);
+	ck_assert_msg(r == 0, "connect to %s: %s", bell, strerror(-r));
 	ck_assert_int_eq(ivc_setup(&qemu, 1), 0);
 	/* The guest's view: a PCI device whose BAR2 is the region. */
 	snprintf(dev, sizeof(dev), "%s/0000:00:05.0", dir);
