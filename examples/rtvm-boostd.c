@@ -42,6 +42,7 @@ const char *program_name = "rtvm-boostd";
 #define DEFAULT_CONFIG "/etc/rtvm/boostd.json"
 #define MAX_VMS 256
 #define LOG_PER_SEC 20 /* refusal lines per second, at most */
+_Static_assert(RTVM_BOOST_BELL_MAX_VECTORS == 64, "doorbell_vectors says 1 to 64");
 
 struct dvm {
 	char *name;
@@ -52,6 +53,7 @@ struct dvm {
 	char *connect;	  /* the channel: connect to this socket */
 	char *listen;	  /* or listen on this one */
 	char *doorbell;	  /* and be the ivshmem server on this one */
+	unsigned int vectors; /* "doorbell_vectors": 0 = 1 */
 	struct rtvm_boost_policy pol;
 	/* running */
 	unsigned int id;  /* in the broker, 0 while not found */
@@ -228,6 +230,13 @@ static int parse_vm(const char *path, unsigned int index, const cJSON *o,
 			r = get_string(path, where, e, &v->listen);
 		else if (strcmp(e->string, "doorbell") == 0)
 			r = get_string(path, where, e, &v->doorbell);
+		else if (strcmp(e->string, "doorbell_vectors") == 0) {
+			r = get_uint(path, where, e, RTVM_BOOST_BELL_MAX_VECTORS,
+				     &v->vectors);
+			if (r == 0 && !v->vectors)
+				r = bad(path, where, "0 is no vector count "
+					"(1 to 64)");
+		}
 		else if (strcmp(e->string, "policy") == 0)
 			r = parse_policy(path, where, e, &v->pol);
 		else
@@ -241,6 +250,8 @@ static int parse_vm(const char *path, unsigned int index, const cJSON *o,
 		return bad(path, at, "needs exactly one of \"pid\", \"pidfile\", \"libvirt\"");
 	if (!v->connect == !v->listen)
 		return bad(path, at, "needs exactly one channel: \"connect\" or \"listen\"");
+	if (v->vectors && !v->doorbell)
+		return bad(path, at, "\"doorbell_vectors\" without a \"doorbell\"");
 	if (v->uri && !v->domain)
 		return bad(path, at, "\"uri\" is for \"libvirt\" VMs");
 	if ((v->connect && strlen(v->connect) >= sizeof(((struct sockaddr_un *)0)->sun_path)) ||
@@ -462,7 +473,7 @@ static void housekeeping(struct daemon *d, bool dry_run)
 			if (v->doorbell) {
 				unlink(v->doorbell); /* an earlier run's */
 				r = rtvm_boost_add_doorbell(d->b, v->id,
-							    v->doorbell, 0, 0);
+							    v->doorbell, v->vectors, 0);
 				if (r < 0)
 					tool_error("VM %s: cannot serve the doorbell "
 						   "%s: %s", v->name, v->doorbell,
@@ -674,7 +685,8 @@ static bool same_vm(const struct dvm *a, const struct dvm *b)
 {
 #define SAME(f) ((!a->f && !b->f) || (a->f && b->f && strcmp(a->f, b->f) == 0))
 	return a->pid == b->pid && SAME(name) && SAME(pidfile) && SAME(domain) &&
-	       SAME(uri) && SAME(connect) && SAME(listen) && SAME(doorbell);
+	       SAME(uri) && SAME(connect) && SAME(listen) && SAME(doorbell) &&
+	       a->vectors == b->vectors;
 #undef SAME
 }
 
@@ -786,8 +798,11 @@ static int dry_run(struct daemon *d, bool json)
 		cJSON_AddStringToObject(o, "vm", vm_what(v, what, sizeof(what)));
 		cJSON_AddStringToObject(o, "channel", v->connect ? v->connect : v->listen);
 		cJSON_AddStringToObject(o, "channel_mode", v->connect ? "connect" : "listen");
-		if (v->doorbell)
+		if (v->doorbell) {
 			cJSON_AddStringToObject(o, "doorbell", v->doorbell);
+			cJSON_AddNumberToObject(o, "doorbell_vectors",
+						v->vectors ? v->vectors : 1);
+		}
 		cJSON_AddBoolToObject(o, "found", r == 0);
 		if (r == 0) {
 			cJSON_AddNumberToObject(o, "pid", rtvm_vm_get_pid(vm));

@@ -636,6 +636,20 @@ set +e
 set -e
 [ "$rc" = 64 ] && grep -q 'vms\[0\].colour: unknown key' "$tmp/err" ||
 	fail "rtvm-boostd unknown key: exit $rc, $(cat "$tmp/err")"
+for bad in '"doorbell": "%s/bell", "doorbell_vectors": 65' '"doorbell": "%s/bell", "doorbell_vectors": 0' '"doorbell_vectors": 2, "uri": "%s"'; do
+	printf '{ "vms": [ { "name": "vm1", "pid": 4242, "listen": "%s/b.sock", '"$bad"' } ] }\n' "$tmp" "$tmp" >"$tmp/boostd.json"
+	set +e
+	"$boostd" -c "$tmp/boostd.json" --dry-run 2>"$tmp/err"; rc=$?
+	set -e
+	[ "$rc" = 64 ] && grep -q 'vms\[0\]' "$tmp/err" && grep -q 'vector\|doorbell_vectors' "$tmp/err" ||
+		fail "rtvm-boostd $bad: exit $rc, $(cat "$tmp/err")"
+done
+printf '{ "vms": [ { "name": "vm1", "pid": 4242, "listen": "%s/b.sock", "doorbell": "%s/bell", "doorbell_vectors": 4 } ] }\n' "$tmp" "$tmp" >"$tmp/boostd.json"
+"$boostd" -c "$tmp/boostd.json" --sysroot "$root" --dry-run --json >"$tmp/bd.json" ||
+	fail "rtvm-boostd --dry-run with a doorbell"
+grep -q '"doorbell_vectors":[[:space:]]*4' "$tmp/bd.json" ||
+	fail "rtvm-boostd --dry-run does not show the doorbell's vectors: $(cat "$tmp/bd.json")"
+[ ! -e "$tmp/bell" ] || fail "rtvm-boostd --dry-run served the doorbell"
 printf '{ "vms": [ { "name": "vm1", "pid": 4242, "listen": "%s/b.sock" } ] }\n' "$tmp" >"$tmp/boostd.json"
 (cd "$root" && find . -type f -exec md5sum {} + | sort) >"$tmp/bd.before"
 "$boostd" -c "$tmp/boostd.json" --sysroot "$root" --dry-run --json >"$tmp/bd.json" ||

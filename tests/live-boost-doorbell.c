@@ -336,6 +336,7 @@ START_TEST(test_daemon_and_guest_tool)
 	ck_assert_ptr_nonnull(f);
 	fprintf(f, "{ \"control\": \"%s\", \"vms\": [ { \"name\": \"vm1\", "
 		   "\"pid\": %d, \"listen\": \"%s\", \"doorbell\": \"%s\", "
+		   "\"doorbell_vectors\": 2, "
 		   "\"policy\": { \"max_priority\": 20, "
 		   "\"max_boost_us\": 60000000, \"budget_us\": 1000000, "
 		   "\"budget_period_us\": 1000000 } } ] }\n",
@@ -356,7 +357,7 @@ START_TEST(test_daemon_and_guest_tool)
 	for (int i = 0; i < 200 && (r = ivc_connect(bell, &qemu)) == -ECONNREFUSED; i++)
 		usleep(10000);
 	ck_assert_msg(r == 0, "connect to %s: %s", bell, strerror(-r));
-	ck_assert_int_eq(ivc_setup(&qemu, 1), 0);
+	ck_assert_int_eq(ivc_setup(&qemu, 2), 0); /* doorbell_vectors */
 	/* The guest's view: a PCI device whose BAR2 is the region. */
 	snprintf(dev, sizeof(dev), "%s/0000:00:05.0", dir);
 	ck_assert_int_eq(mkdir(dev, 0700), 0);
