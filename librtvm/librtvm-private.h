@@ -450,6 +450,20 @@ int rtvm_thread_set_sched_at(struct rtvm_ctx *ctx, struct rtvm_tid t,
 			     const unsigned long long *start,
 			     const struct rtvm_sched *want, unsigned int flags,
 			     struct rtvm_changeset *cs);
+/* The RT runtime writes that RTVM_SCHED_PROVISION_RT would make, made
+ * up front (a plan's): rtvm_rt_plan_thread() adds to @cs, as FILE records
+ * (the cpu.rt_runtime_us host path, the value now, the value given), the
+ * writes that give thread @t's cpu cgroup and its ancestors without RT
+ * runtime some, top-down; nothing is written.  Later calls on the same
+ * @rp see the runtimes earlier ones gave.  Returns 1 and the cgroup in
+ * @ret_cgroup (free() it) when there are writes, 0 when none are needed
+ * (runtime already, the root cgroup, no RT group scheduling, the thread
+ * gone), or -ENOSPC (no RT budget left, logged) and other errors. */
+struct rtvm_rt_plan;
+int rtvm_rt_plan_new(struct rtvm_ctx *ctx, struct rtvm_rt_plan **ret);
+int rtvm_rt_plan_thread(struct rtvm_rt_plan *rp, struct rtvm_tid t,
+			struct rtvm_changeset *cs, char **ret_cgroup);
+void rtvm_rt_plan_free(struct rtvm_rt_plan *rp);
 /* A thread's cgroup ("/machine/vm1") in the v1 hierarchy of @controller,
  * or with "" in cgroup v2; -ENOENT when it has none, -ESRCH when the
  * thread is gone. */

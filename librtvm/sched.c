@@ -153,11 +153,24 @@ static int changeset_finish(struct rtvm_changeset *tmp,
 
 /* ---- RT group scheduling ---------------------------------------------- */
 
+/* The runtimes a dry run of provisioning has given so far: its later
+ * reads see them, as they would see the writes. */
+struct rt_given {
+	char *cg;
+	long long runtime;
+};
+
+struct rt_dry {
+	struct rt_given *v;
+	unsigned int n, alloc;
+};
+
 /* Where the cpu controller's hierarchy is, for the fs module. */
 struct cpu_hier {
 	enum rtvm_fs fs;
 	char *mnt; /* host path; rel points into it */
 	const char *rel;
+	struct rt_dry *dry; /* non-NULL: record, do not write */
 };
 
 static int cpu_hier_open(struct rtvm_ctx *ctx, struct cpu_hier *h)
@@ -190,6 +203,12 @@ static int cg_read_ll(struct rtvm_ctx *ctx, const struct cpu_hier *h,
 	long long v;
 	int r;
 
+	if (h->dry && strcmp(file, "cpu.rt_runtime_us") == 0)
+		for (unsigned int i = h->dry->n; i-- > 0;)
+			if (strcmp(h->dry->v[i].cg, cg) == 0) {
+				*ret = h->dry->v[i].runtime;
+				return 0;
+			}
 	r = cg_file(h, cg, file, &rel);
 	if (r < 0)
 		return r;
@@ -286,6 +305,30 @@ static int rt_write(struct rtvm_ctx *ctx, const struct cpu_hier *h,
 	r = rtvm_changeset_add(cs, RTVM_CHANGE_FILE, host, old, value);
 	if (r < 0)
 		goto out;
+	if (h->dry) {
+		struct rt_dry *d = h->dry;
+
+		if (d->n == d->alloc) {
+			unsigned int a = d->alloc ? 2 * d->alloc : 8;
+			struct rt_given *v = realloc(d->v, a * sizeof(*v));
+
+			if (!v) {
+				r = -ENOMEM;
+				goto out;
+			}
+			d->v = v;
+			d->alloc = a;
+		}
+		d->v[d->n].cg = strdup(cg);
+		if (!d->v[d->n].cg) {
+			r = -ENOMEM;
+			goto out;
+		}
+		d->v[d->n++].runtime = new_us;
+		dbg(ctx, "cpu cgroup %s: cpu.rt_runtime_us %s -> %s (planned)",
+		    cg, old, value);
+		goto out;
+	}
 	r = rtvm_fs_write(ctx, h->fs, value, "%s", rel);
 	if (r < 0) {
 		err(ctx, "cannot give cpu cgroup %s RT runtime %s us: %s", cg,
@@ -519,6 +562,79 @@ out:
 	free(h.mnt);
 	free(cg);
 	return r;
+}
+
+/* ---- RT runtime in a plan ---------------------------------------------- */
+
+struct rtvm_rt_plan {
+	struct rtvm_ctx *ctx;
+	struct cpu_hier h;
+	bool have; /* the cpu controller is mounted where fs reaches it */
+	struct rt_dry dry;
+};
+
+int rtvm_rt_plan_new(struct rtvm_ctx *ctx, struct rtvm_rt_plan **ret)
+{
+	struct rtvm_rt_plan *rp = calloc(1, sizeof(*rp));
+
+	if (!rp)
+		return -ENOMEM;
+	rp->ctx = ctx;
+	/* No cpu hierarchy (cgroup v2, not mounted): no RT group
+	 * scheduling to provision for. */
+	rp->have = cpu_hier_open(ctx, &rp->h) == 0;
+	rp->h.dry = &rp->dry;
+	*ret = rp;
+	return 0;
+}
+
+void rtvm_rt_plan_free(struct rtvm_rt_plan *rp)
+{
+	if (!rp)
+		return;
+	for (unsigned int i = 0; i < rp->dry.n; i++)
+		free(rp->dry.v[i].cg);
+	free(rp->dry.v);
+	free(rp->h.mnt);
+	free(rp);
+}
+
+int rtvm_rt_plan_thread(struct rtvm_rt_plan *rp, struct rtvm_tid t,
+			struct rtvm_changeset *cs, char **ret_cgroup)
+{
+	struct rtvm_ctx *ctx = rp->ctx;
+	long long runtime;
+	char *cg = NULL;
+	int r;
+
+	*ret_cgroup = NULL;
+	if (!rp->have)
+		return 0;
+	r = rtvm_thread_cgroup(ctx, t, "cpu", &cg);
+	if (r == -ENOENT || r == -ESRCH) {
+		free(cg);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	/* The root group always has RT time; without the file the kernel
+	 * has no RT group scheduling. */
+	if (strcmp(cg, "/") == 0 ||
+	    cg_read_ll(ctx, &rp->h, cg, "cpu.rt_runtime_us", &runtime) < 0 ||
+	    runtime != 0) {
+		free(cg);
+		return 0;
+	}
+	r = rt_provision(ctx, &rp->h, cg, cs);
+	if (r < 0) {
+		err(ctx, "thread %d/%d: cpu cgroup %s has cpu.rt_runtime_us 0 "
+			 "and cannot be given RT runtime: %s",
+		    t.pid, t.tid, cg, strerror(-r));
+		free(cg);
+		return r;
+	}
+	*ret_cgroup = cg;
+	return 1;
 }
 
 /* ---- threads ---------------------------------------------------------- */

@@ -1214,6 +1214,61 @@ static int role_cpus(struct builder *b, const struct prof_policy *pol,
 	}
 }
 
+/*
+ * RT group scheduling: the kernel refuses SCHED_FIFO and SCHED_RR to a
+ * thread whose cpu cgroup has cpu.rt_runtime_us 0.  With
+ * "provision_rt_runtime" the cgroups of the threads that get such a
+ * policy, and their ancestors without runtime, get some: the writes are
+ * steps of their own, after the pins and before the priorities, so the
+ * plan shows them and the apply journals them as any other.  Without it
+ * the plan warns that the apply will be refused.
+ */
+static int plan_rt_runtime(struct builder *b, const struct steps *sched)
+{
+	struct rtvm_rt_plan *rp = NULL;
+	struct rtvm_changeset *cs = NULL;
+	const struct rtvm_change *c;
+	int r;
+
+	r = rtvm_rt_plan_new(b->ctx, &rp);
+	if (r == 0)
+		r = rtvm_changeset_new(b->ctx, &cs);
+	for (unsigned int i = 0; r == 0 && i < sched->n; i++) {
+		const struct step *st = &sched->v[i];
+		unsigned long long start;
+		struct rtvm_sched s;
+		struct rtvm_tid t;
+		char *cg = NULL;
+
+		if (rtvm_sched_parse(st->new, &s) < 0 ||
+		    (s.policy != SCHED_FIFO && s.policy != SCHED_RR) ||
+		    rtvm_thread_target_parse(st->target, &t, &start) < 0)
+			continue;
+		r = rtvm_rt_plan_thread(rp, t, cs, &cg);
+		if (r > 0 && !b->p->provision_rt)
+			rtvm_log_cond(b->ctx, LOG_WARNING,
+				      "thread %d/%d: its cpu cgroup %s has cpu.rt_runtime_us 0: the kernel will refuse its RT policy (%s); set \"provision_rt_runtime\": true in the profile",
+				      t.pid, t.tid, cg, st->new);
+		free(cg);
+		/* Not asked to provision: the apply's refusal tells. */
+		if (r > 0 || (r < 0 && r != -ENOMEM && !b->p->provision_rt))
+			r = 0;
+	}
+	if (r == 0 && b->p->provision_rt)
+		rtvm_changeset_foreach(c, cs) {
+			r = steps_add(&b->vm_steps, rtvm_change_get_kind(c),
+				      rtvm_change_get_target(c),
+				      rtvm_change_get_old_value(c),
+				      rtvm_change_get_new_value(c), false,
+				      false);
+			if (r < 0)
+				break;
+		}
+	rtvm_changeset_unref(cs);
+	rtvm_rt_plan_free(rp);
+	return r;
+}
+
 static int plan_vm(struct builder *b, struct rtvm_vm *vm)
 {
 	const struct rtvm_profile *p = b->p;
@@ -1360,6 +1415,8 @@ static int plan_vm(struct builder *b, struct rtvm_vm *vm)
 		if (r < 0)
 			break;
 	}
+	if (r == 0)
+		r = plan_rt_runtime(b, &sched);
 	if (r == 0)
 		r = steps_move(&b->vm_steps, &sched);
 	/* The RT vCPUs' threads, in vCPU order, for the shield. */

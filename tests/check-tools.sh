@@ -528,6 +528,54 @@ set +e
 "$tune" --sysroot "$troot" recover --pid 4242 2>"$tmp/err"; rc=$?
 set -e
 [ "$rc" = 64 ] && grep -q 'recover takes' "$tmp/err" || fail "recover --pid exit $rc"
+# RT group scheduling: libvirt's per-vCPU cpu cgroups without RT runtime.
+# With provision_rt_runtime the plan lists the cpu.rt_runtime_us writes
+# (JSON and text, counted), before the vCPUs' priorities; the apply makes
+# them, revert takes them back.
+rroot="$tmp/rtgroup"
+sh "$top_srcdir/tests/fixtures/gen-irqhost.sh" "$rroot"
+rcg="$rroot/sys/fs/cgroup/cpu,cpuacct"
+lv='machine.slice/machine-qemu\x2d1\x2dvm1.scope/libvirt'
+echo 950000 >"$rcg/cpu.rt_runtime_us"
+echo 1000000 >"$rcg/cpu.rt_period_us"
+for d in machine.slice 'machine.slice/machine-qemu\x2d1\x2dvm1.scope' "$lv" "$lv/vcpu0" "$lv/vcpu1" "$lv/emulator"; do
+	echo 0 >"$rcg/$d/cpu.rt_runtime_us"
+done
+cat >"$tmp/prov.json" <<'EOF_PROV'
+{"version": 1, "name": "prov", "rt_cpus": "2-3", "housekeeping_cpus": "0-1",
+ "policies": {"rt_vcpu": {"policy": "fifo", "priority": 5}},
+ "provision_rt_runtime": true}
+EOF_PROV
+"$tune" --sysroot "$rroot" plan --profile "$tmp/prov.json" --pid 4242 --json >"$tmp/prov.plan" 2>"$tmp/err" ||
+	fail "plan with provision_rt_runtime: $(cat "$tmp/err")"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+steps = d["steps"]
+rt = [(s["target"].split("cpu,cpuacct/")[1], s["old"], s["new"]) for s in steps
+      if s["kind"] == "file" and s["target"].endswith("/cpu.rt_runtime_us")]
+lv = "machine.slice/machine-qemu\\x2d1\\x2dvm1.scope/libvirt"
+want = [(lv + "/vcpu0/cpu.rt_runtime_us", "0", "10000"),
+        (lv + "/vcpu1/cpu.rt_runtime_us", "0", "10000")]
+assert [x for x in rt if "/vcpu" in x[0]] == want, rt
+assert ("machine.slice/cpu.rt_runtime_us", "0", "10000") == rt[0], rt
+last = max(i for i, s in enumerate(steps) if s["target"].endswith("/cpu.rt_runtime_us"))
+sched = [i for i, s in enumerate(steps) if s["kind"] == "thread_sched" and s["target"].startswith("4242/425")]
+assert sched and last < min(sched), (last, sched)
+' "$tmp/prov.plan" || fail "plan --json does not list the RT runtime: $(head -c 2000 "$tmp/prov.plan")"
+"$tune" --sysroot "$rroot" plan --profile "$tmp/prov.json" --pid 4242 >"$tmp/out" || fail "plan (text) with provision_rt_runtime"
+n=$(python3 -c 'import json,sys; print(len([s for s in json.load(open(sys.argv[1]))["steps"] if not s["lease"]]))' "$tmp/prov.plan")
+grep -q "^VM pid-4242: $n changes planned" "$tmp/out" &&
+	grep -q 'libvirt/vcpu1/cpu.rt_runtime_us  *0 -> 10000$' "$tmp/out" ||
+	fail "plan (text) with provision_rt_runtime ($n steps): $(cat "$tmp/out")"
+[ "$(cat "$rcg/$lv/vcpu1/cpu.rt_runtime_us")" = 0 ] || fail "plan gave RT runtime"
+"$tune" --sysroot "$rroot" apply --profile "$tmp/prov.json" --pid 4242 >/dev/null || fail "apply with provision_rt_runtime"
+[ "$(cat "$rcg/$lv/vcpu1/cpu.rt_runtime_us")" = 10000 ] || fail "apply did not give vcpu1 RT runtime"
+grep -q 'vcpu1/cpu.rt_runtime_us' "$rroot/run/rtvm/pid-4242.journal" || fail "the RT runtime is not journaled"
+"$tune" --sysroot "$rroot" revert --pid 4242 >/dev/null || fail "revert with provision_rt_runtime"
+for d in machine.slice "$lv" "$lv/vcpu0" "$lv/vcpu1"; do
+	[ "$(cat "$rcg/$d/cpu.rt_runtime_us")" = 0 ] || fail "revert left RT runtime in $d"
+done
 printf '{"version": 1, "vcpus": [{"pcpu": 2}, {"pcpu": 3, "priority": 120}]}' >"$tmp/bad.json"
 set +e
 "$tune" --sysroot "$troot" plan --profile "$tmp/bad.json" --pid 4242 >"$tmp/out" 2>"$tmp/err"; rc=$?

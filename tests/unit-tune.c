@@ -28,6 +28,7 @@
 
 static char log_last[512];
 static char log_all[4096]; /* the error lines since a test cleared it */
+static char log_warn[4096]; /* the warnings since a test cleared it */
 
 static void log_capture(struct rtvm_ctx *ctx, int priority, const char *file,
 			int line, const char *fn, const char *format,
@@ -35,6 +36,11 @@ static void log_capture(struct rtvm_ctx *ctx, int priority, const char *file,
 {
 	size_t len = strlen(log_all);
 
+	if (priority == LOG_WARNING) {
+		len = strlen(log_warn);
+		vsnprintf(log_warn + len, sizeof(log_warn) - len, format, args);
+		return;
+	}
 	if (priority > LOG_ERR)
 		return;
 	vsnprintf(log_last, sizeof(log_last), format, args);
@@ -1403,17 +1409,68 @@ START_TEST(test_batch_refusals)
 }
 END_TEST
 
-/* RT group scheduling refuses FIFO in a cpu cgroup without RT runtime:
- * with provision_rt_runtime the apply gives the cgroups runtime, each
- * write journaled before it is made, and revert takes it back. */
+/* The steps of @plan whose target ends in @suffix, as "TARGET OLD->NEW"
+ * lines, and their first index (-1: none) in @ret_first. */
+static char *steps_ending(const struct rtvm_plan *plan, const char *suffix,
+			  int *ret_first)
+{
+	const struct rtvm_change *c;
+	size_t len = strlen(suffix);
+	char *out = strdup("");
+	int i = 0;
+
+	*ret_first = -1;
+	rtvm_changeset_foreach(c, rtvm_plan_get_changes(plan)) {
+		const char *t = rtvm_change_get_target(c);
+		char *more;
+
+		if (strlen(t) >= len && !strcmp(t + strlen(t) - len, suffix)) {
+			if (*ret_first < 0)
+				*ret_first = i;
+			ck_assert_int_ge(asprintf(&more, "%s%s %s->%s\n", out, t,
+						  rtvm_change_get_old_value(c),
+						  rtvm_change_get_new_value(c)), 0);
+			free(out);
+			out = more;
+		}
+		i++;
+	}
+	return out;
+}
+
+/* The index of the first step of @kind on thread @tid, -1 for none. */
+static int step_of_thread(const struct rtvm_plan *plan,
+			  enum rtvm_change_kind kind, int tid)
+{
+	const struct rtvm_change *c;
+	char pre[32];
+	int i = 0;
+
+	snprintf(pre, sizeof(pre), "%d/%d@", VM_A, tid);
+	rtvm_changeset_foreach(c, rtvm_plan_get_changes(plan)) {
+		if ((int)rtvm_change_get_kind(c) == (int)kind &&
+		    !strncmp(rtvm_change_get_target(c), pre, strlen(pre)))
+			return i;
+		i++;
+	}
+	return -1;
+}
+
+/* RT group scheduling refuses FIFO in a cpu cgroup without RT runtime.
+ * The plan says so: without provision_rt_runtime it warns and has no
+ * runtime steps (the apply is refused and rolled back); with it, the
+ * writes are steps, after the pins and before the priorities, in text
+ * (the changes) and JSON, which the apply makes and journals, and revert
+ * takes back.  Cgroups that have runtime get no step. */
 START_TEST(test_provision_rt_runtime)
 {
 	struct rtvm_ctx *ctx = new_ctx();
 	struct rtvm_profile *p = profile(ctx, "2-3", NULL), *pp;
 	struct rtvm_vm *vm = vm_of(ctx, VM_A);
 	struct snap *before, *after;
-	char path[1024], *s, *json;
-	int r;
+	struct rtvm_plan *plan, *plain;
+	char *s, *json, *list;
+	int r, first, sched;
 
 	tu_write(ctx, CPUCG "/cpu.rt_runtime_us", "950000\n");
 	tu_write(ctx, CPUCG "/cpu.rt_period_us", "1000000\n");
@@ -1422,7 +1479,17 @@ START_TEST(test_provision_rt_runtime)
 	tu_write(ctx, "proc/4242/task/4250/cgroup",
 		 "13:cpuset:/\n12:cpu,cpuacct:/machine/vm1\n0::/machine/vm1\n");
 	before = snapshot(ctx);
-	/* Without it: the kernel's refusal, rolled back. */
+	/* Without it: a warning, no step, and the kernel's refusal, rolled
+	 * back. */
+	rtvm_set_log_priority(ctx, LOG_WARNING);
+	log_warn[0] = '\0';
+	ck_assert_msg(rtvm_tune_plan(ctx, p, vm, &plain) == 0, "%s", log_last);
+	ck_assert_msg(strstr(log_warn, "cpu cgroup /machine/vm1 has cpu.rt_runtime_us 0") &&
+			      strstr(log_warn, "provision_rt_runtime"),
+		      "%s", log_warn);
+	list = steps_ending(plain, "cpu.rt_runtime_us", &first);
+	ck_assert_str_eq(list, "");
+	free(list);
 	ck_assert_int_eq(rtvm_ctx_add_fault(ctx, RTVM_OP_SCHED_SET, "4242/4250",
 					    1, 1, EPERM), 0);
 	ck_assert_int_eq(rtvm_tune_apply(ctx, p, vm, 0, NULL), -EPERM);
@@ -1430,19 +1497,44 @@ START_TEST(test_provision_rt_runtime)
 	after = snapshot(ctx);
 	ck_assert_int_eq(snap_diff(before, after, "no provisioning"), 0);
 	snap_free(after);
-
-	pp = profile(ctx, "2-3", ", \"provision_rt_runtime\": true");
 	rtvm_ctx_clear_faults(ctx);
-	ck_assert_int_eq(rtvm_ctx_add_fault(ctx, RTVM_OP_SCHED_SET, "4242/4250",
-					    1, 1, EPERM), 0);
+
+	/* With it: the plan lists the writes, top-down, before 4250's
+	 * priority and after its pin, and counts them. */
+	pp = profile(ctx, "2-3", ", \"provision_rt_runtime\": true");
+	ck_assert_msg(rtvm_tune_plan(ctx, pp, vm, &plan) == 0, "%s", log_last);
+	list = steps_ending(plan, "cpu.rt_runtime_us", &first);
+	ck_assert_str_eq(list,
+			 "/sys/fs/cgroup/cpu,cpuacct/machine/cpu.rt_runtime_us 0->10000\n"
+			 "/sys/fs/cgroup/cpu,cpuacct/machine/vm1/cpu.rt_runtime_us 0->10000\n");
+	free(list);
+	sched = step_of_thread(plan, RTVM_CHANGE_THREAD_SCHED, 4250);
+	ck_assert_int_ge(first, 0);
+	ck_assert_int_lt(first, sched);
+	ck_assert_int_lt(step_of_thread(plan, RTVM_CHANGE_THREAD_AFFINITY, 4250),
+			 first);
+	ck_assert_uint_eq(rtvm_changeset_get_count(rtvm_plan_get_changes(plan)),
+			  rtvm_changeset_get_count(rtvm_plan_get_changes(plain)) + 2);
+	ck_assert_int_eq(rtvm_plan_to_json(plan, &json), 0);
+	ck_assert_msg(strstr(json, "\"target\":\t\"/sys/fs/cgroup/cpu,cpuacct/machine/vm1/cpu.rt_runtime_us\",\n"
+				   "\t\t\t\"old\":\t\"0\",\n\t\t\t\"new\":\t\"10000\""),
+		      "%s", json);
+	free(json);
+	rtvm_plan_unref(plan);
+	rtvm_plan_unref(plain);
+	after = snapshot(ctx);
+	ck_assert_int_eq(snap_diff(before, after, "the plan"), 0);
+	snap_free(after);
+
+	/* The apply makes them before the policy (no refusal now), each
+	 * journaled. */
 	r = rtvm_tune_apply(ctx, pp, vm, 0, NULL);
 	ck_assert_msg(r == 0, "%d: %s", r, log_last);
 	s = tu_read(ctx, CPUCG "/machine/vm1/cpu.rt_runtime_us");
 	ck_assert_str_eq(rtvm_strip(s), "10000");
 	free(s);
-	snprintf(path, sizeof(path), "run/rtvm/pid-4242.journal");
-	s = tu_read(ctx, path);
-	ck_assert_msg(strstr(s, "machine/vm1/cpu.rt_runtime_us"), "%s", s);
+	s = tu_read(ctx, "run/rtvm/pid-4242.journal");
+	ck_assert_uint_eq(count_lines(s, "cpu.rt_runtime_us", "\"old\":\"0\""), 2);
 	free(s);
 	ck_assert_int_eq(rtvm_tune_status(ctx, "pid-4242", &json), 0);
 	ck_assert_msg(strstr(json, "\"drift\":\t[]") ||
@@ -1452,11 +1544,104 @@ START_TEST(test_provision_rt_runtime)
 	ck_assert_int_eq(rtvm_tune_revert(ctx, "pid-4242", 0), 0);
 	after = snapshot(ctx);
 	ck_assert_int_eq(snap_diff(before, after, "provisioning revert"), 0);
-	snap_free(before);
 	snap_free(after);
+
+	/* A kernel that still refuses: the runtime given goes back too. */
+	ck_assert_int_eq(rtvm_ctx_add_fault(ctx, RTVM_OP_SCHED_SET, "4242/4250",
+					    1, 1, EPERM), 0);
+	ck_assert_int_eq(rtvm_tune_apply(ctx, pp, vm, 0, NULL), -EPERM);
+	after = snapshot(ctx);
+	ck_assert_int_eq(snap_diff(before, after, "refused after provisioning"), 0);
+	snap_free(after);
+	rtvm_ctx_clear_faults(ctx);
+
+	/* Runtime already: no step. */
+	tu_write(ctx, CPUCG "/machine/cpu.rt_runtime_us", "20000\n");
+	tu_write(ctx, CPUCG "/machine/vm1/cpu.rt_runtime_us", "10000\n");
+	ck_assert_msg(rtvm_tune_plan(ctx, pp, vm, &plan) == 0, "%s", log_last);
+	list = steps_ending(plan, "cpu.rt_runtime_us", &first);
+	ck_assert_str_eq(list, "");
+	free(list);
+	rtvm_plan_unref(plan);
+	snap_free(before);
 	rtvm_vm_unref(vm);
 	rtvm_profile_unref(p);
 	rtvm_profile_unref(pp);
+	rtvm_unref(ctx);
+}
+END_TEST
+
+/* libvirt's layout (the fixture's): a cpu cgroup per vCPU, the iothread
+ * in "emulator".  The plan gives each later thread's cgroup room from
+ * the runtime the earlier ones' steps gave (not from what the files say
+ * before the apply), the apply ends where the plan says, revert
+ * restores. */
+START_TEST(test_provision_rt_per_vcpu)
+{
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_profile *p =
+		profile(ctx, "2-3", ", \"provision_rt_runtime\": true");
+	struct rtvm_vm *vm = vm_of(ctx, VM_A);
+	struct snap *before, *after;
+	struct rtvm_plan *plan;
+	char *list, *s;
+	int first;
+#define SCOPE "/machine.slice/machine-qemu\\x2d1\\x2dvm1.scope"
+#define LV CPUCG SCOPE "/libvirt"
+#define HOSTCG "/sys/fs/cgroup/cpu,cpuacct"
+	static const char *const zero[] = {
+		CPUCG "/machine.slice", CPUCG SCOPE, LV, LV "/vcpu0", LV "/vcpu1",
+		LV "/emulator",
+	};
+	char rel[512];
+
+	tu_write(ctx, CPUCG "/cpu.rt_runtime_us", "950000\n");
+	tu_write(ctx, CPUCG "/cpu.rt_period_us", "1000000\n");
+	for (size_t i = 0; i < sizeof(zero) / sizeof(zero[0]); i++) {
+		snprintf(rel, sizeof(rel), "%s/cpu.rt_runtime_us", zero[i]);
+		tu_write(ctx, rel, "0\n");
+	}
+	before = snapshot(ctx);
+	ck_assert_msg(rtvm_tune_plan(ctx, p, vm, &plan) == 0, "%s", log_last);
+	list = steps_ending(plan, "cpu.rt_runtime_us", &first);
+	ck_assert_str_eq(list,
+		HOSTCG "/machine.slice/cpu.rt_runtime_us 0->10000\n"
+		HOSTCG SCOPE "/cpu.rt_runtime_us 0->10000\n"
+		HOSTCG SCOPE "/libvirt/cpu.rt_runtime_us 0->10000\n"
+		HOSTCG SCOPE "/libvirt/vcpu0/cpu.rt_runtime_us 0->10000\n"
+		HOSTCG "/machine.slice/cpu.rt_runtime_us 10000->20000\n"
+		HOSTCG SCOPE "/cpu.rt_runtime_us 10000->20000\n"
+		HOSTCG SCOPE "/libvirt/cpu.rt_runtime_us 10000->20000\n"
+		HOSTCG SCOPE "/libvirt/vcpu1/cpu.rt_runtime_us 0->10000\n"
+		/* the kernel's ratios round down: 3 x 10000 us is not
+		 * quite 3 x the ratio of 10000 us */
+		HOSTCG "/machine.slice/cpu.rt_runtime_us 20000->29998\n"
+		HOSTCG SCOPE "/cpu.rt_runtime_us 20000->29998\n"
+		HOSTCG SCOPE "/libvirt/cpu.rt_runtime_us 20000->29998\n"
+		HOSTCG SCOPE "/libvirt/emulator/cpu.rt_runtime_us 0->9999\n");
+	free(list);
+	rtvm_plan_unref(plan);
+	ck_assert_msg(rtvm_tune_apply(ctx, p, vm, 0, NULL) == 0, "%s", log_last);
+	/* where the plan said the apply ends */
+	s = tu_read(ctx, LV "/cpu.rt_runtime_us");
+	ck_assert_str_eq(rtvm_strip(s), "29998");
+	free(s);
+	s = tu_read(ctx, LV "/vcpu1/cpu.rt_runtime_us");
+	ck_assert_str_eq(rtvm_strip(s), "10000");
+	free(s);
+	s = tu_read(ctx, LV "/emulator/cpu.rt_runtime_us");
+	ck_assert_str_eq(rtvm_strip(s), "9999");
+	free(s);
+	ck_assert_int_eq(rtvm_tune_revert(ctx, "pid-4242", 0), 0);
+	after = snapshot(ctx);
+	ck_assert_int_eq(snap_diff(before, after, "per-vCPU revert"), 0);
+	snap_free(before);
+	snap_free(after);
+#undef SCOPE
+#undef LV
+#undef HOSTCG
+	rtvm_vm_unref(vm);
+	rtvm_profile_unref(p);
 	rtvm_unref(ctx);
 }
 END_TEST
@@ -1487,7 +1672,12 @@ int main(void)
 	tcase_add_test(tc, test_shield_refusals);
 	tcase_add_test(tc, test_crash_batches);
 	tcase_add_test(tc, test_batch_refusals);
+	suite_add_tcase(s, tc);
+	/* CK_RUN_CASE=rt-runtime runs these alone. */
+	tc = tcase_create("rt-runtime");
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_provision_rt_runtime);
+	tcase_add_test(tc, test_provision_rt_per_vcpu);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -156,9 +156,13 @@ int rtvm_set_state_dir(struct rtvm_ctx *ctx, const char *path);
  * moved into the RT cgroup) are predicted by its dry run
  * (rtvm_shield_create() with RTVM_SHIELD_DRY_RUN) and marked so in
  * rtvm_plan_to_json(); the apply journals what the shield really does,
- * tasks forked meanwhile included.  RT runtime that
- * "provision_rt_runtime" gives cpu cgroups is not in the plan: the kernel
- * tells only when it refuses a policy.
+ * tasks forked meanwhile included.  With "provision_rt_runtime", the
+ * cpu cgroups of the threads that get SCHED_FIFO or SCHED_RR, and their
+ * ancestors, that have no RT runtime (cpu.rt_runtime_us 0 under
+ * CONFIG_RT_GROUP_SCHED, where the kernel refuses those policies) are
+ * given some by RTVM_CHANGE_FILE steps on their cpu.rt_runtime_us
+ * (top-down, after the pins and before the priorities); without it such
+ * a cgroup is a warning in the log.
  *
  * A VM that has this profile applied already gets a plan with no steps
  * (rtvm_plan_is_applied() is 1).  "This profile" is the same document
@@ -175,7 +179,8 @@ int rtvm_set_state_dir(struct rtvm_ctx *ctx, const char *path);
  *
  * Returns: 0, or -EINVAL (NULL argument; CPUs that are offline, RT CPUs
  * that are housekeeping too, a vCPU map that does not fit the VM: the log
- * names the value), -EBUSY (RT CPUs, a setting or the shield held by
+ * names the value), -ENOSPC (RT runtime to provision that the parent
+ * cgroups' budget does not have: the log names the cgroup), -EBUSY (RT CPUs, a setting or the shield held by
  * another VM, or an unfinished apply of another VM: the log names it;
  * one VM at a time holds a shield), the errors of rtvm_shield_create()
  * for a profile with a shield, -EEXIST (the VM
@@ -203,8 +208,9 @@ int rtvm_tune_plan(struct rtvm_ctx *ctx, const struct rtvm_profile *p,
  * rtvm_tune_plan()) and run step by step.  Before each write, its target
  * and original value are in the VM's journal and synced, so that
  * rtvm_tune_revert() can undo it even when the process dies at any point.
- * The shield and RT runtime provisioning record each of their writes the
- * same way, before they make it.  Records go in batches of up to 256
+ * The shield (and RT runtime provisioning, should the kernel refuse a
+ * policy after the plan's runtime steps) records each of its writes the
+ * same way, before it makes it.  Records go in batches of up to 256
  * (group commit): a batch's records are written and synced at once, then
  * its writes are made; the shield batches its task moves the same way.
  * When a step fails, the steps made are undone, the journal removed, and
