@@ -2,6 +2,7 @@
 /* rtvm-guest auto: runnable real-time tasks per CPU (guest-auto.h). */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/perf_event.h>
@@ -355,6 +356,173 @@ int64_t ga_next_due(const struct ga *a)
 		    a->cpu[i].empty_at + a->hysteresis < due)
 			due = a->cpu[i].empty_at + a->hysteresis;
 	return due;
+}
+
+/* ---- the kernel's own view of a task --------------------------------------- */
+
+void ga_observe(struct ga *a, int64_t pid, bool rt_runnable, unsigned int cpu,
+		int64_t time)
+{
+	if (!a || cpu >= a->nr_cpus)
+		return;
+	if (time > a->latest)
+		a->latest = time;
+	note(a, pid, rt_runnable, cpu, time);
+}
+
+size_t ga_counted(const struct ga *a, int64_t *pids, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; a && i < a->nr_tasks; i++)
+		if (a->task[i].runnable) {
+			if (n < max)
+				pids[n] = a->task[i].pid;
+			n++;
+		}
+	return n;
+}
+
+int ga_parse_stat(const char *text, bool *ret_rt_runnable,
+		  unsigned int *ret_cpu)
+{
+	/* "pid (comm) S ppid ...": the name may hold anything, ')' too */
+	const char *p = text ? strrchr(text, ')') : NULL;
+	unsigned long cpu = 0, policy = 0;
+	char state;
+	int field;
+
+	if (!p || p[1] != ' ' || !p[2])
+		return -EBADMSG;
+	state = p[2];
+	p += 3;
+	/* field 3 is the state; the CPU is field 39, the policy field 41 */
+	for (field = 4; field <= 41; field++) {
+		char *end;
+		unsigned long v;
+
+		if (*p != ' ')
+			return -EBADMSG;
+		p++;
+		errno = 0;
+		v = strtoul(p, &end, 10);
+		if (end == p || errno) {
+			/* negative fields (priority, nice) come before both */
+			if (*p == '-' && field < 39) {
+				(void)strtol(p, &end, 10);
+				if (end == p + 1)
+					return -EBADMSG;
+			} else {
+				return -EBADMSG;
+			}
+		}
+		if (field == 39)
+			cpu = v;
+		else if (field == 41)
+			policy = v;
+		p = end;
+	}
+	if (cpu > UINT32_MAX)
+		return -EBADMSG;
+	/* 1 SCHED_FIFO, 2 SCHED_RR, 6 SCHED_DEADLINE */
+	*ret_rt_runnable = state == 'R' &&
+			   (policy == 1 || policy == 2 || policy == 6);
+	*ret_cpu = (unsigned int)cpu;
+	return 0;
+}
+
+int ga_task_state(const char *proc, int64_t pid, bool *ret_rt_runnable,
+		  unsigned int *ret_cpu)
+{
+	char path[4200], text[1024];
+	ssize_t n;
+	int fd;
+
+	if (!proc || pid <= 0)
+		return -EINVAL;
+	/* /proc/TID works for any thread, listed or not */
+	snprintf(path, sizeof(path), "%s/%lld/stat", proc, (long long)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, text, sizeof(text) - 1);
+	if (n < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r == -ESRCH ? -ENOENT : r;
+	}
+	close(fd);
+	text[n] = '\0';
+	return ga_parse_stat(text, ret_rt_runnable, ret_cpu);
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+int ga_scan(struct ga *a, const char *proc, int64_t time)
+{
+	struct dirent *e;
+	DIR *d;
+
+	if (!a || !proc)
+		return -EINVAL;
+	if (!(d = opendir(proc)))
+		return -errno;
+	while ((e = readdir(d))) {
+		char dir[4200];
+		struct dirent *t;
+		DIR *td;
+
+		if (!all_digits(e->d_name))
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s/task", proc, e->d_name);
+		if (!(td = opendir(dir)))
+			continue; /* gone meanwhile */
+		while ((t = readdir(td))) {
+			int64_t tid;
+			bool rt;
+			unsigned int cpu;
+
+			if (!all_digits(t->d_name))
+				continue;
+			tid = strtoll(t->d_name, NULL, 10);
+			/* only what is runnable: a blocked task is not news */
+			if (ga_task_state(proc, tid, &rt, &cpu) == 0 && rt)
+				ga_observe(a, tid, true, cpu, time);
+		}
+		closedir(td);
+	}
+	closedir(d);
+	return 0;
+}
+
+void ga_recheck(struct ga *a, const char *proc, int64_t time)
+{
+	int64_t pids[64];
+	size_t n = ga_counted(a, pids, 64);
+
+	if (n > 64)
+		n = 64; /* the rest on the next round */
+	for (size_t i = 0; i < n; i++) {
+		struct ga_task *t = find_task(a, pids[i], false);
+		bool rt = false;
+		unsigned int cpu = t ? t->cpu : 0;
+		int r = ga_task_state(proc, pids[i], &rt, &cpu);
+
+		/* gone (or no task's stat): it runs nothing; another error
+		 * says nothing of it */
+		if (r < 0 && r != -ENOENT && r != -ESRCH && r != -EBADMSG)
+			continue;
+		ga_observe(a, pids[i], r == 0 && rt, cpu, time);
+	}
 }
 
 /* ---- tracefs -------------------------------------------------------------- */

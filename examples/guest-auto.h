@@ -89,6 +89,34 @@ void ga_host_ended(struct ga *a, unsigned int cpu, bool again);
 /* The earliest time a deboost falls due, INT64_MAX when none does. */
 int64_t ga_next_due(const struct ga *a);
 
+/* What the kernel says of a task now (/proc/PID/stat): whether it is an
+ * RT task (FIFO, RR, DEADLINE) in state R, and its CPU.  @time: taken
+ * before the look, so that records older than it are passed over for
+ * this task and newer ones still count. */
+void ga_observe(struct ga *a, int64_t pid, bool rt_runnable, unsigned int cpu,
+		int64_t time);
+/* The tasks counted runnable, at most @max of them into @pids; returns
+ * how many there are. */
+size_t ga_counted(const struct ga *a, int64_t *pids, size_t max);
+
+/* The text of /proc/PID/stat (or .../task/TID/stat): *ret_rt_runnable
+ * when its state is R and its policy FIFO, RR or DEADLINE, *ret_cpu the
+ * CPU it last ran on.  -EBADMSG when the text is not of that form. */
+int ga_parse_stat(const char *text, bool *ret_rt_runnable,
+		  unsigned int *ret_cpu);
+/* Look at task @pid under @proc (normally "/proc"): 0, -ENOENT when it is
+ * gone, or what reading or ga_parse_stat() failed with. */
+int ga_task_state(const char *proc, int64_t pid, bool *ret_rt_runnable,
+		  unsigned int *ret_cpu);
+/* ga_observe() every task under @proc that is in state R at an RT
+ * policy (each thread of each process): what the rings cannot tell, such
+ * as RT work that was runnable before they were enabled, or whose
+ * records were lost.  -errno when @proc cannot be read. */
+int ga_scan(struct ga *a, const char *proc, int64_t time);
+/* Check each task counted runnable against @proc, one look each: a task
+ * gone, blocked or no longer RT stops counting. */
+void ga_recheck(struct ga *a, const char *proc, int64_t time);
+
 /* ---- the kernel side ------------------------------------------------------ */
 
 /* The tracefs directory with events/sched: @given if not NULL, else

@@ -626,8 +626,9 @@ struct auto_count {
 /* The host's answers: refusals are counted (and named once per reason),
  * a grant that ran out is asked for again while RT work is runnable. */
 static int auto_acks(struct rtvm_boost_guest *g, struct ga *a,
-		     const uint32_t *boost_seq, unsigned int nr,
-		     struct auto_count *n, uint32_t *told)
+		     const uint32_t *boost_seq, const uint32_t *deboost_seq,
+		     unsigned int nr, struct auto_count *n, uint32_t *told,
+		     bool *retry)
 {
 	struct rtvm_boost_msg ack;
 	int r;
@@ -647,6 +648,16 @@ static int auto_acks(struct rtvm_boost_guest *g, struct ga *a,
 			n->refused++;
 			if (ack.type == (RTVM_BOOST_BOOST | RTVM_BOOST_ACK) && mine)
 				ga_host_ended(a, ack.vcpu, false);
+			/* A deboost refused for the rate leaves the vCPU
+			 * boosted: it is asked for again a moment later,
+			 * unless a boost has been asked for since. */
+			if (ack.type == (RTVM_BOOST_DEBOOST | RTVM_BOOST_ACK) &&
+			    ack.vcpu < nr && ack.seq == deboost_seq[ack.vcpu] &&
+			    ack.status == RTVM_BOOST_RATE &&
+			    !ga_boosted(a, ack.vcpu)) {
+				ga_sent(a, ack.vcpu, true);
+				*retry = true;
+			}
 		}
 		if (ack.status < 32 && !(*told & (1u << ack.status))) {
 			*told |= 1u << ack.status;
@@ -666,7 +677,8 @@ static int auto_acks(struct rtvm_boost_guest *g, struct ga *a,
  * when it failed. */
 static int auto_post(struct rtvm_boost_guest *g, struct ga *a,
 		     const struct rtvm_boost_msg *req, const struct auto_opts *o,
-		     uint32_t *boost_seq, unsigned int nr, struct auto_count *n)
+		     uint32_t *boost_seq, uint32_t *deboost_seq, unsigned int nr,
+		     struct auto_count *n)
 {
 	int64_t now = now_ns();
 	int full = 0;
@@ -696,6 +708,7 @@ static int auto_post(struct rtvm_boost_guest *g, struct ga *a,
 			boost_seq[c] = m.seq;
 			n->boosts++;
 		} else {
+			deboost_seq[c] = m.seq;
 			n->deboosts++;
 		}
 	}
@@ -737,6 +750,30 @@ static int auto_open_trace(const struct auto_opts *o, unsigned int nr_cpus,
 	return 0;
 }
 
+/* How often the tasks counted runnable are looked at in /proc. */
+#define AUTO_RECHECK_NS 20000000LL
+
+/* Every RT task runnable now, from /proc (@lost: after a ring lost
+ * records, which is said once). */
+static void auto_scan(struct ga *a, bool lost)
+{
+	static bool told;
+	int64_t t0 = now_ns(); /* before the look: see ga_observe() */
+	int r = ga_scan(a, "/proc", t0);
+
+	if (lost && !told) {
+		fprintf(stderr, "%s: auto: the kernel dropped trace records (a "
+			"ring was full); the tasks are looked at in /proc "
+			"instead\n", prog);
+		told = true;
+	}
+	if (r < 0)
+		fprintf(stderr, "%s: auto: cannot read /proc: %s\n", prog,
+			strerror(-r));
+	/* what the scan did not see as runnable, the recheck looks at */
+	ga_recheck(a, "/proc", t0);
+}
+
 static int cmd_auto(struct rtvm_boost_guest *g, struct rtvm_boost_msg *req,
 		    const struct auto_opts *o, int timeout)
 {
@@ -748,7 +785,9 @@ static int cmd_auto(struct rtvm_boost_guest *g, struct rtvm_boost_msg *req,
 	struct auto_count n = {0};
 	struct ga_trace *t = NULL;
 	struct pollfd *p = NULL;
-	uint32_t *boost_seq = NULL, told = 0;
+	uint32_t *boost_seq = NULL, *deboost_seq = NULL, told = 0;
+	int64_t next_check = 0;
+	uint64_t lost_seen = 0;
 	sigset_t block, orig;
 	struct ga *a = NULL;
 	char dir[4096];
@@ -764,6 +803,7 @@ static int cmd_auto(struct rtvm_boost_guest *g, struct rtvm_boost_msg *req,
 		return 1;
 	if (ga_new(nr_cpus, o->hysteresis_ns, &a) < 0 ||
 	    !(boost_seq = calloc(nr_cpus, sizeof(*boost_seq))) ||
+	    !(deboost_seq = calloc(nr_cpus, sizeof(*deboost_seq))) ||
 	    !(p = calloc(nr_cpus + 1, sizeof(*p)))) {
 		fprintf(stderr, "%s: out of memory\n", prog);
 		goto out;
@@ -777,6 +817,9 @@ static int cmd_auto(struct rtvm_boost_guest *g, struct rtvm_boost_msg *req,
 	sigaction(SIGTERM, &sa, NULL);
 	if (auto_open_trace(o, nr_cpus, &t, dir, sizeof(dir), &mounted) < 0)
 		goto out;
+	/* RT work runnable before the rings were enabled has no record
+	 * there: the kernel is asked once. */
+	auto_scan(a, false);
 	p[0] = (struct pollfd){ .fd = rtvm_boost_guest_get_fd(g), .events = POLLIN };
 	for (unsigned int i = 0; i < nr_cpus; i++)
 		p[i + 1] = (struct pollfd){ .fd = ga_trace_fd(t, i), .events = POLLIN };
@@ -785,9 +828,12 @@ static int cmd_auto(struct rtvm_boost_guest *g, struct rtvm_boost_msg *req,
 		int64_t due = ga_next_due(a), left;
 		struct timespec ts;
 		size_t nr_rec;
+		bool retry = false;
 
 		if (full)
 			due = now_ns() + 1000000; /* the host is not reading */
+		if (ga_counted(a, NULL, 0) && next_check < due)
+			due = next_check;
 		left = due == INT64_MAX ? -1 : due - now_ns();
 		if (left < 0 && due != INT64_MAX)
 			left = 0;
@@ -808,7 +854,8 @@ static int cmd_auto(struct rtvm_boost_guest *g, struct rtvm_boost_msg *req,
 				p[i].fd = -1;
 			}
 		if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
-		    auto_acks(g, a, boost_seq, nr, &n, &told) < 0)
+		    auto_acks(g, a, boost_seq, deboost_seq, nr, &n, &told,
+			      &retry) < 0)
 			goto out;
 		if (ga_trace_read(t, &rec, &nr_rec, &n.lost) < 0) {
 			fprintf(stderr, "%s: out of memory\n", prog);
@@ -817,8 +864,23 @@ static int cmd_auto(struct rtvm_boost_guest *g, struct rtvm_boost_msg *req,
 		n.records += nr_rec;
 		for (size_t i = 0; i < nr_rec; i++)
 			ga_feed(a, &rec[i]);
-		if ((full = auto_post(g, a, req, o, boost_seq, nr, &n)) < 0)
+		/* The rings are not the whole truth: records lost when one
+		 * was full, and a task's policy changed while it waited to
+		 * run, leave tasks counted that run no more, and a boost
+		 * that would never end.  After a loss every task is looked
+		 * at; while tasks are counted, those every so often. */
+		if (n.lost != lost_seen) {
+			lost_seen = n.lost;
+			auto_scan(a, true);
+			next_check = now_ns() + AUTO_RECHECK_NS;
+		} else if (ga_counted(a, NULL, 0) && now_ns() >= next_check) {
+			ga_recheck(a, "/proc", now_ns());
+			next_check = now_ns() + AUTO_RECHECK_NS;
+		}
+		if ((full = auto_post(g, a, req, o, boost_seq, deboost_seq, nr,
+				      &n)) < 0)
 			goto out;
+		full |= retry;
 	}
 	rc = 0;
 	for (unsigned int c = 0; c < nr; c++) {
@@ -849,6 +911,7 @@ out:
 		umount2("/sys/kernel/tracing", MNT_DETACH);
 	ga_free(a);
 	free(boost_seq);
+	free(deboost_seq);
 	free(p);
 	return rc;
 }

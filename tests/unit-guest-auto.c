@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
@@ -420,6 +421,138 @@ START_TEST(test_many_tasks)
 }
 END_TEST
 
+/* ---- the kernel's own view ------------------------------------------------ */
+
+/* A /proc/PID/stat line: @state, CPU @cpu, policy @policy (field 41);
+ * the name has a ") " in it, and negative fields come before the CPU. */
+static void stat_line(char *buf, size_t size, int pid, char state, int cpu,
+		      int policy)
+{
+	snprintf(buf, size, "%d (a) b) %c 1 %d %d 0 -1 4194560 120 0 0 0 5 3 "
+		 "0 0 -2 0 1 0 123 2347008 200 18446744073709551615 1 1 0 0 "
+		 "0 0 0 0 0 0 0 0 17 %d 1 %d 0 0 0 0 0 0 0 0 0 0\n", pid, state,
+		 pid, pid, cpu, policy);
+}
+
+START_TEST(test_parse_stat)
+{
+	char line[512];
+	bool rt = false;
+	unsigned int cpu = 9;
+
+	stat_line(line, sizeof(line), 77, 'R', 1, 1);
+	ck_assert_int_eq(ga_parse_stat(line, &rt, &cpu), 0);
+	ck_assert(rt);
+	ck_assert_uint_eq(cpu, 1);
+	/* RR and DEADLINE are real-time too; OTHER, BATCH, IDLE are not */
+	stat_line(line, sizeof(line), 77, 'R', 0, 2);
+	ck_assert_int_eq(ga_parse_stat(line, &rt, &cpu), 0);
+	ck_assert(rt);
+	ck_assert_uint_eq(cpu, 0);
+	stat_line(line, sizeof(line), 77, 'R', 3, 6);
+	ck_assert_int_eq(ga_parse_stat(line, &rt, &cpu), 0);
+	ck_assert(rt);
+	ck_assert_uint_eq(cpu, 3);
+	for (int pol = 0; pol <= 5; pol += (pol == 0 ? 3 : 1)) {
+		stat_line(line, sizeof(line), 77, 'R', 1, pol);
+		ck_assert_int_eq(ga_parse_stat(line, &rt, &cpu), 0);
+		ck_assert_msg(!rt, "policy %d counted as real-time", pol);
+	}
+	/* blocked, FIFO or not */
+	stat_line(line, sizeof(line), 77, 'S', 1, 1);
+	ck_assert_int_eq(ga_parse_stat(line, &rt, &cpu), 0);
+	ck_assert(!rt);
+	/* not a stat line */
+	ck_assert_int_eq(ga_parse_stat("77 (x) R 1 2", &rt, &cpu), -EBADMSG);
+	ck_assert_int_eq(ga_parse_stat("no parenthesis", &rt, &cpu), -EBADMSG);
+	ck_assert_int_eq(ga_parse_stat("77 (x)", &rt, &cpu), -EBADMSG);
+	ck_assert_int_eq(ga_parse_stat(NULL, &rt, &cpu), -EBADMSG);
+}
+END_TEST
+
+/* What /proc says outweighs older records and is outweighed by newer. */
+START_TEST(test_observe)
+{
+	int64_t pids[4];
+
+	feed(wk(1000, 0, 10, 89, 1));
+	ga_sent(a, 1, true);
+	/* its block was lost; /proc says it sleeps */
+	ga_observe(a, 10, false, 1, 2000);
+	ck_assert_uint_eq(ga_runnable(a, 1), 0);
+	ck_assert_int_eq(ga_next_due(a), 2000 + HYST);
+	ck_assert_int_eq(ga_action(a, 1, 2000 + HYST), 0);
+	/* a record older than the look is passed over, a newer one counts */
+	feed(wk(1500, 0, 10, 89, 1));
+	ck_assert_uint_eq(ga_runnable(a, 1), 0);
+	feed(wk(2500, 0, 10, 89, 1));
+	ck_assert_uint_eq(ga_runnable(a, 1), 1);
+	/* a task runnable before any record: found, then moved */
+	ga_observe(a, 20, true, 0, 3000);
+	ck_assert_uint_eq(ga_runnable(a, 0), 1);
+	ga_observe(a, 20, true, 1, 3100);
+	ck_assert_uint_eq(ga_runnable(a, 0), 0);
+	ck_assert_uint_eq(ga_runnable(a, 1), 2);
+	ck_assert_uint_eq(ga_counted(a, pids, 4), 2);
+	ck_assert(pids[0] + pids[1] == 30);
+	ck_assert_uint_eq(ga_counted(a, NULL, 0), 2);
+	/* a CPU out of range changes nothing */
+	ga_observe(a, 20, false, 9, 4000);
+	ck_assert_uint_eq(ga_runnable(a, 1), 2);
+}
+END_TEST
+
+static void put_stat(const char *root, int pid, int tid, char state, int cpu,
+		     int policy)
+{
+	char path[512], line[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "mkdir -p %s/%d/task/%d %s/%d", root, pid,
+		 tid, root, tid);
+	ck_assert_int_eq(system(path), 0);
+	stat_line(line, sizeof(line), tid, state, cpu, policy);
+	for (int i = 0; i < 2; i++) {
+		if (i == 0)
+			snprintf(path, sizeof(path), "%s/%d/task/%d/stat", root,
+				 pid, tid);
+		else
+			snprintf(path, sizeof(path), "%s/%d/stat", root, tid);
+		f = fopen(path, "w");
+		ck_assert_ptr_nonnull(f);
+		fputs(line, f);
+		fclose(f);
+	}
+}
+
+/* A scan of a fixture /proc: only the runnable RT threads count; a
+ * recheck drops what blocked or went away. */
+START_TEST(test_scan)
+{
+	char root[] = "/tmp/unit-guest-auto-XXXXXX", cmd[128];
+
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	put_stat(root, 100, 100, 'S', 0, 0);  /* a process ... */
+	put_stat(root, 100, 101, 'R', 1, 1);  /* ... with a FIFO thread running */
+	put_stat(root, 100, 102, 'S', 1, 1);  /* ... and one blocked */
+	put_stat(root, 200, 200, 'R', 0, 0);  /* a normal task */
+	put_stat(root, 300, 300, 'R', 0, 2);  /* RR, on CPU 0 */
+	ck_assert_int_eq(ga_scan(a, root, 1000), 0);
+	ck_assert_uint_eq(ga_runnable(a, 1), 1);
+	ck_assert_uint_eq(ga_runnable(a, 0), 1);
+	/* 101 blocks, 300 goes away: the recheck sees it */
+	put_stat(root, 100, 101, 'S', 1, 1);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s/300", root);
+	ck_assert_int_eq(system(cmd), 0);
+	ga_recheck(a, root, 2000);
+	ck_assert_uint_eq(ga_runnable(a, 1), 0);
+	ck_assert_uint_eq(ga_runnable(a, 0), 0);
+	ck_assert_int_eq(ga_scan(a, "/nonexistent-proc", 3000), -ENOENT);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 START_TEST(test_bad_args)
 {
 	struct ga *b = NULL;
@@ -451,6 +584,9 @@ int main(void)
 	tcase_add_test(tc, test_stale_records);
 	tcase_add_test(tc, test_host_ends);
 	tcase_add_test(tc, test_many_tasks);
+	tcase_add_test(tc, test_parse_stat);
+	tcase_add_test(tc, test_observe);
+	tcase_add_test(tc, test_scan);
 	tcase_add_test(tc, test_bad_args);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
