@@ -235,8 +235,10 @@ RTVM_EXPORT int rtvm_set_state_dir(struct rtvm_ctx *ctx, const char *path)
 	return 0;
 }
 
-/* The state directory's fd, created when missing. */
-static int state_open(struct rtvm_ctx *ctx)
+/* The state directory's fd, created when missing with @create; without,
+ * a directory that is not there is -ENOENT, not logged (nothing applied
+ * yet: a plan or a status has no journal to read, and leaves none). */
+static int state_open(struct rtvm_ctx *ctx, bool create)
 {
 	const char *dir = ctx->state_dir;
 	int fd;
@@ -248,7 +250,7 @@ static int state_open(struct rtvm_ctx *ctx)
 			dir = env;
 	}
 	if (dir) {
-		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		if (create && mkdir(dir, 0700) < 0 && errno != EEXIST) {
 			int r = -errno;
 
 			err(ctx, "state directory %s: %s", dir, strerror(-r));
@@ -258,18 +260,22 @@ static int state_open(struct rtvm_ctx *ctx)
 		if (fd < 0) {
 			int r = -errno;
 
-			err(ctx, "state directory %s: %s", dir, strerror(-r));
+			if (create || r != -ENOENT)
+				err(ctx, "state directory %s: %s", dir,
+				    strerror(-r));
 			return r;
 		}
 		return fd;
 	}
-	fd = rtvm_fs_mkdir(ctx, RTVM_FS_RUN, 0700, "rtvm");
-	if (fd < 0 && fd != -EEXIST) {
-		err(ctx, "state directory run/rtvm: %s", strerror(-fd));
-		return fd;
+	if (create) {
+		fd = rtvm_fs_mkdir(ctx, RTVM_FS_RUN, 0700, "rtvm");
+		if (fd < 0 && fd != -EEXIST) {
+			err(ctx, "state directory run/rtvm: %s", strerror(-fd));
+			return fd;
+		}
 	}
 	fd = rtvm_fs_open_dir(ctx, RTVM_FS_RUN, "rtvm");
-	if (fd < 0)
+	if (fd < 0 && (create || fd != -ENOENT))
 		err(ctx, "state directory run/rtvm: %s", strerror(-fd));
 	return fd;
 }
@@ -299,7 +305,7 @@ static int state_lock(struct rtvm_ctx *ctx, int dirfd)
 static int state_open_locked(struct rtvm_ctx *ctx, int *ret_dirfd,
 			     int *ret_lockfd)
 {
-	int dirfd = state_open(ctx), lockfd;
+	int dirfd = state_open(ctx, true), lockfd;
 
 	if (dirfd < 0)
 		return dirfd;
@@ -528,6 +534,10 @@ static int journals_load(struct rtvm_ctx *ctx, int dirfd,
 	int fd, r = 0;
 	DIR *d;
 
+	*ret = NULL;
+	*ret_n = 0;
+	if (dirfd < 0) /* no state directory: nothing applied */
+		return 0;
 	fd = dup(dirfd);
 	if (fd < 0)
 		return -errno;
@@ -1976,11 +1986,12 @@ RTVM_EXPORT int rtvm_tune_plan(struct rtvm_ctx *ctx,
 
 	if (!ctx || !p || !vm || !ret)
 		return -EINVAL;
-	dirfd = state_open(ctx);
-	if (dirfd < 0)
+	dirfd = state_open(ctx, false);
+	if (dirfd < 0 && dirfd != -ENOENT)
 		return dirfd;
 	r = plan_make(ctx, p, vm, dirfd, ret);
-	close(dirfd);
+	if (dirfd >= 0)
+		close(dirfd);
 	return r;
 }
 
@@ -2693,11 +2704,12 @@ RTVM_EXPORT int rtvm_tune_status(struct rtvm_ctx *ctx, const char *vm_id,
 
 	if (!ctx || !ret_json)
 		return -EINVAL;
-	dirfd = state_open(ctx);
-	if (dirfd < 0)
+	dirfd = state_open(ctx, false);
+	if (dirfd < 0 && dirfd != -ENOENT)
 		return dirfd;
 	r = journals_load(ctx, dirfd, &js, &n);
-	close(dirfd);
+	if (dirfd >= 0)
+		close(dirfd);
 	if (r < 0)
 		return r;
 	root = cJSON_CreateObject();

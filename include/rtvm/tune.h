@@ -162,7 +162,8 @@ int rtvm_set_state_dir(struct rtvm_ctx *ctx, const char *path);
  * CONFIG_RT_GROUP_SCHED, where the kernel refuses those policies) are
  * given some by RTVM_CHANGE_FILE steps on their cpu.rt_runtime_us
  * (top-down, after the pins and before the priorities); without it such
- * a cgroup is a warning in the log.
+ * a cgroup is a warning in the log.  A plan reads the state directory
+ * and never makes it (only an apply does).
  *
  * A VM that has this profile applied already gets a plan with no steps
  * (rtvm_plan_is_applied() is 1).  "This profile" is the same document
@@ -266,7 +267,8 @@ int rtvm_tune_revert(struct rtvm_ctx *ctx, const char *vm_id,
  *       for an apply that did not finish (revert it).
  *
  * Returns: 0, or -EINVAL (NULL @ctx or @ret_json), -ENOENT (no journal for
- * @vm_id), -EBADMSG, -ENOMEM.
+ * @vm_id), -EBADMSG, -ENOMEM.  A state directory that does not exist
+ * holds no VM: it is not made.
  * Privileges: read access to the state directory.
  */
 int rtvm_tune_status(struct rtvm_ctx *ctx, const char *vm_id,
