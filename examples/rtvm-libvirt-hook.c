@@ -329,6 +329,30 @@ static int revert(struct rtvm_ctx *ctx, pid_t pid)
 	return r;
 }
 
+/* The profile is applied and settings drifted since (libvirtd restarted
+ * while a driver reset an IRQ, someone re-prioritized a thread): put
+ * them back to what was applied, as rtvm-tune reconcile does.  The
+ * journal stays the first apply's, so the stop still reverts exactly. */
+static void reconcile(struct rtvm_ctx *ctx, const struct rtvm_plan *plan,
+		      pid_t qemu)
+{
+	int n = rtvm_plan_get_drift_count(plan);
+	char *json = NULL;
+	int r = rtvm_tune_reconcile(ctx, rtvm_plan_get_vm_id(plan), 0, &json);
+
+	const char *s = n == 1 ? "" : "s";
+
+	if (r == 0)
+		say(LOG_INFO, "%d setting%s drifted since the apply to pid %d: "
+		    "reconciled (put back)", n, s, (int)qemu);
+	else
+		say(LOG_WARNING, "%d setting%s drifted since the apply to pid "
+		    "%d; reconcile failed: %s (rtvm-tune status --pid %d)", n,
+		    s, (int)qemu, r == -EAGAIN ? "some could not be put back" :
+		    strerror(-r), (int)qemu);
+	free(json);
+}
+
 /* Apply in a child bounded by the timeout; past it the child is killed and
  * whatever its journal holds is reverted.  Returns 0, 1 when the profile
  * was applied already (nothing written), 2 when another profile is applied
@@ -354,12 +378,11 @@ static int apply_bounded(struct rtvm_ctx *ctx, const struct rtvm_profile *p,
 			r = rtvm_tune_apply(ctx, p, vm, 0, &plan);
 		else
 			say(LOG_ERR, "QEMU pid %d: %s", (int)qemu, strerror(-r));
-		if (r == 0 && rtvm_plan_get_drift_count(plan) > 0)
-			say(LOG_WARNING, "%d settings drifted since the apply: "
-			    "rtvm-tune status --pid %d",
-			    rtvm_plan_get_drift_count(plan), (int)qemu);
-		if (r == 0 && rtvm_plan_is_applied(plan) > 0)
+		if (r == 0 && rtvm_plan_is_applied(plan) > 0) {
 			r = 1;
+			if (rtvm_plan_get_drift_count(plan) > 0)
+				reconcile(ctx, plan, qemu);
+		}
 		rtvm_plan_unref(plan);
 		rtvm_vm_unref(vm);
 		/* The exit code carries the errno (1..123), 126 for "applied

@@ -658,10 +658,17 @@ RTVM_HOOK_LENIENT=1 "$hook" vm1 started begin - <"$tmp/dom2.xml" >/dev/null 2>&1
 "$hook" ../vm1 started begin - <"$tmp/dom.xml" 2>"$tmp/hook.err" || fail "hook, unsafe name: exit"
 grep -q "not a safe file name" "$tmp/hook.err" || fail "hook, unsafe name: $(cat "$tmp/hook.err")"
 [ ! -e "$troot/run/rtvm/pid-4242.journal" ] || fail "hook applied for an unsafe name"
-# libvirtd restarted while the domain runs: reconnect keeps what is applied.
+# libvirtd restarted while the domain runs: reconnect keeps what is
+# applied, and puts back what drifted meanwhile.
 "$hook" vm1 started begin - <"$tmp/dom.xml" 2>/dev/null || fail "hook started again"
 "$hook" vm1 reconnect begin - <"$tmp/dom.xml" 2>"$tmp/hook.err" || fail "hook reconnect: $(cat "$tmp/hook.err")"
-grep -q "already applied\|reconcil" "$tmp/hook.err" || fail "hook reconnect: $(cat "$tmp/hook.err")"
+grep -q "already applied" "$tmp/hook.err" || fail "hook reconnect: $(cat "$tmp/hook.err")"
+! grep -q "drifted" "$tmp/hook.err" || fail "hook reconnect without drift: $(cat "$tmp/hook.err")"
+echo 1 >"$troot/proc/sys/kernel/timer_migration" # drift while libvirtd was away
+"$hook" vm1 reconnect begin - <"$tmp/dom.xml" 2>"$tmp/hook.err" || fail "hook reconnect with drift: $(cat "$tmp/hook.err")"
+grep -q "1 setting drifted since the apply to pid 4242: reconciled" "$tmp/hook.err" ||
+	fail "hook reconnect with drift: $(cat "$tmp/hook.err")"
+[ "$(cat "$troot/proc/sys/kernel/timer_migration")" = 0 ] || fail "hook reconnect left the drift"
 "$tune" status | grep -q 'profile hooked' || fail "hook: status after reconnect"
 "$hook" vm1 migrate begin - <"$tmp/dom.xml" >"$tmp/hook.out" || fail "hook migrate"
 [ ! -s "$tmp/hook.out" ] || fail "hook migrate printed XML"
