@@ -7,9 +7,11 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "demo-state.h"
 #include "tool.h"
@@ -25,11 +27,12 @@ struct opts {
 	const char *uri;
 	const char *state_dir;
 	long pid;
+	unsigned long watch_ms; /* reconcile --watch: 0 = once */
 	bool dry_run, json, verbose, demo;
 };
 
 enum { OPT_PROFILE = 0x100, OPT_BUILTIN, OPT_VM, OPT_PID, OPT_URI,
-       OPT_STATE_DIR, OPT_DRY_RUN, OPT_DEMO };
+       OPT_STATE_DIR, OPT_DRY_RUN, OPT_DEMO, OPT_WATCH };
 
 static void usage(FILE *f)
 {
@@ -49,9 +52,11 @@ static void usage(FILE *f)
 		"      put back everything the VM's journal records\n"
 		"  status [--vm NAME|--pid PID] [--json]\n"
 		"      what is applied for which VM, and drift\n"
-		"  reconcile [--vm NAME|--pid PID] [--dry-run] [--json]\n"
+		"  reconcile [--vm NAME|--pid PID] [--dry-run] [--json] [--watch MS]\n"
 		"      put settings that drifted back to what the profile applied\n"
-		"      (every VM without --vm/--pid); safe to run from a timer\n"
+		"      (every VM without --vm/--pid); safe to run from a timer;\n"
+		"      --watch: again every MS ms until SIGINT/SIGTERM, saying only\n"
+		"      what it put back (--json: one line per such round)\n"
 		"  recover [--dry-run] [--json]\n"
 		"      after a crash or at boot: revert every apply that did not\n"
 		"      finish, and what a killed rtvm-demo left; finished ones stay\n"
@@ -85,6 +90,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "demo", no_argument, NULL, OPT_DEMO },
+		{ "watch", required_argument, NULL, OPT_WATCH },
 		TOOL_COMMON_LONGOPTS,
 		{ 0 },
 	};
@@ -104,6 +110,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_STATE_DIR: o->state_dir = optarg; break;
 		case OPT_DRY_RUN: o->dry_run = true; break;
 		case OPT_DEMO: o->demo = true; break;
+		case OPT_WATCH:
+			if (tool_parse_ulong("--watch", optarg, 10, 86400000,
+					     &o->watch_ms) < 0)
+				return -EINVAL;
+			break;
 		case OPT_PID:
 			if (tool_parse_long("--pid", optarg, 1, INT_MAX,
 					    &o->pid) < 0)
@@ -164,6 +175,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		tool_error("status takes --vm, --pid and --json; not %s",
 			   o->profile ? "--profile" : o->builtin ? "--builtin" :
 								    "--dry-run");
+		return -EINVAL;
+	}
+	if (o->watch_ms && (strcmp(o->cmd, "reconcile") || o->dry_run)) {
+		tool_error("--watch is for reconcile, without --dry-run");
 		return -EINVAL;
 	}
 	if (!strcmp(o->cmd, "reconcile") && (o->profile || o->builtin)) {
@@ -607,9 +622,13 @@ static int cmd_status(struct rtvm_ctx *ctx, const struct opts *o)
 }
 
 /* Drifted settings put back (or, with --dry-run, listed as status finds
- * them).  Exit 2 when a setting stays drifted: the others are put back. */
-static int cmd_reconcile(struct rtvm_ctx *ctx, const struct opts *o)
+ * them).  Exit 2 when a setting stays drifted: the others are put back.
+ * A round of --watch (@quiet) says only the VMs it put something back
+ * for or could not, and an unfinished apply once. */
+static int reconcile_once(struct rtvm_ctx *ctx, const struct opts *o,
+			  bool quiet)
 {
+	static bool told_unfinished;
 	char id[256], *json = NULL;
 	bool one = vm_id(o, NULL, id, sizeof(id)) == 0;
 	cJSON *root, *vm, *d;
@@ -623,18 +642,32 @@ static int cmd_reconcile(struct rtvm_ctx *ctx, const struct opts *o)
 		tool_error("reconcile: %s", strerror(-r));
 		return 1;
 	}
-	if (o->json) {
-		int p = tool_print_json_text(json);
-
-		free(json);
-		return p < 0 ? 1 : r == -EAGAIN ? 2 : 0;
-	}
-	root = cJSON_Parse(json);
-	free(json);
+	root = json ? cJSON_Parse(json) : NULL;
 	if (!root) {
+		free(json);
 		tool_error("reconcile: out of memory");
 		return 1;
 	}
+	if (o->json) {
+		bool any = r == -EAGAIN;
+		int p = 0;
+
+		cJSON_ArrayForEach(vm, cJSON_GetObjectItem(root, "vms"))
+			any |= cJSON_GetArraySize(cJSON_GetObjectItem(vm, "reconciled")) > 0;
+		if (!quiet) {
+			p = tool_print_json_text(json);
+		} else if (any) {
+			char *line = cJSON_PrintUnformatted(root);
+
+			p = line && printf("%s\n", line) > 0 &&
+			    fflush(stdout) == 0 ? 0 : -1;
+			free(line);
+		}
+		free(json);
+		cJSON_Delete(root);
+		return p < 0 ? 1 : r == -EAGAIN ? 2 : 0;
+	}
+	free(json);
 	failed = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(root, "failed"));
 	cJSON_ArrayForEach(vm, cJSON_GetObjectItem(root, "vms")) {
 		cJSON *list = cJSON_GetObjectItem(vm, o->dry_run ? "drift" :
@@ -643,10 +676,14 @@ static int cmd_reconcile(struct rtvm_ctx *ctx, const struct opts *o)
 		int n = cJSON_GetArraySize(list);
 
 		if (!cJSON_IsTrue(cJSON_GetObjectItem(vm, "complete"))) {
-			printf("VM %s: UNFINISHED apply: revert it\n",
-			       tool_escape(name, 0));
+			if (!quiet || !told_unfinished)
+				printf("VM %s: UNFINISHED apply: revert it\n",
+				       tool_escape(name, 0));
+			told_unfinished = true;
 			continue;
 		}
+		if (quiet && !n)
+			continue;
 		printf("VM %s: %d %s\n", tool_escape(name, 0), n,
 		       o->dry_run ? (n == 1 ? "setting would be put back" :
 					      "settings would be put back") :
@@ -670,13 +707,47 @@ static int cmd_reconcile(struct rtvm_ctx *ctx, const struct opts *o)
 					   "unfinished", 0));
 		}
 	}
-	if (!cJSON_GetArraySize(cJSON_GetObjectItem(root, "vms")))
+	if (!quiet && !cJSON_GetArraySize(cJSON_GetObjectItem(root, "vms")))
 		printf("no profile applied\n");
 	cJSON_Delete(root);
+	fflush(stdout);
 	if (r == -EAGAIN)
 		tool_error("reconcile: %d setting%s not put back (see above)",
 			   failed, failed == 1 ? "" : "s");
 	return r == -EAGAIN ? 2 : 0;
+}
+
+static volatile sig_atomic_t watch_stop;
+
+static void on_watch_signal(int sig)
+{
+	(void)sig;
+	watch_stop = 1;
+}
+
+/* Once, or with --watch every watch_ms until SIGINT/SIGTERM: then exit 0
+ * when the last round put everything back, else that round's code. */
+static int cmd_reconcile(struct rtvm_ctx *ctx, const struct opts *o)
+{
+	struct sigaction sa = { .sa_handler = on_watch_signal };
+	int r;
+
+	if (!o->watch_ms)
+		return reconcile_once(ctx, o, false);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	do {
+		struct timespec t = { (time_t)(o->watch_ms / 1000),
+				      (long)(o->watch_ms % 1000) * 1000000 };
+
+		r = reconcile_once(ctx, o, true);
+		if (r == 1)
+			return 1; /* the state directory itself failed */
+		while (!watch_stop && nanosleep(&t, &t) < 0 && errno == EINTR)
+			;
+	} while (!watch_stop);
+	return r;
 }
 
 /* Every journal whose apply did not finish is reverted; finished applies

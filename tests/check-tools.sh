@@ -511,6 +511,37 @@ set +e
 set -e
 [ "$rc" = 64 ] || fail "reconcile --builtin: exit $rc"
 [ "$rc2" = 1 ] && grep -q 'No such file' "$tmp/err" || fail "reconcile of an unknown VM: exit $rc2: $(cat "$tmp/err")"
+# reconcile --watch: quiet while nothing drifts, puts drift back within
+# a round, one JSON line per round that did, exit 0 on SIGTERM.
+"$tune" --sysroot "$troot" reconcile --watch 50 --json >"$tmp/watch.out" 2>"$tmp/watch.err" &
+wpid=$!
+sleep 0.3
+[ ! -s "$tmp/watch.out" ] || fail "reconcile --watch said something with nothing drifted: $(cat "$tmp/watch.out")"
+echo 1 >"$troot/proc/sys/kernel/timer_migration"
+i=0
+while [ "$(cat "$troot/proc/sys/kernel/timer_migration")" != 0 ] && [ $i -lt 100 ]; do
+	sleep 0.05; i=$((i + 1))
+done
+[ "$(cat "$troot/proc/sys/kernel/timer_migration")" = 0 ] || fail "reconcile --watch left the drift"
+sleep 0.2
+kill -TERM $wpid
+wrc=0; wait $wpid || wrc=$?
+[ "$wrc" = 0 ] || fail "reconcile --watch: exit $wrc on SIGTERM: $(cat "$tmp/watch.err")"
+python3 -c '
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 1, lines
+d = json.loads(lines[0])
+r = d["vms"][0]["reconciled"]
+assert len(r) == 1 and r[0]["target"] == "kernel.timer_migration" and r[0]["result"] == "put back", d
+' "$tmp/watch.out" || fail "reconcile --watch --json said: $(cat "$tmp/watch.out")"
+set +e
+"$tune" --sysroot "$troot" reconcile --watch 5 2>"$tmp/err"; rc=$?
+"$tune" --sysroot "$troot" status --watch 100 2>>"$tmp/err"; rc2=$?
+"$tune" --sysroot "$troot" reconcile --watch 100 --dry-run 2>>"$tmp/err"; rc3=$?
+set -e
+[ "$rc" = 64 ] && [ "$rc2" = 64 ] && [ "$rc3" = 64 ] && grep -q -- '--watch.*"5"\|"5".*--watch' "$tmp/err" ||
+	fail "reconcile --watch usage: exits $rc $rc2 $rc3: $(cat "$tmp/err")"
 echo 1 >"$troot/proc/sys/kernel/timer_migration" # drift again, for the revert
 "$tune" --sysroot "$troot" revert --pid 4242 >/dev/null || fail "revert after re-apply"
 tsnap | cmp -s - "$tmp/tune.before" || fail "revert after re-apply left the host changed"
