@@ -620,16 +620,48 @@ START_TEST(test_reconcile_recreated)
 	free(journal);
 	swap_vcpu0(ctx, true);
 
+	/* A journal of before the names still parses, and means what it
+	 * meant: the gone thread's records, nothing found again. */
+	free(tu_run_cmd("cd '%s/run/rtvm' && cp pid-4242.journal keep &&"
+			" sed -i 's/,\"name\":\"[^\"]*\"//' pid-4242.journal",
+			rtvm_get_root(ctx)));
+	journal = tu_read(ctx, "run/rtvm/pid-4242.journal");
+	ck_assert_ptr_null(strstr(journal, "\"name\""));
+	free(journal);
+	ck_assert_int_eq(rtvm_tune_status(ctx, "pid-4242", &json), 0);
+	ck_assert_msg(!strstr(json, "recreated_from") &&
+			      strstr(json, "\"complete\":\ttrue"),
+		      "%s", json);
+	free(json);
+	free(tu_run_cmd("cd '%s/run/rtvm' && mv keep pid-4242.journal",
+			rtvm_get_root(ctx)));
+
 	ck_assert_int_eq(rtvm_tune_status(ctx, "pid-4242", &json), 0);
 	ck_assert_msg(strstr(json, "\"recreated_from\":\t\"4242/4250@366011\"") &&
 			      strstr(json, "\"target\":\t\"4242/4260@377000\""),
 		      "%s", json);
 	free(json);
-	ck_assert_int_eq(rtvm_tune_reconcile(ctx, NULL, 0, &json), 0);
+	/* The pin fails: reported, its journal record cancelled; the
+	 * policy is set. */
+	rtvm_ctx_add_fault(ctx, RTVM_OP_AFFINITY_SET, "4242/4260", 1, 0, EIO);
+	ck_assert_int_eq(rtvm_tune_reconcile(ctx, NULL, 0, &json), -EAGAIN);
+	rtvm_ctx_clear_faults(ctx);
 	ck_assert_msg(strstr(json, "\"recreated_from\":\t\"4242/4250@366011\"") &&
 			      strstr(json, "\"name\":\t\"CPU 0/KVM\"") &&
 			      strstr(json, "thread_sched") &&
+			      strstr(json, "\"reason\":\t\"Input/output error\"") &&
+			      strstr(json, "\"failed\":\t1"),
+		      "%s", json);
+	free(json);
+	journal = tu_read(ctx, "run/rtvm/pid-4242.journal");
+	ck_assert_msg(strstr(journal, "{\"cancel\":true,\"kind\":\"thread_affinity\","
+				      "\"target\":\"4242/4260@377000\"}"),
+		      "no cancel line: %.400s", journal);
+	free(journal);
+	ck_assert_int_eq(rtvm_tune_reconcile(ctx, NULL, 0, &json), 0);
+	ck_assert_msg(strstr(json, "\"recreated_from\":\t\"4242/4250@366011\"") &&
 			      strstr(json, "thread_affinity") &&
+			      !strstr(json, "thread_sched") &&
 			      strstr(json, "\"failed\":\t0"),
 		      "%s", json);
 	free(json);
