@@ -705,6 +705,12 @@ static int reconcile_once(struct rtvm_ctx *ctx, const struct opts *o,
 			       o->dry_run || (res && !strcmp(res, "put back")) ? "" :
 			       tool_escape(cJSON_GetStringValue(cJSON_GetObjectItem(d, "reason")) ?:
 					   "unfinished", 0));
+			/* A vCPU thread re-created (a new tid) since the
+			 * apply: given its role's values, journaled. */
+			if (cJSON_GetStringValue(cJSON_GetObjectItem(d, "recreated_from")))
+				printf("  %-16s (thread \"%s\" re-created; was %s)\n", "",
+				       tool_escape(cJSON_GetStringValue(cJSON_GetObjectItem(d, "name")) ?: "", 0),
+				       tool_escape(cJSON_GetStringValue(cJSON_GetObjectItem(d, "recreated_from")), 1));
 		}
 	}
 	if (!quiet && !cJSON_GetArraySize(cJSON_GetObjectItem(root, "vms")))

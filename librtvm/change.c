@@ -759,6 +759,18 @@ static int restore_sched(struct rtvm_ctx *ctx, struct rtvm_tid t,
 	return rtvm_sys_sched_set_exact(ctx, t, s, nice);
 }
 
+/* A thread record's outcome @r: a thread that is gone (or whose tid
+ * another thread has now) has nothing to put back, which is said. */
+static int thread_gone(struct rtvm_ctx *ctx, const struct rtvm_change *c,
+		       int r)
+{
+	if (r != -ESRCH)
+		return r;
+	info(ctx, "restore %s %s: the thread is gone; skipped",
+	     kind_names[c->kind], c->target);
+	return 0;
+}
+
 static int restore_one(struct rtvm_ctx *ctx, struct seen *seen,
 		       const struct rtvm_change *c)
 {
@@ -809,7 +821,7 @@ static int restore_one(struct rtvm_ctx *ctx, struct seen *seen,
 			r = record_thread(ctx, seen, c, &t, &nice);
 		if (r == 0)
 			r = restore_sched(ctx, t, &s, nice);
-		return r == -ESRCH ? 0 : r;
+		return thread_gone(ctx, c, r);
 	case RTVM_CHANGE_THREAD_AFFINITY:
 		r = rtvm_cpumask_new(ctx, &mask);
 		if (r == 0)
@@ -819,12 +831,12 @@ static int restore_one(struct rtvm_ctx *ctx, struct seen *seen,
 		if (r == 0)
 			r = rtvm_sys_affinity_set(ctx, t, mask);
 		rtvm_cpumask_free(mask);
-		return r == -ESRCH ? 0 : r;
+		return thread_gone(ctx, c, r);
 	case RTVM_CHANGE_CGROUP_ATTACH:
 		r = record_thread(ctx, seen, c, &t, &nice);
 		if (r == 0)
 			r = rtvm_cgroup_attach(ctx, c->old_value, t);
-		return r == -ESRCH ? 0 : r;
+		return thread_gone(ctx, c, r);
 	case RTVM_CHANGE_CGROUP_CREATE:
 		return rtvm_cgroup_remove(ctx, c->target);
 	}

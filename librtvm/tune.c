@@ -49,6 +49,9 @@
 struct step {
 	enum rtvm_change_kind kind;
 	char *target, *old, *new;
+	char *name; /* a thread's role name ("CPU 0/KVM"), to find it again
+		     * when its tid is re-created; NULL for other steps and
+		     * in journals of librtvm before it recorded one */
 	bool shared; /* a host-wide setting or an IRQ: reference counted */
 	bool lease;  /* held by another VM already: nothing to write */
 	bool predicted; /* the shield's: shown, made by the shield (which
@@ -100,6 +103,7 @@ static void steps_free(struct steps *s)
 		free(s->v[i].target);
 		free(s->v[i].old);
 		free(s->v[i].new);
+		free(s->v[i].name);
 	}
 	free(s->v);
 	*s = (struct steps){ 0 };
@@ -135,6 +139,18 @@ static int steps_add(struct steps *s, enum rtvm_change_kind kind,
 	return 0;
 }
 
+/* Give the newest step of @s the thread role name @name (may be NULL). */
+static int steps_name_last(struct steps *s, const char *name)
+{
+	struct step *st = &s->v[s->n - 1];
+
+	if (!name)
+		return 0;
+	free(st->name);
+	st->name = strdup(name);
+	return st->name ? 0 : -ENOMEM;
+}
+
 /* Drop the newest step of @kind on @target (any, when @target is NULL):
  * a "cancel" line, its change not made. */
 static void steps_drop_newest(struct steps *s, enum rtvm_change_kind kind,
@@ -152,6 +168,7 @@ static void steps_drop_newest(struct steps *s, enum rtvm_change_kind kind,
 	free(st->target);
 	free(st->old);
 	free(st->new);
+	free(st->name);
 	memmove(st, st + 1, (s->n - i) * sizeof(*st));
 	s->n--;
 }
@@ -163,6 +180,8 @@ static int steps_move(struct steps *dst, struct steps *src)
 		int r = steps_add(dst, st->kind, st->target, st->old, st->new,
 				  st->shared, st->lease);
 
+		if (r == 0)
+			r = steps_name_last(dst, st->name);
 		if (r < 0)
 			return r;
 	}
@@ -444,7 +463,7 @@ static int journal_parse(struct rtvm_ctx *ctx, const char *name, char *text,
 			}
 		} else {
 			char *kind = NULL, *target = NULL, *old = NULL,
-			     *new = NULL;
+			     *new = NULL, *tname = NULL;
 			int k = -1;
 
 			r = json_str(o, "kind", &kind);
@@ -454,6 +473,9 @@ static int journal_parse(struct rtvm_ctx *ctx, const char *name, char *text,
 				r = json_str(o, "old", &old);
 			if (r == 0)
 				r = json_str(o, "new", &new);
+			/* Optional: journals before it have none. */
+			if (r == 0)
+				r = json_str(o, "name", &tname);
 			for (int i = 1; kind && rtvm_change_kind_to_string(i); i++)
 				if (strcmp(kind, rtvm_change_kind_to_string(i)) == 0)
 					k = i;
@@ -469,6 +491,9 @@ static int journal_parse(struct rtvm_ctx *ctx, const char *name, char *text,
 						      o, "shared")),
 					      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
 						      o, "lease")));
+			if (r == 0)
+				r = steps_name_last(&j->steps, tname);
+			free(tname);
 			free(kind);
 			free(target);
 			free(old);
@@ -808,6 +833,180 @@ static int drift_add(const struct step *st, const char *now, int e,
 	return 0;
 }
 
+/* ---- re-created vCPU threads -------------------------------------------- */
+
+/* The VM process @j was applied to, when it still runs (the same start
+ * time): else -ESRCH, and old journals without one say nothing. */
+static int journal_process(struct rtvm_ctx *ctx, const struct journal *j,
+			   pid_t *ret)
+{
+	unsigned long long start, now;
+	int pid, n = 0;
+
+	if (!j->vm_process ||
+	    sscanf(j->vm_process, "%d@%llu%n", &pid, &start, &n) != 2 ||
+	    j->vm_process[n] || pid <= 0)
+		return -ESRCH;
+	if (rtvm_thread_identity(ctx, (struct rtvm_tid){ pid, pid }, &now) < 0 ||
+	    now != start)
+		return -ESRCH;
+	*ret = pid;
+	return 0;
+}
+
+/* The value the applied @applied means for thread @t: a policy that
+ * keeps the nice value keeps the new thread's own (as a plan has it). */
+static int recreated_want(struct rtvm_ctx *ctx, enum rtvm_change_kind kind,
+			  struct rtvm_tid t, const char *applied, char **ret)
+{
+	struct rtvm_sched s, cur;
+	int r;
+
+	if (kind != RTVM_CHANGE_THREAD_SCHED) {
+		*ret = strdup(applied);
+		return *ret ? 0 : -ENOMEM;
+	}
+	r = rtvm_sched_parse(applied, &s);
+	if (r == 0 && rtvm_sched_keeps_nice(s.policy)) {
+		r = rtvm_sys_sched_get(ctx, t, &cur);
+		s.nice = cur.nice;
+	}
+	return r < 0 ? r : rtvm_sched_format(&s, ret);
+}
+
+/* Whether a step newer than @i of its kind names the same thread role
+ * (the role's thread was found again already, or was re-created again):
+ * that one decides. */
+static bool role_newer(const struct steps *s, unsigned int i)
+{
+	for (unsigned int k = i + 1; k < s->n; k++)
+		if (s->v[k].kind == s->v[i].kind && s->v[k].name &&
+		    strcmp(s->v[k].name, s->v[i].name) == 0)
+			return true;
+	return false;
+}
+
+/* The vCPU thread of @vm named @name, if exactly one is. */
+static int thread_named(struct rtvm_ctx *ctx, struct rtvm_vm *vm,
+			const char *name, struct rtvm_tid *ret,
+			unsigned long long *ret_start)
+{
+	const struct rtvm_vm_thread *t, *found = NULL;
+	unsigned int n = 0;
+
+	rtvm_vm_foreach_thread(t, vm) {
+		const char *tn = rtvm_vm_thread_get_name(t);
+
+		if (rtvm_vm_thread_get_role(t) == RTVM_VM_ROLE_VCPU && tn &&
+		    strcmp(tn, name) == 0) {
+			found = t;
+			n++;
+		}
+	}
+	if (n != 1) {
+		if (n > 1)
+			dbg(ctx, "VM %d: %u threads named \"%s\": none taken",
+			    rtvm_vm_get_pid(vm), n, name);
+		return -ESRCH;
+	}
+	*ret = (struct rtvm_tid){ rtvm_vm_get_pid(vm),
+				  rtvm_vm_thread_get_tid(found) };
+	*ret_start = rtvm_vm_thread_get_start(found);
+	return *ret_start ? 0 : rtvm_thread_identity(ctx, *ret, ret_start);
+}
+
+/*
+ * Calls @fn for each vCPU thread @j recorded by name whose tid is gone
+ * while the VM process still runs and a thread of that name exists now
+ * (re-created, as after CPU hot-plug): @was is the gone thread's step,
+ * @st the step the new thread needs (its value now as the original, the
+ * applied one as the new).  A new thread that has the value already
+ * needs none.  Stops at @fn's first error.
+ */
+static int foreach_recreated(struct rtvm_ctx *ctx, const struct journal *j,
+			     int (*fn)(const struct step *was,
+				       const struct step *st, void *data),
+			     void *data)
+{
+	struct rtvm_vm *vm = NULL;
+	bool *last = NULL;
+	pid_t pid;
+	int r = 0;
+
+	if (!j->complete || journal_process(ctx, j, &pid) < 0)
+		return 0;
+	if (newest_steps(&j->steps, &last) < 0)
+		return -ENOMEM;
+	for (unsigned int i = 0; r == 0 && i < j->steps.n; i++) {
+		const struct step *was = &j->steps.v[i];
+		unsigned long long start;
+		struct rtvm_tid t;
+		char target[64], *now = NULL, *want = NULL;
+		struct step st;
+
+		if (!was->name || !was->new || !last[i] ||
+		    (was->kind != RTVM_CHANGE_THREAD_SCHED &&
+		     was->kind != RTVM_CHANGE_THREAD_AFFINITY) ||
+		    target_thread(ctx, was->target, &t, &start) != -ESRCH ||
+		    t.pid != pid || role_newer(&j->steps, i))
+			continue;
+		if (!vm) {
+			r = rtvm_vm_new_from_pid(ctx, pid, &vm);
+			if (r < 0) {
+				dbg(ctx, "VM %s: process %d: %s", j->vm_id, pid,
+				    strerror(-r));
+				r = 0;
+				break;
+			}
+		}
+		if (thread_named(ctx, vm, was->name, &t, &start) < 0)
+			continue;
+		snprintf(target, sizeof(target), "%d/%d@%llu", t.pid, t.tid,
+			 start);
+		r = current_value(ctx, was->kind, target, was->new, &now);
+		if (r == 0)
+			r = recreated_want(ctx, was->kind, t, was->new, &want);
+		if (r == 0 && strcmp(now, want) != 0) {
+			st = (struct step){ .kind = was->kind, .target = target,
+					    .old = now, .new = want,
+					    .name = was->name };
+			r = fn(was, &st, data);
+		}
+		if (r == -ESRCH) /* exited meanwhile */
+			r = 0;
+		free(now);
+		free(want);
+	}
+	rtvm_vm_unref(vm);
+	free(last);
+	return r;
+}
+
+/* A re-created thread's step as drift: as drift_json()'s, and the gone
+ * thread's target as "recreated_from", the role's "name". */
+static cJSON *recreated_json(const struct step *was, const struct step *st)
+{
+	cJSON *d = drift_json(st, st->old, 0);
+
+	if (d && (!cJSON_AddStringToObject(d, "recreated_from", was->target) ||
+		  !cJSON_AddStringToObject(d, "name", st->name))) {
+		cJSON_Delete(d);
+		d = NULL;
+	}
+	return d;
+}
+
+static int recreated_add(const struct step *was, const struct step *st,
+			 void *data)
+{
+	cJSON *d = recreated_json(was, st);
+
+	if (!d)
+		return -ENOMEM;
+	cJSON_AddItemToArray(data, d);
+	return 0;
+}
+
 /* Drift of @j into the empty array @drift (as rtvm_tune_status() has
  * it); their number in @ret_n (may be NULL). */
 static int journal_drift(struct rtvm_ctx *ctx, const struct journal *j,
@@ -815,6 +1014,8 @@ static int journal_drift(struct rtvm_ctx *ctx, const struct journal *j,
 {
 	int r = foreach_drift(ctx, j, drift_add, drift);
 
+	if (r == 0)
+		r = foreach_recreated(ctx, j, recreated_add, drift);
 	if (r == 0 && ret_n)
 		*ret_n = (unsigned int)cJSON_GetArraySize(drift);
 	return r;
@@ -1417,9 +1618,25 @@ static int plan_vm(struct builder *b, struct rtvm_vm *vm)
 			has_sched = pol->has_sched;
 			break;
 		}
-		r = want_affinity(b, &b->vm_steps, tid, start, want);
-		if (r == 0 && has_sched)
-			r = want_sched(b, &sched, tid, start, s, !pol->has_nice);
+		{
+			/* A vCPU thread's steps carry its name ("CPU 0/KVM"):
+			 * one re-created after CPU hot-plug (a new tid) is
+			 * found again by reconcile. */
+			const char *name =
+				rtvm_vm_thread_get_role(t) == RTVM_VM_ROLE_VCPU ?
+					rtvm_vm_thread_get_name(t) :
+					NULL;
+			unsigned int na = b->vm_steps.n, ns = sched.n;
+
+			r = want_affinity(b, &b->vm_steps, tid, start, want);
+			if (r == 0 && b->vm_steps.n > na)
+				r = steps_name_last(&b->vm_steps, name);
+			if (r == 0 && has_sched)
+				r = want_sched(b, &sched, tid, start, s,
+					       !pol->has_nice);
+			if (r == 0 && sched.n > ns)
+				r = steps_name_last(&sched, name);
+		}
 		if (r == -ESRCH) /* exited meanwhile */
 			r = 0;
 		if (r < 0)
@@ -1929,6 +2146,7 @@ static cJSON *step_json(const struct step *st, int index)
 	    !cJSON_AddStringToObject(o, "target", st->target) ||
 	    (st->old && !cJSON_AddStringToObject(o, "old", st->old)) ||
 	    (st->new && !cJSON_AddStringToObject(o, "new", st->new)) ||
+	    (st->name && !cJSON_AddStringToObject(o, "name", st->name)) ||
 	    !cJSON_AddBoolToObject(o, "shared", st->shared) ||
 	    !cJSON_AddBoolToObject(o, "lease", st->lease) ||
 	    (st->predicted && !cJSON_AddTrueToObject(o, "predicted"))) {
@@ -2194,6 +2412,8 @@ static int journal_step(struct applier *a, const struct step *st)
 	/* Kept before it is written: a rollback then covers it. */
 	r = steps_add(&a->done, st->kind, st->target, st->old, st->new,
 		      st->shared, st->lease);
+	if (r == 0)
+		r = steps_name_last(&a->done, st->name);
 	if (r == 0) {
 		o = step_json(st, (int)a->done.n - 1);
 		r = journal_keep(a, o);
@@ -2568,6 +2788,9 @@ struct reconciler {
 	const char *vm_id;
 	cJSON *arr;
 	unsigned int failed;
+	int dirfd;
+	int fd;		    /* the journal, opened to append; -1 until then */
+	unsigned int steps; /* its steps, the appended ones included */
 };
 
 /* One drifted setting written back to its applied value; the outcome in
@@ -2600,6 +2823,69 @@ static int reconcile_one(const struct step *st, const char *now, int e,
 	       cJSON_AddStringToObject(d, "reason", strerror(-r)) ? 0 : -ENOMEM;
 }
 
+/* A re-created vCPU thread given its role's applied value: the step is
+ * appended to the journal and made durable before the change, as apply
+ * does (a revert then puts the new thread back to its own values; a
+ * crash leaves a journal that reverts exactly).  A change that fails is
+ * cancelled in the journal. */
+static int reconcile_recreated(const struct step *was, const struct step *st,
+			       void *data)
+{
+	struct reconciler *rc = data;
+	cJSON *d = recreated_json(was, st), *o;
+	char name[256];
+	int r;
+
+	if (!d)
+		return -ENOMEM;
+	cJSON_AddItemToArray(rc->arr, d);
+	if (rc->fd < 0) {
+		snprintf(name, sizeof(name), "%s%s", rc->vm_id, JOURNAL_SUFFIX);
+		rc->fd = openat(rc->dirfd, name,
+				O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+		if (rc->fd < 0) {
+			r = -errno;
+			err(rc->ctx, "journal %s: %s", name, strerror(-r));
+			return r;
+		}
+	}
+	o = step_json(st, (int)rc->steps);
+	r = o ? journal_append(rc->fd, o) : -ENOMEM;
+	cJSON_Delete(o);
+	if (r < 0) {
+		err(rc->ctx, "journal of %s: %s", rc->vm_id, strerror(-r));
+		return r;
+	}
+	rc->steps++;
+	r = step_do(rc->ctx, false, st);
+	if (r == 0) {
+		info(rc->ctx, "VM %s: %s %s (\"%s\", re-created; was %s) set to "
+			      "%s (was %s)",
+		     rc->vm_id, kind_name(st->kind), st->target, st->name,
+		     was->target, st->new, st->old);
+		return cJSON_AddStringToObject(d, "result", "put back") ?
+			       0 : -ENOMEM;
+	}
+	rc->failed++;
+	err(rc->ctx, "VM %s: %s %s (\"%s\", re-created) stays %s: %s",
+	    rc->vm_id, kind_name(st->kind), st->target, st->name, st->old,
+	    strerror(-r));
+	o = cJSON_CreateObject();
+	if (!o || !cJSON_AddTrueToObject(o, "cancel") ||
+	    !cJSON_AddStringToObject(o, "kind", kind_name(st->kind)) ||
+	    !cJSON_AddStringToObject(o, "target", st->target)) {
+		cJSON_Delete(o);
+		return -ENOMEM;
+	}
+	/* Without the cancel line the record stays: its revert writes the
+	 * thread's value of now, which changes nothing. */
+	if (journal_append(rc->fd, o) == 0)
+		rc->steps--;
+	cJSON_Delete(o);
+	return cJSON_AddStringToObject(d, "result", "error") &&
+	       cJSON_AddStringToObject(d, "reason", strerror(-r)) ? 0 : -ENOMEM;
+}
+
 RTVM_EXPORT int rtvm_tune_reconcile(struct rtvm_ctx *ctx, const char *vm_id,
 				    unsigned int flags, char **ret_json)
 {
@@ -2623,7 +2909,8 @@ RTVM_EXPORT int rtvm_tune_reconcile(struct rtvm_ctx *ctx, const char *vm_id,
 		goto out;
 	}
 	for (unsigned int i = 0; i < n && r == 0; i++) {
-		struct reconciler rc = { ctx, js[i]->vm_id, NULL, 0 };
+		struct reconciler rc = { ctx, js[i]->vm_id, NULL, 0, dirfd, -1,
+					 js[i]->steps.n };
 		cJSON *o;
 
 		if (vm_id && strcmp(js[i]->vm_id, vm_id) != 0)
@@ -2650,6 +2937,11 @@ RTVM_EXPORT int rtvm_tune_reconcile(struct rtvm_ctx *ctx, const char *vm_id,
 			continue;
 		}
 		r = foreach_drift(ctx, js[i], reconcile_one, &rc);
+		if (r == 0)
+			r = foreach_recreated(ctx, js[i], reconcile_recreated,
+					      &rc);
+		if (rc.fd >= 0)
+			close(rc.fd);
 		failed += rc.failed;
 	}
 	if (r == 0 && vm_id && !found) {

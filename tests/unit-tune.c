@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
@@ -29,6 +30,7 @@
 static char log_last[512];
 static char log_all[4096]; /* the error lines since a test cleared it */
 static char log_warn[4096]; /* the warnings since a test cleared it */
+static char log_info[8192]; /* the info lines since a test cleared it */
 
 static void log_capture(struct rtvm_ctx *ctx, int priority, const char *file,
 			int line, const char *fn, const char *format,
@@ -39,6 +41,13 @@ static void log_capture(struct rtvm_ctx *ctx, int priority, const char *file,
 	if (priority == LOG_WARNING) {
 		len = strlen(log_warn);
 		vsnprintf(log_warn + len, sizeof(log_warn) - len, format, args);
+		return;
+	}
+	if (priority == LOG_INFO) {
+		len = strlen(log_info);
+		vsnprintf(log_info + len, sizeof(log_info) - len, format, args);
+		len = strlen(log_info);
+		snprintf(log_info + len, sizeof(log_info) - len, "\n");
 		return;
 	}
 	if (priority > LOG_ERR)
@@ -555,6 +564,144 @@ START_TEST(test_reconcile)
 	snap_free(before);
 	snap_free(applied);
 	snap_free(now);
+	rtvm_vm_unref(vm);
+	rtvm_profile_unref(p);
+	rtvm_unref(ctx);
+}
+END_TEST
+
+/* Swap a vCPU thread directory of VM_A between proc and the stash
+ * (outside the snapshotted trees): "out" takes 4250 away and puts the
+ * stashed 4260 in, "in" the other way round. */
+static void swap_vcpu0(struct rtvm_ctx *ctx, bool out)
+{
+	free(tu_run_cmd("set -e; cd '%s'; mv proc/4242/task/%s stash/;"
+			" mv stash/%s proc/4242/task/",
+			rtvm_get_root(ctx), out ? "4250" : "4260",
+			out ? "4260" : "4250"));
+}
+
+/* Issue 17: vCPU 0's thread re-created after the apply (CPU hot-plug:
+ * the same VM process and name, a new tid, the defaults of a new
+ * thread).  Status shows it as drift, reconcile gives it the profile's
+ * policy and pin and journals its own values, and the revert puts it
+ * back to them (the gone thread's records skipped, with a log line). */
+START_TEST(test_reconcile_recreated)
+{
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_profile *p = profile(ctx, "4-5", NULL);
+	struct rtvm_vm *vm = vm_of(ctx, VM_A);
+	struct snap *before, *now;
+	char *json = NULL, *stat0, *status0, *stat_new, *status_new, *journal;
+	struct rtvm_sched_attr s = { .size = sizeof(s) };
+	char *v;
+
+	/* The new thread: 4250's files with tid 4260, a later start time,
+	 * SCHED_OTHER at nice 0 and every CPU. */
+	free(tu_run_cmd(
+		"set -e; cd '%s'; mkdir stash; cp -a proc/4242/task/4250 stash/4260;"
+		" cd stash/4260;"
+		" awk '{ $1 = 4260; $19 = 20; $20 = 0; $23 = 377000; $41 = 0;"
+		"  $42 = 0; print }' stat >stat.new; mv stat.new stat;"
+		" sed -i -e 's/^Pid:\t4250$/Pid:\t4260/'"
+		"  -e 's/^Cpus_allowed:.*/Cpus_allowed:\t7fffffff,ffffffff/'"
+		"  -e 's/^Cpus_allowed_list:.*/Cpus_allowed_list:\t0-62/' status",
+		rtvm_get_root(ctx)));
+	stat0 = tu_read(ctx, "proc/4242/task/4250/stat");
+	status0 = tu_read(ctx, "proc/4242/task/4250/status");
+	stat_new = tu_read(ctx, "stash/4260/stat");
+	status_new = tu_read(ctx, "stash/4260/status");
+	before = snapshot(ctx);
+	ck_assert_int_eq(rtvm_tune_apply(ctx, p, vm, 0, NULL), 0);
+	journal = tu_read(ctx, "run/rtvm/pid-4242.journal");
+	ck_assert_msg(strstr(journal, "\"target\":\"4242/4250@366011\"") &&
+			      strstr(journal, "\"name\":\"CPU 0/KVM\""),
+		      "no vCPU 0 record with its name: %.400s", journal);
+	free(journal);
+	swap_vcpu0(ctx, true);
+
+	/* A journal of before the names still parses, and means what it
+	 * meant: the gone thread's records, nothing found again. */
+	free(tu_run_cmd("cd '%s/run/rtvm' && cp pid-4242.journal keep &&"
+			" sed -i 's/,\"name\":\"[^\"]*\"//' pid-4242.journal",
+			rtvm_get_root(ctx)));
+	journal = tu_read(ctx, "run/rtvm/pid-4242.journal");
+	ck_assert_ptr_null(strstr(journal, "\"name\""));
+	free(journal);
+	ck_assert_int_eq(rtvm_tune_status(ctx, "pid-4242", &json), 0);
+	ck_assert_msg(!strstr(json, "recreated_from") &&
+			      strstr(json, "\"complete\":\ttrue"),
+		      "%s", json);
+	free(json);
+	free(tu_run_cmd("cd '%s/run/rtvm' && mv keep pid-4242.journal",
+			rtvm_get_root(ctx)));
+
+	ck_assert_int_eq(rtvm_tune_status(ctx, "pid-4242", &json), 0);
+	ck_assert_msg(strstr(json, "\"recreated_from\":\t\"4242/4250@366011\"") &&
+			      strstr(json, "\"target\":\t\"4242/4260@377000\""),
+		      "%s", json);
+	free(json);
+	/* The pin fails: reported, its journal record cancelled; the
+	 * policy is set. */
+	rtvm_ctx_add_fault(ctx, RTVM_OP_AFFINITY_SET, "4242/4260", 1, 0, EIO);
+	ck_assert_int_eq(rtvm_tune_reconcile(ctx, NULL, 0, &json), -EAGAIN);
+	rtvm_ctx_clear_faults(ctx);
+	ck_assert_msg(strstr(json, "\"recreated_from\":\t\"4242/4250@366011\"") &&
+			      strstr(json, "\"name\":\t\"CPU 0/KVM\"") &&
+			      strstr(json, "thread_sched") &&
+			      strstr(json, "\"reason\":\t\"Input/output error\"") &&
+			      strstr(json, "\"failed\":\t1"),
+		      "%s", json);
+	free(json);
+	journal = tu_read(ctx, "run/rtvm/pid-4242.journal");
+	ck_assert_msg(strstr(journal, "{\"cancel\":true,\"kind\":\"thread_affinity\","
+				      "\"target\":\"4242/4260@377000\"}"),
+		      "no cancel line: %.400s", journal);
+	free(journal);
+	ck_assert_int_eq(rtvm_tune_reconcile(ctx, NULL, 0, &json), 0);
+	ck_assert_msg(strstr(json, "\"recreated_from\":\t\"4242/4250@366011\"") &&
+			      strstr(json, "thread_affinity") &&
+			      !strstr(json, "thread_sched") &&
+			      strstr(json, "\"failed\":\t0"),
+		      "%s", json);
+	free(json);
+	ck_assert_int_eq(rtvm_thread_get_sched(ctx, 4242, 4260, &s),
+			 0);
+	ck_assert_int_eq(s.policy, SCHED_FIFO);
+	ck_assert_int_eq(s.priority, 5);
+	v = tu_read(ctx, "proc/4242/task/4260/status");
+	ck_assert_msg(strstr(v, "Cpus_allowed_list:\t4\n"), "%s", v);
+	free(v);
+	/* Reconciled once: the new thread's own records decide now. */
+	ck_assert_int_eq(rtvm_tune_reconcile(ctx, NULL, 0, &json), 0);
+	ck_assert_msg(strstr(json, "\"reconciled\":\t[]"), "%s", json);
+	free(json);
+
+	log_info[0] = '\0';
+	rtvm_set_log_priority(ctx, LOG_INFO);
+	ck_assert_int_eq(rtvm_tune_revert(ctx, "pid-4242", 0), 0);
+	ck_assert_msg(strstr(log_info, "thread_sched 4242/4250@366011: the "
+				       "thread is gone; skipped"),
+		      "%s", log_info);
+	v = tu_read(ctx, "proc/4242/task/4260/stat");
+	ck_assert_str_eq(v, stat_new);
+	free(v);
+	v = tu_read(ctx, "proc/4242/task/4260/status");
+	ck_assert_str_eq(v, status_new);
+	free(v);
+	/* The rest is as before the apply: 4250 (gone, so not reverted)
+	 * comes back with its own files for the comparison. */
+	swap_vcpu0(ctx, false);
+	tu_write(ctx, "proc/4242/task/4250/stat", stat0);
+	tu_write(ctx, "proc/4242/task/4250/status", status0);
+	now = snapshot(ctx);
+	ck_assert_int_eq(snap_diff(before, now, "revert after re-creation"), 0);
+	snap_free(before);
+	snap_free(now);
+	free(stat0);
+	free(status0);
+	free(stat_new);
+	free(status_new);
 	rtvm_vm_unref(vm);
 	rtvm_profile_unref(p);
 	rtvm_unref(ctx);
@@ -1681,6 +1828,11 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_provision_rt_runtime);
 	tcase_add_test(tc, test_provision_rt_per_vcpu);
+	suite_add_tcase(s, tc);
+	/* CK_RUN_CASE=recreated runs this alone. */
+	tc = tcase_create("recreated");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_reconcile_recreated);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

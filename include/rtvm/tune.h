@@ -264,7 +264,9 @@ int rtvm_tune_revert(struct rtvm_ctx *ctx, const char *vm_id,
  *       {"version": 1, "vms": [{"vm": ID, "profile": NAME, "rt_cpus": LIST,
  *       "complete": BOOL, "steps": N, "drift": [{"kind": ..., "target":
  *       ..., "applied": ..., "now": ...}, ...]}, ...]}; "complete" is false
- *       for an apply that did not finish (revert it).
+ *       for an apply that did not finish (revert it).  A vCPU thread
+ *       re-created under a new tid (see rtvm_tune_reconcile()) is drift
+ *       of the new thread's target, with "recreated_from" and "name".
  *
  * Returns: 0, or -EINVAL (NULL @ctx or @ret_json), -ENOENT (no journal for
  * @vm_id), -EBADMSG, -ENOMEM.  A state directory that does not exist
@@ -285,15 +287,23 @@ int rtvm_tune_status(struct rtvm_ctx *ctx, const char *vm_id,
  *       returned); free() it.  Its form is {"version": 1, "failed": N,
  *       "vms": [{"vm": ID, "complete": BOOL, "reconciled": [{"kind": ...,
  *       "target": ..., "applied": ..., "now": ... (or "error": ...),
- *       "result": "put back" | "error", "reason": ...}, ...]}, ...]}.
+ *       "result": "put back" | "error", "reason": ...}, ...]}, ...]}; an
+ *       entry of a re-created vCPU thread also has "recreated_from" (the
+ *       gone thread's target) and "name" (its role name, "CPU 0/KVM").
  *
  * What rtvm_tune_status() reports as drift (an IRQ whose affinity a
  * driver reset, a thread re-prioritized or re-pinned by someone else, a
  * task that left the cgroup the shield put it in) is written again, each
- * put-back logged at LOG_INFO.  The journal is left as it is: a revert
- * still restores the state before the first apply.  Threads that are gone
- * are not drift; a vCPU thread that was re-created (a new tid) is not
- * reconciled: re-apply the profile after a revert.  An apply that did not
+ * put-back logged at LOG_INFO.  The journal keeps the original values: a
+ * revert still restores the state before the first apply.  Threads that
+ * are gone are not drift.  A vCPU thread re-created since the apply (CPU
+ * hot-plug: the same VM process and thread name, a new tid) is given the
+ * scheduling policy and pin its role had; its own values are appended to
+ * the journal first (made durable before the change), so a revert puts
+ * it back to them, and skips the gone thread's records with a LOG_INFO
+ * line.  Only journals that record thread names (written by this version
+ * or later) and settings the apply changed are found again this way; the
+ * new thread's cgroup membership is not changed.  An apply that did not
  * finish is not reconciled (revert it).  Safe to run from a timer: the
  * state directory's lock orders it with applies and reverts.
  *
