@@ -506,11 +506,13 @@ int ga_scan(struct ga *a, const char *proc, int64_t time)
 
 void ga_recheck(struct ga *a, const char *proc, int64_t time)
 {
-	int64_t pids[64];
-	size_t n = ga_counted(a, pids, 64);
+	/* A copy: ga_observe() may grow the task table under the loop. */
+	size_t n = ga_counted(a, NULL, 0);
+	int64_t *pids = n ? malloc(n * sizeof(*pids)) : NULL;
 
-	if (n > 64)
-		n = 64; /* the rest on the next round */
+	if (!pids)
+		return; /* nothing counted, or no memory: the next round */
+	ga_counted(a, pids, n);
 	for (size_t i = 0; i < n; i++) {
 		struct ga_task *t = find_task(a, pids[i], false);
 		bool rt = false;
@@ -523,6 +525,7 @@ void ga_recheck(struct ga *a, const char *proc, int64_t time)
 			continue;
 		ga_observe(a, pids[i], r == 0 && rt, cpu, time);
 	}
+	free(pids);
 }
 
 /* ---- tracefs -------------------------------------------------------------- */
