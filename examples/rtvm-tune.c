@@ -654,15 +654,10 @@ static int reconcile_once(struct rtvm_ctx *ctx, const struct opts *o,
 
 		cJSON_ArrayForEach(vm, cJSON_GetObjectItem(root, "vms"))
 			any |= cJSON_GetArraySize(cJSON_GetObjectItem(vm, "reconciled")) > 0;
-		if (!quiet) {
+		if (!quiet)
 			p = tool_print_json_text(json);
-		} else if (any) {
-			char *line = cJSON_PrintUnformatted(root);
-
-			p = line && printf("%s\n", line) > 0 &&
-			    fflush(stdout) == 0 ? 0 : -1;
-			free(line);
-		}
+		else if (any && (p = tool_print_json(root, false)) == 0)
+			p = fflush(stdout) == 0 ? 0 : -EIO;
 		free(json);
 		cJSON_Delete(root);
 		return p < 0 ? 1 : r == -EAGAIN ? 2 : 0;
