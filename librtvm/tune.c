@@ -2249,6 +2249,20 @@ static int write_all(int fd, const char *buf, size_t len)
 }
 
 /* Append one line and make it durable before the caller goes on. */
+/* A journal's "cancel" line: the newest record of @kind on @target was
+ * not made.  NULL for out of memory. */
+static cJSON *cancel_json(enum rtvm_change_kind kind, const char *target)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o && cJSON_AddTrueToObject(o, "cancel") &&
+	    cJSON_AddStringToObject(o, "kind", kind_name(kind)) &&
+	    cJSON_AddStringToObject(o, "target", target))
+		return o;
+	cJSON_Delete(o);
+	return NULL;
+}
+
 static int journal_append(int fd, cJSON *o)
 {
 	char *text = cJSON_PrintUnformatted(o);
@@ -2458,13 +2472,9 @@ static int journal_drop(void *data, enum rtvm_change_kind kind,
 			const char *target)
 {
 	struct applier *a = data;
-	cJSON *o = cJSON_CreateObject();
-	int r;
+	cJSON *o = cancel_json(kind, target);
+	int r = o ? journal_keep(a, o) : (a->err = -ENOMEM);
 
-	r = o && cJSON_AddTrueToObject(o, "cancel") &&
-			    cJSON_AddStringToObject(o, "kind", kind_name(kind)) &&
-			    cJSON_AddStringToObject(o, "target", target) ?
-		    journal_keep(a, o) : (a->err = -ENOMEM);
 	cJSON_Delete(o);
 	if (r == 0 && !a->ctx->intent_batch)
 		r = journal_commit(a);
@@ -2870,13 +2880,9 @@ static int reconcile_recreated(const struct step *was, const struct step *st,
 	err(rc->ctx, "VM %s: %s %s (\"%s\", re-created) stays %s: %s",
 	    rc->vm_id, kind_name(st->kind), st->target, st->name, st->old,
 	    strerror(-r));
-	o = cJSON_CreateObject();
-	if (!o || !cJSON_AddTrueToObject(o, "cancel") ||
-	    !cJSON_AddStringToObject(o, "kind", kind_name(st->kind)) ||
-	    !cJSON_AddStringToObject(o, "target", st->target)) {
-		cJSON_Delete(o);
+	o = cancel_json(st->kind, st->target);
+	if (!o)
 		return -ENOMEM;
-	}
 	/* Without the cancel line the record stays: its revert writes the
 	 * thread's value of now, which changes nothing. */
 	if (journal_append(rc->fd, o) == 0)
