@@ -447,18 +447,11 @@ int main(void)
 	Suite *s;
 	TCase *tc;
 
-	if (geteuid() != 0) {
-		printf("skip: live guest-auto tests need root (perf events of "
-		       "every CPU, CAP_SYS_NICE, a mount namespace)\n");
+	if (tu_rt_skip("live guest-auto tests (perf events of every CPU, a "
+		       "mount namespace)"))
 		return EXIT_SKIP;
-	}
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
 		printf("skip: the test's RT task runs on CPU 1\n");
-		return EXIT_SKIP;
-	}
-	if (system("chrt -f 1 true 2>/dev/null") != 0) {
-		printf("skip: this process may not use SCHED_FIFO (its cpu "
-		       "cgroup has no RT runtime?)\n");
 		return EXIT_SKIP;
 	}
 	if (system("command -v unshare >/dev/null") != 0) {
