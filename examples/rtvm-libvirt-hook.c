@@ -337,10 +337,9 @@ static void reconcile(struct rtvm_ctx *ctx, const struct rtvm_plan *plan,
 		      pid_t qemu)
 {
 	int n = rtvm_plan_get_drift_count(plan);
+	const char *s = n == 1 ? "" : "s";
 	char *json = NULL;
 	int r = rtvm_tune_reconcile(ctx, rtvm_plan_get_vm_id(plan), 0, &json);
-
-	const char *s = n == 1 ? "" : "s";
 
 	if (r == 0)
 		say(LOG_INFO, "%d setting%s drifted since the apply to pid %d: "
