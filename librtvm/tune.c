@@ -46,6 +46,15 @@
 #define JOURNAL_VERSION 1
 #define JOURNAL_SUFFIX ".journal"
 
+/* What a step of a difference apply does to the VM's applied profile. */
+enum step_diff {
+	DIFF_NONE = 0,	/* a first apply's step */
+	DIFF_ADD,	/* a setting the old profile did not make */
+	DIFF_CHANGE,	/* one it made, to another value */
+	DIFF_PUT_BACK,	/* one it made and the new one does not: the
+			 * value before the first apply */
+};
+
 struct step {
 	enum rtvm_change_kind kind;
 	char *target, *old, *new;
@@ -56,6 +65,8 @@ struct step {
 	bool lease;  /* held by another VM already: nothing to write */
 	bool predicted; /* the shield's: shown, made by the shield (which
 			 * journals what it really does) */
+	bool by_shield; /* journaled by the shield as it made it */
+	enum step_diff diff; /* a difference apply's: what the step does */
 };
 
 struct steps {
@@ -83,6 +94,13 @@ struct rtvm_plan {
 	/* The VM's journal records this profile already: no steps, and
 	 * what drifted since (an array as rtvm_tune_status()'s). */
 	bool applied;
+	/* A difference apply: it appends to the VM's journal, whose header
+	 * before it was this (for a rollback), and at its end it drops the
+	 * records of the settings in @release (put back, or held by another
+	 * VM only now). */
+	bool update;
+	char *prev_profile, *prev_rt, *prev_hk, *prev_document;
+	struct steps release;
 	cJSON *drift;
 	unsigned int nr_drift;
 	/* What apply hands to the library rather than to single writes. */
@@ -173,15 +191,29 @@ static void steps_drop_newest(struct steps *s, enum rtvm_change_kind kind,
 	s->n--;
 }
 
+/* Append a copy of @st, all but its values: @old and @new. */
+static int steps_copy(struct steps *dst, const struct step *st,
+		      const char *old, const char *new)
+{
+	int r = steps_add(dst, st->kind, st->target, old, new, st->shared,
+			  st->lease);
+
+	if (r == 0)
+		r = steps_name_last(dst, st->name);
+	if (r == 0) {
+		dst->v[dst->n - 1].predicted = st->predicted;
+		dst->v[dst->n - 1].by_shield = st->by_shield;
+		dst->v[dst->n - 1].diff = st->diff;
+	}
+	return r;
+}
+
 static int steps_move(struct steps *dst, struct steps *src)
 {
 	for (unsigned int i = 0; i < src->n; i++) {
-		struct step *st = &src->v[i];
-		int r = steps_add(dst, st->kind, st->target, st->old, st->new,
-				  st->shared, st->lease);
+		const struct step *st = &src->v[i];
+		int r = steps_copy(dst, st, st->old, st->new);
 
-		if (r == 0)
-			r = steps_name_last(dst, st->name);
 		if (r < 0)
 			return r;
 	}
@@ -439,6 +471,35 @@ static int journal_parse(struct rtvm_ctx *ctx, const char *name, char *text,
 				   cJSON_GetObjectItemCaseSensitive(o, "complete"))) {
 			j->complete = true;
 		} else if (cJSON_IsTrue(
+				   cJSON_GetObjectItemCaseSensitive(o, "update"))) {
+			/* A difference apply begins (or a failed one's
+			 * rollback ends): the VM's profile from here on,
+			 * complete again only with a "complete" after it. */
+			char *profile = NULL, *rt = NULL, *hk = NULL, *doc = NULL;
+
+			if (json_str(o, "profile", &profile) < 0 ||
+			    json_str(o, "rt_cpus", &rt) < 0 || !rt ||
+			    json_str(o, "housekeeping_cpus", &hk) < 0 ||
+			    json_str(o, "document", &doc) < 0 || !doc) {
+				err(ctx, "journal %s: line %u: bad update", name,
+				    lineno);
+				r = -EBADMSG;
+				free(profile);
+				free(rt);
+				free(hk);
+				free(doc);
+			} else {
+				free(j->profile);
+				free(j->rt_cpus);
+				free(j->hk_cpus);
+				free(j->document);
+				j->profile = profile;
+				j->rt_cpus = rt;
+				j->hk_cpus = hk;
+				j->document = doc;
+				j->complete = false;
+			}
+		} else if (cJSON_IsTrue(
 				   cJSON_GetObjectItemCaseSensitive(o, "cancel"))) {
 			/* The newest intent on the target was not acted on
 			 * (without one, as librtvm wrote before batches:
@@ -493,6 +554,9 @@ static int journal_parse(struct rtvm_ctx *ctx, const char *name, char *text,
 						      o, "lease")));
 			if (r == 0)
 				r = steps_name_last(&j->steps, tname);
+			if (r == 0)
+				j->steps.v[j->steps.n - 1].by_shield = cJSON_IsTrue(
+					cJSON_GetObjectItemCaseSensitive(o, "by_shield"));
 			free(tname);
 			free(kind);
 			free(target);
@@ -1032,7 +1096,43 @@ struct builder {
 	struct journal **others;
 	unsigned int nr_others;
 	struct rtvm_cpumask *online, *rt, *hk;
+	/* A difference apply: the VM's own journal, whose settings the
+	 * plan sees at their values before its first apply, and its shield
+	 * kept as it is. */
+	const struct journal *self;
+	bool keep_shield;
 };
+
+/* The value a difference apply plans from: the original @kind @target
+ * had before the VM's first apply (its oldest record's), or NULL for a
+ * setting the VM's journal does not record (its value now counts). */
+static const struct step *original(const struct builder *b,
+				   enum rtvm_change_kind kind,
+				   const char *target)
+{
+	if (!b->self)
+		return NULL;
+	for (unsigned int i = 0; i < b->self->steps.n; i++) {
+		const struct step *st = &b->self->steps.v[i];
+
+		if (st->kind == kind && !st->by_shield && !st->lease &&
+		    strcmp(st->target, target) == 0)
+			return st->old ? st : NULL;
+	}
+	return NULL;
+}
+
+/* A setting's value for the plan: its original() or its value now. */
+static int planned_value(const struct builder *b, enum rtvm_change_kind kind,
+			 const char *target, const char *want, char **ret)
+{
+	const struct step *o = original(b, kind, target);
+
+	if (!o)
+		return current_value(b->ctx, kind, target, want, ret);
+	*ret = strdup(o->old);
+	return *ret ? 0 : -ENOMEM;
+}
 
 /* The first other VM's record of a target. */
 static const struct step *held_by(const struct builder *b,
@@ -1042,6 +1142,8 @@ static const struct step *held_by(const struct builder *b,
 	for (unsigned int i = 0; i < b->nr_others; i++) {
 		const struct steps *s = &b->others[i]->steps;
 
+		if (b->others[i] == b->self)
+			continue;
 		for (unsigned int k = 0; k < s->n; k++)
 			if (s->v[k].kind == kind &&
 			    strcmp(s->v[k].target, target) == 0) {
@@ -1074,7 +1176,7 @@ static int want_shared(struct builder *b, enum rtvm_change_kind kind,
 		return steps_add(&b->plan->steps, kind, target, h->old, want,
 				 true, true);
 	}
-	r = current_value(b->ctx, kind, target, want, &cur);
+	r = planned_value(b, kind, target, want, &cur);
 	if (r < 0) {
 		err(b->ctx, "%s %s: %s", kind_name(kind), target, strerror(-r));
 		return r;
@@ -1172,7 +1274,7 @@ static int plan_pm_qos(struct builder *b)
 		r = rtvm_fs_join_path(RTVM_FS_SYS, rel, &target);
 		if (r < 0)
 			return r;
-		r = file_value(b->ctx, target, &cur);
+		r = planned_value(b, RTVM_CHANGE_FILE, target, want, &cur);
 		if (r < 0) {
 			err(b->ctx, "PM QoS of CPU %d: %s", cpu, strerror(-r));
 		} else {
@@ -1223,7 +1325,8 @@ static int plan_irqs(struct builder *b)
 		goto out;
 	rtvm_irqs_foreach(q, irqs) {
 		const struct rtvm_cpumask *aff = rtvm_irq_get_affinity(q);
-		const struct step *h;
+		const struct step *h, *o;
+		struct rtvm_cpumask *was = NULL;
 		const char *vm;
 		char target[16], *cur = NULL, *want = NULL;
 		int to_rt = -1;
@@ -1235,11 +1338,19 @@ static int plan_irqs(struct builder *b)
 			if (rtvm_irq_match(q, p->irqs[i].match) > 0)
 				to_rt = (int)i;
 		snprintf(target, sizeof(target), "%d", rtvm_irq_get_number(q));
+		o = original(b, RTVM_CHANGE_IRQ_AFFINITY, target);
+		if (o) {
+			r = mask_from_list(b->ctx, o->old, &was);
+			if (r < 0)
+				break;
+			aff = was;
+		}
 		h = held_by(b, RTVM_CHANGE_IRQ_AFFINITY, target, &vm);
 		if (to_rt >= 0) {
 			if (h) {
 				err(b->ctx, "IRQ %s is held by VM %s", target,
 				    vm);
+				rtvm_cpumask_free(was);
 				r = -EBUSY;
 				break;
 			}
@@ -1275,6 +1386,7 @@ static int plan_irqs(struct builder *b)
 					      RTVM_CHANGE_IRQ_AFFINITY, target,
 					      cur, hk, true, false);
 		}
+		rtvm_cpumask_free(was);
 		free(cur);
 		free(want);
 		if (r < 0)
@@ -1309,10 +1421,13 @@ static int want_sched(struct builder *b, struct steps *out, struct rtvm_tid t,
 		      bool keep_nice)
 {
 	char target[64], oldt[RTVM_SCHED_TEXT_MAX], newt[RTVM_SCHED_TEXT_MAX];
+	const struct step *o;
 	struct rtvm_sched cur;
 	int r;
 
-	r = rtvm_sys_sched_get(b->ctx, t, &cur);
+	snprintf(target, sizeof(target), "%d/%d@%llu", t.pid, t.tid, start);
+	o = original(b, RTVM_CHANGE_THREAD_SCHED, target);
+	r = o ? rtvm_sched_parse(o->old, &cur) : rtvm_sys_sched_get(b->ctx, t, &cur);
 	if (r < 0) {
 		err(b->ctx, "thread %d/%d: %s", t.pid, t.tid, strerror(-r));
 		return r;
@@ -1325,7 +1440,6 @@ static int want_sched(struct builder *b, struct steps *out, struct rtvm_tid t,
 		return r;
 	if (strcmp(oldt, newt) == 0)
 		return 0;
-	snprintf(target, sizeof(target), "%d/%d@%llu", t.pid, t.tid, start);
 	return steps_add(out, RTVM_CHANGE_THREAD_SCHED, target, oldt, newt,
 			 false, false);
 }
@@ -1336,14 +1450,16 @@ static int want_affinity(struct builder *b, struct steps *out,
 {
 	struct rtvm_cpumask *cur = NULL;
 	char target[64], *oldt = NULL, *newt = NULL;
+	const struct step *o;
 	int r;
 
+	snprintf(target, sizeof(target), "%d/%d@%llu", t.pid, t.tid, start);
+	o = original(b, RTVM_CHANGE_THREAD_AFFINITY, target);
 	r = rtvm_cpumask_new(b->ctx, &cur);
 	if (r == 0)
-		r = rtvm_sys_affinity_get(b->ctx, t, cur);
+		r = o ? rtvm_cpumask_parse_list(cur, o->old, 0) :
+			rtvm_sys_affinity_get(b->ctx, t, cur);
 	if (r == 0 && !rtvm_cpumask_equal(cur, want)) {
-		snprintf(target, sizeof(target), "%d/%d@%llu", t.pid, t.tid,
-			 start);
 		r = rtvm_cpumask_format_list(cur, &oldt);
 		if (r == 0)
 			r = rtvm_cpumask_format_list(want, &newt);
@@ -1720,7 +1836,7 @@ static int plan_shield(struct builder *b)
 	char *ctl = NULL;
 	int r;
 
-	if (!p->shield)
+	if (!p->shield || b->keep_shield)
 		return 0;
 	for (unsigned int i = 0; i < b->nr_others; i++)
 		for (unsigned int k = 0; k < b->others[i]->steps.n; k++) {
@@ -1887,14 +2003,81 @@ static int plan_cpus(struct builder *b)
 	return r;
 }
 
+static bool str_same(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Whether profiles @a and @b make the same shield for the same RT vCPUs
+ * (their CPUs aside, which the caller compares as resolved). */
+static bool shield_same(const struct rtvm_profile *a,
+			const struct rtvm_profile *b)
+{
+	if (a->shield != b->shield || !str_same(a->shield_scope, b->shield_scope) ||
+	    a->shield_per_vcpu != b->shield_per_vcpu ||
+	    a->shield_kthreads != b->shield_kthreads || a->wq_set != b->wq_set ||
+	    !str_same(a->rt_vcpus, b->rt_vcpus) || a->nr_vcpus != b->nr_vcpus)
+		return false;
+	for (unsigned int i = 0; i < a->nr_vcpus; i++)
+		if (a->vcpus[i].pcpu != b->vcpus[i].pcpu ||
+		    a->vcpus[i].rt != b->vcpus[i].rt)
+			return false;
+	return true;
+}
+
+/* Another profile, or the same one meaning other CPUs now, for a VM
+ * whose journal @j is complete: a difference apply.  It keeps the VM's
+ * shield as it is, so a profile that changes the shield is -EEXIST. */
+static int plan_update(struct builder *b, const struct journal *j)
+{
+	struct rtvm_plan *plan = b->plan;
+	const char *id = plan->vm_id, *name = j->profile ? j->profile : "(no name)";
+	struct rtvm_profile *q = NULL;
+	bool shield = false, marked = false, same;
+	int r;
+
+	for (unsigned int i = 0; i < j->steps.n; i++) {
+		marked |= j->steps.v[i].by_shield;
+		shield |= j->steps.v[i].kind == RTVM_CHANGE_CGROUP_CREATE;
+	}
+	if (shield && !marked) {
+		err(b->ctx,
+		    "VM %s has profile %s applied with a shield by a journal of an older librtvm, which does not mark the shield's records: revert it first",
+		    id, name);
+		return -EEXIST;
+	}
+	if (shield || b->p->shield) {
+		r = rtvm_profile_new_from_json(b->ctx, j->document, &q);
+		if (r == -ENOMEM)
+			return r;
+		same = r == 0 && shield == b->p->shield && shield_same(q, b->p) &&
+		       strcmp(j->rt_cpus, plan->rt_list) == 0 &&
+		       strcmp(j->hk_cpus ? j->hk_cpus : "", plan->hk_list) == 0;
+		rtvm_profile_unref(q);
+		if (!same) {
+			err(b->ctx,
+			    "VM %s has profile %s applied; this one changes the shield (whether there is one, its CPUs, scope, per-vCPU cpusets, kernel threads, workqueue mask, or which vCPUs are RT): revert it first, a difference apply keeps the shield as it is",
+			    id, name);
+			return -EEXIST;
+		}
+		b->keep_shield = true;
+	}
+	if ((j->profile && !(plan->prev_profile = strdup(j->profile))) ||
+	    !(plan->prev_rt = strdup(j->rt_cpus)) ||
+	    !(plan->prev_hk = strdup(j->hk_cpus ? j->hk_cpus : "")) ||
+	    !(plan->prev_document = strdup(j->document)))
+		return -ENOMEM;
+	b->self = j;
+	plan->update = true;
+	return 0;
+}
+
 /* The VM's own journal, when it has one.  The same profile applied
  * already is 1: nothing to do but to say what drifted since.  "The same"
  * is the profile's normal form (rtvm_profile's "normal": key order and
  * whitespace aside, the same document), for the same VMM process (a VM
  * restarted under its old name has new threads), resolving to the same
- * RT and housekeeping CPUs now.  Anything else is -EEXIST: applying the
- * difference is not done (yet), the VM's profile must be reverted
- * first. */
+ * RT and housekeeping CPUs now.  Another profile is plan_update()'s. */
 static int plan_self(struct builder *b)
 {
 	struct rtvm_plan *plan = b->plan;
@@ -1925,20 +2108,10 @@ static int plan_self(struct builder *b)
 		    id, name, j->vm_process, plan->vm_process);
 		return -EEXIST;
 	}
-	if (strcmp(j->document, plan->document) != 0) {
-		err(b->ctx,
-		    "VM %s has another profile applied already (%s; this one is %s, and the documents differ): revert it first, applying the difference is not supported",
-		    id, name, plan->profile ? plan->profile : "(no name)");
-		return -EEXIST;
-	}
-	if (strcmp(j->rt_cpus, plan->rt_list) != 0 ||
-	    strcmp(j->hk_cpus ? j->hk_cpus : "", plan->hk_list) != 0) {
-		err(b->ctx,
-		    "VM %s has profile %s applied already with RT CPUs %s and housekeeping CPUs %s; the same profile means RT CPUs %s and housekeeping CPUs %s now: revert it first",
-		    id, name, j->rt_cpus, j->hk_cpus ? j->hk_cpus : "(none)",
-		    plan->rt_list, plan->hk_list);
-		return -EEXIST;
-	}
+	if (strcmp(j->document, plan->document) != 0 ||
+	    strcmp(j->rt_cpus, plan->rt_list) != 0 ||
+	    strcmp(j->hk_cpus ? j->hk_cpus : "", plan->hk_list) != 0)
+		return plan_update(b, j);
 	plan->drift = cJSON_CreateArray();
 	if (!plan->drift)
 		return -ENOMEM;
@@ -1951,6 +2124,128 @@ static int plan_self(struct builder *b)
 			      id, name, plan->nr_drift);
 	plan->applied = true;
 	return 1;
+}
+
+static const struct step *steps_find(const struct steps *s,
+				     enum rtvm_change_kind kind,
+				     const char *target)
+{
+	for (unsigned int i = 0; i < s->n; i++)
+		if (s->v[i].kind == kind && strcmp(s->v[i].target, target) == 0)
+			return &s->v[i];
+	return NULL;
+}
+
+/* Whether a VM thread gets SCHED_FIFO or SCHED_RR by one of @s. */
+static bool wants_rt(const struct steps *s, pid_t vm_pid)
+{
+	for (unsigned int i = 0; i < s->n; i++) {
+		const struct step *st = &s->v[i];
+		unsigned long long start;
+		struct rtvm_sched sc;
+		struct rtvm_tid t;
+
+		if (st->kind == RTVM_CHANGE_THREAD_SCHED && st->new &&
+		    rtvm_sched_parse(st->new, &sc) == 0 &&
+		    (sc.policy == SCHED_FIFO || sc.policy == SCHED_RR) &&
+		    rtvm_thread_target_parse(st->target, &t, &start) == 0 &&
+		    t.pid == vm_pid)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A difference apply's steps, from the plan made from the original values
+ * (plan->steps: what a first apply of this profile would write, from the
+ * values before the VM's first apply) and the VM's journal: each setting
+ * the plan wants gets its value where it has another now (added, or
+ * changed from the old profile's); each setting the journal records that
+ * the plan leaves alone is put back to its original, newest record first
+ * (the order a revert has), and its records are dropped at the end
+ * (plan->release).  A put back setting that another VM holds is that
+ * VM's: its records are dropped, nothing is written.  RT runtime the old
+ * profile provisioned stays while a VM thread still gets an RT policy.
+ * Each step's old value is the value now: a revert, newest record first,
+ * still ends at the original.
+ */
+static int plan_difference(struct builder *b)
+{
+	const struct journal *j = b->self;
+	struct rtvm_plan *plan = b->plan;
+	struct steps out = { 0 };
+	bool *last = NULL, rt = wants_rt(&plan->steps, rtvm_vm_get_pid(b->vm));
+	int r;
+
+	r = newest_steps(&j->steps, &last);
+	for (unsigned int i = j->steps.n; r == 0 && i-- > 0;) {
+		const struct step *st = &j->steps.v[i], *o, *h;
+		const char *vm;
+		char *now = NULL;
+
+		if (!last[i] || st->by_shield ||
+		    steps_find(&plan->steps, st->kind, st->target) ||
+		    (rt && st->kind == RTVM_CHANGE_FILE &&
+		     has_suffix(st->target, "/cpu.rt_runtime_us")))
+			continue;
+		o = original(b, st->kind, st->target);
+		h = st->shared ? held_by(b, st->kind, st->target, &vm) : NULL;
+		r = o && !h ? current_value(b->ctx, st->kind, st->target, o->old,
+					    &now) :
+			      -ENOENT;
+		if (r == 0 && strcmp(now, o->old) != 0) {
+			r = steps_copy(&out, st, now, o->old);
+			if (r == 0)
+				out.v[out.n - 1].diff = DIFF_PUT_BACK;
+		} else if (r == -ESRCH || r == -ENOENT) {
+			r = 0; /* gone, a lease or held by another VM */
+		} else if (r < 0) {
+			err(b->ctx, "%s %s: %s", kind_name(st->kind), st->target,
+			    strerror(-r));
+		}
+		/* One "cancel" for each of its records, the put back's
+		 * included. */
+		for (unsigned int k = 0; r == 0 && k < j->steps.n; k++)
+			if (j->steps.v[k].kind == st->kind &&
+			    strcmp(j->steps.v[k].target, st->target) == 0)
+				r = steps_copy(&plan->release, st, NULL, NULL);
+		if (r == 0 && out.n && out.v[out.n - 1].diff == DIFF_PUT_BACK &&
+		    out.v[out.n - 1].kind == st->kind &&
+		    strcmp(out.v[out.n - 1].target, st->target) == 0)
+			r = steps_copy(&plan->release, st, NULL, NULL);
+		free(now);
+	}
+	for (unsigned int i = 0; r == 0 && i < plan->steps.n; i++) {
+		const struct step *st = &plan->steps.v[i], *was;
+		char *now = NULL;
+
+		was = steps_find(&j->steps, st->kind, st->target);
+		if (st->lease) {
+			if (!was)
+				r = steps_copy(&out, st, st->old, st->new);
+			continue;
+		}
+		r = current_value(b->ctx, st->kind, st->target, st->new, &now);
+		if (r == 0 && strcmp(now, st->new) != 0) {
+			r = steps_copy(&out, st, now, st->new);
+			if (r == 0)
+				out.v[out.n - 1].diff = was ? DIFF_CHANGE : DIFF_ADD;
+		} else if (r == -ESRCH || r == -ENOENT) {
+			r = 0; /* gone since the plan read it */
+		} else if (r < 0) {
+			err(b->ctx, "%s %s: %s", kind_name(st->kind), st->target,
+			    strerror(-r));
+		}
+		free(now);
+	}
+	free(last);
+	if (r == 0) {
+		steps_free(&plan->steps);
+		plan->steps = out;
+	} else {
+		steps_free(&out);
+	}
+	return r;
 }
 
 /* Check the other VMs' journals: unfinished applies and leased CPUs. */
@@ -2068,6 +2363,8 @@ static int plan_make(struct rtvm_ctx *ctx, const struct rtvm_profile *p,
 		r = steps_move(&plan->steps, &b.vm_steps);
 	if (r == 0)
 		r = plan_pm_qos(&b);
+	if (r == 0 && b.self)
+		r = plan_difference(&b);
 	plan->provision_rt = p->provision_rt;
 done:
 	if (r == 0)
@@ -2104,6 +2401,11 @@ RTVM_EXPORT struct rtvm_plan *rtvm_plan_unref(struct rtvm_plan *plan)
 	free(plan->hk_list);
 	free(plan->document);
 	free(plan->vm_process);
+	free(plan->prev_profile);
+	free(plan->prev_rt);
+	free(plan->prev_hk);
+	free(plan->prev_document);
+	steps_free(&plan->release);
 	cJSON_Delete(plan->drift);
 	free(plan->shield_scope);
 	free(plan->rt_tids);
@@ -2135,6 +2437,16 @@ rtvm_plan_get_changes(const struct rtvm_plan *plan)
 	return plan ? plan->changes : NULL;
 }
 
+static const char *diff_name(enum step_diff d)
+{
+	static const char *const names[] = {
+		[DIFF_ADD] = "add", [DIFF_CHANGE] = "change",
+		[DIFF_PUT_BACK] = "put back",
+	};
+
+	return names[d];
+}
+
 static cJSON *step_json(const struct step *st, int index)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -2149,7 +2461,9 @@ static cJSON *step_json(const struct step *st, int index)
 	    (st->name && !cJSON_AddStringToObject(o, "name", st->name)) ||
 	    !cJSON_AddBoolToObject(o, "shared", st->shared) ||
 	    !cJSON_AddBoolToObject(o, "lease", st->lease) ||
-	    (st->predicted && !cJSON_AddTrueToObject(o, "predicted"))) {
+	    (st->predicted && !cJSON_AddTrueToObject(o, "predicted")) ||
+	    (st->by_shield && !cJSON_AddTrueToObject(o, "by_shield")) ||
+	    (st->diff && !cJSON_AddStringToObject(o, "diff", diff_name(st->diff)))) {
 		cJSON_Delete(o);
 		return NULL;
 	}
@@ -2172,6 +2486,11 @@ RTVM_EXPORT int rtvm_plan_to_json(const struct rtvm_plan *plan, char **ret)
 	    !cJSON_AddStringToObject(root, "rt_cpus", plan->rt_list) ||
 	    !cJSON_AddStringToObject(root, "housekeeping_cpus", plan->hk_list) ||
 	    !cJSON_AddBoolToObject(root, "applied", plan->applied) ||
+	    !cJSON_AddBoolToObject(root, "update", plan->update) ||
+	    (plan->update &&
+	     !(plan->prev_profile ?
+		       cJSON_AddStringToObject(root, "previous_profile", plan->prev_profile) :
+		       cJSON_AddNullToObject(root, "previous_profile"))) ||
 	    !(arr = cJSON_AddArrayToObject(root, "steps")))
 		goto oom;
 	if (plan->applied) {
@@ -2285,6 +2604,59 @@ static int sync_dir(int dirfd)
 	return fsync(dirfd) < 0 ? -errno : 0;
 }
 
+/* The profile's fields of a header (or an "update" line); false for out
+ * of memory. */
+static bool profile_fields(cJSON *o, const char *profile, const char *rt,
+			   const char *hk, const char *document)
+{
+	return (profile ? cJSON_AddStringToObject(o, "profile", profile) :
+			  cJSON_AddNullToObject(o, "profile")) &&
+	       cJSON_AddStringToObject(o, "rt_cpus", rt) &&
+	       cJSON_AddStringToObject(o, "housekeeping_cpus", hk) &&
+	       cJSON_AddStringToObject(o, "document", document);
+}
+
+/* An "update" line: the VM's profile from here on. */
+static cJSON *update_json(const char *profile, const char *rt, const char *hk,
+			  const char *document)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o && cJSON_AddTrueToObject(o, "update") &&
+	    profile_fields(o, profile, rt, hk, document))
+		return o;
+	cJSON_Delete(o);
+	return NULL;
+}
+
+/* A difference apply's journal: the VM's, to append to, with the
+ * "update" line that begins it (synced). */
+static int journal_reopen(struct rtvm_ctx *ctx, int dirfd,
+			  const struct rtvm_plan *plan)
+{
+	char name[256];
+	cJSON *o;
+	int fd, r;
+
+	snprintf(name, sizeof(name), "%s%s", plan->vm_id, JOURNAL_SUFFIX);
+	fd = openat(dirfd, name, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		r = -errno;
+		err(ctx, "journal %s: %s", name, strerror(-r));
+		return r;
+	}
+	o = update_json(plan->profile, plan->rt_list, plan->hk_list,
+			plan->document);
+	r = o ? journal_append(fd, o) : -ENOMEM;
+	cJSON_Delete(o);
+	if (r < 0) {
+		close(fd);
+		err(ctx, "journal %s: %s", name, strerror(-r));
+		return r;
+	}
+	return fd;
+}
+
 /* Make the journal: its header goes to a temporary file that is synced
  * and renamed into place, so that a journal never exists without it. */
 static int journal_create(struct rtvm_ctx *ctx, int dirfd,
@@ -2305,12 +2677,9 @@ static int journal_create(struct rtvm_ctx *ctx, int dirfd,
 	o = cJSON_CreateObject();
 	if (!o || !cJSON_AddNumberToObject(o, "rtvm_journal", JOURNAL_VERSION) ||
 	    !cJSON_AddStringToObject(o, "vm", plan->vm_id) ||
-	    !(plan->profile ? cJSON_AddStringToObject(o, "profile", plan->profile) :
-			      cJSON_AddNullToObject(o, "profile")) ||
-	    !cJSON_AddStringToObject(o, "rt_cpus", plan->rt_list) ||
-	    !cJSON_AddStringToObject(o, "housekeeping_cpus", plan->hk_list) ||
-	    !cJSON_AddStringToObject(o, "vm_process", plan->vm_process) ||
-	    !cJSON_AddStringToObject(o, "document", plan->document))
+	    !profile_fields(o, plan->profile, plan->rt_list, plan->hk_list,
+			    plan->document) ||
+	    !cJSON_AddStringToObject(o, "vm_process", plan->vm_process))
 		r = -ENOMEM;
 	else
 		r = journal_append(fd, o);
@@ -2359,6 +2728,7 @@ struct applier {
 	int err;   /* a line that could not be kept: the commit fails */
 	unsigned int point;
 	bool after_pending; /* a library record's change point not passed */
+	bool in_shield;	    /* the shield makes the changes recorded */
 };
 
 static void passed(struct applier *a)
@@ -2393,6 +2763,25 @@ static int journal_keep(struct applier *a, cJSON *o)
 	return 0;
 }
 
+/* keep a line made for it (NULL: out of memory), and free it. */
+static int keep_line(struct applier *a, cJSON *o)
+{
+	int r = journal_keep(a, o);
+
+	cJSON_Delete(o);
+	return r;
+}
+
+static cJSON *complete_json(void)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o && cJSON_AddTrueToObject(o, "complete"))
+		return o;
+	cJSON_Delete(o);
+	return NULL;
+}
+
 /* Write what waits and make it durable: one sync for the batch. */
 static int journal_commit(void *data)
 {
@@ -2424,10 +2813,7 @@ static int journal_step(struct applier *a, const struct step *st)
 		passed(a);
 	}
 	/* Kept before it is written: a rollback then covers it. */
-	r = steps_add(&a->done, st->kind, st->target, st->old, st->new,
-		      st->shared, st->lease);
-	if (r == 0)
-		r = steps_name_last(&a->done, st->name);
+	r = steps_copy(&a->done, st, st->old, st->new);
 	if (r == 0) {
 		o = step_json(st, (int)a->done.n - 1);
 		r = journal_keep(a, o);
@@ -2458,6 +2844,7 @@ static int journal_record(void *data, enum rtvm_change_kind kind,
 		.new = (char *)new_value,
 		/* the workqueue masks are host-wide, as the knob's */
 		.shared = kind == RTVM_CHANGE_FILE && is_wq_mask(target),
+		.by_shield = a->in_shield,
 	};
 	int r = journal_step(a, &st);
 
@@ -2505,6 +2892,7 @@ static int shield_do(struct applier *a)
 	r = mask_from_list(a->ctx, plan->rt_list, &rt);
 	if (r == 0)
 		r = mask_from_list(a->ctx, plan->hk_list, &hk);
+	a->in_shield = true;
 	if (r == 0)
 		r = rtvm_shield_create(a->ctx, rt, hk, plan->shield_scope,
 				       plan->shield_flags, NULL, NULL);
@@ -2512,6 +2900,7 @@ static int shield_do(struct applier *a)
 		r = rtvm_shield_add_threads(a->ctx, plan->shield_scope,
 					    plan->rt_tids, plan->nr_rt_tids,
 					    plan->vcpu_flags, NULL);
+	a->in_shield = false;
 	if (r < 0)
 		err(a->ctx, "apply: shield in %s: %s", plan->shield_scope,
 		    strerror(-r));
@@ -2641,7 +3030,8 @@ static int apply_locked(struct rtvm_ctx *ctx, int dirfd,
 	bool shield_done = false;
 	int r = 0, r2;
 
-	a.fd = journal_create(ctx, dirfd, plan);
+	a.fd = plan->update ? journal_reopen(ctx, dirfd, plan) :
+			      journal_create(ctx, dirfd, plan);
 	if (a.fd < 0)
 		return a.fd;
 	crash_point(ctx, 0);
@@ -2692,23 +3082,21 @@ static int apply_locked(struct rtvm_ctx *ctx, int dirfd,
 	ctx->intent_ops = NULL;
 	ctx->intent_data = NULL;
 	ctx->intent_batch = false;
+	/* A difference apply drops the records of what it put back, and
+	 * the journal is complete: one commit. */
+	for (unsigned int i = 0; r == 0 && i < plan->release.n; i++)
+		r = keep_line(&a, cancel_json(plan->release.v[i].kind,
+					      plan->release.v[i].target));
+	if (r == 0)
+		r = keep_line(&a, complete_json());
+	if (r == 0)
+		r = journal_commit(&a);
 	if (r == 0) {
-		cJSON *o = cJSON_CreateObject();
-
-		r = o && cJSON_AddTrueToObject(o, "complete") ?
-			    journal_keep(&a, o) : -ENOMEM;
-		cJSON_Delete(o);
-		if (r == 0)
-			r = journal_commit(&a);
-		if (r == 0) {
-			close(a.fd);
-			free(a.buf);
-			steps_free(&a.done);
-			return 0;
-		}
+		close(a.fd);
+		free(a.buf);
+		steps_free(&a.done);
+		return 0;
 	}
-	free(a.buf);
-	close(a.fd);
 	/* Roll back what the journal holds, the failing step included (it
 	 * may have half happened). */
 	r2 = journals_load(ctx, dirfd, &others, &nr_others);
@@ -2716,9 +3104,30 @@ static int apply_locked(struct rtvm_ctx *ctx, int dirfd,
 		r2 = restore_steps(ctx, &a.done, a.done.n, others, nr_others,
 				   plan->vm_id);
 	journals_free(others, nr_others);
-	steps_free(&a.done);
-	if (r2 == 0)
+	/* A difference apply's journal is the old profile's again: its
+	 * records cancelled, the old header, complete.  Unless the journal
+	 * could not be written: it stays unfinished, for a revert. */
+	if (r2 == 0 && plan->update) {
+		r2 = a.err;
+		a.len = 0;
+		for (unsigned int i = a.done.n; r2 == 0 && i-- > 0;)
+			r2 = keep_line(&a, cancel_json(a.done.v[i].kind,
+						       a.done.v[i].target));
+		if (r2 == 0)
+			r2 = keep_line(&a, update_json(plan->prev_profile,
+						       plan->prev_rt,
+						       plan->prev_hk,
+						       plan->prev_document));
+		if (r2 == 0)
+			r2 = keep_line(&a, complete_json());
+		if (r2 == 0)
+			r2 = journal_commit(&a);
+	} else if (r2 == 0) {
 		r2 = journal_remove(dirfd, plan->vm_id);
+	}
+	free(a.buf);
+	close(a.fd);
+	steps_free(&a.done);
 	if (r2 < 0)
 		err(ctx, "rollback of %s: %s; the journal is kept, revert it",
 		    plan->vm_id, strerror(-r2));

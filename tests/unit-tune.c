@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <sched.h>
 #include <fcntl.h>
@@ -765,26 +766,17 @@ START_TEST(test_reapply_other)
 
 	ck_assert_int_eq(rtvm_tune_apply(ctx, p, vm, 0, NULL), 0);
 	digest = tree_digest(ctx);
-	/* Another priority: another document. */
-	q = profile(ctx, "2-3", NULL);
-	rtvm_profile_unref(q);
-	ck_assert_int_eq(rtvm_profile_new_from_json(ctx,
-		"{\"version\": 1, \"name\": \"t2\", \"rt_cpus\": \"2-3\","
-		" \"housekeeping_cpus\": \"0-1\","
-		" \"policies\": {\"rt_vcpu\": {\"policy\": \"fifo\", \"priority\": 6}}}",
-		&q), 0);
+	/* A shield where the applied profile has none: a difference apply
+	 * keeps the shield as it is, so it is refused. */
+	q = profile(ctx, "2-3", ", \"shield\": {}");
 	ck_assert_int_eq(rtvm_tune_plan(ctx, q, vm, &plan), -EEXIST);
 	ck_assert_ptr_null(plan);
 	ck_assert_msg(strstr(log_last, "VM pid-4242") &&
-			      strstr(log_last, "another profile") &&
+			      strstr(log_last, "changes the shield") &&
 			      strstr(log_last, "revert it first"),
 		      "%s", log_last);
 	ck_assert_int_eq(rtvm_tune_apply(ctx, q, vm, 0, &plan), -EEXIST);
 	ck_assert_ptr_null(plan);
-	rtvm_profile_unref(q);
-	/* Other RT CPUs: another document too. */
-	q = profile(ctx, "2-4", NULL);
-	ck_assert_int_eq(rtvm_tune_apply(ctx, q, vm, 0, NULL), -EEXIST);
 	rtvm_profile_unref(q);
 	digest2 = tree_digest(ctx);
 	ck_assert_str_eq(digest, digest2);
@@ -1049,6 +1041,243 @@ START_TEST(test_crash_shield)
 {
 	crash_sweep("host64", "4-5", ", \"shield\": {}",
 		    under_valgrind() ? 29 : 1, 15);
+}
+END_TEST
+
+/* Profile t changed: another RT priority and THP (changed), the
+ * iothreads, kernel threads, KSM and PM QoS left alone (put back), an
+ * IRQ on an RT CPU (added); the rest as before (kept). */
+static struct rtvm_profile *changed(struct rtvm_ctx *ctx, const char *extra)
+{
+	char json[2048];
+	struct rtvm_profile *p;
+
+	snprintf(json, sizeof(json),
+		 "{\"version\": 1, \"name\": \"t2\", \"rt_cpus\": \"2-3\","
+		 " \"housekeeping_cpus\": \"0-1\","
+		 " \"policies\": {\"rt_vcpu\": {\"policy\": \"fifo\", \"priority\": 6},"
+		 "   \"emulator\": {\"policy\": \"other\", \"nice\": 2}},"
+		 " \"irqs\": {\"away_from_rt\": true,"
+		 "   \"to_rt\": [{\"match\": \"eth0-TxRx-3\", \"cpus\": \"3\"}]},"
+		 " \"host\": {\"sched_rt_runtime_us\": -1, \"timer_migration\": 0,"
+		 "   \"thp\": \"always\", \"workqueue_mask\": \"housekeeping\"}%s}",
+		 extra ? extra : "");
+	ck_assert_int_eq(rtvm_profile_new_from_json(ctx, json, &p), 0);
+	return p;
+}
+
+/* The touched trees of a fresh copy of @fixture with @p applied. */
+static struct snap *applied_fresh(const char *fixture,
+				  struct rtvm_profile *(*make)(struct rtvm_ctx *,
+							       const char *),
+				  const char *extra)
+{
+	struct rtvm_ctx *ctx = tu_ctx(fixture);
+	struct rtvm_profile *p;
+	struct rtvm_vm *vm;
+	struct snap *s;
+
+	rtvm_set_log_fn(ctx, log_capture);
+	add_knobs(ctx, "madvise\n");
+	p = make(ctx, extra);
+	vm = vm_of(ctx, VM_A);
+	ck_assert_msg(rtvm_tune_apply(ctx, p, vm, 0, NULL) == 0, "%s", log_last);
+	s = snapshot(ctx);
+	rtvm_vm_unref(vm);
+	rtvm_profile_unref(p);
+	rtvm_unref(ctx);
+	return s;
+}
+
+/* Which "diff" values the plan's steps have: bit 0 add, 1 change, 2 put
+ * back; and that every step has one. */
+static unsigned int plan_diffs(const struct rtvm_plan *plan)
+{
+	unsigned int seen = 0;
+	cJSON *root, *st;
+	char *json;
+
+	ck_assert_int_eq(rtvm_plan_to_json(plan, &json), 0);
+	root = cJSON_Parse(json);
+	ck_assert(root);
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(root, "update")));
+	cJSON_ArrayForEach(st, cJSON_GetObjectItem(root, "steps")) {
+		const char *d = cJSON_GetStringValue(cJSON_GetObjectItem(st, "diff"));
+
+		if (cJSON_IsTrue(cJSON_GetObjectItem(st, "lease")))
+			continue;
+		ck_assert_msg(d, "a step without its diff: %s",
+			      cJSON_PrintUnformatted(st));
+		seen |= strcmp(d, "add") == 0 ? 1u :
+			strcmp(d, "change") == 0 ? 2u :
+			strcmp(d, "put back") == 0 ? 4u : 8u;
+	}
+	cJSON_Delete(root);
+	free(json);
+	return seen;
+}
+
+/* A changed profile applies the difference: the host as a first apply
+ * of it would leave it, back again with the first profile, and a revert
+ * to the state before the first apply. */
+START_TEST(test_update)
+{
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_profile *p = profile(ctx, "2-3", NULL), *q = changed(ctx, NULL);
+	struct rtvm_vm *vm = vm_of(ctx, VM_A);
+	struct snap *before = snapshot(ctx), *with_p, *with_q, *now;
+	struct rtvm_plan *plan;
+	unsigned int n;
+
+	ck_assert_int_eq(rtvm_tune_apply(ctx, p, vm, 0, NULL), 0);
+	with_p = snapshot(ctx);
+	with_q = applied_fresh("irqhost", changed, NULL);
+	ck_assert_msg(rtvm_tune_plan(ctx, q, vm, &plan) == 0, "%s", log_last);
+	ck_assert_int_eq(rtvm_plan_is_applied(plan), 0);
+	ck_assert_uint_eq(plan_diffs(plan), 7);
+	n = rtvm_changeset_get_count(rtvm_plan_get_changes(plan));
+	rtvm_plan_unref(plan);
+	now = snapshot(ctx);
+	ck_assert_int_eq(snap_diff(with_p, now, "plan"), 0);
+	snap_free(now);
+
+	ck_assert_msg(rtvm_tune_apply(ctx, q, vm, 0, &plan) == 0, "%s", log_last);
+	ck_assert_uint_eq(rtvm_changeset_get_count(rtvm_plan_get_changes(plan)), n);
+	rtvm_plan_unref(plan);
+	now = snapshot(ctx);
+	ck_assert_int_eq(snap_diff(with_q, now, "update to t2"), 0);
+	snap_free(now);
+	/* Applied now: the same profile again changes nothing. */
+	ck_assert_int_eq(rtvm_tune_apply(ctx, q, vm, 0, &plan), 0);
+	ck_assert_int_eq(rtvm_plan_is_applied(plan), 1);
+	ck_assert_int_eq(rtvm_plan_get_drift_count(plan), 0);
+	rtvm_plan_unref(plan);
+
+	/* Back to the first profile. */
+	ck_assert_msg(rtvm_tune_apply(ctx, p, vm, 0, &plan) == 0, "%s", log_last);
+	ck_assert_uint_eq(plan_diffs(plan), 7);
+	rtvm_plan_unref(plan);
+	now = snapshot(ctx);
+	ck_assert_int_eq(snap_diff(with_p, now, "update back to t"), 0);
+	snap_free(now);
+	ck_assert_int_eq(rtvm_tune_apply(ctx, p, vm, 0, &plan), 0);
+	ck_assert_int_eq(rtvm_plan_is_applied(plan), 1);
+	ck_assert_int_eq(rtvm_plan_get_drift_count(plan), 0);
+	rtvm_plan_unref(plan);
+
+	ck_assert_int_eq(rtvm_tune_revert(ctx, "pid-4242", 0), 0);
+	now = snapshot(ctx);
+	ck_assert_int_eq(snap_diff(before, now, "revert"), 0);
+	ck_assert(!journal_exists(ctx, "pid-4242"));
+	snap_free(now);
+	snap_free(before);
+	snap_free(with_p);
+	snap_free(with_q);
+	rtvm_vm_unref(vm);
+	rtvm_profile_unref(p);
+	rtvm_profile_unref(q);
+	rtvm_unref(ctx);
+}
+END_TEST
+
+/* A difference apply that fails half way: the host is the first
+ * profile's again, and so is the journal (applied, complete). */
+START_TEST(test_update_rolls_back)
+{
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_profile *p = profile(ctx, "2-3", NULL), *q = changed(ctx, NULL);
+	struct rtvm_vm *vm = vm_of(ctx, VM_A);
+	struct snap *before = snapshot(ctx), *with_p, *now;
+	struct rtvm_plan *plan;
+
+	ck_assert_int_eq(rtvm_tune_apply(ctx, p, vm, 0, NULL), 0);
+	with_p = snapshot(ctx);
+	/* The second priority change fails, after the put backs. */
+	ck_assert_int_eq(rtvm_ctx_add_fault(ctx, RTVM_OP_SCHED_SET, NULL, 2, 1,
+					    EPERM),
+			 0);
+	ck_assert_int_eq(rtvm_tune_apply(ctx, q, vm, 0, NULL), -EPERM);
+	now = snapshot(ctx);
+	ck_assert_int_eq(snap_diff(with_p, now, "rollback"), 0);
+	snap_free(now);
+	ck_assert_int_eq(rtvm_tune_apply(ctx, p, vm, 0, &plan), 0);
+	ck_assert_int_eq(rtvm_plan_is_applied(plan), 1);
+	ck_assert_int_eq(rtvm_plan_get_drift_count(plan), 0);
+	rtvm_plan_unref(plan);
+	ck_assert_int_eq(rtvm_tune_revert(ctx, "pid-4242", 0), 0);
+	now = snapshot(ctx);
+	ck_assert_int_eq(snap_diff(before, now, "revert"), 0);
+	snap_free(now);
+	snap_free(before);
+	snap_free(with_p);
+	rtvm_vm_unref(vm);
+	rtvm_profile_unref(p);
+	rtvm_profile_unref(q);
+	rtvm_unref(ctx);
+}
+END_TEST
+
+/* A difference apply killed at every crash point, with and without a
+ * shield it keeps: the revert after it restores the host as it was
+ * before the first apply. */
+static void update_crash_sweep(const char *rt, const char *extra)
+{
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_profile *p = profile(ctx, rt, extra), *q;
+	struct rtvm_vm *vm = vm_of(ctx, VM_A);
+	struct snap *before = snapshot(ctx);
+	unsigned int killed = 0, point;
+	char json[2048];
+
+	/* As p, another priority and no kernel threads. */
+	snprintf(json, sizeof(json),
+		 "{\"version\": 1, \"name\": \"t3\", \"rt_cpus\": \"%s\","
+		 " \"housekeeping_cpus\": \"0-1\","
+		 " \"policies\": {\"rt_vcpu\": {\"policy\": \"fifo\", \"priority\": 7},"
+		 "   \"emulator\": {\"policy\": \"other\", \"nice\": 2}},"
+		 " \"irqs\": {\"away_from_rt\": true},"
+		 " \"host\": {\"sched_rt_runtime_us\": -1, \"timer_migration\": 0,"
+		 "   \"thp\": \"always\", \"workqueue_mask\": \"housekeeping\"}%s}",
+		 rt, extra ? extra : "");
+	ck_assert_int_eq(rtvm_profile_new_from_json(ctx, json, &q), 0);
+	for (point = 0;; point++) {
+		struct snap *after;
+		bool crashed;
+		int r;
+
+		ck_assert_msg(rtvm_tune_apply(ctx, p, vm, 0, NULL) == 0, "%s",
+			      log_last);
+		crashed = apply_in_child(rtvm_get_root(ctx), q, VM_A, (int)point);
+		killed += crashed;
+		r = rtvm_tune_revert(ctx, "pid-4242", 0);
+		ck_assert_msg(r == 0, "point %u: revert %d (%s)", point, r,
+			      log_last);
+		after = snapshot(ctx);
+		ck_assert_msg(snap_diff(before, after, "update crash") == 0,
+			      "point %u: the host differs", point);
+		snap_free(after);
+		if (!crashed)
+			break;
+	}
+	/* The update line, then a point after each intent and change. */
+	ck_assert_uint_ge(killed, 9);
+	ck_assert_uint_eq(killed, point);
+	snap_free(before);
+	rtvm_vm_unref(vm);
+	rtvm_profile_unref(p);
+	rtvm_profile_unref(q);
+	rtvm_unref(ctx);
+}
+
+START_TEST(test_update_crash)
+{
+	update_crash_sweep("2-3", NULL);
+}
+END_TEST
+
+START_TEST(test_update_crash_shield)
+{
+	update_crash_sweep("4-5", ", \"shield\": {}");
 }
 END_TEST
 
@@ -1810,6 +2039,10 @@ int main(void)
 	tcase_add_test(tc, test_reapply_other);
 	tcase_add_test(tc, test_thp_brackets);
 	tcase_add_test(tc, test_failure_rolls_back);
+	tcase_add_test(tc, test_update);
+	tcase_add_test(tc, test_update_rolls_back);
+	tcase_add_test(tc, test_update_crash);
+	tcase_add_test(tc, test_update_crash_shield);
 	tcase_add_test(tc, test_crash_at_every_point);
 	tcase_add_test(tc, test_crash_irqhost);
 	tcase_add_test(tc, test_two_vms);
