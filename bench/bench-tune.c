@@ -28,11 +28,31 @@
  * moving the scope's tasks, then chrt + taskset as above (tuna --isolate
  * would move the host's IRQs too, so it is not run here).
  *
+ * Then, with the profile applied (and again with the shielded one), the
+ * two calls that should find nothing to do, each timed per call:
+ *
+ *   re-apply     rtvm_tune_apply of the same profile to the same VM: must
+ *                return 0 with rtvm_plan_is_applied() 1, no changes and
+ *                no drift; goal "no writes, < 1 ms for a 4-vCPU VM"
+ *   reconcile    rtvm_tune_reconcile of the VM: must report nothing put
+ *                back
+ *   floor        what both cannot skip: the state directory's lock, the
+ *                journal read once, and each journaled setting read back
+ *                with bare calls (sched_getattr + sched_getaffinity per
+ *                vCPU, the emulator's affinity; with the shield also
+ *                /proc/TID/cgroup of every task in the two cpusets)
+ *
+ * After every such call, the journal's inode, size and times, the state
+ * directory's times and each thread's policy, priority, CPUs (and cpuset)
+ * are compared with what they were before the first: a call that wrote
+ * fails the benchmark (exit 1).
+ *
  * Run it through bench/run-bench.sh (BENCH=bench/bench-tune): in a private
  * PID namespace, librtvm and tuna see only the benchmark's processes.
  * The "VM" is a child with four threads named "CPU N/KVM" blocked in
  * pause(); it dies with the benchmark.  Prints figures; exit 0 when the
- * measurements ran, 1 on a setup error.
+ * measurements ran, 1 on a setup error, a wrong state after a call, or a
+ * re-apply or reconcile that wrote.
  */
 #include "config.h"
 
@@ -49,6 +69,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -467,12 +488,331 @@ static int cmd_round(int (*apply)(pid_t, const pid_t *),
 	return 0;
 }
 
+/*
+ * Re-apply and reconcile with nothing to do: the profile is applied, a
+ * second rtvm_tune_apply() of it must find it so and write nothing, a
+ * reconcile must find no drift.  Each call's result is checked against a
+ * snapshot of the journal file and of every setting the profile made.
+ */
+#define IDLE_CALLS 10 /* timed calls of each kind per round */
+
+/* One thread's settings, as read with bare system calls. */
+struct thread_settings {
+	unsigned int policy, priority;
+	cpu_set_t cpus;
+};
+
+/* The VM's: vCPUs 0..NR_VCPUS-1 then the emulator (policy not read). */
+struct vm_settings {
+	struct thread_settings t[NR_VCPUS + 1];
+};
+
+static char lib_journal[96]; /* librtvm's journal of the VM */
+static char state_lock_path[96]; /* the state directory's lock */
+
+static int settings_read(pid_t pid, const pid_t *tids, struct vm_settings *vs)
+{
+	for (int i = 0; i < NR_VCPUS; i++)
+		if (bench_getattr(tids[i], &vs->t[i].policy,
+				  &vs->t[i].priority) < 0 ||
+		    sched_getaffinity(tids[i], sizeof(vs->t[i].cpus),
+				      &vs->t[i].cpus) < 0)
+			return -1;
+	vs->t[NR_VCPUS].policy = vs->t[NR_VCPUS].priority = 0;
+	return sched_getaffinity(pid, sizeof(vs->t[NR_VCPUS].cpus),
+				 &vs->t[NR_VCPUS].cpus);
+}
+
+static bool settings_same(const struct vm_settings *a,
+			  const struct vm_settings *b)
+{
+	for (int i = 0; i <= NR_VCPUS; i++)
+		if (a->t[i].policy != b->t[i].policy ||
+		    a->t[i].priority != b->t[i].priority ||
+		    !CPU_EQUAL(&a->t[i].cpus, &b->t[i].cpus))
+			return false;
+	return true;
+}
+
+/* What a write to the state directory would change: the journal's
+ * inode, size and times, the directory's times (a file made, renamed or
+ * removed). */
+struct files_seen {
+	struct stat journal, dir;
+};
+
+static int files_read(const char *state, struct files_seen *fs)
+{
+	return stat(lib_journal, &fs->journal) < 0 || stat(state, &fs->dir) < 0 ?
+		       -1 : 0;
+}
+
+static bool ts_same(struct timespec a, struct timespec b)
+{
+	return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+static bool files_same(const struct files_seen *a, const struct files_seen *b)
+{
+	return a->journal.st_ino == b->journal.st_ino &&
+	       a->journal.st_size == b->journal.st_size &&
+	       ts_same(a->journal.st_mtim, b->journal.st_mtim) &&
+	       ts_same(a->journal.st_ctim, b->journal.st_ctim) &&
+	       ts_same(a->dir.st_mtim, b->dir.st_mtim) &&
+	       ts_same(a->dir.st_ctim, b->dir.st_ctim);
+}
+
+/* With a shield, where each task of the scope is: /proc/TID/cgroup of
+ * every tid in the two cpusets' tasks files, read and thrown away. */
+static int floor_cgroups(void)
+{
+	static const char *const sub[] = { "rtvm-housekeeping", "rtvm-rt" };
+	char path[192], line[4096];
+	FILE *f;
+
+	for (size_t k = 0; k < 2; k++) {
+		snprintf(path, sizeof(path), CPUSET "/%s/%s/tasks", scope, sub[k]);
+		f = fopen(path, "re");
+		if (!f)
+			return -1;
+		while (fgets(line, sizeof(line), f)) {
+			int fd;
+
+			snprintf(path, sizeof(path), "/proc/%d/cgroup", atoi(line));
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue; /* gone meanwhile */
+			while (read(fd, line, sizeof(line)) > 0)
+				;
+			close(fd);
+		}
+		fclose(f);
+	}
+	return 0;
+}
+
+/*
+ * The floor of a re-apply or reconcile: what neither can skip.  The state
+ * directory's lock taken, the journal read once, and the current value of
+ * each setting it records read back: sched_getattr + sched_getaffinity
+ * per vCPU, the emulator's affinity (with @shield, each task's cgroup).
+ * Nothing is parsed or compared.
+ */
+static int floor_idle(pid_t pid, const pid_t *tids, bool shield)
+{
+	static char buf[65536];
+	struct vm_settings vs;
+	int lock, fd, r = 0;
+	ssize_t n;
+
+	lock = open(state_lock_path, O_RDWR | O_CLOEXEC);
+	if (lock < 0 || flock(lock, LOCK_EX) < 0)
+		goto fail;
+	fd = open(lib_journal, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		goto fail;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	close(fd);
+	if (n < 0 || settings_read(pid, tids, &vs) < 0 ||
+	    (shield && floor_cgroups() < 0))
+		r = -1;
+	close(lock);
+	return r;
+fail:
+	if (lock >= 0)
+		close(lock);
+	return -1;
+}
+
+/* The figures of the three: one sample per call. */
+struct idle_series {
+	double *reapply, *reconcile, *floor;
+	int n;
+	long put_back; /* settings reconcile reported put back: must stay 0 */
+};
+
+static int idle_init(struct idle_series *s, int calls)
+{
+	s->reapply = calloc((size_t)calls, sizeof(double));
+	s->reconcile = calloc((size_t)calls, sizeof(double));
+	s->floor = calloc((size_t)calls, sizeof(double));
+	s->n = 0;
+	s->put_back = 0;
+	return s->reapply && s->reconcile && s->floor ? 0 : -1;
+}
+
+static void idle_free(struct idle_series *s)
+{
+	free(s->reapply);
+	free(s->reconcile);
+	free(s->floor);
+}
+
+/* How many entries a reconcile document lists ("reconciled": one object
+ * with a "kind" per setting put back or failed). */
+static long count_reconciled(const char *json)
+{
+	long n = 0;
+
+	for (const char *p = json; (p = strstr(p, "\"kind\"")); p++)
+		n++;
+	return n;
+}
+
+/* Whether a timed call left everything as it found it; says what not. */
+static bool untouched(const char *what, const char *state, pid_t pid,
+		      const pid_t *tids, bool shield,
+		      const struct files_seen *fs0, const struct vm_settings *vs0)
+{
+	struct files_seen fs;
+	struct vm_settings vs;
+
+	if (files_read(state, &fs) < 0 || !files_same(fs0, &fs)) {
+		fprintf(stderr, "bench-tune: %s wrote to the state directory "
+				"(the journal or the directory changed)\n", what);
+		return false;
+	}
+	if (settings_read(pid, tids, &vs) < 0 || !settings_same(vs0, &vs) ||
+	    !state_ok(pid, tids, true, shield)) {
+		fprintf(stderr, "bench-tune: %s changed the VM's settings\n",
+			what);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * One round: @prof applied (untimed), then IDLE_CALLS times each of a
+ * re-apply, a reconcile and their floor, in turns (each call starts the
+ * turn once in three), each librtvm call checked to have written nothing;
+ * then reverted (untimed).
+ */
+static int idle_round(struct rtvm_ctx *ctx, struct rtvm_profile *prof,
+		      const char *state, pid_t pid, const pid_t *tids,
+		      bool shield, struct idle_series *s)
+{
+	struct rtvm_vm *vm = NULL;
+	struct files_seen fs0;
+	struct vm_settings vs0;
+	char id[32];
+	int r;
+
+	snprintf(id, sizeof(id), "pid-%d", pid);
+	r = rtvm_vm_new_from_pid(ctx, pid, &vm);
+	if (r == 0)
+		r = rtvm_tune_apply(ctx, prof, vm, 0, NULL);
+	if (r < 0 || !state_ok(pid, tids, true, shield) ||
+	    files_read(state, &fs0) < 0 || settings_read(pid, tids, &vs0) < 0) {
+		fprintf(stderr, "bench-tune: apply before the re-apply: %s\n",
+			r < 0 ? strerror(-r) : "wrong state");
+		goto fail;
+	}
+	for (int j = 0; j < IDLE_CALLS; j++) {
+		for (int u = 0; u < 3; u++) {
+			struct rtvm_plan *plan = NULL;
+			char *json = NULL;
+			double t0, t1;
+			long n;
+
+			switch ((u + j) % 3) {
+			case 0:
+				t0 = bench_now_ms();
+				r = rtvm_tune_apply(ctx, prof, vm, 0, &plan);
+				t1 = bench_now_ms();
+				if (r < 0 || rtvm_plan_is_applied(plan) != 1 ||
+				    rtvm_changeset_get_count(
+					    rtvm_plan_get_changes(plan)) != 0 ||
+				    rtvm_plan_get_drift_count(plan) != 0) {
+					fprintf(stderr, "bench-tune: re-apply: %s\n",
+						r < 0 ? strerror(-r) :
+							"not found applied, or "
+							"with changes or drift");
+					rtvm_plan_unref(plan);
+					goto fail;
+				}
+				rtvm_plan_unref(plan);
+				if (!untouched("re-apply", state, pid, tids,
+					       shield, &fs0, &vs0))
+					goto fail;
+				s->reapply[s->n] = t1 - t0;
+				break;
+			case 1:
+				t0 = bench_now_ms();
+				r = rtvm_tune_reconcile(ctx, id, 0, &json);
+				t1 = bench_now_ms();
+				n = json ? count_reconciled(json) : 0;
+				free(json);
+				s->put_back += n;
+				if (r < 0 || n != 0) {
+					fprintf(stderr, "bench-tune: reconcile: %s\n",
+						r < 0 ? strerror(-r) :
+							"put settings back");
+					goto fail;
+				}
+				if (!untouched("reconcile", state, pid, tids,
+					       shield, &fs0, &vs0))
+					goto fail;
+				s->reconcile[s->n] = t1 - t0;
+				break;
+			default:
+				t0 = bench_now_ms();
+				r = floor_idle(pid, tids, shield);
+				t1 = bench_now_ms();
+				if (r < 0) {
+					fprintf(stderr, "bench-tune: re-read "
+							"floor: %s\n",
+						strerror(errno));
+					goto fail;
+				}
+				s->floor[s->n] = t1 - t0;
+				break;
+			}
+		}
+		s->n++;
+	}
+	rtvm_vm_unref(vm);
+	r = rtvm_tune_revert(ctx, id, 0);
+	if (r < 0 || !state_ok(pid, tids, false, shield)) {
+		fprintf(stderr, "bench-tune: revert after the re-apply: %s\n",
+			r < 0 ? strerror(-r) : "wrong state");
+		return -1;
+	}
+	return 0;
+fail:
+	rtvm_vm_unref(vm);
+	return -1;
+}
+
 /* Prints "A/B" of two medians. */
 static void ratio(const char *what, double a, double b, const char *goal)
 {
 	if (a > 0 && b > 0)
 		printf("  %-44s %6.2fx%s%s\n", what, a / b, goal ? "  goal " : "",
 		       goal ? goal : "");
+}
+
+/* The rows of the re-apply and reconcile with nothing to do, their
+ * floor, the ratios and the goal. */
+static void idle_report(struct idle_series *s)
+{
+	struct bench_stats st;
+	double ra, rc, fl;
+
+	ra = report("librtvm re-apply", s->reapply, s->n);
+	rc = report("librtvm reconcile", s->reconcile, s->n);
+	fl = report("floor re-read", s->floor, s->n);
+	printf("  per call: re-apply %.1f us, reconcile %.1f us, floor %.1f us "
+	       "(medians)\n", ra * 1e3, rc * 1e3, fl * 1e3);
+	ratio("librtvm / floor, re-apply (median)", ra, fl, NULL);
+	ratio("librtvm / floor, reconcile (median)", rc, fl, NULL);
+	printf("  %d re-applies and %d reconciles wrote nothing; reconcile "
+	       "put back %ld settings\n", s->n, s->n, s->put_back);
+	if (bench_stats(s->reapply, (unsigned int)s->n, &st) == 0)
+		printf("  goal no writes, < 1 ms for a %d-vCPU VM: re-apply "
+		       "median %.3f ms %s, p99 %.3f ms %s\n", NR_VCPUS,
+		       st.median, st.median < 1 ? "met" : "not met", st.p99,
+		       st.p99 < 1 ? "met" : "not met");
 }
 
 int main(int argc, char **argv)
@@ -486,6 +826,7 @@ int main(int argc, char **argv)
 	long nthreads = 0;
 	struct series lib = { 0 }, sh = { 0 }, tu = { 0 }, fl = { 0 },
 		      libs = { 0 }, shs = { 0 }, fls = { 0 };
+	struct idle_series idle = { 0 }, idles = { 0 };
 	char state[] = "/run/rtvm-bench.XXXXXX", json[1024];
 	struct rtvm_profile *prof = NULL, *sprof = NULL;
 	struct bench_vm vm = { 0 }, host = { 0 };
@@ -509,7 +850,9 @@ int main(int argc, char **argv)
 	if (series_init(&lib, rounds) || series_init(&sh, rounds) ||
 	    series_init(&tu, tuna_rounds) || series_init(&fl, rounds) ||
 	    series_init(&libs, rounds) || series_init(&shs, rounds) ||
-	    series_init(&fls, rounds))
+	    series_init(&fls, rounds) ||
+	    idle_init(&idle, rounds * IDLE_CALLS) ||
+	    idle_init(&idles, rounds * IDLE_CALLS))
 		goto out;
 	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (devnull < 0 ||
@@ -535,6 +878,9 @@ int main(int argc, char **argv)
 	}
 	made = true;
 	snprintf(journal, sizeof(journal), "%s/floor.journal", state);
+	snprintf(lib_journal, sizeof(lib_journal), "%s/pid-%d.journal", state,
+		 (int)pid);
+	snprintf(state_lock_path, sizeof(state_lock_path), "%s/lock", state);
 	/* Named after the state directory: unique on the machine, also
 	 * when run as pid 1 of a namespace. */
 	shielded = scope_make(pid, host.pid, strrchr(state, '.') + 1) == 0;
@@ -557,14 +903,16 @@ int main(int argc, char **argv)
 		    cmd_round(floor_apply, floor_revert, "floor", pid, tids,
 			      false, &fl) ||
 		    cmd_round(script_apply, script_revert, "chrt+taskset", pid,
-			      tids, false, &sh))
+			      tids, false, &sh) ||
+		    idle_round(ctx, prof, state, pid, tids, false, &idle))
 			goto out;
 		if (shielded &&
 		    (lib_round(ctx, sprof, pid, tids, true, &libs) ||
 		     cmd_round(floor_shield_apply, floor_shield_revert,
 			       "floor, shield", pid, tids, true, &fls) ||
 		     cmd_round(script_shield_apply, script_shield_revert,
-			       "sh+chrt+taskset", pid, tids, true, &shs)))
+			       "sh+chrt+taskset", pid, tids, true, &shs) ||
+		     idle_round(ctx, sprof, state, pid, tids, true, &idles)))
 			goto out;
 		if (k < tuna_rounds &&
 		    cmd_round(tuna_apply, tuna_revert, "tuna", pid, tids, false,
@@ -596,6 +944,9 @@ int main(int argc, char **argv)
 		ratio("tuna / librtvm, apply (median)", ta, la, NULL);
 		ratio("tuna / librtvm, revert (median)", tr, lr, NULL);
 	}
+	printf("with the profile applied already (%d calls of each per round):\n",
+	       IDLE_CALLS);
+	idle_report(&idle);
 	if (shielded) {
 		/* The tasks a shield moves: the host's, the VM's, ours. */
 		long moved = nthreads + NR_VCPUS + 2;
@@ -617,6 +968,8 @@ int main(int argc, char **argv)
 		ratio("librtvm / floor, revert (median)", lr, fr, NULL);
 		ratio("sh+chrt+taskset / librtvm, apply (median)", ca, la, NULL);
 		ratio("sh+chrt+taskset / librtvm, revert (median)", cr, lr, NULL);
+		printf("with the shielded profile applied already:\n");
+		idle_report(&idles);
 	}
 	printf("goal: apply and revert <= 20 ms each (figures, not a verdict)\n");
 	rc = 0;
@@ -650,6 +1003,8 @@ out:
 	series_free(&libs);
 	series_free(&shs);
 	series_free(&fls);
+	idle_free(&idle);
+	idle_free(&idles);
 	return rc;
 usage:
 	fprintf(stderr, "usage: bench-tune [--threads N] [ROUNDS]\n"

@@ -274,6 +274,17 @@ int bench_setattr(pid_t tid, int policy, unsigned int priority)
 	return syscall(SYS_sched_setattr, tid, &attr, 0) < 0 ? -errno : 0;
 }
 
+int bench_getattr(pid_t tid, unsigned int *policy, unsigned int *priority)
+{
+	struct raw_sched_attr attr = { 0 };
+
+	if (syscall(SYS_sched_getattr, tid, &attr, sizeof(attr), 0) < 0)
+		return -errno;
+	*policy = attr.policy;
+	*priority = attr.priority;
+	return 0;
+}
+
 static int write_file(const char *dir, const char *file, const char *text)
 {
 	char path[PATH_MAX];

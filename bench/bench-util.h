@@ -44,6 +44,8 @@ bool bench_in_path(const char *name);
 /* The floors' bare system calls.  Each returns 0 or -errno. */
 /* sched_setattr(2) of @tid to @policy and @priority, as a raw call. */
 int bench_setattr(pid_t tid, int policy, unsigned int priority);
+/* sched_getattr(2) of @tid, as a raw call: its policy and RT priority. */
+int bench_getattr(pid_t tid, unsigned int *policy, unsigned int *priority);
 /* mkdir the cpuset directory @dir and write its cpus and mems. */
 int bench_cg_make(const char *dir, const char *cpus, const char *mems);
 /* Every tid listed in @from/tasks to @to/tasks: one read, one open of
