@@ -408,6 +408,28 @@ tsnap >"$tmp/tune.before"
 "$tune" --sysroot "$troot" plan --builtin rt-host --pid 4242 --json >"$tmp/plan.json" ||
 	fail "rtvm-tune plan"
 grep -q '"target":[[:space:]]*"kernel.sched_rt_runtime_us"' "$tmp/plan.json" || fail "plan lacks the RT runtime"
+# A profile's "boost": plan prints it and says rtvm-boostd serves it;
+# show keeps stdout the document and says it on stderr.
+printf '{"version": 1, "name": "bp", "policies": {"rt_vcpu": {"policy": "fifo", "priority": 1}}, "boost": {"policies": ["fifo", "deadline"], "max_priority": 20, "rate": 500, "burst": 9}}\n' >"$tmp/bprof.json"
+"$tune" --sysroot "$troot" plan --profile "$tmp/bprof.json" --pid 4242 >"$tmp/plan.out" ||
+	fail "rtvm-tune plan with a boost policy"
+grep -q '^boost policy: policies fifo,deadline, max_priority 20,.* rate 500, burst 9' "$tmp/plan.out" &&
+	grep -q 'rtvm-boostd serves it.*apply starts no broker' "$tmp/plan.out" ||
+	fail "rtvm-tune plan does not print the boost policy: $(cat "$tmp/plan.out")"
+"$tune" --sysroot "$troot" plan --profile "$tmp/bprof.json" --pid 4242 --json >"$tmp/plan.json" ||
+	fail "rtvm-tune plan --json with a boost policy"
+python3 -c '
+import json, sys
+b = json.load(open(sys.argv[1]))["boost"]
+assert b["served_by"] == "rtvm-boostd", b
+assert b["policy"] == {"policies": ["fifo", "deadline"], "max_priority": 20, "max_boost_us": 0, "budget_us": 0, "budget_period_us": 0, "rate": 500, "burst": 9, "max_lead_us": 0}, b
+' "$tmp/plan.json" || fail "rtvm-tune plan --json boost: $(cat "$tmp/plan.json")"
+"$tune" --sysroot "$troot" plan --builtin rt-host --pid 4242 --json | grep -q '"boost"' &&
+	fail "rtvm-tune plan --json: a boost for a profile without one"
+"$tune" show --profile "$tmp/bprof.json" >"$tmp/show.out" 2>"$tmp/err" || fail "rtvm-tune show with a boost policy"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["boost"]["max_priority"] == 20, d' "$tmp/show.out" &&
+	grep -q 'boost policy: .*max_priority 20' "$tmp/err" && grep -q 'rtvm-boostd serves it' "$tmp/err" ||
+	fail "rtvm-tune show boost: $(cat "$tmp/show.out" "$tmp/err")"
 "$tune" --sysroot "$troot" apply --builtin rt-host --pid 4242 --dry-run >/dev/null || fail "apply --dry-run"
 tsnap | cmp -s - "$tmp/tune.before" || fail "plan or dry run changed the host"
 [ ! -e "$troot/run/rtvm/pid-4242.journal" ] || fail "dry run left a journal"
