@@ -770,6 +770,40 @@ grep -q '"found":[[:space:]]*true' "$tmp/bd.json" && grep -q '"vcpus":[[:space:]
 (cd "$root" && find . -type f -exec md5sum {} + | sort) | cmp -s - "$tmp/bd.before" ||
 	fail "rtvm-boostd --dry-run changed the sysroot"
 [ ! -e "$tmp/b.sock" ] || fail "rtvm-boostd --dry-run listened"
+# A VM's "profile": the profile's "boost" under the entry's own "policy"
+# keys, shown by --dry-run; a profile that is unreadable, invalid or has no
+# boost is a configuration error naming the entry's key.
+printf '{ "vms": [ { "name": "vm1", "pid": 4242, "listen": "%s/b.sock", "profile": "bprof.json", "policy": { "burst": 3, "policies": ["rr"] } } ] }\n' "$tmp" >"$tmp/boostd.json"
+"$boostd" -c "$tmp/boostd.json" --sysroot "$root" --dry-run --json >"$tmp/bd.json" ||
+	fail "rtvm-boostd --dry-run with a profile"
+python3 -c '
+import json, sys
+v, = json.load(open(sys.argv[1]))["vms"]
+assert v["profile"] == "bprof.json", v
+assert v["policy"] == {"policies": ["rr"], "max_priority": 20, "max_boost_us": 0, "budget_us": 0, "budget_period_us": 0, "rate": 500, "burst": 3, "max_lead_us": 0}, v
+' "$tmp/bd.json" || fail "rtvm-boostd --dry-run --json profile policy: $(cat "$tmp/bd.json")"
+"$boostd" -c "$tmp/boostd.json" --sysroot "$root" --dry-run | grep -q 'policy (profile bprof.json.*policies rr, max_priority 20,.* rate 500, burst 3' ||
+	fail "rtvm-boostd --dry-run text profile policy"
+printf '{"version": 1, "boost": {"rate": -1}}\n' >"$tmp/bbad.json"
+printf '{"version": 1, "name": "none"}\n' >"$tmp/bnone.json"
+printf '{"version": 1, "boost": {"budget_us": 100, "budget_period_us": 1000}}\n' >"$tmp/bbudget.json"
+for case in 'bbad.json|\.boost\.rate: -1 is not a whole number' 'bnone.json|vms\[0\]\.profile: .*has no "boost"' \
+	'missing.json|vms\[0\]\.profile: the profile cannot be read'; do
+	f=${case%%|*} want=${case#*|}
+	printf '{ "vms": [ { "name": "vm1", "pid": 4242, "listen": "%s/b.sock", "profile": "%s" } ] }\n' "$tmp" "$f" >"$tmp/boostd.json"
+	set +e
+	"$boostd" -c "$tmp/boostd.json" --dry-run >/dev/null 2>"$tmp/err"; rc=$?
+	set -e
+	[ "$rc" = 64 ] && grep -q "$want" "$tmp/err" ||
+		fail "rtvm-boostd profile $f: exit $rc, $(cat "$tmp/err")"
+done
+# The entry's keys over the profile's are checked as a whole.
+printf '{ "vms": [ { "name": "vm1", "pid": 4242, "listen": "%s/b.sock", "profile": "bbudget.json", "policy": { "budget_period_us": 10 } } ] }\n' "$tmp" >"$tmp/boostd.json"
+set +e
+"$boostd" -c "$tmp/boostd.json" --dry-run >/dev/null 2>"$tmp/err"; rc=$?
+set -e
+[ "$rc" = 64 ] && grep -q 'vms\[0\]\.policy: budget_us 100 is longer than budget_period_us 10' "$tmp/err" ||
+	fail "rtvm-boostd profile budget override: exit $rc, $(cat "$tmp/err")"
 set +e
 "$guest" boost --fifo 100 -- true 2>"$tmp/err"; rc=$?
 "$guest" boost --deadline 5:x -- true 2>>"$tmp/err"; rc2=$?
