@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "boost-policy-json.h"
 #include "tool.h"
 
 const char *program_name = "rtvm-boostd";
@@ -55,6 +56,7 @@ struct dvm {
 	char *doorbell;	  /* and be the ivshmem server on this one */
 	unsigned int vectors; /* "doorbell_vectors": 0 = 1 */
 	struct rtvm_boost_policy pol;
+	char *profile;	  /* "profile": its "boost" gives pol's defaults */
 	/* running */
 	unsigned int id;  /* in the broker, 0 while not found */
 	struct rtvm_vm *vm;
@@ -93,6 +95,7 @@ static void config_free(struct config *c)
 		free(v->connect);
 		free(v->listen);
 		free(v->doorbell);
+		free(v->profile);
 	}
 	free(c->control);
 	*c = (struct config){0};
@@ -131,74 +134,73 @@ static int get_string(const char *path, const char *where, const cJSON *o,
 	return *ret ? 0 : -ENOMEM;
 }
 
+/* The policy keys (boost-policy-json.c, the validator of a profile's
+ * "boost" too) laid over @p. */
 static int parse_policy(const char *path, const char *at, const cJSON *o,
 			struct rtvm_boost_policy *p)
 {
-	static const struct {
-		const char *key;
-		size_t off;
-		unsigned long max;
-	} nums[] = {
-		{ "max_priority", offsetof(struct rtvm_boost_policy, max_priority), 99 },
-		{ "max_boost_us", offsetof(struct rtvm_boost_policy, max_boost_us), UINT_MAX },
-		{ "budget_us", offsetof(struct rtvm_boost_policy, budget_us), UINT_MAX },
-		{ "budget_period_us", offsetof(struct rtvm_boost_policy, budget_period_us), UINT_MAX },
-		{ "rate", offsetof(struct rtvm_boost_policy, rate), 1000000000 },
-		{ "burst", offsetof(struct rtvm_boost_policy, burst), UINT_MAX },
-		{ "max_lead_us", offsetof(struct rtvm_boost_policy, max_lead_us), UINT_MAX },
-	};
-	char where[160];
-	const cJSON *e;
+	struct boost_policy_json_error e;
+	char where[192];
+	int r = boost_policy_from_json(o, p, &e);
 
-	*p = (struct rtvm_boost_policy){ .size = sizeof(*p) };
-	if (!o)
-		return 0;
-	if (!cJSON_IsObject(o))
-		return bad(path, at, "must be an object");
-	cJSON_ArrayForEach(e, o) {
-		size_t i;
-
-		snprintf(where, sizeof(where), "%s.%s", at, e->string);
-		if (strcmp(e->string, "policies") == 0) {
-			const cJSON *n;
-
-			if (!cJSON_IsArray(e))
-				return bad(path, where, "must be a list of \"fifo\", \"rr\", \"deadline\"");
-			cJSON_ArrayForEach(n, e) {
-				const char *s = cJSON_IsString(n) ? n->valuestring : "";
-
-				if (strcmp(s, "fifo") == 0)
-					p->policies |= RTVM_BOOST_ALLOW(RTVM_BOOST_SCHED_FIFO);
-				else if (strcmp(s, "rr") == 0)
-					p->policies |= RTVM_BOOST_ALLOW(RTVM_BOOST_SCHED_RR);
-				else if (strcmp(s, "deadline") == 0)
-					p->policies |= RTVM_BOOST_ALLOW(RTVM_BOOST_SCHED_DEADLINE);
-				else
-					return bad(path, where, "unknown policy (fifo, rr or deadline)");
-			}
-			continue;
-		}
-		for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
-			if (strcmp(e->string, nums[i].key) == 0)
-				break;
-		if (i == sizeof(nums) / sizeof(nums[0]))
-			return bad(path, where, "unknown key");
-		if (get_uint(path, where, e, nums[i].max,
-			     (unsigned int *)((char *)p + nums[i].off)) < 0)
-			return -EINVAL;
+	if (r == -EINVAL) {
+		snprintf(where, sizeof(where), "%s%s", at, e.where);
+		return bad(path, where, e.what);
 	}
-	if (p->budget_us > p->budget_period_us && p->budget_period_us)
-		return bad(path, at, "budget_us is longer than budget_period_us");
-	if (!p->budget_period_us && p->budget_us)
-		return bad(path, at, "budget_us needs budget_period_us");
-	return 0;
+	if (r < 0)
+		tool_error("%s: %s: %s", path, at, strerror(-r));
+	return r;
 }
 
-static int parse_vm(const char *path, unsigned int index, const cJSON *o,
-		    struct dvm *v)
+/* The "boost" of the profile @file (relative: to the configuration's
+ * directory) as @v's policy, before the entry's own "policy" keys. */
+static int profile_policy(struct rtvm_ctx *ctx, const char *path,
+			  const char *where, const char *file,
+			  struct rtvm_boost_policy *ret)
+{
+	struct rtvm_profile *p = NULL;
+	const char *slash = strrchr(path, '/');
+	char *full = NULL, *text;
+	int r;
+
+	if (file[0] != '/' && slash &&
+	    asprintf(&full, "%.*s/%s", (int)(slash - path), path, file) < 0)
+		return -ENOMEM;
+	text = tool_read_file(full ? full : file);
+	if (!text) {
+		free(full);
+		return bad(path, where, "the profile cannot be read (above)");
+	}
+	r = rtvm_profile_new_from_json(ctx, text, &p);
+	free(text);
+	if (r == 0) {
+		r = rtvm_profile_get_boost_policy(p, ret);
+		if (r == -ENOENT) {
+			char msg[PATH_MAX + 64];
+
+			snprintf(msg, sizeof(msg), "\"%s\" has no \"boost\" policy",
+				 full ? full : file);
+			r = bad(path, where, msg);
+		}
+	} else if (r == -EINVAL) {
+		char msg[PATH_MAX + 64];
+
+		snprintf(msg, sizeof(msg), "\"%s\" is not a valid profile (the "
+			 "error is above)", full ? full : file);
+		r = bad(path, where, msg);
+	}
+	if (r < 0 && r != -EINVAL)
+		tool_error("%s: %s: %s", path, where, strerror(-r));
+	rtvm_profile_unref(p);
+	free(full);
+	return r;
+}
+
+static int parse_vm(struct rtvm_ctx *ctx, const char *path,
+		    unsigned int index, const cJSON *o, struct dvm *v)
 {
 	char at[64], where[128];
-	const cJSON *e;
+	const cJSON *e, *policy = NULL;
 	int r = 0, ids = 0;
 
 	snprintf(at, sizeof(at), "vms[%u]", index);
@@ -238,7 +240,9 @@ static int parse_vm(const char *path, unsigned int index, const cJSON *o,
 					"(1 to 64)");
 		}
 		else if (strcmp(e->string, "policy") == 0)
-			r = parse_policy(path, where, e, &v->pol);
+			policy = e; /* over the profile's, below */
+		else if (strcmp(e->string, "profile") == 0)
+			r = get_string(path, where, e, &v->profile);
 		else
 			r = bad(path, where, "unknown key");
 		if (r < 0)
@@ -258,12 +262,25 @@ static int parse_vm(const char *path, unsigned int index, const cJSON *o,
 	    (v->listen && strlen(v->listen) >= sizeof(((struct sockaddr_un *)0)->sun_path)) ||
 	    (v->doorbell && strlen(v->doorbell) >= sizeof(((struct sockaddr_un *)0)->sun_path)))
 		return bad(path, at, "socket path too long");
-	v->pol.size = sizeof(v->pol);
+	v->pol = (struct rtvm_boost_policy){ .size = sizeof(v->pol) };
+	/* Without a context (status only wants "control") the profile is
+	 * not read. */
+	if (v->profile && ctx) {
+		snprintf(where, sizeof(where), "%s.profile", at);
+		if ((r = profile_policy(ctx, path, where, v->profile, &v->pol)) < 0)
+			return r;
+	}
+	if (policy) {
+		snprintf(where, sizeof(where), "%s.policy", at);
+		if ((r = parse_policy(path, where, policy, &v->pol)) < 0)
+			return r;
+	}
 	v->listen_fd = -1;
 	return 0;
 }
 
-static int config_load(const char *path, struct config *c)
+static int config_load(struct rtvm_ctx *ctx, const char *path,
+		       struct config *c)
 {
 	char *text;
 	cJSON *root, *vms, *e;
@@ -298,7 +315,7 @@ static int config_load(const char *path, struct config *c)
 			goto out;
 		}
 		c->nr++;
-		if ((r = parse_vm(path, c->nr - 1, e, &c->vms[c->nr - 1])) < 0)
+		if ((r = parse_vm(ctx, path, c->nr - 1, e, &c->vms[c->nr - 1])) < 0)
 			goto out;
 		for (unsigned int i = 0; i + 1 < c->nr; i++)
 			if (strcmp(c->vms[i].name, c->vms[c->nr - 1].name) == 0) {
@@ -697,7 +714,7 @@ static void reload(struct daemon *d)
 	struct config next;
 	unsigned int kept = 0;
 
-	if (config_load(d->config_path, &next) < 0) {
+	if (config_load(d->ctx, d->config_path, &next) < 0) {
 		tool_error("reload: %s is not valid; the running configuration "
 			   "stays", d->config_path);
 		return;
@@ -803,6 +820,9 @@ static int dry_run(struct daemon *d, bool json)
 			cJSON_AddNumberToObject(o, "doorbell_vectors",
 						v->vectors ? v->vectors : 1);
 		}
+		if (v->profile)
+			cJSON_AddStringToObject(o, "profile", v->profile);
+		cJSON_AddItemToObject(o, "policy", tool_boost_policy_json(&v->pol));
 		cJSON_AddBoolToObject(o, "found", r == 0);
 		if (r == 0) {
 			cJSON_AddNumberToObject(o, "pid", rtvm_vm_get_pid(vm));
@@ -818,6 +838,16 @@ static int dry_run(struct daemon *d, bool json)
 			       v->connect ? v->connect : v->listen);
 		else if (!json)
 			printf("  %s: %s: not found (%s)\n", v->name, what, strerror(-r));
+		if (!json) {
+			char pol[512];
+
+			tool_boost_policy_text(&v->pol, pol, sizeof(pol));
+			if (v->profile)
+				printf("    policy (profile %s, then the entry's "
+				       "keys): %s\n", tool_escape(v->profile, 0), pol);
+			else
+				printf("    policy: %s\n", pol);
+		}
 		rtvm_vm_unref(vm);
 	}
 	if (json && tool_print_json(root, true) < 0) {
@@ -967,7 +997,7 @@ int main(int argc, char **argv)
 
 		/* the configuration's socket, if it names one */
 		if (!d.control_path && access(d.config_path, R_OK) == 0 &&
-		    config_load(d.config_path, &cfg) == 0) {
+		    config_load(NULL, d.config_path, &cfg) == 0) {
 			if (cfg.control)
 				d.control_path = control = strdup(cfg.control);
 			config_free(&cfg);
@@ -1008,7 +1038,7 @@ int main(int argc, char **argv)
 		}
 		goto out;
 	}
-	if (config_load(d.config_path, &d.cfg) < 0) {
+	if (config_load(d.ctx, d.config_path, &d.cfg) < 0) {
 		r = EXIT_USAGE;
 		goto out;
 	}

@@ -300,7 +300,47 @@ static int find_vm(struct rtvm_ctx *ctx, const struct opts *o,
 	return tool_open_vm(ctx, uri, dom, pid, ret) < 0 ? 1 : 0;
 }
 
-static void print_plan(const struct rtvm_plan *plan, bool json,
+/* Who serves a profile's "boost" policy: not rtvm-tune. */
+#define BOOST_NOTE                                                             \
+	"rtvm-boostd serves it (a VM's \"profile\" key, rtvm-boostd(8)); "     \
+	"apply starts no broker"
+
+/* The profile's boost policy as "boost" of a plan's JSON; NULL when it
+ * has none (or out of memory). */
+static cJSON *boost_json(const struct rtvm_profile *p)
+{
+	struct rtvm_boost_policy pol;
+	cJSON *o, *j;
+
+	if (!p || rtvm_profile_get_boost_policy(p, &pol) < 0)
+		return NULL;
+	if (!(j = tool_boost_policy_json(&pol)))
+		return NULL;
+	o = cJSON_CreateObject();
+	if (!o || !cJSON_AddStringToObject(o, "served_by", "rtvm-boostd") ||
+	    !cJSON_AddStringToObject(o, "note", BOOST_NOTE)) {
+		cJSON_Delete(j);
+		cJSON_Delete(o);
+		return NULL;
+	}
+	cJSON_AddItemToObject(o, "policy", j);
+	return o;
+}
+
+/* The same as lines of text on @f. */
+static void print_boost(const struct rtvm_profile *p, FILE *f)
+{
+	struct rtvm_boost_policy pol;
+	char text[512];
+
+	if (!p || rtvm_profile_get_boost_policy(p, &pol) < 0)
+		return;
+	tool_boost_policy_text(&pol, text, sizeof(text));
+	fprintf(f, "boost policy: %s\n  (" BOOST_NOTE ")\n", text);
+}
+
+static void print_plan(const struct rtvm_plan *plan,
+		       const struct rtvm_profile *p, bool json,
 		       const char *verb)
 {
 	const struct rtvm_change *c;
@@ -308,10 +348,22 @@ static void print_plan(const struct rtvm_plan *plan, bool json,
 	char *text;
 
 	if (json) {
-		if (rtvm_plan_to_json(plan, &text) == 0) {
-			tool_print_json_text(text);
-			free(text);
+		cJSON *boost = boost_json(p), *root;
+
+		if (rtvm_plan_to_json(plan, &text) < 0) {
+			cJSON_Delete(boost);
+			return;
 		}
+		root = boost ? cJSON_Parse(text) : NULL;
+		if (root && cJSON_IsObject(root)) {
+			cJSON_AddItemToObject(root, "boost", boost);
+			tool_print_json(root, false);
+		} else {
+			cJSON_Delete(boost);
+			tool_print_json_text(text);
+		}
+		cJSON_Delete(root);
+		free(text);
 		return;
 	}
 	n = rtvm_changeset_get_count(rtvm_plan_get_changes(plan));
@@ -324,6 +376,7 @@ static void print_plan(const struct rtvm_plan *plan, bool json,
 		       tool_escape(rtvm_change_get_target(c), 0),
 		       tool_escape(rtvm_change_get_old_value(c), 1),
 		       tool_escape(rtvm_change_get_new_value(c), 2));
+	print_boost(p, stdout);
 }
 
 /* "--vm NAME" or "--pid PID" for a journal id, for hints. */
@@ -337,18 +390,21 @@ static void id_option(const char *id, char *buf, size_t size)
 
 /* The profile is applied to the VM already: nothing was (or would be)
  * written.  Returns 2 for an apply when settings drifted since, else 0. */
-static int print_applied(const struct rtvm_plan *plan, bool json, bool apply)
+static int print_applied(const struct rtvm_plan *plan,
+			 const struct rtvm_profile *p, bool json, bool apply)
 {
 	const char *id = rtvm_plan_get_vm_id(plan);
 	int drift = rtvm_plan_get_drift_count(plan);
 	char opt[300];
 
-	if (json)
-		print_plan(plan, true, NULL);
-	else
+	if (json) {
+		print_plan(plan, p, true, NULL);
+	} else {
 		printf("VM %s: already applied: 0 changes%s\n",
 		       tool_escape(id, 0),
 		       apply ? "" : " (an apply would change nothing)");
+		print_boost(p, stdout);
+	}
 	if (drift > 0) {
 		id_option(id, opt, sizeof(opt));
 		tool_error("VM %s: %d setting%s drifted since the apply and %s "
@@ -397,9 +453,9 @@ static int cmd_plan_apply(struct rtvm_ctx *ctx, const struct opts *o)
 				   apply ? " (nothing changed)" : "");
 			r = 1;
 		} else if (rtvm_plan_is_applied(plan) > 0) {
-			r = print_applied(plan, o->json, apply);
+			r = print_applied(plan, p, o->json, apply);
 		} else {
-			print_plan(plan, o->json,
+			print_plan(plan, p, o->json,
 				   apply ? "applied" : "planned (dry run)");
 		}
 	}
@@ -568,11 +624,14 @@ static int cmd_show(struct rtvm_ctx *ctx, const struct opts *o)
 	if (r)
 		return r;
 	r = rtvm_profile_to_json(p, &json);
-	rtvm_profile_unref(p);
 	root = r == 0 ? cJSON_Parse(json) : NULL;
 	free(json);
 	r = root ? tool_print_json(root, true) : -ENOMEM;
 	cJSON_Delete(root);
+	/* stdout stays the document; who serves its boost beside it. */
+	if (r == 0)
+		print_boost(p, stderr);
+	rtvm_profile_unref(p);
 	if (r < 0)
 		tool_error("show: %s", strerror(-r));
 	return r < 0;

@@ -797,3 +797,64 @@ out:
 	free(buf);
 	return r;
 }
+
+static const struct {
+	const char *name;
+	unsigned int policy;
+} boost_names[] = {
+	{ "fifo", RTVM_BOOST_SCHED_FIFO },
+	{ "rr", RTVM_BOOST_SCHED_RR },
+	{ "deadline", RTVM_BOOST_SCHED_DEADLINE },
+};
+
+#define BOOST_FIELDS(X)                                                        \
+	X(max_priority) X(max_boost_us) X(budget_us) X(budget_period_us)      \
+	X(rate) X(burst) X(max_lead_us)
+
+cJSON *tool_boost_policy_json(const struct rtvm_boost_policy *p)
+{
+	cJSON *o = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(o, "policies");
+
+	if (!a) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	for (size_t i = 0; i < sizeof(boost_names) / sizeof(boost_names[0]); i++)
+		if (p->policies & RTVM_BOOST_ALLOW(boost_names[i].policy))
+			cJSON_AddItemToArray(a, cJSON_CreateString(boost_names[i].name));
+#define X(f)                                                                   \
+	if (!cJSON_AddNumberToObject(o, #f, p->f)) {                           \
+		cJSON_Delete(o);                                               \
+		return NULL;                                                   \
+	}
+	BOOST_FIELDS(X)
+#undef X
+	return o;
+}
+
+void tool_boost_policy_text(const struct rtvm_boost_policy *p, char *buf,
+			    size_t size)
+{
+	size_t n = 0;
+
+#define ADD(...)                                                               \
+	do {                                                                   \
+		if (n < size)                                                  \
+			n += (size_t)snprintf(buf + n, size - n, __VA_ARGS__); \
+	} while (0)
+	buf[0] = '\0';
+	ADD("policies ");
+	if (!p->policies)
+		ADD("fifo,rr (default)");
+	for (size_t i = 0, k = 0; i < sizeof(boost_names) / sizeof(boost_names[0]); i++)
+		if (p->policies & RTVM_BOOST_ALLOW(boost_names[i].policy))
+			ADD("%s%s", k++ ? "," : "", boost_names[i].name);
+#define X(f)                                                                   \
+	if (p->f)                                                              \
+		ADD(", " #f " %u", p->f);                                      \
+	else                                                                   \
+		ADD(", " #f " default");
+	BOOST_FIELDS(X)
+#undef X
+#undef ADD
+}

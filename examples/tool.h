@@ -104,6 +104,13 @@ int tool_print_json_text(const char *json);
 /* @json with its invalid UTF-8 fixed as above; malloc'ed, NULL for out of
  * memory. */
 char *tool_json_fix(const char *json);
+/* A boost policy (a profile's "boost", an rtvm-boostd VM's "policy") as
+ * the JSON object of those keys, every field given (0: the broker's
+ * default; "policies" [] : fifo and rr); NULL for out of memory.  And as
+ * one line of text, "key value" pairs, into @buf. */
+struct cJSON *tool_boost_policy_json(const struct rtvm_boost_policy *p);
+void tool_boost_policy_text(const struct rtvm_boost_policy *p, char *buf,
+			    size_t size);
 /* A whole file as a string (free() it); NULL, said on stderr, when it
  * cannot be read, is empty or holds a NUL byte. */
 char *tool_read_file(const char *path);

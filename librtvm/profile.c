@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "boost-policy-json.h"
 #include "tune.h"
 
 #ifndef SCHED_BATCH
@@ -588,6 +589,30 @@ static int parse_shield(struct parser *ps, const cJSON *o, const char *path)
 	return 0;
 }
 
+/* The same keys, limits and checks as an rtvm-boostd VM's "policy": one
+ * validator for both (boost-policy-json.c). */
+static int parse_boost(struct parser *ps, const cJSON *o, const char *path)
+{
+	struct boost_policy_json_error e;
+	char p[PATH_MAX_LEN];
+	int r;
+
+	if ((r = want_object(ps, o, path)) < 0)
+		return r;
+	ps->p->boost = (struct rtvm_boost_policy){ .size = sizeof(ps->p->boost) };
+	r = boost_policy_from_json(o, &ps->p->boost, &e);
+	if (r == -EINVAL) {
+		if (snprintf(p, sizeof(p), "%s%s", path, e.where) >= (int)sizeof(p))
+			p[sizeof(p) - 1] = '\0';
+		return perr(ps, p, "%s", e.what);
+	}
+	if (r < 0)
+		return r;
+	/* {} asks for nothing: no boost, as in the first schema. */
+	ps->p->has_boost = o->child != NULL;
+	return 0;
+}
+
 static int parse(struct parser *ps, const cJSON *root)
 {
 	static const char *const keys[] = {
@@ -685,15 +710,9 @@ static int parse(struct parser *ps, const cJSON *root)
 	if ((v = cJSON_GetObjectItemCaseSensitive(root, "host")) &&
 	    (r = parse_host(ps, v, ".host")) < 0)
 		return r;
-	if ((v = cJSON_GetObjectItemCaseSensitive(root, "boost"))) {
-		if ((r = want_object(ps, v, ".boost")) < 0)
-			return r;
-		if (v->child) {
-			sub(p, ".boost", v->child->string);
-			return perr(ps, p,
-				    "unknown key (.boost is reserved in version 1)");
-		}
-	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(root, "boost")) &&
+	    (r = parse_boost(ps, v, ".boost")) < 0)
+		return r;
 	return 0;
 }
 
@@ -871,4 +890,15 @@ RTVM_EXPORT int rtvm_profile_get_vm(const struct rtvm_profile *p,
 	if (ret_pid)
 		*ret_pid = p->vm_pid;
 	return p->vm_domain || p->vm_pid ? 0 : -ENOENT;
+}
+
+RTVM_EXPORT int rtvm_profile_get_boost_policy(const struct rtvm_profile *p,
+					     struct rtvm_boost_policy *ret)
+{
+	if (!p || !ret)
+		return -EINVAL;
+	if (!p->has_boost)
+		return -ENOENT;
+	*ret = p->boost;
+	return 0;
 }

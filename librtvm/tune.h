@@ -78,6 +78,10 @@ struct rtvm_profile {
 	bool shield;
 	char *shield_scope; /* NULL: "/" */
 	bool shield_per_vcpu, shield_kthreads;
+	/* "boost": the policy rtvm-boostd gives the VM's guest; false for
+	 * no key and for {} */
+	bool has_boost;
+	struct rtvm_boost_policy boost;
 };
 
 /* The scheduling attributes of kthread profile @profile for the kernel

@@ -408,6 +408,28 @@ tsnap >"$tmp/tune.before"
 "$tune" --sysroot "$troot" plan --builtin rt-host --pid 4242 --json >"$tmp/plan.json" ||
 	fail "rtvm-tune plan"
 grep -q '"target":[[:space:]]*"kernel.sched_rt_runtime_us"' "$tmp/plan.json" || fail "plan lacks the RT runtime"
+# A profile's "boost": plan prints it and says rtvm-boostd serves it;
+# show keeps stdout the document and says it on stderr.
+printf '{"version": 1, "name": "bp", "policies": {"rt_vcpu": {"policy": "fifo", "priority": 1}}, "boost": {"policies": ["fifo", "deadline"], "max_priority": 20, "rate": 500, "burst": 9}}\n' >"$tmp/bprof.json"
+"$tune" --sysroot "$troot" plan --profile "$tmp/bprof.json" --pid 4242 >"$tmp/plan.out" ||
+	fail "rtvm-tune plan with a boost policy"
+grep -q '^boost policy: policies fifo,deadline, max_priority 20,.* rate 500, burst 9' "$tmp/plan.out" &&
+	grep -q 'rtvm-boostd serves it.*apply starts no broker' "$tmp/plan.out" ||
+	fail "rtvm-tune plan does not print the boost policy: $(cat "$tmp/plan.out")"
+"$tune" --sysroot "$troot" plan --profile "$tmp/bprof.json" --pid 4242 --json >"$tmp/plan.json" ||
+	fail "rtvm-tune plan --json with a boost policy"
+python3 -c '
+import json, sys
+b = json.load(open(sys.argv[1]))["boost"]
+assert b["served_by"] == "rtvm-boostd", b
+assert b["policy"] == {"policies": ["fifo", "deadline"], "max_priority": 20, "max_boost_us": 0, "budget_us": 0, "budget_period_us": 0, "rate": 500, "burst": 9, "max_lead_us": 0}, b
+' "$tmp/plan.json" || fail "rtvm-tune plan --json boost: $(cat "$tmp/plan.json")"
+"$tune" --sysroot "$troot" plan --builtin rt-host --pid 4242 --json | grep -q '"boost"' &&
+	fail "rtvm-tune plan --json: a boost for a profile without one"
+"$tune" show --profile "$tmp/bprof.json" >"$tmp/show.out" 2>"$tmp/err" || fail "rtvm-tune show with a boost policy"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["boost"]["max_priority"] == 20, d' "$tmp/show.out" &&
+	grep -q 'boost policy: .*max_priority 20' "$tmp/err" && grep -q 'rtvm-boostd serves it' "$tmp/err" ||
+	fail "rtvm-tune show boost: $(cat "$tmp/show.out" "$tmp/err")"
 "$tune" --sysroot "$troot" apply --builtin rt-host --pid 4242 --dry-run >/dev/null || fail "apply --dry-run"
 tsnap | cmp -s - "$tmp/tune.before" || fail "plan or dry run changed the host"
 [ ! -e "$troot/run/rtvm/pid-4242.journal" ] || fail "dry run left a journal"
@@ -748,6 +770,40 @@ grep -q '"found":[[:space:]]*true' "$tmp/bd.json" && grep -q '"vcpus":[[:space:]
 (cd "$root" && find . -type f -exec md5sum {} + | sort) | cmp -s - "$tmp/bd.before" ||
 	fail "rtvm-boostd --dry-run changed the sysroot"
 [ ! -e "$tmp/b.sock" ] || fail "rtvm-boostd --dry-run listened"
+# A VM's "profile": the profile's "boost" under the entry's own "policy"
+# keys, shown by --dry-run; a profile that is unreadable, invalid or has no
+# boost is a configuration error naming the entry's key.
+printf '{ "vms": [ { "name": "vm1", "pid": 4242, "listen": "%s/b.sock", "profile": "bprof.json", "policy": { "burst": 3, "policies": ["rr"] } } ] }\n' "$tmp" >"$tmp/boostd.json"
+"$boostd" -c "$tmp/boostd.json" --sysroot "$root" --dry-run --json >"$tmp/bd.json" ||
+	fail "rtvm-boostd --dry-run with a profile"
+python3 -c '
+import json, sys
+v, = json.load(open(sys.argv[1]))["vms"]
+assert v["profile"] == "bprof.json", v
+assert v["policy"] == {"policies": ["rr"], "max_priority": 20, "max_boost_us": 0, "budget_us": 0, "budget_period_us": 0, "rate": 500, "burst": 3, "max_lead_us": 0}, v
+' "$tmp/bd.json" || fail "rtvm-boostd --dry-run --json profile policy: $(cat "$tmp/bd.json")"
+"$boostd" -c "$tmp/boostd.json" --sysroot "$root" --dry-run | grep -q 'policy (profile bprof.json.*policies rr, max_priority 20,.* rate 500, burst 3' ||
+	fail "rtvm-boostd --dry-run text profile policy"
+printf '{"version": 1, "boost": {"rate": -1}}\n' >"$tmp/bbad.json"
+printf '{"version": 1, "name": "none"}\n' >"$tmp/bnone.json"
+printf '{"version": 1, "boost": {"budget_us": 100, "budget_period_us": 1000}}\n' >"$tmp/bbudget.json"
+for case in 'bbad.json|\.boost\.rate: -1 is not a whole number' 'bnone.json|vms\[0\]\.profile: .*has no "boost"' \
+	'missing.json|vms\[0\]\.profile: the profile cannot be read'; do
+	f=${case%%|*} want=${case#*|}
+	printf '{ "vms": [ { "name": "vm1", "pid": 4242, "listen": "%s/b.sock", "profile": "%s" } ] }\n' "$tmp" "$f" >"$tmp/boostd.json"
+	set +e
+	"$boostd" -c "$tmp/boostd.json" --dry-run >/dev/null 2>"$tmp/err"; rc=$?
+	set -e
+	[ "$rc" = 64 ] && grep -q "$want" "$tmp/err" ||
+		fail "rtvm-boostd profile $f: exit $rc, $(cat "$tmp/err")"
+done
+# The entry's keys over the profile's are checked as a whole.
+printf '{ "vms": [ { "name": "vm1", "pid": 4242, "listen": "%s/b.sock", "profile": "bbudget.json", "policy": { "budget_period_us": 10 } } ] }\n' "$tmp" >"$tmp/boostd.json"
+set +e
+"$boostd" -c "$tmp/boostd.json" --dry-run >/dev/null 2>"$tmp/err"; rc=$?
+set -e
+[ "$rc" = 64 ] && grep -q 'vms\[0\]\.policy: budget_us 100 is longer than budget_period_us 10' "$tmp/err" ||
+	fail "rtvm-boostd profile budget override: exit $rc, $(cat "$tmp/err")"
 set +e
 "$guest" boost --fifo 100 -- true 2>"$tmp/err"; rc=$?
 "$guest" boost --deadline 5:x -- true 2>>"$tmp/err"; rc2=$?

@@ -117,9 +117,37 @@ static const struct {
 	  ".host.workqueue_mask: \"rt\": unbound work belongs on housekeeping" },
 	{ "{" V "\"host\": {\"swappiness\": 10}}",
 	  ".host.swappiness: unknown key" },
-	{ "{" V "\"boost\": {\"enabled\": true}}",
-	  ".boost.enabled: unknown key (.boost is reserved" },
+	{ "{" V "\"boost\": {\"enabled\": true}}", ".boost.enabled: unknown key" },
 	{ "{" V "\"boost\": 1}", ".boost: 1 is not an object" },
+	{ "{" V "\"boost\": {\"max_priority\": 100}}",
+	  ".boost.max_priority: 100 is not a whole number in 0..99" },
+	{ "{" V "\"boost\": {\"max_priority\": -1}}",
+	  ".boost.max_priority: -1 is not a whole number in 0..99" },
+	{ "{" V "\"boost\": {\"max_boost_us\": 1.5}}",
+	  ".boost.max_boost_us: 1.5 is not a whole number in 0..4294967295" },
+	{ "{" V "\"boost\": {\"budget_us\": 4294967296}}",
+	  ".boost.budget_us: 4294967296 is not a whole number in 0..4294967295" },
+	{ "{" V "\"boost\": {\"rate\": 1000000001}}",
+	  ".boost.rate: 1000000001 is not a whole number in 0..1000000000" },
+	{ "{" V "\"boost\": {\"burst\": \"3\"}}",
+	  ".boost.burst: \"3\" is not a whole number" },
+	{ "{" V "\"boost\": {\"max_lead_us\": null}}",
+	  ".boost.max_lead_us: null is not a whole number" },
+	{ "{" V "\"boost\": {\"budget_period_us\": true}}",
+	  ".boost.budget_period_us: true is not a whole number" },
+	{ "{" V "\"boost\": {\"policies\": \"fifo\"}}",
+	  ".boost.policies: \"fifo\" is not a list of \"fifo\", \"rr\", \"deadline\"" },
+	{ "{" V "\"boost\": {\"policies\": [\"fifo\", \"idle\"]}}",
+	  ".boost.policies[1]: \"idle\" is not a policy (fifo, rr or deadline)" },
+	{ "{" V "\"boost\": {\"policies\": [6]}}",
+	  ".boost.policies[0]: 6 is not a policy" },
+	{ "{" V "\"boost\": {\"budget_us\": 20, \"budget_period_us\": 10}}",
+	  ".boost: budget_us 20 is longer than budget_period_us 10" },
+	{ "{" V "\"boost\": {\"budget_us\": 5}}",
+	  ".boost: budget_us 5 needs budget_period_us" },
+	{ "{" V "\"boost\": {\"vm\": \"x\"}}", ".boost.vm: unknown key" },
+	{ "{" V "\"boost\": {\"doorbell_vectors\": 2}}",
+	  ".boost.doorbell_vectors: unknown key" },
 	{ "{" V "\"provision_rt_runtime\": 1}",
 	  ".provision_rt_runtime: 1 is not true or false" },
 	{ "{" V "\"shield\": true}", ".shield: true is not an object" },
@@ -260,6 +288,72 @@ START_TEST(test_full_profile)
 	ck_assert_int_eq(rtvm_profile_new_from_json(ctx, text, &p), 0);
 	ck_assert_str_eq(rtvm_profile_get_name(p), "two-rt");
 	free(text);
+	rtvm_profile_unref(p);
+	rtvm_unref(ctx);
+}
+END_TEST
+
+/* "boost": rtvm-boostd's policy keys, through the getter. */
+START_TEST(test_boost_policy)
+{
+	static const char json[] =
+		"{\"version\": 1, \"boost\": {\"policies\": [\"rr\", \"deadline\"],"
+		" \"max_priority\": 99, \"max_boost_us\": 2000, \"budget_us\": 300,"
+		" \"budget_period_us\": 1000, \"rate\": 1000000000, \"burst\": 8,"
+		" \"max_lead_us\": 4294967295}}";
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_boost_policy pol, again;
+	struct rtvm_profile *p;
+	char *text;
+
+	ck_assert_int_eq(rtvm_profile_new_from_json(ctx, json, &p), 0);
+	memset(&pol, 0xa5, sizeof(pol));
+	ck_assert_int_eq(rtvm_profile_get_boost_policy(p, &pol), 0);
+	ck_assert_uint_eq(pol.size, sizeof(pol));
+	ck_assert_uint_eq(pol.policies,
+			  RTVM_BOOST_ALLOW(RTVM_BOOST_SCHED_RR) |
+				  RTVM_BOOST_ALLOW(RTVM_BOOST_SCHED_DEADLINE));
+	ck_assert_uint_eq(pol.max_priority, 99);
+	ck_assert_uint_eq(pol.max_boost_us, 2000);
+	ck_assert_uint_eq(pol.budget_us, 300);
+	ck_assert_uint_eq(pol.budget_period_us, 1000);
+	ck_assert_uint_eq(pol.rate, 1000000000);
+	ck_assert_uint_eq(pol.burst, 8);
+	ck_assert_uint_eq(pol.max_lead_us, 4294967295u);
+	ck_assert_int_eq(rtvm_profile_get_boost_policy(p, NULL), -EINVAL);
+	ck_assert_int_eq(rtvm_profile_get_boost_policy(NULL, &pol), -EINVAL);
+	/* The document round-trips with its policy. */
+	ck_assert_int_eq(rtvm_profile_to_json(p, &text), 0);
+	rtvm_profile_unref(p);
+	ck_assert_int_eq(rtvm_profile_new_from_json(ctx, text, &p), 0);
+	free(text);
+	ck_assert_int_eq(rtvm_profile_get_boost_policy(p, &again), 0);
+	ck_assert_mem_eq(&pol, &again, sizeof(pol));
+	rtvm_profile_unref(p);
+
+	/* Keys left out are 0 (the broker's defaults); a budget equal to
+	 * its period (no budget) is fine. */
+	ck_assert_int_eq(rtvm_profile_new_from_json(ctx,
+		"{\"version\": 1, \"boost\": {\"max_priority\": 5,"
+		" \"budget_us\": 7, \"budget_period_us\": 7}}", &p), 0);
+	ck_assert_int_eq(rtvm_profile_get_boost_policy(p, &pol), 0);
+	ck_assert_uint_eq(pol.policies, 0);
+	ck_assert_uint_eq(pol.max_priority, 5);
+	ck_assert_uint_eq(pol.max_boost_us, 0);
+	ck_assert_uint_eq(pol.rate, 0);
+	rtvm_profile_unref(p);
+
+	/* No key and an empty object: no boost. */
+	ck_assert_int_eq(rtvm_profile_new_from_json(ctx,
+		"{\"version\": 1, \"boost\": {}}", &p), 0);
+	ck_assert_int_eq(rtvm_profile_get_boost_policy(p, &pol), -ENOENT);
+	rtvm_profile_unref(p);
+	ck_assert_int_eq(rtvm_profile_new_from_json(ctx, "{\"version\": 1}", &p), 0);
+	ck_assert_int_eq(rtvm_profile_get_boost_policy(p, &pol), -ENOENT);
+	rtvm_profile_unref(p);
+	/* The built-in profiles have none. */
+	ck_assert_int_eq(rtvm_profile_new_builtin(ctx, "rt-host", &p), 0);
+	ck_assert_int_eq(rtvm_profile_get_boost_policy(p, &pol), -ENOENT);
 	rtvm_profile_unref(p);
 	rtvm_unref(ctx);
 }
@@ -417,6 +511,7 @@ int main(void)
 
 	tcase_add_test(tc, test_bad_profiles);
 	tcase_add_test(tc, test_full_profile);
+	tcase_add_test(tc, test_boost_policy);
 	tcase_add_test(tc, test_builtins);
 	tcase_add_test(tc, test_strict_accepts);
 	tcase_add_test(tc, test_strict_many_keys);

@@ -1567,6 +1567,20 @@ class Profile:
         _ok(r, "rtvm_profile_get_vm")
         return _str(uri.value), _str(dom.value), pid.value
 
+    @property
+    def boost_policy(self) -> Optional[Dict[str, int]]:
+        """The profile's "boost" (what rtvm-boostd lets the VM's guest
+        ask for) as a dict of struct rtvm_boost_policy's fields, which
+        Broker.add_vm() takes as it is (0: the broker's default); None
+        when the profile has no boost policy.  Applying the profile
+        starts no broker."""
+        pol = _BoostPolicy(size=ctypes.sizeof(_BoostPolicy))
+        r = _prof_boost(self._ptr, ctypes.byref(pol))
+        if r == -_errno.ENOENT:
+            return None
+        _ok(r, "rtvm_profile_get_boost_policy")
+        return {f: getattr(pol, f) for f, _ in _BoostPolicy._fields_[1:]}
+
     def __del__(self):
         if getattr(self, "_ptr", None):
             _prof_unref(self._ptr)
@@ -2165,6 +2179,8 @@ class _BoostEvent(ctypes.Structure):
                 ("tid", _int), ("request", _BoostMsg), ("ack", _BoostMsg)]
 
 
+_prof_boost = _fn("rtvm_profile_get_boost_policy", _int, _p,
+                  ctypes.POINTER(_BoostPolicy))
 _BoostMsgP = ctypes.POINTER(_BoostMsg)
 _boost_encode = _fn("rtvm_boost_msg_encode", _int, _BoostMsgP, _cp)
 _boost_decode = _fn("rtvm_boost_msg_decode", _int, _cp, _BoostMsgP)

@@ -483,6 +483,14 @@ class Areas(unittest.TestCase):
         self.assertEqual(e.exception.errno, errno.ENOENT)
         sel = dict(self.PROFILE, vm={"pid": 4242})
         self.assertEqual(rtvm.Profile(ctx, sel).vm, (None, None, 4242))
+        self.assertIsNone(p.boost_policy)
+        boosted = dict(self.PROFILE, boost={"policies": ["fifo"],
+                                            "max_priority": 20, "rate": 100})
+        pol = rtvm.Profile(ctx, boosted).boost_policy
+        self.assertEqual((pol["policies"], pol["max_priority"], pol["rate"],
+                          pol["burst"]), (1 << 1, 20, 100, 0))
+        self.assertIsNone(rtvm.Profile(ctx, dict(self.PROFILE,
+                                                 boost={})).boost_policy)
         vm = ctx.vm(4242)
         plan = ctx.tune_plan(p, vm)
         self.assertEqual((plan.vm_id, plan.applied), ("pid-4242", False))

@@ -127,6 +127,27 @@ int rtvm_profile_to_json(const struct rtvm_profile *p, char **ret);
 int rtvm_profile_get_vm(const struct rtvm_profile *p, const char **ret_uri,
 			const char **ret_domain, pid_t *ret_pid);
 
+struct rtvm_boost_policy;
+
+/**
+ * rtvm_profile_get_boost_policy() - the boost policy the profile gives
+ *      the VM's guest (its "boost" key, rtvm-profile(5)).
+ * @p: the profile.
+ * @ret: where the policy is stored, whole (struct rtvm_boost_policy of
+ *       <rtvm/boost.h>, its size member set); a field left 0 in the
+ *       profile is 0 here too, which rtvm_boost_add_vm() reads as its
+ *       default.
+ *
+ * The policy is for a broker (rtvm_boost_add_vm(), rtvm-boostd(8));
+ * applying the profile does not start one.
+ *
+ * Returns: 0, or -ENOENT (the profile has no "boost" key, or an empty
+ * one), -EINVAL (NULL argument).
+ * Privileges: none.
+ */
+int rtvm_profile_get_boost_policy(const struct rtvm_profile *p,
+				  struct rtvm_boost_policy *ret);
+
 /**
  * rtvm_set_state_dir() - where applied profiles keep their journals.
  * @ctx: the context.
