@@ -339,6 +339,60 @@ static void print_boost(const struct rtvm_profile *p, FILE *f)
 	fprintf(f, "boost policy: %s\n  (" BOOST_NOTE ")\n", text);
 }
 
+static const char *name_of(const cJSON *o, const char *key)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(o, key));
+
+	return s ? s : "(no name)";
+}
+
+/* A difference apply's plan (another profile for a VM that has one):
+ * its steps with what each does, "add", "change" or "put back".  1 for
+ * a plan that is not one, to print as a first apply's. */
+static int print_update(const struct rtvm_plan *plan, unsigned int n,
+			const char *verb)
+{
+	unsigned int count[3] = { 0 };
+	static const char *const what[3] = { "add", "change", "put back" };
+	const cJSON *st, *steps;
+	cJSON *root = NULL;
+	char *text = NULL;
+
+	if (rtvm_plan_to_json(plan, &text) == 0)
+		root = cJSON_Parse(text);
+	free(text);
+	if (!root || !cJSON_IsTrue(cJSON_GetObjectItem(root, "update"))) {
+		cJSON_Delete(root);
+		return 1;
+	}
+	steps = cJSON_GetObjectItem(root, "steps");
+	cJSON_ArrayForEach(st, steps) {
+		const char *d = cJSON_GetStringValue(cJSON_GetObjectItem(st, "diff"));
+
+		for (int i = 0; d && i < 3; i++)
+			count[i] += !cJSON_IsTrue(cJSON_GetObjectItem(st, "lease")) &&
+				    strcmp(d, what[i]) == 0;
+	}
+	printf("VM %s: profile %s replaces %s: %u change%s %s: %u added, %u changed, %u put back\n",
+	       tool_escape(rtvm_plan_get_vm_id(plan), 0),
+	       tool_escape(name_of(root, "profile"), 1),
+	       tool_escape(name_of(root, "previous_profile"), 2),
+	       n, n == 1 ? "" : "s", verb, count[0], count[1], count[2]);
+	cJSON_ArrayForEach(st, steps) {
+		const char *d = cJSON_GetStringValue(cJSON_GetObjectItem(st, "diff"));
+
+		if (cJSON_IsTrue(cJSON_GetObjectItem(st, "lease")))
+			continue;
+		printf("%-8s %-16s %-44s %s -> %s\n", d ? d : "",
+		       cJSON_GetStringValue(cJSON_GetObjectItem(st, "kind")),
+		       tool_escape(cJSON_GetStringValue(cJSON_GetObjectItem(st, "target")), 0),
+		       tool_escape(cJSON_GetStringValue(cJSON_GetObjectItem(st, "old")), 1),
+		       tool_escape(cJSON_GetStringValue(cJSON_GetObjectItem(st, "new")), 2));
+	}
+	cJSON_Delete(root);
+	return 0;
+}
+
 static void print_plan(const struct rtvm_plan *plan,
 		       const struct rtvm_profile *p, bool json,
 		       const char *verb)
@@ -367,6 +421,10 @@ static void print_plan(const struct rtvm_plan *plan,
 		return;
 	}
 	n = rtvm_changeset_get_count(rtvm_plan_get_changes(plan));
+	if (print_update(plan, n, verb) == 0) {
+		print_boost(p, stdout);
+		return;
+	}
 	printf("VM %s: %u change%s %s\n",
 	       tool_escape(rtvm_plan_get_vm_id(plan), 0), n,
 	       n == 1 ? "" : "s", verb);
@@ -440,7 +498,7 @@ static int cmd_plan_apply(struct rtvm_ctx *ctx, const struct opts *o)
 			else
 				snprintf(id, sizeof(id), "pid-%d", rtvm_vm_get_pid(vm));
 			id_option(id, opt, sizeof(opt));
-			tool_error("%s: VM %s has another profile applied; revert "
+			tool_error("%s: VM %s has a profile applied that this one cannot replace; revert "
 				   "it first (rtvm-tune revert %s), then apply "
 				   "this one%s",
 				   apply ? "apply" : "plan", tool_escape(id, 0),

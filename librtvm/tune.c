@@ -23,9 +23,13 @@
  * the VMM process.  The same profile again for the same process and CPUs
  * is a plan without steps that writes nothing, not even the journal (a
  * new journal would hold today's values as originals); what drifted since
- * is told, not put back.  A changed profile is refused: applying only the
- * difference would need the plan to put back what the new profile no
- * longer wants and a journal that still reverts to before the first apply.
+ * is told, not put back.  A changed profile is a difference apply
+ * (plan_update(), plan_difference()): planned from the values before the
+ * VM's first apply, it writes what differs from the host now and puts
+ * back what the new profile no longer wants, appending to the VM's
+ * journal after an "update" line, so that a revert, newest record first,
+ * still ends at the state before the first apply.  The shield is kept as
+ * it is: a profile that changes it must be applied after a revert.
  */
 #include "config.h"
 

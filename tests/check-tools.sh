@@ -494,13 +494,28 @@ grep -qx 'VM pid-4242: already applied: 0 changes (an apply would change nothing
 grep -q '"applied":[[:space:]]*true' "$tmp/out" && grep -q '"steps":[[:space:]]*\[\]' "$tmp/out" ||
 	fail "re-apply --json: $(cat "$tmp/out")"
 tdigest | cmp -s - "$tmp/tune.applied" || fail "re-apply or its plan changed the sysroot"
-set +e
-"$tune" --sysroot "$troot" apply --builtin nova-rt --pid 4242 >"$tmp/out" 2>"$tmp/err"; rc=$?
-set -e
-[ "$rc" = 1 ] || fail "another profile: exit $rc"
-grep -q 'VM pid-4242 has another profile applied; revert it first (rtvm-tune revert --pid 4242)' "$tmp/err" ||
-	fail "another profile: $(cat "$tmp/err")"
-tdigest | cmp -s - "$tmp/tune.applied" || fail "another profile changed the sysroot"
+# Another profile: the difference is applied (a plan shows it first and
+# changes nothing); the first profile again brings the host back.
+tsnap >"$tmp/tune.rthost"
+"$tune" --sysroot "$troot" plan --builtin nova-rt --pid 4242 >"$tmp/out" || fail "plan of another profile"
+grep -q '^VM pid-4242: profile nova-rt replaces rt-host: [1-9][0-9]* changes planned (dry run): 0 added, 0 changed, [1-9][0-9]* put back$' "$tmp/out" &&
+	grep -q '^put back sysctl  *kernel.timer_migration  *0 -> 1$' "$tmp/out" ||
+	fail "plan of another profile: $(head -3 "$tmp/out")"
+tdigest | cmp -s - "$tmp/tune.applied" || fail "the plan of another profile changed the sysroot"
+"$tune" --sysroot "$troot" apply --builtin nova-rt --pid 4242 --json >"$tmp/out" || fail "difference apply"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+steps = [s for s in d["steps"] if not s["lease"]]
+assert d["update"] and d["profile"] == "nova-rt" and d["previous_profile"] == "rt-host", d
+assert steps and all(s["diff"] == "put back" for s in steps), steps[:3]
+' "$tmp/out" || fail "difference apply --json: $(head -c 300 "$tmp/out")"
+"$tune" --sysroot "$troot" status | grep -q 'VM pid-4242: profile nova-rt.*applied, 0 drifted' || fail "status after the difference apply"
+"$tune" --sysroot "$troot" apply --builtin rt-host --pid 4242 >"$tmp/out" || fail "difference apply back"
+grep -q '^VM pid-4242: profile rt-host replaces nova-rt: .* [1-9][0-9]* added, 0 changed, 0 put back$' "$tmp/out" ||
+	fail "difference apply back said: $(head -1 "$tmp/out")"
+tsnap | cmp -s - "$tmp/tune.rthost" || fail "rt-host again: the host differs from its first apply"
+tdigest >"$tmp/tune.applied"
 echo 1 >"$troot/proc/sys/kernel/timer_migration" # drift
 set +e
 "$tune" --sysroot "$troot" apply --builtin rt-host --pid 4242 >"$tmp/out" 2>"$tmp/err"; rc=$?

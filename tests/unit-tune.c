@@ -1226,7 +1226,8 @@ static void update_crash_sweep(const char *rt, const char *extra)
 	struct rtvm_profile *p = profile(ctx, rt, extra), *q;
 	struct rtvm_vm *vm = vm_of(ctx, VM_A);
 	struct snap *before = snapshot(ctx);
-	unsigned int killed = 0, point;
+	unsigned int killed = 0, tried = 0, point;
+	unsigned int stride = under_valgrind() ? 5 : 1;
 	char json[2048];
 
 	/* As p, another priority and no kernel threads. */
@@ -1245,6 +1246,9 @@ static void update_crash_sweep(const char *rt, const char *extra)
 		bool crashed;
 		int r;
 
+		if (point > 3 && point % stride)
+			continue;
+		tried++;
 		ck_assert_msg(rtvm_tune_apply(ctx, p, vm, 0, NULL) == 0, "%s",
 			      log_last);
 		crashed = apply_in_child(rtvm_get_root(ctx), q, VM_A, (int)point);
@@ -1260,8 +1264,8 @@ static void update_crash_sweep(const char *rt, const char *extra)
 			break;
 	}
 	/* The update line, then a point after each intent and change. */
-	ck_assert_uint_ge(killed, 9);
-	ck_assert_uint_eq(killed, point);
+	ck_assert_uint_ge(point, 9);
+	ck_assert_uint_eq(killed, tried - 1);
 	snap_free(before);
 	rtvm_vm_unref(vm);
 	rtvm_profile_unref(p);

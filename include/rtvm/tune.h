@@ -195,9 +195,15 @@ int rtvm_set_state_dir(struct rtvm_ctx *ctx, const char *path);
  * journal is for), and resolve to the same RT and housekeeping CPUs.
  * Such a plan also holds the settings of the journal that drifted since
  * (rtvm_plan_get_drift_count(), "drift" in rtvm_plan_to_json()); they
- * are reported, not put back.  A VM with any other profile applied is
- * -EEXIST: revert it first (applying only the difference is not
- * supported yet).
+ * are reported, not put back.  A VM with another profile applied (or
+ * this one meaning other CPUs now) gets a difference plan: the steps
+ * that take the host from its state now to the state a first apply of
+ * this profile would leave, each marked "diff" in rtvm_plan_to_json()
+ * ("add", "change", or "put back": a setting the old profile made that
+ * this one leaves alone returns to its value before the first apply),
+ * "update" true and "previous_profile".  The shield is kept as it is: a
+ * profile that changes it (whether there is one, its CPUs or scope, its
+ * flags, which vCPUs are RT) is -EEXIST.
  *
  * Returns: 0, or -EINVAL (NULL argument; CPUs that are offline, RT CPUs
  * that are housekeeping too, a vCPU map that does not fit the VM: the log
@@ -206,9 +212,10 @@ int rtvm_set_state_dir(struct rtvm_ctx *ctx, const char *path);
  * another VM, or an unfinished apply of another VM: the log names it;
  * one VM at a time holds a shield), the errors of rtvm_shield_create()
  * for a profile with a shield, -EEXIST (the VM
- * has another profile applied already, for another process of the VM,
- * with other CPUs, or by a journal of an older librtvm that does not
- * record its document: the log says which; revert it first), -EBUSY
+ * has a profile applied already for another process of the VM, one whose
+ * shield differs, or by a journal of an older librtvm that does not
+ * record its document or mark its shield's records: the log says which;
+ * revert it first), -EBUSY
  * also for an unfinished apply of this VM, -ENOENT (a host setting the
  * kernel does not have), -ESRCH (the VM's process is gone), -ENOMEM, or
  * an error reading the host.
@@ -237,6 +244,14 @@ int rtvm_tune_plan(struct rtvm_ctx *ctx, const struct rtvm_profile *p,
  * its writes are made; the shield batches its task moves the same way.
  * When a step fails, the steps made are undone, the journal removed, and
  * the step's error returned.
+ *
+ * A difference plan (another profile for a VM that has one, see
+ * rtvm_tune_plan()) appends to the VM's journal instead: an "update"
+ * line, then its records as above, so that rtvm_tune_revert() after it,
+ * or after a crash at any point of it, restores the state before the
+ * VM's first apply.  When one of its steps fails, the steps it made are
+ * undone and the journal is the old profile's again (complete, so a
+ * re-apply of the old profile changes nothing).
  *
  * Re-applying the profile a VM has applied already (see
  * rtvm_tune_plan() for what "the same" means) writes nothing, leaves the
