@@ -58,6 +58,20 @@ static unsigned int nr_own_threads(void)
 	return n;
 }
 
+/* pthread_join() returns once the thread's tid word is cleared, which the
+ * kernel does in the middle of the thread's exit, before it is reaped and
+ * leaves /proc/self/task.  Give the reaping up to a second. */
+static unsigned int nr_own_threads_settled(unsigned int want)
+{
+	unsigned int n = nr_own_threads();
+
+	for (int i = 0; i < 1000 && n != want; i++) {
+		usleep(1000);
+		n = nr_own_threads();
+	}
+	return n;
+}
+
 static struct rtvm_cpumask *rt_mask(struct rtvm_ctx *ctx)
 {
 	struct rtvm_cpumask *m;
@@ -183,7 +197,7 @@ START_TEST(test_noise_throttling)
 	ck_assert_int_eq(rtvm_new(&ctx), 0);
 	ck_assert_int_eq(rtvm_check_run(ctx, &o, &rep), 0);
 	/* The spinning thread is gone when the run returns. */
-	ck_assert_uint_eq(nr_own_threads(), threads);
+	ck_assert_uint_eq(nr_own_threads_settled(threads), threads);
 	r = find(rep, "noise.gaps");
 	obs = rtvm_check_result_get_observed(r);
 	if (rtvm_check_result_get_status(r) == RTVM_CHECK_SKIP &&
@@ -293,7 +307,7 @@ START_TEST(test_noise_measure)
 	ck_assert_int_eq(rtvm_noise_measure(ctx, RT_CPU, 10, 20, &n), -EINVAL);
 	rtvm_ctx_clear_faults(ctx);
 
-	ck_assert_uint_eq(nr_own_threads(), threads);
+	ck_assert_uint_eq(nr_own_threads_settled(threads), threads);
 	ck_assert_int_eq(sched_getscheduler(0), policy);
 	ck_assert_int_eq(rtvm_sys_sched_get(ctx, me, &s), 0);
 	ck_assert_int_eq(s.priority, 0);
