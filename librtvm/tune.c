@@ -617,6 +617,51 @@ static bool has_suffix(const char *s, const char *suffix)
 	return ls > lx && strcmp(s + ls - lx, suffix) == 0;
 }
 
+/* A cgroup's RT runtime that an apply provisioned: a budget that the
+ * applies of several VMs in the same cgroups (libvirt's machine.slice)
+ * raise in turn.  A revert takes back what its VM added, not the value its
+ * VM found, and more runtime than its VM added is not drift. */
+static bool is_rt_runtime(enum rtvm_change_kind kind, const char *target)
+{
+	return kind == RTVM_CHANGE_FILE &&
+	       has_suffix(target, "/cpu.rt_runtime_us");
+}
+
+/* A runtime value: microseconds, -1 (no limit) refused. */
+static bool runtime_parse(const char *s, long long *ret)
+{
+	char *end;
+
+	if (!s || !*s)
+		return false;
+	errno = 0;
+	*ret = strtoll(s, &end, 10);
+	return !errno && !*end && *ret >= 0;
+}
+
+/* The runtime the first @n records of @s for @st's target added in all,
+ * and the newest of them; false where a value is not a number. */
+static bool runtime_added(const struct steps *s, unsigned int n,
+			  const struct step *st, long long *ret,
+			  const struct step **ret_newest)
+{
+	long long o, v;
+
+	*ret = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		const struct step *x = &s->v[i];
+
+		if (x->kind != st->kind || strcmp(x->target, st->target) != 0)
+			continue;
+		if (!runtime_parse(x->old, &o) || !runtime_parse(x->new, &v))
+			return false;
+		*ret += v - o;
+		if (ret_newest)
+			*ret_newest = x;
+	}
+	return true;
+}
+
 /* Every journal of the state directory. */
 static int journals_load(struct rtvm_ctx *ctx, int dirfd,
 			 struct journal ***ret, unsigned int *ret_n)
@@ -856,6 +901,7 @@ static int foreach_drift(struct rtvm_ctx *ctx, const struct journal *j,
 		return -ENOMEM;
 	for (unsigned int i = 0; r == 0 && i < j->steps.n; i++) {
 		const struct step *st = &j->steps.v[i];
+		long long vnow, vadded;
 		char *now = NULL;
 		int e;
 
@@ -864,6 +910,15 @@ static int foreach_drift(struct rtvm_ctx *ctx, const struct journal *j,
 		e = current_value(ctx, st->kind, st->target, st->new, &now);
 		if (e == -ESRCH || e == -ENOENT) /* gone: nothing to keep */
 			continue;
+		/* RT runtime: drift only when less is left than this VM's
+		 * apply added (another VM's revert took its own share). */
+		if (e == 0 && is_rt_runtime(st->kind, st->target) &&
+		    runtime_parse(now, &vnow) &&
+		    runtime_added(&j->steps, j->steps.n, st, &vadded, NULL) &&
+		    vnow >= vadded) {
+			free(now);
+			continue;
+		}
 		if (e == 0 && strcmp(now, st->new) != 0)
 			r = fn(st, now, 0, data);
 		else if (e < 0)
@@ -2187,10 +2242,13 @@ static int plan_difference(struct builder *b)
 		const char *vm;
 		char *now = NULL;
 
+		/* RT runtime stays while a thread gets an RT policy, and
+		 * while another VM's apply raised it too: the revert takes
+		 * back what this VM added. */
 		if (!last[i] || st->by_shield ||
 		    steps_find(&plan->steps, st->kind, st->target) ||
-		    (rt && st->kind == RTVM_CHANGE_FILE &&
-		     has_suffix(st->target, "/cpu.rt_runtime_us")))
+		    (is_rt_runtime(st->kind, st->target) &&
+		     (rt || held_by(b, st->kind, st->target, &vm))))
 			continue;
 		o = original(b, st->kind, st->target);
 		h = st->shared ? held_by(b, st->kind, st->target, &vm) : NULL;
@@ -2975,10 +3033,54 @@ static int step_do(struct rtvm_ctx *ctx, bool provision_rt,
 	}
 }
 
+/*
+ * The record that puts back the RT runtime @steps (the first @n) raised
+ * for the target of steps->v[@i], the oldest of its records: the value
+ * now less what each record added, so that the runtime another VM's apply
+ * added since stays, whichever VM is reverted first.  Unless @all_written
+ * (a finished apply's records), the newest record's raise counts only
+ * where it was made: a crash or a failure between a record and its write
+ * leaves the value at the record's old one.  Where the values do not
+ * add up (not numbers, or less now than this VM added) the oldest record's
+ * old value is put back, as for any other file.
+ */
+static int restore_runtime(struct rtvm_ctx *ctx, const struct steps *steps,
+			   unsigned int n, unsigned int i, bool all_written,
+			   struct rtvm_changeset *cs)
+{
+	const struct step *st = &steps->v[i], *newest = st;
+	long long now, added, o, v, give = -1;
+	char *cur = NULL, val[32];
+	int r;
+
+	r = current_value(ctx, st->kind, st->target, st->old, &cur);
+	if (r == -ENOENT)
+		return 0; /* the cgroup is gone */
+	if (r < 0)
+		return r;
+	if (runtime_added(steps, n, st, &added, &newest) &&
+	    runtime_parse(cur, &now)) {
+		if (!all_written && strcmp(cur, newest->new) != 0 &&
+		    strcmp(cur, newest->old) == 0 &&
+		    runtime_parse(newest->old, &o) &&
+		    runtime_parse(newest->new, &v))
+			added -= v - o; /* recorded, not written */
+		give = now - added;
+	}
+	if (give >= 0)
+		snprintf(val, sizeof(val), "%lld", give);
+	r = rtvm_changeset_add(cs, st->kind, st->target,
+			       give >= 0 ? val : st->old, cur);
+	free(cur);
+	return r;
+}
+
 /* Put back the steps of @steps (the first @n), newest first, but the
- * shared ones another journal of @others still holds. */
+ * shared ones another journal of @others still holds.  @all_written: a
+ * finished apply's records, each of them made. */
 static int restore_steps(struct rtvm_ctx *ctx, const struct steps *steps,
-			 unsigned int n, struct journal **others,
+			 unsigned int n, bool all_written,
+			 struct journal **others,
 			 unsigned int nr_others, const char *self)
 {
 	struct rtvm_changeset *cs;
@@ -3004,6 +3106,13 @@ static int restore_steps(struct rtvm_ctx *ctx, const struct steps *steps,
 		if (held) {
 			dbg(ctx, "%s %s: another VM holds it", kind_name(st->kind),
 			    st->target);
+			continue;
+		}
+		if (st->old && is_rt_runtime(st->kind, st->target)) {
+			/* Once, at the oldest of the target's records. */
+			if (steps_find(steps, st->kind, st->target) == st)
+				r = restore_runtime(ctx, steps, n, i,
+						    all_written, cs);
 			continue;
 		}
 		if (st->old || st->kind == RTVM_CHANGE_CGROUP_CREATE)
@@ -3105,8 +3214,8 @@ static int apply_locked(struct rtvm_ctx *ctx, int dirfd,
 	 * may have half happened). */
 	r2 = journals_load(ctx, dirfd, &others, &nr_others);
 	if (r2 == 0)
-		r2 = restore_steps(ctx, &a.done, a.done.n, others, nr_others,
-				   plan->vm_id);
+		r2 = restore_steps(ctx, &a.done, a.done.n, false, others,
+				   nr_others, plan->vm_id);
 	journals_free(others, nr_others);
 	/* A difference apply's journal is the old profile's again: its
 	 * records cancelled, the old header, complete.  Unless the journal
@@ -3191,8 +3300,8 @@ RTVM_EXPORT int rtvm_tune_revert(struct rtvm_ctx *ctx, const char *vm_id,
 		r = -ENOENT;
 	}
 	if (r == 0)
-		r = restore_steps(ctx, &self->steps, self->steps.n, js, n,
-				  vm_id);
+		r = restore_steps(ctx, &self->steps, self->steps.n,
+				  self->complete, js, n, vm_id);
 	if (r == 0)
 		r = journal_remove(dirfd, vm_id);
 	else if (self)

@@ -1959,6 +1959,87 @@ END_TEST
  * the runtime the earlier ones' steps gave (not from what the files say
  * before the apply), the apply ends where the plan says, revert
  * restores. */
+/* Two VMs in machine.slice: each apply raises the shared parent's RT
+ * runtime in turn, and each revert, in either order, takes back only what
+ * its VM added; runtime another VM added is not drift. */
+static void runtime_is(struct rtvm_ctx *ctx, const char *cg, const char *want)
+{
+	char path[256], *s;
+
+	snprintf(path, sizeof(path), CPUCG "/%s/cpu.rt_runtime_us", cg);
+	s = tu_read(ctx, path);
+
+	ck_assert_msg(strcmp(rtvm_strip(s), want) == 0, "%s: %s, not %s", cg,
+		      s, want);
+	free(s);
+}
+
+static void no_drift(struct rtvm_ctx *ctx, const char *vm)
+{
+	char *json;
+
+	ck_assert_int_eq(rtvm_tune_status(ctx, vm, &json), 0);
+	ck_assert_msg(strstr(json, "\"drift\":\t[]") ||
+			      strstr(json, "\"drift\": []"),
+		      "%s: %.600s", vm, json);
+	free(json);
+}
+
+START_TEST(test_provision_rt_two_vms)
+{
+	struct rtvm_ctx *ctx = new_ctx();
+	struct rtvm_profile *pa, *pb;
+	struct rtvm_vm *a, *b;
+	struct snap *before, *after;
+
+	add_vm_b(ctx);
+	tu_write(ctx, CPUCG "/cpu.rt_runtime_us", "950000\n");
+	tu_write(ctx, CPUCG "/cpu.rt_period_us", "1000000\n");
+	tu_write(ctx, CPUCG "/machine/cpu.rt_runtime_us", "0\n");
+	tu_write(ctx, CPUCG "/machine/vm1/cpu.rt_runtime_us", "0\n");
+	tu_write(ctx, CPUCG "/machine/vm2/cpu.rt_runtime_us", "0\n");
+	tu_write(ctx, "proc/4242/task/4250/cgroup",
+		 "13:cpuset:/\n12:cpu,cpuacct:/machine/vm1\n0::/machine/vm1\n");
+	tu_write(ctx, "proc/4343/task/4350/cgroup",
+		 "13:cpuset:/\n12:cpu,cpuacct:/machine/vm2\n0::/machine/vm2\n");
+	pa = profile(ctx, "2-3", ", \"provision_rt_runtime\": true");
+	pb = profile(ctx, "4-5", ", \"provision_rt_runtime\": true");
+	a = vm_of(ctx, VM_A);
+	b = vm_of(ctx, VM_B);
+	before = snapshot(ctx);
+	for (int lifo = 0; lifo < 2; lifo++) {
+		ck_assert_msg(rtvm_tune_apply(ctx, pa, a, 0, NULL) == 0, "%s",
+			      log_last);
+		runtime_is(ctx, "machine", "10000");
+		ck_assert_msg(rtvm_tune_apply(ctx, pb, b, 0, NULL) == 0, "%s",
+			      log_last);
+		runtime_is(ctx, "machine", "20000");
+		runtime_is(ctx, "machine/vm2", "10000");
+		no_drift(ctx, "pid-4242");
+		no_drift(ctx, "pid-4343");
+		ck_assert_int_eq(rtvm_tune_revert(ctx, lifo ? "pid-4343" :
+							      "pid-4242", 0), 0);
+		/* The other VM keeps what it added. */
+		runtime_is(ctx, "machine", "10000");
+		runtime_is(ctx, lifo ? "machine/vm2" : "machine/vm1", "0");
+		runtime_is(ctx, lifo ? "machine/vm1" : "machine/vm2", "10000");
+		no_drift(ctx, lifo ? "pid-4242" : "pid-4343");
+		ck_assert_int_eq(rtvm_tune_revert(ctx, lifo ? "pid-4242" :
+							      "pid-4343", 0), 0);
+		after = snapshot(ctx);
+		ck_assert_int_eq(snap_diff(before, after,
+					   lifo ? "LIFO revert" : "FIFO revert"), 0);
+		snap_free(after);
+	}
+	snap_free(before);
+	rtvm_vm_unref(a);
+	rtvm_vm_unref(b);
+	rtvm_profile_unref(pa);
+	rtvm_profile_unref(pb);
+	rtvm_unref(ctx);
+}
+END_TEST
+
 START_TEST(test_provision_rt_per_vcpu)
 {
 	struct rtvm_ctx *ctx = new_ctx();
@@ -2065,6 +2146,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_provision_rt_runtime);
 	tcase_add_test(tc, test_provision_rt_per_vcpu);
+	tcase_add_test(tc, test_provision_rt_two_vms);
 	suite_add_tcase(s, tc);
 	/* CK_RUN_CASE=recreated runs this alone. */
 	tc = tcase_create("recreated");

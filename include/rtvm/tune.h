@@ -280,7 +280,12 @@ int rtvm_tune_apply(struct rtvm_ctx *ctx, const struct rtvm_profile *p,
  * Works after an apply that was killed at any point, and on a journal
  * that is already reverted (nothing to do).  Settings that other VMs of
  * the state directory hold too are left to them; the last VM's revert
- * puts them back.  The journal is removed when everything was restored.
+ * puts them back.  RT runtime a provisioning apply raised
+ * (cpu.rt_runtime_us) is a budget several VMs raise in turn: the revert
+ * takes back what this VM added, so the runtime other VMs added stays,
+ * whichever is reverted first (and less runtime than the VM added is
+ * drift; more is not).  The journal is removed when everything was
+ * restored.
  *
  * Returns: 0, or -EINVAL (NULL argument, unknown flags, an id that cannot
  * be a file name), -ENOENT (no journal for @vm_id), -EBADMSG (a journal
