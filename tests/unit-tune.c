@@ -1845,6 +1845,18 @@ static int step_of_thread(const struct rtvm_plan *plan,
  * writes are steps, after the pins and before the priorities, in text
  * (the changes) and JSON, which the apply makes and journals, and revert
  * takes back.  Cgroups that have runtime get no step. */
+/* An RT budget at the root, none in machine/ and machine/vm1, where VM A's
+ * first vCPU thread runs (cgroups new under CONFIG_RT_GROUP_SCHED). */
+static void rt_machine_slice(struct rtvm_ctx *ctx)
+{
+	tu_write(ctx, CPUCG "/cpu.rt_runtime_us", "950000\n");
+	tu_write(ctx, CPUCG "/cpu.rt_period_us", "1000000\n");
+	tu_write(ctx, CPUCG "/machine/cpu.rt_runtime_us", "0\n");
+	tu_write(ctx, CPUCG "/machine/vm1/cpu.rt_runtime_us", "0\n");
+	tu_write(ctx, "proc/4242/task/4250/cgroup",
+		 "13:cpuset:/\n12:cpu,cpuacct:/machine/vm1\n0::/machine/vm1\n");
+}
+
 START_TEST(test_provision_rt_runtime)
 {
 	struct rtvm_ctx *ctx = new_ctx();
@@ -1855,12 +1867,7 @@ START_TEST(test_provision_rt_runtime)
 	char *s, *json, *list;
 	int r, first, sched;
 
-	tu_write(ctx, CPUCG "/cpu.rt_runtime_us", "950000\n");
-	tu_write(ctx, CPUCG "/cpu.rt_period_us", "1000000\n");
-	tu_write(ctx, CPUCG "/machine/cpu.rt_runtime_us", "0\n");
-	tu_write(ctx, CPUCG "/machine/vm1/cpu.rt_runtime_us", "0\n");
-	tu_write(ctx, "proc/4242/task/4250/cgroup",
-		 "13:cpuset:/\n12:cpu,cpuacct:/machine/vm1\n0::/machine/vm1\n");
+	rt_machine_slice(ctx);
 	before = snapshot(ctx);
 	/* Without it: a warning, no step, and the kernel's refusal, rolled
 	 * back. */
@@ -1993,13 +2000,8 @@ START_TEST(test_provision_rt_two_vms)
 	struct snap *before, *after;
 
 	add_vm_b(ctx);
-	tu_write(ctx, CPUCG "/cpu.rt_runtime_us", "950000\n");
-	tu_write(ctx, CPUCG "/cpu.rt_period_us", "1000000\n");
-	tu_write(ctx, CPUCG "/machine/cpu.rt_runtime_us", "0\n");
-	tu_write(ctx, CPUCG "/machine/vm1/cpu.rt_runtime_us", "0\n");
+	rt_machine_slice(ctx);
 	tu_write(ctx, CPUCG "/machine/vm2/cpu.rt_runtime_us", "0\n");
-	tu_write(ctx, "proc/4242/task/4250/cgroup",
-		 "13:cpuset:/\n12:cpu,cpuacct:/machine/vm1\n0::/machine/vm1\n");
 	tu_write(ctx, "proc/4343/task/4350/cgroup",
 		 "13:cpuset:/\n12:cpu,cpuacct:/machine/vm2\n0::/machine/vm2\n");
 	pa = profile(ctx, "2-3", ", \"provision_rt_runtime\": true");
